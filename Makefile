@@ -1,0 +1,129 @@
+# SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+#
+#   make            build .output/enforcer (BPF objects, skeletons, CLI)
+#   make check      install missing packages, build, run every test suite
+#                   (unit, BPF_PROG_TEST_RUN, ASan/UBSan, fuzz smoke, netns e2e)
+#   make demo       namespace topology + example manifest, traffic allowed and
+#                   dropped, `enforcer status`, then everything removed
+#   make deps       install the Debian packages the build and tests need
+#   make fuzz       run the libFuzzer targets for FUZZ_SECONDS each
+#   make V=1        show full commands
+#   make SAN=1      build everything with AddressSanitizer + UBSan into .output/san
+#
+# Overridable tools: CC=, CLANG=, BPFTOOL=, PKG_CONFIG=.
+
+SAN	?=
+ifeq ($(SAN),1)
+OUTPUT	?= .output/san
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+else
+OUTPUT	?= .output
+SAN_FLAGS :=
+endif
+
+CC		?= cc
+CLANG		?= clang
+BPFTOOL		?= bpftool
+PKG_CONFIG	?= pkg-config
+ARCH		:= $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+
+ifeq ($(V),1)
+Q =
+msg =
+else
+Q = @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+LIBBPF_CFLAGS	:= $(shell $(PKG_CONFIG) --cflags libbpf 2>/dev/null)
+LIBBPF_LIBS	:= $(or $(shell $(PKG_CONFIG) --libs libbpf 2>/dev/null),-lbpf) -lelf -lz
+YAML_LIBS	:= $(or $(shell $(PKG_CONFIG) --libs yaml-0.1 2>/dev/null),-lyaml)
+
+# clang -target bpf does not search the host's arch-specific include dirs
+# (asm/types.h); borrow them from the host compiler, after our own.
+CLANG_SYS_INCLUDES := $(shell $(CLANG) -v -E - </dev/null 2>&1 \
+	| sed -n '/<...> search starts here:/,/End of search list./{ s| \(/.*\)|-idirafter \1|p }')
+
+BPF_CFLAGS	:= -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) \
+		   -Wall -Werror -Iinclude $(CLANG_SYS_INCLUDES)
+USER_CFLAGS	:= -g -O2 -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE \
+		   -Iinclude -Iuser -I$(OUTPUT) $(LIBBPF_CFLAGS) $(SAN_FLAGS) $(CFLAGS)
+USER_LDFLAGS	:= $(SAN_FLAGS) $(LDFLAGS)
+JSON_LIBS	:= $(or $(shell $(PKG_CONFIG) --libs json-c 2>/dev/null),-ljson-c)
+USER_LIBS	:= $(LIBBPF_LIBS) $(YAML_LIBS) $(JSON_LIBS) -lcrypto
+
+BPF_SRCS	:= $(wildcard bpf/*.bpf.c)
+BPF_HDRS	:= $(wildcard bpf/*.bpf.h) $(wildcard include/*.h)
+BPF_OBJS	:= $(patsubst bpf/%.bpf.c,.output/%.bpf.o,$(BPF_SRCS))
+SKELS		:= $(patsubst bpf/%.bpf.c,.output/%.skel.h,$(BPF_SRCS))
+
+# user/main.c and user/cmd_*.c make the CLI; every other user/*.c is a
+# library object shared with the tests.
+USER_SRCS	:= $(wildcard user/*.c)
+USER_OBJS	:= $(patsubst user/%.c,$(OUTPUT)/%.o,$(USER_SRCS))
+LIB_OBJS	:= $(filter-out $(OUTPUT)/main.o $(OUTPUT)/cmd_%.o,$(USER_OBJS))
+USER_HDRS	:= $(wildcard user/*.h) $(wildcard include/*.h)
+
+TEST_SRCS	:= $(wildcard selftests/test_*.c)
+TEST_BINS	:= $(patsubst selftests/%.c,$(OUTPUT)/%,$(TEST_SRCS))
+FUZZ_SRCS	:= $(wildcard selftests/fuzz_*.c)
+
+ENFORCER	:= $(OUTPUT)/enforcer
+
+.PHONY: all clean check test deps demo fuzz bench install format
+all: $(ENFORCER) $(TEST_BINS)
+
+$(sort $(OUTPUT) .output):
+	$(Q)mkdir -p $@
+
+# BPF objects and skeletons are the same for both builds: always in .output.
+.output/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) | .output
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+.output/%.skel.h: .output/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $*_bpf > $@
+
+$(OUTPUT)/%.o: user/%.c $(USER_HDRS) $(SKELS) | $(OUTPUT)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(USER_CFLAGS) -I.output -c $< -o $@
+
+$(ENFORCER): $(USER_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(USER_LDFLAGS) $^ $(USER_LIBS) -o $@
+
+$(OUTPUT)/test_%: selftests/test_%.c $(wildcard selftests/*.h) $(LIB_OBJS) $(USER_HDRS) $(SKELS)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(USER_CFLAGS) -I.output -Iselftests $< $(LIB_OBJS) $(USER_LIBS) -lpthread $(USER_LDFLAGS) -o $@
+
+# `make check`: every suite, one closing line. scripts/run-tests.sh builds
+# both the plain and the sanitizer variant and sums the per-suite lines.
+check: deps
+	$(Q)scripts/run-tests.sh
+
+test: all
+	$(Q)scripts/run-tests.sh --quick
+
+deps:
+	$(Q)scripts/install-deps.sh
+
+demo: deps all
+	$(Q)scripts/demo.sh
+
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	$(Q)scripts/fuzz.sh $(FUZZ_SECONDS)
+
+install: $(ENFORCER)
+	install -D -m 0755 $(ENFORCER) $(DESTDIR)/usr/local/sbin/enforcer
+
+format:
+	$(Q)scripts/check-format.sh
+
+clean:
+	$(call msg,CLEAN,.output)
+	$(Q)rm -rf .output
+
+.DELETE_ON_ERROR:
+.SECONDARY:

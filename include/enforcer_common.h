@@ -1,0 +1,248 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * Types and constants shared by the BPF programs in bpf/ and the userspace
+ * tools in user/ and selftests/. Everything in here is ABI between the two
+ * sides and with maps pinned on a running node: enums are append-only, struct
+ * layouts change only together with ENF_ABI_VERSION.
+ *
+ * Rules for this file: fixed-width kernel types only, explicit padding, no
+ * pointers, no bool, no bitfields, no includes beyond linux/types.h.
+ *
+ * Addresses. IPv4 and IPv6 share one set of maps. An address is stored as
+ * struct enf_addr: a family byte (ENF_AF_INET / ENF_AF_INET6), three zero
+ * bytes, then 16 address bytes (IPv4 in the first four, the rest zero).
+ * The family byte is part of every key, so an IPv6 packet can never alias an
+ * IPv4 entry (a v4-mapped ::ffff:a.b.c.d source stays an IPv6 source), and
+ * one LPM trie serves both families: an IPv4 /n is stored with prefixlen
+ * 32 + n, an IPv6 /n with 32 + n (the first 32 bits are family + padding).
+ * One design instead of twin maps keeps one code path in the data plane,
+ * one compiler and one set of pins; the price is a 24-byte trie key, which
+ * costs nothing measurable next to the trie walk itself.
+ *
+ * Policy generations. All policy maps are double-buffered: each is an
+ * ARRAY_OF_MAPS with two slots (enf_*_sel), the program reads the active
+ * slot from enf_active once per packet and does every lookup in that slot's
+ * inner maps. `apply` builds fresh inner maps in the inactive slot, flips
+ * enf_active with one map update, and then waits for an RCU grace period
+ * before the slot can be written again, so no packet ever sees a mix of two
+ * generations.
+ */
+#ifndef ENFORCER_COMMON_H
+#define ENFORCER_COMMON_H
+
+#include <linux/types.h>
+
+#define ENF_ABI_VERSION		1
+#define ENF_PIN_DIR		"/sys/fs/bpf/enforcer"
+
+/* Named limits. Inner maps are sized to the manifest; these are ceilings. */
+#define ENF_MAX_SERVICES	65536	/* service ids 1..ENF_MAX_SERVICES-1 */
+#define ENF_MAX_DESTS		(1 << 20)	/* instance + VIP + frontend addresses */
+#define ENF_MAX_SRC_PREFIXES	(1 << 20)
+#define ENF_MAX_PORTS		(1 << 20)
+#define ENF_MAX_ADMIT		(1 << 20)
+#define ENF_MAX_IFACES		1024
+#define ENF_MAX_VLAN_DEPTH	2	/* 802.1Q, 802.1ad (QinQ) */
+#define ENF_MAX_EXT_HDRS	8	/* IPv6 extension headers walked */
+#define ENF_NAME_LEN		64	/* RFC 1123 label (63) + NUL */
+
+#define ENF_AF_INET		4
+#define ENF_AF_INET6		6
+
+/* Index into the per-CPU reason counters. Append only; never renumber. */
+enum enf_reason {
+	ENF_REASON_PASS_NOT_IP = 0,	/* ARP, LLDP, ...: not ours to judge */
+	ENF_REASON_PASS_NOT_OWNED = 1,	/* destination is no service address */
+	ENF_REASON_PASS_ADMITTED = 2,	/* source admitted to the service's network */
+	ENF_REASON_PASS_PUBLIC_PORT = 3, /* declared public port of a public service */
+	ENF_REASON_PASS_TRUSTED = 4,	/* public port, source in the app's trusted ranges */
+	ENF_REASON_PASS_NO_POLICY = 5,	/* no manifest applied yet */
+	ENF_REASON_DROP_SPOOFED = 6,	/* private source on a public interface */
+	ENF_REASON_DROP_NOT_ADMITTED = 7, /* internal service/port, source not admitted */
+	ENF_REASON_DROP_UNTRUSTED = 8,	/* public port, app has trusted ranges, source not in them */
+	ENF_REASON_DROP_MALFORMED = 9,	/* truncated or unreadable headers */
+	ENF_REASON_DROP_FRAGMENT = 10,	/* non-first fragment, cannot be tied to a passed flow */
+	ENF_REASON_DROP_HDR_CHAIN = 11,	/* VLAN stack or IPv6 extension chain beyond the bound */
+	ENF_REASON_AUDIT_PASS = 12,	/* mode audit: would have dropped, passed */
+	ENF_REASON_MAX,
+};
+
+/* Interface roles (section 2 of the contract). */
+enum enf_role {
+	ENF_ROLE_MIXED = 0,	/* default: classify by source */
+	ENF_ROLE_PUBLIC = 1,	/* internet uplink: private sources are spoofed */
+	ENF_ROLE_PODS = 2,	/* pod-facing veths */
+	ENF_ROLE_MAX,
+};
+
+enum enf_mode {
+	ENF_MODE_ENFORCE = 0,
+	ENF_MODE_AUDIT = 1,
+};
+
+/* Generic address: family byte, padding, 16 address bytes. Hash key. */
+struct enf_addr {
+	__u8 family;		/* ENF_AF_INET or ENF_AF_INET6 */
+	__u8 pad[3];		/* zero */
+	__u8 addr[16];		/* network byte order; IPv4 in addr[0..3], rest zero */
+};
+
+/* Key of the source classifier (LPM trie): prefixlen must come first. */
+struct enf_src_key {
+	__u32 prefixlen;	/* 32 + CIDR length (family byte + pad are always matched) */
+	struct enf_addr a;
+};
+
+/* enf_src value flags. */
+#define ENF_SRC_PRIVATE		(1U << 0)	/* in the rack-wide `private` list */
+#define ENF_SRC_MEMBER		(1U << 1)	/* in some network's cidrs/peers/instances */
+
+/* Value of the source classifier. A prefix's value is the union of what
+ * every prefix containing it says, so the longest match alone is enough.
+ * `expires_ns` (CLOCK_BOOTTIME, 0 = never) is the first expiry among the
+ * contributing prefixes; from then on class_after/flags_after apply. */
+struct enf_src_val {
+	__u32 class_id;		/* source class, 0 = public */
+	__u32 flags;		/* ENF_SRC_* */
+	__u64 expires_ns;
+	__u32 class_after;
+	__u32 flags_after;
+};
+
+/* enf_dst value flags. */
+#define ENF_DST_ISOLATED	(1U << 0)	/* the network admits only its members */
+#define ENF_DST_FRONTEND	(1U << 1)	/* address is a frontend: only its listed ports are ours */
+#define ENF_DST_VIP		(1U << 2)	/* service virtual IP (informational) */
+
+/* Value of the destination map (key: struct enf_addr). */
+struct enf_dst_val {
+	__u32 service_id;	/* 0 for frontend-only addresses (see enf_port_val) */
+	__u32 network_id;
+	__u32 flags;		/* ENF_DST_* */
+	__u32 pad;
+};
+
+/* Key of the port map: one entry per (destination, protocol, port) that is a
+ * public port, or a frontend port of any service. */
+struct enf_port_key {
+	struct enf_addr a;
+	__be16 port;		/* network byte order */
+	__u8 proto;		/* IPPROTO_TCP / UDP / SCTP */
+	__u8 pad;
+};
+
+#define ENF_PORT_PUBLIC		(1U << 0)	/* public port of a public service */
+
+struct enf_port_val {
+	__u32 service_id;
+	__u32 network_id;
+	__u32 trust_group;	/* 0 = no trusted ranges, else admit target ENF_TARGET_TRUST | id */
+	__u32 flags;		/* ENF_PORT_*; ENF_DST_ISOLATED is mirrored here for frontends */
+};
+
+/* Admission table: (source class, target) present = admitted. A target is a
+ * network id, or ENF_TARGET_TRUST | trust group id for trusted ranges. */
+#define ENF_TARGET_TRUST	(1U << 31)
+
+struct enf_admit_key {
+	__u32 class_id;
+	__u32 target;
+};
+
+/* Interface role, keyed by ifindex (__u32). Missing = ENF_ROLE_MIXED. */
+struct enf_iface_val {
+	__u32 role;		/* enum enf_role */
+	__u32 pad;
+};
+
+/* Per-CPU counters: per reason (enf_stats) and per service (enf_svc_stats). */
+struct enf_counter {
+	__u64 packets;
+	__u64 bytes;
+};
+
+struct enf_svc_counter {
+	__u64 pass_packets;
+	__u64 pass_bytes;
+	__u64 drop_packets;
+	__u64 drop_bytes;
+};
+
+/* enf_active[0]: which slot of every enf_*_sel map is in force. The data
+ * path reads only `slot` (one aligned 32-bit load, so never torn); the rest
+ * of what it needs comes from enf_policy[slot], written before the flip. */
+struct enf_active {
+	__u32 slot;		/* 0 or 1 */
+	__u32 pad;
+	__u64 generation;	/* mirror of enf_policy[slot].generation, for people */
+};
+
+/* Interface rules from the manifest, so `attach` can give an interface its
+ * role without the manifest at hand; an empty pattern ends the list. */
+#define ENF_MAX_IFRULES		32
+struct enf_ifrule {
+	char pattern[32];	/* interface name or glob (fnmatch) */
+	__u32 role;		/* enum enf_role */
+	__u32 is_glob;
+};
+
+/* enf_policy[slot]: what a slot holds. Written before the flip and never
+ * while the slot is active. The data path reads generation and mode. */
+struct enf_policy {
+	__u64 generation;	/* 0 = nothing applied yet: pass everything */
+	__u64 applied_at;	/* unix seconds */
+	__u8 sha256[32];	/* of the manifest file */
+	__u32 mode;
+	__u32 services;
+	__u32 instances;
+	__u32 dests;
+	__u32 ports;
+	__u32 src_prefixes;
+	__u32 src_classes;
+	__u32 admit_entries;
+	__u32 networks;
+	__u32 apps;
+	char rack[ENF_NAME_LEN];
+	char manifest[256];	/* path it was applied from */
+	struct enf_ifrule ifrules[ENF_MAX_IFRULES];
+};
+
+/* enf_svc_meta[service id]: names for `status` and `bpftool map dump`. */
+struct enf_svc_meta {
+	char app[ENF_NAME_LEN];
+	char service[ENF_NAME_LEN];
+	char network[ENF_NAME_LEN];
+	__u32 network_id;
+	__u32 public;		/* 1 if the service has public ports */
+	__u32 instances;
+	__u32 ports;
+};
+
+/* BTF anchor. clang 14 emits the key/value structs of inner-map templates
+ * only as forward declarations, and a map cannot be created with BTF from a
+ * FWD type. One global of this type in the BPF object puts their full
+ * definitions in its BTF, which `apply` uses to give every inner map named
+ * fields (so `bpftool map dump pinned` is readable). */
+struct enf_btf_anchor {
+	struct enf_src_key src_key;
+	struct enf_src_val src_val;
+	struct enf_addr addr;
+	struct enf_dst_val dst_val;
+	struct enf_port_key port_key;
+	struct enf_port_val port_val;
+	struct enf_admit_key admit_key;
+	struct enf_iface_val iface_val;
+	struct enf_svc_counter svc_counter;
+	struct enf_svc_meta svc_meta;
+};
+
+_Static_assert(sizeof(struct enf_addr) == 20, "enf_addr ABI changed");
+_Static_assert(sizeof(struct enf_src_key) == 24, "enf_src_key ABI changed");
+_Static_assert(sizeof(struct enf_src_val) == 24, "enf_src_val ABI changed");
+_Static_assert(sizeof(struct enf_dst_val) == 16, "enf_dst_val ABI changed");
+_Static_assert(sizeof(struct enf_port_key) == 24, "enf_port_key ABI changed");
+_Static_assert(sizeof(struct enf_port_val) == 16, "enf_port_val ABI changed");
+_Static_assert(sizeof(struct enf_admit_key) == 8, "enf_admit_key ABI changed");
+_Static_assert(sizeof(struct enf_active) == 16, "enf_active ABI changed");
+
+#endif /* ENFORCER_COMMON_H */

@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * enforcer attach [--generic] IFACE...   native XDP through a pinned bpf_link
+ * enforcer detach [IFACE...]             remove the links (all when none named)
+ *
+ * Links are pinned, so the enforcer keeps enforcing after this process
+ * exits and across daemon restarts; only `detach` removes them.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "links.h"
+#include "log.h"
+#include "state.h"
+
+int cmd_attach(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "generic", no_argument, NULL, 'g' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	struct enf_policy pol = {};
+	struct enf_active act;
+	struct enf_state st;
+	int c, i, generic = 0, failed = 0, err;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "gh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'g':
+			generic = 1;
+			break;
+		case 'h':
+			printf("usage: enforcer [--pin-dir DIR] attach [--generic] IFACE...\n");
+			return 0;
+		default:
+			goto usage;
+		}
+	}
+	if (optind == argc) {
+		pr_err("attach: name at least one interface\n");
+		goto usage;
+	}
+
+	state_init(&st);
+	err = state_open(&st, cli.pin_dir, true, true);
+	if (err) {
+		state_close(&st);
+		return EXIT_RUNTIME;
+	}
+	for (i = optind; i < argc; i++) {
+		err = links_attach(&st, argv[i], generic);
+		if (err == -EALREADY) {
+			printf("%s: already attached\n", argv[i]);
+		} else if (err) {
+			failed++;
+		} else {
+			state_active(&st, &act, &pol);
+			printf("%s: attached (%s XDP, role %s)\n", argv[i],
+			       generic ? "generic" : "native",
+			       enf_role_name(state_role_for(&pol, argv[i])));
+		}
+	}
+	if (!state_active(&st, &act, &pol) && !pol.generation)
+		printf("note: no manifest applied yet; all traffic passes until `enforcer apply`\n");
+	state_close(&st);
+	return failed ? EXIT_RUNTIME : 0;
+usage:
+	fprintf(stderr, "usage: enforcer [--pin-dir DIR] attach [--generic] IFACE...\n");
+	return EXIT_BADINPUT;
+}
+
+int cmd_detach(int argc, char **argv)
+{
+	struct link_info *links = NULL;
+	struct enf_state st;
+	size_t n = 0, i;
+	int failed = 0, err, a;
+
+	for (a = 1; a < argc; a++) {
+		if (!strcmp(argv[a], "-h") || !strcmp(argv[a], "--help")) {
+			printf("usage: enforcer [--pin-dir DIR] detach [IFACE...]\n");
+			return 0;
+		}
+		if (argv[a][0] == '-') {
+			pr_err("detach: unknown option '%s'\n", argv[a]);
+			fprintf(stderr, "usage: enforcer [--pin-dir DIR] detach [IFACE...]\n");
+			return EXIT_BADINPUT;
+		}
+	}
+	state_init(&st);
+	err = state_open(&st, cli.pin_dir, false, true);
+	if (err == -ENOENT) {
+		printf("nothing attached (no enforcer state in %s)\n", cli.pin_dir);
+		state_close(&st);
+		return argc > 1 ? EXIT_RUNTIME : 0;
+	}
+	if (err) {
+		state_close(&st);
+		return EXIT_RUNTIME;
+	}
+	if (argc > 1) {
+		for (a = 1; a < argc; a++) {
+			err = links_detach(&st, argv[a]);
+			if (err == -ENOENT) {
+				pr_err("cannot detach '%s': not attached\n", argv[a]);
+				failed++;
+			} else if (err) {
+				failed++;
+			} else {
+				printf("%s: detached\n", argv[a]);
+			}
+		}
+	} else {
+		err = links_list(cli.pin_dir, &links, &n);
+		if (err)
+			pr_err("cannot list links in %s: %s\n", cli.pin_dir, strerror(-err));
+		for (i = 0; i < n; i++) {
+			if (links_detach(&st, links[i].iface.name))
+				failed++;
+			else
+				printf("%s: detached\n", links[i].iface.name);
+		}
+		if (!err && !n)
+			printf("nothing attached\n");
+		free(links);
+	}
+	state_close(&st);
+	return failed ? EXIT_RUNTIME : 0;
+}

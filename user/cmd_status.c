@@ -1,0 +1,380 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * enforcer status [--json] [--check]
+ *
+ * The node's whole state from the pinned objects alone: program, policy
+ * generation and manifest hash, attached interfaces with XDP mode and role,
+ * per-reason counters (since load) and per-service counters (since the
+ * generation was applied). --check exits 1 when the node is not enforcing:
+ * no state, no manifest applied, or a link whose interface is gone or that
+ * runs another program.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <linux/if_link.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <json-c/json.h>
+
+#include "cli.h"
+#include "links.h"
+#include "log.h"
+#include "state.h"
+
+static const char *xdp_mode_name(int ifindex)
+{
+	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+
+	if (!ifindex || bpf_xdp_query(ifindex, 0, &q))
+		return "none";
+	switch (q.attach_mode) {
+	case XDP_ATTACHED_DRV:
+		return "native";
+	case XDP_ATTACHED_SKB:
+		return "generic";
+	case XDP_ATTACHED_HW:
+		return "offload";
+	case XDP_ATTACHED_MULTI:
+		return "multi";
+	}
+	return "none";
+}
+
+static void hex(const uint8_t *b, size_t n, char *out)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		sprintf(out + 2 * i, "%02x", b[i]);
+}
+
+struct status {
+	struct bpf_prog_info prog;
+	struct enf_active act;
+	struct enf_policy pol;
+	struct link_info *links;
+	size_t nlinks;
+	struct enf_counter reasons[ENF_REASON_MAX];
+	int unhealthy;
+	char problem[256];
+};
+
+static void problem(struct status *s, const char *fmt, const char *arg)
+{
+	if (!s->unhealthy)
+		snprintf(s->problem, sizeof(s->problem), fmt, arg);
+	s->unhealthy = 1;
+}
+
+static json_object *jstr(const char *s)
+{
+	return json_object_new_string(s);
+}
+
+static json_object *ju64(uint64_t v)
+{
+	return json_object_new_uint64(v);
+}
+
+/* Per-service rows: calls `row` for every service id of the active slot. */
+static int for_each_service(struct enf_state *st, const struct status *s,
+			    void (*row)(void *arg, uint32_t id, const struct enf_svc_meta *meta,
+					const struct enf_svc_counter *cnt),
+			    void *arg)
+{
+	int meta_fd, stat_fd;
+	uint32_t id;
+
+	meta_fd = state_inner_fd(st, SEL_META, s->act.slot);
+	stat_fd = state_inner_fd(st, SEL_SVCSTAT, s->act.slot);
+	if (meta_fd < 0 || stat_fd < 0) {
+		if (meta_fd >= 0)
+			close(meta_fd);
+		if (stat_fd >= 0)
+			close(stat_fd);
+		return -EIO;
+	}
+	for (id = 1; id <= s->pol.services; id++) {
+		struct enf_svc_meta meta = {};
+		struct enf_svc_counter cnt = {};
+
+		if (bpf_map_lookup_elem(meta_fd, &id, &meta))
+			break;
+		state_sum_percpu(stat_fd, id, &cnt, sizeof(cnt), 4);
+		row(arg, id, &meta, &cnt);
+	}
+	close(meta_fd);
+	close(stat_fd);
+	return 0;
+}
+
+static void text_service_row(void *arg, uint32_t id, const struct enf_svc_meta *m,
+			     const struct enf_svc_counter *c)
+{
+	char name[2 * ENF_NAME_LEN + 2];
+
+	(void)arg;
+	(void)id;
+	snprintf(name, sizeof(name), "%s/%s", m->app, m->service);
+	printf("  %-32s %-16s %-8s %12llu %12llu\n", name, m->network,
+	       m->public ? "public" : "internal", (unsigned long long)c->pass_packets,
+	       (unsigned long long)c->drop_packets);
+}
+
+static void json_service_row(void *arg, uint32_t id, const struct enf_svc_meta *m,
+			     const struct enf_svc_counter *c)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "id", ju64(id));
+	json_object_object_add(o, "app", jstr(m->app));
+	json_object_object_add(o, "service", jstr(m->service));
+	json_object_object_add(o, "network", jstr(m->network));
+	json_object_object_add(o, "public", json_object_new_boolean(m->public));
+	json_object_object_add(o, "instances", ju64(m->instances));
+	json_object_object_add(o, "pass_packets", ju64(c->pass_packets));
+	json_object_object_add(o, "pass_bytes", ju64(c->pass_bytes));
+	json_object_object_add(o, "drop_packets", ju64(c->drop_packets));
+	json_object_object_add(o, "drop_bytes", ju64(c->drop_bytes));
+	json_object_array_add(arg, o);
+}
+
+static int collect(struct enf_state *st, struct status *s)
+{
+	__u32 len = sizeof(s->prog);
+	uint32_t r;
+	size_t i;
+	int err;
+
+	if (bpf_obj_get_info_by_fd(st->prog_fd, &s->prog, &len))
+		return -errno;
+	err = state_active(st, &s->act, &s->pol);
+	if (err)
+		return err;
+	for (r = 0; r < ENF_REASON_MAX; r++)
+		state_sum_percpu(st->stats_fd, r, &s->reasons[r], sizeof(s->reasons[r]), 2);
+	err = links_list(st->pin_dir, &s->links, &s->nlinks);
+	if (err)
+		return err;
+
+	if (!s->pol.generation)
+		problem(s, "no manifest applied%s", "");
+	for (i = 0; i < s->nlinks; i++) {
+		if (!s->links[i].iface.ifindex)
+			problem(s, "interface %s is gone (its link is defunct)",
+				s->links[i].iface.name);
+		else if (s->links[i].prog_id != s->prog.id)
+			problem(s, "interface %s runs another program than the pinned one",
+				s->links[i].iface.name);
+	}
+	return 0;
+}
+
+static void print_text(struct enf_state *st, struct status *s)
+{
+	char sha[65], when[64];
+	time_t at = s->pol.applied_at;
+	struct tm tm;
+	uint32_t r;
+	size_t i;
+
+	printf("pin dir:    %s\n", st->pin_dir);
+	printf("program:    %s id %u, %u instructions (%u verified), %s\n", s->prog.name,
+	       s->prog.id, s->prog.xlated_prog_len / 8, s->prog.verified_insns,
+	       s->prog.jited_prog_len ? "JIT-compiled" : "interpreted");
+	if (!s->pol.generation) {
+		printf("policy:     none applied (all traffic passes)\n");
+	} else {
+		hex(s->pol.sha256, sizeof(s->pol.sha256), sha);
+		gmtime_r(&at, &tm);
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm);
+		printf("policy:     generation %llu (slot %u), mode %s, applied %s\n",
+		       (unsigned long long)s->pol.generation, s->act.slot,
+		       s->pol.mode == ENF_MODE_AUDIT ? "audit" : "enforce", when);
+		printf("manifest:   %s sha256:%.16s\n", s->pol.manifest, sha);
+		printf("contents:   rack '%s': %u networks, %u apps, %u services, %u instances\n",
+		       s->pol.rack, s->pol.networks, s->pol.apps, s->pol.services,
+		       s->pol.instances);
+		printf("maps:       %u addresses, %u public ports, %u source prefixes "
+		       "(%u classes), %u admission entries\n",
+		       s->pol.dests, s->pol.ports, s->pol.src_prefixes, s->pol.src_classes,
+		       s->pol.admit_entries);
+	}
+
+	printf("\ninterfaces: %zu attached\n", s->nlinks);
+	if (s->nlinks)
+		printf("  %-16s %7s %-8s %-7s %6s %6s\n", "IFACE", "IFINDEX", "XDP", "ROLE",
+		       "LINK", "PROG");
+	for (i = 0; i < s->nlinks; i++) {
+		const struct link_info *l = &s->links[i];
+
+		printf("  %-16s %7u %-8s %-7s %6u %6u\n", l->iface.name, l->iface.ifindex,
+		       xdp_mode_name(l->iface.ifindex),
+		       enf_role_name(state_role_for(&s->pol, l->iface.name)), l->link_id,
+		       l->prog_id);
+	}
+
+	printf("\ncounters (since load):\n  %-20s %14s %16s\n", "REASON", "PACKETS", "BYTES");
+	for (r = 0; r < ENF_REASON_MAX; r++)
+		printf("  %-20s %14llu %16llu\n", enf_reason_name(r),
+		       (unsigned long long)s->reasons[r].packets,
+		       (unsigned long long)s->reasons[r].bytes);
+
+	if (s->pol.generation && s->pol.services) {
+		printf("\nservices (since generation %llu):\n  %-32s %-16s %-8s %12s %12s\n",
+		       (unsigned long long)s->pol.generation, "APP/SERVICE", "NETWORK", "KIND",
+		       "PASS", "DROP");
+		for_each_service(st, s, text_service_row, NULL);
+	}
+	printf("\nhealth:     %s%s\n", s->unhealthy ? "NOT enforcing: " : "ok",
+	       s->unhealthy ? s->problem : "");
+}
+
+static void print_json(struct enf_state *st, struct status *s)
+{
+	json_object *root = json_object_new_object(), *o, *arr;
+	char sha[65];
+	uint32_t r;
+	size_t i;
+
+	json_object_object_add(root, "pin_dir", jstr(st->pin_dir));
+	o = json_object_new_object();
+	json_object_object_add(o, "id", ju64(s->prog.id));
+	json_object_object_add(o, "name", jstr(s->prog.name));
+	json_object_object_add(o, "xlated_insns", ju64(s->prog.xlated_prog_len / 8));
+	json_object_object_add(o, "verified_insns", ju64(s->prog.verified_insns));
+	json_object_object_add(o, "jited", json_object_new_boolean(s->prog.jited_prog_len > 0));
+	json_object_object_add(root, "program", o);
+
+	o = json_object_new_object();
+	hex(s->pol.sha256, sizeof(s->pol.sha256), sha);
+	json_object_object_add(o, "generation", ju64(s->pol.generation));
+	json_object_object_add(o, "slot", ju64(s->act.slot));
+	json_object_object_add(o, "mode", jstr(s->pol.mode == ENF_MODE_AUDIT ? "audit" : "enforce"));
+	json_object_object_add(o, "applied_at", ju64(s->pol.applied_at));
+	json_object_object_add(o, "manifest", jstr(s->pol.manifest));
+	json_object_object_add(o, "sha256", jstr(s->pol.generation ? sha : ""));
+	json_object_object_add(o, "rack", jstr(s->pol.rack));
+	json_object_object_add(o, "networks", ju64(s->pol.networks));
+	json_object_object_add(o, "apps", ju64(s->pol.apps));
+	json_object_object_add(o, "services", ju64(s->pol.services));
+	json_object_object_add(o, "instances", ju64(s->pol.instances));
+	json_object_object_add(o, "addresses", ju64(s->pol.dests));
+	json_object_object_add(o, "public_ports", ju64(s->pol.ports));
+	json_object_object_add(o, "source_prefixes", ju64(s->pol.src_prefixes));
+	json_object_object_add(o, "source_classes", ju64(s->pol.src_classes));
+	json_object_object_add(o, "admission_entries", ju64(s->pol.admit_entries));
+	json_object_object_add(root, "policy", o);
+
+	arr = json_object_new_array();
+	for (i = 0; i < s->nlinks; i++) {
+		const struct link_info *l = &s->links[i];
+
+		o = json_object_new_object();
+		json_object_object_add(o, "name", jstr(l->iface.name));
+		json_object_object_add(o, "ifindex", ju64(l->iface.ifindex));
+		json_object_object_add(o, "xdp_mode", jstr(xdp_mode_name(l->iface.ifindex)));
+		json_object_object_add(o, "role",
+				       jstr(enf_role_name(state_role_for(&s->pol, l->iface.name))));
+		json_object_object_add(o, "link_id", ju64(l->link_id));
+		json_object_object_add(o, "prog_id", ju64(l->prog_id));
+		json_object_array_add(arr, o);
+	}
+	json_object_object_add(root, "interfaces", arr);
+
+	o = json_object_new_object();
+	for (r = 0; r < ENF_REASON_MAX; r++) {
+		json_object *c = json_object_new_object();
+
+		json_object_object_add(c, "packets", ju64(s->reasons[r].packets));
+		json_object_object_add(c, "bytes", ju64(s->reasons[r].bytes));
+		json_object_object_add(o, enf_reason_name(r), c);
+	}
+	json_object_object_add(root, "counters", o);
+
+	arr = json_object_new_array();
+	if (s->pol.generation)
+		for_each_service(st, s, json_service_row, arr);
+	json_object_object_add(root, "services", arr);
+
+	o = json_object_new_object();
+	json_object_object_add(o, "ok", json_object_new_boolean(!s->unhealthy));
+	json_object_object_add(o, "problem", jstr(s->unhealthy ? s->problem : ""));
+	json_object_object_add(root, "health", o);
+
+	printf("%s\n", json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
+								JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(root);
+}
+
+int cmd_status(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "check", no_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	struct status s = {};
+	struct enf_state st;
+	int c, json = 0, check = 0, err;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "jch", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			json = 1;
+			break;
+		case 'c':
+			check = 1;
+			break;
+		case 'h':
+			printf("usage: enforcer [--pin-dir DIR] status [--json] [--check]\n");
+			return 0;
+		default:
+			fprintf(stderr, "usage: enforcer [--pin-dir DIR] status [--json] [--check]\n");
+			return EXIT_BADINPUT;
+		}
+	}
+	if (optind != argc) {
+		pr_err("status: unexpected argument '%s'\n", argv[optind]);
+		return EXIT_BADINPUT;
+	}
+
+	state_init(&st);
+	err = state_open(&st, cli.pin_dir, false, false);
+	if (err) {
+		state_close(&st);
+		if (err == -ENOENT) {
+			if (json)
+				printf("{ \"pin_dir\": \"%s\", \"loaded\": false, "
+				       "\"health\": { \"ok\": false, \"problem\": \"not loaded\" } }\n",
+				       cli.pin_dir);
+			else
+				printf("enforcer is not loaded (no state in %s); "
+				       "run `enforcer apply -f MANIFEST`\n", cli.pin_dir);
+		}
+		return EXIT_RUNTIME;
+	}
+	err = collect(&st, &s);
+	if (err) {
+		pr_err("cannot read enforcer state in %s: %s\n", cli.pin_dir, strerror(-err));
+		free(s.links);
+		state_close(&st);
+		return EXIT_RUNTIME;
+	}
+	if (json)
+		print_json(&st, &s);
+	else
+		print_text(&st, &s);
+	free(s.links);
+	state_close(&st);
+	return check && s.unhealthy ? EXIT_RUNTIME : 0;
+}

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * XDP attachments: one bpf_link per interface, pinned as
+ * <pin dir>/links/<ifname> so it outlives the process that made it.
+ */
+#ifndef ENFORCER_LINKS_H
+#define ENFORCER_LINKS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "state.h"
+
+struct link_info {
+	struct enf_iface iface;	/* name = pin name; ifindex 0 = interface gone */
+	uint32_t link_id;
+	uint32_t prog_id;
+};
+
+/* Pinned links of the pin dir (sorted by name). Caller frees *out. */
+int links_list(const char *pin_dir, struct link_info **out, size_t *n);
+
+/* Attach the state's program to `ifname` (native XDP unless `generic`) and
+ * pin the link; gives the interface its role in the active slot. */
+int links_attach(struct enf_state *st, const char *ifname, bool generic);
+
+/* Detach and unpin the link of `ifname`; -ENOENT when none is pinned. */
+int links_detach(struct enf_state *st, const char *ifname);
+
+#endif /* ENFORCER_LINKS_H */

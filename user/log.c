@@ -1,0 +1,23 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* The one libbpf print callback (see log.h for the levels). */
+#include <stdarg.h>
+#include <stdio.h>
+#include <bpf/libbpf.h>
+
+#include "log.h"
+
+int log_verbosity;
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	if (level == LIBBPF_DEBUG && log_verbosity < 2)
+		return 0;
+	if (level == LIBBPF_INFO && log_verbosity < 1)
+		return 0;
+	return vfprintf(stderr, fmt, args);
+}
+
+void log_setup_libbpf(void)
+{
+	libbpf_set_print(libbpf_print);
+}

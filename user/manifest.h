@@ -1,0 +1,169 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * The manifest (section 3 of the contract) as a validated in-memory model.
+ *
+ * manifest_load() parses YAML with libyaml, validates everything, and either
+ * returns a complete model or prints every error it found (one line each,
+ * "file:line:column: field: what is wrong (what is allowed)") and returns
+ * -EINVAL. Nothing outside this module sees a half-valid manifest: the
+ * compiler (compile.c) may assume every invariant listed below.
+ *
+ * Invariants of a loaded model:
+ *  - names (rack, networks, apps, services) are normalised (lowercase,
+ *    spaces to hyphens) RFC 1123 labels of 1..63 characters;
+ *  - networks[0] is the implicit network "rack" (not isolated, no cidrs);
+ *    app->network indexes networks[];
+ *  - every address and CIDR is valid, CIDR host bits are zero;
+ *  - a service's ports are 1..65535 with proto tcp/udp/sctp, no duplicates;
+ *  - svc->is_public == (nports > 0 && (!internal || internal_and_external));
+ *  - internal_only manifests contain no public service;
+ *  - no address is used by two services of different networks, no frontend
+ *    (addr, port, proto) is used twice, no frontend address is an instance
+ *    or VIP address;
+ *  - zone templates only use known placeholders that every app can fill.
+ */
+#ifndef ENFORCER_MANIFEST_H
+#define ENFORCER_MANIFEST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define MF_NAME_MAX	64	/* RFC 1123 label (63) + NUL */
+#define MF_LABEL_MAX	64	/* free-text label of a CIDR entry */
+#define MF_IFPAT_MAX	32	/* interface name or glob */
+
+/* 1-based position in the manifest file, for error messages. */
+struct mf_pos {
+	int line;
+	int col;
+};
+
+struct mf_addr {
+	uint8_t family;		/* 4 or 6 (ENF_AF_INET / ENF_AF_INET6) */
+	uint8_t addr[16];	/* network order; IPv4 in addr[0..3], rest zero */
+};
+
+struct mf_cidr {
+	struct mf_addr addr;
+	uint8_t plen;		/* 0..32 for IPv4, 0..128 for IPv6 */
+	char label[MF_LABEL_MAX]; /* "" when not given */
+	int64_t expires;	/* unix seconds; 0 = never */
+	struct mf_pos pos;
+};
+
+struct mf_cidr_list {
+	struct mf_cidr *v;
+	size_t n;
+};
+
+struct mf_port {
+	uint16_t port;		/* host order */
+	uint8_t proto;		/* IPPROTO_TCP, IPPROTO_UDP or IPPROTO_SCTP */
+};
+
+struct mf_frontend {
+	struct mf_addr addr;
+	uint16_t port;		/* host order */
+	uint8_t proto;
+	struct mf_pos pos;
+};
+
+struct mf_instance {
+	struct mf_addr addr;
+	struct mf_pos pos;
+};
+
+struct mf_service {
+	char name[MF_NAME_MAX];	/* normalised */
+	struct mf_pos pos;
+	bool internal;
+	bool internal_and_external;
+	bool is_public;		/* derived, see invariants */
+	struct mf_port *ports;
+	size_t nports;
+	struct mf_instance *instances;
+	size_t ninstances;
+	bool has_vip;
+	struct mf_addr vip;
+	struct mf_frontend *frontends;
+	size_t nfrontends;
+	bool has_health;
+	uint16_t health_port;	/* host order */
+	char *health_path;	/* starts with '/' */
+	bool publish_not_ready;
+};
+
+struct mf_app {
+	char name[MF_NAME_MAX];
+	struct mf_pos pos;
+	size_t network;		/* index into manifest.networks */
+	struct mf_cidr_list trusted;
+	struct mf_service *services;
+	size_t nservices;
+};
+
+struct mf_network {
+	char name[MF_NAME_MAX];
+	struct mf_pos pos;
+	bool isolated;
+	struct mf_cidr_list cidrs;
+	struct mf_cidr_list peers;
+};
+
+struct mf_zone {
+	char *tmpl;		/* as written, lowercased */
+	struct mf_pos pos;
+};
+
+enum mf_role {
+	MF_ROLE_MIXED = 0,	/* values equal enum enf_role */
+	MF_ROLE_PUBLIC = 1,
+	MF_ROLE_PODS = 2,
+};
+
+struct mf_iface {
+	char pattern[MF_IFPAT_MAX];
+	bool is_glob;		/* given as `match:` (fnmatch), else `name:` */
+	enum mf_role role;
+	struct mf_pos pos;
+};
+
+struct manifest {
+	char *path;		/* as given to manifest_load */
+	char rack[MF_NAME_MAX];	/* "" when not given */
+	struct mf_zone *zones;
+	size_t nzones;
+	struct mf_addr *resolvers;
+	size_t nresolvers;
+	uint32_t dns_ttl;	/* default 5 */
+	struct mf_cidr_list private_cidrs;
+	bool internal_only;
+	int mode;		/* ENF_MODE_ENFORCE / ENF_MODE_AUDIT */
+	struct mf_iface *ifaces;
+	size_t nifaces;
+	struct mf_network *networks;	/* [0] is the implicit "rack" */
+	size_t nnetworks;
+	struct mf_app *apps;
+	size_t napps;
+};
+
+/*
+ * Parse and validate the manifest at `path`. On success *out holds the model
+ * (free with manifest_free) and 0 is returned. On invalid input every error
+ * is printed to `errf` and -EINVAL is returned; on I/O errors one line is
+ * printed and -errno returned. *out is NULL on failure.
+ */
+int manifest_load(const char *path, struct manifest **out, FILE *errf);
+
+/* Same, from memory; `name` stands in for the file name in errors. */
+int manifest_load_buf(const char *buf, size_t len, const char *name,
+		      struct manifest **out, FILE *errf);
+
+void manifest_free(struct manifest *m);
+
+/* Total instances over all services (convenience for the compiler/status). */
+size_t manifest_count_instances(const struct manifest *m);
+
+#endif /* ENFORCER_MANIFEST_H */

@@ -1,0 +1,643 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * Loading, pinning and the atomic policy swap (see state.h).
+ *
+ * Why a grace period after the flip: a packet reads enf_active.slot once and
+ * then looks up several inner maps of that slot. The next apply will replace
+ * the inner maps of the slot we just left; if a packet that read the old
+ * slot were still running then, it could see one old and one new map. XDP
+ * and TC programs run inside RCU read-side sections, so one synchronize_rcu()
+ * after the flip (membarrier(MEMBARRIER_CMD_GLOBAL) does exactly that) means
+ * every packet that could have read the old slot is gone before `apply`
+ * returns, and the slot is free to be rebuilt next time.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <linux/membarrier.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#include "enforcer_common.h"
+#include "enforcer.skel.h"
+#include "log.h"
+#include "state.h"
+
+#ifndef BPF_FS_MAGIC
+#define BPF_FS_MAGIC 0xcafe4a11
+#endif
+
+static const struct sel_def {
+	const char *outer;	/* outer map (skeleton and pin name) */
+	const char *inner;	/* inner map name, and pin name of the active view */
+	enum bpf_map_type type;
+	uint32_t key_size;
+	uint32_t value_size;
+	uint32_t flags;		/* must equal the template's in enforcer.bpf.c */
+	const char *key_type;	/* BTF type names, for named fields in bpftool */
+	const char *value_type;
+} sel_defs[SEL_MAX] = {
+	[SEL_SRC] = { "enf_src_sel", "enf_src", BPF_MAP_TYPE_LPM_TRIE,
+		      sizeof(struct enf_src_key), sizeof(struct enf_src_val), BPF_F_NO_PREALLOC,
+		      "enf_src_key", "enf_src_val" },
+	[SEL_DST] = { "enf_dst_sel", "enf_dst", BPF_MAP_TYPE_HASH, sizeof(struct enf_addr),
+		      sizeof(struct enf_dst_val), 0, "enf_addr", "enf_dst_val" },
+	[SEL_PORT] = { "enf_port_sel", "enf_ports", BPF_MAP_TYPE_HASH,
+		       sizeof(struct enf_port_key), sizeof(struct enf_port_val), 0,
+		       "enf_port_key", "enf_port_val" },
+	[SEL_ADMIT] = { "enf_admit_sel", "enf_admit", BPF_MAP_TYPE_HASH,
+			sizeof(struct enf_admit_key), sizeof(__u32), 0, "enf_admit_key", "__u32" },
+	[SEL_IFROLE] = { "enf_ifrole_sel", "enf_ifrole", BPF_MAP_TYPE_HASH, sizeof(__u32),
+			 sizeof(struct enf_iface_val), 0, "__u32", "enf_iface_val" },
+	[SEL_SVCSTAT] = { "enf_svcstat_sel", "enf_svc_stats", BPF_MAP_TYPE_PERCPU_HASH,
+			  sizeof(__u32), sizeof(struct enf_svc_counter), 0, "__u32",
+			  "enf_svc_counter" },
+	[SEL_META] = { "enf_meta_sel", "enf_svc_meta", BPF_MAP_TYPE_ARRAY, sizeof(__u32),
+		       sizeof(struct enf_svc_meta), BPF_F_INNER_MAP, "__u32", "enf_svc_meta" },
+};
+
+#define PROG_PIN	"enf_xdp_ingress"
+
+const char *state_inner_name(enum sel sel)
+{
+	return sel_defs[sel].inner;
+}
+
+void state_init(struct enf_state *st)
+{
+	int i;
+
+	memset(st, 0, sizeof(*st));
+	st->prog_fd = st->active_fd = st->policy_fd = st->stats_fd = -1;
+	st->lock_fd = st->btf_fd = -1;
+	for (i = 0; i < SEL_MAX; i++)
+		st->sel_fd[i] = -1;
+}
+
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+void state_close(struct enf_state *st)
+{
+	int i;
+
+	if (st->skel) {
+		/* fds below belong to the skeleton */
+		enforcer_bpf__destroy(st->skel);
+		st->skel = NULL;
+		st->prog_fd = st->active_fd = st->policy_fd = st->stats_fd = st->btf_fd = -1;
+		for (i = 0; i < SEL_MAX; i++)
+			st->sel_fd[i] = -1;
+		st->btf = NULL;
+	} else {
+		close_fd(&st->prog_fd);
+		close_fd(&st->active_fd);
+		close_fd(&st->policy_fd);
+		close_fd(&st->stats_fd);
+		close_fd(&st->btf_fd);
+		for (i = 0; i < SEL_MAX; i++)
+			close_fd(&st->sel_fd[i]);
+		btf__free(st->btf);
+		st->btf = NULL;
+	}
+	close_fd(&st->lock_fd);	/* releases the flock */
+}
+
+/* Type ids for the inner maps' BTF; a missing type only costs readability. */
+static void resolve_btf_ids(struct enf_state *st)
+{
+	int i, k;
+
+	for (i = 0; i < SEL_MAX; i++) {
+		const char *names[2] = { sel_defs[i].key_type, sel_defs[i].value_type };
+
+		for (k = 0; k < 2; k++) {
+			int kind = strncmp(names[k], "__", 2) ? BTF_KIND_STRUCT : BTF_KIND_TYPEDEF;
+			int id = st->btf ? btf__find_by_name_kind(st->btf, names[k], kind) : -1;
+
+			st->btf_ids[i][k] = id > 0 ? id : 0;
+		}
+	}
+}
+
+static int create_inner(struct enf_state *st, enum sel sel, size_t entries)
+{
+	const struct sel_def *d = &sel_defs[sel];
+	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = d->flags);
+	int fd;
+
+	if (st->btf_fd >= 0 && st->btf_ids[sel][0] && st->btf_ids[sel][1]) {
+		opts.btf_fd = st->btf_fd;
+		opts.btf_key_type_id = st->btf_ids[sel][0];
+		opts.btf_value_type_id = st->btf_ids[sel][1];
+	}
+	fd = bpf_map_create(d->type, d->inner, d->key_size, d->value_size,
+			    entries ? entries : 1, &opts);
+	if (fd < 0) {
+		fd = -errno;
+		pr_err("cannot create map %s with %zu entries: %s%s\n", d->inner, entries,
+		       strerror(-fd), fd == -ENOMEM ? " (out of memory or memlock limit)" : "");
+	}
+	return fd;
+}
+
+static int put_inner(struct enf_state *st, enum sel sel, uint32_t slot, int inner_fd)
+{
+	if (bpf_map_update_elem(st->sel_fd[sel], &slot, &inner_fd, BPF_ANY)) {
+		int err = -errno;
+
+		pr_err("cannot install map %s in slot %u: %s\n", sel_defs[sel].inner, slot,
+		       strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
+/* Both slots get empty inner maps and generation 0 ("no policy"), so the
+ * data path never meets a hole. */
+static int init_slots(struct enf_state *st)
+{
+	struct enf_active act = {};
+	struct enf_policy pol = {};
+	uint32_t slot, zero = 0;
+	int i, fd, err;
+
+	for (slot = 0; slot < 2; slot++) {
+		for (i = 0; i < SEL_MAX; i++) {
+			fd = create_inner(st, i, i == SEL_IFROLE ? ENF_MAX_IFACES : 1);
+			if (fd < 0)
+				return fd;
+			err = put_inner(st, i, slot, fd);
+			close(fd);
+			if (err)
+				return err;
+		}
+		if (bpf_map_update_elem(st->policy_fd, &slot, &pol, BPF_ANY))
+			return -errno;
+	}
+	if (bpf_map_update_elem(st->active_fd, &zero, &act, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+int state_load(struct enf_state *st)
+{
+	struct enforcer_bpf *skel;
+	int i, err;
+
+	skel = enforcer_bpf__open_and_load();
+	if (!skel) {
+		err = -errno;
+		pr_err("cannot load BPF program: %s (is this root with CAP_BPF on kernel >= 6.1?)\n",
+		       strerror(-err));
+		return err;
+	}
+	st->skel = skel;
+	st->prog_fd = bpf_program__fd(skel->progs.enf_xdp_ingress);
+	st->active_fd = bpf_map__fd(skel->maps.enf_active);
+	st->policy_fd = bpf_map__fd(skel->maps.enf_policy);
+	st->stats_fd = bpf_map__fd(skel->maps.enf_stats);
+	for (i = 0; i < SEL_MAX; i++) {
+		struct bpf_map *m = bpf_object__find_map_by_name(skel->obj, sel_defs[i].outer);
+
+		st->sel_fd[i] = m ? bpf_map__fd(m) : -1;
+	}
+	st->btf = bpf_object__btf(skel->obj);
+	st->btf_fd = bpf_object__btf_fd(skel->obj);
+	resolve_btf_ids(st);
+	err = init_slots(st);
+	if (err)
+		pr_err("cannot initialise policy slots: %s\n", strerror(-err));
+	return err;
+}
+
+static int pin_path(char *buf, size_t len, const char *dir, const char *name)
+{
+	int n = snprintf(buf, len, "%s/%s", dir, name);
+
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+/* Global objects pinned by name; the order is also the unpin order. */
+static int pin_all(struct enf_state *st)
+{
+	char path[PATH_MAX];
+	struct {
+		const char *name;
+		int fd;
+	} objs[4 + SEL_MAX] = {
+		{ PROG_PIN, st->prog_fd },
+		{ "enf_active", st->active_fd },
+		{ "enf_policy", st->policy_fd },
+		{ "enf_stats", st->stats_fd },
+	};
+	size_t i, n = 4;
+	int err = 0;
+
+	for (i = 0; i < SEL_MAX; i++) {
+		objs[n].name = sel_defs[i].outer;
+		objs[n++].fd = st->sel_fd[i];
+	}
+	for (i = 0; i < n; i++) {
+		err = pin_path(path, sizeof(path), st->pin_dir, objs[i].name);
+		if (!err && bpf_obj_pin(objs[i].fd, path))
+			err = -errno;
+		if (err) {
+			pr_err("cannot pin %s: %s\n", path, strerror(-err));
+			while (i-- > 0) {
+				pin_path(path, sizeof(path), st->pin_dir, objs[i].name);
+				unlink(path);
+			}
+			return err;
+		}
+	}
+	err = pin_path(path, sizeof(path), st->pin_dir, "links");
+	if (!err && mkdir(path, 0700) && errno != EEXIST)
+		err = -errno;
+	return err;
+}
+
+static int open_pinned(struct enf_state *st, const char *name, int *fd)
+{
+	char path[PATH_MAX];
+	int err = pin_path(path, sizeof(path), st->pin_dir, name);
+
+	if (err)
+		return err;
+	*fd = bpf_obj_get(path);
+	if (*fd < 0) {
+		err = -errno;
+		if (err != -ENOENT)
+			pr_err("cannot open pinned object %s: %s\n", path, strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
+static int open_all(struct enf_state *st)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	int i, err;
+
+	err = open_pinned(st, "enf_active", &st->active_fd);
+	if (err)
+		return err;
+	err = open_pinned(st, "enf_policy", &st->policy_fd);
+	if (!err)
+		err = open_pinned(st, "enf_stats", &st->stats_fd);
+	if (!err)
+		err = open_pinned(st, PROG_PIN, &st->prog_fd);
+	for (i = 0; !err && i < SEL_MAX; i++)
+		err = open_pinned(st, sel_defs[i].outer, &st->sel_fd[i]);
+	if (err) {
+		pr_err("pinned state in %s is incomplete: %s (remove the directory and apply again)\n",
+		       st->pin_dir, strerror(-err));
+		return err == -ENOENT ? -EIO : err;
+	}
+	if (bpf_obj_get_info_by_fd(st->policy_fd, &info, &len))
+		return -errno;
+	if (info.value_size != sizeof(struct enf_policy)) {
+		pr_err("pinned state in %s is from an incompatible enforcer version "
+		       "(detach, remove the directory, apply again)\n", st->pin_dir);
+		return -EPROTO;
+	}
+	if (info.btf_id) {
+		st->btf = btf__load_from_kernel_by_id(info.btf_id);
+		st->btf_fd = bpf_btf_get_fd_by_id(info.btf_id);
+	}
+	resolve_btf_ids(st);
+	return 0;
+}
+
+/* The pin dir must be on bpffs. The default location gets bpffs mounted
+ * when it is missing, as bpftool does; anything else is the caller's. */
+static int prepare_pin_dir(const char *dir, bool create)
+{
+	char parent[PATH_MAX], *slash;
+	struct statfs sfs;
+
+	snprintf(parent, sizeof(parent), "%s", dir);
+	slash = strrchr(parent, '/');
+	if (slash && slash != parent)
+		*slash = '\0';
+	else if (slash)
+		slash[1] = '\0';
+
+	if (!create)
+		return access(dir, F_OK) ? -ENOENT : 0;
+	if (!strcmp(dir, ENF_PIN_DIR) && !statfs(parent, &sfs) && sfs.f_type != BPF_FS_MAGIC) {
+		if (mount("bpf", parent, "bpf", 0, "mode=0700")) {
+			pr_err("cannot mount bpffs on %s: %s\n", parent, strerror(errno));
+			return -errno;
+		}
+	}
+	if (mkdir(dir, 0700) && errno != EEXIST) {
+		int err = -errno;
+
+		pr_err("cannot create pin directory %s: %s%s\n", dir, strerror(-err),
+		       err == -ENOENT ? " (its parent must exist on a bpf filesystem)" : "");
+		return err;
+	}
+	if (statfs(dir, &sfs) || sfs.f_type != BPF_FS_MAGIC) {
+		pr_err("invalid pin directory '%s': not on a bpf filesystem "
+		       "(mount -t bpf bpf %s, or choose another --pin-dir)\n", dir, parent);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int state_open(struct enf_state *st, const char *pin_dir, bool create, bool lock)
+{
+	char path[PATH_MAX];
+	int err;
+
+	if (strlen(pin_dir) >= sizeof(st->pin_dir)) {
+		pr_err("invalid pin directory '%s': %s\n", pin_dir, strerror(ENAMETOOLONG));
+		return -ENAMETOOLONG;
+	}
+	memcpy(st->pin_dir, pin_dir, strlen(pin_dir) + 1);
+	st->pinned = true;
+	err = prepare_pin_dir(pin_dir, create);
+	if (err)
+		return err;
+	if (lock) {
+		st->lock_fd = open(pin_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (st->lock_fd < 0 || flock(st->lock_fd, LOCK_EX)) {
+			err = -errno;
+			pr_err("cannot lock pin directory %s: %s\n", pin_dir, strerror(-err));
+			return err;
+		}
+	}
+	err = pin_path(path, sizeof(path), pin_dir, "enf_active");
+	if (err)
+		return err;
+	if (!access(path, F_OK))
+		return open_all(st);
+	if (!create)
+		return -ENOENT;
+
+	err = state_load(st);
+	if (!err)
+		err = pin_all(st);
+	return err;
+}
+
+int state_active(struct enf_state *st, struct enf_active *act, struct enf_policy *pol)
+{
+	uint32_t zero = 0;
+
+	if (bpf_map_lookup_elem(st->active_fd, &zero, act))
+		return -errno;
+	act->slot &= 1;
+	if (pol && bpf_map_lookup_elem(st->policy_fd, &act->slot, pol))
+		return -errno;
+	return 0;
+}
+
+int state_inner_fd(struct enf_state *st, enum sel sel, uint32_t slot)
+{
+	uint32_t id;
+	int fd;
+
+	if (bpf_map_lookup_elem(st->sel_fd[sel], &slot, &id))
+		return -errno;
+	fd = bpf_map_get_fd_by_id(id);
+	return fd < 0 ? -errno : fd;
+}
+
+uint32_t state_role_for(const struct enf_policy *pol, const char *ifname)
+{
+	int i;
+
+	for (i = 0; i < ENF_MAX_IFRULES && pol->ifrules[i].pattern[0]; i++) {
+		const struct enf_ifrule *r = &pol->ifrules[i];
+		char pat[sizeof(r->pattern) + 1];
+
+		snprintf(pat, sizeof(pat), "%.*s", (int)sizeof(r->pattern), r->pattern);
+		if (r->is_glob ? !fnmatch(pat, ifname, 0) : !strcmp(pat, ifname))
+			return r->role;
+	}
+	return ENF_ROLE_MIXED;
+}
+
+int state_sum_percpu(int fd, uint32_t key, void *out, size_t value_size, size_t nfields)
+{
+	int ncpu = libbpf_num_possible_cpus(), c;
+	size_t stride = (value_size + 7) & ~(size_t)7, f;
+	uint64_t *buf, *sum = out;
+
+	if (ncpu <= 0)
+		return ncpu ? ncpu : -EINVAL;
+	buf = calloc(ncpu, stride);
+	if (!buf)
+		return -ENOMEM;
+	memset(out, 0, value_size);
+	if (bpf_map_lookup_elem(fd, &key, buf)) {
+		int err = -errno;
+
+		free(buf);
+		return err;
+	}
+	for (c = 0; c < ncpu; c++)
+		for (f = 0; f < nfields; f++)
+			sum[f] += buf[c * stride / sizeof(uint64_t) + f];
+	free(buf);
+	return 0;
+}
+
+/* Fill one map from an array of (key, value) records; `value` overrides. */
+static int fill(int fd, const char *name, const void *entries, size_t n, size_t stride,
+		const void *value, size_t value_off)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		const char *e = (const char *)entries + i * stride;
+		const void *v = value ? value : e + value_off;
+
+		if (bpf_map_update_elem(fd, e, v, BPF_ANY)) {
+			int err = -errno;
+
+			pr_err("cannot fill map %s (entry %zu of %zu): %s\n", name, i + 1, n,
+			       strerror(-err));
+			return err;
+		}
+	}
+	return 0;
+}
+
+static int fill_ifroles(int fd, const struct enf_policy *pol, const struct enf_iface *ifaces,
+			size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		struct enf_iface_val v = { .role = state_role_for(pol, ifaces[i].name) };
+
+		if (bpf_map_update_elem(fd, &ifaces[i].ifindex, &v, BPF_ANY)) {
+			int err = -errno;
+
+			pr_err("cannot set role of %s: %s\n", ifaces[i].name, strerror(-err));
+			return err;
+		}
+	}
+	return 0;
+}
+
+/* Every service id gets its (zero) per-CPU counters up front. */
+static int zero_svcstats(int fd, size_t nmeta)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	struct enf_svc_counter *zero;
+	uint32_t id;
+	int err = 0;
+
+	if (ncpu <= 0)
+		return -EINVAL;
+	zero = calloc(ncpu, sizeof(*zero));
+	if (!zero)
+		return -ENOMEM;
+	for (id = 1; id < nmeta && !err; id++) {
+		if (bpf_map_update_elem(fd, &id, zero, BPF_ANY)) {
+			err = -errno;
+			pr_err("cannot fill map enf_svc_stats: %s\n", strerror(-err));
+		}
+	}
+	free(zero);
+	return err;
+}
+
+/* Wait until no BPF program can still be running with the old slot. */
+static void wait_grace_period(void)
+{
+	if (syscall(__NR_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0) == 0)
+		return;
+	/* nohz_full kernels refuse MEMBARRIER_CMD_GLOBAL. A packet takes
+	 * microseconds; 50 ms is far beyond any softirq run. */
+	pr_debug("membarrier: %s; waiting 50 ms instead\n", strerror(errno));
+	usleep(50 * 1000);
+}
+
+static void repin_views(struct enf_state *st, const int *fds)
+{
+	char path[PATH_MAX];
+	int i;
+
+	for (i = 0; i < SEL_MAX; i++) {
+		if (pin_path(path, sizeof(path), st->pin_dir, sel_defs[i].inner))
+			continue;
+		unlink(path);
+		if (bpf_obj_pin(fds[i], path))
+			pr_warn("cannot pin view %s: %s (bpftool can still read the map by id)\n",
+				path, strerror(errno));
+	}
+}
+
+int state_apply(struct enf_state *st, const struct compiled *c, const struct enf_iface *ifaces,
+		size_t nifaces, uint64_t *generation)
+{
+	struct enf_policy pol, old[2];
+	struct enf_active act;
+	uint32_t slot, zero = 0, one = 1, i;
+	int fds[SEL_MAX], err = 0;
+	size_t sizes[SEL_MAX] = {
+		[SEL_SRC] = c->nsrc,
+		[SEL_DST] = c->ndst,
+		[SEL_PORT] = c->nports,
+		[SEL_ADMIT] = c->nadmit,
+		[SEL_IFROLE] = ENF_MAX_IFACES,
+		[SEL_SVCSTAT] = c->nmeta,
+		[SEL_META] = c->nmeta,
+	};
+
+	for (i = 0; i < SEL_MAX; i++)
+		fds[i] = -1;
+	err = state_active(st, &act, NULL);
+	if (!err && (bpf_map_lookup_elem(st->policy_fd, &zero, &old[0]) ||
+		     bpf_map_lookup_elem(st->policy_fd, &one, &old[1])))
+		err = -errno;
+	if (err) {
+		pr_err("cannot read the active policy: %s\n", strerror(-err));
+		return err;
+	}
+	slot = !act.slot;
+
+	pol = c->policy;
+	pol.generation = (old[0].generation > old[1].generation ? old[0].generation
+								 : old[1].generation) + 1;
+	pol.applied_at = time(NULL);
+
+	for (i = 0; i < SEL_MAX && !err; i++) {
+		fds[i] = create_inner(st, i, sizes[i]);
+		if (fds[i] < 0)
+			err = fds[i];
+	}
+	if (!err)
+		err = fill(fds[SEL_SRC], "enf_src", c->src, c->nsrc, sizeof(*c->src),
+			   NULL, offsetof(struct src_entry, val));
+	if (!err)
+		err = fill(fds[SEL_DST], "enf_dst", c->dst, c->ndst, sizeof(*c->dst),
+			   NULL, offsetof(struct dst_entry, val));
+	if (!err)
+		err = fill(fds[SEL_PORT], "enf_ports", c->ports, c->nports, sizeof(*c->ports),
+			   NULL, offsetof(struct port_entry, val));
+	if (!err)
+		err = fill(fds[SEL_ADMIT], "enf_admit", c->admit, c->nadmit, sizeof(*c->admit),
+			   &one, 0);
+	if (!err)
+		err = fill_ifroles(fds[SEL_IFROLE], &pol, ifaces, nifaces);
+	for (i = 1; !err && i < c->nmeta; i++) {
+		if (bpf_map_update_elem(fds[SEL_META], &i, &c->meta[i], BPF_ANY)) {
+			err = -errno;
+			pr_err("cannot fill map enf_svc_meta: %s\n", strerror(-err));
+		}
+	}
+	if (!err)
+		err = zero_svcstats(fds[SEL_SVCSTAT], c->nmeta);
+	/* Install in the inactive slot; nothing reads it yet. */
+	for (i = 0; !err && i < SEL_MAX; i++)
+		err = put_inner(st, i, slot, fds[i]);
+	if (!err && bpf_map_update_elem(st->policy_fd, &slot, &pol, BPF_ANY)) {
+		err = -errno;
+		pr_err("cannot write policy summary: %s\n", strerror(-err));
+	}
+	if (err)
+		goto out;
+
+	/* The flip: one aligned store of the slot number. */
+	act.slot = slot;
+	act.generation = pol.generation;
+	if (bpf_map_update_elem(st->active_fd, &zero, &act, BPF_ANY)) {
+		err = -errno;
+		pr_err("cannot activate generation %llu: %s\n",
+		       (unsigned long long)pol.generation, strerror(-err));
+		goto out;
+	}
+	wait_grace_period();
+	if (st->pinned)
+		repin_views(st, fds);
+	if (generation)
+		*generation = pol.generation;
+out:
+	for (i = 0; i < SEL_MAX; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	return err;
+}

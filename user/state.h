@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * The kernel side of one node's enforcer: the loaded XDP program, its maps,
+ * the pins under the pin dir, and the double-buffered policy swap.
+ *
+ * Pin dir layout (all names <= 15 chars, the kernel's object name limit):
+ *   enf_xdp_ingress            the XDP program
+ *   enf_active enf_policy enf_stats           global maps
+ *   enf_src_sel enf_dst_sel ... enf_meta_sel  outer maps, [slot] -> inner map
+ *   enf_src enf_dst enf_ports enf_admit enf_ifrole enf_svc_stats enf_svc_meta
+ *                              the active generation's inner maps, re-pinned
+ *                              on every apply so bpftool can read them
+ *   links/<ifname>             XDP bpf_links; they keep enforcing after exit
+ *
+ * Every command that changes state takes an exclusive flock on the pin dir.
+ */
+#ifndef ENFORCER_STATE_H
+#define ENFORCER_STATE_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "compile.h"
+
+enum sel {
+	SEL_SRC,
+	SEL_DST,
+	SEL_PORT,
+	SEL_ADMIT,
+	SEL_IFROLE,
+	SEL_SVCSTAT,
+	SEL_META,
+	SEL_MAX,
+};
+
+struct enforcer_bpf;
+struct btf;
+
+struct enf_state {
+	char pin_dir[PATH_MAX - 128];	/* leaves room for "/links/<ifname>" */
+	bool pinned;			/* state lives in pin_dir */
+	struct enforcer_bpf *skel;	/* loaded by this process, else NULL */
+	int prog_fd;
+	int active_fd;
+	int policy_fd;
+	int stats_fd;
+	int sel_fd[SEL_MAX];
+	int lock_fd;
+	int btf_fd;
+	struct btf *btf;
+	uint32_t btf_ids[SEL_MAX][2];	/* key, value type ids per inner map */
+};
+
+/* An attached interface, as apply and attach see it. */
+struct enf_iface {
+	char name[32];
+	uint32_t ifindex;
+};
+
+void state_init(struct enf_state *st);
+
+/* Load a fresh, unpinned instance (tests, trace): both slots empty. */
+int state_load(struct enf_state *st);
+
+/*
+ * Open the state pinned in pin_dir. When nothing is pinned there and
+ * `create` is set, load the program, pin everything and initialise both
+ * slots; otherwise return -ENOENT. Takes the pin dir lock when `lock` is set.
+ */
+int state_open(struct enf_state *st, const char *pin_dir, bool create, bool lock);
+
+void state_close(struct enf_state *st);
+
+/*
+ * Install `c` as the next generation: fill fresh inner maps in the inactive
+ * slot, flip enf_active, wait for an RCU grace period (no packet still uses
+ * the old slot), re-pin the views. `ifaces` are the attached interfaces,
+ * whose roles are recomputed from the new interface rules. On failure
+ * nothing that a packet can see has changed.
+ */
+int state_apply(struct enf_state *st, const struct compiled *c, const struct enf_iface *ifaces,
+		size_t nifaces, uint64_t *generation);
+
+/* Active slot and its policy summary. */
+int state_active(struct enf_state *st, struct enf_active *act, struct enf_policy *pol);
+
+/* fd of the inner map of `sel` in `slot` (caller closes), or -errno. */
+int state_inner_fd(struct enf_state *st, enum sel sel, uint32_t slot);
+
+/* Role of an interface name under a policy's interface rules. */
+uint32_t state_role_for(const struct enf_policy *pol, const char *ifname);
+
+/* Sum a per-CPU counter array entry. */
+int state_sum_percpu(int fd, uint32_t key, void *out, size_t value_size, size_t nfields);
+
+const char *state_inner_name(enum sel sel);
+
+#endif /* ENFORCER_STATE_H */
