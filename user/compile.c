@@ -384,7 +384,8 @@ static int build_sources(struct compile_ctx *cx, struct compiled *out)
 	size_t n = cx->items.n, depth = 0, ncontrib = 0, i, j;
 	int err = -ENOMEM;
 
-	qsort(items, n, sizeof(*items), cmp_item);
+	if (n)
+		qsort(items, n, sizeof(*items), cmp_item);
 	contrib = calloc(n + 1, sizeof(*contrib));
 	frame = calloc(n + 1, sizeof(*frame));
 	heads = calloc(n + 1, sizeof(*heads));

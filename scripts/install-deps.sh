@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+# Installs the Debian 12 packages that building, testing and the demo need,
+# only when something is missing (so repeated runs cost nothing). Root only;
+# without root it lists what is missing and fails.
+set -euo pipefail
+
+PKGS=(
+	make gcc clang llvm pkg-config          # toolchain (clang -target bpf, llvm-strip)
+	libbpf-dev bpftool libelf-dev zlib1g-dev # libbpf, skeletons, bpftool map dump
+	libyaml-dev libjson-c-dev libssl-dev     # manifest, status --json, sha256
+	libclang-rt-14-dev                       # libFuzzer runtime for the fuzz targets
+	iproute2 socat netcat-openbsd iputils-ping jq python3-scapy  # e2e tests and demo
+)
+
+missing=()
+for p in "${PKGS[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "install-deps: missing packages: ${missing[*]} (run as root, or install them)" >&2
+	exit 1
+fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+#
+# The test runner behind `make check`: builds the plain and the
+# sanitizer (ASan + UBSan) variants, runs every suite, and sums the suites'
+# "N passed, N failed[, N skipped]" lines into one closing line.
+#
+#   scripts/run-tests.sh           everything (what CI runs)
+#   scripts/run-tests.sh --quick   plain build only: unit + BPF suites, no e2e
+#
+# Suites:
+#   test_manifest   manifest parser and validation (no root)
+#   test_compile    manifest -> map entries (no root)
+#   test_xdp        BPF_PROG_TEST_RUN verdicts and counters (root)
+#   *-san           the same three built with -fsanitize=address,undefined
+#   fuzz_manifest   bounded libFuzzer smoke of the manifest parser, fixed seed
+#   e2e             network namespaces, real listeners, attach/apply/detach (root)
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+quick=0
+[ "${1:-}" = "--quick" ] && quick=1
+JOBS=$(nproc 2>/dev/null || echo 2)
+
+total_pass=0 total_fail=0 total_skip=0
+summary=()
+
+# run_suite NAME CMD...: runs, echoes output, adds its closing line.
+run_suite() {
+	local name=$1 out line p f s rc
+	shift
+	echo "=== $name: $*"
+	out=$(mktemp)
+	"$@" 2>&1 | tee "$out"
+	rc=${PIPESTATUS[0]}
+	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$out" | tail -n 1)
+	rm -f "$out"
+	if [ -z "$line" ]; then
+		echo "FAIL $name: no closing line (exit code $rc)"
+		total_fail=$((total_fail + 1))
+		summary+=("$(printf '%-16s crashed (exit %d)' "$name" "$rc")")
+		return
+	fi
+	p=$(sed -E 's/^([0-9]+) passed.*/\1/' <<<"$line")
+	f=$(sed -E 's/^[0-9]+ passed, ([0-9]+) failed.*/\1/' <<<"$line")
+	s=$(sed -nE 's/.*, ([0-9]+) skipped.*/\1/p' <<<"$line")
+	s=${s:-0}
+	# A suite that claims success but exits non-zero still failed.
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		echo "FAIL $name: exit code $rc"
+		f=1
+	fi
+	total_pass=$((total_pass + p)) total_fail=$((total_fail + f)) total_skip=$((total_skip + s))
+	summary+=("$(printf '%-16s %s' "$name" "$line")")
+}
+
+build() {
+	echo "=== build $*"
+	if ! make -s -j"$JOBS" "$@" all; then
+		echo "FAIL build $*"
+		total_fail=$((total_fail + 1))
+		summary+=("build $* failed")
+		return 1
+	fi
+}
+
+if build; then
+	run_suite test_manifest .output/test_manifest
+	run_suite test_compile .output/test_compile
+	run_suite test_xdp .output/test_xdp
+fi
+
+if [ $quick -eq 0 ]; then
+	if build SAN=1; then
+		# Leak checks on: every path frees what it allocates.
+		export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
+		export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+		run_suite test_manifest-san .output/san/test_manifest
+		run_suite test_compile-san .output/san/test_compile
+		run_suite test_xdp-san .output/san/test_xdp
+		unset ASAN_OPTIONS UBSAN_OPTIONS
+	fi
+	run_suite fuzz_manifest scripts/fuzz.sh --smoke
+	if [ -x selftests/e2e.sh ]; then
+		run_suite e2e selftests/e2e.sh .output/enforcer
+		ASAN_OPTIONS=detect_leaks=1 run_suite e2e-san selftests/e2e.sh .output/san/enforcer
+	fi
+fi
+
+echo
+echo "=== summary"
+for l in "${summary[@]}"; do echo "  $l"; done
+if [ "$total_skip" -gt 0 ]; then
+	echo "$total_pass passed, $total_fail failed, $total_skip skipped"
+else
+	echo "$total_pass passed, $total_fail failed"
+fi
+[ "$total_fail" -eq 0 ]
