@@ -20,20 +20,13 @@
  * Policy maps are double-buffered (see include/enforcer_common.h): the slot
  * is read once and every lookup of a packet uses that slot's inner maps.
  */
+#include "maps.bpf.h"
 #include "parsing.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 /* ---- per-generation inner maps (templates; userspace creates the real
  * ones per apply, sized to the manifest) ---- */
-
-struct src_inner {
-	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
-	__uint(max_entries, 1);
-	__uint(map_flags, BPF_F_NO_PREALLOC);	/* required for LPM tries */
-	__type(key, struct enf_src_key);
-	__type(value, struct enf_src_val);
-};
 
 struct dst_inner {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -47,13 +40,6 @@ struct port_inner {
 	__uint(max_entries, 1);
 	__type(key, struct enf_port_key);
 	__type(value, struct enf_port_val);
-};
-
-struct admit_inner {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 1);
-	__type(key, struct enf_admit_key);
-	__type(value, __u32);
 };
 
 struct ifrole_inner {
@@ -84,14 +70,6 @@ struct svcmeta_inner {
 /* ---- outer maps: [slot] -> inner map of that generation. Written by
  * `apply` (inactive slot only), read here with the slot from enf_active. */
 
-/* source address -> class + flags (who is the sender) */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
-	__uint(max_entries, 2);
-	__type(key, __u32);
-	__array(values, struct src_inner);
-} enf_src_sel SEC(".maps");
-
 /* instance / VIP / frontend address -> service, network, flags */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
@@ -107,14 +85,6 @@ struct {
 	__type(key, __u32);
 	__array(values, struct port_inner);
 } enf_port_sel SEC(".maps");
-
-/* (source class, network or trust group) -> admitted */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
-	__uint(max_entries, 2);
-	__type(key, __u32);
-	__array(values, struct admit_inner);
-} enf_admit_sel SEC(".maps");
 
 /* ifindex -> interface role, for every attached interface */
 struct {
@@ -142,22 +112,6 @@ struct {
 
 /* ---- global maps ---- */
 
-/* [0] -> which slot is in force; written by `apply` (one update = the flip) */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct enf_active);
-} enf_active SEC(".maps");
-
-/* [slot] -> generation, mode and summary of what the slot holds */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 2);
-	__type(key, __u32);
-	__type(value, struct enf_policy);
-} enf_policy SEC(".maps");
-
 /* reason -> per-CPU packets/bytes; written here, read by `status` */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -166,8 +120,6 @@ struct {
 	__type(value, struct enf_counter);
 } enf_stats SEC(".maps");
 
-/* See struct enf_btf_anchor in enforcer_common.h. Never read or written. */
-struct enf_btf_anchor enf_btf_anchor SEC(".bss");
 
 struct verdict_ctx {
 	void *svcstat;		/* inner map of the slot, may be NULL */
@@ -209,37 +161,6 @@ static __always_inline int account(struct verdict_ctx *v, __u32 reason, int verd
 		}
 	}
 	return verdict;
-}
-
-/* Source class and flags of `a`, honouring the expiry of time-limited
- * entries (the compiler precomputed what holds after the first expiry). */
-static __always_inline void classify_source(void *src_map, struct enf_addr *a,
-					    __u32 *class_id, __u32 *flags)
-{
-	struct enf_src_key key = { .prefixlen = 32 + 128 };
-	struct enf_src_val *v;
-
-	key.a = *a;
-	v = bpf_map_lookup_elem(src_map, &key);
-	if (!v) {
-		*class_id = 0;
-		*flags = 0;
-		return;
-	}
-	if (v->expires_ns && bpf_ktime_get_boot_ns() >= v->expires_ns) {
-		*class_id = v->class_after;
-		*flags = v->flags_after;
-		return;
-	}
-	*class_id = v->class_id;
-	*flags = v->flags;
-}
-
-static __always_inline int admitted(void *admit_map, __u32 class_id, __u32 target)
-{
-	struct enf_admit_key k = { .class_id = class_id, .target = target };
-
-	return class_id && bpf_map_lookup_elem(admit_map, &k);
 }
 
 SEC("xdp")

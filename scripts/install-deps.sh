@@ -11,6 +11,7 @@ PKGS=(
 	libyaml-dev libjson-c-dev libssl-dev     # manifest, status --json, sha256
 	libclang-rt-14-dev                       # libFuzzer runtime for the fuzz targets
 	iproute2 socat netcat-openbsd iputils-ping jq python3-scapy  # e2e tests and demo
+	nsd dnsutils knot-dnsutils               # zone checks (nsd-checkzone), dig, kdig
 )
 
 missing=()
@@ -25,5 +26,14 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
+# Packages such as nsd start a daemon on port 53 when installed; tests start
+# their own servers inside their namespaces, so forbid service starts while
+# installing (policy-rc.d exit 101), unless the machine already has a policy.
+policy=/usr/sbin/policy-rc.d
+own_policy=0
+if [ ! -e "$policy" ]; then
+	printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod +x "$policy" && own_policy=1
+	trap '[ $own_policy -eq 1 ] && rm -f "$policy"' EXIT
+fi
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

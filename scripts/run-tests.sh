@@ -11,9 +11,12 @@
 # Suites:
 #   test_manifest   manifest parser and validation (no root)
 #   test_compile    manifest -> map entries (no root)
-#   test_xdp        BPF_PROG_TEST_RUN verdicts and counters (root)
-#   *-san           the same three built with -fsanitize=address,undefined
-#   fuzz_manifest   bounded libFuzzer smoke of the manifest parser, fixed seed
+#   test_zone       zone compiler: names, views, hashes, export (no root)
+#   test_xdp        BPF_PROG_TEST_RUN: enforcement verdicts and counters (root)
+#   test_dns        BPF_PROG_TEST_RUN: DNS answers, the RFC checklist (root)
+#   *-san           every suite above built with -fsanitize=address,undefined
+#   fuzz            bounded libFuzzer smoke of every parser, fixed seed
+#   zone_nsd        exported zone files accepted by nsd-checkzone
 #   e2e             network namespaces, real listeners, attach/apply/detach (root)
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -64,10 +67,13 @@ build() {
 	fi
 }
 
+# Every selftests/test_*.c is one suite binary.
+SUITES=$(cd selftests && ls test_*.c | sed 's/\.c$//')
+
 if build; then
-	run_suite test_manifest .output/test_manifest
-	run_suite test_compile .output/test_compile
-	run_suite test_xdp .output/test_xdp
+	for t in $SUITES; do
+		run_suite "$t" ".output/$t"
+	done
 fi
 
 if [ $quick -eq 0 ]; then
@@ -75,12 +81,13 @@ if [ $quick -eq 0 ]; then
 		# Leak checks on: every path frees what it allocates.
 		export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
 		export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-		run_suite test_manifest-san .output/san/test_manifest
-		run_suite test_compile-san .output/san/test_compile
-		run_suite test_xdp-san .output/san/test_xdp
+		for t in $SUITES; do
+			run_suite "$t-san" ".output/san/$t"
+		done
 		unset ASAN_OPTIONS UBSAN_OPTIONS
 	fi
-	run_suite fuzz_manifest scripts/fuzz.sh --smoke
+	run_suite fuzz scripts/fuzz.sh --smoke
+	run_suite zone_nsd selftests/zone_nsd_check.sh .output/test_zone
 	if [ -x selftests/e2e.sh ]; then
 		run_suite e2e selftests/e2e.sh .output/enforcer
 		ASAN_OPTIONS=detect_leaks=1 run_suite e2e-san selftests/e2e.sh .output/san/enforcer

@@ -460,6 +460,38 @@ static int build_admit(struct compile_ctx *cx, struct compiled *out)
 	return 0;
 }
 
+/* Which isolated networks' DNS views each source class reads: the isolated
+ * networks it is admitted to, in network order. The data path tries them
+ * before view 0, so a member of an isolated network sees its own names. */
+static int build_views(struct compile_ctx *cx, const struct manifest *m, struct compiled *out)
+{
+	const struct set_ref *sets = cx->sets.v;
+	const uint32_t *pool = cx->pool.v;
+	size_t c, k;
+
+	out->views = calloc(cx->sets.n, sizeof(*out->views));
+	if (!out->views)
+		return -ENOMEM;
+	for (c = 1; c < cx->sets.n; c++) {
+		struct enf_dns_views *v = &out->views[c];
+
+		for (k = 0; k < sets[c].len; k++) {
+			uint32_t t = pool[sets[c].off + k];
+
+			if (t & ENF_TARGET_TRUST || t >= m->nnetworks || !m->networks[t].isolated)
+				continue;
+			if (v->n == ENF_DNS_MAX_VIEWS) {
+				fprintf(cx->errf, "%s: warning: a source range is a member of more "
+					"than %d isolated networks; DNS answers only the first %d\n",
+					cx->path, ENF_DNS_MAX_VIEWS, ENF_DNS_MAX_VIEWS);
+				break;
+			}
+			v->network[v->n++] = t;
+		}
+	}
+	return 0;
+}
+
 /* ---- destinations and ports ---- */
 
 struct dest_ctx {
@@ -659,6 +691,18 @@ int compile_manifest(const struct manifest *m, const struct compile_clock *clk,
 		err = build_sources(&cx, out);
 	if (!err)
 		err = build_admit(&cx, out);
+	if (!err)
+		err = build_views(&cx, m, out);
+	if (!err)
+		err = zone_compile(m, (uint32_t)clk->wall, &out->zone, errf);
+	if (!err && m->nresolvers) {
+		out->resolvers = calloc(m->nresolvers, sizeof(*out->resolvers));
+		if (!out->resolvers)
+			err = -ENOMEM;
+		for (i = 0; !err && i < m->nresolvers; i++)
+			mf_addr_to_enf(&m->resolvers[i], &out->resolvers[i]);
+		out->nresolvers = m->nresolvers;
+	}
 	if (err)
 		goto out;
 	out->dst = dc.dsts.v;
@@ -718,5 +762,8 @@ void compiled_free(struct compiled *c)
 	free(c->ports);
 	free(c->admit);
 	free(c->meta);
+	free(c->views);
+	free(c->resolvers);
+	zone_free(&c->zone);
 	memset(c, 0, sizeof(*c));
 }

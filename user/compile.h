@@ -19,7 +19,9 @@
 #include <time.h>
 
 #include "enforcer_common.h"
+#include "enforcer_dns.h"
 #include "manifest.h"
+#include "zone.h"
 
 struct src_entry {
 	struct enf_src_key key;
@@ -50,6 +52,12 @@ struct compiled {
 	uint32_t nclasses;		/* source classes including 0 */
 	uint32_t ninstances;
 	struct enf_policy policy;	/* summary, mode, rack, ifrules; generation unset */
+	/* DNS: the zones, which isolated views each source class reads, and
+	 * the resolver addresses whose port 53 is inspected. */
+	struct zone_compiled zone;
+	struct enf_dns_views *views;	/* [source class], nclasses entries */
+	struct enf_addr *resolvers;
+	size_t nresolvers;
 };
 
 /* Wall and boot clocks at compile time, to turn `expires:` dates into the

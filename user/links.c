@@ -16,11 +16,109 @@
 #include "links.h"
 #include "log.h"
 
-static int link_path(char *buf, size_t len, const char *pin_dir, const char *ifname)
+/* BPF_TCX_INGRESS (kernel >= 6.6); Debian's libbpf 1.1 headers predate it. */
+#define ENF_TCX_INGRESS		46
+/* Our cls_bpf filter on kernels without tcx: fixed handle and priority. */
+#define ENF_TC_HANDLE		0xe4f
+#define ENF_TC_PRIORITY		0xe4f
+
+static int pin_sub_path(char *buf, size_t len, const char *pin_dir, const char *sub,
+			const char *ifname)
 {
-	int n = snprintf(buf, len, "%s/links%s%s", pin_dir, ifname ? "/" : "", ifname ? ifname : "");
+	int n = snprintf(buf, len, "%s/%s%s%s", pin_dir, sub, ifname ? "/" : "",
+			 ifname ? ifname : "");
 
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+static int link_path(char *buf, size_t len, const char *pin_dir, const char *ifname)
+{
+	return pin_sub_path(buf, len, pin_dir, "links", ifname);
+}
+
+static int tc_path(char *buf, size_t len, const char *pin_dir, const char *ifname)
+{
+	return pin_sub_path(buf, len, pin_dir, "tc", ifname);
+}
+
+/* The DNS program on TC ingress: a tcx link (pinned like the XDP links)
+ * where the kernel has tcx, else a cls_bpf filter, which outlives the
+ * process by itself. ENF_FORCE_CLS_BPF=1 takes the fallback on purpose
+ * (tests of the 6.1 path on newer kernels). */
+static int dns_attach(struct enf_state *st, const char *ifname, uint32_t ifindex)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, opts, .prog_fd = st->dns_prog_fd, .handle = ENF_TC_HANDLE,
+		    .priority = ENF_TC_PRIORITY, .flags = BPF_TC_F_REPLACE);
+	const char *force = getenv("ENF_FORCE_CLS_BPF");
+	char path[PATH_MAX], dir[PATH_MAX];
+	int fd, err;
+
+	if (tc_path(path, sizeof(path), st->pin_dir, ifname) ||
+	    tc_path(dir, sizeof(dir), st->pin_dir, NULL))
+		return -ENAMETOOLONG;
+	if (!(force && *force == '1')) {
+		fd = bpf_link_create(st->dns_prog_fd, ifindex, ENF_TCX_INGRESS, NULL);
+		if (fd >= 0) {
+			unlink(path);
+			if ((mkdir(dir, 0700) && errno != EEXIST) || bpf_obj_pin(fd, path)) {
+				err = -errno;
+				pr_err("cannot pin TC link %s: %s\n", path, strerror(-err));
+				close(fd);
+				return err;
+			}
+			close(fd);
+			return 0;
+		}
+		pr_debug("%s: no tcx (%s), using cls_bpf\n", ifname, strerror(errno));
+	}
+	err = bpf_tc_hook_create(&hook);
+	if (err && err != -EEXIST) {
+		pr_err("cannot create clsact qdisc on %s: %s\n", ifname, strerror(-err));
+		return err;
+	}
+	err = bpf_tc_attach(&hook, &opts);
+	if (err)
+		pr_err("cannot attach the DNS program to %s: %s\n", ifname, strerror(-err));
+	return err;
+}
+
+static void dns_detach(struct enf_state *st, const char *ifname, uint32_t ifindex)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = ENF_TC_HANDLE, .priority = ENF_TC_PRIORITY);
+	char path[PATH_MAX];
+	int fd;
+
+	if (!tc_path(path, sizeof(path), st->pin_dir, ifname)) {
+		fd = bpf_obj_get(path);
+		if (fd >= 0) {
+			bpf_link_detach(fd);
+			close(fd);
+			unlink(path);
+		}
+	}
+	if (ifindex)
+		bpf_tc_detach(&hook, &opts);	/* ENOENT when tcx was used */
+}
+
+const char *links_dns_mode(const char *pin_dir, const char *ifname, uint32_t ifindex)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = ENF_TC_HANDLE, .priority = ENF_TC_PRIORITY);
+	char path[PATH_MAX];
+	int fd;
+
+	if (!tc_path(path, sizeof(path), pin_dir, ifname)) {
+		fd = bpf_obj_get(path);
+		if (fd >= 0) {
+			close(fd);
+			return "tcx";
+		}
+	}
+	if (ifindex && !bpf_tc_query(&hook, &opts))
+		return "cls_bpf";
+	return "none";
 }
 
 static int read_link(int fd, struct link_info *li)
@@ -165,6 +263,17 @@ int links_attach(struct enf_state *st, const char *ifname, bool generic)
 		return err;
 	}
 	close(fd);
+	err = dns_attach(st, ifname, ifindex);
+	if (err) {
+		/* all or nothing: take the XDP link away again */
+		fd = bpf_obj_get(path);
+		if (fd >= 0) {
+			bpf_link_detach(fd);
+			close(fd);
+		}
+		unlink(path);
+		return err;
+	}
 	if (!state_active(st, &act, &pol))
 		set_active_role(st, ifindex, state_role_for(&pol, ifname));
 	return 0;
@@ -183,6 +292,7 @@ int links_detach(struct enf_state *st, const char *ifname)
 	if (fd < 0)
 		return -errno;
 	read_link(fd, &li);
+	dns_detach(st, ifname, li.iface.ifindex);
 	/* Detach explicitly: someone else may hold an fd to the link. A
 	 * defunct link (interface gone) reports an error we do not care for. */
 	bpf_link_detach(fd);

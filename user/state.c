@@ -31,7 +31,9 @@
 #include <bpf/libbpf.h>
 
 #include "enforcer_common.h"
+#include "enforcer_dns.h"
 #include "enforcer.skel.h"
+#include "dns.skel.h"
 #include "log.h"
 #include "state.h"
 
@@ -66,9 +68,30 @@ static const struct sel_def {
 			  "enf_svc_counter" },
 	[SEL_META] = { "enf_meta_sel", "enf_svc_meta", BPF_MAP_TYPE_ARRAY, sizeof(__u32),
 		       sizeof(struct enf_svc_meta), BPF_F_INNER_MAP, "__u32", "enf_svc_meta" },
+	[SEL_DNS_NAME] = { "enf_dnsname_sel", "enf_dns_names", BPF_MAP_TYPE_HASH,
+			   sizeof(struct enf_dns_key), sizeof(struct enf_dns_name), 0,
+			   "enf_dns_key", "enf_dns_name" },
+	[SEL_DNS_ZONE] = { "enf_dnszone_sel", "enf_dns_zones", BPF_MAP_TYPE_HASH,
+			   sizeof(struct enf_dns_key), sizeof(struct enf_dns_zone), 0,
+			   "enf_dns_key", "enf_dns_zone" },
+	[SEL_DNS_A] = { "enf_dnsa_sel", "enf_dns_a", BPF_MAP_TYPE_ARRAY, sizeof(__u32),
+			sizeof(struct enf_dns_a), BPF_F_INNER_MAP, "__u32", "enf_dns_a" },
+	[SEL_DNS_AAAA] = { "enf_dnsaaaa_sel", "enf_dns_aaaa", BPF_MAP_TYPE_ARRAY, sizeof(__u32),
+			   sizeof(struct enf_dns_aaaa), BPF_F_INNER_MAP, "__u32", "enf_dns_aaaa" },
+	[SEL_DNS_SRV] = { "enf_dnssrv_sel", "enf_dns_srv", BPF_MAP_TYPE_ARRAY, sizeof(__u32),
+			  sizeof(struct enf_dns_srv), BPF_F_INNER_MAP, "__u32", "enf_dns_srv" },
+	[SEL_DNS_VIEW] = { "enf_dnsview_sel", "enf_dns_views", BPF_MAP_TYPE_ARRAY, sizeof(__u32),
+			   sizeof(struct enf_dns_views), BPF_F_INNER_MAP, "__u32", "enf_dns_views" },
+	[SEL_DNS_RES] = { "enf_dnsres_sel", "enf_dns_res", BPF_MAP_TYPE_HASH,
+			  sizeof(struct enf_addr), sizeof(__u32), 0, "enf_addr", "__u32" },
 };
 
+/* Maps the DNS object shares with the XDP object (same fds: one truth). */
+static const char *const dns_shared[] = { "enf_active", "enf_policy", "enf_src_sel",
+					  "enf_admit_sel" };
+
 #define PROG_PIN	"enf_xdp_ingress"
+#define DNS_PROG_PIN	"enf_tc_dns"
 
 const char *state_inner_name(enum sel sel)
 {
@@ -81,6 +104,7 @@ void state_init(struct enf_state *st)
 
 	memset(st, 0, sizeof(*st));
 	st->prog_fd = st->active_fd = st->policy_fd = st->stats_fd = -1;
+	st->dns_prog_fd = st->dns_stats_fd = -1;
 	st->lock_fd = st->btf_fd = -1;
 	for (i = 0; i < SEL_MAX; i++)
 		st->sel_fd[i] = -1;
@@ -98,15 +122,20 @@ void state_close(struct enf_state *st)
 	int i;
 
 	if (st->skel) {
-		/* fds below belong to the skeleton */
+		/* fds below belong to the skeletons */
+		dns_bpf__destroy(st->dns_skel);
 		enforcer_bpf__destroy(st->skel);
 		st->skel = NULL;
+		st->dns_skel = NULL;
 		st->prog_fd = st->active_fd = st->policy_fd = st->stats_fd = st->btf_fd = -1;
+		st->dns_prog_fd = st->dns_stats_fd = -1;
 		for (i = 0; i < SEL_MAX; i++)
 			st->sel_fd[i] = -1;
 		st->btf = NULL;
 	} else {
 		close_fd(&st->prog_fd);
+		close_fd(&st->dns_prog_fd);
+		close_fd(&st->dns_stats_fd);
 		close_fd(&st->active_fd);
 		close_fd(&st->policy_fd);
 		close_fd(&st->stats_fd);
@@ -196,6 +225,45 @@ static int init_slots(struct enf_state *st)
 	return 0;
 }
 
+/* The DNS object reuses the XDP object's shared maps, then finds its own. */
+static int load_dns(struct enf_state *st)
+{
+	struct dns_bpf *dns;
+	size_t i;
+	int err;
+
+	dns = dns_bpf__open();
+	if (!dns) {
+		err = -errno;
+		pr_err("cannot open the DNS BPF object: %s\n", strerror(-err));
+		return err;
+	}
+	st->dns_skel = dns;
+	for (i = 0; i < sizeof(dns_shared) / sizeof(dns_shared[0]); i++) {
+		struct bpf_map *mine = bpf_object__find_map_by_name(dns->obj, dns_shared[i]);
+		struct bpf_map *theirs = bpf_object__find_map_by_name(st->skel->obj, dns_shared[i]);
+
+		if (!mine || !theirs || bpf_map__reuse_fd(mine, bpf_map__fd(theirs))) {
+			pr_err("cannot share map %s with the DNS program\n", dns_shared[i]);
+			return -EINVAL;
+		}
+	}
+	err = dns_bpf__load(dns);
+	if (err) {
+		pr_err("cannot load the DNS BPF program: %s\n", strerror(-err));
+		return err;
+	}
+	st->dns_prog_fd = bpf_program__fd(dns->progs.enf_tc_dns);
+	st->dns_stats_fd = bpf_map__fd(dns->maps.enf_dns_stats);
+	for (i = 0; i < SEL_MAX; i++) {
+		struct bpf_map *m = bpf_object__find_map_by_name(dns->obj, sel_defs[i].outer);
+
+		if (m && st->sel_fd[i] < 0)
+			st->sel_fd[i] = bpf_map__fd(m);
+	}
+	return 0;
+}
+
 int state_load(struct enf_state *st)
 {
 	struct enforcer_bpf *skel;
@@ -218,6 +286,9 @@ int state_load(struct enf_state *st)
 
 		st->sel_fd[i] = m ? bpf_map__fd(m) : -1;
 	}
+	err = load_dns(st);
+	if (err)
+		return err;
 	st->btf = bpf_object__btf(skel->obj);
 	st->btf_fd = bpf_object__btf_fd(skel->obj);
 	resolve_btf_ids(st);
@@ -241,13 +312,15 @@ static int pin_all(struct enf_state *st)
 	struct {
 		const char *name;
 		int fd;
-	} objs[4 + SEL_MAX] = {
+	} objs[6 + SEL_MAX] = {
 		{ PROG_PIN, st->prog_fd },
+		{ DNS_PROG_PIN, st->dns_prog_fd },
 		{ "enf_active", st->active_fd },
 		{ "enf_policy", st->policy_fd },
 		{ "enf_stats", st->stats_fd },
+		{ "enf_dns_stats", st->dns_stats_fd },
 	};
-	size_t i, n = 4;
+	size_t i, n = 6;
 	int err = 0;
 
 	for (i = 0; i < SEL_MAX; i++) {
@@ -304,6 +377,10 @@ static int open_all(struct enf_state *st)
 		err = open_pinned(st, "enf_stats", &st->stats_fd);
 	if (!err)
 		err = open_pinned(st, PROG_PIN, &st->prog_fd);
+	if (!err)
+		err = open_pinned(st, DNS_PROG_PIN, &st->dns_prog_fd);
+	if (!err)
+		err = open_pinned(st, "enf_dns_stats", &st->dns_stats_fd);
 	for (i = 0; !err && i < SEL_MAX; i++)
 		err = open_pinned(st, sel_defs[i].outer, &st->sel_fd[i]);
 	if (err) {
@@ -483,6 +560,23 @@ static int fill(int fd, const char *name, const void *entries, size_t n, size_t 
 	return 0;
 }
 
+/* Fill an array map from index 1 (index 0 is never looked up). */
+static int fill_array(int fd, const char *name, const void *values, size_t n, size_t size)
+{
+	uint32_t i;
+
+	for (i = 1; i < n; i++) {
+		if (bpf_map_update_elem(fd, &i, (const char *)values + i * size, BPF_ANY)) {
+			int err = -errno;
+
+			pr_err("cannot fill map %s (entry %u of %zu): %s\n", name, i, n - 1,
+			       strerror(-err));
+			return err;
+		}
+	}
+	return 0;
+}
+
 static int fill_ifroles(int fd, const struct enf_policy *pol, const struct enf_iface *ifaces,
 			size_t n)
 {
@@ -565,6 +659,13 @@ int state_apply(struct enf_state *st, const struct compiled *c, const struct enf
 		[SEL_IFROLE] = ENF_MAX_IFACES,
 		[SEL_SVCSTAT] = c->nmeta,
 		[SEL_META] = c->nmeta,
+		[SEL_DNS_NAME] = c->zone.nnames,
+		[SEL_DNS_ZONE] = c->zone.nzones,
+		[SEL_DNS_A] = c->zone.nrrsets,
+		[SEL_DNS_AAAA] = c->zone.nrrsets,
+		[SEL_DNS_SRV] = c->zone.nrrsets,
+		[SEL_DNS_VIEW] = c->nclasses,
+		[SEL_DNS_RES] = c->nresolvers,
 	};
 
 	for (i = 0; i < SEL_MAX; i++)
@@ -611,6 +712,27 @@ int state_apply(struct enf_state *st, const struct compiled *c, const struct enf
 	}
 	if (!err)
 		err = zero_svcstats(fds[SEL_SVCSTAT], c->nmeta);
+	if (!err)
+		err = fill(fds[SEL_DNS_NAME], "enf_dns_names", c->zone.names, c->zone.nnames,
+			   sizeof(*c->zone.names), NULL, offsetof(struct zone_name, val));
+	if (!err)
+		err = fill(fds[SEL_DNS_ZONE], "enf_dns_zones", c->zone.zones, c->zone.nzones,
+			   sizeof(*c->zone.zones), NULL, offsetof(struct zone_apex, val));
+	if (!err)
+		err = fill_array(fds[SEL_DNS_A], "enf_dns_a", c->zone.a, c->zone.nrrsets,
+				 sizeof(*c->zone.a));
+	if (!err)
+		err = fill_array(fds[SEL_DNS_AAAA], "enf_dns_aaaa", c->zone.aaaa, c->zone.nrrsets,
+				 sizeof(*c->zone.aaaa));
+	if (!err)
+		err = fill_array(fds[SEL_DNS_SRV], "enf_dns_srv", c->zone.srv, c->zone.nrrsets,
+				 sizeof(*c->zone.srv));
+	if (!err)
+		err = fill_array(fds[SEL_DNS_VIEW], "enf_dns_views", c->views, c->nclasses,
+				 sizeof(*c->views));
+	if (!err)
+		err = fill(fds[SEL_DNS_RES], "enf_dns_res", c->resolvers, c->nresolvers,
+			   sizeof(*c->resolvers), &one, 0);
 	/* Install in the inactive slot; nothing reads it yet. */
 	for (i = 0; !err && i < SEL_MAX; i++)
 		err = put_inner(st, i, slot, fds[i]);

@@ -4,10 +4,11 @@
  * the pins under the pin dir, and the double-buffered policy swap.
  *
  * Pin dir layout (all names <= 15 chars, the kernel's object name limit):
- *   enf_xdp_ingress            the XDP program
- *   enf_active enf_policy enf_stats           global maps
+ *   enf_xdp_ingress enf_tc_dns the XDP program, the TC DNS program
+ *   enf_active enf_policy enf_stats enf_dns_stats   global maps
  *   enf_src_sel enf_dst_sel ... enf_meta_sel  outer maps, [slot] -> inner map
  *   enf_src enf_dst enf_ports enf_admit enf_ifrole enf_svc_stats enf_svc_meta
+ *   enf_dns_names enf_dns_zones enf_dns_a ...
  *                              the active generation's inner maps, re-pinned
  *                              on every apply so bpftool can read them
  *   links/<ifname>             XDP bpf_links; they keep enforcing after exit
@@ -31,17 +32,28 @@ enum sel {
 	SEL_IFROLE,
 	SEL_SVCSTAT,
 	SEL_META,
+	SEL_DNS_NAME,
+	SEL_DNS_ZONE,
+	SEL_DNS_A,
+	SEL_DNS_AAAA,
+	SEL_DNS_SRV,
+	SEL_DNS_VIEW,
+	SEL_DNS_RES,
 	SEL_MAX,
 };
 
 struct enforcer_bpf;
+struct dns_bpf;
 struct btf;
 
 struct enf_state {
 	char pin_dir[PATH_MAX - 128];	/* leaves room for "/links/<ifname>" */
 	bool pinned;			/* state lives in pin_dir */
 	struct enforcer_bpf *skel;	/* loaded by this process, else NULL */
-	int prog_fd;
+	struct dns_bpf *dns_skel;
+	int prog_fd;			/* XDP enforcer */
+	int dns_prog_fd;		/* TC DNS answers */
+	int dns_stats_fd;
 	int active_fd;
 	int policy_fd;
 	int stats_fd;

@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * Maps shared by every BPF object of the enforcer (enforcer.bpf.c: XDP,
+ * dns.bpf.c: TC DNS answers), and the policy lookups both make. Each object
+ * declares them; userspace loads the XDP object first and hands its map fds
+ * to the others (bpf_map__reuse_fd), so there is one source classifier and
+ * one admission table: one truth for enforcement and split-horizon DNS.
+ */
+#ifndef ENFORCER_MAPS_BPF_H
+#define ENFORCER_MAPS_BPF_H
+
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include "enforcer_common.h"
+#include "enforcer_dns.h"
+
+/* Inner-map templates; userspace creates the real ones per apply. */
+struct src_inner {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, 1);
+	__uint(map_flags, BPF_F_NO_PREALLOC);	/* required for LPM tries */
+	__type(key, struct enf_src_key);
+	__type(value, struct enf_src_val);
+};
+
+struct admit_inner {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1);
+	__type(key, struct enf_admit_key);
+	__type(value, __u32);
+};
+
+/* [slot] -> source address -> class + flags (who is the sender) */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__array(values, struct src_inner);
+} enf_src_sel SEC(".maps");
+
+/* [slot] -> (source class, network or trust group) -> admitted */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__array(values, struct admit_inner);
+} enf_admit_sel SEC(".maps");
+
+/* [0] -> which slot is in force; written by `apply` (one update = the flip) */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct enf_active);
+} enf_active SEC(".maps");
+
+/* [slot] -> generation, mode and summary of what the slot holds */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__type(value, struct enf_policy);
+} enf_policy SEC(".maps");
+
+/* See struct enf_btf_anchor in enforcer_common.h. Never read or written. */
+struct enf_btf_anchor enf_btf_anchor SEC(".bss");
+struct enf_dns_btf_anchor enf_dns_btf_anchor SEC(".bss");
+
+/* Source class and flags of `a`, honouring the expiry of time-limited
+ * entries (the compiler precomputed what holds after the first expiry). */
+static __always_inline void classify_source(void *src_map, struct enf_addr *a,
+					    __u32 *class_id, __u32 *flags)
+{
+	struct enf_src_key key = { .prefixlen = 32 + 128 };
+	struct enf_src_val *v;
+
+	key.a = *a;
+	v = bpf_map_lookup_elem(src_map, &key);
+	if (!v) {
+		*class_id = 0;
+		*flags = 0;
+		return;
+	}
+	if (v->expires_ns && bpf_ktime_get_boot_ns() >= v->expires_ns) {
+		*class_id = v->class_after;
+		*flags = v->flags_after;
+		return;
+	}
+	*class_id = v->class_id;
+	*flags = v->flags;
+}
+
+static __always_inline int admitted(void *admit_map, __u32 class_id, __u32 target)
+{
+	struct enf_admit_key k = { .class_id = class_id, .target = target };
+
+	return class_id && bpf_map_lookup_elem(admit_map, &k);
+}
+
+#endif /* ENFORCER_MAPS_BPF_H */

@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * The private zone in maps: ABI between the zone compiler (user/zone.c),
+ * the DNS answer program (bpf/dns.bpf.c) and the userspace responder.
+ * Same rules as enforcer_common.h: fixed-width types, explicit padding,
+ * append-only, no includes beyond linux/types.h.
+ *
+ * Names are looked up by hash, never by string, so the data path needs no
+ * string compare: a name's key is (hash of its lower-cased wire form, wire
+ * length, view). The hash is defined label by label from the right, so the
+ * same walk that hashes the query name also yields the hash of every
+ * suffix, which is how the zone apex is found:
+ *
+ *   label hash  L = FNV-1a 64 over the label's length byte and its bytes,
+ *                   ASCII A-Z folded to a-z (RFC 4343: nothing else folds)
+ *   suffix hash S(root) = 0,  S(label . rest) = enf_dns_combine(S(rest), L)
+ *
+ * Views (split horizon). View 0 holds the names of every non-isolated
+ * network; view N (N >= 1) the names of isolated network N. A querier tries
+ * the isolated networks it is a member of (enf_dns_views[class]) and then
+ * view 0, and must be admitted to the name's network (network_id, or
+ * ENF_DNS_ANY_NETWORK for zone infrastructure: apex, ns, empty
+ * non-terminals).
+ */
+#ifndef ENFORCER_DNS_H
+#define ENFORCER_DNS_H
+
+#include <linux/types.h>
+
+#define ENF_DNS_PORT		53
+#define ENF_DNS_MAX_RR		32	/* records per RRset held in the maps */
+#define ENF_DNS_MAX_VIEWS	4	/* isolated networks one source class can see */
+#define ENF_DNS_MAX_ZONE_LABELS	8	/* labels of a zone apex */
+#define ENF_DNS_MAX_LABELS	127	/* RFC 1035: 255-octet names */
+#define ENF_DNS_MAX_NAME	255	/* wire length including the root byte */
+#define ENF_DNS_EDNS_SIZE	1232	/* advertised UDP payload size (DNS flag day 2020) */
+#define ENF_DNS_MAX_MSG		1232	/* largest message the kernel path reads or writes */
+#define ENF_DNS_MAX_ZONES	64
+#define ENF_DNS_MAX_NAMES	(1 << 20)
+#define ENF_DNS_ANY_NETWORK	0xffffffffu
+
+#define ENF_FNV64_OFFSET	0xcbf29ce484222325ULL
+#define ENF_FNV64_PRIME		0x100000001b3ULL
+
+static inline __u64 enf_dns_fold(__u8 c)
+{
+	return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
+}
+
+/* One step of a label hash; start from ENF_FNV64_OFFSET with the length byte. */
+static inline __u64 enf_dns_label_step(__u64 h, __u8 c)
+{
+	return (h ^ c) * ENF_FNV64_PRIME;
+}
+
+/* S(label . rest) from S(rest) and the label hash (splitmix64 finaliser). */
+static inline __u64 enf_dns_combine(__u64 suffix, __u64 label)
+{
+	__u64 x = suffix * 0x9e3779b97f4a7c15ULL ^ label;
+
+	x ^= x >> 31;
+	x *= 0xbf58476d1ce4e5b9ULL;
+	x ^= x >> 29;
+	return x;
+}
+
+/* enf_dns_names / enf_dns_zones key. */
+struct enf_dns_key {
+	__u64 hash;		/* S(name) */
+	__u16 wire_len;		/* wire length including the root byte */
+	__u16 pad;
+	__u32 view;		/* 0 = non-isolated networks, N = isolated network N; 0 for zones */
+};
+
+/* enf_dns_names value flags */
+#define ENF_DNS_NAME_APEX	(1U << 0)	/* zone apex: SOA and NS live here */
+
+struct enf_dns_name {
+	__u32 rrset_id;		/* key of enf_dns_a/aaaa/srv; 0 = no data (ENT, apex) */
+	__u32 network_id;	/* admission needed, or ENF_DNS_ANY_NETWORK */
+	__u16 zone_id;
+	__u16 flags;		/* ENF_DNS_NAME_* */
+	__u8 n_a;		/* records in enf_dns_a[rrset_id] */
+	__u8 n_aaaa;
+	__u8 n_srv;
+	__u8 pad;
+};
+
+/* enf_dns_a[rrset_id] */
+struct enf_dns_a {
+	__be32 addr[ENF_DNS_MAX_RR];
+};
+
+/* enf_dns_aaaa[rrset_id] */
+struct enf_dns_aaaa {
+	__u8 addr[ENF_DNS_MAX_RR][16];
+};
+
+/* One SRV record: target is "<index>.<service name>", and the service name
+ * is the query name minus its "_port._proto." prefix, so the target is
+ * written as one label plus a compression pointer into the question. */
+struct enf_dns_srv_rr {
+	__be16 priority;
+	__be16 weight;
+	__be16 port;
+	__u8 label_len;		/* 1..5 */
+	char label[5];		/* instance index, decimal */
+};
+
+/* enf_dns_srv[rrset_id] */
+struct enf_dns_srv {
+	struct enf_dns_srv_rr rr[ENF_DNS_MAX_RR];
+};
+
+/* enf_dns_zones value: one per zone apex. SOA MNAME is "ns.<apex>", RNAME
+ * "hostmaster.<apex>"; both are written with a pointer to the apex. */
+struct enf_dns_zone {
+	__u16 zone_id;
+	__u8 labels;		/* labels of the apex */
+	__u8 pad;
+	__u32 ttl;		/* of every record in the zone (manifest dns.ttl) */
+	__u32 serial;
+	__u32 refresh;
+	__u32 retry;
+	__u32 expire;
+	__u32 minimum;		/* negative-answer TTL = min(ttl, minimum) */
+};
+
+/* enf_dns_views[source class]: isolated networks whose views the class may
+ * read, in order. */
+struct enf_dns_views {
+	__u32 n;
+	__u32 network[ENF_DNS_MAX_VIEWS];
+};
+
+/* Per-CPU counters of the DNS path (enf_dns_stats). Append only. */
+enum enf_dns_reason {
+	ENF_DNS_PASS = 0,		/* not for us: other port/address, outside every zone */
+	ENF_DNS_ANSWER = 1,		/* NOERROR with data */
+	ENF_DNS_NODATA = 2,		/* NOERROR, no record of that type */
+	ENF_DNS_NXDOMAIN = 3,
+	ENF_DNS_REFUSED = 4,		/* public source, or class other than IN */
+	ENF_DNS_FORMERR = 5,
+	ENF_DNS_NOTIMP = 6,
+	ENF_DNS_BADVERS = 7,
+	ENF_DNS_TRUNCATED = 8,		/* TC set: the RRset did not fit */
+	ENF_DNS_ERROR = 9,		/* could not rewrite the packet: passed on */
+	ENF_DNS_REASON_MAX,
+};
+
+/* BTF anchor for the DNS inner maps (see struct enf_btf_anchor). */
+struct enf_dns_btf_anchor {
+	struct enf_dns_key key;
+	struct enf_dns_name name;
+	struct enf_dns_a a;
+	struct enf_dns_aaaa aaaa;
+	struct enf_dns_srv srv;
+	struct enf_dns_zone zone;
+	struct enf_dns_views views;
+};
+
+_Static_assert(sizeof(struct enf_dns_key) == 16, "enf_dns_key ABI changed");
+_Static_assert(sizeof(struct enf_dns_name) == 16, "enf_dns_name ABI changed");
+_Static_assert(sizeof(struct enf_dns_srv_rr) == 12, "enf_dns_srv_rr ABI changed");
+_Static_assert(sizeof(struct enf_dns_zone) == 28, "enf_dns_zone ABI changed");
+
+#endif /* ENFORCER_DNS_H */

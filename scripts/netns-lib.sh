@@ -1,0 +1,329 @@
+# SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+# shellcheck shell=bash
+#
+# scripts/netns-lib.sh: a throwaway network for selftests/e2e.sh and
+# scripts/demo.sh. Source it from bash, then
+#
+#	nl_init enf-e2e			# names, temp dir; call before anything else
+#	trap nl_cleanup EXIT		# removes everything nl_* created, always
+#	nl_mount_bpffs			# private bpffs in the temp dir -> $NL_PIN
+#	nl_topology			# node, internet host, private host
+#	nl_pod web 10.0.1.10 fd00:10::1:10
+#	nl_serve_tcp web 3000 web	# socat listener answering "web"
+#
+# Topology (every namespace name carries $NL_ID, which carries the PID):
+#
+#   inet  eth0 203.0.113.7/24 2001:db8::7/64 ----- n-inet  203.0.113.1 2001:db8::1
+#   priv  eth0 10.0.9.9/24 fd00:10::99/120   ----- n-priv  10.0.9.1 fd00:10::1    node
+#   <pod> eth0 10.0.N.10/24 fd00:10::N:10/120 ---- p-<pod> 10.0.N.1 fd00:10::N:1  (routes)
+#
+# The node forwards between all of them (forwarding is switched on in the
+# node namespace only); the enforcer is attached to n-inet and n-priv.
+#
+# Safety (contract section 8): nothing here touches the machine's own
+# interfaces, routes or /sys/fs/bpf. Veth pairs are created inside the node
+# namespace with their peer moved straight into another of our namespaces,
+# so no interface ever exists in the caller's namespace. Addresses are
+# private (10.x, fd00::/8) or TEST-NET and exist only inside our namespaces.
+# Every listener runs under `timeout`, is recorded by PID and killed by PID.
+# Every probe is bounded by `timeout`.
+
+NL_IF_INET=n-inet		# node side of the internet uplink
+NL_IF_PRIV=n-priv		# node side of the private (VPC/VPN) link
+NL_INET4=203.0.113.7		# "internet" host
+NL_INET6=2001:db8::7
+NL_PRIV4=10.0.9.9		# private host
+NL_PRIV6=fd00:10::99
+NL_LISTEN_SECS=${NL_LISTEN_SECS:-120}	# upper bound on every listener's life
+NL_PY=/usr/bin/python3		# Debian's python3 (not a pyenv shim)
+
+NL_ID=
+NL_TMP=
+NL_PIN=
+NL_NETNS=()
+NL_PIDS=()
+NL_MOUNTED=0
+
+# nl_init NAME: unique names and a temp dir. NAME is a short tag (enf-e2e).
+nl_init()
+{
+	NL_ID="$1-$$"
+	NL_TMP=$(mktemp -d "/tmp/$1.$$.XXXXXX") || return 1
+}
+
+# nl_ns SHORT: the full name of one of our namespaces (node, inet, priv, <pod>).
+nl_ns()
+{
+	printf '%s-%s' "$NL_ID" "$1"
+}
+
+# nl_in SHORT CMD...: run CMD inside namespace SHORT.
+nl_in()
+{
+	local ns
+	ns=$(nl_ns "$1")
+	shift
+	ip netns exec "$ns" "$@"
+}
+
+# nl_missing_tools: prints the tools (and their Debian packages) that are
+# missing; prints nothing when all are there.
+nl_missing_tools()
+{
+	local t pkg
+	for t in ip:iproute2 ss:iproute2 socat:socat ping:iputils-ping jq:jq \
+		 bpftool:bpftool timeout:coreutils mountpoint:util-linux "$NL_PY":python3; do
+		pkg=${t##*:}
+		t=${t%:*}
+		command -v "$t" >/dev/null 2>&1 || printf '%s (Debian package %s)\n' "$t" "$pkg"
+	done
+}
+
+# nl_mount_bpffs: a private bpffs under the temp dir, so the enforcer's pins
+# never meet /sys/fs/bpf. `ip netns exec` remounts /sys but leaves /tmp, so
+# every namespace sees the same pins.
+nl_mount_bpffs()
+{
+	NL_PIN="$NL_TMP/bpffs"
+	mkdir -p "$NL_PIN" || return 1
+	mount -t bpf bpf "$NL_PIN" || return 1
+	NL_MOUNTED=1
+}
+
+# nl_sysctl SHORT KEY VALUE: KEY in dotted form, written through /proc in
+# that namespace (no dependency on procps).
+nl_sysctl()
+{
+	nl_in "$1" sh -c "echo $3 > /proc/sys/${2//.//}"
+}
+
+# nl_netns_add SHORT: a namespace with lo up and IPv6 DAD off, so that
+# addresses are usable at once (no tentative state to race against).
+nl_netns_add()
+{
+	local ns
+	ns=$(nl_ns "$1")
+	ip netns add "$ns" || return 1
+	NL_NETNS+=("$ns")
+	nl_sysctl "$1" net.ipv6.conf.all.accept_dad 0 &&
+	nl_sysctl "$1" net.ipv6.conf.default.accept_dad 0 &&
+	ip -n "$ns" link set lo up
+}
+
+# nl_link NODE_IF SHORT GW4/LEN GW6/LEN ADDR4/LEN ADDR6/LEN: a veth pair
+# from the node (NODE_IF) to namespace SHORT (eth0), addresses on both ends
+# and SHORT's default routes through the node.
+nl_link()
+{
+	local node far
+	node=$(nl_ns node)
+	far=$(nl_ns "$2")
+	ip -n "$node" link add "$1" type veth peer name eth0 netns "$far" &&
+	ip -n "$node" addr add "$3" dev "$1" &&
+	ip -n "$node" addr add "$4" dev "$1" nodad &&
+	ip -n "$far" addr add "$5" dev eth0 &&
+	ip -n "$far" addr add "$6" dev eth0 nodad &&
+	ip -n "$node" link set "$1" up &&
+	ip -n "$far" link set eth0 up &&
+	ip -n "$far" route add default via "${3%/*}" &&
+	ip -n "$far" -6 route add default via "${4%/*}"
+}
+
+# nl_topology: node (router; made here unless the caller made it already,
+# e.g. to find out whether namespaces work at all), internet host, private host.
+nl_topology()
+{
+	if ! ip netns list | grep -q "^$(nl_ns node)\( \|$\)"; then
+		nl_netns_add node || return 1
+	fi
+	nl_netns_add inet && nl_netns_add priv || return 1
+	nl_sysctl node net.ipv4.ip_forward 1 &&
+	nl_sysctl node net.ipv6.conf.all.forwarding 1 || return 1
+	nl_link "$NL_IF_INET" inet 203.0.113.1/24 2001:db8::1/64 \
+		"$NL_INET4/24" "$NL_INET6/64" &&
+	nl_link "$NL_IF_PRIV" priv 10.0.9.1/24 fd00:10::1/120 \
+		"$NL_PRIV4/24" "$NL_PRIV6/120"
+}
+
+# nl_pod SHORT ADDR4 ADDR6: a pod namespace holding one service instance at
+# ADDR4 (a.b.c.X, its /24 gets gateway a.b.c.1) and ADDR6 (...:X, its /120
+# gets gateway ...:1), linked to the node by p-SHORT.
+nl_pod()
+{
+	nl_netns_add "$1" || return 1
+	nl_link "p-$1" "$1" "${2%.*}.1/24" "${3%:*}:1/120" "$2/24" "$3/120"
+}
+
+# nl_spoof_route ADDR4 ADDR6: ADDR4/ADDR6 (inside the private ranges) are
+# given to the internet host and routed there by the node, so a host on the
+# internet side can hold a full conversation with a forged private source
+# (probes pick it with BIND). The IPv6 one is deprecated (preferred_lft 0):
+# source selection would otherwise prefer it for every fd00::/8 destination
+# (RFC 6724 rule 6, matching label), and the host's genuine traffic would
+# go out forged too. nl_unspoof_route undoes it.
+nl_spoof_route()
+{
+	nl_in inet ip addr add "$1/32" dev eth0 &&
+	nl_in inet ip addr add "$2/128" dev eth0 nodad preferred_lft 0 &&
+	nl_in node ip route add "$1/32" via "$NL_INET4" dev "$NL_IF_INET" &&
+	nl_in node ip -6 route add "$2/128" via "$NL_INET6" dev "$NL_IF_INET"
+}
+
+nl_unspoof_route()
+{
+	nl_in node ip route del "$1/32" 2>/dev/null
+	nl_in node ip -6 route del "$2/128" 2>/dev/null
+	nl_in inet ip addr del "$1/32" dev eth0 2>/dev/null
+	nl_in inet ip addr del "$2/128" dev eth0 2>/dev/null
+	return 0
+}
+
+# nl_wait_listen SHORT tcp|udp PORT: until the port is bound in SHORT, at
+# most ~5 s. Probing before the listener is up would be a flaky test.
+nl_wait_listen()
+{
+	local flag=-Hltn
+	[ "$2" = udp ] && flag=-Hlun
+	for _ in $(seq 1 100); do
+		[ -n "$(nl_in "$1" ss $flag "sport = :$3" 2>/dev/null)" ] && return 0
+		sleep 0.05
+	done
+	echo "netns-lib: no $2 listener on port $3 in $(nl_ns "$1") after 5 s" >&2
+	return 1
+}
+
+# nl_serve_tcp SHORT PORT TEXT: a dual-stack TCP listener in SHORT that sends
+# TEXT to every client and closes. The text comes from a file (-U: file to
+# socket only), not from SYSTEM:echo, whose grandchildren outlive their
+# parent and linger as zombies of init.
+nl_serve_tcp()
+{
+	local reply="$NL_TMP/reply-$1-$2"
+	echo "$3" >"$reply" || return 1
+	# Not through nl_in: a backgrounded function is a subshell, and $!
+	# must be the PID of `timeout` itself (ip netns exec execs it).
+	ip netns exec "$(nl_ns "$1")" timeout "$NL_LISTEN_SECS" \
+		socat -U "TCP6-LISTEN:$2,ipv6only=0,reuseaddr,fork" "OPEN:$reply,rdonly" \
+		</dev/null >/dev/null 2>&1 &
+	NL_PIDS+=($!)
+	nl_wait_listen "$1" tcp "$2"
+}
+
+# nl_serve_udp SHORT PORT TEXT: a dual-stack UDP responder in SHORT that
+# answers every datagram with TEXT. Not socat: `socat UDP-RECVFROM,fork`
+# hands the shared socket to a child per datagram, and while that child
+# lives (its -t closing phase) it swallows datagrams from other peers;
+# two probes in quick succession then lose one. One process, one loop.
+nl_serve_udp()
+{
+	ip netns exec "$(nl_ns "$1")" timeout "$NL_LISTEN_SECS" "$NL_PY" -c '
+import socket, sys
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+s.bind(("::", int(sys.argv[1])))
+reply = (sys.argv[2] + "\n").encode()
+while True:
+    _, peer = s.recvfrom(2048)
+    s.sendto(reply, peer)
+' "$2" "$3" </dev/null >/dev/null 2>&1 &
+	NL_PIDS+=($!)
+	nl_wait_listen "$1" udp "$2"
+}
+
+# Probes. nl_tcp and nl_udp print what the server sent and exit
+#   0  answered;
+#   2  no answer at all within SECS: the packet was silently dropped;
+#   1  anything else (refused, unreachable, ...), reason in $NL_TMP/probe.err.
+# "Blocked" in a test means 2: a refusal proves the packet got through.
+
+# nl_tcp SHORT ADDR PORT SECS [BIND]: connect from SHORT (optionally from
+# source address BIND).
+nl_tcp()
+{
+	local target rc
+	case "$2" in
+	*:*) target="TCP6:[$2]:$3,connect-timeout=$4${5:+,bind=[$5]}" ;;
+	*) target="TCP4:$2:$3,connect-timeout=$4${5:+,bind=$5}" ;;
+	esac
+	nl_in "$1" timeout $(($4 + 1)) socat -u "$target" STDOUT 2>"$NL_TMP/probe.err"
+	rc=$?
+	case "$rc" in
+	0) return 0 ;;
+	124) return 2 ;;		# timeout(1) had to stop it
+	esac
+	grep -q 'timed out' "$NL_TMP/probe.err" && return 2
+	return 1
+}
+
+# nl_udp SHORT ADDR PORT SECS [BIND]: one datagram from SHORT. Python rather
+# than socat: socat waits out its whole timeout after the answer, this
+# returns as soon as the answer is in; and its connected socket reports an
+# ICMP port unreachable as "refused" instead of as silence.
+nl_udp()
+{
+	nl_in "$1" timeout $(($4 + 1)) "$NL_PY" -c '
+import socket, sys
+addr, port, secs, bind = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), sys.argv[4]
+s = socket.socket(socket.AF_INET6 if ":" in addr else socket.AF_INET, socket.SOCK_DGRAM)
+if bind:
+    s.bind((bind, 0))
+s.settimeout(secs)
+try:
+    s.connect((addr, port))
+    s.send(b"ping\n")
+    data = s.recv(2048)
+except socket.timeout:
+    sys.exit(2)
+except OSError as e:
+    sys.stderr.write("%s\n" % e.strerror)
+    sys.exit(1)
+sys.stdout.write(data.decode("ascii", "replace"))
+' "$2" "$3" "$4" "${5:-}" 2>"$NL_TMP/probe.err"
+	case "$?" in
+	0) return 0 ;;
+	2 | 124) return 2 ;;
+	esac
+	return 1
+}
+
+# nl_ping SHORT ADDR SECS: one echo request; status 0 when answered.
+nl_ping()
+{
+	nl_in "$1" timeout $(($3 + 1)) ping -n -q -c 1 -W "$3" "$2" >/dev/null 2>&1
+}
+
+# nl_cleanup: kill our listeners (by PID), delete our namespaces, unmount
+# our bpffs, remove the temp dir. Idempotent; safe on a half-built setup.
+nl_cleanup()
+{
+	local pid ns
+	for pid in "${NL_PIDS[@]}"; do
+		kill -TERM "$pid" 2>/dev/null
+	done
+	for pid in "${NL_PIDS[@]}"; do
+		# `timeout` forwards TERM to its command (and that one's forks),
+		# then exits. Bounded wait (~2 s); KILL only what is still ours
+		# and alive after it.
+		for _ in $(seq 1 40); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.05
+		done
+		kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+	done
+	NL_PIDS=()
+	for ns in "${NL_NETNS[@]}"; do
+		ip netns del "$ns" 2>/dev/null
+	done
+	NL_NETNS=()
+	if [ "$NL_MOUNTED" = 1 ]; then
+		umount "$NL_PIN" 2>/dev/null || umount -l "$NL_PIN" 2>/dev/null
+		NL_MOUNTED=0
+	fi
+	if [ -n "$NL_TMP" ] && [ -d "$NL_TMP" ]; then
+		mountpoint -q "$NL_PIN" 2>/dev/null ||
+			rm -rf "$NL_TMP"
+	fi
+	NL_TMP=
+	return 0
+}

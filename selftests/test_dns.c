@@ -1,0 +1,747 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * BPF_PROG_TEST_RUN tests of the TC DNS answer program, one per item of the
+ * DNS checklist (docs/dns.md). repeat = 1: the program rewrites the packet.
+ * Each case loads fresh programs, applies a manifest with zones through the
+ * real compiler and state_apply(), sends a query and parses the reply.
+ */
+#include <errno.h>
+#include <linux/pkt_cls.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "compile.h"
+#include "dnsgen.h"
+#include "manifest.h"
+#include "state.h"
+#include "test.h"
+
+static const char manifest[] =
+	"rack: test\n"
+	"zones:\n"
+	"  - \"{service}.{app}.internal\"\n"
+	"  - \"{service}.internal\"\n"
+	"dns:\n"
+	"  resolvers: [10.96.0.10, \"fd00:96::10\"]\n"
+	"  ttl: 7\n"
+	"private: [10.0.0.0/16, \"fd00:10::/48\"]\n"
+	"networks:\n"
+	"  shop: { isolated: true, cidrs: [10.30.0.0/16] }\n"
+	"  blog: { isolated: true, cidrs: [10.31.0.0/16] }\n"
+	"apps:\n"
+	"  myapp:\n"
+	"    trusted: [198.51.100.0/24]\n"
+	"    services:\n"
+	"      web: { port: 3000, instances: [10.0.1.10, 10.0.1.11, \"fd00:10::1:10\"] }\n"
+	"      admin: { port: 4000, internal: true, instances: [10.0.2.10] }\n"
+	"      api: { ports: [5000, 53/udp], vip: 10.96.0.20, instances: [10.0.3.10, 10.0.3.11] }\n"
+	"      big:\n"
+	"        port: 80\n"
+	"        instances: [10.0.9.1, 10.0.9.2, 10.0.9.3, 10.0.9.4, 10.0.9.5, 10.0.9.6,\n"
+	"          10.0.9.7, 10.0.9.8, 10.0.9.9, 10.0.9.10, 10.0.9.11, 10.0.9.12, 10.0.9.13,\n"
+	"          10.0.9.14, 10.0.9.15, 10.0.9.16, 10.0.9.17, 10.0.9.18, 10.0.9.19, 10.0.9.20,\n"
+	"          10.0.9.21, 10.0.9.22, 10.0.9.23, 10.0.9.24, 10.0.9.25, 10.0.9.26, 10.0.9.27,\n"
+	"          10.0.9.28, 10.0.9.29, 10.0.9.30, 10.0.9.31, 10.0.9.32]\n"
+	"  shop:\n"
+	"    network: shop\n"
+	"    services:\n"
+	"      api: { port: 8080, internal: true, instances: [10.30.1.10] }\n"
+	"  blog:\n"
+	"    network: blog\n"
+	"    services:\n"
+	"      api: { port: 8080, internal: true, instances: [10.31.1.10] }\n";
+
+#define RACK "10.0.5.5"
+#define RES "10.96.0.10"
+
+static struct enf_state st;
+static bool loaded;
+static uint8_t out[DNS_PKT_MAX];
+static uint32_t out_len;
+static struct dns_reply rep;
+
+static bool setup(void)
+{
+	struct compile_clock clk = { .wall = time(NULL) };
+	struct manifest *m = NULL;
+	struct compiled c;
+	struct timespec ts;
+	int err;
+
+	state_init(&st);
+	if (!CHECK_EQ(state_load(&st), 0))
+		return false;
+	loaded = true;
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	clk.boot_ns = ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+	err = manifest_load_buf(manifest, strlen(manifest), "dns.yml", &m, stdout);
+	if (!CHECK_EQ(err, 0))
+		return false;
+	err = compile_manifest(m, &clk, &c, stdout);
+	manifest_free(m);
+	if (!CHECK_EQ(err, 0))
+		return false;
+	err = state_apply(&st, &c, NULL, 0, NULL);
+	compiled_free(&c);
+	return CHECK_EQ(err, 0);
+}
+
+static void teardown(void)
+{
+	if (loaded)
+		state_close(&st);
+	loaded = false;
+}
+
+/* Runs the DNS program; returns the TC verdict or -errno. */
+static int run_pkt(const uint8_t *pkt, size_t len)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, opts,
+		.data_in = pkt,
+		.data_size_in = len,
+		.data_out = out,
+		.data_size_out = sizeof(out),
+		.repeat = 1,
+	);
+
+	if (bpf_prog_test_run_opts(st.dns_prog_fd, &opts))
+		return -errno;
+	out_len = opts.data_size_out;
+	return opts.retval;
+}
+
+static size_t l4_off(const uint8_t *pkt)
+{
+	return pkt[12] == 0x86 ? 14 + 40 : 14 + 20;
+}
+
+/* Sends a query; on an answer (redirect), parses it into `rep`. */
+static int ask(const struct dns_query_spec *q)
+{
+	uint8_t msg[1500], pkt[DNS_PKT_MAX];
+	size_t mlen = dns_build_msg(q, msg), plen = dns_wrap(q, msg, mlen, pkt);
+	int ret = run_pkt(pkt, plen);
+
+	if (ret == TC_ACT_REDIRECT) {
+		size_t d = l4_off(out) + 8;
+
+		if (!CHECK(dns_parse_reply(out + d, out_len - d, &rep) == 0,
+			   "reply does not parse (%u bytes)", out_len))
+			return -1;
+	}
+	return ret;
+}
+
+static const struct dns_rr *answer_with(uint16_t type, const char *rdata_text)
+{
+	uint8_t bin[16];
+	int i;
+
+	for (i = 0; i < rep.an; i++) {
+		if (rep.answer[i].type != type)
+			continue;
+		if (type == 1 && inet_pton(AF_INET, rdata_text, bin) == 1 &&
+		    !memcmp(rep.answer[i].rdata, bin, 4))
+			return &rep.answer[i];
+		if (type == 28 && inet_pton(AF_INET6, rdata_text, bin) == 1 &&
+		    !memcmp(rep.answer[i].rdata, bin, 16))
+			return &rep.answer[i];
+	}
+	return NULL;
+}
+
+/* A query from a rack-private client to the resolver; later designated
+ * initialisers override the defaults on purpose. */
+#pragma GCC diagnostic ignored "-Woverride-init"
+#define Q(...) ((struct dns_query_spec){ .src = RACK, .dst = RES, __VA_ARGS__ })
+
+static void test_a_query_answers_every_instance(void)
+{
+	if (setup() && CHECK_EQ(ask(&Q(.name = "web.myapp.internal")), TC_ACT_REDIRECT)) {
+		CHECK_EQ(rep.rcode, 0);
+		CHECK_EQ(rep.qr, 1);
+		CHECK_EQ(rep.aa, 1);
+		CHECK_EQ(rep.ra, 0);
+		CHECK_EQ(rep.rd, 1);
+		CHECK_EQ(rep.id, 0x1234);
+		CHECK_EQ(rep.an, 2);
+		CHECK(answer_with(1, "10.0.1.10") && answer_with(1, "10.0.1.11"), "A records");
+		CHECK_EQ(rep.answer[0].ttl, 7);
+		CHECK_EQ(rep.answer[1].ttl, 7);
+		CHECK(!strcmp(rep.answer[0].owner, "web.myapp.internal."), "owner %s",
+		      rep.answer[0].owner);
+		CHECK_EQ(rep.has_opt, 0);
+	}
+	teardown();
+}
+
+static void test_aaaa_query_answers_v6_instances(void)
+{
+	if (setup() && CHECK_EQ(ask(&Q(.name = "web.myapp.internal", .qtype = 28)), TC_ACT_REDIRECT)) {
+		CHECK_EQ(rep.an, 1);
+		CHECK(answer_with(28, "fd00:10::1:10") != NULL, "AAAA record");
+	}
+	teardown();
+}
+
+static void test_vip_answers_instead_of_instances(void)
+{
+	if (setup() && CHECK_EQ(ask(&Q(.name = "api.myapp.internal")), TC_ACT_REDIRECT)) {
+		CHECK_EQ(rep.an, 1);
+		CHECK(answer_with(1, "10.96.0.20") != NULL, "VIP");
+	}
+	teardown();
+}
+
+static void test_per_instance_name_answers_one_instance(void)
+{
+	if (setup() && CHECK_EQ(ask(&Q(.name = "2.web.myapp.internal")), TC_ACT_REDIRECT)) {
+		CHECK_EQ(rep.an, 1);
+		CHECK(answer_with(1, "10.0.1.11") != NULL, "second instance");
+	}
+	teardown();
+}
+
+static void test_question_echoed_byte_exact_with_0x20_case(void)
+{
+	uint8_t wire[256];
+	int n = dns_wire("wEb.MyApP.iNtErNaL", wire);
+
+	if (setup() && CHECK_EQ(ask(&Q(.name = "wEb.MyApP.iNtErNaL")), TC_ACT_REDIRECT)) {
+		CHECK_EQ(rep.rcode, 0);
+		CHECK_EQ(rep.an, 2);
+		CHECK_EQ(rep.qlen, n + 4);
+		CHECK(!memcmp(rep.question, wire, n), "question bytes changed");
+		CHECK(!strcmp(rep.answer[0].owner, "wEb.MyApP.iNtErNaL."), "owner case %s",
+		      rep.answer[0].owner);
+	}
+	teardown();
+}
+
+static void test_only_ascii_letters_fold(void)
+{
+	/* "web" with 0xC5 ('Å' in Latin-1) instead of 'e' must not match "web",
+	 * and nothing but A-Z folds. */
+	if (setup() && CHECK_EQ(ask(&Q(.name = "w\xc5" "b.myapp.internal")), TC_ACT_REDIRECT))
+		CHECK_EQ(rep.rcode, 3);
+	teardown();
+}
+
+static void test_unknown_name_is_nxdomain_with_soa(void)
+{
+	if (setup() && CHECK_EQ(ask(&Q(.name = "nope.myapp.internal")), TC_ACT_REDIRECT)) {
+		CHECK_EQ(rep.rcode, 3);
+		CHECK_EQ(rep.aa, 1);
+		CHECK_EQ(rep.an, 0);
+		CHECK_EQ(rep.ns, 1);
+		CHECK_EQ(rep.authority[0].type, 6);
+		CHECK(!strcmp(rep.authority[0].owner, "internal."), "SOA owner %s",
+		      rep.authority[0].owner);
+		CHECK(!strcmp(rep.authority[0].target, "ns.internal."), "mname %s",
+		      rep.authority[0].target);
+		CHECK(!strcmp(rep.authority[0].rname, "hostmaster.internal."), "rname %s",
+		      rep.authority[0].rname);
+		CHECK_EQ(rep.authority[0].ttl, 7);
+	}
+	teardown();
+}
+
+static void test_missing_type_is_nodata_with_soa(void)
+{
+	if (setup() && CHECK_EQ(ask(&Q(.name = "web.myapp.internal", .qtype = 15)), TC_ACT_REDIRECT)) {
+		CHECK_EQ(rep.rcode, 0);
+		CHECK_EQ(rep.aa, 1);
+		CHECK_EQ(rep.an, 0);
+		CHECK_EQ(rep.ns, 1);
+		CHECK_EQ(rep.authority[0].type, 6);
+	}
+	teardown();
+}
+
+static void test_empty_non_terminal_is_nodata_not_nxdomain(void)
+{
+	if (setup() && CHECK_EQ(ask(&Q(.name = "myapp.internal")), TC_ACT_REDIRECT)) {
+		CHECK_EQ(rep.rcode, 0);
+		CHECK_EQ(rep.an, 0);
+		CHECK_EQ(rep.ns, 1);
+	}
+	teardown();
+}
+
+static void test_public_source_is_refused(void)
+{
+	if (setup() && CHECK_EQ(ask(&Q(.src = "203.0.113.7", .name = "web.myapp.internal")),
+				TC_ACT_REDIRECT)) {
+		CHECK_EQ(rep.rcode, 5);
+		CHECK_EQ(rep.aa, 0);
+		CHECK_EQ(rep.an + rep.ns, 0);
+	}
+	teardown();
+}
+
+static void test_trusted_range_is_still_public_for_dns(void)
+{
+	if (setup() && CHECK_EQ(ask(&Q(.src = "198.51.100.7", .name = "web.myapp.internal")),
+				TC_ACT_REDIRECT))
+		CHECK_EQ(rep.rcode, 5);
+	teardown();
+}
+
+static void test_split_horizon_answers_each_network_its_own(void)
+{
+	if (!setup())
+		goto out;
+	if (CHECK_EQ(ask(&Q(.src = "10.30.0.5", .name = "api.internal")), TC_ACT_REDIRECT))
+		CHECK(rep.an == 1 && answer_with(1, "10.30.1.10"), "shop view");
+	if (CHECK_EQ(ask(&Q(.src = "10.31.0.5", .name = "api.internal")), TC_ACT_REDIRECT))
+		CHECK(rep.an == 1 && answer_with(1, "10.31.1.10"), "blog view");
+	if (CHECK_EQ(ask(&Q(.src = RACK, .name = "api.internal")), TC_ACT_REDIRECT))
+		CHECK(rep.an == 1 && answer_with(1, "10.96.0.20"), "rack view (VIP)");
+out:
+	teardown();
+}
+
+static void test_names_of_other_networks_are_nxdomain(void)
+{
+	if (!setup())
+		goto out;
+	/* a shop member is not rack-private: rack names are invisible */
+	if (CHECK_EQ(ask(&Q(.src = "10.30.0.5", .name = "web.myapp.internal")), TC_ACT_REDIRECT))
+		CHECK_EQ(rep.rcode, 3);
+	/* a blog member does not see shop's app-level name */
+	if (CHECK_EQ(ask(&Q(.src = "10.31.0.5", .name = "api.shop.internal")), TC_ACT_REDIRECT))
+		CHECK_EQ(rep.rcode, 3);
+	/* a rack-private source does not see isolated networks' names */
+	if (CHECK_EQ(ask(&Q(.name = "api.blog.internal")), TC_ACT_REDIRECT))
+		CHECK_EQ(rep.rcode, 3);
+out:
+	teardown();
+}
+
+static void test_name_outside_every_zone_passes_untouched(void)
+{
+	uint8_t msg[512], pkt[DNS_PKT_MAX];
+	struct dns_query_spec q = Q(.name = "example.com");
+	size_t plen;
+
+	if (!setup())
+		goto out;
+	plen = dns_wrap(&q, msg, dns_build_msg(&q, msg), pkt);
+	CHECK_EQ(run_pkt(pkt, plen), TC_ACT_OK);
+	CHECK(out_len == plen && !memcmp(out, pkt, plen), "packet was modified");
+out:
+	teardown();
+}
+
+static void test_other_destination_or_port_passes(void)
+{
+	if (setup()) {
+		CHECK_EQ(ask(&Q(.dst = "10.96.0.11", .name = "web.myapp.internal")), TC_ACT_OK);
+		CHECK_EQ(ask(&Q(.dport = 5353, .name = "web.myapp.internal")), TC_ACT_OK);
+	}
+	teardown();
+}
+
+static void test_response_is_never_answered(void)
+{
+	if (setup())
+		CHECK_EQ(ask(&Q(.name = "web.myapp.internal", .flags1 = 0x81)), TC_ACT_OK);
+	teardown();
+}
+
+static void test_qdcount_two_is_formerr(void)
+{
+	if (setup() && CHECK_EQ(ask(&Q(.name = "web.myapp.internal", .qdcount = 2)), TC_ACT_REDIRECT))
+		CHECK_EQ(rep.rcode, 1);
+	teardown();
+}
+
+static void test_ancount_in_query_is_formerr(void)
+{
+	if (setup() && CHECK_EQ(ask(&Q(.name = "web.myapp.internal", .ancount = 1)), TC_ACT_REDIRECT))
+		CHECK_EQ(rep.rcode, 1);
+	teardown();
+}
+
+static void test_opcode_other_than_query_is_notimp(void)
+{
+	if (setup() && CHECK_EQ(ask(&Q(.name = "web.myapp.internal", .flags1 = 0x11)),
+				TC_ACT_REDIRECT)) {
+		CHECK_EQ(rep.rcode, 4);
+		CHECK_EQ(rep.opcode, 2);
+		CHECK_EQ(rep.aa, 0);
+		CHECK_EQ(rep.rd, 0);
+	}
+	teardown();
+}
+
+static void test_edns_opt_is_answered_with_our_size(void)
+{
+	if (setup() && CHECK_EQ(ask(&Q(.name = "web.myapp.internal", .edns = 1, .edns_size = 4096,
+				       .edns_do = 1)), TC_ACT_REDIRECT)) {
+		CHECK_EQ(rep.has_opt, 1);
+		CHECK_EQ(rep.opt_size, 1232);
+		CHECK_EQ(rep.opt_version, 0);
+		CHECK_EQ(rep.opt_do, 1);
+		CHECK_EQ(rep.opt_flags_rest, 0);
+		CHECK_EQ(rep.an, 2);
+	}
+	teardown();
+}
+
+static void test_unknown_edns_options_are_ignored_not_echoed(void)
+{
+	static const uint8_t opts[] = { 0xfd, 0xe9, 0, 3, 'a', 'b', 'c', 0, 10, 0, 8,
+					1, 2, 3, 4, 5, 6, 7, 8 };
+
+	if (setup() && CHECK_EQ(ask(&Q(.name = "web.myapp.internal", .edns = 1, .edns_opts = opts,
+				       .edns_opts_len = sizeof(opts))), TC_ACT_REDIRECT)) {
+		CHECK_EQ(rep.rcode, 0);
+		CHECK_EQ(rep.an, 2);
+		CHECK_EQ(rep.opt_rdlen, 0);
+	}
+	teardown();
+}
+
+static void test_edns_version_one_is_badvers(void)
+{
+	if (setup() && CHECK_EQ(ask(&Q(.name = "web.myapp.internal", .edns = 1, .edns_version = 1)),
+				TC_ACT_REDIRECT)) {
+		CHECK_EQ(rep.rcode, 16);
+		CHECK_EQ(rep.an, 0);
+		CHECK_EQ(rep.aa, 0);
+		CHECK_EQ(rep.opt_version, 0);
+		CHECK_EQ(rep.qd, 1);
+	}
+	teardown();
+}
+
+static void test_malformed_opt_is_formerr_with_opt(void)
+{
+	static const uint8_t bad[] = { 0, 10, 0, 9, 1 };	/* option longer than rdata */
+
+	if (setup() && CHECK_EQ(ask(&Q(.name = "web.myapp.internal", .edns = 1, .edns_opts = bad,
+				       .edns_opts_len = sizeof(bad))), TC_ACT_REDIRECT)) {
+		CHECK_EQ(rep.rcode, 1);
+		CHECK_EQ(rep.has_opt, 1);
+	}
+	teardown();
+}
+
+static void test_two_opt_records_are_formerr(void)
+{
+	if (setup() && CHECK_EQ(ask(&Q(.name = "web.myapp.internal", .edns = 1, .extra_opt = 1)),
+				TC_ACT_REDIRECT))
+		CHECK_EQ(rep.rcode, 1);
+	teardown();
+}
+
+static void test_any_returns_one_rrset(void)
+{
+	if (setup() && CHECK_EQ(ask(&Q(.name = "web.myapp.internal", .qtype = 255)), TC_ACT_REDIRECT)) {
+		CHECK_EQ(rep.rcode, 0);
+		CHECK_EQ(rep.an, 2);
+		CHECK_EQ(rep.answer[0].type, 1);
+	}
+	teardown();
+}
+
+static void test_rrset_rotates_between_queries(void)
+{
+	char first[2][16];
+	int i;
+
+	if (!setup())
+		goto out;
+	for (i = 0; i < 2; i++) {
+		if (!CHECK_EQ(ask(&Q(.name = "web.myapp.internal", .id = 100 + i)), TC_ACT_REDIRECT))
+			goto out;
+		inet_ntop(AF_INET, rep.answer[0].rdata, first[i], sizeof(first[i]));
+	}
+	CHECK(strcmp(first[0], first[1]), "both answers start with %s", first[0]);
+out:
+	teardown();
+}
+
+static void test_rrset_too_big_for_512_is_truncated(void)
+{
+	if (!setup())
+		goto out;
+	if (CHECK_EQ(ask(&Q(.name = "big.myapp.internal")), TC_ACT_REDIRECT)) {
+		CHECK_EQ(rep.tc, 1);
+		CHECK(rep.an > 0 && rep.an < 32, "an = %u", rep.an);
+		CHECK(out_len - 42 <= 512, "reply of %u bytes over 512", out_len - 42);
+	}
+	/* with EDNS 1232 the whole RRset fits */
+	if (CHECK_EQ(ask(&Q(.name = "big.myapp.internal", .edns = 1)), TC_ACT_REDIRECT)) {
+		CHECK_EQ(rep.tc, 0);
+		CHECK_EQ(rep.an, 32);
+	}
+	/* a requestor size below 512 counts as 512 */
+	if (CHECK_EQ(ask(&Q(.name = "big.myapp.internal", .edns = 1, .edns_size = 100)),
+		     TC_ACT_REDIRECT))
+		CHECK(rep.tc == 1 && rep.an > 20, "an = %u", rep.an);
+out:
+	teardown();
+}
+
+static void test_srv_records_name_every_instance(void)
+{
+	int i, seen = 0;
+
+	if (setup() && CHECK_EQ(ask(&Q(.name = "_3000._tcp.web.myapp.internal", .qtype = 33)),
+				TC_ACT_REDIRECT)) {
+		CHECK_EQ(rep.an, 3);
+		for (i = 0; i < rep.an; i++) {
+			CHECK_EQ(rep.answer[i].srv_port, 3000);
+			if (!strcmp(rep.answer[i].target, "1.web.myapp.internal."))
+				seen |= 1;
+			if (!strcmp(rep.answer[i].target, "3.web.myapp.internal."))
+				seen |= 4;
+		}
+		CHECK_EQ(seen, 5);
+	}
+	teardown();
+}
+
+static void test_soa_and_ns_at_the_apex(void)
+{
+	if (!setup())
+		goto out;
+	if (CHECK_EQ(ask(&Q(.name = "internal", .qtype = 6)), TC_ACT_REDIRECT)) {
+		CHECK_EQ(rep.an, 1);
+		CHECK_EQ(rep.answer[0].type, 6);
+		CHECK(!strcmp(rep.answer[0].target, "ns.internal."), "mname");
+	}
+	if (CHECK_EQ(ask(&Q(.name = "Internal", .qtype = 2)), TC_ACT_REDIRECT)) {
+		CHECK_EQ(rep.an, 1);
+		CHECK(!strcmp(rep.answer[0].target, "ns.Internal."), "ns %s", rep.answer[0].target);
+	}
+	if (CHECK_EQ(ask(&Q(.name = "ns.internal")), TC_ACT_REDIRECT))
+		CHECK(rep.an == 1 && answer_with(1, "10.96.0.10"), "ns.<apex> -> resolver");
+out:
+	teardown();
+}
+
+static void test_class_other_than_in_is_refused(void)
+{
+	if (setup() && CHECK_EQ(ask(&Q(.name = "web.myapp.internal", .qclass = 3)), TC_ACT_REDIRECT))
+		CHECK_EQ(rep.rcode, 5);
+	teardown();
+}
+
+static void test_axfr_over_udp_is_notimp(void)
+{
+	if (setup() && CHECK_EQ(ask(&Q(.name = "internal", .qtype = 252)), TC_ACT_REDIRECT))
+		CHECK_EQ(rep.rcode, 4);
+	teardown();
+}
+
+static void test_truncated_question_is_formerr_without_question(void)
+{
+	uint8_t msg[512], pkt[DNS_PKT_MAX];
+	struct dns_query_spec q = Q(.name = "web.myapp.internal");
+	size_t mlen, plen;
+
+	if (!setup())
+		goto out;
+	mlen = dns_build_msg(&q, msg) - 3;	/* cut inside QTYPE/QCLASS */
+	plen = dns_wrap(&q, msg, mlen, pkt);
+	if (CHECK_EQ(run_pkt(pkt, plen), TC_ACT_REDIRECT)) {
+		CHECK_EQ(dns_parse_reply(out + 42, out_len - 42, &rep), 0);
+		CHECK_EQ(rep.rcode, 1);
+		CHECK_EQ(rep.qd, 0);
+	}
+out:
+	teardown();
+}
+
+static void test_unreadable_names_pass_to_the_resolver(void)
+{
+	uint8_t msg[512], pkt[DNS_PKT_MAX];
+	struct dns_query_spec q = Q(.name = "web.myapp.internal");
+	size_t mlen, plen;
+
+	if (!setup())
+		goto out;
+	/* compression pointer in the QNAME */
+	mlen = dns_build_msg(&q, msg);
+	msg[12] = 0xc0;
+	msg[13] = 12;
+	plen = dns_wrap(&q, msg, mlen, pkt);
+	CHECK_EQ(run_pkt(pkt, plen), TC_ACT_OK);
+	/* a 64-byte label */
+	mlen = dns_build_msg(&q, msg);
+	msg[12] = 64;
+	plen = dns_wrap(&q, msg, mlen, pkt);
+	CHECK_EQ(run_pkt(pkt, plen), TC_ACT_OK);
+	/* a name running past the message */
+	mlen = dns_build_msg(&q, msg);
+	plen = dns_wrap(&q, msg, 12 + 8, pkt);
+	CHECK_EQ(run_pkt(pkt, plen), TC_ACT_OK);
+out:
+	teardown();
+}
+
+static void test_ipv4_reply_headers_are_swapped_and_valid(void)
+{
+	uint8_t msg[512], pkt[DNS_PKT_MAX];
+	struct dns_query_spec q = Q(.name = "web.myapp.internal", .sport = 41234);
+	size_t plen;
+
+	if (!setup())
+		goto out;
+	plen = dns_wrap(&q, msg, dns_build_msg(&q, msg), pkt);
+	if (!CHECK_EQ(run_pkt(pkt, plen), TC_ACT_REDIRECT))
+		goto out;
+	CHECK(!memcmp(out, pkt + 6, 6) && !memcmp(out + 6, pkt, 6), "MACs not swapped");
+	CHECK(!memcmp(out + 26, pkt + 30, 4) && !memcmp(out + 30, pkt + 26, 4), "IPs not swapped");
+	CHECK_EQ(out[34] << 8 | out[35], 53);
+	CHECK_EQ(out[36] << 8 | out[37], 41234);
+	CHECK_EQ(out[16] << 8 | out[17], out_len - 14);		/* IP total length */
+	CHECK_EQ(out[38] << 8 | out[39], out_len - 34);		/* UDP length */
+	CHECK_EQ(csum_fold(csum_add(0, out + 14, 20)), 0);	/* IP header checksum */
+	CHECK_EQ(out[40] << 8 | out[41], 0);			/* UDP checksum off (v4) */
+out:
+	teardown();
+}
+
+static void test_ipv6_reply_has_a_valid_udp_checksum(void)
+{
+	struct dns_query_spec q = { .src = "fd00:10::99", .dst = "fd00:96::10",
+				    .name = "web.myapp.internal", .qtype = 28 };
+	uint8_t msg[512], pkt[DNS_PKT_MAX], pseudo[40] = {};
+	size_t plen, ulen;
+	uint32_t sum;
+
+	if (!setup())
+		goto out;
+	plen = dns_wrap(&q, msg, dns_build_msg(&q, msg), pkt);
+	if (!CHECK_EQ(run_pkt(pkt, plen), TC_ACT_REDIRECT))
+		goto out;
+	CHECK_EQ(dns_parse_reply(out + 62, out_len - 62, &rep), 0);
+	CHECK(answer_with(28, "fd00:10::1:10") != NULL, "AAAA over IPv6");
+	ulen = out_len - 54;
+	CHECK_EQ(out[18] << 8 | out[19], ulen);	/* payload length */
+	memcpy(pseudo, out + 22, 32);
+	pseudo[34] = ulen >> 8;
+	pseudo[35] = ulen;
+	pseudo[39] = IPPROTO_UDP;
+	sum = csum_add(0, pseudo, 40);
+	sum = csum_add(sum, out + 54, ulen);
+	CHECK_EQ(csum_fold(sum), 0);
+	CHECK(out[60] || out[61], "IPv6 UDP checksum is zero");
+out:
+	teardown();
+}
+
+static void test_vlan_options_and_fragments_pass(void)
+{
+	uint8_t msg[512], pkt[DNS_PKT_MAX];
+	struct dns_query_spec q = Q(.name = "web.myapp.internal");
+	size_t plen;
+
+	if (!setup())
+		goto out;
+	plen = dns_wrap(&q, msg, dns_build_msg(&q, msg), pkt);
+	pkt[20] = 0x20;		/* MF: a fragment */
+	CHECK_EQ(run_pkt(pkt, plen), TC_ACT_OK);
+	pkt[20] = 0;
+	pkt[12] = 0x81;		/* 802.1Q ethertype */
+	pkt[13] = 0x00;
+	CHECK_EQ(run_pkt(pkt, plen), TC_ACT_OK);
+out:
+	teardown();
+}
+
+static void test_counters_count_each_outcome(void)
+{
+	uint64_t before[ENF_DNS_REASON_MAX], after;
+	int r, ncpu = libbpf_num_possible_cpus();
+	uint64_t vals[256];
+
+	if (!setup() || ncpu > 256)
+		goto out;
+	for (r = 0; r < ENF_DNS_REASON_MAX; r++) {
+		uint32_t k = r;
+
+		before[r] = 0;
+		if (!bpf_map_lookup_elem(st.dns_stats_fd, &k, vals))
+			for (int c = 0; c < ncpu; c++)
+				before[r] += vals[c];
+	}
+	ask(&Q(.name = "web.myapp.internal"));
+	ask(&Q(.name = "nope.internal"));
+	ask(&Q(.src = "203.0.113.9", .name = "web.myapp.internal"));
+	ask(&Q(.name = "example.org"));
+	{
+		const int want[] = { ENF_DNS_ANSWER, ENF_DNS_NXDOMAIN, ENF_DNS_REFUSED,
+				     ENF_DNS_PASS };
+
+		for (r = 0; r < 4; r++) {
+			uint32_t k = want[r];
+
+			after = 0;
+			if (!bpf_map_lookup_elem(st.dns_stats_fd, &k, vals))
+				for (int c = 0; c < ncpu; c++)
+					after += vals[c];
+			CHECK(after == before[k] + 1, "reason %u: %llu -> %llu", k,
+			      (unsigned long long)before[k], (unsigned long long)after);
+		}
+	}
+out:
+	teardown();
+}
+
+static const struct test_case tests[] = {
+	TEST(a_query_answers_every_instance),
+	TEST(aaaa_query_answers_v6_instances),
+	TEST(vip_answers_instead_of_instances),
+	TEST(per_instance_name_answers_one_instance),
+	TEST(question_echoed_byte_exact_with_0x20_case),
+	TEST(only_ascii_letters_fold),
+	TEST(unknown_name_is_nxdomain_with_soa),
+	TEST(missing_type_is_nodata_with_soa),
+	TEST(empty_non_terminal_is_nodata_not_nxdomain),
+	TEST(public_source_is_refused),
+	TEST(trusted_range_is_still_public_for_dns),
+	TEST(split_horizon_answers_each_network_its_own),
+	TEST(names_of_other_networks_are_nxdomain),
+	TEST(name_outside_every_zone_passes_untouched),
+	TEST(other_destination_or_port_passes),
+	TEST(response_is_never_answered),
+	TEST(qdcount_two_is_formerr),
+	TEST(ancount_in_query_is_formerr),
+	TEST(opcode_other_than_query_is_notimp),
+	TEST(edns_opt_is_answered_with_our_size),
+	TEST(unknown_edns_options_are_ignored_not_echoed),
+	TEST(edns_version_one_is_badvers),
+	TEST(malformed_opt_is_formerr_with_opt),
+	TEST(two_opt_records_are_formerr),
+	TEST(any_returns_one_rrset),
+	TEST(rrset_rotates_between_queries),
+	TEST(rrset_too_big_for_512_is_truncated),
+	TEST(srv_records_name_every_instance),
+	TEST(soa_and_ns_at_the_apex),
+	TEST(class_other_than_in_is_refused),
+	TEST(axfr_over_udp_is_notimp),
+	TEST(truncated_question_is_formerr_without_question),
+	TEST(unreadable_names_pass_to_the_resolver),
+	TEST(ipv4_reply_headers_are_swapped_and_valid),
+	TEST(ipv6_reply_has_a_valid_udp_checksum),
+	TEST(vlan_options_and_fragments_pass),
+	TEST(counters_count_each_outcome),
+};
+
+int main(int argc, char **argv)
+{
+	if (geteuid() != 0) {
+		printf("SKIP all (BPF_PROG_TEST_RUN needs root)\n0 passed, 0 failed, %zu skipped\n",
+		       ARRAY_SIZE(tests));
+		return 0;
+	}
+	return run_tests(tests, ARRAY_SIZE(tests), argc, argv);
+}

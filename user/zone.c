@@ -1,0 +1,1588 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * The zone compiler: zone templates x apps x services -> every (view, name)
+ * of the private zones, their RRsets, and RFC 1035 zone files of the same.
+ * zone.h says which names exist; this file decides how they are built.
+ *
+ * Order of work, each step deterministic in manifest order:
+ *  1. zones: one per distinct apex (the static labels right of a template's
+ *     last per-app placeholder, {rack} filled in), in template order; each
+ *     gets its apex and ns.<apex> in view 0;
+ *  2. data names: per template, app, service; a name belongs to the deepest
+ *     apex above it (zones may nest), to view app->network when that network
+ *     is isolated, else to view 0. Names of one source (a service, an
+ *     instance, a port) share one RRset. Every (view, name) is unique: the same
+ *     name twice from the same source (a per-instance name from an {index}
+ *     template and the implicit N. name) is merged, anything else is an
+ *     error. A name in an isolated view brings its zone's apex and ns into
+ *     that view;
+ *  3. empty non-terminals: every missing suffix between a data name and its
+ *     apex, in the data name's view (RFC 8020). An isolated network's ENTs
+ *     never go to view 0, or its app names would leak as NODATA vs NXDOMAIN;
+ *  4. sort by (view, zone, canonical name order) for a stable output.
+ * Lookups go through one open-addressing table on (view, hash, length, wire).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "enforcer_common.h"
+#include "zone.h"
+
+#define SOA_REFRESH	3600
+#define SOA_RETRY	600
+#define SOA_EXPIRE	86400
+#define ZONE_MAX_ERRORS	20		/* then "too many errors" */
+#define TEXT_MAX	(4 * ENF_DNS_MAX_NAME + 2)	/* every byte as \DDD, plus '.' */
+
+/* Template placeholders, as bits of a template's `used` set. */
+enum {
+	PH_SERVICE = 1 << 0,	/* {service} and its alias {type} */
+	PH_APP = 1 << 1,
+	PH_RACK = 1 << 2,
+	PH_NETWORK = 1 << 3,
+	PH_INDEX = 1 << 4,
+};
+
+#define PH_PER_APP	(PH_SERVICE | PH_APP | PH_NETWORK | PH_INDEX)
+
+/* What a table entry stands for; names of one source merge, others clash. */
+enum ent_kind {
+	K_APEX,
+	K_NS,
+	K_SVC,		/* service name: VIP or all instances */
+	K_INST,		/* per-instance name */
+	K_SRV,		/* _port._proto.<service name> */
+	K_ENT,
+};
+
+struct ent_meta {
+	uint8_t kind;
+	uint32_t app;
+	uint32_t svc;
+	uint32_t idx;		/* K_INST: instance (1-based); K_SRV: port index */
+	uint32_t tmpl;		/* template that produced it first */
+};
+
+struct tmpl_info {
+	unsigned int used;	/* PH_* */
+	uint16_t zone;		/* zone of its apex */
+};
+
+/* An RRset already built for one source (service, instance or port): every
+ * name of that source shares it, whichever template made the name. */
+struct rr_ref {
+	uint32_t id;		/* 0 = not built yet (or no data) */
+	bool built;
+	uint8_t n_a;
+	uint8_t n_aaaa;
+	uint8_t n_srv;
+};
+
+struct svc_rr {
+	struct rr_ref svc;
+	size_t inst_base;
+	size_t port_base;
+};
+
+struct zctx {
+	const struct manifest *m;
+	FILE *errf;
+	struct zone_compiled *z;
+	struct tmpl_info *tmpls;
+	struct ent_meta *meta;	/* parallel to z->names */
+	size_t cap_names;
+	size_t cap_rrsets;
+	uint32_t *table;	/* name index + 1; 0 = empty */
+	size_t table_size;	/* power of two */
+	size_t *svc_base;	/* global number of an app's first service */
+	struct svc_rr *svcs;	/* per global service number */
+	struct rr_ref *inst_rr;	/* per instance, at svcs[].inst_base */
+	struct rr_ref *port_rr;	/* per port, at svcs[].port_base */
+	unsigned int nerr;
+	bool full;		/* ENF_DNS_MAX_NAMES reached, error printed */
+};
+
+/* ------------------------------------------------------------------------ */
+/* Wire names and the hash of enforcer_dns.h */
+
+/* Offsets of a wire name's labels (not the root); -EINVAL if malformed. */
+static int wire_labels(const uint8_t *wire, size_t wire_len, uint16_t *offs, size_t *nlabels)
+{
+	size_t off = 0, n = 0;
+
+	if (!wire_len || wire_len > ENF_DNS_MAX_NAME)
+		return -EINVAL;
+	while (off < wire_len) {
+		uint8_t len = wire[off];
+
+		if (!len) {
+			if (off + 1 != wire_len)
+				return -EINVAL;
+			*nlabels = n;
+			return 0;
+		}
+		if (len > 63 || off + 1 + len >= wire_len || n >= ENF_DNS_MAX_LABELS)
+			return -EINVAL;
+		offs[n++] = (uint16_t)off;
+		off += 1 + len;
+	}
+	return -EINVAL;
+}
+
+static uint64_t label_hash(const uint8_t *label)
+{
+	uint64_t h = enf_dns_label_step(ENF_FNV64_OFFSET, label[0]);
+	size_t i;
+
+	for (i = 1; i <= label[0]; i++)
+		h = enf_dns_label_step(h, (uint8_t)enf_dns_fold(label[i]));
+	return h;
+}
+
+/* sh[i] = S(suffix starting at label i), sh[nlabels] = S(root) = 0. */
+static void suffix_hashes(const uint8_t *wire, const uint16_t *offs, size_t nlabels,
+			  uint64_t *sh)
+{
+	size_t i = nlabels;
+
+	sh[nlabels] = 0;
+	while (i--)
+		sh[i] = enf_dns_combine(sh[i + 1], label_hash(wire + offs[i]));
+}
+
+/* Malformed wire names hash to 0, like the root: they match nothing stored. */
+uint64_t dns_wire_hash(const uint8_t *wire, size_t wire_len)
+{
+	uint16_t offs[ENF_DNS_MAX_LABELS];
+	uint64_t sh[ENF_DNS_MAX_LABELS + 1];
+	size_t n;
+
+	if (wire_labels(wire, wire_len, offs, &n))
+		return 0;
+	suffix_hashes(wire, offs, n, sh);
+	return sh[0];
+}
+
+/*
+ * Master-file text (RFC 1035 5.1: "\X" and "\DDD" escapes) -> wire form,
+ * A-Z lowercased. `wire` must hold ENF_DNS_MAX_NAME bytes; *wire_len is
+ * output only. "." is the root; a trailing dot is optional.
+ */
+int dns_name_to_wire(const char *text, uint8_t *wire, size_t *wire_len)
+{
+	size_t o = 0, lstart = 0, i = 0;
+
+	if (!text || !text[0])
+		return -EINVAL;
+	if (!strcmp(text, ".")) {
+		wire[0] = 0;
+		*wire_len = 1;
+		return 0;
+	}
+	wire[0] = 0;
+	o = 1;
+	for (;;) {
+		unsigned char c = (unsigned char)text[i];
+
+		if (c == '.' || !c) {
+			size_t llen = o - lstart - 1;
+
+			if (!llen)
+				return -EINVAL;	/* empty label: "a..b", ".a" */
+			wire[lstart] = (uint8_t)llen;
+			if (!c || !text[i + 1])
+				break;
+			if (o >= ENF_DNS_MAX_NAME - 1)
+				return -EINVAL;
+			lstart = o;
+			wire[o++] = 0;
+			i++;
+			continue;
+		}
+		if (c == '\\') {
+			if (text[i + 1] >= '0' && text[i + 1] <= '9') {
+				unsigned int v = 0, k;
+
+				for (k = 1; k <= 3; k++) {
+					if (text[i + k] < '0' || text[i + k] > '9')
+						return -EINVAL;
+					v = v * 10 + (unsigned int)(text[i + k] - '0');
+				}
+				if (v > 255)
+					return -EINVAL;
+				c = (unsigned char)v;
+				i += 4;
+			} else if (text[i + 1]) {
+				c = (unsigned char)text[i + 1];
+				i += 2;
+			} else {
+				return -EINVAL;
+			}
+		} else {
+			i++;
+		}
+		if (o - lstart - 1 >= 63 || o >= ENF_DNS_MAX_NAME - 1)
+			return -EINVAL;
+		wire[o++] = (uint8_t)enf_dns_fold(c);
+	}
+	if (o >= ENF_DNS_MAX_NAME)
+		return -EINVAL;
+	wire[o++] = 0;
+	*wire_len = o;
+	return 0;
+}
+
+static size_t put_label_text(const uint8_t *label, char *buf, size_t len, size_t o)
+{
+	size_t i;
+
+	for (i = 1; i <= label[0]; i++) {
+		uint8_t c = label[i];
+		char tmp[5];
+		size_t tl, k;
+
+		if (c <= 0x20 || c >= 0x7f)
+			tl = (size_t)snprintf(tmp, sizeof(tmp), "\\%03u", c);
+		else if (strchr(".\\()\";@$", c))
+			tl = (size_t)snprintf(tmp, sizeof(tmp), "\\%c", c);
+		else
+			tmp[0] = (char)c, tl = 1;
+		for (k = 0; k < tl && o + 1 < len; k++)
+			buf[o++] = tmp[k];
+	}
+	return o;
+}
+
+/* Wire -> text with a trailing dot (root: "."), escaped as in master files;
+ * a malformed name ends in "?"; always NUL-terminated when len > 0. */
+const char *dns_wire_to_text(const uint8_t *wire, char *buf, size_t len)
+{
+	size_t off = 0, o = 0;
+
+	if (!len)
+		return buf;
+	if (!wire[0]) {
+		snprintf(buf, len, ".");
+		return buf;
+	}
+	while (wire[off]) {
+		if (wire[off] > 63 || off + 1 + wire[off] >= ENF_DNS_MAX_NAME) {
+			if (o + 1 < len)
+				buf[o++] = '?';
+			break;
+		}
+		o = put_label_text(wire + off, buf, len, o);
+		if (o + 1 < len)
+			buf[o++] = '.';
+		off += 1 + wire[off];
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
+/* RFC 4034 6.1 canonical order of two lower-cased wire names. */
+static int wire_canon_cmp(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
+{
+	uint16_t ao[ENF_DNS_MAX_LABELS], bo[ENF_DNS_MAX_LABELS];
+	size_t an = 0, bn = 0;
+
+	if (wire_labels(a, alen, ao, &an) || wire_labels(b, blen, bo, &bn))
+		return alen < blen ? -1 : alen > blen;
+	while (an && bn) {
+		const uint8_t *x = a + ao[--an], *y = b + bo[--bn];
+		size_t l = x[0] < y[0] ? x[0] : y[0];
+		int r = memcmp(x + 1, y + 1, l);
+
+		if (r)
+			return r;
+		if (x[0] != y[0])
+			return x[0] < y[0] ? -1 : 1;
+	}
+	return an < bn ? -1 : an > bn;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Messages */
+
+static void __attribute__((format(printf, 4, 5)))
+zerr(struct zctx *cx, struct mf_pos pos, const char *field, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (cx->nerr++ >= ZONE_MAX_ERRORS) {
+		if (cx->nerr == ZONE_MAX_ERRORS + 1 && cx->errf)
+			fprintf(cx->errf, "%s: too many zone errors, stopped after %d\n",
+				cx->m->path, ZONE_MAX_ERRORS);
+		return;
+	}
+	if (!cx->errf)
+		return;
+	fprintf(cx->errf, "%s:%d:%d: %s: ", cx->m->path, pos.line, pos.col, field);
+	va_start(ap, fmt);
+	vfprintf(cx->errf, fmt, ap);
+	va_end(ap);
+	fputc('\n', cx->errf);
+}
+
+static const char *view_name(const struct manifest *m, uint32_t view)
+{
+	return view && view < m->nnetworks ? m->networks[view].name : "rack";
+}
+
+static const char *wire_show(const uint8_t *wire, char *buf, size_t len)
+{
+	size_t n;
+
+	dns_wire_to_text(wire, buf, len);
+	n = strlen(buf);
+	if (n > 1 && buf[n - 1] == '.')
+		buf[n - 1] = '\0';
+	return buf;
+}
+
+/* "apps.A.services.S", "instance N of apps.A.services.S", ... */
+static void describe(const struct zctx *cx, const struct ent_meta *e, char *buf, size_t len)
+{
+	const struct mf_app *a = &cx->m->apps[e->app];
+	const struct mf_service *s = &a->services[e->svc];
+
+	if (e->kind == K_INST)
+		snprintf(buf, len, "instance %u of apps.%s.services.%s", e->idx, a->name, s->name);
+	else if (e->kind == K_SRV)
+		snprintf(buf, len, "the SRV records of apps.%s.services.%s", a->name, s->name);
+	else
+		snprintf(buf, len, "apps.%s.services.%s", a->name, s->name);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Templates */
+
+static unsigned int placeholder_bit(const char *s, size_t len)
+{
+	static const struct {
+		const char *name;
+		unsigned int bit;
+	} ph[] = {
+		{ "service", PH_SERVICE }, { "type", PH_SERVICE }, { "app", PH_APP },
+		{ "rack", PH_RACK }, { "network", PH_NETWORK }, { "index", PH_INDEX },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(ph) / sizeof(ph[0]); i++)
+		if (strlen(ph[i].name) == len && !memcmp(ph[i].name, s, len))
+			return ph[i].bit;
+	return 0;
+}
+
+struct fill {
+	const char *svc;
+	const char *app;
+	const char *net;
+	const char *rack;
+	size_t index;
+};
+
+/*
+ * Expand [t, t + tlen) into out (always terminated); returns the length, or
+ * -1 when the text does not fit or a placeholder is unknown (the manifest
+ * rejects both).
+ */
+static int expand(const char *t, size_t tlen, const struct fill *f, char *out, size_t outsz)
+{
+	size_t o = 0, i;
+	char num[24];
+
+	out[0] = '\0';
+	for (i = 0; i < tlen; i++) {
+		const char *rep;
+		size_t j, k;
+
+		if (t[i] != '{') {
+			if (o + 1 >= outsz)
+				goto fail;
+			out[o++] = t[i];
+			continue;
+		}
+		for (j = i + 1; j < tlen && t[j] != '}'; j++)
+			;
+		if (j >= tlen)
+			goto fail;
+		switch (placeholder_bit(t + i + 1, j - i - 1)) {
+		case PH_SERVICE:
+			rep = f->svc;
+			break;
+		case PH_APP:
+			rep = f->app;
+			break;
+		case PH_RACK:
+			rep = f->rack;
+			break;
+		case PH_NETWORK:
+			rep = f->net;
+			break;
+		case PH_INDEX:
+			snprintf(num, sizeof(num), "%zu", f->index);
+			rep = num;
+			break;
+		default:
+			goto fail;
+		}
+		if (!rep)
+			goto fail;
+		for (k = 0; rep[k]; k++) {
+			if (o + 1 >= outsz)
+				goto fail;
+			out[o++] = rep[k];
+		}
+		i = j;
+	}
+	out[o] = '\0';
+	return (int)o;
+fail:
+	out[o] = '\0';
+	return -1;
+}
+
+/* PH_* set of a template and where its apex starts (after the last label
+ * with a per-app placeholder); -1 on an unknown or unbalanced placeholder. */
+static int tmpl_scan(const char *t, unsigned int *used, size_t *apex_start)
+{
+	bool per_app = false;
+	size_t i;
+
+	*used = 0;
+	*apex_start = 0;
+	for (i = 0;; i++) {
+		if (t[i] == '.' || !t[i]) {
+			if (per_app)
+				*apex_start = t[i] ? i + 1 : i;
+			per_app = false;
+			if (!t[i])
+				break;
+			continue;
+		}
+		if (t[i] == '{') {
+			size_t j = i + 1;
+			unsigned int bit;
+
+			while (t[j] && t[j] != '}' && t[j] != '.')
+				j++;
+			if (t[j] != '}')
+				return -1;
+			bit = placeholder_bit(t + i + 1, j - i - 1);
+			if (!bit)
+				return -1;
+			*used |= bit;
+			if (bit & PH_PER_APP)
+				per_app = true;
+			i = j;
+		}
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* The (view, name) table */
+
+static size_t slot_of(uint64_t hash, uint32_t view, size_t mask)
+{
+	uint64_t x = hash ^ ((uint64_t)view * 0x9e3779b97f4a7c15ULL);
+
+	x ^= x >> 29;
+	return (size_t)x & mask;
+}
+
+/* Index of (view, wire) in z->names, or SIZE_MAX. */
+static size_t lookup(const struct zctx *cx, uint32_t view, uint64_t hash, const uint8_t *wire,
+		     size_t wire_len)
+{
+	size_t mask = cx->table_size - 1, s;
+
+	if (!cx->table_size)
+		return SIZE_MAX;
+	for (s = slot_of(hash, view, mask);; s = (s + 1) & mask) {
+		const struct zone_name *n;
+		uint32_t v = cx->table[s];
+
+		if (!v)
+			return SIZE_MAX;
+		n = &cx->z->names[v - 1];
+		if (n->key.hash == hash && n->key.view == view && n->key.wire_len == wire_len &&
+		    !memcmp(n->wire, wire, wire_len))
+			return v - 1;
+	}
+}
+
+static int table_grow(struct zctx *cx)
+{
+	size_t size = cx->table_size ? cx->table_size * 2 : 1024, i;
+	uint32_t *t = calloc(size, sizeof(*t));
+
+	if (!t)
+		return -ENOMEM;
+	for (i = 0; i < cx->z->nnames; i++) {
+		const struct zone_name *n = &cx->z->names[i];
+		size_t s = slot_of(n->key.hash, n->key.view, size - 1);
+
+		while (t[s])
+			s = (s + 1) & (size - 1);
+		t[s] = (uint32_t)(i + 1);
+	}
+	free(cx->table);
+	cx->table = t;
+	cx->table_size = size;
+	return 0;
+}
+
+/* Append a name (not yet present); its index in *idx. */
+static int add_name(struct zctx *cx, uint32_t view, const uint8_t *wire, size_t wire_len,
+		    uint64_t hash, const struct enf_dns_name *val, const struct ent_meta *meta,
+		    size_t *idx)
+{
+	struct zone_compiled *z = cx->z;
+	struct zone_name *n;
+	size_t s;
+
+	if (z->nnames >= ENF_DNS_MAX_NAMES) {
+		if (!cx->full) {
+			char field[32];
+
+			snprintf(field, sizeof(field), "zones[%u]", meta->tmpl);
+			zerr(cx, cx->m->zones[meta->tmpl].pos, field,
+			     "the zones have more than %d names (at most %d; use fewer templates, "
+			     "services or instances)", ENF_DNS_MAX_NAMES, ENF_DNS_MAX_NAMES);
+			cx->full = true;
+		}
+		return -EINVAL;
+	}
+	if (z->nnames == cx->cap_names) {
+		size_t cap = cx->cap_names ? cx->cap_names * 2 : 256;
+		struct zone_name *nn;
+		struct ent_meta *nm;
+
+		nn = realloc(z->names, cap * sizeof(*nn));
+		if (!nn)
+			return -ENOMEM;
+		z->names = nn;
+		nm = realloc(cx->meta, cap * sizeof(*nm));
+		if (!nm)
+			return -ENOMEM;
+		cx->meta = nm;
+		cx->cap_names = cap;
+	}
+	if ((z->nnames + 1) * 2 > cx->table_size && table_grow(cx))
+		return -ENOMEM;
+	n = &z->names[z->nnames];
+	memset(n, 0, sizeof(*n));
+	n->key.hash = hash;
+	n->key.wire_len = (uint16_t)wire_len;
+	n->key.view = view;
+	n->val = *val;
+	memcpy(n->wire, wire, wire_len);
+	cx->meta[z->nnames] = *meta;
+	for (s = slot_of(hash, view, cx->table_size - 1); cx->table[s];
+	     s = (s + 1) & (cx->table_size - 1))
+		;
+	cx->table[s] = (uint32_t)(z->nnames + 1);
+	*idx = z->nnames++;
+	return 0;
+}
+
+/* A new, zeroed RRset; its id in *id. */
+static int new_rrset(struct zctx *cx, uint32_t *id)
+{
+	struct zone_compiled *z = cx->z;
+
+	if (z->nrrsets >= UINT32_MAX)
+		return -EINVAL;
+	if (z->nrrsets == cx->cap_rrsets) {
+		size_t cap = cx->cap_rrsets ? cx->cap_rrsets * 2 : 64;
+		void *p;
+
+		p = realloc(z->a, cap * sizeof(*z->a));
+		if (!p)
+			return -ENOMEM;
+		z->a = p;
+		p = realloc(z->aaaa, cap * sizeof(*z->aaaa));
+		if (!p)
+			return -ENOMEM;
+		z->aaaa = p;
+		p = realloc(z->srv, cap * sizeof(*z->srv));
+		if (!p)
+			return -ENOMEM;
+		z->srv = p;
+		cx->cap_rrsets = cap;
+	}
+	memset(&z->a[z->nrrsets], 0, sizeof(*z->a));
+	memset(&z->aaaa[z->nrrsets], 0, sizeof(*z->aaaa));
+	memset(&z->srv[z->nrrsets], 0, sizeof(*z->srv));
+	*id = (uint32_t)z->nrrsets++;
+	return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Zones */
+
+static int apex_of_template(struct zctx *cx, size_t ti, uint8_t *wire, size_t *wire_len)
+{
+	const struct manifest *m = cx->m;
+	const char *t = m->zones[ti].tmpl;
+	struct fill f = { .rack = m->rack[0] ? m->rack : NULL };
+	char field[32], text[ENF_DNS_MAX_NAME + 2];
+	size_t start;
+
+	snprintf(field, sizeof(field), "zones[%zu]", ti);
+	if (!t || tmpl_scan(t, &cx->tmpls[ti].used, &start)) {
+		zerr(cx, m->zones[ti].pos, field, "template '%s' has an unknown or unbalanced "
+		     "placeholder (expected {service}, {type}, {app}, {rack}, {network} or "
+		     "{index})", t ? t : "");
+		return -EINVAL;
+	}
+	if (!(cx->tmpls[ti].used & PH_PER_APP)) {
+		zerr(cx, m->zones[ti].pos, field, "template '%s' has no per-app placeholder "
+		     "(expected {service}, {type}, {app}, {network} or {index} left of the "
+		     "zone apex)", t);
+		return -EINVAL;
+	}
+	if (!t[start] || expand(t + start, strlen(t + start), &f, text, sizeof(text)) < 0 ||
+	    dns_name_to_wire(text, wire, wire_len)) {
+		zerr(cx, m->zones[ti].pos, field, "template '%s' has no valid zone apex "
+		     "(expected static labels after the last placeholder, such as "
+		     "{service}.internal)", t);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int add_zone(struct zctx *cx, size_t ti, const uint8_t *wire, size_t wire_len)
+{
+	const struct manifest *m = cx->m;
+	struct zone_compiled *z = cx->z;
+	uint16_t offs[ENF_DNS_MAX_LABELS];
+	uint64_t hash = dns_wire_hash(wire, wire_len);
+	char field[32], shown[TEXT_MAX];
+	struct zone_apex *za;
+	size_t i, nlabels = 0;
+
+	for (i = 0; i < z->nzones; i++) {
+		if (z->zones[i].key.hash == hash && z->zones[i].key.wire_len == wire_len &&
+		    !memcmp(z->zones[i].wire, wire, wire_len)) {
+			cx->tmpls[ti].zone = (uint16_t)i;
+			return 0;
+		}
+	}
+	snprintf(field, sizeof(field), "zones[%zu]", ti);
+	wire_show(wire, shown, sizeof(shown));
+	if (z->nzones >= ENF_DNS_MAX_ZONES) {
+		zerr(cx, m->zones[ti].pos, field, "zone apex '%s' would be zone %zu (at most %d "
+		     "distinct zone apexes)", shown, z->nzones + 1, ENF_DNS_MAX_ZONES);
+		return -EINVAL;
+	}
+	wire_labels(wire, wire_len, offs, &nlabels);
+	if (nlabels > ENF_DNS_MAX_ZONE_LABELS) {
+		zerr(cx, m->zones[ti].pos, field, "zone apex '%s' has %zu labels (at most %d)",
+		     shown, nlabels, ENF_DNS_MAX_ZONE_LABELS);
+		return -EINVAL;
+	}
+	/* SOA RNAME hostmaster.<apex> must be a valid name too */
+	if (wire_len + 11 > ENF_DNS_MAX_NAME) {
+		zerr(cx, m->zones[ti].pos, field, "zone apex '%s' is too long for "
+		     "hostmaster.<apex> (at most %d characters)", shown, ENF_DNS_MAX_NAME - 13);
+		return -EINVAL;
+	}
+	za = &z->zones[z->nzones];
+	memset(za, 0, sizeof(*za));
+	za->key.hash = hash;
+	za->key.wire_len = (uint16_t)wire_len;
+	za->key.view = 0;
+	memcpy(za->wire, wire, wire_len);
+	za->val.zone_id = (uint16_t)z->nzones;
+	za->val.labels = (uint8_t)nlabels;
+	za->val.ttl = m->dns_ttl;
+	za->val.refresh = SOA_REFRESH;
+	za->val.retry = SOA_RETRY;
+	za->val.expire = SOA_EXPIRE;
+	za->val.minimum = m->dns_ttl;
+	cx->tmpls[ti].zone = (uint16_t)z->nzones++;
+	return 0;
+}
+
+/* "ns.<apex>" of zone zi in wire form. */
+static size_t ns_wire(const struct zone_apex *za, uint8_t *wire)
+{
+	wire[0] = 2;
+	wire[1] = 'n';
+	wire[2] = 's';
+	memcpy(wire + 3, za->wire, za->key.wire_len);
+	return za->key.wire_len + 3u;
+}
+
+static void warn_rr_cap(struct zctx *cx, const char *field, const struct mf_pos *pos,
+			const char *what, size_t n)
+{
+	if (!cx->errf)
+		return;
+	if (pos)
+		fprintf(cx->errf, "%s:%d:%d: %s: warning: ", cx->m->path, pos->line, pos->col,
+			field);
+	else
+		fprintf(cx->errf, "%s: %s: warning: ", cx->m->path, field);
+	fprintf(cx->errf, "%zu %s, DNS answers carry the first %d (at most %d records per "
+		"name)\n", n, what, ENF_DNS_MAX_RR, ENF_DNS_MAX_RR);
+}
+
+/* The apex and ns.<apex> of every zone in view 0; ns has the resolvers. */
+static int add_zone_infra(struct zctx *cx)
+{
+	const struct manifest *m = cx->m;
+	struct zone_compiled *z = cx->z;
+	uint32_t rrset = 0;
+	uint8_t n4 = 0, n6 = 0;
+	size_t zi, i, v4 = 0, v6 = 0;
+	int err;
+
+	for (i = 0; i < m->nresolvers; i++) {
+		if (m->resolvers[i].family == ENF_AF_INET6)
+			v6++;
+		else
+			v4++;
+	}
+	if (v4 > ENF_DNS_MAX_RR)
+		warn_rr_cap(cx, "dns.resolvers", NULL, "IPv4 resolvers", v4);
+	if (v6 > ENF_DNS_MAX_RR)
+		warn_rr_cap(cx, "dns.resolvers", NULL, "IPv6 resolvers", v6);
+	if (z->nzones && m->nresolvers) {
+		err = new_rrset(cx, &rrset);
+		if (err)
+			return err;
+		for (i = 0; i < m->nresolvers; i++) {
+			const struct mf_addr *a = &m->resolvers[i];
+
+			if (a->family == ENF_AF_INET6 && n6 < ENF_DNS_MAX_RR)
+				memcpy(z->aaaa[rrset].addr[n6++], a->addr, 16);
+			else if (a->family != ENF_AF_INET6 && n4 < ENF_DNS_MAX_RR)
+				memcpy(&z->a[rrset].addr[n4++], a->addr, 4);
+		}
+	}
+	for (zi = 0; zi < z->nzones; zi++) {
+		const struct zone_apex *za = &z->zones[zi];
+		struct ent_meta meta = { .kind = K_APEX };
+		struct enf_dns_name val = {
+			.network_id = ENF_DNS_ANY_NETWORK,
+			.zone_id = (uint16_t)zi,
+			.flags = ENF_DNS_NAME_APEX,
+		};
+		uint8_t wire[ENF_DNS_MAX_NAME + 3];
+		size_t idx, len;
+
+		for (i = 0; i < m->nzones; i++) {
+			if (cx->tmpls[i].zone == zi) {
+				meta.tmpl = (uint32_t)i;
+				break;
+			}
+		}
+		/* a nested zone's apex can be another zone's ns.<apex> */
+		if (lookup(cx, 0, za->key.hash, za->wire, za->key.wire_len) != SIZE_MAX) {
+			char field[32], shown[TEXT_MAX];
+
+			snprintf(field, sizeof(field), "zones[%u]", meta.tmpl);
+			zerr(cx, m->zones[meta.tmpl].pos, field, "zone apex '%s' is also the name "
+			     "server name of another zone (ns.<apex> is reserved; change the "
+			     "templates)", wire_show(za->wire, shown, sizeof(shown)));
+			continue;
+		}
+		err = add_name(cx, 0, za->wire, za->key.wire_len, za->key.hash, &val, &meta,
+			       &idx);
+		if (err)
+			return err;
+		len = ns_wire(za, wire);
+		if (len > ENF_DNS_MAX_NAME)
+			continue;	/* excluded by the hostmaster check in add_zone */
+		meta.kind = K_NS;
+		val.flags = 0;
+		val.rrset_id = rrset;
+		val.n_a = n4;
+		val.n_aaaa = n6;
+		if (lookup(cx, 0, dns_wire_hash(wire, len), wire, len) != SIZE_MAX) {
+			char field[32], shown[TEXT_MAX];
+
+			snprintf(field, sizeof(field), "zones[%u]", meta.tmpl);
+			zerr(cx, m->zones[meta.tmpl].pos, field, "the name server name '%s' is "
+			     "also the apex of another zone (ns.<apex> is reserved; change the "
+			     "templates)", wire_show(wire, shown, sizeof(shown)));
+			continue;
+		}
+		err = add_name(cx, 0, wire, len, dns_wire_hash(wire, len), &val, &meta, &idx);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* Apex and ns.<apex> of zone zi in view `view` (an isolated network). */
+static int ensure_zone_in_view(struct zctx *cx, uint16_t zi, uint32_t view)
+{
+	const struct zone_apex *za = &cx->z->zones[zi];
+	uint8_t wire[ENF_DNS_MAX_NAME + 3];
+	size_t len, idx, src;
+	int err;
+
+	if (lookup(cx, view, za->key.hash, za->wire, za->key.wire_len) != SIZE_MAX)
+		return 0;
+	src = lookup(cx, 0, za->key.hash, za->wire, za->key.wire_len);
+	if (src == SIZE_MAX)
+		return 0;	/* an error was reported for this apex */
+	{
+		struct enf_dns_name val = cx->z->names[src].val;
+		struct ent_meta meta = cx->meta[src];
+
+		err = add_name(cx, view, za->wire, za->key.wire_len, za->key.hash, &val, &meta,
+			       &idx);
+		if (err)
+			return err;
+	}
+	len = ns_wire(za, wire);
+	src = lookup(cx, 0, dns_wire_hash(wire, len), wire, len);
+	if (src != SIZE_MAX && lookup(cx, view, dns_wire_hash(wire, len), wire, len) == SIZE_MAX) {
+		struct enf_dns_name val = cx->z->names[src].val;
+		struct ent_meta meta = cx->meta[src];
+
+		err = add_name(cx, view, wire, len, dns_wire_hash(wire, len), &val, &meta, &idx);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Data names */
+
+struct name_src {
+	size_t app;
+	size_t svc;
+	size_t tmpl;
+	uint32_t view;
+};
+
+static bool same_source(const struct ent_meta *a, const struct ent_meta *b)
+{
+	return a->kind == b->kind && a->app == b->app && a->svc == b->svc && a->idx == b->idx;
+}
+
+/* Build the RRset of a data name's source (once per source, so warnings are
+ * not repeated per template); rrset_id 0 when there is nothing. */
+static int build_rrset(struct zctx *cx, const struct ent_meta *meta, struct enf_dns_name *val)
+{
+	const struct mf_app *a = &cx->m->apps[meta->app];
+	const struct mf_service *s = &a->services[meta->svc];
+	struct zone_compiled *z = cx->z;
+	size_t i, v4 = 0, v6 = 0;
+	char field[2 * MF_NAME_MAX + 24];
+	uint32_t id;
+	int err;
+
+	snprintf(field, sizeof(field), "apps.%s.services.%s", a->name, s->name);
+	switch (meta->kind) {
+	case K_SVC:
+		if (!s->has_vip && !s->ninstances)
+			return 0;
+		err = new_rrset(cx, &id);
+		if (err)
+			return err;
+		if (s->has_vip) {
+			if (s->vip.family == ENF_AF_INET6)
+				memcpy(z->aaaa[id].addr[val->n_aaaa++], s->vip.addr, 16);
+			else
+				memcpy(&z->a[id].addr[val->n_a++], s->vip.addr, 4);
+			break;
+		}
+		for (i = 0; i < s->ninstances; i++) {
+			const struct mf_addr *ad = &s->instances[i].addr;
+
+			if (ad->family == ENF_AF_INET6) {
+				if (v6++ < ENF_DNS_MAX_RR)
+					memcpy(z->aaaa[id].addr[val->n_aaaa++], ad->addr, 16);
+			} else if (v4++ < ENF_DNS_MAX_RR) {
+				memcpy(&z->a[id].addr[val->n_a++], ad->addr, 4);
+			}
+		}
+		if (v4 > ENF_DNS_MAX_RR)
+			warn_rr_cap(cx, field, &s->pos, "IPv4 instances", v4);
+		if (v6 > ENF_DNS_MAX_RR)
+			warn_rr_cap(cx, field, &s->pos, "IPv6 instances", v6);
+		break;
+	case K_INST: {
+		const struct mf_addr *ad = &s->instances[meta->idx - 1].addr;
+
+		err = new_rrset(cx, &id);
+		if (err)
+			return err;
+		if (ad->family == ENF_AF_INET6)
+			memcpy(z->aaaa[id].addr[val->n_aaaa++], ad->addr, 16);
+		else
+			memcpy(&z->a[id].addr[val->n_a++], ad->addr, 4);
+		break;
+	}
+	case K_SRV:
+		err = new_rrset(cx, &id);
+		if (err)
+			return err;
+		for (i = 0; i < s->ninstances && i < ENF_DNS_MAX_RR; i++) {
+			struct enf_dns_srv_rr *rr = &z->srv[id].rr[val->n_srv++];
+			char num[8];
+			int l = snprintf(num, sizeof(num), "%zu", i + 1);
+
+			rr->priority = 0;
+			rr->weight = 0;
+			rr->port = htons(s->ports[meta->idx].port);
+			rr->label_len = (uint8_t)l;
+			memcpy(rr->label, num, (size_t)l);
+		}
+		if (s->ninstances > ENF_DNS_MAX_RR)
+			warn_rr_cap(cx, field, &s->pos, "instances for SRV", s->ninstances);
+		break;
+	default:
+		return 0;
+	}
+	val->rrset_id = id;
+	return 0;
+}
+
+/* The RRset of a data name: the one of its source, built on first use. */
+static int fill_rrset(struct zctx *cx, const struct ent_meta *meta, struct enf_dns_name *val)
+{
+	size_t gsvc = cx->svc_base[meta->app] + meta->svc;
+	struct svc_rr *sr = &cx->svcs[gsvc];
+	struct rr_ref *ref;
+	int err;
+
+	switch (meta->kind) {
+	case K_SVC:
+		ref = &sr->svc;
+		break;
+	case K_INST:
+		ref = &cx->inst_rr[sr->inst_base + meta->idx - 1];
+		break;
+	case K_SRV:
+		ref = &cx->port_rr[sr->port_base + meta->idx];
+		break;
+	default:
+		return 0;
+	}
+	if (!ref->built) {
+		struct enf_dns_name v = { 0 };
+
+		err = build_rrset(cx, meta, &v);
+		if (err)
+			return err;
+		ref->built = true;
+		ref->id = v.rrset_id;
+		ref->n_a = v.n_a;
+		ref->n_aaaa = v.n_aaaa;
+		ref->n_srv = v.n_srv;
+	}
+	val->rrset_id = ref->id;
+	val->n_a = ref->n_a;
+	val->n_aaaa = ref->n_aaaa;
+	val->n_srv = ref->n_srv;
+	return 0;
+}
+
+/*
+ * Add one data name; merges the same source. A clash is reported and
+ * returns 1: the caller skips the rest of that service's names from that
+ * template, which would only repeat the same clash.
+ */
+static int add_data(struct zctx *cx, const struct name_src *src, const struct ent_meta *meta,
+		    const uint8_t *wire, size_t wire_len)
+{
+	const struct manifest *m = cx->m;
+	const struct mf_app *a = &m->apps[src->app];
+	const struct mf_service *s = &a->services[src->svc];
+	uint16_t offs[ENF_DNS_MAX_LABELS];
+	uint64_t sh[ENF_DNS_MAX_LABELS + 1];
+	char field[2 * MF_NAME_MAX + 24], shown[TEXT_MAX], what[3 * MF_NAME_MAX + 48];
+	char cur[3 * MF_NAME_MAX + 48];
+	struct enf_dns_name val = { .network_id = (uint32_t)a->network };
+	size_t nl, i, at, idx;
+	uint16_t zone = cx->tmpls[src->tmpl].zone;
+	int err;
+
+	if (wire_labels(wire, wire_len, offs, &nl))
+		return -EINVAL;
+	suffix_hashes(wire, offs, nl, sh);
+	snprintf(field, sizeof(field), "apps.%s.services.%s", a->name, s->name);
+	wire_show(wire, shown, sizeof(shown));
+
+	/* zone infrastructure lives in view 0 and is never data */
+	at = lookup(cx, 0, sh[0], wire, wire_len);
+	if (at != SIZE_MAX && (cx->meta[at].kind == K_APEX || cx->meta[at].kind == K_NS)) {
+		const struct zone_apex *za = &cx->z->zones[cx->z->names[at].val.zone_id];
+		char apex[TEXT_MAX];
+
+		wire_show(za->wire, apex, sizeof(apex));
+		if (cx->meta[at].kind == K_NS)
+			zerr(cx, s->pos, field, "'%s' from zones[%zu] is the name server name of "
+			     "zone %s (ns.<apex> is reserved for dns.resolvers; rename the "
+			     "service or change the template)", shown, src->tmpl, apex);
+		else
+			zerr(cx, s->pos, field, "'%s' from zones[%zu] is the apex of zone %s (an "
+			     "apex holds only SOA and NS; rename the service or change the "
+			     "templates)", shown, src->tmpl, apex);
+		return 1;
+	}
+	at = lookup(cx, src->view, sh[0], wire, wire_len);
+	if (at != SIZE_MAX) {
+		const struct ent_meta *old = &cx->meta[at];
+		const struct mf_service *os;
+
+		if (same_source(old, meta))
+			return 0;
+		os = &m->apps[old->app].services[old->svc];
+		describe(cx, old, what, sizeof(what));
+		describe(cx, meta, cur, sizeof(cur));
+		zerr(cx, s->pos, field, "'%s' from zones[%zu] would name both %s (line %d) and "
+		     "%s in view %s (names must be unique within a view; rename one of them "
+		     "or change the templates)", shown, src->tmpl, what, os->pos.line, cur,
+		     view_name(m, src->view));
+		return 1;
+	}
+	/* the deepest zone apex above the name */
+	for (i = 1; i < nl; i++) {
+		at = lookup(cx, 0, sh[i], wire + offs[i], wire_len - offs[i]);
+		if (at != SIZE_MAX && cx->meta[at].kind == K_APEX) {
+			zone = cx->z->names[at].val.zone_id;
+			break;
+		}
+	}
+	val.zone_id = zone;
+	err = fill_rrset(cx, meta, &val);
+	if (err)
+		return err;
+	err = add_name(cx, src->view, wire, wire_len, sh[0], &val, meta, &idx);
+	if (err)
+		return err;
+	if (src->view)
+		return ensure_zone_in_view(cx, zone, src->view);
+	return 0;
+}
+
+/* label + wire -> wire; false if it would exceed 255 octets. */
+static bool prepend(const char *label, const uint8_t *wire, size_t wire_len, uint8_t *out,
+		    size_t *out_len)
+{
+	size_t l = strlen(label);
+
+	if (!l || l > 63 || 1 + l + wire_len > ENF_DNS_MAX_NAME)
+		return false;
+	out[0] = (uint8_t)l;
+	memcpy(out + 1, label, l);
+	memcpy(out + 1 + l, wire, wire_len);
+	*out_len = 1 + l + wire_len;
+	return true;
+}
+
+static const char *proto_label(uint8_t proto)
+{
+	switch (proto) {
+	case IPPROTO_TCP:
+		return "_tcp";
+	case IPPROTO_UDP:
+		return "_udp";
+	case IPPROTO_SCTP:
+		return "_sctp";
+	default:
+		return NULL;
+	}
+}
+
+static int bad_name(struct zctx *cx, const struct name_src *src, const char *text)
+{
+	const struct mf_app *a = &cx->m->apps[src->app];
+	char field[32];
+
+	snprintf(field, sizeof(field), "zones[%zu]", src->tmpl);
+	zerr(cx, cx->m->zones[src->tmpl].pos, field, "the name '%.80s' for apps.%s.services.%s "
+	     "is not a valid DNS name (labels of 1-63 characters, at most 253 in all)", text,
+	     a->name, a->services[src->svc].name);
+	return 0;
+}
+
+/* Every name one template gives one service. */
+static int service_names(struct zctx *cx, const struct name_src *src)
+{
+	const struct manifest *m = cx->m;
+	const struct mf_app *a = &m->apps[src->app];
+	const struct mf_service *s = &a->services[src->svc];
+	const char *t = m->zones[src->tmpl].tmpl;
+	unsigned int used = cx->tmpls[src->tmpl].used;
+	struct fill f = {
+		.svc = s->name,
+		.app = a->name,
+		.net = m->networks[a->network].name,
+		.rack = m->rack[0] ? m->rack : NULL,
+	};
+	struct ent_meta meta = {
+		.app = (uint32_t)src->app,
+		.svc = (uint32_t)src->svc,
+		.tmpl = (uint32_t)src->tmpl,
+	};
+	uint8_t wire[ENF_DNS_MAX_NAME], iw[ENF_DNS_MAX_NAME], sw[ENF_DNS_MAX_NAME];
+	char text[ENF_DNS_MAX_NAME + 2], num[24];
+	size_t wl, iwl, swl, i;
+	int err;
+
+	if (used & PH_INDEX) {
+		meta.kind = K_INST;
+		for (i = 1; i <= s->ninstances; i++) {
+			f.index = i;
+			if (expand(t, strlen(t), &f, text, sizeof(text)) < 0 ||
+			    dns_name_to_wire(text, wire, &wl))
+				return bad_name(cx, src, text);
+			meta.idx = (uint32_t)i;
+			err = add_data(cx, src, &meta, wire, wl);
+			if (err)
+				return err < 0 ? err : 0;
+		}
+		return 0;
+	}
+	if (expand(t, strlen(t), &f, text, sizeof(text)) < 0 ||
+	    dns_name_to_wire(text, wire, &wl))
+		return bad_name(cx, src, text);
+	meta.kind = K_SVC;
+	err = add_data(cx, src, &meta, wire, wl);
+	if (err)
+		return err < 0 ? err : 0;
+	meta.kind = K_INST;
+	for (i = 1; i <= s->ninstances; i++) {
+		snprintf(num, sizeof(num), "%zu", i);
+		if (!prepend(num, wire, wl, iw, &iwl))
+			return bad_name(cx, src, text);
+		meta.idx = (uint32_t)i;
+		err = add_data(cx, src, &meta, iw, iwl);
+		if (err)
+			return err < 0 ? err : 0;
+	}
+	if (!s->ninstances)
+		return 0;
+	meta.kind = K_SRV;
+	for (i = 0; i < s->nports; i++) {
+		const char *proto = proto_label(s->ports[i].proto);
+		char field[2 * MF_NAME_MAX + 24];
+
+		snprintf(num, sizeof(num), "_%u", s->ports[i].port);
+		if (!proto || !prepend(proto, wire, wl, iw, &iwl) ||
+		    !prepend(num, iw, iwl, sw, &swl)) {
+			snprintf(field, sizeof(field), "apps.%s.services.%s", a->name, s->name);
+			if (cx->errf)
+				fprintf(cx->errf, "%s:%d:%d: %s: warning: no SRV name for port %u "
+					"under %s from zones[%zu] (longer than 255 octets)\n",
+					m->path, s->pos.line, s->pos.col, field, s->ports[i].port,
+					text, src->tmpl);
+			continue;
+		}
+		meta.idx = (uint32_t)i;
+		err = add_data(cx, src, &meta, sw, swl);
+		if (err)
+			return err < 0 ? err : 0;
+	}
+	return 0;
+}
+
+static int data_names(struct zctx *cx)
+{
+	const struct manifest *m = cx->m;
+	size_t ti, ai, si;
+	int err;
+
+	for (ti = 0; ti < m->nzones; ti++) {
+		for (ai = 0; ai < m->napps; ai++) {
+			const struct mf_app *a = &m->apps[ai];
+			uint32_t view = 0;
+
+			if (a->network < m->nnetworks && m->networks[a->network].isolated)
+				view = (uint32_t)a->network;
+			if (a->network >= m->nnetworks || !a->name[0])
+				continue;
+			for (si = 0; si < a->nservices; si++) {
+				struct name_src src = { ai, si, ti, view };
+
+				/* without {service} a template names the app's web */
+				if (!(cx->tmpls[ti].used & PH_SERVICE) &&
+				    strcmp(a->services[si].name, "web"))
+					continue;
+				if (!a->services[si].name[0])
+					continue;
+				err = service_names(cx, &src);
+				if (err)
+					return err;
+				if (cx->nerr > ZONE_MAX_ERRORS)
+					return 0;
+			}
+		}
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Empty non-terminals */
+
+static int ent_names(struct zctx *cx)
+{
+	size_t n = cx->z->nnames, i;
+	int err;
+
+	for (i = 0; i < n; i++) {
+		const struct zone_name *name = &cx->z->names[i];
+		const struct zone_apex *za;
+		uint16_t offs[ENF_DNS_MAX_LABELS];
+		uint64_t sh[ENF_DNS_MAX_LABELS + 1];
+		uint8_t wire[ENF_DNS_MAX_NAME];
+		uint32_t view = name->key.view;
+		size_t nl, l, wl = name->key.wire_len;
+		uint16_t zone = name->val.zone_id;
+
+		if (cx->meta[i].kind != K_SVC && cx->meta[i].kind != K_INST &&
+		    cx->meta[i].kind != K_SRV)
+			continue;
+		/* names[] may move while ENTs are added */
+		memcpy(wire, name->wire, wl);
+		za = &cx->z->zones[zone];
+		if (wire_labels(wire, wl, offs, &nl))
+			continue;
+		suffix_hashes(wire, offs, nl, sh);
+		for (l = 1; l < nl && wl - offs[l] > za->key.wire_len; l++) {
+			struct enf_dns_name val = {
+				.network_id = ENF_DNS_ANY_NETWORK,
+				.zone_id = zone,
+			};
+			struct ent_meta meta = cx->meta[i];
+			size_t idx;
+
+			if (lookup(cx, view, sh[l], wire + offs[l], wl - offs[l]) != SIZE_MAX)
+				break;	/* it and everything above it exist */
+			meta.kind = K_ENT;
+			err = add_name(cx, view, wire + offs[l], wl - offs[l], sh[l], &val, &meta,
+				       &idx);
+			if (err)
+				return err;
+		}
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Compile */
+
+static int name_cmp(const void *pa, const void *pb)
+{
+	const struct zone_name *a = pa, *b = pb;
+
+	if (a->key.view != b->key.view)
+		return a->key.view < b->key.view ? -1 : 1;
+	if (a->val.zone_id != b->val.zone_id)
+		return a->val.zone_id < b->val.zone_id ? -1 : 1;
+	return wire_canon_cmp(a->wire, a->key.wire_len, b->wire, b->key.wire_len);
+}
+
+void zone_free(struct zone_compiled *z)
+{
+	if (!z)
+		return;
+	free(z->zones);
+	free(z->names);
+	free(z->a);
+	free(z->aaaa);
+	free(z->srv);
+	memset(z, 0, sizeof(*z));
+}
+
+int zone_compile(const struct manifest *m, uint32_t serial, struct zone_compiled *out,
+		 FILE *errf)
+{
+	struct zctx cx = { .m = m, .errf = errf, .z = out };
+	size_t ti, i, j, nsvc = 0, ninst = 0, nports = 0;
+	uint32_t id0;
+	int err = 0;
+
+	memset(out, 0, sizeof(*out));
+	out->ttl = m->dns_ttl;
+	cx.tmpls = calloc(m->nzones ? m->nzones : 1, sizeof(*cx.tmpls));
+	cx.svc_base = calloc(m->napps ? m->napps : 1, sizeof(*cx.svc_base));
+	for (i = 0; i < m->napps; i++) {
+		if (cx.svc_base)
+			cx.svc_base[i] = nsvc;
+		nsvc += m->apps[i].nservices;
+	}
+	cx.svcs = calloc(nsvc ? nsvc : 1, sizeof(*cx.svcs));
+	for (i = 0, nsvc = 0; cx.svcs && i < m->napps; i++) {
+		for (j = 0; j < m->apps[i].nservices; j++, nsvc++) {
+			cx.svcs[nsvc].inst_base = ninst;
+			cx.svcs[nsvc].port_base = nports;
+			ninst += m->apps[i].services[j].ninstances;
+			nports += m->apps[i].services[j].nports;
+		}
+	}
+	cx.inst_rr = calloc(ninst ? ninst : 1, sizeof(*cx.inst_rr));
+	cx.port_rr = calloc(nports ? nports : 1, sizeof(*cx.port_rr));
+	out->zones = calloc(m->nzones < ENF_DNS_MAX_ZONES ? (m->nzones ? m->nzones : 1) :
+			    ENF_DNS_MAX_ZONES, sizeof(*out->zones));
+	if (!cx.tmpls || !cx.svc_base || !cx.svcs || !cx.inst_rr || !cx.port_rr ||
+	    !out->zones) {
+		err = -ENOMEM;
+		goto out;
+	}
+	err = new_rrset(&cx, &id0);	/* [0]: "no data" */
+	if (err)
+		goto out;
+	for (ti = 0; ti < m->nzones; ti++) {
+		uint8_t wire[ENF_DNS_MAX_NAME];
+		size_t wl;
+
+		if (apex_of_template(&cx, ti, wire, &wl) || add_zone(&cx, ti, wire, wl))
+			goto out;
+	}
+	err = add_zone_infra(&cx);
+	if (!err && !cx.nerr)
+		err = data_names(&cx);
+	if (!err && !cx.nerr)
+		err = ent_names(&cx);
+	if (err || cx.nerr)
+		goto out;
+	if (out->nnames)
+		qsort(out->names, out->nnames, sizeof(*out->names), name_cmp);
+	for (i = 0; i < out->nzones; i++)
+		out->zones[i].val.serial = serial;
+out:
+	if (err == -ENOMEM && errf)
+		fprintf(errf, "%s: cannot compile zones: %s\n", m->path, strerror(ENOMEM));
+	if (!err && cx.nerr)
+		err = -EINVAL;
+	if (err)
+		zone_free(out);
+	free(cx.tmpls);
+	free(cx.svc_base);
+	free(cx.svcs);
+	free(cx.inst_rr);
+	free(cx.port_rr);
+	free(cx.meta);
+	free(cx.table);
+	return err;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Zone files */
+
+struct exp_ctx {
+	const struct zone_compiled *z;
+	const struct manifest *m;
+	const char *dir;
+	FILE *out;
+	bool first;
+};
+
+/* The labels of `wire` left of the apex as master-file text ("@" if none). */
+static void rel_owner(const uint8_t *wire, size_t wire_len, size_t apex_len, char *buf,
+		      size_t len)
+{
+	uint8_t tmp[ENF_DNS_MAX_NAME];
+	size_t n;
+
+	if (wire_len <= apex_len) {
+		snprintf(buf, len, "@");
+		return;
+	}
+	n = wire_len - apex_len;
+	memcpy(tmp, wire, n);
+	tmp[n] = 0;
+	wire_show(tmp, buf, len);
+}
+
+static int export_cmp(const void *pa, const void *pb, void *arg)
+{
+	const struct zone_compiled *z = arg;
+	const struct zone_name *a = &z->names[*(const size_t *)pa];
+	const struct zone_name *b = &z->names[*(const size_t *)pb];
+
+	return name_cmp(a, b);
+}
+
+static void write_zone(const struct exp_ctx *ex, uint32_t view, const struct zone_apex *za,
+		       const size_t *idx, size_t n, FILE *f)
+{
+	const struct zone_compiled *z = ex->z;
+	size_t apex_len = za->key.wire_len, i, k;
+	char apex[TEXT_MAX], owner[TEXT_MAX], addr[INET6_ADDRSTRLEN];
+
+	wire_show(za->wire, apex, sizeof(apex));
+	fprintf(f, "; view %s zone %s\n", view_name(ex->m, view), apex);
+	fprintf(f, "$ORIGIN %s.\n", apex);
+	fprintf(f, "$TTL %u\n", za->val.ttl);
+	fprintf(f, "@\tIN\tSOA\tns hostmaster %u %u %u %u %u\n", za->val.serial,
+		za->val.refresh, za->val.retry, za->val.expire, za->val.minimum);
+	fprintf(f, "@\tIN\tNS\tns\n");
+	for (i = 0; i < n; i++) {
+		const struct zone_name *nm = &z->names[idx[i]];
+		uint32_t r = nm->val.rrset_id;
+
+		if (!r || r >= z->nrrsets)
+			continue;
+		rel_owner(nm->wire, nm->key.wire_len, apex_len, owner, sizeof(owner));
+		for (k = 0; k < nm->val.n_a && k < ENF_DNS_MAX_RR; k++)
+			fprintf(f, "%s\tIN\tA\t%s\n", owner,
+				inet_ntop(AF_INET, &z->a[r].addr[k], addr, sizeof(addr)));
+		for (k = 0; k < nm->val.n_aaaa && k < ENF_DNS_MAX_RR; k++)
+			fprintf(f, "%s\tIN\tAAAA\t%s\n", owner,
+				inet_ntop(AF_INET6, z->aaaa[r].addr[k], addr, sizeof(addr)));
+		if (nm->val.n_srv) {
+			/* the target is "<index>.<owner minus _port._proto.>" */
+			const uint8_t *svc = nm->wire + 1 + nm->wire[0];
+			char target[TEXT_MAX];
+
+			svc += 1 + svc[0];
+			rel_owner(svc, nm->key.wire_len - (size_t)(svc - nm->wire), apex_len,
+				  target, sizeof(target));
+			for (k = 0; k < nm->val.n_srv && k < ENF_DNS_MAX_RR; k++) {
+				const struct enf_dns_srv_rr *rr = &z->srv[r].rr[k];
+				size_t ll = rr->label_len < 5 ? rr->label_len : 5;
+
+				fprintf(f, "%s\tIN\tSRV\t%u %u %u %.*s%s%s\n", owner,
+					ntohs(rr->priority), ntohs(rr->weight), ntohs(rr->port),
+					(int)ll, rr->label, strcmp(target, "@") ? "." : "",
+					strcmp(target, "@") ? target : "");
+			}
+		}
+	}
+}
+
+static int mkdir_p(const char *path)
+{
+	if (!mkdir(path, 0755) || errno == EEXIST)
+		return 0;
+	return -errno;
+}
+
+/* DIR/<view>/<apex>.zone, written to a temporary file and renamed. */
+static int export_file(const struct exp_ctx *ex, uint32_t view, const struct zone_apex *za,
+		       const size_t *idx, size_t n)
+{
+	char apex[TEXT_MAX], *vdir = NULL, *path = NULL, *tmp = NULL;
+	FILE *f = NULL;
+	int err = 0, fd;
+
+	wire_show(za->wire, apex, sizeof(apex));
+	if (asprintf(&vdir, "%s/%s", ex->dir, view_name(ex->m, view)) < 0) {
+		vdir = NULL;
+		err = -ENOMEM;
+		goto out;
+	}
+	if (asprintf(&path, "%s/%s.zone", vdir, apex) < 0 ||
+	    asprintf(&tmp, "%s/.%s.zone.XXXXXX", vdir, apex) < 0) {
+		err = -ENOMEM;
+		goto out;
+	}
+	err = mkdir_p(vdir);
+	if (err)
+		goto out;
+	fd = mkstemp(tmp);
+	if (fd < 0) {
+		err = -errno;
+		goto out;
+	}
+	if (fchmod(fd, 0644) || !(f = fdopen(fd, "w"))) {
+		err = -errno;
+		close(fd);
+		unlink(tmp);
+		goto out;
+	}
+	write_zone(ex, view, za, idx, n, f);
+	if (ferror(f))
+		err = -EIO;
+	if (fclose(f) && !err)
+		err = -errno;
+	if (!err && rename(tmp, path))
+		err = -errno;
+	if (err)
+		unlink(tmp);
+out:
+	free(vdir);
+	free(path);
+	free(tmp);
+	return err;
+}
+
+int zone_export(const struct zone_compiled *z, const struct manifest *m, const char *view,
+		const char *dir, FILE *out)
+{
+	struct exp_ctx ex = { .z = z, .m = m, .dir = dir, .out = out, .first = true };
+	size_t *idx = NULL, i, j;
+	uint32_t want = 0;
+	bool filter = false;
+	int err = 0;
+
+	if (view) {
+		filter = true;
+		if (strcmp(view, "rack")) {
+			for (i = 1; i < m->nnetworks; i++)
+				if (!strcmp(m->networks[i].name, view))
+					break;
+			if (i >= m->nnetworks)
+				return -ENOENT;
+			/* a non-isolated network's names are in the rack view */
+			want = m->networks[i].isolated ? (uint32_t)i : 0;
+		}
+	}
+	if (dir) {
+		err = mkdir_p(dir);
+		if (err)
+			return err;
+	} else if (!out) {
+		return -EINVAL;
+	}
+	if (!z->nnames)
+		return 0;
+	idx = calloc(z->nnames, sizeof(*idx));
+	if (!idx)
+		return -ENOMEM;
+	for (i = 0; i < z->nnames; i++)
+		idx[i] = i;
+	qsort_r(idx, z->nnames, sizeof(*idx), export_cmp, (void *)z);
+	/* groups of (view, zone); a group exists where the apex does */
+	for (i = 0; i < z->nnames && !err; i = j) {
+		const struct zone_name *first = &z->names[idx[i]];
+		uint32_t v = first->key.view;
+		uint16_t zid = first->val.zone_id;
+		bool has_apex = false;
+
+		for (j = i; j < z->nnames; j++) {
+			const struct zone_name *nm = &z->names[idx[j]];
+
+			if (nm->key.view != v || nm->val.zone_id != zid)
+				break;
+			if (nm->val.flags & ENF_DNS_NAME_APEX)
+				has_apex = true;
+		}
+		if (!has_apex || zid >= z->nzones || (filter && v != want))
+			continue;
+		if (dir) {
+			err = export_file(&ex, v, &z->zones[zid], idx + i, j - i);
+		} else {
+			if (!ex.first)
+				fputc('\n', out);
+			ex.first = false;
+			write_zone(&ex, v, &z->zones[zid], idx + i, j - i, out);
+			if (ferror(out))
+				err = -EIO;
+		}
+	}
+	free(idx);
+	return err;
+}

@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * The zone compiler: manifest zone templates -> every DNS name of the
+ * private zone(s), per view, as entries for the maps of enforcer_dns.h,
+ * and RFC 1035 zone files of the same data (`enforcer zone export`).
+ *
+ * What a manifest yields (contract section 5):
+ *  - for every template, app and service: the service name (A/AAAA of the
+ *    instances, or of the VIP when the service has one); a template without
+ *    {service}/{type} names the app's `web` service only;
+ *  - per instance: from a template with {index}, that name; from a template
+ *    without {index}, "N.<service name>" (1-based, manifest order);
+ *  - SRV "_<port>._<proto>.<service name>" per port of the service, one record
+ *    per instance: priority 0, weight 0, the port, target "N.<service name>";
+ *  - per zone apex (the static labels right of the last per-app placeholder,
+ *    {rack} filled in): SOA, NS "ns.<apex>", and "ns.<apex>" with the
+ *    dns.resolvers addresses;
+ *  - every empty non-terminal between a name and its apex (RFC 8020).
+ * Views: names of an isolated network N go to view N, all others to view 0;
+ * apex, ns.<apex> and empty non-terminals exist in every view that has names
+ * under the apex (and the apex in view 0 always), with ENF_DNS_ANY_NETWORK.
+ */
+#ifndef ENFORCER_ZONE_H
+#define ENFORCER_ZONE_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "enforcer_dns.h"
+#include "manifest.h"
+
+struct zone_name {
+	struct enf_dns_key key;
+	struct enf_dns_name val;
+	uint8_t wire[ENF_DNS_MAX_NAME];	/* lower-cased wire form, key.wire_len bytes */
+};
+
+struct zone_apex {
+	struct enf_dns_key key;		/* view 0 */
+	struct enf_dns_zone val;
+	uint8_t wire[ENF_DNS_MAX_NAME];
+};
+
+struct zone_compiled {
+	struct zone_apex *zones;
+	size_t nzones;
+	struct zone_name *names;	/* every (view, name), including apex and ENTs */
+	size_t nnames;
+	/* RRsets, indexed by rrset_id; [0] unused. n_a/n_aaaa/n_srv are in the names. */
+	struct enf_dns_a *a;
+	struct enf_dns_aaaa *aaaa;
+	struct enf_dns_srv *srv;
+	size_t nrrsets;			/* highest rrset_id + 1 */
+	uint32_t ttl;
+};
+
+/*
+ * Compile the zones of a validated manifest. `serial` goes into every SOA.
+ * Returns 0, or -EINVAL after printing "file:line:col: field: ..." errors
+ * (name collisions within a view, more than ENF_DNS_MAX_ZONES zones, ...),
+ * or -ENOMEM. RRsets beyond ENF_DNS_MAX_RR records keep the first
+ * ENF_DNS_MAX_RR, with a warning on errf.
+ */
+int zone_compile(const struct manifest *m, uint32_t serial, struct zone_compiled *out,
+		 FILE *errf);
+void zone_free(struct zone_compiled *z);
+
+/*
+ * Write RFC 1035 zone files. With `dir` NULL, every (view, zone) goes to
+ * `out`, each preceded by a comment line "; view <name> zone <apex>".
+ * With `dir`, one file per view and zone: DIR/<view>/<apex>.zone, where
+ * view 0 is named "rack". `view` (a network name, or "rack") restricts the
+ * output to one view. Returns 0 or -errno.
+ */
+int zone_export(const struct zone_compiled *z, const struct manifest *m, const char *view,
+		const char *dir, FILE *out);
+
+/* Text name ("Web.MyApp.internal" or with trailing dot) -> lower-cased wire form. */
+int dns_name_to_wire(const char *text, uint8_t *wire, size_t *wire_len);
+
+/* Hash and wire length of a wire name, per enforcer_dns.h (case-folding). */
+uint64_t dns_wire_hash(const uint8_t *wire, size_t wire_len);
+
+/* Wire -> text with a trailing dot; returns buf. */
+const char *dns_wire_to_text(const uint8_t *wire, char *buf, size_t len);
+
+#endif /* ENFORCER_ZONE_H */
