@@ -552,8 +552,12 @@ static __always_inline int parse_additional(const __u8 *m, struct query *q, __u1
 	return RC_FORMERR;
 }
 
-SEC("tc")
-int enf_tc_dns(struct __sk_buff *skb)
+/* The whole answer path. `stream` is a compile-time constant: 0 for UDP
+ * queries on the wire, 1 for queries that `enforcer dns serve` received
+ * over TCP and runs through enf_dns_stream with BPF_PROG_TEST_RUN (one
+ * implementation for both transports: no size limit but our buffer, never
+ * TC, RFC 7766). */
+static __always_inline int dns_answer(struct __sk_buff *skb, const int stream)
 {
 	__u32 zero = 0, slot, class_id = 0, src_flags = 0, off, i, dns_off, udp_off, len;
 	void *src_map, *admit_map, *name_map, *zone_map, *res_map, *view_map;
@@ -770,7 +774,9 @@ int enf_tc_dns(struct __sk_buff *skb)
 		__u32 limit = 512, rrset = name->rrset_id, type = q->qtype;
 		__u32 ttl = zone->ttl;
 
-		if (q->has_opt && q->udp_size > 512)	/* (25, 26) */
+		if (stream)
+			limit = ENF_DNS_MAX_MSG;
+		else if (q->has_opt && q->udp_size > 512)	/* (25, 26) */
 			limit = q->udp_size < ENF_DNS_EDNS_SIZE ? q->udp_size : ENF_DNS_EDNS_SIZE;
 		if (q->has_opt)
 			limit -= 11;
@@ -916,4 +922,17 @@ header_only:
 
 fail:
 	return count(ENF_DNS_ERROR, TC_ACT_OK);
+}
+
+SEC("tc")
+int enf_tc_dns(struct __sk_buff *skb)
+{
+	return dns_answer(skb, 0);
+}
+
+/* Never attached: `enforcer dns serve` runs it with BPF_PROG_TEST_RUN. */
+SEC("tc")
+int enf_dns_stream(struct __sk_buff *skb)
+{
+	return dns_answer(skb, 1);
 }

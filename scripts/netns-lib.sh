@@ -327,3 +327,131 @@ nl_cleanup()
 	NL_TMP=
 	return 0
 }
+
+# ---- DNS helpers (selftests/dns_e2e.sh, selftests/dns_diff.sh) ------------
+#
+#	trap nl_dns_cleanup EXIT	# instead of nl_cleanup: also removes the
+#					# /etc/netns entries made by nl_resolv_conf
+#	nl_lo_addr node 10.96.0.10/32 fd00:96::10/128
+#	nl_nsd node rack "10.0.254.1 fd00:10:254::1" internal=/path/internal.zone
+#	nl_resolv_conf rack "nameserver 10.96.0.10"
+#
+# NSD runs in the foreground (-d) under `timeout`, as root without chroot,
+# with every file (config, pid, database, xfrd state, log) in its own
+# directory under $NL_TMP, so it never meets the system's NSD; its PID (that
+# of `timeout`) goes to NL_PIDS and nl_cleanup stops it by PID. Response
+# rate limiting is off (Debian's build rate-limits by default).
+
+NL_ETC_NETNS=()		# /etc/netns/<ns> directories nl_resolv_conf made
+NL_ETC_NETNS_MADE=0	# 1 when nl_resolv_conf made /etc/netns itself
+NL_NSD_OPTS=${NL_NSD_OPTS:-}	# extra `server:` lines for nl_nsd (one per line)
+
+# nl_lo_addr SHORT ADDR/LEN...: addresses on lo in SHORT (IPv6 without DAD).
+nl_lo_addr()
+{
+	local short=$1 a
+	shift
+	for a in "$@"; do
+		case "$a" in
+		*:*) nl_in "$short" ip -6 addr add "$a" dev lo nodad || return 1 ;;
+		*) nl_in "$short" ip addr add "$a" dev lo || return 1 ;;
+		esac
+	done
+}
+
+# nl_wait_udp SHORT ADDR PORT: until a UDP socket is bound to ADDR:PORT in
+# SHORT, at most ~5 s.
+nl_wait_udp()
+{
+	local src=$2
+	case "$src" in *:*) src="[$src]" ;; esac
+	for _ in $(seq 1 100); do
+		[ -n "$(nl_in "$1" ss -Hlun "src $src:$3" 2>/dev/null)" ] && return 0
+		sleep 0.05
+	done
+	echo "netns-lib: nothing listens on udp $src:$3 in $(nl_ns "$1") after 5 s" >&2
+	return 1
+}
+
+# nl_nsd SHORT TAG "ADDR..." APEX=ZONEFILE...: an NSD in SHORT on port 53
+# of every ADDR (UDP and TCP), authoritative for each APEX from ZONEFILE.
+# Its directory is $NL_TMP/nsd-TAG; the log is $NL_TMP/nsd-TAG/nsd.log.
+# Returns when it listens on every address (at most ~5 s each).
+nl_nsd()
+{
+	local short=$1 tag=$2 addrs=$3 dir="$NL_TMP/nsd-$2" a z
+	shift 3
+	mkdir -p "$dir" || return 1
+	{
+		echo "server:"
+		for a in $addrs; do echo "	ip-address: $a"; done
+		cat <<NSDCONF
+	port: 53
+	server-count: 1
+	username: ""
+	chroot: ""
+	zonesdir: "$dir"
+	database: ""
+	zonelistfile: "$dir/zone.list"
+	xfrdfile: "$dir/xfrd.state"
+	xfrdir: "$dir"
+	pidfile: "$dir/nsd.pid"
+	logfile: "$dir/nsd.log"
+	verbosity: 1
+	hide-version: yes
+	rrl-ratelimit: 0
+	rrl-whitelist-ratelimit: 0
+$NL_NSD_OPTS
+remote-control:
+	control-enable: no
+NSDCONF
+		for z in "$@"; do
+			printf 'zone:\n\tname: "%s"\n\tzonefile: "%s"\n' "${z%%=*}" "${z#*=}"
+		done
+	} >"$dir/nsd.conf" || return 1
+	if ! nsd-checkconf "$dir/nsd.conf" >"$dir/checkconf.out" 2>&1; then
+		echo "netns-lib: nsd-checkconf $dir/nsd.conf: $(cat "$dir/checkconf.out")" >&2
+		return 1
+	fi
+	ip netns exec "$(nl_ns "$short")" timeout "$NL_LISTEN_SECS" \
+		nsd -d -c "$dir/nsd.conf" </dev/null >>"$dir/nsd.log" 2>&1 &
+	NL_PIDS+=($!)
+	for a in $addrs; do
+		nl_wait_udp "$short" "$a" 53 || { cat "$dir/nsd.log" >&2; return 1; }
+	done
+}
+
+# nl_resolv_conf SHORT TEXT: TEXT becomes /etc/resolv.conf for programs run
+# with `ip netns exec` in SHORT (which bind-mounts /etc/netns/<ns>/*). The
+# directory is ours (the namespace name carries $$); nl_dns_cleanup removes
+# it, and /etc/netns too when we made it and it is empty.
+nl_resolv_conf()
+{
+	local d
+	d="/etc/netns/$(nl_ns "$1")"
+	if [ ! -d /etc/netns ]; then
+		mkdir /etc/netns 2>/dev/null && NL_ETC_NETNS_MADE=1
+	fi
+	if [ ! -d "$d" ]; then
+		mkdir "$d" || return 1
+		NL_ETC_NETNS+=("$d")
+	fi
+	printf '%s\n' "$2" >"$d/resolv.conf"
+}
+
+# nl_dns_cleanup: nl_cleanup, then the /etc/netns entries we made.
+nl_dns_cleanup()
+{
+	local d
+	nl_cleanup
+	for d in "${NL_ETC_NETNS[@]}"; do
+		rm -f "$d/resolv.conf"
+		rmdir "$d" 2>/dev/null
+	done
+	NL_ETC_NETNS=()
+	if [ "$NL_ETC_NETNS_MADE" = 1 ]; then
+		rmdir /etc/netns 2>/dev/null
+		NL_ETC_NETNS_MADE=0
+	fi
+	return 0
+}

@@ -14,6 +14,7 @@
 #include <bpf/libbpf.h>
 
 #include "compile.h"
+#include "dns_serve.h"
 #include "dnsgen.h"
 #include "manifest.h"
 #include "state.h"
@@ -696,6 +697,62 @@ out:
 	teardown();
 }
 
+/* `dns serve` path: the TCP twin answers the whole RRset (no TC), the UDP
+ * path through dns_answer() truncates like the wire, out-of-zone is 0. */
+static void test_stream_twin_answers_without_truncation(void)
+{
+	struct sockaddr_storage ss = {};
+	struct sockaddr_in *sin = (void *)&ss;
+	struct dns_query_spec q = Q(.name = "big.myapp.internal");
+	uint8_t msg[512], ans[2048];
+	size_t mlen;
+	int n;
+
+	if (!setup())
+		goto out;
+	sin->sin_family = AF_INET;
+	inet_pton(AF_INET, RACK, &sin->sin_addr);
+	sin->sin_port = htons(40000);
+	mlen = dns_build_msg(&q, msg);
+	n = dns_answer(&st, &ss, msg, mlen, 1, ans, sizeof(ans));
+	if (CHECK(n > 512, "stream answer of %d bytes", n) &&
+	    CHECK_EQ(dns_parse_reply(ans, n, &rep), 0)) {
+		CHECK_EQ(rep.tc, 0);
+		CHECK_EQ(rep.an, 32);
+	}
+	n = dns_answer(&st, &ss, msg, mlen, 0, ans, sizeof(ans));
+	if (CHECK(n > 0 && n <= 512, "datagram answer of %d bytes", n) &&
+	    CHECK_EQ(dns_parse_reply(ans, n, &rep), 0))
+		CHECK_EQ(rep.tc, 1);
+	q = Q(.name = "example.com");
+	mlen = dns_build_msg(&q, msg);
+	CHECK_EQ(dns_answer(&st, &ss, msg, mlen, 1, ans, sizeof(ans)), 0);
+	/* split horizon sees the client address given, here a public one */
+	inet_pton(AF_INET, "203.0.113.7", &sin->sin_addr);
+	q = Q(.name = "web.myapp.internal");
+	mlen = dns_build_msg(&q, msg);
+	n = dns_answer(&st, &ss, msg, mlen, 1, ans, sizeof(ans));
+	if (CHECK(n > 0, "no answer for a public client") &&
+	    CHECK_EQ(dns_parse_reply(ans, n, &rep), 0))
+		CHECK_EQ(rep.rcode, 5);
+out:
+	teardown();
+}
+
+static void test_refused_reply_echoes_the_question(void)
+{
+	struct dns_query_spec q = Q(.name = "Example.COM", .id = 0x4242);
+	uint8_t msg[512], ans[512];
+	size_t mlen = dns_build_msg(&q, msg), n = dns_refused(msg, mlen, ans, sizeof(ans));
+
+	if (CHECK_EQ(dns_parse_reply(ans, n, &rep), 0)) {
+		CHECK_EQ(rep.rcode, 5);
+		CHECK_EQ(rep.id, 0x4242);
+		CHECK_EQ(rep.qd, 1);
+		CHECK(!memcmp(rep.question, msg + 12, rep.qlen), "question not echoed");
+	}
+}
+
 static const struct test_case tests[] = {
 	TEST(a_query_answers_every_instance),
 	TEST(aaaa_query_answers_v6_instances),
@@ -734,6 +791,8 @@ static const struct test_case tests[] = {
 	TEST(ipv6_reply_has_a_valid_udp_checksum),
 	TEST(vlan_options_and_fragments_pass),
 	TEST(counters_count_each_outcome),
+	TEST(stream_twin_answers_without_truncation),
+	TEST(refused_reply_echoes_the_question),
 };
 
 int main(int argc, char **argv)

@@ -21,5 +21,7 @@ int cmd_check(int argc, char **argv);
 int cmd_attach(int argc, char **argv);
 int cmd_detach(int argc, char **argv);
 int cmd_status(int argc, char **argv);
+int cmd_zone(int argc, char **argv);
+int cmd_dns(int argc, char **argv);
 
 #endif /* ENFORCER_CLI_H */

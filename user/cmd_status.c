@@ -24,15 +24,30 @@
 #include <json-c/json.h>
 
 #include "cli.h"
+#include "enforcer_dns.h"
 #include "links.h"
 #include "log.h"
 #include "state.h"
 
-static const char *xdp_mode_name(int ifindex)
+/* The link's ifindex is only meaningful in the network namespace the
+ * interface lives in; from elsewhere, say so instead of misreading. */
+static int same_netns(const struct link_info *l)
+{
+	char name[IF_NAMESIZE];
+
+	return l->iface.ifindex && if_indextoname(l->iface.ifindex, name) &&
+	       !strcmp(name, l->iface.name);
+}
+
+static const char *xdp_mode_name(const struct link_info *l)
 {
 	LIBBPF_OPTS(bpf_xdp_query_opts, q);
 
-	if (!ifindex || bpf_xdp_query(ifindex, 0, &q))
+	if (!l->iface.ifindex)
+		return "gone";
+	if (!same_netns(l))
+		return "other-netns";
+	if (bpf_xdp_query(l->iface.ifindex, 0, &q))
 		return "none";
 	switch (q.attach_mode) {
 	case XDP_ATTACHED_DRV:
@@ -55,8 +70,28 @@ static void hex(const uint8_t *b, size_t n, char *out)
 		sprintf(out + 2 * i, "%02x", b[i]);
 }
 
+static const char *dns_mode_name(const char *pin_dir, const struct link_info *l)
+{
+	return same_netns(l) ? links_dns_mode(pin_dir, l->iface.name, l->iface.ifindex)
+			     : xdp_mode_name(l);
+}
+
+static const char *const dns_reason_names[ENF_DNS_REASON_MAX] = {
+	[ENF_DNS_PASS] = "passed",
+	[ENF_DNS_ANSWER] = "answer",
+	[ENF_DNS_NODATA] = "nodata",
+	[ENF_DNS_NXDOMAIN] = "nxdomain",
+	[ENF_DNS_REFUSED] = "refused",
+	[ENF_DNS_FORMERR] = "formerr",
+	[ENF_DNS_NOTIMP] = "notimp",
+	[ENF_DNS_BADVERS] = "badvers",
+	[ENF_DNS_TRUNCATED] = "truncated",
+	[ENF_DNS_ERROR] = "error",
+};
+
 struct status {
 	struct bpf_prog_info prog;
+	uint64_t dns[ENF_DNS_REASON_MAX];
 	struct enf_active act;
 	struct enf_policy pol;
 	struct link_info *links;
@@ -160,6 +195,8 @@ static int collect(struct enf_state *st, struct status *s)
 		return err;
 	for (r = 0; r < ENF_REASON_MAX; r++)
 		state_sum_percpu(st->stats_fd, r, &s->reasons[r], sizeof(s->reasons[r]), 2);
+	for (r = 0; r < ENF_DNS_REASON_MAX; r++)
+		state_sum_percpu(st->dns_stats_fd, r, &s->dns[r], sizeof(s->dns[r]), 1);
 	err = links_list(st->pin_dir, &s->links, &s->nlinks);
 	if (err)
 		return err;
@@ -169,6 +206,9 @@ static int collect(struct enf_state *st, struct status *s)
 	for (i = 0; i < s->nlinks; i++) {
 		if (!s->links[i].iface.ifindex)
 			problem(s, "interface %s is gone (its link is defunct)",
+				s->links[i].iface.name);
+		else if (!same_netns(&s->links[i]))
+			problem(s, "interface %s is in another network namespace: run status there",
 				s->links[i].iface.name);
 		else if (s->links[i].prog_id != s->prog.id)
 			problem(s, "interface %s runs another program than the pinned one",
@@ -210,13 +250,13 @@ static void print_text(struct enf_state *st, struct status *s)
 
 	printf("\ninterfaces: %zu attached\n", s->nlinks);
 	if (s->nlinks)
-		printf("  %-16s %7s %-8s %-7s %6s %6s\n", "IFACE", "IFINDEX", "XDP", "ROLE",
-		       "LINK", "PROG");
+		printf("  %-16s %7s %-11s %-11s %-7s %6s %6s\n", "IFACE", "IFINDEX", "XDP", "DNS (TC)",
+		       "ROLE", "LINK", "PROG");
 	for (i = 0; i < s->nlinks; i++) {
 		const struct link_info *l = &s->links[i];
 
-		printf("  %-16s %7u %-8s %-7s %6u %6u\n", l->iface.name, l->iface.ifindex,
-		       xdp_mode_name(l->iface.ifindex),
+		printf("  %-16s %7u %-11s %-11s %-7s %6u %6u\n", l->iface.name, l->iface.ifindex,
+		       xdp_mode_name(l), dns_mode_name(st->pin_dir, l),
 		       enf_role_name(state_role_for(&s->pol, l->iface.name)), l->link_id,
 		       l->prog_id);
 	}
@@ -226,6 +266,10 @@ static void print_text(struct enf_state *st, struct status *s)
 		printf("  %-20s %14llu %16llu\n", enf_reason_name(r),
 		       (unsigned long long)s->reasons[r].packets,
 		       (unsigned long long)s->reasons[r].bytes);
+
+	printf("\nDNS answers (since load):\n");
+	for (r = 0; r < ENF_DNS_REASON_MAX; r++)
+		printf("  %-20s %14llu\n", dns_reason_names[r], (unsigned long long)s->dns[r]);
 
 	if (s->pol.generation && s->pol.services) {
 		printf("\nservices (since generation %llu):\n  %-32s %-16s %-8s %12s %12s\n",
@@ -280,7 +324,8 @@ static void print_json(struct enf_state *st, struct status *s)
 		o = json_object_new_object();
 		json_object_object_add(o, "name", jstr(l->iface.name));
 		json_object_object_add(o, "ifindex", ju64(l->iface.ifindex));
-		json_object_object_add(o, "xdp_mode", jstr(xdp_mode_name(l->iface.ifindex)));
+		json_object_object_add(o, "xdp_mode", jstr(xdp_mode_name(l)));
+		json_object_object_add(o, "dns_hook", jstr(dns_mode_name(st->pin_dir, l)));
 		json_object_object_add(o, "role",
 				       jstr(enf_role_name(state_role_for(&s->pol, l->iface.name))));
 		json_object_object_add(o, "link_id", ju64(l->link_id));
@@ -298,6 +343,11 @@ static void print_json(struct enf_state *st, struct status *s)
 		json_object_object_add(o, enf_reason_name(r), c);
 	}
 	json_object_object_add(root, "counters", o);
+
+	o = json_object_new_object();
+	for (r = 0; r < ENF_DNS_REASON_MAX; r++)
+		json_object_object_add(o, dns_reason_names[r], ju64(s->dns[r]));
+	json_object_object_add(root, "dns", o);
 
 	arr = json_object_new_array();
 	if (s->pol.generation)
@@ -353,11 +403,20 @@ int cmd_status(int argc, char **argv)
 	if (err) {
 		state_close(&st);
 		if (err == -ENOENT) {
-			if (json)
-				printf("{ \"pin_dir\": \"%s\", \"loaded\": false, "
-				       "\"health\": { \"ok\": false, \"problem\": \"not loaded\" } }\n",
-				       cli.pin_dir);
-			else
+			if (json) {
+				json_object *root = json_object_new_object();
+				json_object *h = json_object_new_object();
+
+				json_object_object_add(root, "pin_dir", jstr(cli.pin_dir));
+				json_object_object_add(root, "loaded", json_object_new_boolean(0));
+				json_object_object_add(h, "ok", json_object_new_boolean(0));
+				json_object_object_add(h, "problem", jstr("not loaded"));
+				json_object_object_add(root, "health", h);
+				printf("%s\n", json_object_to_json_string_ext(
+						      root, JSON_C_TO_STRING_PRETTY |
+								    JSON_C_TO_STRING_NOSLASHESCAPE));
+				json_object_put(root);
+			} else
 				printf("enforcer is not loaded (no state in %s); "
 				       "run `enforcer apply -f MANIFEST`\n", cli.pin_dir);
 		}

@@ -29,6 +29,8 @@ static const struct {
 	{ "attach", cmd_attach, "[--generic] IFACE...     attach the XDP program (pinned link)" },
 	{ "detach", cmd_detach, "[IFACE...]               detach (all interfaces when none named)" },
 	{ "status", cmd_status, "[--json] [--check]       the node's whole state" },
+	{ "zone", cmd_zone, "export [-f M] [--view V] [--dir D]  the private zone as zone files" },
+	{ "dns", cmd_dns, "serve [--listen A]... [--udp]    the zone over TCP (and UDP)" },
 };
 
 static void usage(FILE *f)

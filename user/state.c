@@ -92,6 +92,7 @@ static const char *const dns_shared[] = { "enf_active", "enf_policy", "enf_src_s
 
 #define PROG_PIN	"enf_xdp_ingress"
 #define DNS_PROG_PIN	"enf_tc_dns"
+#define DNS_STREAM_PIN	"enf_dns_stream"
 
 const char *state_inner_name(enum sel sel)
 {
@@ -104,7 +105,7 @@ void state_init(struct enf_state *st)
 
 	memset(st, 0, sizeof(*st));
 	st->prog_fd = st->active_fd = st->policy_fd = st->stats_fd = -1;
-	st->dns_prog_fd = st->dns_stats_fd = -1;
+	st->dns_prog_fd = st->dns_stats_fd = st->dns_stream_fd = -1;
 	st->lock_fd = st->btf_fd = -1;
 	for (i = 0; i < SEL_MAX; i++)
 		st->sel_fd[i] = -1;
@@ -128,13 +129,14 @@ void state_close(struct enf_state *st)
 		st->skel = NULL;
 		st->dns_skel = NULL;
 		st->prog_fd = st->active_fd = st->policy_fd = st->stats_fd = st->btf_fd = -1;
-		st->dns_prog_fd = st->dns_stats_fd = -1;
+		st->dns_prog_fd = st->dns_stats_fd = st->dns_stream_fd = -1;
 		for (i = 0; i < SEL_MAX; i++)
 			st->sel_fd[i] = -1;
 		st->btf = NULL;
 	} else {
 		close_fd(&st->prog_fd);
 		close_fd(&st->dns_prog_fd);
+		close_fd(&st->dns_stream_fd);
 		close_fd(&st->dns_stats_fd);
 		close_fd(&st->active_fd);
 		close_fd(&st->policy_fd);
@@ -254,6 +256,7 @@ static int load_dns(struct enf_state *st)
 		return err;
 	}
 	st->dns_prog_fd = bpf_program__fd(dns->progs.enf_tc_dns);
+	st->dns_stream_fd = bpf_program__fd(dns->progs.enf_dns_stream);
 	st->dns_stats_fd = bpf_map__fd(dns->maps.enf_dns_stats);
 	for (i = 0; i < SEL_MAX; i++) {
 		struct bpf_map *m = bpf_object__find_map_by_name(dns->obj, sel_defs[i].outer);
@@ -312,15 +315,16 @@ static int pin_all(struct enf_state *st)
 	struct {
 		const char *name;
 		int fd;
-	} objs[6 + SEL_MAX] = {
+	} objs[7 + SEL_MAX] = {
 		{ PROG_PIN, st->prog_fd },
 		{ DNS_PROG_PIN, st->dns_prog_fd },
+		{ DNS_STREAM_PIN, st->dns_stream_fd },
 		{ "enf_active", st->active_fd },
 		{ "enf_policy", st->policy_fd },
 		{ "enf_stats", st->stats_fd },
 		{ "enf_dns_stats", st->dns_stats_fd },
 	};
-	size_t i, n = 6;
+	size_t i, n = 7;
 	int err = 0;
 
 	for (i = 0; i < SEL_MAX; i++) {
@@ -379,6 +383,8 @@ static int open_all(struct enf_state *st)
 		err = open_pinned(st, PROG_PIN, &st->prog_fd);
 	if (!err)
 		err = open_pinned(st, DNS_PROG_PIN, &st->dns_prog_fd);
+	if (!err)
+		err = open_pinned(st, DNS_STREAM_PIN, &st->dns_stream_fd);
 	if (!err)
 		err = open_pinned(st, "enf_dns_stats", &st->dns_stats_fd);
 	for (i = 0; !err && i < SEL_MAX; i++)

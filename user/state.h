@@ -4,7 +4,8 @@
  * the pins under the pin dir, and the double-buffered policy swap.
  *
  * Pin dir layout (all names <= 15 chars, the kernel's object name limit):
- *   enf_xdp_ingress enf_tc_dns the XDP program, the TC DNS program
+ *   enf_xdp_ingress enf_tc_dns enf_dns_stream
+ *                              the XDP program, the TC DNS program, its TCP twin
  *   enf_active enf_policy enf_stats enf_dns_stats   global maps
  *   enf_src_sel enf_dst_sel ... enf_meta_sel  outer maps, [slot] -> inner map
  *   enf_src enf_dst enf_ports enf_admit enf_ifrole enf_svc_stats enf_svc_meta
@@ -53,6 +54,7 @@ struct enf_state {
 	struct dns_bpf *dns_skel;
 	int prog_fd;			/* XDP enforcer */
 	int dns_prog_fd;		/* TC DNS answers */
+	int dns_stream_fd;		/* the same answers for `dns serve` (test_run only) */
 	int dns_stats_fd;
 	int active_fd;
 	int policy_fd;
