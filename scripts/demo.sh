@@ -142,8 +142,34 @@ dump=$(bpftool map dump pinned "$NL_PIN/enf_dst") || bad=$((bad + 1))
 head -n 24 <<<"$dump"
 echo "... ($(grep -c '"service_id"' <<<"$dump") entries: one per instance address, key = family + address)"
 
-echo
-echo "DNS answers: not part of this build yet"
+title "private DNS, answered in the kernel (TC) on the node's interfaces"
+# The resolver address need not exist anywhere: queries to it are answered
+# by the DNS program on the interface they arrive on.
+nl_in priv ip route replace 10.96.0.0/16 via 10.0.9.1 &&
+	nl_in inet ip route replace 10.96.0.0/16 via 203.0.113.1 ||
+	die "cannot route to the resolver address"
+dnsq()
+{
+	local from=$1 who=$2 name=$3 type=$4 want=$5 got
+	got=$(nl_in "$from" timeout 5 dig +tries=1 +time=2 @10.96.0.10 "$name" "$type" 2>&1)
+	local status answers
+	status=$(sed -n 's/.*status: \([A-Z]*\).*/\1/p' <<<"$got" | head -n 1)
+	answers=$(awk '/^;; ANSWER SECTION:/{a=1;next} /^$/{a=0} a{print $NF}' <<<"$got" |
+		sort | tr '\n' ' ')
+	probes=$((probes + 1))
+	printf '%-9s dig %-22s %-4s -> %-8s %s' "$who" "$name" "$type" "${status:-no reply}" "$answers"
+	if [ "$status" = "$want" ]; then
+		echo "(as intended)"
+	else
+		echo "(UNEXPECTED: wanted $want)"
+		bad=$((bad + 1))
+	fi
+}
+dnsq priv private admin.myapp.internal A NOERROR
+dnsq priv private Web.MyApp.internal A NOERROR
+dnsq priv private web.myapp.internal AAAA NOERROR
+dnsq priv private nope.myapp.internal A NXDOMAIN
+dnsq inet internet admin.myapp.internal A REFUSED
 
 title "result"
 if [ "$bad" = 0 ]; then
