@@ -93,6 +93,13 @@ $(ENFORCER): $(USER_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(USER_LDFLAGS) $^ $(USER_LIBS) -o $@
 
+# The DNS fuzz suite also checks every reply with ldns when it is installed.
+LDNS_LIBS	:= $(shell $(PKG_CONFIG) --libs ldns 2>/dev/null)
+ifneq ($(LDNS_LIBS),)
+$(OUTPUT)/test_dnsfuzz: USER_CFLAGS += -DHAVE_LDNS
+$(OUTPUT)/test_dnsfuzz: USER_LIBS += $(LDNS_LIBS)
+endif
+
 $(OUTPUT)/test_%: selftests/test_%.c $(wildcard selftests/*.h) $(LIB_OBJS) $(USER_HDRS) $(SKELS)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(USER_CFLAGS) -I.output -Iselftests $< $(LIB_OBJS) $(USER_LIBS) -lpthread $(USER_LDFLAGS) -o $@

@@ -31,6 +31,9 @@
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 #define SCRATCH		2048
+/* Longest query read: EDNS padding makes queries longer than any answer we
+ * write (ENF_DNS_MAX_MSG); longer ones go to the resolver untouched. */
+#define MAX_QUERY	1800
 #define MSG_MASK	(SCRATCH - 1)
 #define LABEL_MASK	127
 
@@ -174,6 +177,7 @@ struct rr_walk {
 	__u32 tc;
 	__u32 bad;
 	__u32 srv_target;	/* offset of the service name in the question */
+	__u32 target_len;	/* wire length of that name (in `target`) */
 };
 
 /* What the query said, and what the answer will say. */
@@ -195,7 +199,10 @@ struct query {
 };
 
 struct scratch {
-	__u8 msg[SCRATCH + 128];	/* query in, answer out; slack for masked writes */
+	__u8 msg[SCRATCH + 512];	/* query in, answer out; slack for masked writes */
+	/* The SRV target's service name, lower-cased, uncompressed: RFC 2782
+	 * forbids compression there. Copied once, written per record. */
+	__u8 target[ENF_DNS_MAX_NAME + 1];
 	/* the packet's headers, rewritten in place into the reply's */
 	struct ethhdr eth;
 	__u16 pad;
@@ -427,6 +434,19 @@ static long opt_step(__u32 i, void *arg)
 	return w->off > w->end;
 }
 
+/* Copies the service name of an SRV owner into `target`, lower-cased. */
+static long target_step(__u32 i, void *arg)
+{
+	struct scratch *s = scratch();
+	__u8 c;
+
+	if (!s || i >= s->rw.target_len || i > ENF_DNS_MAX_NAME)
+		return 1;
+	c = s->msg[(s->rw.srv_target + i) & MSG_MASK];
+	s->target[i & 0xff] = enf_dns_fold(c);	/* length bytes are < 64: untouched */
+	return 0;
+}
+
 /* One answer record per call: A, AAAA or SRV, rotated (11), stopping with
  * TC when the next record would not fit (27). */
 
@@ -498,19 +518,20 @@ static long rr_step(__u32 k, void *arg)
 			w->bad = 1;
 			return 1;
 		}
-		if (off + 12 + 9 + ll > w->limit) {
+		if (w->target_len > ENF_DNS_MAX_NAME ||
+		    off + 12 + 7 + ll + w->target_len > w->limit) {
 			w->tc = 1;
 			return 1;
 		}
-		/* target "<index>.<service name>": one label, then a pointer */
-		put_rr(m, off, 12, T_SRV, w->ttl, 9 + ll);
+		/* target "<index>.<service name>", written out in full */
+		put_rr(m, off, 12, T_SRV, w->ttl, 7 + ll + w->target_len);
 		off += 12;
 		__builtin_memcpy(&m[off & MSG_MASK], &rr->priority, 6);
 		m[(off + 6) & MSG_MASK] = ll;
 		__builtin_memcpy(&m[(off + 7) & MSG_MASK], rr->label, 5);
 		off += 7 + ll;
-		put16(m, off, 0xc000 | w->srv_target);
-		w->off = off + 2;
+		__builtin_memcpy(&m[off & MSG_MASK], s->target, ENF_DNS_MAX_NAME + 1);
+		w->off = off + w->target_len;
 	}
 	w->an++;
 	return 0;
@@ -546,7 +567,7 @@ static __always_inline int parse_additional(const __u8 *m, struct query *q, __u1
 		s->ow.off = off;
 		s->ow.end = end;
 		s->ow.ok = 0;
-		bpf_loop(64, opt_step, NULL, 0);
+		bpf_loop(MAX_QUERY / 4, opt_step, NULL, 0);	/* an option is >= 4 bytes */
 		return s->ow.ok ? 0 : RC_FORMERR;
 	}
 	return RC_FORMERR;
@@ -583,8 +604,10 @@ static __always_inline int dns_answer(struct __sk_buff *skb, const int stream)
 	if (s->eth.h_proto == bpf_htons(ETH_P_IP)) {
 		if (bpf_skb_load_bytes(skb, sizeof(s->eth), &s->ip4, sizeof(s->ip4)))
 			return TC_ACT_OK;
+		/* the lengths must agree, as the stack would insist (28) */
 		if (s->ip4.version != 4 || s->ip4.ihl != 5 || s->ip4.protocol != IPPROTO_UDP ||
-		    (s->ip4.frag_off & bpf_htons(0x3fff)))
+		    (s->ip4.frag_off & bpf_htons(0x3fff)) ||
+		    bpf_ntohs(s->ip4.tot_len) != skb->len - sizeof(s->eth))
 			return TC_ACT_OK;
 		src.family = dst.family = ENF_AF_INET;
 		__builtin_memcpy(src.addr, &s->ip4.saddr, 4);
@@ -593,7 +616,8 @@ static __always_inline int dns_answer(struct __sk_buff *skb, const int stream)
 	} else if (s->eth.h_proto == bpf_htons(ETH_P_IPV6)) {
 		if (bpf_skb_load_bytes(skb, sizeof(s->eth), &s->ip6, sizeof(s->ip6)))
 			return TC_ACT_OK;
-		if (s->ip6.version != 6 || s->ip6.nexthdr != IPPROTO_UDP)
+		if (s->ip6.version != 6 || s->ip6.nexthdr != IPPROTO_UDP ||
+		    bpf_ntohs(s->ip6.payload_len) != skb->len - sizeof(s->eth) - sizeof(s->ip6))
 			return TC_ACT_OK;
 		src.family = dst.family = ENF_AF_INET6;
 		__builtin_memcpy(src.addr, &s->ip6.saddr, 16);
@@ -612,7 +636,7 @@ static __always_inline int dns_answer(struct __sk_buff *skb, const int stream)
 	len = skb->len - dns_off;
 	/* verifier: keep the clamp clang would otherwise fold away */
 	asm volatile("" : "+r"(len));
-	if (len < 12 || len > ENF_DNS_MAX_MSG)
+	if (len < 12 || len > MAX_QUERY)
 		return TC_ACT_OK;
 
 	/* ---- the policy generation in force ---- */
@@ -635,7 +659,7 @@ static __always_inline int dns_answer(struct __sk_buff *skb, const int stream)
 	__builtin_memset(q, 0, sizeof(*q));
 	m = s->msg;
 	len &= 0x7ff;
-	if (len < 12 || len > ENF_DNS_MAX_MSG)
+	if (len < 12 || len > MAX_QUERY)
 		return TC_ACT_OK;
 	if (bpf_skb_load_bytes(skb, dns_off, m, len))
 		return TC_ACT_OK;
@@ -706,6 +730,9 @@ static __always_inline int dns_answer(struct __sk_buff *skb, const int stream)
 	if (q->opcode != 0) {	/* (2) NOTIMP, RD cleared like NSD */
 		rcode = RC_NOTIMP;
 		q->rd = 0;
+		/* OPT in the reply iff the query had a valid one (20) */
+		if (parse_additional(m, q, arcount))
+			q->has_opt = 0;
 		reason = ENF_DNS_NOTIMP;
 		goto header_only;
 	}
@@ -781,7 +808,7 @@ static __always_inline int dns_answer(struct __sk_buff *skb, const int stream)
 		if (q->has_opt)
 			limit -= 11;
 		if (type == T_ANY)	/* RFC 8482: one RRset (15) */
-			type = name->n_a ? T_A : name->n_aaaa ? T_AAAA :
+			type = name->n_a ? T_A : name->n_aaaa ? T_AAAA : name->n_srv ? T_SRV :
 			       (name->flags & ENF_DNS_NAME_APEX) ? T_SOA : T_ANY;
 
 		if ((type == T_A && name->n_a) || (type == T_AAAA && name->n_aaaa) ||
@@ -798,8 +825,11 @@ static __always_inline int dns_answer(struct __sk_buff *skb, const int stream)
 			w->type = type;
 			/* SRV owner "_port._proto.<name>": <name> is label 2 */
 			w->srv_target = s->loff[2];
+			w->target_len = q->qend - w->srv_target;
 			if (!w->n || w->n > ENF_DNS_MAX_RR)
 				goto fail;
+			if (type == T_SRV)
+				bpf_loop(ENF_DNS_MAX_NAME + 1, target_step, NULL, 0);
 			w->start = q->id % w->n;	/* round robin keyed on the query id (11) */
 			bpf_loop(ENF_DNS_MAX_RR, rr_step, NULL, 0);
 			if (w->bad)
@@ -904,7 +934,7 @@ header_only:
 				sz = new_len + pad - from;
 				if (sz > 512)
 					sz = 512;
-				sum = bpf_csum_diff(NULL, 0, (__be32 *)&m[from & 1023], sz & 0x3fc, sum);
+				sum = bpf_csum_diff(NULL, 0, (__be32 *)&m[from & MSG_MASK], sz & 0x3fc, sum);
 			}
 			sum = (sum & 0xffff) + (sum >> 16);
 			sum = (sum & 0xffff) + (sum >> 16);

@@ -7,8 +7,17 @@
  * with the LPM trie into a source class and flags; then
  *   admitted to the destination's network            -> pass
  *   TCP/UDP/SCTP to a public port (trusted if set)    -> pass
+ *   a reply to a flow an instance opened (enf_flows)  -> pass
+ *   an ICMP error quoting such a flow or a public port -> pass
+ *   a later fragment of a passed first fragment       -> pass
  *   anything else                                     -> drop
  * Every return goes through account() with a reason (enum enf_reason).
+ *
+ * enf_tc_egress (TC egress, same object: it shares enf_flows) records the
+ * flows instances open towards sources they would not be admitted from.
+ * enf_xdp_trace is the same code with trace set: never attached, run by
+ * `enforcer trace` with BPF_PROG_TEST_RUN, it reports its decision in
+ * enf_trace and changes nothing (no counters, no caches).
  *
  * Fail closed: headers we cannot read (truncated, later fragments, extension
  * chains beyond the bound) to an enforced destination from a non-admitted
@@ -20,6 +29,7 @@
  * Policy maps are double-buffered (see include/enforcer_common.h): the slot
  * is read once and every lookup of a packet uses that slot's inner maps.
  */
+#include <linux/pkt_cls.h>
 #include "maps.bpf.h"
 #include "parsing.bpf.h"
 
@@ -112,6 +122,44 @@ struct {
 
 /* ---- global maps ---- */
 
+/* Flows instances opened towards sources they are not admitted from;
+ * written by enf_tc_egress, read (and refreshed) by the XDP program so the
+ * replies come back. Global: flows outlive policy generations. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, ENF_MAX_FLOWS);
+	__type(key, struct enf_flow_key);
+	__type(value, struct enf_flow_val);
+} enf_flows SEC(".maps");
+
+/* First fragments that passed; later fragments with the same (source,
+ * destination, id, protocol) follow their verdict. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, ENF_MAX_FRAGS);
+	__type(key, struct enf_frag_key);
+	__type(value, struct enf_frag_val);
+} enf_frags SEC(".maps");
+
+/* In/out of the trace twin (enf_xdp_trace); see struct enf_trace. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct enf_trace);
+} enf_trace SEC(".maps");
+
+/* The parsed packet. In a map, not on the stack: the verdict code reads
+ * fields the verifier then knows nothing about, so the many paths through
+ * the parser (VLANs, IPv4/IPv6, each extension header) merge into one
+ * state instead of multiplying the program's complexity. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct pkt);
+} enf_pkt SEC(".maps");
+
 /* reason -> per-CPU packets/bytes; written here, read by `status` */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -123,8 +171,14 @@ struct {
 
 struct verdict_ctx {
 	void *svcstat;		/* inner map of the slot, may be NULL */
+	struct pkt *p;
+	struct enf_policy *pol;
 	__u32 service_id;	/* 0 = none known */
+	__u32 network_id;
+	__u32 class_id;
+	__u32 src_flags;
 	__u32 audit;
+	__u32 trace;
 	__u64 bytes;
 };
 
@@ -138,17 +192,55 @@ static __always_inline void count_reason(__u32 reason, __u64 bytes)
 	}
 }
 
+/* A first fragment that passed on its ports: remember it for the rest. */
+static __always_inline void remember_fragment(struct verdict_ctx *v, __u32 reason)
+{
+	struct enf_frag_key k = {};
+	struct enf_frag_val val = {
+		.created_ns = bpf_ktime_get_ns(),
+		.reason = reason,
+		.service_id = v->service_id,
+	};
+
+	k.src = v->p->src;
+	k.dst = v->p->dst;
+	k.id = v->p->frag_id;
+	k.proto = v->p->proto;
+	bpf_map_update_elem(&enf_frags, &k, &val, BPF_ANY);
+}
+
 /* The single exit of the verdict path: counts the reason (and the service),
- * turns drops into passes in audit mode. */
+ * turns drops into passes in audit mode; in the trace twin, reports instead
+ * and changes nothing. */
 static __always_inline int account(struct verdict_ctx *v, __u32 reason, int verdict)
 {
 	struct enf_svc_counter *sc = NULL;
+	int audited = verdict == XDP_DROP && v->audit;
 
-	count_reason(reason, v->bytes);
-	if (verdict == XDP_DROP && v->audit) {
-		count_reason(ENF_REASON_AUDIT_PASS, v->bytes);
+	if (audited)
 		verdict = XDP_PASS;
+	if (v->trace) {
+		__u32 zero = 0;
+		struct enf_trace *t = bpf_map_lookup_elem(&enf_trace, &zero);
+
+		if (t) {
+			t->verdict = verdict;
+			t->reason = reason;
+			t->service_id = v->service_id;
+			t->network_id = v->network_id;
+			t->class_id = v->class_id;
+			t->src_flags = v->src_flags;
+			t->audit = audited;
+		}
+		return verdict;
 	}
+	count_reason(reason, v->bytes);
+	if (audited)
+		count_reason(ENF_REASON_AUDIT_PASS, v->bytes);
+	if (v->p && v->p->frag_first && verdict == XDP_PASS &&
+	    (reason == ENF_REASON_PASS_PUBLIC_PORT || reason == ENF_REASON_PASS_TRUSTED ||
+	     reason == ENF_REASON_PASS_REPLY))
+		remember_fragment(v, reason);
 	if (v->service_id && v->svcstat)
 		sc = bpf_map_lookup_elem(v->svcstat, &v->service_id);
 	if (sc) {
@@ -163,22 +255,171 @@ static __always_inline int account(struct verdict_ctx *v, __u32 reason, int verd
 	return verdict;
 }
 
-SEC("xdp")
-int enf_xdp_ingress(struct xdp_md *ctx)
+static __always_inline __u64 flow_timeout(const struct enf_policy *pol, __u8 proto, __u32 state)
+{
+	if (proto == IPPROTO_TCP || proto == IPPROTO_SCTP)
+		return state == ENF_FLOW_CLOSING ? pol->flow_tcp_closing_ns : pol->flow_tcp_ns;
+	if (proto == IPPROTO_UDP)
+		return pol->flow_udp_ns;
+	return pol->flow_icmp_ns;
+}
+
+/* Is there a live flow `local` opened to `remote`? Refreshes it (and notes
+ * a closing TCP) unless tracing. */
+static __always_inline int flow_lookup(struct verdict_ctx *v, struct enf_flow_key *k,
+				       __u8 tcp_flags)
+{
+	struct enf_flow_val *f = bpf_map_lookup_elem(&enf_flows, k);
+	__u64 now;
+
+	if (!f)
+		return 0;
+	now = bpf_ktime_get_ns();
+	if (now - f->last_ns > flow_timeout(v->pol, k->proto, f->state))
+		return 0;
+	if (!v->trace) {
+		f->last_ns = now;
+		if (tcp_flags & 0x05)	/* FIN or RST */
+			f->state = ENF_FLOW_CLOSING;
+	}
+	return 1;
+}
+
+static __always_inline int addr_equal(const struct enf_addr *a, const struct enf_addr *b)
+{
+	const __u32 *x = (const __u32 *)a, *y = (const __u32 *)b;
+
+	return x[0] == y[0] && x[1] == y[1] && x[2] == y[2] && x[3] == y[3] && x[4] == y[4];
+}
+
+static __always_inline int is_icmp_error(const struct pkt *p)
+{
+	if (p->proto == IPPROTO_ICMP)	/* unreachable, time exceeded, parameter problem */
+		return p->icmp_type == 3 || p->icmp_type == 11 || p->icmp_type == 12;
+	/* ICMPv6: unreachable, packet too big, time exceeded, parameter problem */
+	return p->proto == IPPROTO_ICMPV6 && p->icmp_type >= 1 && p->icmp_type <= 4;
+}
+
+static __always_inline int is_echo_reply(const struct pkt *p)
+{
+	return (p->proto == IPPROTO_ICMP && p->icmp_type == 0) ||
+	       (p->proto == IPPROTO_ICMPV6 && p->icmp_type == 129);
+}
+
+/* An ICMP error to an instance from a source not admitted: pass it only if
+ * the packet it quotes left that instance in a flow we passed — one it
+ * opened, or a reply from one of its public ports (path MTU discovery for
+ * public services). Anything else is forged. */
+static __always_inline int icmp_error_verdict(struct verdict_ctx *v, void *data, void *data_end,
+					      void *port_map, void *src_map, void *admit_map)
+{
+	struct pkt *p = v->p;
+	struct enf_flow_key fk = {};
+	struct enf_port_key pk = {};
+	struct enf_port_val *pv;
+	__u8 *q, *l4, proto;
+	__u32 hlen, off = p->l4_off;
+
+	/* the quoted packet starts after the 8-byte ICMP header */
+	if (off > 256)
+		return account(v, ENF_REASON_DROP_ICMP_ERROR, XDP_DROP);
+	q = data + off + 8;
+
+	if (p->proto == IPPROTO_ICMP) {
+		struct iphdr *ip = (struct iphdr *)q;
+
+		if ((void *)(ip + 1) > data_end || ip->version != 4 || ip->ihl < 5)
+			return account(v, ENF_REASON_DROP_ICMP_ERROR, XDP_DROP);
+		hlen = ip->ihl * 4;
+		l4 = q + hlen;
+		if ((void *)(l4 + 8) > data_end)
+			return account(v, ENF_REASON_DROP_ICMP_ERROR, XDP_DROP);
+		fk.local.family = fk.remote.family = ENF_AF_INET;
+		__builtin_memcpy(fk.local.addr, &ip->saddr, 4);
+		__builtin_memcpy(fk.remote.addr, &ip->daddr, 4);
+		proto = ip->protocol;
+	} else {
+		struct ipv6hdr *ip6 = (struct ipv6hdr *)q;
+
+		if ((void *)(ip6 + 1) > data_end || ip6->version != 6)
+			return account(v, ENF_REASON_DROP_ICMP_ERROR, XDP_DROP);
+		l4 = q + sizeof(*ip6);
+		if ((void *)(l4 + 8) > data_end)
+			return account(v, ENF_REASON_DROP_ICMP_ERROR, XDP_DROP);
+		fk.local.family = fk.remote.family = ENF_AF_INET6;
+		__builtin_memcpy(fk.local.addr, &ip6->saddr, 16);
+		__builtin_memcpy(fk.remote.addr, &ip6->daddr, 16);
+		proto = ip6->nexthdr;	/* extension headers in a quote: not followed */
+	}
+	/* the quoted packet must have come from the instance the error is for */
+	if (!addr_equal(&fk.local, &p->dst))
+		return account(v, ENF_REASON_DROP_ICMP_ERROR, XDP_DROP);
+	fk.proto = proto;
+	if (proto == IPPROTO_TCP || proto == IPPROTO_UDP || proto == IPPROTO_SCTP) {
+		fk.local_port = *(__be16 *)l4;
+		fk.remote_port = *(__be16 *)(l4 + 2);
+	} else if ((proto == IPPROTO_ICMP && l4[0] == 8) || (proto == IPPROTO_ICMPV6 && l4[0] == 128)) {
+		fk.local_port = *(__be16 *)(l4 + 4);	/* echo request the instance sent */
+	} else {
+		return account(v, ENF_REASON_DROP_ICMP_ERROR, XDP_DROP);
+	}
+	if (flow_lookup(v, &fk, 0))
+		return account(v, ENF_REASON_PASS_ICMP_ERROR, XDP_PASS);
+	if (proto == IPPROTO_ICMP || proto == IPPROTO_ICMPV6)
+		return account(v, ENF_REASON_DROP_ICMP_ERROR, XDP_DROP);
+	pk.a = fk.local;
+	pk.port = fk.local_port;
+	pk.proto = proto;
+	pv = bpf_map_lookup_elem(port_map, &pk);
+	if (pv && (pv->flags & ENF_PORT_PUBLIC)) {
+		__u32 cls, fl;
+
+		if (!pv->trust_group)
+			return account(v, ENF_REASON_PASS_ICMP_ERROR, XDP_PASS);
+		/* the public port only talks to trusted peers */
+		classify_source(src_map, &fk.remote, &cls, &fl);
+		if (admitted(admit_map, cls, ENF_TARGET_TRUST | pv->trust_group))
+			return account(v, ENF_REASON_PASS_ICMP_ERROR, XDP_PASS);
+	}
+	return account(v, ENF_REASON_DROP_ICMP_ERROR, XDP_DROP);
+}
+
+/* A later fragment from a source not admitted: only if its first fragment
+ * passed, recently. */
+static __always_inline int fragment_verdict(struct verdict_ctx *v)
+{
+	struct enf_frag_key k = {};
+	struct enf_frag_val *f;
+
+	k.src = v->p->src;
+	k.dst = v->p->dst;
+	k.id = v->p->frag_id;
+	k.proto = v->p->proto;
+	f = bpf_map_lookup_elem(&enf_frags, &k);
+	if (f && bpf_ktime_get_ns() - f->created_ns <= v->pol->frag_ns) {
+		if (!v->service_id)
+			v->service_id = f->service_id;
+		return account(v, ENF_REASON_PASS_FRAGMENT, XDP_PASS);
+	}
+	return account(v, ENF_REASON_DROP_FRAGMENT, XDP_DROP);
+}
+
+static __always_inline int enforce(struct xdp_md *ctx, const int trace)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
-	struct verdict_ctx v = { .bytes = data_end - data };
+	struct verdict_ctx v = { .bytes = data_end - data, .trace = trace };
 	void *src_map, *dst_map, *port_map, *admit_map, *ifrole_map;
 	__u32 zero = 0, slot, ifindex, role = ENF_ROLE_MIXED;
 	__u32 class_id, src_flags, network_id, dst_flags, trust_group;
 	struct enf_port_val *pv = NULL;
+	struct enf_flow_key fk = {};
 	struct enf_port_key pk = {};
 	struct enf_iface_val *iv;
 	struct enf_dst_val *dv;
 	struct enf_policy *pol;
 	struct enf_active *act;
-	struct pkt p = {};
+	struct pkt *pp;
 	int ret;
 
 	act = bpf_map_lookup_elem(&enf_active, &zero);
@@ -188,6 +429,12 @@ int enf_xdp_ingress(struct xdp_md *ctx)
 	pol = bpf_map_lookup_elem(&enf_policy, &slot);
 	if (!pol || !pol->generation)
 		return account(&v, ENF_REASON_PASS_NO_POLICY, XDP_PASS);
+	v.pol = pol;
+	pp = bpf_map_lookup_elem(&enf_pkt, &zero);
+	if (!pp)
+		return account(&v, ENF_REASON_PASS_NO_POLICY, XDP_PASS);
+	__builtin_memset(pp, 0, sizeof(*pp));
+	v.p = pp;
 	v.audit = pol->mode == ENF_MODE_AUDIT;
 	src_map = bpf_map_lookup_elem(&enf_src_sel, &slot);
 	dst_map = bpf_map_lookup_elem(&enf_dst_sel, &slot);
@@ -200,7 +447,7 @@ int enf_xdp_ingress(struct xdp_md *ctx)
 	if (!src_map || !dst_map || !port_map || !admit_map || !ifrole_map)
 		return account(&v, ENF_REASON_PASS_NO_POLICY, XDP_PASS);
 
-	ret = parse_packet(data, data_end, &p);
+	ret = parse_packet(data, data_end, pp);
 	if (ret == PARSE_NOT_IP)
 		return account(&v, ENF_REASON_PASS_NOT_IP, XDP_PASS);
 	if (ret == PARSE_TOO_DEEP)
@@ -208,18 +455,33 @@ int enf_xdp_ingress(struct xdp_md *ctx)
 	if (ret != PARSE_OK)
 		return account(&v, ENF_REASON_DROP_MALFORMED, XDP_DROP);
 
-	ifindex = ctx->ingress_ifindex;
-	iv = bpf_map_lookup_elem(ifrole_map, &ifindex);
-	if (iv)
-		role = iv->role;
+	if (trace) {
+		struct enf_trace *t = bpf_map_lookup_elem(&enf_trace, &zero);
+
+		if (t && t->role < ENF_ROLE_MAX)
+			role = t->role;
+	} else {
+		ifindex = ctx->ingress_ifindex;
+		iv = bpf_map_lookup_elem(ifrole_map, &ifindex);
+		if (iv)
+			role = iv->role;
+	}
+
+	/* Neighbour discovery (hop limit 255: it cannot have crossed a
+	 * router) keeps IPv6 working on the link for every address. */
+	if (pp->proto == IPPROTO_ICMPV6 && pp->l4 == L4_OTHER && pp->hop_limit == 255 &&
+	    pp->icmp_type >= 133 && pp->icmp_type <= 137)
+		return account(&v, ENF_REASON_PASS_NDP, XDP_PASS);
 
 	/* Rule 1: not a service address -> not our business (the source is
 	 * classified only when needed: rule 2 or an owned destination). */
-	dv = bpf_map_lookup_elem(dst_map, &p.dst);
+	dv = bpf_map_lookup_elem(dst_map, &pp->dst);
 	if (!dv && role != ENF_ROLE_PUBLIC)
 		return account(&v, ENF_REASON_PASS_NOT_OWNED, XDP_PASS);
 
-	classify_source(src_map, &p.src, &class_id, &src_flags);
+	classify_source(src_map, &pp->src, &class_id, &src_flags);
+	v.class_id = class_id;
+	v.src_flags = src_flags;
 
 	/* Rule 2: a private source cannot arrive from the internet uplink. */
 	if (role == ENF_ROLE_PUBLIC && (src_flags & (ENF_SRC_PRIVATE | ENF_SRC_MEMBER)))
@@ -230,17 +492,17 @@ int enf_xdp_ingress(struct xdp_md *ctx)
 	if (dv->flags & ENF_DST_FRONTEND) {
 		/* A frontend address (node IP, LB) is ours only on its listed
 		 * ports; everything else there is the node's own traffic. */
-		if (p.l4 == L4_OTHER)
+		if (pp->l4 == L4_OTHER)
 			return account(&v, ENF_REASON_PASS_NOT_OWNED, XDP_PASS);
-		if (p.l4 == L4_LATER_FRAGMENT)
-			return account(&v, ENF_REASON_DROP_FRAGMENT, XDP_DROP);
-		if (p.l4 != L4_PORTS)
-			return account(&v, p.l4 == L4_CHAIN_TOO_LONG ? ENF_REASON_DROP_HDR_CHAIN
+		if (pp->l4 == L4_LATER_FRAGMENT)
+			return fragment_verdict(&v);
+		if (pp->l4 != L4_PORTS)
+			return account(&v, pp->l4 == L4_CHAIN_TOO_LONG ? ENF_REASON_DROP_HDR_CHAIN
 								  : ENF_REASON_DROP_MALFORMED,
 				       XDP_DROP);
-		pk.a = p.dst;
-		pk.port = p.dport;
-		pk.proto = p.proto;
+		pk.a = pp->dst;
+		pk.port = pp->dport;
+		pk.proto = pp->proto;
 		pv = bpf_map_lookup_elem(port_map, &pk);
 		if (!pv)
 			return account(&v, ENF_REASON_PASS_NOT_OWNED, XDP_PASS);
@@ -252,6 +514,7 @@ int enf_xdp_ingress(struct xdp_md *ctx)
 		network_id = dv->network_id;
 		dst_flags = dv->flags;
 	}
+	v.network_id = network_id;
 
 	/* Rule 3a: admitted to the network -> every port and protocol. */
 	if ((src_flags & ENF_SRC_PRIVATE) && !(dst_flags & ENF_DST_ISOLATED))
@@ -259,31 +522,155 @@ int enf_xdp_ingress(struct xdp_md *ctx)
 	if (admitted(admit_map, class_id, network_id))
 		return account(&v, ENF_REASON_PASS_ADMITTED, XDP_PASS);
 
-	/* Rule 3b: only declared public ports face the internet. */
-	switch (p.l4) {
+	/* Not admitted: only public ports, replies, their ICMP errors and
+	 * fragments; rule 4 for whatever cannot be read. */
+	switch (pp->l4) {
 	case L4_PORTS:
 		break;
 	case L4_OTHER:
+		if (is_echo_reply(pp)) {
+			fk.local = pp->dst;
+			fk.remote = pp->src;
+			fk.local_port = pp->icmp_id;
+			fk.proto = pp->proto;
+			if (flow_lookup(&v, &fk, 0))
+				return account(&v, ENF_REASON_PASS_REPLY, XDP_PASS);
+		} else if (is_icmp_error(pp)) {
+			return icmp_error_verdict(&v, data, data_end, port_map, src_map, admit_map);
+		}
+		if (pp->proto == IPPROTO_IPIP || pp->proto == IPPROTO_IPV6 || pp->proto == IPPROTO_GRE)
+			return account(&v, ENF_REASON_DROP_TUNNEL, XDP_DROP);
 		return account(&v, ENF_REASON_DROP_NOT_ADMITTED, XDP_DROP);
 	case L4_LATER_FRAGMENT:
-		return account(&v, ENF_REASON_DROP_FRAGMENT, XDP_DROP);
+		return fragment_verdict(&v);
 	case L4_CHAIN_TOO_LONG:
 		return account(&v, ENF_REASON_DROP_HDR_CHAIN, XDP_DROP);
 	default:
 		return account(&v, ENF_REASON_DROP_MALFORMED, XDP_DROP);
 	}
+
+	/* Rule 3b: declared public ports face the internet (or the app's
+	 * trusted ranges). */
 	if (!pv) {
-		pk.a = p.dst;
-		pk.port = p.dport;
-		pk.proto = p.proto;
+		pk.a = pp->dst;
+		pk.port = pp->dport;
+		pk.proto = pp->proto;
 		pv = bpf_map_lookup_elem(port_map, &pk);
 	}
-	if (!pv || !(pv->flags & ENF_PORT_PUBLIC))
-		return account(&v, ENF_REASON_DROP_NOT_ADMITTED, XDP_DROP);
-	trust_group = pv->trust_group;
-	if (!trust_group)
-		return account(&v, ENF_REASON_PASS_PUBLIC_PORT, XDP_PASS);
-	if (admitted(admit_map, class_id, ENF_TARGET_TRUST | trust_group))
-		return account(&v, ENF_REASON_PASS_TRUSTED, XDP_PASS);
-	return account(&v, ENF_REASON_DROP_UNTRUSTED, XDP_DROP);
+	if (pv && (pv->flags & ENF_PORT_PUBLIC)) {
+		trust_group = pv->trust_group;
+		if (!trust_group)
+			return account(&v, ENF_REASON_PASS_PUBLIC_PORT, XDP_PASS);
+		if (admitted(admit_map, class_id, ENF_TARGET_TRUST | trust_group))
+			return account(&v, ENF_REASON_PASS_TRUSTED, XDP_PASS);
+	}
+
+	/* Rule 3c: the reply to a flow the instance opened. */
+	fk.local = pp->dst;
+	fk.remote = pp->src;
+	fk.local_port = pp->dport;
+	fk.remote_port = pp->sport;
+	fk.proto = pp->proto;
+	if (flow_lookup(&v, &fk, pp->tcp_flags))
+		return account(&v, ENF_REASON_PASS_REPLY, XDP_PASS);
+	if (pv && (pv->flags & ENF_PORT_PUBLIC))
+		return account(&v, ENF_REASON_DROP_UNTRUSTED, XDP_DROP);
+	return account(&v, ENF_REASON_DROP_NOT_ADMITTED, XDP_DROP);
+}
+
+SEC("xdp")
+int enf_xdp_ingress(struct xdp_md *ctx)
+{
+	return enforce(ctx, 0);
+}
+
+/* Never attached: `enforcer trace` runs it with BPF_PROG_TEST_RUN. */
+SEC("xdp")
+int enf_xdp_trace(struct xdp_md *ctx)
+{
+	return enforce(ctx, 1);
+}
+
+/* TC egress: note the flows instances open towards destinations that would
+ * not be admitted back, so that rule 3c lets their replies in. Replies from
+ * public ports and traffic to admitted peers need no entry. */
+SEC("tc")
+int enf_tc_egress(struct __sk_buff *skb)
+{
+	void *src_map, *dst_map, *port_map, *admit_map;
+	struct enf_flow_key k = {};
+	struct enf_flow_val val = {};
+	struct enf_port_key pk = {};
+	struct enf_port_val *pv;
+	struct enf_flow_val *old;
+	struct enf_dst_val *dv;
+	struct enf_policy *pol;
+	struct enf_active *act;
+	__u32 zero = 0, slot, cls, fl;
+	struct pkt p = {};
+	void *data, *data_end;
+
+	act = bpf_map_lookup_elem(&enf_active, &zero);
+	if (!act)
+		return TC_ACT_OK;
+	slot = act->slot & 1;
+	pol = bpf_map_lookup_elem(&enf_policy, &slot);
+	if (!pol || !pol->generation)
+		return TC_ACT_OK;
+	src_map = bpf_map_lookup_elem(&enf_src_sel, &slot);
+	dst_map = bpf_map_lookup_elem(&enf_dst_sel, &slot);
+	port_map = bpf_map_lookup_elem(&enf_port_sel, &slot);
+	admit_map = bpf_map_lookup_elem(&enf_admit_sel, &slot);
+	if (!src_map || !dst_map || !port_map || !admit_map)
+		return TC_ACT_OK;
+
+	/* Headers may sit in paged data; make the first bytes linear. */
+	bpf_skb_pull_data(skb, skb->len < 128 ? skb->len : 128);
+	data = (void *)(long)skb->data;
+	data_end = (void *)(long)skb->data_end;
+	if (parse_packet(data, data_end, &p) != PARSE_OK)
+		return TC_ACT_OK;
+	if (p.l4 == L4_PORTS) {
+		k.local_port = p.sport;
+		k.remote_port = p.dport;
+	} else if (p.l4 == L4_OTHER && ((p.proto == IPPROTO_ICMP && p.icmp_type == 8) ||
+					(p.proto == IPPROTO_ICMPV6 && p.icmp_type == 128))) {
+		k.local_port = p.icmp_id;
+	} else {
+		return TC_ACT_OK;
+	}
+
+	dv = bpf_map_lookup_elem(dst_map, &p.src);	/* from an instance or VIP? */
+	if (!dv || (dv->flags & ENF_DST_FRONTEND))
+		return TC_ACT_OK;
+	if (p.l4 == L4_PORTS) {
+		pk.a = p.src;
+		pk.port = p.sport;
+		pk.proto = p.proto;
+		pv = bpf_map_lookup_elem(port_map, &pk);
+		if (pv && (pv->flags & ENF_PORT_PUBLIC))
+			return TC_ACT_OK;	/* a public service answering */
+	}
+	classify_source(src_map, &p.dst, &cls, &fl);
+	if (((fl & ENF_SRC_PRIVATE) && !(dv->flags & ENF_DST_ISOLATED)) ||
+	    admitted(admit_map, cls, dv->network_id))
+		return TC_ACT_OK;	/* replies are admitted anyway */
+
+	k.local = p.src;
+	k.remote = p.dst;
+	k.proto = p.proto;
+	val.last_ns = bpf_ktime_get_ns();
+	/* FIN/RST closes; a new SYN (port reuse) opens again */
+	old = bpf_map_lookup_elem(&enf_flows, &k);
+	if (p.proto == IPPROTO_TCP && (p.tcp_flags & 0x05))
+		val.state = ENF_FLOW_CLOSING;
+	else if (old && !(p.tcp_flags & 0x02))
+		val.state = old->state;
+	if (old) {
+		old->last_ns = val.last_ns;
+		old->state = val.state;
+	} else {
+		bpf_map_update_elem(&enf_flows, &k, &val, BPF_ANY);
+	}
+	return TC_ACT_OK;
 }

@@ -68,6 +68,15 @@ struct pkt {
 	__u8 l4;		/* enum l4_state */
 	__be16 sport;
 	__be16 dport;
+	__u8 tcp_flags;		/* TCP: FIN 0x01, SYN 0x02, RST 0x04, ... */
+	__u8 icmp_type;		/* ICMP/ICMPv6 (l4 == L4_OTHER) */
+	__u8 icmp_code;
+	__u8 frag_first;	/* first fragment of a fragmented packet */
+	__u8 hop_limit;		/* IPv6 */
+	__be16 icmp_id;		/* echo identifier */
+	__u8 pad[3];
+	__u32 frag_id;		/* IPv4 id or IPv6 fragment id (first and later fragments) */
+	__u32 l4_off;		/* offset of the L4 header (ICMP errors quote from there) */
 };
 
 static __always_inline int parse_eth(struct cursor *c, __be16 *proto)
@@ -102,7 +111,7 @@ static __always_inline int parse_eth(struct cursor *c, __be16 *proto)
 /* Reads the ports (or checks the header of portless protocols we know).
  * TCP needs its whole 20-byte header: a first fragment that splits the TCP
  * header is a classic filter bypass, so it is truncated, not "ports read". */
-static __always_inline void parse_l4(struct cursor *c, struct pkt *p)
+static __always_inline void parse_l4(struct cursor *c, struct pkt *p, void *start)
 {
 	void *l4 = c->pos;
 	__u32 need;
@@ -129,17 +138,26 @@ static __always_inline void parse_l4(struct cursor *c, struct pkt *p)
 		p->l4 = L4_TRUNCATED;
 		return;
 	}
+	p->l4_off = l4 - start;
 	if (p->proto == IPPROTO_ICMP || p->proto == IPPROTO_ICMPV6) {
+		__u8 *icmp = l4;
+
+		p->icmp_type = icmp[0];
+		p->icmp_code = icmp[1];
+		p->icmp_id = *(__be16 *)(l4 + 4);
 		p->l4 = L4_OTHER;
 		return;
 	}
 	/* TCP, UDP and SCTP all start with source port, destination port. */
 	p->sport = *(__be16 *)l4;
 	p->dport = *(__be16 *)(l4 + 2);
+	/* verifier: re-check; it does not tie `need` to the protocol */
+	if (p->proto == IPPROTO_TCP && l4 + 14 <= c->end)
+		p->tcp_flags = ((__u8 *)l4)[13];
 	p->l4 = L4_PORTS;
 }
 
-static __always_inline int parse_ipv4(struct cursor *c, struct pkt *p)
+static __always_inline int parse_ipv4(struct cursor *c, struct pkt *p, void *start)
 {
 	struct iphdr *ip = c->pos;
 	__u32 hlen;
@@ -158,12 +176,14 @@ static __always_inline int parse_ipv4(struct cursor *c, struct pkt *p)
 	__builtin_memcpy(p->dst.addr, &ip->daddr, 4);
 	p->proto = ip->protocol;
 
+	p->frag_id = bpf_ntohs(ip->id);
 	if (ip->frag_off & bpf_htons(ENF_IP_OFFSET)) {
 		p->l4 = L4_LATER_FRAGMENT;
 		return PARSE_OK;
 	}
+	p->frag_first = !!(ip->frag_off & bpf_htons(ENF_IP_MF));
 	c->pos += hlen;
-	parse_l4(c, p);
+	parse_l4(c, p, start);
 	return PARSE_OK;
 }
 
@@ -174,7 +194,7 @@ static __always_inline int is_ext_hdr(__u8 nh)
 	       nh == ENF_NEXTHDR_DEST;
 }
 
-static __always_inline int parse_ipv6(struct cursor *c, struct pkt *p)
+static __always_inline int parse_ipv6(struct cursor *c, struct pkt *p, void *start)
 {
 	struct ipv6hdr *ip6 = c->pos;
 	__u8 nh;
@@ -190,6 +210,7 @@ static __always_inline int parse_ipv6(struct cursor *c, struct pkt *p)
 	__builtin_memcpy(p->src.addr, &ip6->saddr, 16);
 	__builtin_memcpy(p->dst.addr, &ip6->daddr, 16);
 	nh = ip6->nexthdr;
+	p->hop_limit = ip6->hop_limit;
 	c->pos = ip6 + 1;
 
 	/* Walk extension headers; every one is 8-byte aligned and at least
@@ -208,14 +229,17 @@ static __always_inline int parse_ipv6(struct cursor *c, struct pkt *p)
 			return PARSE_OK;
 		}
 		if (nh == ENF_NEXTHDR_FRAGMENT) {
-			/* Fragment offset is the top 13 bits of bytes 2-3. */
+			/* Fragment offset is the top 13 bits of bytes 2-3, M
+			 * the lowest bit; the identification follows. */
 			__be16 off = *(__be16 *)(eh + 2);
 
+			p->frag_id = bpf_ntohl(*(__be32 *)(eh + 4));
 			if (off & bpf_htons(0xfff8)) {
 				p->proto = eh[0];
 				p->l4 = L4_LATER_FRAGMENT;
 				return PARSE_OK;
 			}
+			p->frag_first = !!(off & bpf_htons(1));
 			len = 8;
 		} else if (nh == ENF_NEXTHDR_AUTH) {
 			len = ((__u32)eh[1] + 2) * 4;
@@ -230,7 +254,7 @@ static __always_inline int parse_ipv6(struct cursor *c, struct pkt *p)
 		p->l4 = L4_CHAIN_TOO_LONG;
 		return PARSE_OK;
 	}
-	parse_l4(c, p);
+	parse_l4(c, p, start);
 	return PARSE_OK;
 }
 
@@ -244,9 +268,9 @@ static __always_inline int parse_packet(void *data, void *data_end, struct pkt *
 	if (ret != PARSE_OK)
 		return ret;
 	if (proto == bpf_htons(ETH_P_IP))
-		return parse_ipv4(&c, p);
+		return parse_ipv4(&c, p, data);
 	if (proto == bpf_htons(ETH_P_IPV6))
-		return parse_ipv6(&c, p);
+		return parse_ipv6(&c, p, data);
 	return PARSE_NOT_IP;
 }
 

@@ -32,7 +32,7 @@
 
 #include <linux/types.h>
 
-#define ENF_ABI_VERSION		1
+#define ENF_ABI_VERSION		2
 #define ENF_PIN_DIR		"/sys/fs/bpf/enforcer"
 
 /* Named limits. Inner maps are sized to the manifest; these are ceilings. */
@@ -45,6 +45,15 @@
 #define ENF_MAX_VLAN_DEPTH	2	/* 802.1Q, 802.1ad (QinQ) */
 #define ENF_MAX_EXT_HDRS	8	/* IPv6 extension headers walked */
 #define ENF_NAME_LEN		64	/* RFC 1123 label (63) + NUL */
+#define ENF_MAX_FLOWS		262144	/* LRU of flows instances opened (enf_flows) */
+#define ENF_MAX_FRAGS		16384	/* LRU of passed first fragments (enf_frags) */
+
+/* Default timeouts (seconds), overridden by the manifest's `flows:`. */
+#define ENF_FLOW_TCP_S		3600	/* established TCP, idle */
+#define ENF_FLOW_TCP_CLOSING_S	10	/* after FIN or RST */
+#define ENF_FLOW_UDP_S		60
+#define ENF_FLOW_ICMP_S		30	/* echo */
+#define ENF_FRAG_S		30	/* like net.ipv4.ipfrag_time */
 
 #define ENF_AF_INET		4
 #define ENF_AF_INET6		6
@@ -64,6 +73,12 @@ enum enf_reason {
 	ENF_REASON_DROP_FRAGMENT = 10,	/* non-first fragment, cannot be tied to a passed flow */
 	ENF_REASON_DROP_HDR_CHAIN = 11,	/* VLAN stack or IPv6 extension chain beyond the bound */
 	ENF_REASON_AUDIT_PASS = 12,	/* mode audit: would have dropped, passed */
+	ENF_REASON_PASS_REPLY = 13,	/* reply to a flow an instance opened (TC egress) */
+	ENF_REASON_PASS_ICMP_ERROR = 14, /* ICMP error quoting a passed flow or public port */
+	ENF_REASON_PASS_FRAGMENT = 15,	/* later fragment of a passed first fragment */
+	ENF_REASON_DROP_ICMP_ERROR = 16, /* ICMP error quoting nothing we passed: forged */
+	ENF_REASON_DROP_TUNNEL = 17,	/* IPIP / 6in4 / GRE to an enforced destination */
+	ENF_REASON_PASS_NDP = 18,	/* IPv6 neighbour discovery (hop limit 255) */
 	ENF_REASON_MAX,
 };
 
@@ -155,6 +170,55 @@ struct enf_iface_val {
 	__u32 pad;
 };
 
+/* enf_flows key: a flow an instance opened, seen from the instance. ICMP
+ * echo uses the echo identifier as local_port and 0 as remote_port. */
+struct enf_flow_key {
+	struct enf_addr local;	/* the instance (service address) */
+	struct enf_addr remote;
+	__be16 local_port;
+	__be16 remote_port;
+	__u8 proto;		/* IPPROTO_TCP/UDP/SCTP, IPPROTO_ICMP/ICMPV6 for echo */
+	__u8 pad[3];
+};
+
+#define ENF_FLOW_OPEN		0
+#define ENF_FLOW_CLOSING	1	/* TCP FIN or RST seen */
+
+struct enf_flow_val {
+	__u64 last_ns;		/* CLOCK_MONOTONIC (bpf_ktime_get_ns) */
+	__u32 state;		/* ENF_FLOW_* */
+	__u32 pad;
+};
+
+/* enf_frags key: a first fragment that passed; later fragments follow it. */
+struct enf_frag_key {
+	struct enf_addr src;
+	struct enf_addr dst;
+	__u32 id;		/* IPv4 id (16 bits) or IPv6 fragment id */
+	__u8 proto;
+	__u8 pad[3];
+};
+
+struct enf_frag_val {
+	__u64 created_ns;
+	__u32 reason;		/* why the first fragment passed */
+	__u32 service_id;
+};
+
+/* enf_trace[0]: in/out of the trace twin of the XDP program (`enforcer
+ * trace`): userspace sets role (ENF_ROLE_MAX = the interface's own), the
+ * program writes what it decided. Never touched by attached programs. */
+struct enf_trace {
+	__u32 role;
+	__u32 verdict;		/* XDP_PASS / XDP_DROP, after audit */
+	__u32 reason;		/* enum enf_reason of the decision */
+	__u32 service_id;
+	__u32 network_id;
+	__u32 class_id;
+	__u32 src_flags;
+	__u32 audit;		/* 1: a drop was turned into a pass */
+};
+
 /* Per-CPU counters: per reason (enf_stats) and per service (enf_svc_stats). */
 struct enf_counter {
 	__u64 packets;
@@ -205,6 +269,11 @@ struct enf_policy {
 	char rack[ENF_NAME_LEN];
 	char manifest[256];	/* path it was applied from */
 	struct enf_ifrule ifrules[ENF_MAX_IFRULES];
+	__u64 flow_tcp_ns;	/* flow and fragment timeouts of this generation */
+	__u64 flow_tcp_closing_ns;
+	__u64 flow_udp_ns;
+	__u64 flow_icmp_ns;
+	__u64 frag_ns;
 };
 
 /* enf_svc_meta[service id]: names for `status` and `bpftool map dump`. */
@@ -234,6 +303,11 @@ struct enf_btf_anchor {
 	struct enf_iface_val iface_val;
 	struct enf_svc_counter svc_counter;
 	struct enf_svc_meta svc_meta;
+	struct enf_flow_key flow_key;
+	struct enf_flow_val flow_val;
+	struct enf_frag_key frag_key;
+	struct enf_frag_val frag_val;
+	struct enf_trace trace;
 };
 
 _Static_assert(sizeof(struct enf_addr) == 20, "enf_addr ABI changed");
@@ -244,5 +318,7 @@ _Static_assert(sizeof(struct enf_port_key) == 24, "enf_port_key ABI changed");
 _Static_assert(sizeof(struct enf_port_val) == 16, "enf_port_val ABI changed");
 _Static_assert(sizeof(struct enf_admit_key) == 8, "enf_admit_key ABI changed");
 _Static_assert(sizeof(struct enf_active) == 16, "enf_active ABI changed");
+_Static_assert(sizeof(struct enf_flow_key) == 48, "enf_flow_key ABI changed");
+_Static_assert(sizeof(struct enf_frag_key) == 48, "enf_frag_key ABI changed");
 
 #endif /* ENFORCER_COMMON_H */

@@ -12,6 +12,7 @@ PKGS=(
 	libclang-rt-14-dev                       # libFuzzer runtime for the fuzz targets
 	iproute2 socat netcat-openbsd iputils-ping jq python3-scapy  # e2e tests and demo
 	nsd dnsutils knot-dnsutils               # zone checks (nsd-checkzone), dig, kdig
+	python3-dnspython libldns-dev            # DNS differential test, fuzz oracle
 )
 
 missing=()

@@ -379,7 +379,7 @@ nl_wait_udp()
 # Returns when it listens on every address (at most ~5 s each).
 nl_nsd()
 {
-	local short=$1 tag=$2 addrs=$3 dir="$NL_TMP/nsd-$2" a z
+	local short=$1 addrs=$3 dir="$NL_TMP/nsd-$2" a z
 	shift 3
 	mkdir -p "$dir" || return 1
 	{

@@ -18,6 +18,8 @@
 #   fuzz            bounded libFuzzer smoke of every parser, fixed seed
 #   zone_nsd        exported zone files accepted by nsd-checkzone
 #   e2e             network namespaces, real listeners, attach/apply/detach (root)
+#   dns_e2e         dig, kdig, getent through the kernel DNS path; NSD as the resolver
+#   dns_diff        the kernel DNS path against NSD, ~1700 queries, 0 mismatches
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -88,10 +90,10 @@ if [ $quick -eq 0 ]; then
 	fi
 	run_suite fuzz scripts/fuzz.sh --smoke
 	run_suite zone_nsd selftests/zone_nsd_check.sh .output/test_zone
-	if [ -x selftests/e2e.sh ]; then
-		run_suite e2e selftests/e2e.sh .output/enforcer
-		ASAN_OPTIONS=detect_leaks=1 run_suite e2e-san selftests/e2e.sh .output/san/enforcer
-	fi
+	run_suite e2e selftests/e2e.sh .output/enforcer
+	ASAN_OPTIONS=detect_leaks=1 run_suite e2e-san selftests/e2e.sh .output/san/enforcer
+	run_suite dns_e2e selftests/dns_e2e.sh .output/enforcer
+	run_suite dns_diff selftests/dns_diff.sh .output/enforcer
 fi
 
 echo

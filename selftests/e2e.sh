@@ -332,7 +332,7 @@ run out 0 status
 grep -q "policy: *generation 1 " <<<"$out" || why "status: no 'generation 1'"
 grep -q "interfaces: 2 attached" <<<"$out" || why "status: not 'interfaces: 2 attached'"
 for i in "$NL_IF_INET" "$NL_IF_PRIV"; do
-	grep -Eq "^  $i +[0-9]+ +native +(tcx|cls_bpf) +mixed " <<<"$out" ||
+	grep -Eq "^  $i +[0-9]+ +native +(tcx|cls_bpf) +(tcx|cls_bpf) +mixed " <<<"$out" ||
 		why "status: no '$i ... native tcx|cls_bpf mixed' row"
 done
 json=$(enf status --json 2>&1)

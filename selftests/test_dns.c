@@ -318,6 +318,12 @@ static void test_names_of_other_networks_are_nxdomain(void)
 	/* a rack-private source does not see isolated networks' names */
 	if (CHECK_EQ(ask(&Q(.name = "api.blog.internal")), TC_ACT_REDIRECT))
 		CHECK_EQ(rep.rcode, 3);
+	/* nor do the rack's empty non-terminals show to an isolated member */
+	if (CHECK_EQ(ask(&Q(.src = "10.30.0.5", .name = "myapp.internal")), TC_ACT_REDIRECT))
+		CHECK_EQ(rep.rcode, 3);
+	if (CHECK_EQ(ask(&Q(.src = "10.30.0.5", .name = "_tcp.web.myapp.internal")),
+		     TC_ACT_REDIRECT))
+		CHECK_EQ(rep.rcode, 3);
 out:
 	teardown();
 }
@@ -369,12 +375,36 @@ static void test_ancount_in_query_is_formerr(void)
 
 static void test_opcode_other_than_query_is_notimp(void)
 {
-	if (setup() && CHECK_EQ(ask(&Q(.name = "web.myapp.internal", .flags1 = 0x11)),
-				TC_ACT_REDIRECT)) {
+	if (!setup())
+		goto out;
+	if (CHECK_EQ(ask(&Q(.name = "web.myapp.internal", .flags1 = 0x11)), TC_ACT_REDIRECT)) {
 		CHECK_EQ(rep.rcode, 4);
 		CHECK_EQ(rep.opcode, 2);
 		CHECK_EQ(rep.aa, 0);
 		CHECK_EQ(rep.rd, 0);
+		CHECK_EQ(rep.has_opt, 0);
+	}
+	if (CHECK_EQ(ask(&Q(.name = "web.myapp.internal", .flags1 = 0x11, .edns = 1)),
+		     TC_ACT_REDIRECT)) {
+		CHECK_EQ(rep.rcode, 4);
+		CHECK_EQ(rep.has_opt, 1);
+	}
+out:
+	teardown();
+}
+
+static void test_padded_query_longer_than_an_answer_is_answered(void)
+{
+	static uint8_t pad[1300];	/* EDNS padding option (12), zeros */
+
+	pad[0] = 0;
+	pad[1] = 12;
+	pad[2] = (sizeof(pad) - 4) >> 8;
+	pad[3] = (sizeof(pad) - 4) & 0xff;
+	if (setup() && CHECK_EQ(ask(&Q(.name = "web.myapp.internal", .edns = 1, .edns_opts = pad,
+				       .edns_opts_len = sizeof(pad))), TC_ACT_REDIRECT)) {
+		CHECK_EQ(rep.rcode, 0);
+		CHECK_EQ(rep.an, 2);
 	}
 	teardown();
 }
@@ -442,11 +472,20 @@ static void test_two_opt_records_are_formerr(void)
 
 static void test_any_returns_one_rrset(void)
 {
-	if (setup() && CHECK_EQ(ask(&Q(.name = "web.myapp.internal", .qtype = 255)), TC_ACT_REDIRECT)) {
+	if (!setup())
+		goto out;
+	if (CHECK_EQ(ask(&Q(.name = "web.myapp.internal", .qtype = 255)), TC_ACT_REDIRECT)) {
 		CHECK_EQ(rep.rcode, 0);
 		CHECK_EQ(rep.an, 2);
 		CHECK_EQ(rep.answer[0].type, 1);
 	}
+	/* a name with only SRV records answers its SRV set */
+	if (CHECK_EQ(ask(&Q(.name = "_3000._tcp.web.myapp.internal", .qtype = 255)),
+		     TC_ACT_REDIRECT)) {
+		CHECK_EQ(rep.an, 3);
+		CHECK_EQ(rep.answer[0].type, 33);
+	}
+out:
 	teardown();
 }
 
@@ -498,6 +537,8 @@ static void test_srv_records_name_every_instance(void)
 		CHECK_EQ(rep.an, 3);
 		for (i = 0; i < rep.an; i++) {
 			CHECK_EQ(rep.answer[i].srv_port, 3000);
+			/* target written out: no compression pointer (RFC 2782) */
+			CHECK_EQ(rep.answer[i].rdlen, 6 + 22);
 			if (!strcmp(rep.answer[i].target, "1.web.myapp.internal."))
 				seen |= 1;
 			if (!strcmp(rep.answer[i].target, "3.web.myapp.internal."))
@@ -773,6 +814,7 @@ static const struct test_case tests[] = {
 	TEST(qdcount_two_is_formerr),
 	TEST(ancount_in_query_is_formerr),
 	TEST(opcode_other_than_query_is_notimp),
+	TEST(padded_query_longer_than_an_answer_is_answered),
 	TEST(edns_opt_is_answered_with_our_size),
 	TEST(unknown_edns_options_are_ignored_not_echoed),
 	TEST(edns_version_one_is_badvers),

@@ -485,7 +485,7 @@ static void test_unknown_top_level_key_is_rejected_with_allowed_keys(void)
 	const char *e = load_bad("rack: a\nprivates: [10.0.0.0/8]\n");
 
 	CHECK_STR_CONTAINS(e, "t.yml:2:1: manifest: unknown key 'privates' (allowed: rack, zones, "
-			   "dns, private, internal_only, mode, interfaces, networks, apps)");
+			   "dns, private, internal_only, mode, interfaces, networks, apps, flows)");
 }
 
 static void test_unknown_service_key_is_rejected_with_a_suggestion(void)

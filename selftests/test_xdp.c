@@ -726,11 +726,11 @@ out:
 
 static void test_unknown_l4_protocol_to_public_service_dropped(void)
 {
-	struct pkt_spec gre = { .src = "203.0.113.7", .dst = "10.0.1.10", .proto = 47 };
+	struct pkt_spec exp = { .src = "203.0.113.7", .dst = "10.0.1.10", .proto = 253 };
 	struct pkt_spec esp6 = { .src = "2001:db8::7", .dst = "fd00:10::1:10", .proto = 50 };
 
 	if (setup("mixed", NULL)) {
-		EXPECT(gre, DROP, ENF_REASON_DROP_NOT_ADMITTED);
+		EXPECT(exp, DROP, ENF_REASON_DROP_NOT_ADMITTED);
 		EXPECT(esp6, DROP, ENF_REASON_DROP_NOT_ADMITTED);
 	}
 	teardown();

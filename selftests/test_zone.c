@@ -173,11 +173,12 @@ static const char *addrs(const struct zone_name *n)
 	      name, view, __got, want);						\
 })
 
-/* A name that exists with no data and zone-infrastructure admission. */
+/* A name that exists with no data, visible only to those admitted to the
+ * network of the names below it (never to everyone: that would leak). */
 #define CHECK_ENT(view, name) ({						\
 	const struct zone_name *__n = find(view, name);				\
 	CHECK(__n && !__n->val.rrset_id && !__n->val.n_a && !__n->val.n_aaaa &&	\
-	      !__n->val.n_srv && __n->val.network_id == ENF_DNS_ANY_NETWORK &&	\
+	      !__n->val.n_srv && __n->val.network_id != ENF_DNS_ANY_NETWORK &&	\
 	      !(__n->val.flags & ENF_DNS_NAME_APEX),				\
 	      "%s in view %s is not an empty non-terminal (%s)", name, view,	\
 	      __n ? "has data or flags" : "missing");				\

@@ -76,6 +76,29 @@ static const char *dns_mode_name(const char *pin_dir, const struct link_info *l)
 			     : xdp_mode_name(l);
 }
 
+static const char *egress_mode_name(const char *pin_dir, const struct link_info *l)
+{
+	return same_netns(l) ? links_egress_mode(pin_dir, l->iface.name, l->iface.ifindex)
+			     : xdp_mode_name(l);
+}
+
+/* Entries of an LRU map (the fill `status` reports). */
+static uint64_t count_entries(int fd, size_t key_size)
+{
+	uint8_t key[64], next[64];
+	uint64_t n = 0;
+	int err;
+
+	if (fd < 0 || key_size > sizeof(key))
+		return 0;
+	for (err = bpf_map_get_next_key(fd, NULL, next); !err;
+	     err = bpf_map_get_next_key(fd, key, next)) {
+		memcpy(key, next, key_size);
+		n++;
+	}
+	return n;
+}
+
 static const char *const dns_reason_names[ENF_DNS_REASON_MAX] = {
 	[ENF_DNS_PASS] = "passed",
 	[ENF_DNS_ANSWER] = "answer",
@@ -91,6 +114,8 @@ static const char *const dns_reason_names[ENF_DNS_REASON_MAX] = {
 
 struct status {
 	struct bpf_prog_info prog;
+	uint64_t flows;
+	uint64_t frags;
 	uint64_t dns[ENF_DNS_REASON_MAX];
 	struct enf_active act;
 	struct enf_policy pol;
@@ -200,6 +225,8 @@ static int collect(struct enf_state *st, struct status *s)
 	err = links_list(st->pin_dir, &s->links, &s->nlinks);
 	if (err)
 		return err;
+	s->flows = count_entries(st->flows_fd, sizeof(struct enf_flow_key));
+	s->frags = count_entries(st->frags_fd, sizeof(struct enf_frag_key));
 
 	if (!s->pol.generation)
 		problem(s, "no manifest applied%s", "");
@@ -250,13 +277,14 @@ static void print_text(struct enf_state *st, struct status *s)
 
 	printf("\ninterfaces: %zu attached\n", s->nlinks);
 	if (s->nlinks)
-		printf("  %-16s %7s %-11s %-11s %-7s %6s %6s\n", "IFACE", "IFINDEX", "XDP", "DNS (TC)",
-		       "ROLE", "LINK", "PROG");
+		printf("  %-16s %7s %-11s %-11s %-11s %-7s %6s %6s\n", "IFACE", "IFINDEX", "XDP",
+		       "DNS (TC)", "FLOWS (TC)", "ROLE", "LINK", "PROG");
 	for (i = 0; i < s->nlinks; i++) {
 		const struct link_info *l = &s->links[i];
 
-		printf("  %-16s %7u %-11s %-11s %-7s %6u %6u\n", l->iface.name, l->iface.ifindex,
-		       xdp_mode_name(l), dns_mode_name(st->pin_dir, l),
+		printf("  %-16s %7u %-11s %-11s %-11s %-7s %6u %6u\n", l->iface.name,
+		       l->iface.ifindex, xdp_mode_name(l), dns_mode_name(st->pin_dir, l),
+		       egress_mode_name(st->pin_dir, l),
 		       enf_role_name(state_role_for(&s->pol, l->iface.name)), l->link_id,
 		       l->prog_id);
 	}
@@ -267,6 +295,9 @@ static void print_text(struct enf_state *st, struct status *s)
 		       (unsigned long long)s->reasons[r].packets,
 		       (unsigned long long)s->reasons[r].bytes);
 
+	printf("\nflows:      %llu of %d tracked (replies to flows instances opened), "
+	       "%llu of %d first fragments cached\n", (unsigned long long)s->flows, ENF_MAX_FLOWS,
+	       (unsigned long long)s->frags, ENF_MAX_FRAGS);
 	printf("\nDNS answers (since load):\n");
 	for (r = 0; r < ENF_DNS_REASON_MAX; r++)
 		printf("  %-20s %14llu\n", dns_reason_names[r], (unsigned long long)s->dns[r]);
@@ -326,6 +357,7 @@ static void print_json(struct enf_state *st, struct status *s)
 		json_object_object_add(o, "ifindex", ju64(l->iface.ifindex));
 		json_object_object_add(o, "xdp_mode", jstr(xdp_mode_name(l)));
 		json_object_object_add(o, "dns_hook", jstr(dns_mode_name(st->pin_dir, l)));
+		json_object_object_add(o, "egress_hook", jstr(egress_mode_name(st->pin_dir, l)));
 		json_object_object_add(o, "role",
 				       jstr(enf_role_name(state_role_for(&s->pol, l->iface.name))));
 		json_object_object_add(o, "link_id", ju64(l->link_id));
@@ -348,6 +380,13 @@ static void print_json(struct enf_state *st, struct status *s)
 	for (r = 0; r < ENF_DNS_REASON_MAX; r++)
 		json_object_object_add(o, dns_reason_names[r], ju64(s->dns[r]));
 	json_object_object_add(root, "dns", o);
+
+	o = json_object_new_object();
+	json_object_object_add(o, "tracked", ju64(s->flows));
+	json_object_object_add(o, "limit", ju64(ENF_MAX_FLOWS));
+	json_object_object_add(o, "fragments", ju64(s->frags));
+	json_object_object_add(o, "fragments_limit", ju64(ENF_MAX_FRAGS));
+	json_object_object_add(root, "flows", o);
 
 	arr = json_object_new_array();
 	if (s->pol.generation)

@@ -163,6 +163,12 @@ static const char *const reason_names[ENF_REASON_MAX] = {
 	[ENF_REASON_DROP_FRAGMENT] = "drop_fragment",
 	[ENF_REASON_DROP_HDR_CHAIN] = "drop_hdr_chain",
 	[ENF_REASON_AUDIT_PASS] = "audit_pass",
+	[ENF_REASON_PASS_REPLY] = "pass_reply",
+	[ENF_REASON_PASS_ICMP_ERROR] = "pass_icmp_error",
+	[ENF_REASON_PASS_FRAGMENT] = "pass_fragment",
+	[ENF_REASON_DROP_ICMP_ERROR] = "drop_icmp_error",
+	[ENF_REASON_DROP_TUNNEL] = "drop_tunnel",
+	[ENF_REASON_PASS_NDP] = "pass_ndp",
 };
 
 const char *enf_reason_name(unsigned int reason)
@@ -725,6 +731,11 @@ int compile_manifest(const struct manifest *m, const struct compile_clock *clk,
 		goto out;
 
 	pol->mode = m->mode;
+	pol->flow_tcp_ns = (uint64_t)m->flow_tcp * 1000000000ULL;
+	pol->flow_tcp_closing_ns = (uint64_t)m->flow_tcp_closing * 1000000000ULL;
+	pol->flow_udp_ns = (uint64_t)m->flow_udp * 1000000000ULL;
+	pol->flow_icmp_ns = (uint64_t)m->flow_icmp * 1000000000ULL;
+	pol->frag_ns = (uint64_t)m->frag_timeout * 1000000000ULL;
 	pol->services = nservices;
 	pol->instances = out->ninstances;
 	pol->dests = out->ndst;

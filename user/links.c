@@ -16,8 +16,10 @@
 #include "links.h"
 #include "log.h"
 
-/* BPF_TCX_INGRESS (kernel >= 6.6); Debian's libbpf 1.1 headers predate it. */
+/* BPF_TCX_INGRESS/EGRESS (kernel >= 6.6); Debian's libbpf 1.1 headers
+ * predate them. */
 #define ENF_TCX_INGRESS		46
+#define ENF_TCX_EGRESS		47
 /* Our cls_bpf filter on kernels without tcx: fixed handle and priority. */
 #define ENF_TC_HANDLE		0xe4f
 #define ENF_TC_PRIORITY		0xe4f
@@ -36,29 +38,44 @@ static int link_path(char *buf, size_t len, const char *pin_dir, const char *ifn
 	return pin_sub_path(buf, len, pin_dir, "links", ifname);
 }
 
-static int tc_path(char *buf, size_t len, const char *pin_dir, const char *ifname)
+/* The two TC programs: the DNS answers on ingress, the flow recorder on
+ * egress. Each is a tcx link (pinned like the XDP links) where the kernel
+ * has tcx, else a cls_bpf filter, which outlives the process by itself.
+ * ENF_FORCE_CLS_BPF=1 takes the fallback on purpose (tests of the 6.1 path
+ * on newer kernels). */
+enum tc_hook { TC_DNS, TC_EGRESS };
+
+static const struct {
+	const char *subdir;
+	int tcx_type;
+	enum bpf_tc_attach_point point;
+	const char *what;
+} tc_hooks[] = {
+	[TC_DNS] = { "tc", ENF_TCX_INGRESS, BPF_TC_INGRESS, "DNS" },
+	[TC_EGRESS] = { "tc-egress", ENF_TCX_EGRESS, BPF_TC_EGRESS, "egress" },
+};
+
+static int tc_path(char *buf, size_t len, const char *pin_dir, enum tc_hook h,
+		   const char *ifname)
 {
-	return pin_sub_path(buf, len, pin_dir, "tc", ifname);
+	return pin_sub_path(buf, len, pin_dir, tc_hooks[h].subdir, ifname);
 }
 
-/* The DNS program on TC ingress: a tcx link (pinned like the XDP links)
- * where the kernel has tcx, else a cls_bpf filter, which outlives the
- * process by itself. ENF_FORCE_CLS_BPF=1 takes the fallback on purpose
- * (tests of the 6.1 path on newer kernels). */
-static int dns_attach(struct enf_state *st, const char *ifname, uint32_t ifindex)
+static int tc_attach(struct enf_state *st, enum tc_hook h, int prog_fd, const char *ifname,
+		     uint32_t ifindex)
 {
-	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS);
-	LIBBPF_OPTS(bpf_tc_opts, opts, .prog_fd = st->dns_prog_fd, .handle = ENF_TC_HANDLE,
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = tc_hooks[h].point);
+	LIBBPF_OPTS(bpf_tc_opts, opts, .prog_fd = prog_fd, .handle = ENF_TC_HANDLE,
 		    .priority = ENF_TC_PRIORITY, .flags = BPF_TC_F_REPLACE);
 	const char *force = getenv("ENF_FORCE_CLS_BPF");
 	char path[PATH_MAX], dir[PATH_MAX];
 	int fd, err;
 
-	if (tc_path(path, sizeof(path), st->pin_dir, ifname) ||
-	    tc_path(dir, sizeof(dir), st->pin_dir, NULL))
+	if (tc_path(path, sizeof(path), st->pin_dir, h, ifname) ||
+	    tc_path(dir, sizeof(dir), st->pin_dir, h, NULL))
 		return -ENAMETOOLONG;
 	if (!(force && *force == '1')) {
-		fd = bpf_link_create(st->dns_prog_fd, ifindex, ENF_TCX_INGRESS, NULL);
+		fd = bpf_link_create(prog_fd, ifindex, tc_hooks[h].tcx_type, NULL);
 		if (fd >= 0) {
 			unlink(path);
 			if ((mkdir(dir, 0700) && errno != EEXIST) || bpf_obj_pin(fd, path)) {
@@ -79,18 +96,19 @@ static int dns_attach(struct enf_state *st, const char *ifname, uint32_t ifindex
 	}
 	err = bpf_tc_attach(&hook, &opts);
 	if (err)
-		pr_err("cannot attach the DNS program to %s: %s\n", ifname, strerror(-err));
+		pr_err("cannot attach the %s program to %s: %s\n", tc_hooks[h].what, ifname,
+		       strerror(-err));
 	return err;
 }
 
-static void dns_detach(struct enf_state *st, const char *ifname, uint32_t ifindex)
+static void tc_detach(struct enf_state *st, enum tc_hook h, const char *ifname, uint32_t ifindex)
 {
-	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS);
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = tc_hooks[h].point);
 	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = ENF_TC_HANDLE, .priority = ENF_TC_PRIORITY);
 	char path[PATH_MAX];
 	int fd;
 
-	if (!tc_path(path, sizeof(path), st->pin_dir, ifname)) {
+	if (!tc_path(path, sizeof(path), st->pin_dir, h, ifname)) {
 		fd = bpf_obj_get(path);
 		if (fd >= 0) {
 			bpf_link_detach(fd);
@@ -102,14 +120,15 @@ static void dns_detach(struct enf_state *st, const char *ifname, uint32_t ifinde
 		bpf_tc_detach(&hook, &opts);	/* ENOENT when tcx was used */
 }
 
-const char *links_dns_mode(const char *pin_dir, const char *ifname, uint32_t ifindex)
+static const char *tc_mode(const char *pin_dir, enum tc_hook h, const char *ifname,
+			   uint32_t ifindex)
 {
-	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS);
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = tc_hooks[h].point);
 	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = ENF_TC_HANDLE, .priority = ENF_TC_PRIORITY);
 	char path[PATH_MAX];
 	int fd;
 
-	if (!tc_path(path, sizeof(path), pin_dir, ifname)) {
+	if (!tc_path(path, sizeof(path), pin_dir, h, ifname)) {
 		fd = bpf_obj_get(path);
 		if (fd >= 0) {
 			close(fd);
@@ -119,6 +138,16 @@ const char *links_dns_mode(const char *pin_dir, const char *ifname, uint32_t ifi
 	if (ifindex && !bpf_tc_query(&hook, &opts))
 		return "cls_bpf";
 	return "none";
+}
+
+const char *links_dns_mode(const char *pin_dir, const char *ifname, uint32_t ifindex)
+{
+	return tc_mode(pin_dir, TC_DNS, ifname, ifindex);
+}
+
+const char *links_egress_mode(const char *pin_dir, const char *ifname, uint32_t ifindex)
+{
+	return tc_mode(pin_dir, TC_EGRESS, ifname, ifindex);
 }
 
 static int read_link(int fd, struct link_info *li)
@@ -263,7 +292,12 @@ int links_attach(struct enf_state *st, const char *ifname, bool generic)
 		return err;
 	}
 	close(fd);
-	err = dns_attach(st, ifname, ifindex);
+	err = tc_attach(st, TC_DNS, st->dns_prog_fd, ifname, ifindex);
+	if (!err) {
+		err = tc_attach(st, TC_EGRESS, st->egress_fd, ifname, ifindex);
+		if (err)
+			tc_detach(st, TC_DNS, ifname, ifindex);
+	}
 	if (err) {
 		/* all or nothing: take the XDP link away again */
 		fd = bpf_obj_get(path);
@@ -292,7 +326,8 @@ int links_detach(struct enf_state *st, const char *ifname)
 	if (fd < 0)
 		return -errno;
 	read_link(fd, &li);
-	dns_detach(st, ifname, li.iface.ifindex);
+	tc_detach(st, TC_DNS, ifname, li.iface.ifindex);
+	tc_detach(st, TC_EGRESS, ifname, li.iface.ifindex);
 	/* Detach explicitly: someone else may hold an fd to the link. A
 	 * defunct link (interface gone) reports an error we do not care for. */
 	bpf_link_detach(fd);

@@ -21,13 +21,15 @@ struct link_info {
 /* Pinned links of the pin dir (sorted by name). Caller frees *out. */
 int links_list(const char *pin_dir, struct link_info **out, size_t *n);
 
-/* Attach the state's programs to `ifname`: XDP (native unless `generic`) and
- * the DNS program on TC ingress; pin the links; give the interface its role
- * in the active slot. All or nothing. */
+/* Attach the state's programs to `ifname`: XDP (native unless `generic`),
+ * the DNS program on TC ingress and the flow recorder on TC egress; pin the
+ * links; give the interface its role in the active slot. All or nothing. */
 int links_attach(struct enf_state *st, const char *ifname, bool generic);
 
 /* How the DNS program is hooked on an interface: "tcx", "cls_bpf" or "none". */
 const char *links_dns_mode(const char *pin_dir, const char *ifname, uint32_t ifindex);
+/* The same for the TC egress flow recorder. */
+const char *links_egress_mode(const char *pin_dir, const char *ifname, uint32_t ifindex);
 
 /* Detach and unpin the link of `ifname`; -ENOENT when none is pinned. */
 int links_detach(struct enf_state *st, const char *ifname);

@@ -1622,6 +1622,34 @@ static void parse_dns(struct ctx *c, yaml_node_t *n)
 	path_pop(c, old);
 }
 
+/* flows: timeouts (seconds) of replies to flows instances open, and of the
+ * fragment cache. */
+static const char *const flow_keys[] = { "tcp", "tcp_closing", "udp", "icmp", "fragments" };
+
+static void parse_flows(struct ctx *c, yaml_node_t *n)
+{
+	struct manifest *m = c->m;
+	yaml_node_t *v[ARRAY_LEN(flow_keys)];
+	uint32_t *out[ARRAY_LEN(flow_keys)] = {
+		&m->flow_tcp, &m->flow_tcp_closing, &m->flow_udp, &m->flow_icmp, &m->frag_timeout,
+	};
+	size_t i, old = path_key(c, "flows"), o;
+	unsigned long t;
+
+	if (get_fields(c, n, "a mapping (tcp, tcp_closing, udp, icmp, fragments)", flow_keys,
+		       ARRAY_LEN(flow_keys), v, NULL)) {
+		for (i = 0; i < ARRAY_LEN(flow_keys); i++) {
+			if (!v[i])
+				continue;
+			o = path_key(c, flow_keys[i]);
+			if (get_uint(c, v[i], 1, MF_FLOW_TIMEOUT_MAX, &t))
+				*out[i] = (uint32_t)t;
+			path_pop(c, o);
+		}
+	}
+	path_pop(c, old);
+}
+
 static const char *const iface_keys[] = { "name", "match", "role" };
 
 static bool ifpattern_ok(struct ctx *c, yaml_node_t *n, const char *s, bool glob)
@@ -2234,11 +2262,11 @@ static void check_internal_only(struct ctx *c)
 
 static const char *const top_keys[] = {
 	"rack", "zones", "dns", "private", "internal_only", "mode", "interfaces", "networks",
-	"apps",
+	"apps", "flows",
 };
 
 enum { TK_RACK, TK_ZONES, TK_DNS, TK_PRIVATE, TK_INTERNAL_ONLY, TK_MODE, TK_IFACES,
-       TK_NETWORKS, TK_APPS };
+       TK_NETWORKS, TK_APPS, TK_FLOWS };
 
 static void parse_top(struct ctx *c, yaml_node_t *root)
 {
@@ -2249,10 +2277,15 @@ static void parse_top(struct ctx *c, yaml_node_t *root)
 
 	m->dns_ttl = MF_TTL_DEFAULT;
 	m->mode = ENF_MODE_ENFORCE;
+	m->flow_tcp = ENF_FLOW_TCP_S;
+	m->flow_tcp_closing = ENF_FLOW_TCP_CLOSING_S;
+	m->flow_udp = ENF_FLOW_UDP_S;
+	m->flow_icmp = ENF_FLOW_ICMP_S;
+	m->frag_timeout = ENF_FRAG_S;
 	if (root->type != YAML_MAPPING_NODE) {
 		visit(c, root);
 		err_node(c, root, "got %s (expected a mapping with rack, zones, dns, private, "
-			 "internal_only, mode, interfaces, networks, apps)", got(c, root));
+			 "internal_only, mode, interfaces, networks, apps, flows)", got(c, root));
 		return;
 	}
 	if (!get_fields(c, root, "a mapping", top_keys, ARRAY_LEN(top_keys), v, NULL))
@@ -2279,6 +2312,8 @@ static void parse_top(struct ctx *c, yaml_node_t *root)
 	get_bool(c, v[TK_INTERNAL_ONLY], "internal_only", &m->internal_only);
 	if (v[TK_DNS])
 		parse_dns(c, v[TK_DNS]);
+	if (v[TK_FLOWS])
+		parse_flows(c, v[TK_FLOWS]);
 	parse_cidr_list(c, v[TK_PRIVATE], "private", &m->private_cidrs);
 	if (v[TK_IFACES])
 		parse_ifaces(c, v[TK_IFACES]);

@@ -33,6 +33,7 @@
 #define MF_NAME_MAX	64	/* RFC 1123 label (63) + NUL */
 #define MF_LABEL_MAX	64	/* free-text label of a CIDR entry */
 #define MF_IFPAT_MAX	32	/* interface name or glob */
+#define MF_FLOW_TIMEOUT_MAX 86400 /* seconds: a day */
 
 /* 1-based position in the manifest file, for error messages. */
 struct mf_pos {
@@ -147,6 +148,12 @@ struct manifest {
 	size_t nnetworks;
 	struct mf_app *apps;
 	size_t napps;
+	/* flows: (seconds), defaults ENF_FLOW_*_S / ENF_FRAG_S */
+	uint32_t flow_tcp;
+	uint32_t flow_tcp_closing;
+	uint32_t flow_udp;
+	uint32_t flow_icmp;
+	uint32_t frag_timeout;
 };
 
 /*

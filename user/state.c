@@ -106,6 +106,7 @@ void state_init(struct enf_state *st)
 	memset(st, 0, sizeof(*st));
 	st->prog_fd = st->active_fd = st->policy_fd = st->stats_fd = -1;
 	st->dns_prog_fd = st->dns_stats_fd = st->dns_stream_fd = -1;
+	st->egress_fd = st->trace_fd = st->trace_map_fd = st->flows_fd = st->frags_fd = -1;
 	st->lock_fd = st->btf_fd = -1;
 	for (i = 0; i < SEL_MAX; i++)
 		st->sel_fd[i] = -1;
@@ -130,6 +131,8 @@ void state_close(struct enf_state *st)
 		st->dns_skel = NULL;
 		st->prog_fd = st->active_fd = st->policy_fd = st->stats_fd = st->btf_fd = -1;
 		st->dns_prog_fd = st->dns_stats_fd = st->dns_stream_fd = -1;
+		st->egress_fd = st->trace_fd = st->trace_map_fd = st->flows_fd = -1;
+		st->frags_fd = -1;
 		for (i = 0; i < SEL_MAX; i++)
 			st->sel_fd[i] = -1;
 		st->btf = NULL;
@@ -137,6 +140,11 @@ void state_close(struct enf_state *st)
 		close_fd(&st->prog_fd);
 		close_fd(&st->dns_prog_fd);
 		close_fd(&st->dns_stream_fd);
+		close_fd(&st->egress_fd);
+		close_fd(&st->trace_fd);
+		close_fd(&st->trace_map_fd);
+		close_fd(&st->flows_fd);
+		close_fd(&st->frags_fd);
 		close_fd(&st->dns_stats_fd);
 		close_fd(&st->active_fd);
 		close_fd(&st->policy_fd);
@@ -284,6 +292,11 @@ int state_load(struct enf_state *st)
 	st->active_fd = bpf_map__fd(skel->maps.enf_active);
 	st->policy_fd = bpf_map__fd(skel->maps.enf_policy);
 	st->stats_fd = bpf_map__fd(skel->maps.enf_stats);
+	st->egress_fd = bpf_program__fd(skel->progs.enf_tc_egress);
+	st->trace_fd = bpf_program__fd(skel->progs.enf_xdp_trace);
+	st->trace_map_fd = bpf_map__fd(skel->maps.enf_trace);
+	st->flows_fd = bpf_map__fd(skel->maps.enf_flows);
+	st->frags_fd = bpf_map__fd(skel->maps.enf_frags);
 	for (i = 0; i < SEL_MAX; i++) {
 		struct bpf_map *m = bpf_object__find_map_by_name(skel->obj, sel_defs[i].outer);
 
@@ -315,16 +328,21 @@ static int pin_all(struct enf_state *st)
 	struct {
 		const char *name;
 		int fd;
-	} objs[7 + SEL_MAX] = {
+	} objs[12 + SEL_MAX] = {
 		{ PROG_PIN, st->prog_fd },
 		{ DNS_PROG_PIN, st->dns_prog_fd },
 		{ DNS_STREAM_PIN, st->dns_stream_fd },
+		{ "enf_tc_egress", st->egress_fd },
+		{ "enf_xdp_trace", st->trace_fd },
+		{ "enf_trace", st->trace_map_fd },
+		{ "enf_flows", st->flows_fd },
+		{ "enf_frags", st->frags_fd },
 		{ "enf_active", st->active_fd },
 		{ "enf_policy", st->policy_fd },
 		{ "enf_stats", st->stats_fd },
 		{ "enf_dns_stats", st->dns_stats_fd },
 	};
-	size_t i, n = 7;
+	size_t i, n = 12;
 	int err = 0;
 
 	for (i = 0; i < SEL_MAX; i++) {
@@ -385,6 +403,16 @@ static int open_all(struct enf_state *st)
 		err = open_pinned(st, DNS_PROG_PIN, &st->dns_prog_fd);
 	if (!err)
 		err = open_pinned(st, DNS_STREAM_PIN, &st->dns_stream_fd);
+	if (!err)
+		err = open_pinned(st, "enf_tc_egress", &st->egress_fd);
+	if (!err)
+		err = open_pinned(st, "enf_xdp_trace", &st->trace_fd);
+	if (!err)
+		err = open_pinned(st, "enf_trace", &st->trace_map_fd);
+	if (!err)
+		err = open_pinned(st, "enf_flows", &st->flows_fd);
+	if (!err)
+		err = open_pinned(st, "enf_frags", &st->frags_fd);
 	if (!err)
 		err = open_pinned(st, "enf_dns_stats", &st->dns_stats_fd);
 	for (i = 0; !err && i < SEL_MAX; i++)

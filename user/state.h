@@ -56,6 +56,11 @@ struct enf_state {
 	int dns_prog_fd;		/* TC DNS answers */
 	int dns_stream_fd;		/* the same answers for `dns serve` (test_run only) */
 	int dns_stats_fd;
+	int egress_fd;			/* TC egress flow recorder */
+	int trace_fd;			/* the XDP program's trace twin (test_run only) */
+	int trace_map_fd;		/* enf_trace */
+	int flows_fd;			/* enf_flows */
+	int frags_fd;			/* enf_frags */
 	int active_fd;
 	int policy_fd;
 	int stats_fd;

@@ -1246,7 +1246,7 @@ static int ent_names(struct zctx *cx)
 		uint16_t offs[ENF_DNS_MAX_LABELS];
 		uint64_t sh[ENF_DNS_MAX_LABELS + 1];
 		uint8_t wire[ENF_DNS_MAX_NAME];
-		uint32_t view = name->key.view;
+		uint32_t view = name->key.view, net;
 		size_t nl, l, wl = name->key.wire_len;
 		uint16_t zone = name->val.zone_id;
 
@@ -1255,13 +1255,17 @@ static int ent_names(struct zctx *cx)
 			continue;
 		/* names[] may move while ENTs are added */
 		memcpy(wire, name->wire, wl);
+		net = name->val.network_id;
 		za = &cx->z->zones[zone];
 		if (wire_labels(wire, wl, offs, &nl))
 			continue;
 		suffix_hashes(wire, offs, nl, sh);
 		for (l = 1; l < nl && wl - offs[l] > za->key.wire_len; l++) {
+			/* An empty non-terminal is as visible as the name below it:
+			 * in view 0 a source must be admitted to that name's
+			 * network, or the ENT would reveal app and port names. */
 			struct enf_dns_name val = {
-				.network_id = ENF_DNS_ANY_NETWORK,
+				.network_id = net,
 				.zone_id = zone,
 			};
 			struct ent_meta meta = cx->meta[i];
