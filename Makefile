@@ -50,7 +50,8 @@ USER_CFLAGS	:= -g -O2 -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE \
 		   -Iinclude -Iuser -I$(OUTPUT) $(LIBBPF_CFLAGS) $(SAN_FLAGS) $(CFLAGS)
 USER_LDFLAGS	:= $(SAN_FLAGS) $(LDFLAGS)
 JSON_LIBS	:= $(or $(shell $(PKG_CONFIG) --libs json-c 2>/dev/null),-ljson-c)
-USER_LIBS	:= $(LIBBPF_LIBS) $(YAML_LIBS) $(JSON_LIBS) -lcrypto
+PCAP_LIBS	:= $(or $(shell $(PKG_CONFIG) --libs libpcap 2>/dev/null),-lpcap)
+USER_LIBS	:= $(LIBBPF_LIBS) $(YAML_LIBS) $(JSON_LIBS) $(PCAP_LIBS) -lcrypto
 
 BPF_SRCS	:= $(wildcard bpf/*.bpf.c)
 BPF_HDRS	:= $(wildcard bpf/*.bpf.h) $(wildcard include/*.h)

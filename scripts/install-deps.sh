@@ -9,6 +9,7 @@ PKGS=(
 	make gcc clang llvm pkg-config          # toolchain (clang -target bpf, llvm-strip)
 	libbpf-dev bpftool libelf-dev zlib1g-dev # libbpf, skeletons, bpftool map dump
 	libyaml-dev libjson-c-dev libssl-dev     # manifest, status --json, sha256
+	libpcap-dev                              # enforcer trace --pcap
 	libclang-rt-14-dev                       # libFuzzer runtime for the fuzz targets
 	iproute2 socat netcat-openbsd iputils-ping jq python3-scapy  # e2e tests and demo
 	nsd dnsutils knot-dnsutils               # zone checks (nsd-checkzone), dig, kdig

@@ -30,6 +30,15 @@ struct pkt_spec {
 	int ip_opts;		/* IPv4: extra 32-bit option words (NOPs) */
 	size_t l4_len;		/* bytes of L4 header + payload, default 20 (TCP) / 8 */
 	uint16_t ethertype;	/* override (e.g. ETH_P_ARP) */
+	uint8_t icmp_type;	/* default: echo request (see echo_reply) */
+	int echo_reply;		/* type 0 / 129: echo reply */
+	uint8_t icmp_code;
+	uint16_t icmp_id;
+	uint8_t tcp_flags;	/* default SYN */
+	uint8_t hop_limit;	/* IPv6 hop limit / IPv4 TTL, default 64 */
+	uint32_t frag_id;	/* IPv4 id / IPv6 fragment identification */
+	const uint8_t *payload;	/* copied after the L4 header (8 bytes for ICMP) */
+	size_t payload_len;
 };
 
 #define PKT_MAX 1024
@@ -69,6 +78,8 @@ static inline size_t pkt_build(const struct pkt_spec *s, uint8_t *b)
 		l4_len = s->l4_len ? s->l4_len : 20;
 	else
 		l4_len = s->l4_len ? s->l4_len : 8;
+	if (s->payload_len && !s->l4_len)
+		l4_len += s->payload_len;
 
 	if (!v6) {
 		size_t hlen = 20 + 4 * s->ip_opts;
@@ -81,7 +92,9 @@ static inline size_t pkt_build(const struct pkt_spec *s, uint8_t *b)
 		else if (s->frag == 2)
 			fo = htons(0x0001);		/* offset 8 bytes */
 		memcpy(b + off + 6, &fo, 2);
-		b[off + 8] = 64;
+		b[off + 4] = s->frag_id >> 8;
+		b[off + 5] = s->frag_id;
+		b[off + 8] = s->hop_limit ? s->hop_limit : 64;
 		b[off + 9] = proto;
 		inet_pton(AF_INET, s->src, b + off + 12);
 		inet_pton(AF_INET, s->dst, b + off + 16);
@@ -94,7 +107,7 @@ static inline size_t pkt_build(const struct pkt_spec *s, uint8_t *b)
 		int e;
 
 		b[off] = 0x60;
-		b[off + 7] = 64;
+		b[off + 7] = s->hop_limit ? s->hop_limit : 64;
 		inet_pton(AF_INET6, s->src, b + off + 8);
 		inet_pton(AF_INET6, s->dst, b + off + 24);
 		off += 40;
@@ -109,10 +122,12 @@ static inline size_t pkt_build(const struct pkt_spec *s, uint8_t *b)
 		if (s->frag) {
 			uint16_t fo = htons(s->frag == 1 ? 0x0001 : 0x0008);	/* M / offset 1 */
 
+			uint32_t id = htonl(s->frag_id ? s->frag_id : 0x12000000);
+
 			*nh = 44;
 			nh = b + off;
 			memcpy(b + off + 2, &fo, 2);
-			b[off + 4] = 0x12;
+			memcpy(b + off + 4, &id, 4);
 			off += 8;
 		}
 		*nh = proto;
@@ -126,10 +141,23 @@ static inline size_t pkt_build(const struct pkt_spec *s, uint8_t *b)
 		memcpy(b + off + 2, &dp, 2);
 		if (proto == IPPROTO_TCP && l4_len >= 20) {
 			b[off + 12] = 0x50;
-			b[off + 13] = 0x02;	/* SYN */
+			b[off + 13] = s->tcp_flags ? s->tcp_flags : 0x02;	/* SYN */
 		}
+		if (s->payload_len)
+			memcpy(b + off + (proto == IPPROTO_TCP ? 20 : 8), s->payload, s->payload_len);
 	} else if (proto == IPPROTO_ICMP || proto == IPPROTO_ICMPV6) {
-		b[off] = proto == IPPROTO_ICMP ? 8 : 128;	/* echo request */
+		uint16_t id = htons(s->icmp_id);
+
+		if (s->echo_reply)
+			b[off] = proto == IPPROTO_ICMP ? 0 : 129;
+		else
+			b[off] = s->icmp_type ? s->icmp_type : proto == IPPROTO_ICMP ? 8 : 128;
+		b[off + 1] = s->icmp_code;
+		memcpy(b + off + 4, &id, 2);
+		if (s->payload_len)
+			memcpy(b + off + 8, s->payload, s->payload_len);
+	} else if (s->payload_len) {
+		memcpy(b + off, s->payload, s->payload_len);
 	}
 	return off + l4_len;
 }

@@ -9,6 +9,7 @@
  * interface role is set by naming `lo` in the manifest's interfaces.
  */
 #include <errno.h>
+#include <linux/pkt_cls.h>
 #include <pthread.h>
 #include <time.h>
 #include <unistd.h>
@@ -929,6 +930,377 @@ out:
 	teardown();
 }
 
+
+/* ---- issue 4: replies, ICMP errors, fragments, tunnels, NDP, trace ---- */
+
+/* Runs the TC egress program (the flow recorder) over a packet. */
+static int run_egress(const struct pkt_spec *spec)
+{
+	uint8_t b[PKT_MAX], o[PKT_MAX + 256];
+	size_t len = pkt_build(spec, b);
+	LIBBPF_OPTS(bpf_test_run_opts, opts,
+		.data_in = b,
+		.data_size_in = len,
+		.data_out = o,
+		.data_size_out = sizeof(o),
+		.repeat = 1,
+	);
+
+	if (bpf_prog_test_run_opts(st.egress_fd, &opts))
+		return -errno;
+	return opts.retval;
+}
+
+static int flow_count(void)
+{
+	struct enf_flow_key k, next;
+	int n = 0, err;
+
+	for (err = bpf_map_get_next_key(st.flows_fd, NULL, &next); !err;
+	     err = bpf_map_get_next_key(st.flows_fd, &k, &next)) {
+		k = next;
+		n++;
+	}
+	return n;
+}
+
+static void test_reply_to_flow_opened_by_internal_instance_passes(void)
+{
+	struct pkt_spec out = { .src = "10.0.2.10", .dst = "203.0.113.9", .sport = 40000,
+				.dport = 443 };
+	struct pkt_spec reply = { .src = "203.0.113.9", .dst = "10.0.2.10", .sport = 443,
+				  .dport = 40000, .tcp_flags = 0x12 };
+	struct pkt_spec other = { .src = "203.0.113.9", .dst = "10.0.2.10", .sport = 443,
+				  .dport = 40001, .tcp_flags = 0x12 };
+	struct pkt_spec stranger = { .src = "203.0.113.10", .dst = "10.0.2.10", .sport = 443,
+				     .dport = 40000, .tcp_flags = 0x12 };
+
+	if (!setup("mixed", NULL))
+		goto out;
+	EXPECT(reply, DROP, ENF_REASON_DROP_NOT_ADMITTED);	/* nothing opened yet */
+	CHECK_EQ(run_egress(&out), TC_ACT_OK);
+	CHECK_EQ(flow_count(), 1);
+	EXPECT(reply, PASS, ENF_REASON_PASS_REPLY);
+	EXPECT(other, DROP, ENF_REASON_DROP_NOT_ADMITTED);
+	EXPECT(stranger, DROP, ENF_REASON_DROP_NOT_ADMITTED);
+out:
+	teardown();
+}
+
+static void test_udp_and_v6_replies_pass(void)
+{
+	struct pkt_spec out = { .src = "10.0.3.10", .dst = "198.51.100.53", .sport = 5353,
+				.dport = 53, .proto = IPPROTO_UDP };
+	struct pkt_spec reply = { .src = "198.51.100.53", .dst = "10.0.3.10", .sport = 53,
+				  .dport = 5353, .proto = IPPROTO_UDP };
+	struct pkt_spec out6 = { .src = "fd00:10::2:10", .dst = "2001:db8::99", .sport = 41000,
+				 .dport = 443 };
+	struct pkt_spec reply6 = { .src = "2001:db8::99", .dst = "fd00:10::2:10", .sport = 443,
+				   .dport = 41000, .tcp_flags = 0x12 };
+
+	if (!setup("mixed", NULL))
+		goto out;
+	CHECK_EQ(run_egress(&out), TC_ACT_OK);
+	CHECK_EQ(run_egress(&out6), TC_ACT_OK);
+	EXPECT(reply, PASS, ENF_REASON_PASS_REPLY);
+	EXPECT(reply6, PASS, ENF_REASON_PASS_REPLY);
+out:
+	teardown();
+}
+
+static void test_flows_expire_and_close(void)
+{
+	char yaml[sizeof(base_manifest) + 128];
+	struct pkt_spec udp_out = { .src = "10.0.3.10", .dst = "198.51.100.53", .sport = 5353,
+				    .dport = 53, .proto = IPPROTO_UDP };
+	struct pkt_spec udp_reply = { .src = "198.51.100.53", .dst = "10.0.3.10", .sport = 53,
+				      .dport = 5353, .proto = IPPROTO_UDP };
+	struct pkt_spec rst = { .src = "10.0.2.10", .dst = "203.0.113.9", .sport = 40000,
+				.dport = 443, .tcp_flags = 0x04 };
+	struct pkt_spec syn = { .src = "10.0.2.10", .dst = "203.0.113.9", .sport = 40000,
+				.dport = 443 };
+	struct pkt_spec reply = { .src = "203.0.113.9", .dst = "10.0.2.10", .sport = 443,
+				  .dport = 40000, .tcp_flags = 0x10 };
+
+	if (!setup(NULL, NULL))
+		goto out;
+	snprintf(yaml, sizeof(yaml), base_manifest, "name: lo", "mixed", "enforce");
+	strcat(yaml, "flows: { udp: 1, tcp_closing: 1 }\n");
+	if (!CHECK_EQ(apply_yaml(yaml), 0))
+		goto out;
+	CHECK_EQ(run_egress(&udp_out), TC_ACT_OK);
+	CHECK_EQ(run_egress(&syn), TC_ACT_OK);
+	CHECK_EQ(run_egress(&rst), TC_ACT_OK);	/* the instance closes it */
+	EXPECT(udp_reply, PASS, ENF_REASON_PASS_REPLY);
+	EXPECT(reply, PASS, ENF_REASON_PASS_REPLY);
+	usleep(1200 * 1000);
+	EXPECT(udp_reply, DROP, ENF_REASON_DROP_NOT_ADMITTED);
+	EXPECT(reply, DROP, ENF_REASON_DROP_NOT_ADMITTED);
+out:
+	teardown();
+}
+
+static void test_echo_reply_to_instance_ping_passes(void)
+{
+	struct pkt_spec ping = { .src = "10.0.2.10", .dst = "203.0.113.9", .proto = IPPROTO_ICMP,
+				 .icmp_type = 8, .icmp_id = 77 };
+	struct pkt_spec pong = { .src = "203.0.113.9", .dst = "10.0.2.10", .proto = IPPROTO_ICMP,
+				 .echo_reply = 1, .icmp_id = 77 };
+	struct pkt_spec other = { .src = "203.0.113.9", .dst = "10.0.2.10", .proto = IPPROTO_ICMP,
+				  .echo_reply = 1, .icmp_id = 78 };
+
+	if (!setup("mixed", NULL))
+		goto out;
+	CHECK_EQ(run_egress(&ping), TC_ACT_OK);
+	CHECK_EQ(flow_count(), 1);
+	EXPECT(pong, PASS, ENF_REASON_PASS_REPLY);
+	EXPECT(other, DROP, ENF_REASON_DROP_NOT_ADMITTED);
+out:
+	teardown();
+}
+
+static void test_no_flow_for_public_replies_or_admitted_peers(void)
+{
+	struct pkt_spec pub = { .src = "10.0.1.10", .dst = "203.0.113.9", .sport = 80,
+				.dport = 50000, .tcp_flags = 0x12 };
+	struct pkt_spec peer = { .src = "10.0.2.10", .dst = "10.0.9.9", .sport = 40000,
+				 .dport = 5432 };
+	struct pkt_spec node = { .src = "192.0.2.10", .dst = "203.0.113.9", .sport = 40000,
+				 .dport = 443 };
+
+	if (!setup("mixed", NULL))
+		goto out;
+	CHECK_EQ(run_egress(&pub), TC_ACT_OK);
+	CHECK_EQ(run_egress(&peer), TC_ACT_OK);
+	CHECK_EQ(run_egress(&node), TC_ACT_OK);
+	CHECK_EQ(flow_count(), 0);
+out:
+	teardown();
+}
+
+/* An ICMP error quoting `inner` (its IP header and first 8 L4 bytes). */
+static size_t icmp_error(uint8_t *b, const char *from, const char *to, int v6, uint8_t type,
+			 uint8_t code, const struct pkt_spec *inner)
+{
+	uint8_t in[PKT_MAX];
+	size_t ilen = pkt_build(inner, in), ihl = v6 ? 40 : (in[14] & 0xf) * 4;
+	struct pkt_spec e = { .src = from, .dst = to, .proto = v6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP,
+			      .icmp_type = type, .icmp_code = code, .payload = in + 14,
+			      .payload_len = ihl + 8 };
+
+	(void)ilen;
+	return pkt_build(&e, b);
+}
+
+#define EXPECT_BUF(buf, len, verdict, reason) ({					\
+	uint64_t __before = reason_packets(reason);					\
+	bool __ok = CHECK_EQ(run_buf(buf, len), verdict);				\
+	__ok &= CHECK(reason_packets(reason) == __before + 1,				\
+		      "reason %s did not count the packet", enf_reason_name(reason));	\
+	__ok;										\
+})
+
+static void test_packet_too_big_for_public_flow_passes(void)
+{
+	/* web (10.0.1.10:80) answered a client; a router says "too big" */
+	struct pkt_spec answer = { .src = "10.0.1.10", .dst = "203.0.113.9", .sport = 80,
+				   .dport = 50000 };
+	struct pkt_spec answer6 = { .src = "fd00:10::1:10", .dst = "2001:db8::9", .sport = 80,
+				    .dport = 50000 };
+	uint8_t b[PKT_MAX];
+	size_t len;
+
+	if (!setup("mixed", NULL))
+		goto out;
+	len = icmp_error(b, "203.0.113.1", "10.0.1.10", 0, 3, 4, &answer);
+	EXPECT_BUF(b, len, PASS, ENF_REASON_PASS_ICMP_ERROR);
+	len = icmp_error(b, "2001:db8::1", "fd00:10::1:10", 1, 2, 0, &answer6);
+	EXPECT_BUF(b, len, PASS, ENF_REASON_PASS_ICMP_ERROR);
+out:
+	teardown();
+}
+
+static void test_icmp_error_for_opened_flow_passes(void)
+{
+	struct pkt_spec out = { .src = "10.0.2.10", .dst = "203.0.113.9", .sport = 40000,
+				.dport = 443 };
+	uint8_t b[PKT_MAX];
+	size_t len;
+
+	if (!setup("mixed", NULL))
+		goto out;
+	len = icmp_error(b, "203.0.113.1", "10.0.2.10", 0, 3, 1, &out);
+	EXPECT_BUF(b, len, DROP, ENF_REASON_DROP_ICMP_ERROR);	/* no flow yet: forged */
+	CHECK_EQ(run_egress(&out), TC_ACT_OK);
+	EXPECT_BUF(b, len, PASS, ENF_REASON_PASS_ICMP_ERROR);
+out:
+	teardown();
+}
+
+static void test_forged_icmp_errors_to_internal_instances_dropped(void)
+{
+	/* quoting an internal port, quoting another address, quoting garbage */
+	struct pkt_spec internal = { .src = "10.0.2.10", .dst = "203.0.113.9", .sport = 4000,
+				     .dport = 50000 };
+	struct pkt_spec elsewhere = { .src = "10.0.1.11", .dst = "203.0.113.9", .sport = 80,
+				      .dport = 50000 };
+	uint8_t b[PKT_MAX];
+	size_t len;
+
+	if (!setup("mixed", NULL))
+		goto out;
+	len = icmp_error(b, "203.0.113.1", "10.0.2.10", 0, 3, 4, &internal);
+	EXPECT_BUF(b, len, DROP, ENF_REASON_DROP_ICMP_ERROR);
+	len = icmp_error(b, "203.0.113.1", "10.0.1.10", 0, 11, 0, &elsewhere);
+	EXPECT_BUF(b, len, DROP, ENF_REASON_DROP_ICMP_ERROR);
+	len = icmp_error(b, "203.0.113.1", "10.0.2.10", 0, 3, 4, &internal);
+	len = 14 + 20 + 8 + 10;	/* quote cut inside its IP header */
+	EXPECT_BUF(b, len, DROP, ENF_REASON_DROP_ICMP_ERROR);
+out:
+	teardown();
+}
+
+static void test_later_fragment_of_passed_first_fragment_passes(void)
+{
+	struct pkt_spec first = { .src = "203.0.113.7", .dst = "10.0.1.10", .dport = 80,
+				  .frag = 1, .frag_id = 4242 };
+	struct pkt_spec later = { .src = "203.0.113.7", .dst = "10.0.1.10", .frag = 2,
+				  .frag_id = 4242 };
+	struct pkt_spec stranger = { .src = "203.0.113.7", .dst = "10.0.1.10", .frag = 2,
+				     .frag_id = 4243 };
+	struct pkt_spec first6 = { .src = "2001:db8::7", .dst = "fd00:10::1:10", .dport = 80,
+				   .frag = 1, .frag_id = 99 };
+	struct pkt_spec later6 = { .src = "2001:db8::7", .dst = "fd00:10::1:10", .frag = 2,
+				   .frag_id = 99 };
+
+	if (!setup("mixed", NULL))
+		goto out;
+	EXPECT(later, DROP, ENF_REASON_DROP_FRAGMENT);	/* orphan */
+	EXPECT(first, PASS, ENF_REASON_PASS_PUBLIC_PORT);
+	EXPECT(later, PASS, ENF_REASON_PASS_FRAGMENT);
+	EXPECT(stranger, DROP, ENF_REASON_DROP_FRAGMENT);
+	EXPECT(first6, PASS, ENF_REASON_PASS_PUBLIC_PORT);
+	EXPECT(later6, PASS, ENF_REASON_PASS_FRAGMENT);
+out:
+	teardown();
+}
+
+static void test_fragments_of_dropped_first_fragment_dropped(void)
+{
+	struct pkt_spec first = { .src = "203.0.113.7", .dst = "10.0.2.10", .dport = 4000,
+				  .frag = 1, .frag_id = 7 };
+	struct pkt_spec later = { .src = "203.0.113.7", .dst = "10.0.2.10", .frag = 2,
+				  .frag_id = 7 };
+
+	if (setup("mixed", NULL)) {
+		EXPECT(first, DROP, ENF_REASON_DROP_NOT_ADMITTED);
+		EXPECT(later, DROP, ENF_REASON_DROP_FRAGMENT);
+	}
+	teardown();
+}
+
+static void test_tunnels_to_enforced_destinations_dropped(void)
+{
+	struct pkt_spec ipip = { .src = "203.0.113.7", .dst = "10.0.2.10", .proto = 4 };
+	struct pkt_spec sixin4 = { .src = "203.0.113.7", .dst = "10.0.1.10", .proto = 41 };
+	struct pkt_spec gre6 = { .src = "2001:db8::7", .dst = "fd00:10::2:10", .proto = 47 };
+	struct pkt_spec vxlan = { .src = "203.0.113.7", .dst = "10.0.2.10", .dport = 4789,
+				  .proto = IPPROTO_UDP };
+	struct pkt_spec admitted = { .src = "10.0.9.9", .dst = "10.0.2.10", .proto = 47 };
+
+	if (setup("mixed", NULL)) {
+		EXPECT(ipip, DROP, ENF_REASON_DROP_TUNNEL);
+		EXPECT(sixin4, DROP, ENF_REASON_DROP_TUNNEL);
+		EXPECT(gre6, DROP, ENF_REASON_DROP_TUNNEL);
+		EXPECT(vxlan, DROP, ENF_REASON_DROP_NOT_ADMITTED);	/* not a public port */
+		EXPECT(admitted, PASS, ENF_REASON_PASS_ADMITTED);
+	}
+	teardown();
+}
+
+static void test_neighbour_discovery_passes_only_from_the_link(void)
+{
+	struct pkt_spec ns = { .src = "fe80::1", .dst = "fd00:10::2:10", .proto = IPPROTO_ICMPV6,
+			       .icmp_type = 135, .hop_limit = 255, .l4_len = 24 };
+	struct pkt_spec routed = { .src = "fe80::1", .dst = "fd00:10::2:10",
+				   .proto = IPPROTO_ICMPV6, .icmp_type = 135, .hop_limit = 64,
+				   .l4_len = 24 };
+
+	if (setup("mixed", NULL)) {
+		EXPECT(ns, PASS, ENF_REASON_PASS_NDP);
+		EXPECT(routed, DROP, ENF_REASON_DROP_NOT_ADMITTED);
+	}
+	teardown();
+}
+
+/* The trace twin decides like the attached program, reports why, and
+ * changes nothing. */
+static int trace(const struct pkt_spec *spec, uint32_t role, struct enf_trace *out)
+{
+	int ncpu = libbpf_num_possible_cpus(), c;
+	struct enf_trace *vals = calloc(ncpu, sizeof(*vals));
+	uint8_t b[PKT_MAX], o[PKT_MAX + 256];
+	size_t len = pkt_build(spec, b);
+	uint32_t zero = 0;
+	LIBBPF_OPTS(bpf_test_run_opts, opts,
+		.data_in = b,
+		.data_size_in = len,
+		.data_out = o,
+		.data_size_out = sizeof(o),
+		.repeat = 1,
+	);
+	int ret = -1;
+
+	if (!vals)
+		return -ENOMEM;
+	for (c = 0; c < ncpu; c++)
+		vals[c] = (struct enf_trace){ .role = role, .reason = ENF_REASON_MAX };
+	if (bpf_map_update_elem(st.trace_map_fd, &zero, vals, BPF_ANY) ||
+	    bpf_prog_test_run_opts(st.trace_fd, &opts) ||
+	    bpf_map_lookup_elem(st.trace_map_fd, &zero, vals))
+		goto out;
+	for (c = 0; c < ncpu; c++) {
+		if (vals[c].reason != ENF_REASON_MAX) {
+			*out = vals[c];
+			ret = opts.retval;
+		}
+	}
+out:
+	free(vals);
+	return ret;
+}
+
+static void test_trace_twin_reports_without_side_effects(void)
+{
+	struct pkt_spec spoof = { .src = "10.0.9.9", .dst = "10.0.2.10", .dport = 4000 };
+	struct pkt_spec pub = { .src = "203.0.113.7", .dst = "10.0.1.10", .dport = 80,
+				.frag = 1, .frag_id = 5 };
+	struct pkt_spec later = { .src = "203.0.113.7", .dst = "10.0.1.10", .frag = 2,
+				  .frag_id = 5 };
+	struct enf_trace t = {};
+	uint64_t spoofed, public_port;
+
+	if (!setup("mixed", NULL))
+		goto out;
+	spoofed = reason_packets(ENF_REASON_DROP_SPOOFED);
+	public_port = reason_packets(ENF_REASON_PASS_PUBLIC_PORT);
+	if (CHECK_EQ(trace(&spoof, ENF_ROLE_PUBLIC, &t), XDP_DROP))
+		CHECK_EQ(t.reason, ENF_REASON_DROP_SPOOFED);
+	if (CHECK_EQ(trace(&spoof, ENF_ROLE_MAX, &t), XDP_PASS)) {	/* lo is mixed */
+		CHECK_EQ(t.reason, ENF_REASON_PASS_ADMITTED);
+		CHECK_EQ(t.service_id, 2);
+		CHECK(t.src_flags & ENF_SRC_PRIVATE, "source flags %u", t.src_flags);
+	}
+	if (CHECK_EQ(trace(&pub, ENF_ROLE_MAX, &t), XDP_PASS))
+		CHECK_EQ(t.reason, ENF_REASON_PASS_PUBLIC_PORT);
+	/* no counters moved, no fragment remembered */
+	CHECK_EQ(reason_packets(ENF_REASON_DROP_SPOOFED), spoofed);
+	CHECK_EQ(reason_packets(ENF_REASON_PASS_PUBLIC_PORT), public_port);
+	EXPECT(later, DROP, ENF_REASON_DROP_FRAGMENT);
+out:
+	teardown();
+}
+
 static const struct test_case tests[] = {
 	TEST(non_ip_frames_pass),
 	TEST(unowned_destination_passes_v4),
@@ -981,6 +1353,19 @@ static const struct test_case tests[] = {
 	TEST(invalid_manifest_leaves_policy_untouched),
 	TEST(expired_private_range_stops_admitting_in_kernel),
 	TEST(policy_swap_never_mixes_generations),
+	TEST(reply_to_flow_opened_by_internal_instance_passes),
+	TEST(udp_and_v6_replies_pass),
+	TEST(flows_expire_and_close),
+	TEST(echo_reply_to_instance_ping_passes),
+	TEST(no_flow_for_public_replies_or_admitted_peers),
+	TEST(packet_too_big_for_public_flow_passes),
+	TEST(icmp_error_for_opened_flow_passes),
+	TEST(forged_icmp_errors_to_internal_instances_dropped),
+	TEST(later_fragment_of_passed_first_fragment_passes),
+	TEST(fragments_of_dropped_first_fragment_dropped),
+	TEST(tunnels_to_enforced_destinations_dropped),
+	TEST(neighbour_discovery_passes_only_from_the_link),
+	TEST(trace_twin_reports_without_side_effects),
 };
 
 int main(int argc, char **argv)

@@ -23,5 +23,6 @@ int cmd_detach(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_zone(int argc, char **argv);
 int cmd_dns(int argc, char **argv);
+int cmd_trace(int argc, char **argv);
 
 #endif /* ENFORCER_CLI_H */

@@ -31,6 +31,8 @@ static const struct {
 	{ "status", cmd_status, "[--json] [--check]       the node's whole state" },
 	{ "zone", cmd_zone, "export [-f M] [--view V] [--dir D]  the private zone as zone files" },
 	{ "dns", cmd_dns, "serve [--listen A]... [--udp]    the zone over TCP (and UDP)" },
+	{ "trace", cmd_trace, "--from A --to NAME|A[:P/PROTO] [--iface-role R] | --pcap F\n"
+			      "          run packets through the loaded program: verdict and reason" },
 };
 
 static void usage(FILE *f)

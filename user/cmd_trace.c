@@ -1,0 +1,382 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * enforcer trace --from ADDR[:PORT] --to NAME|ADDR[:PORT[/PROTO]] [--iface-role ROLE]
+ * enforcer trace --pcap FILE [--iface-role ROLE]
+ *
+ * Runs packets through the loaded program (trace.h) and says what it
+ * decided and why. NAME is "app/service" or a DNS name of the private zone;
+ * it is resolved from the live maps. Without a port the packet is an ICMP
+ * echo request; with a port and no protocol, a TCP SYN.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+
+#include "capture.h"
+#include "cli.h"
+#include "compile.h"
+#include "log.h"
+#include "state.h"
+#include "trace.h"
+#include "zone.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: enforcer [--pin-dir DIR] trace --from ADDR[:PORT] "
+		   "--to NAME|ADDR[:PORT[/PROTO]] [--iface-role public|mixed|pods]\n"
+		   "       enforcer [--pin-dir DIR] trace --pcap FILE [--iface-role ROLE]\n"
+		   "  NAME: app/service or a private DNS name; PROTO: tcp (default with a "
+		   "port), udp, sctp, icmp (default without)\n");
+}
+
+static int parse_role(const char *s, uint32_t *role)
+{
+	if (!strcasecmp(s, "public"))
+		*role = ENF_ROLE_PUBLIC;
+	else if (!strcasecmp(s, "mixed"))
+		*role = ENF_ROLE_MIXED;
+	else if (!strcasecmp(s, "pods"))
+		*role = ENF_ROLE_PODS;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+/* First address of service `id` with `family` in the active enf_dst. */
+static int service_addr(struct enf_state *st, uint32_t slot, uint32_t id, uint8_t family,
+			struct enf_addr *out)
+{
+	struct enf_addr key, next;
+	struct enf_dst_val v;
+	int fd, err, found = 0;
+
+	fd = state_inner_fd(st, SEL_DST, slot);
+	if (fd < 0)
+		return fd;
+	for (err = bpf_map_get_next_key(fd, NULL, &next); !err && !found;
+	     err = bpf_map_get_next_key(fd, &key, &next)) {
+		if (!bpf_map_lookup_elem(fd, &next, &v) && v.service_id == id &&
+		    next.family == family) {
+			*out = next;
+			found = 1;
+		}
+		key = next;
+	}
+	close(fd);
+	return found ? 0 : -ENOENT;
+}
+
+/* "app/service" -> service id, from the active enf_svc_meta. */
+static int service_id(struct enf_state *st, uint32_t slot, uint32_t nservices, const char *name,
+		      uint32_t *id)
+{
+	const char *slash = strchr(name, '/');
+	struct enf_svc_meta m;
+	uint32_t i;
+	int fd;
+
+	if (!slash)
+		return -EINVAL;
+	fd = state_inner_fd(st, SEL_META, slot);
+	if (fd < 0)
+		return fd;
+	for (i = 1; i <= nservices; i++) {
+		if (bpf_map_lookup_elem(fd, &i, &m))
+			break;
+		if (strlen(m.app) == (size_t)(slash - name) && !strncmp(m.app, name, slash - name) &&
+		    !strcmp(m.service, slash + 1)) {
+			*id = i;
+			close(fd);
+			return 0;
+		}
+	}
+	close(fd);
+	return -ENOENT;
+}
+
+/* A private DNS name -> its first address of `family`, from any view. */
+static int dns_addr(struct enf_state *st, uint32_t slot, uint32_t nnetworks, const char *name,
+		    uint8_t family, struct enf_addr *out)
+{
+	uint8_t wire[ENF_DNS_MAX_NAME];
+	struct enf_dns_key key = {};
+	struct enf_dns_name n;
+	size_t wl;
+	uint32_t view;
+	int names, data, found = 0;
+
+	if (dns_name_to_wire(name, wire, &wl))
+		return -EINVAL;
+	key.hash = dns_wire_hash(wire, wl);
+	key.wire_len = wl;
+	names = state_inner_fd(st, SEL_DNS_NAME, slot);
+	data = state_inner_fd(st, family == ENF_AF_INET ? SEL_DNS_A : SEL_DNS_AAAA, slot);
+	for (view = 0; names >= 0 && data >= 0 && view < nnetworks && !found; view++) {
+		key.view = view;
+		if (bpf_map_lookup_elem(names, &key, &n) || !n.rrset_id)
+			continue;
+		memset(out, 0, sizeof(*out));
+		out->family = family;
+		if (family == ENF_AF_INET && n.n_a) {
+			struct enf_dns_a a;
+
+			found = !bpf_map_lookup_elem(data, &n.rrset_id, &a);
+			memcpy(out->addr, &a.addr[0], 4);
+		} else if (family == ENF_AF_INET6 && n.n_aaaa) {
+			struct enf_dns_aaaa a;
+
+			found = !bpf_map_lookup_elem(data, &n.rrset_id, &a);
+			memcpy(out->addr, a.addr[0], 16);
+		}
+	}
+	if (names >= 0)
+		close(names);
+	if (data >= 0)
+		close(data);
+	return found ? 0 : -ENOENT;
+}
+
+/* --to: an address, or a name resolved from the live maps. */
+static int resolve_to(struct enf_state *st, const char *arg, uint8_t family,
+		      struct trace_endpoint *to, char *label, size_t lsize)
+{
+	struct enf_policy pol;
+	struct enf_active act;
+	char name[300], suffix[64] = "";
+	const char *colon;
+	uint32_t id;
+	int err;
+
+	if (!trace_parse_endpoint(arg, to))
+		return 0;
+	/* NAME[:PORT[/PROTO]] */
+	colon = strrchr(arg, ':');
+	snprintf(name, sizeof(name), "%.*s", colon ? (int)(colon - arg) : (int)strlen(arg), arg);
+	if (colon)
+		snprintf(suffix, sizeof(suffix), "%s", colon);
+	err = state_active(st, &act, &pol);
+	if (err)
+		return err;
+	if (strchr(name, '/')) {
+		err = service_id(st, act.slot, pol.services, name, &id);
+		if (!err)
+			err = service_addr(st, act.slot, id, family, &to->addr);
+	} else {
+		err = dns_addr(st, act.slot, pol.networks, name, family, &to->addr);
+	}
+	if (err)
+		return err;
+	/* reuse the endpoint parser for the port and protocol */
+	if (colon) {
+		struct trace_endpoint tmp;
+		char buf[INET6_ADDRSTRLEN + 80], a[INET6_ADDRSTRLEN];
+
+		enf_addr_str(&to->addr, a, sizeof(a));
+		snprintf(buf, sizeof(buf), family == ENF_AF_INET6 ? "[%s]%s" : "%s%s", a, suffix);
+		if (trace_parse_endpoint(buf, &tmp))
+			return -EINVAL;
+		tmp.addr = to->addr;
+		*to = tmp;
+	}
+	snprintf(label, lsize, "%s", name);
+	return 0;
+}
+
+static void service_label(struct enf_state *st, uint32_t id, char *buf, size_t len)
+{
+	struct enf_svc_meta m;
+	struct enf_active act;
+	int fd;
+
+	snprintf(buf, len, "-");
+	if (!id || state_active(st, &act, NULL))
+		return;
+	fd = state_inner_fd(st, SEL_META, act.slot);
+	if (fd < 0)
+		return;
+	if (!bpf_map_lookup_elem(fd, &id, &m))
+		snprintf(buf, len, "%s/%s (network %s, %s)", m.app, m.service, m.network,
+			 m.public ? "public" : "internal");
+	close(fd);
+}
+
+static const char *proto_name(uint8_t p)
+{
+	switch (p) {
+	case IPPROTO_TCP:
+		return "tcp";
+	case IPPROTO_UDP:
+		return "udp";
+	case 132:
+		return "sctp";
+	default:
+		return "icmp";
+	}
+}
+
+struct pcap_ctx {
+	struct enf_state *st;
+	uint32_t role;
+};
+
+static int pcap_packet(void *arg, unsigned long idx, const uint8_t *data, size_t len)
+{
+	struct pcap_ctx *pc = arg;
+	char svc[3 * ENF_NAME_LEN + 32];
+	struct enf_trace t;
+	int err;
+
+	if (len < 14) {
+		printf("%-8lu %-7s %-20s %s\n", idx, "-", "-", "(shorter than Ethernet)");
+		return 0;
+	}
+	err = trace_run(pc->st, data, len, pc->role, &t);
+	if (err) {
+		pr_err("packet %lu: cannot run it through the program: %s\n", idx, strerror(-err));
+		return err;
+	}
+	service_label(pc->st, t.service_id, svc, sizeof(svc));
+	printf("%-8lu %-7s %-20s %s%s\n", idx, t.verdict == 2 ? "PASS" : "DROP",
+	       enf_reason_name(t.reason), svc, t.audit ? " (audit: would drop)" : "");
+	return 0;
+}
+
+static int trace_pcap(struct enf_state *st, const char *file, uint32_t role)
+{
+	struct pcap_ctx pc = { .st = st, .role = role };
+	char err[512];
+	int ret;
+
+	printf("%-8s %-7s %-20s %s\n", "PACKET", "VERDICT", "REASON", "SERVICE");
+	ret = capture_foreach(file, pcap_packet, &pc, err, sizeof(err));
+	if (ret == -EINVAL) {
+		pr_err("cannot read capture '%s': %s\n", file, err);
+		return EXIT_BADINPUT;
+	}
+	return ret ? EXIT_RUNTIME : 0;
+}
+
+int cmd_trace(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "from", required_argument, NULL, 'f' },
+		{ "to", required_argument, NULL, 't' },
+		{ "iface-role", required_argument, NULL, 'r' },
+		{ "pcap", required_argument, NULL, 'p' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	const char *from_s = NULL, *to_s = NULL, *pcap = NULL;
+	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN], svc[3 * ENF_NAME_LEN + 32];
+	char label[300] = "";
+	struct trace_endpoint from, to;
+	uint32_t role = ENF_ROLE_MAX;
+	struct enf_state st;
+	struct enf_trace t;
+	uint8_t frame[256];
+	size_t len;
+	int c, err, ret = 0;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "f:t:r:p:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			from_s = optarg;
+			break;
+		case 't':
+			to_s = optarg;
+			break;
+		case 'r':
+			if (parse_role(optarg, &role)) {
+				pr_err("trace: invalid role '%s' (public, mixed or pods)\n", optarg);
+				return EXIT_BADINPUT;
+			}
+			break;
+		case 'p':
+			pcap = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return EXIT_BADINPUT;
+		}
+	}
+	if (optind != argc || (!pcap && (!from_s || !to_s)) || (pcap && (from_s || to_s))) {
+		pr_err("trace: give --from and --to, or --pcap\n");
+		usage(stderr);
+		return EXIT_BADINPUT;
+	}
+	if (from_s && trace_parse_endpoint(from_s, &from)) {
+		pr_err("trace: invalid source '%s' (expected ADDR or ADDR:PORT, [V6]:PORT)\n",
+		       from_s);
+		return EXIT_BADINPUT;
+	}
+
+	state_init(&st);
+	err = state_open(&st, cli.pin_dir, false, false);
+	if (err) {
+		if (err == -ENOENT)
+			pr_err("trace: enforcer is not loaded in %s (apply a manifest first)\n",
+			       cli.pin_dir);
+		state_close(&st);
+		return EXIT_RUNTIME;
+	}
+	if (pcap) {
+		ret = trace_pcap(&st, pcap, role == ENF_ROLE_MAX ? ENF_ROLE_MIXED : role);
+		goto out;
+	}
+	err = resolve_to(&st, to_s, from.addr.family, &to, label, sizeof(label));
+	if (err) {
+		pr_err("trace: cannot resolve destination '%s': %s (an address, app/service or a "
+		       "private DNS name)\n", to_s, err == -ENOENT ? "no such service or name" :
+		       strerror(-err));
+		ret = EXIT_BADINPUT;
+		goto out;
+	}
+	if (to.addr.family != from.addr.family) {
+		pr_err("trace: source and destination are of different address families\n");
+		ret = EXIT_BADINPUT;
+		goto out;
+	}
+	len = trace_build(&from, &to, frame, sizeof(frame));
+	err = trace_run(&st, frame, len, role == ENF_ROLE_MAX ? ENF_ROLE_MIXED : role, &t);
+	if (err) {
+		pr_err("trace: cannot run the packet through the program: %s\n", strerror(-err));
+		ret = EXIT_RUNTIME;
+		goto out;
+	}
+	enf_addr_str(&from.addr, a, sizeof(a));
+	enf_addr_str(&to.addr, b, sizeof(b));
+	service_label(&st, t.service_id, svc, sizeof(svc));
+	printf("packet:   %s%s%.0u -> %s%s%s", a, from.port ? ":" : "", from.port, b,
+	       label[0] ? " (" : "", label);
+	if (label[0])
+		printf(")");
+	if (to.port)
+		printf(" port %u/%s", to.port, proto_name(to.proto ? to.proto : IPPROTO_TCP));
+	else
+		printf(" %s echo", to.proto && to.proto != IPPROTO_ICMP ?
+				   proto_name(to.proto) : "icmp");
+	printf(", on a %s interface\n",
+	       enf_role_name(role == ENF_ROLE_MAX ? ENF_ROLE_MIXED : role));
+	printf("verdict:  %s%s\n", t.verdict == 2 ? "PASS" : "DROP",
+	       t.audit ? " (audit mode: the drop below is only counted)" : "");
+	printf("reason:   %s: %s\n", enf_reason_name(t.reason), trace_reason_help(t.reason));
+	printf("service:  %s\n", svc);
+	printf("source:   class %u%s%s%s\n", t.class_id,
+	       t.src_flags & ENF_SRC_PRIVATE ? ", rack-private" : "",
+	       t.src_flags & ENF_SRC_MEMBER ? ", network member" : "",
+	       !(t.src_flags & (ENF_SRC_PRIVATE | ENF_SRC_MEMBER)) ? " (public)" : "");
+out:
+	state_close(&st);
+	return ret;
+}

@@ -1,0 +1,208 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* Packets through the loaded XDP program's trace twin (see trace.h). */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/if_ether.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "trace.h"
+
+#ifndef IPPROTO_SCTP
+#define IPPROTO_SCTP 132
+#endif
+
+int trace_parse_endpoint(const char *s, struct trace_endpoint *ep)
+{
+	char host[INET6_ADDRSTRLEN + 2], buf[128];
+	const char *port = NULL;
+	char *slash, *end;
+
+	memset(ep, 0, sizeof(*ep));
+	if (strlen(s) >= sizeof(buf))
+		return -EINVAL;
+	strcpy(buf, s);
+	slash = strchr(buf, '/');
+	if (slash) {
+		*slash++ = '\0';
+		if (!strcasecmp(slash, "tcp"))
+			ep->proto = IPPROTO_TCP;
+		else if (!strcasecmp(slash, "udp"))
+			ep->proto = IPPROTO_UDP;
+		else if (!strcasecmp(slash, "sctp"))
+			ep->proto = IPPROTO_SCTP;
+		else if (!strcasecmp(slash, "icmp"))
+			ep->proto = IPPROTO_ICMP;
+		else
+			return -EINVAL;
+	}
+	if (buf[0] == '[') {
+		char *close = strchr(buf, ']');
+
+		if (!close || (size_t)(close - buf - 1) >= sizeof(host))
+			return -EINVAL;
+		snprintf(host, sizeof(host), "%.*s", (int)(close - buf - 1), buf + 1);
+		if (close[1] == ':')
+			port = close + 2;
+		else if (close[1])
+			return -EINVAL;
+	} else if (strchr(buf, ':') && strchr(buf, ':') == strrchr(buf, ':')) {
+		snprintf(host, sizeof(host), "%.*s", (int)(strchr(buf, ':') - buf), buf);
+		port = strchr(buf, ':') + 1;
+	} else {
+		snprintf(host, sizeof(host), "%s", buf);
+	}
+	if (port) {
+		unsigned long p;
+
+		errno = 0;
+		p = strtoul(port, &end, 10);
+		if (errno || *end || !*port || p > 65535)
+			return -EINVAL;
+		ep->port = p;
+	}
+	if (inet_pton(AF_INET, host, ep->addr.addr) == 1) {
+		ep->addr.family = ENF_AF_INET;
+		return 0;
+	}
+	if (inet_pton(AF_INET6, host, ep->addr.addr) == 1) {
+		ep->addr.family = ENF_AF_INET6;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+size_t trace_build(const struct trace_endpoint *from, const struct trace_endpoint *to,
+		   uint8_t *b, size_t size)
+{
+	int v6 = to->addr.family == ENF_AF_INET6;
+	uint8_t proto = to->proto ? to->proto : to->port ? IPPROTO_TCP : IPPROTO_ICMP;
+	size_t l3 = v6 ? 40 : 20, l4 = proto == IPPROTO_TCP ? 20 : 8, off = 14;
+	uint16_t v, sport = from->port ? from->port : 40000;
+
+	if (size < 14 + l3 + l4 + 4)
+		return 0;
+	if (v6 && proto == IPPROTO_ICMP)
+		proto = IPPROTO_ICMPV6;
+	if (proto == IPPROTO_SCTP)
+		l4 = 12;
+	memset(b, 0, 14 + l3 + l4);
+	memcpy(b, "\x02\x00\x00\x00\x00\x02\x02\x00\x00\x00\x00\x01", 12);
+	v = htons(v6 ? ETH_P_IPV6 : ETH_P_IP);
+	memcpy(b + 12, &v, 2);
+	if (!v6) {
+		b[off] = 0x45;
+		v = htons(l3 + l4);
+		memcpy(b + off + 2, &v, 2);
+		b[off + 8] = 64;
+		b[off + 9] = proto;
+		memcpy(b + off + 12, from->addr.addr, 4);
+		memcpy(b + off + 16, to->addr.addr, 4);
+	} else {
+		b[off] = 0x60;
+		v = htons(l4);
+		memcpy(b + off + 4, &v, 2);
+		b[off + 6] = proto;
+		b[off + 7] = 64;
+		memcpy(b + off + 8, from->addr.addr, 16);
+		memcpy(b + off + 24, to->addr.addr, 16);
+	}
+	off += l3;
+	if (proto == IPPROTO_ICMP || proto == IPPROTO_ICMPV6) {
+		b[off] = proto == IPPROTO_ICMP ? 8 : 128;	/* echo request */
+		b[off + 5] = 1;
+	} else {
+		v = htons(sport);
+		memcpy(b + off, &v, 2);
+		v = htons(to->port);
+		memcpy(b + off + 2, &v, 2);
+		if (proto == IPPROTO_TCP) {
+			b[off + 12] = 0x50;
+			b[off + 13] = 0x02;	/* SYN */
+		} else if (proto == IPPROTO_UDP) {
+			v = htons(l4);
+			memcpy(b + off + 4, &v, 2);
+		}
+	}
+	return off + l4;
+}
+
+int trace_run(struct enf_state *st, const uint8_t *frame, size_t len, uint32_t role,
+	      struct enf_trace *out)
+{
+	int ncpu = libbpf_num_possible_cpus(), c, err = 0;
+	uint8_t res[4096];
+	struct enf_trace *vals;
+	uint32_t zero = 0;
+	LIBBPF_OPTS(bpf_test_run_opts, opts,
+		.data_in = frame,
+		.data_size_in = len,
+		.data_out = res,
+		.data_size_out = sizeof(res),
+		.repeat = 1,
+	);
+
+	if (ncpu <= 0)
+		return -EINVAL;
+	if (len < 14 || len > sizeof(res))
+		return -EMSGSIZE;
+	vals = calloc(ncpu, sizeof(*vals));
+	if (!vals)
+		return -ENOMEM;
+	/* ENF_REASON_MAX marks "not written": the CPU that ran it writes */
+	for (c = 0; c < ncpu; c++)
+		vals[c] = (struct enf_trace){ .role = role, .reason = ENF_REASON_MAX };
+	if (bpf_map_update_elem(st->trace_map_fd, &zero, vals, BPF_ANY) ||
+	    bpf_prog_test_run_opts(st->trace_fd, &opts) ||
+	    bpf_map_lookup_elem(st->trace_map_fd, &zero, vals)) {
+		err = -errno;
+		goto out;
+	}
+	err = -ENODATA;
+	for (c = 0; c < ncpu; c++) {
+		if (vals[c].reason < ENF_REASON_MAX) {
+			*out = vals[c];
+			out->verdict = opts.retval;
+			err = 0;
+		}
+	}
+out:
+	free(vals);
+	return err;
+}
+
+static const char *const reason_help[ENF_REASON_MAX] = {
+	[ENF_REASON_PASS_NOT_IP] = "not IPv4/IPv6 (ARP, LLDP, ...): not ours to judge",
+	[ENF_REASON_PASS_NOT_OWNED] = "the destination is no service address (or a frontend "
+				      "address on an unlisted port)",
+	[ENF_REASON_PASS_ADMITTED] = "the source is admitted to the service's network: every "
+				     "port and protocol",
+	[ENF_REASON_PASS_PUBLIC_PORT] = "a declared public port of a public service",
+	[ENF_REASON_PASS_TRUSTED] = "a public port of an app with trusted ranges, source in them",
+	[ENF_REASON_PASS_NO_POLICY] = "no manifest applied yet",
+	[ENF_REASON_DROP_SPOOFED] = "a private source arriving on a public interface",
+	[ENF_REASON_DROP_NOT_ADMITTED] = "internal service or non-public port, source not "
+					 "admitted",
+	[ENF_REASON_DROP_UNTRUSTED] = "public port of an app with trusted ranges, source "
+				      "outside them",
+	[ENF_REASON_DROP_MALFORMED] = "truncated or invalid headers",
+	[ENF_REASON_DROP_FRAGMENT] = "a later fragment whose first fragment did not pass",
+	[ENF_REASON_DROP_HDR_CHAIN] = "more VLAN tags or IPv6 extension headers than walked",
+	[ENF_REASON_AUDIT_PASS] = "audit mode: would have been dropped",
+	[ENF_REASON_PASS_REPLY] = "a reply to a flow an instance opened",
+	[ENF_REASON_PASS_ICMP_ERROR] = "an ICMP error about a flow that passed",
+	[ENF_REASON_PASS_FRAGMENT] = "a later fragment of a first fragment that passed",
+	[ENF_REASON_DROP_ICMP_ERROR] = "an ICMP error about nothing that passed: forged",
+	[ENF_REASON_DROP_TUNNEL] = "a tunnel (IPIP, 6in4, GRE) to an enforced destination",
+	[ENF_REASON_PASS_NDP] = "IPv6 neighbour discovery from the link (hop limit 255)",
+};
+
+const char *trace_reason_help(uint32_t reason)
+{
+	return reason < ENF_REASON_MAX && reason_help[reason] ? reason_help[reason] : "";
+}

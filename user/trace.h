@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * `enforcer trace`: packets through the loaded program, not a model of it.
+ *
+ * A packet (built from --from/--to, or read from a capture) is run with
+ * BPF_PROG_TEST_RUN through enf_xdp_trace — the attached program's code
+ * compiled as a second entry point that reports its decision in enf_trace
+ * and changes nothing (no counters, no flow or fragment state) — against
+ * the live pinned maps.
+ */
+#ifndef ENFORCER_TRACE_H
+#define ENFORCER_TRACE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "enforcer_common.h"
+#include "state.h"
+
+struct trace_endpoint {
+	struct enf_addr addr;
+	uint16_t port;		/* host order, 0 = none given */
+	uint8_t proto;		/* IPPROTO_*, 0 = none given */
+};
+
+/* "ADDR", "ADDR:PORT", "[V6]:PORT", with an optional "/tcp|udp|sctp|icmp". */
+int trace_parse_endpoint(const char *s, struct trace_endpoint *ep);
+
+/* An Ethernet frame from `from` to `to` (TCP SYN, UDP, SCTP, or an ICMP
+ * echo request when no port/protocol is given). Returns its length. */
+size_t trace_build(const struct trace_endpoint *from, const struct trace_endpoint *to,
+		   uint8_t *buf, size_t size);
+
+/* Runs one frame through the trace twin with interface role `role`
+ * (ENF_ROLE_MAX: as the interface it would arrive on, here loopback:
+ * mixed). Returns 0 and fills `out`, or -errno. */
+int trace_run(struct enf_state *st, const uint8_t *frame, size_t len, uint32_t role,
+	      struct enf_trace *out);
+
+/* One line on what a reason means. */
+const char *trace_reason_help(uint32_t reason);
+
+#endif /* ENFORCER_TRACE_H */
