@@ -469,5 +469,26 @@ reach priv "$ADMIN6" 4000/udp admin-udp
 run out 0 detach
 end
 
+# Kernels before 6.6 have no tcx: the TC programs then go in as cls_bpf
+# filters. Force that path here and check it works and cleans up.
+begin cls_bpf_fallback_for_kernels_without_tcx
+out=$(nl_in node env ENF_FORCE_CLS_BPF=1 "$ENFORCER" --pin-dir "$NL_PIN" attach \
+	"$NL_IF_INET" "$NL_IF_PRIV" 2>&1) || why "attach with cls_bpf: $(oneline "$out")"
+jstatus '[.interfaces[].dns_hook] == ["cls_bpf", "cls_bpf"]' ||
+	why "status: DNS hooks are not cls_bpf"
+jstatus '[.interfaces[].egress_hook] == ["cls_bpf", "cls_bpf"]' ||
+	why "status: egress hooks are not cls_bpf"
+nl_in node tc filter show dev "$NL_IF_INET" ingress | grep -q "bpf" ||
+	why "tc: no bpf filter on $NL_IF_INET ingress"
+blocked inet "$ADMIN4" 4000/tcp
+reach inet "$WEB4" 3000/tcp web
+reach priv "$ADMIN4" 4000/tcp admin
+run out 0 detach
+if nl_in node tc filter show dev "$NL_IF_INET" ingress | grep -q "bpf" ||
+	nl_in node tc filter show dev "$NL_IF_INET" egress | grep -q "bpf"; then
+	why "tc: bpf filters left on $NL_IF_INET after detach"
+fi
+end
+
 summary
 [ "$failed" = 0 ]
