@@ -219,14 +219,20 @@ static bool is_private(const struct model *m, const struct mf_addr *s)
 
 /* Rule 3a: a rack-private source and N not isolated; or S in N's cidrs,
  * peers or instances. */
-static bool admitted(const struct model *m, const struct mf_addr *s, size_t net)
+static bool admitted_as(const struct model *m, const struct mf_addr *s, size_t net,
+			bool isolated)
 {
 	const struct mf_network *n = &m->mf->networks[net];
 
-	if (!n->isolated && in_list(&m->mf->private_cidrs, s, m->wall))
+	if (!isolated && in_list(&m->mf->private_cidrs, s, m->wall))
 		return true;
 	return in_list(&n->cidrs, s, m->wall) || in_list(&n->peers, s, m->wall) ||
 	       is_instance_in(m, s, net);
+}
+
+static bool admitted(const struct model *m, const struct mf_addr *s, size_t net)
+{
+	return admitted_as(m, s, net, m->mf->networks[net].isolated);
 }
 
 /* Rule 3b: the app has no trusted ranges, or S is in them. An app whose
@@ -765,7 +771,7 @@ static void verdict(const struct model *m, const uint8_t *b, size_t len, int rol
 		    const struct mpkt *p, uint64_t now, struct model_result *out)
 {
 	const struct model_svc *x = NULL, *pub;
-	bool frontend;
+	bool frontend, isolated, check_trust = true;
 	int f;
 
 	role = effective_role(m, role);
@@ -816,7 +822,10 @@ static void verdict(const struct model *m, const uint8_t *b, size_t len, int rol
 	}
 	out->service_id = x->id;
 
-	if (admitted(m, &p->src, x->net)) {
+	isolated = m->mf->networks[x->net].isolated;
+	if (frontend && (m->quirks & MQ_FRONTEND_FLAG_BIT))
+		isolated = isolated || x->svc->is_public;
+	if (admitted_as(m, &p->src, x->net, isolated)) {
 		PASS(PASS_ADMITTED, "rule 3a: source admitted to the network");
 		return;
 	}
@@ -857,11 +866,15 @@ static void verdict(const struct model *m, const uint8_t *b, size_t len, int rol
 	}
 
 	/* Rule 3b: a public port of X (the frontend port, for a frontend). */
-	if (frontend)
+	if (frontend && (m->quirks & MQ_FRONTEND_FLAG_BIT)) {
+		pub = x->svc->is_public || m->mf->networks[x->net].isolated ? x : NULL;
+		check_trust = x->svc->is_public;
+	} else if (frontend) {
 		pub = x->svc->is_public ? x : NULL;
-	else
+	} else {
 		pub = public_port_of(m, &p->dst, p->dport, p->proto);
-	if (pub && !pub->app->trusted.n) {
+	}
+	if (pub && (!pub->app->trusted.n || !check_trust)) {
 		PASS(PASS_PUBLIC_PORT, "rule 3b: public port");
 		return;
 	}
@@ -904,6 +917,7 @@ void model_verdict(const struct model *m, const uint8_t *frame, size_t len, int 
 		return;
 	}
 	verdict(m, frame, len, role, &p, now, out);
+	out->uncertain |= m->near_expiry;
 	if (p.first_frag && out->verdict == XDP_PASS && remembered_reason(m, out->reason)) {
 		out->remember = true;
 		out->frag = frag_key(m, &p);
@@ -1015,9 +1029,28 @@ int model_set_policy(struct model *m, const struct manifest *mf, int own_role)
 	return 0;
 }
 
+static bool expires_now(const struct mf_cidr_list *l, int64_t wall)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (l->v[i].expires == wall)
+			return true;
+	return false;
+}
+
+/* The program turns `expires:` into a boot-clock instant from the whole
+ * second it was compiled in, so it may expire up to a second later than
+ * the date: within that second the model cannot tell. */
 void model_tick(struct model *m)
 {
+	const struct manifest *mf = m->mf;
+
 	m->wall = time(NULL);
+	m->near_expiry = expires_now(&mf->private_cidrs, m->wall);
+	for (size_t n = 0; n < mf->nnetworks; n++)
+		m->near_expiry |= expires_now(&mf->networks[n].cidrs, m->wall) ||
+				  expires_now(&mf->networks[n].peers, m->wall);
+	for (size_t a = 0; a < mf->napps; a++)
+		m->near_expiry |= expires_now(&mf->apps[a].trusted, m->wall);
 }
 
 void model_clear_tables(struct model *m)

@@ -48,7 +48,12 @@ enum model_quirk {
 	/* The trace twin reads ENF_ROLE_MAX as mixed, not as the role of the
 	 * interface it runs on. */
 	MQ_TRACE_OWN_ROLE = 1u << 3,
-	MQ_ALL = (1u << 4) - 1,
+	/* A frontend port's flags carry ENF_DST_ISOLATED and ENF_PORT_PUBLIC,
+	 * which are the same bit: a frontend of an internal service of an
+	 * isolated network is a public port, and a frontend of a public
+	 * service counts as isolated (rack-private sources not admitted). */
+	MQ_FRONTEND_FLAG_BIT = 1u << 4,
+	MQ_ALL = (1u << 5) - 1,
 };
 
 /* ENF_ROLE_MAX as a role: the role of the interface the packet came in on. */
@@ -92,6 +97,7 @@ struct model {
 	unsigned int quirks;		/* enum model_quirk */
 	int own_role;			/* role of the interface the program runs on */
 	int64_t wall;			/* unix seconds, for `expires:` (model_tick) */
+	bool near_expiry;		/* a range expires this very second: unsure */
 	struct model_flow *flows;	/* open addressing, never deleted */
 	size_t nflows, flow_cap;
 	struct model_frag *frags;

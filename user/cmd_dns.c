@@ -20,6 +20,7 @@
 
 #include "cli.h"
 #include "dns_serve.h"
+#include "endpoint.h"
 #include "log.h"
 #include "state.h"
 
@@ -39,93 +40,38 @@ static void usage(FILE *f)
 		   "  ADDR is IPv4 or [IPv6]; default: the manifest's resolver addresses, port 53\n");
 }
 
-/* "10.0.0.1", "10.0.0.1:5353", "fd00::1", "[fd00::1]:5353" */
-static int parse_listen(const char *s, struct dns_listen *l)
+/* An endpoint (port 53 unless given) as a socket address. */
+static void to_listen(const struct enf_addr *a, uint16_t port, struct dns_listen *l)
 {
-	char host[INET6_ADDRSTRLEN + 2];
-	const char *port = NULL;
-	unsigned long p = ENF_DNS_PORT;
-	char *end;
-
 	memset(l, 0, sizeof(*l));
-	if (s[0] == '[') {
-		const char *close = strchr(s, ']');
-
-		if (!close || (size_t)(close - s - 1) >= sizeof(host))
-			return -EINVAL;
-		snprintf(host, sizeof(host), "%.*s", (int)(close - s - 1), s + 1);
-		if (close[1] == ':')
-			port = close + 2;
-		else if (close[1])
-			return -EINVAL;
-	} else if (strchr(s, ':') && strchr(s, ':') == strrchr(s, ':')) {
-		snprintf(host, sizeof(host), "%.*s", (int)(strchr(s, ':') - s), s);
-		port = strchr(s, ':') + 1;
-	} else {
-		snprintf(host, sizeof(host), "%s", s);
-	}
-	if (port) {
-		errno = 0;
-		p = strtoul(port, &end, 10);
-		if (errno || *end || !*port || p < 1 || p > 65535)
-			return -EINVAL;
-	}
-	if (inet_pton(AF_INET, host, &((struct sockaddr_in *)&l->addr)->sin_addr) == 1) {
+	if (a->family == ENF_AF_INET) {
 		struct sockaddr_in *sin = (void *)&l->addr;
 
 		sin->sin_family = AF_INET;
-		sin->sin_port = htons(p);
+		sin->sin_port = htons(port);
+		memcpy(&sin->sin_addr, a->addr, 4);
 		l->len = sizeof(*sin);
-		return 0;
-	}
-	if (inet_pton(AF_INET6, host, &((struct sockaddr_in6 *)&l->addr)->sin6_addr) == 1) {
+	} else {
 		struct sockaddr_in6 *sin6 = (void *)&l->addr;
 
 		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons(p);
+		sin6->sin6_port = htons(port);
+		memcpy(&sin6->sin6_addr, a->addr, 16);
 		l->len = sizeof(*sin6);
-		return 0;
 	}
-	return -EINVAL;
 }
 
 /* The resolver addresses of the generation in force, port 53. */
 static int default_listen(struct enf_state *st, struct dns_listen *l, size_t *n)
 {
-	struct enf_addr key, next;
-	struct enf_active act;
-	int fd, err;
+	struct enf_addr res[MAX_LISTEN];
+	int got = state_resolvers(st, res, MAX_LISTEN), i;
 
 	*n = 0;
-	err = state_active(st, &act, NULL);
-	if (err)
-		return err;
-	fd = state_inner_fd(st, SEL_DNS_RES, act.slot);
-	if (fd < 0)
-		return fd;
-	for (err = bpf_map_get_next_key(fd, NULL, &next); !err && *n < MAX_LISTEN;
-	     err = bpf_map_get_next_key(fd, &key, &next)) {
-		struct dns_listen *d = &l[(*n)++];
-
-		memset(d, 0, sizeof(*d));
-		if (next.family == ENF_AF_INET) {
-			struct sockaddr_in *sin = (void *)&d->addr;
-
-			sin->sin_family = AF_INET;
-			sin->sin_port = htons(ENF_DNS_PORT);
-			memcpy(&sin->sin_addr, next.addr, 4);
-			d->len = sizeof(*sin);
-		} else {
-			struct sockaddr_in6 *sin6 = (void *)&d->addr;
-
-			sin6->sin6_family = AF_INET6;
-			sin6->sin6_port = htons(ENF_DNS_PORT);
-			memcpy(&sin6->sin6_addr, next.addr, 16);
-			d->len = sizeof(*sin6);
-		}
-		key = next;
-	}
-	close(fd);
+	if (got < 0)
+		return got;
+	for (i = 0; i < got; i++)
+		to_listen(&res[i], ENF_DNS_PORT, &l[(*n)++]);
 	return 0;
 }
 
@@ -138,6 +84,7 @@ int cmd_dns(int argc, char **argv)
 		{},
 	};
 	struct dns_listen addrs[MAX_LISTEN];
+	struct endpoint ep;
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct enf_state st;
 	size_t n = 0;
@@ -162,12 +109,12 @@ int cmd_dns(int argc, char **argv)
 				pr_err("dns serve: at most %d --listen addresses\n", MAX_LISTEN);
 				return EXIT_BADINPUT;
 			}
-			if (parse_listen(optarg, &addrs[n])) {
+			if (parse_endpoint(optarg, &ep) || ep.proto) {
 				pr_err("dns serve: invalid address '%s' (expected ADDR, ADDR:PORT "
 				       "or [IPv6]:PORT)\n", optarg);
 				return EXIT_BADINPUT;
 			}
-			n++;
+			to_listen(&ep.addr, ep.port ? ep.port : ENF_DNS_PORT, &addrs[n++]);
 			break;
 		case 'u':
 			udp = 1;
@@ -185,15 +132,8 @@ int cmd_dns(int argc, char **argv)
 		return EXIT_BADINPUT;
 	}
 
-	state_init(&st);
-	err = state_open(&st, cli.pin_dir, false, false);
-	if (err) {
-		if (err == -ENOENT)
-			pr_err("dns serve: enforcer is not loaded in %s (apply a manifest first)\n",
-			       cli.pin_dir);
-		state_close(&st);
+	if (state_open_loaded(&st, cli.pin_dir, "dns serve"))
 		return EXIT_RUNTIME;
-	}
 	if (!n) {
 		err = default_listen(&st, addrs, &n);
 		if (err || !n) {

@@ -145,7 +145,7 @@ static int dns_addr(struct enf_state *st, uint32_t slot, uint32_t nnetworks, con
 
 /* --to: an address, or a name resolved from the live maps. */
 static int resolve_to(struct enf_state *st, const char *arg, uint8_t family,
-		      struct trace_endpoint *to, char *label, size_t lsize)
+		      struct endpoint *to, char *label, size_t lsize)
 {
 	struct enf_policy pol;
 	struct enf_active act;
@@ -154,7 +154,7 @@ static int resolve_to(struct enf_state *st, const char *arg, uint8_t family,
 	uint32_t id;
 	int err;
 
-	if (!trace_parse_endpoint(arg, to))
+	if (!parse_endpoint(arg, to))
 		return 0;
 	/* NAME[:PORT[/PROTO]] */
 	colon = strrchr(arg, ':');
@@ -175,12 +175,12 @@ static int resolve_to(struct enf_state *st, const char *arg, uint8_t family,
 		return err;
 	/* reuse the endpoint parser for the port and protocol */
 	if (colon) {
-		struct trace_endpoint tmp;
+		struct endpoint tmp;
 		char buf[INET6_ADDRSTRLEN + 80], a[INET6_ADDRSTRLEN];
 
 		enf_addr_str(&to->addr, a, sizeof(a));
 		snprintf(buf, sizeof(buf), family == ENF_AF_INET6 ? "[%s]%s" : "%s%s", a, suffix);
-		if (trace_parse_endpoint(buf, &tmp))
+		if (parse_endpoint(buf, &tmp))
 			return -EINVAL;
 		tmp.addr = to->addr;
 		*to = tmp;
@@ -276,7 +276,7 @@ int cmd_trace(int argc, char **argv)
 	const char *from_s = NULL, *to_s = NULL, *pcap = NULL;
 	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN], svc[3 * ENF_NAME_LEN + 32];
 	char label[300] = "";
-	struct trace_endpoint from, to;
+	struct endpoint from, to;
 	uint32_t role = ENF_ROLE_MAX;
 	struct enf_state st;
 	struct enf_trace t;
@@ -315,21 +315,14 @@ int cmd_trace(int argc, char **argv)
 		usage(stderr);
 		return EXIT_BADINPUT;
 	}
-	if (from_s && trace_parse_endpoint(from_s, &from)) {
+	if (from_s && parse_endpoint(from_s, &from)) {
 		pr_err("trace: invalid source '%s' (expected ADDR or ADDR:PORT, [V6]:PORT)\n",
 		       from_s);
 		return EXIT_BADINPUT;
 	}
 
-	state_init(&st);
-	err = state_open(&st, cli.pin_dir, false, false);
-	if (err) {
-		if (err == -ENOENT)
-			pr_err("trace: enforcer is not loaded in %s (apply a manifest first)\n",
-			       cli.pin_dir);
-		state_close(&st);
+	if (state_open_loaded(&st, cli.pin_dir, "trace"))
 		return EXIT_RUNTIME;
-	}
 	if (pcap) {
 		ret = trace_pcap(&st, pcap, role == ENF_ROLE_MAX ? ENF_ROLE_MIXED : role);
 		goto out;

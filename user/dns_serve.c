@@ -28,27 +28,16 @@
  * synthetic packet must be addressed to one, as a real query would be. */
 static int pick_resolver(struct enf_state *st, uint8_t family, struct enf_addr *out)
 {
-	struct enf_addr key, next;
-	struct enf_active act;
-	int fd, err, found = 0;
+	struct enf_addr res[16];
+	int n = state_resolvers(st, res, 16), i;
 
-	err = state_active(st, &act, NULL);
-	if (err)
-		return err;
-	fd = state_inner_fd(st, SEL_DNS_RES, act.slot);
-	if (fd < 0)
-		return fd;
-	for (err = bpf_map_get_next_key(fd, NULL, &next); !err;
-	     err = bpf_map_get_next_key(fd, &key, &next)) {
-		if (next.family == family) {
-			*out = next;
-			found = 1;
-			break;
+	for (i = 0; i < n; i++) {
+		if (res[i].family == family) {
+			*out = res[i];
+			return 0;
 		}
-		key = next;
 	}
-	close(fd);
-	return found ? 0 : -EADDRNOTAVAIL;
+	return n < 0 ? n : -EADDRNOTAVAIL;
 }
 
 int dns_answer(struct enf_state *st, const struct sockaddr_storage *client, const uint8_t *q,

@@ -510,6 +510,19 @@ int state_open(struct enf_state *st, const char *pin_dir, bool create, bool lock
 	return err;
 }
 
+int state_open_loaded(struct enf_state *st, const char *pin_dir, const char *who)
+{
+	int err;
+
+	state_init(st);
+	err = state_open(st, pin_dir, false, false);
+	if (err == -ENOENT)
+		pr_err("%s: enforcer is not loaded in %s (apply a manifest first)\n", who, pin_dir);
+	if (err)
+		state_close(st);
+	return err;
+}
+
 int state_active(struct enf_state *st, struct enf_active *act, struct enf_policy *pol)
 {
 	uint32_t zero = 0;
@@ -531,6 +544,27 @@ int state_inner_fd(struct enf_state *st, enum sel sel, uint32_t slot)
 		return -errno;
 	fd = bpf_map_get_fd_by_id(id);
 	return fd < 0 ? -errno : fd;
+}
+
+int state_resolvers(struct enf_state *st, struct enf_addr *out, size_t max)
+{
+	struct enf_addr key, next;
+	struct enf_active act;
+	int fd, err, n = 0;
+
+	err = state_active(st, &act, NULL);
+	if (err)
+		return err;
+	fd = state_inner_fd(st, SEL_DNS_RES, act.slot);
+	if (fd < 0)
+		return fd;
+	for (err = bpf_map_get_next_key(fd, NULL, &next); !err && (size_t)n < max;
+	     err = bpf_map_get_next_key(fd, &key, &next)) {
+		out[n++] = next;
+		key = next;
+	}
+	close(fd);
+	return n;
 }
 
 uint32_t state_role_for(const struct enf_policy *pol, const char *ifname)

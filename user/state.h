@@ -91,6 +91,11 @@ int state_open(struct enf_state *st, const char *pin_dir, bool create, bool lock
 
 void state_close(struct enf_state *st);
 
+/* state_init + state_open of what is pinned, for commands that only read or
+ * run it: says so when nothing is loaded (`who` names the command). On
+ * failure the state is closed again. */
+int state_open_loaded(struct enf_state *st, const char *pin_dir, const char *who);
+
 /*
  * Install `c` as the next generation: fill fresh inner maps in the inactive
  * slot, flip enf_active, wait for an RCU grace period (no packet still uses
@@ -106,6 +111,10 @@ int state_active(struct enf_state *st, struct enf_active *act, struct enf_policy
 
 /* fd of the inner map of `sel` in `slot` (caller closes), or -errno. */
 int state_inner_fd(struct enf_state *st, enum sel sel, uint32_t slot);
+
+/* The DNS resolver addresses of the generation in force (at most `max`);
+ * returns how many, or -errno. */
+int state_resolvers(struct enf_state *st, struct enf_addr *out, size_t max);
 
 /* Role of an interface name under a policy's interface rules. */
 uint32_t state_role_for(const struct enf_policy *pol, const char *ifname);

@@ -14,21 +14,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "endpoint.h"
 #include "enforcer_common.h"
 #include "state.h"
 
-struct trace_endpoint {
-	struct enf_addr addr;
-	uint16_t port;		/* host order, 0 = none given */
-	uint8_t proto;		/* IPPROTO_*, 0 = none given */
-};
-
-/* "ADDR", "ADDR:PORT", "[V6]:PORT", with an optional "/tcp|udp|sctp|icmp". */
-int trace_parse_endpoint(const char *s, struct trace_endpoint *ep);
 
 /* An Ethernet frame from `from` to `to` (TCP SYN, UDP, SCTP, or an ICMP
  * echo request when no port/protocol is given). Returns its length. */
-size_t trace_build(const struct trace_endpoint *from, const struct trace_endpoint *to,
+size_t trace_build(const struct endpoint *from, const struct endpoint *to,
 		   uint8_t *buf, size_t size);
 
 /* Runs one frame through the trace twin with interface role `role`

@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+#
+# `make bench`: the data-plane and control-plane benchmarks, then
+# bench/results.md (tables) and one PNG chart per table (bench/results/).
+#
+#   bench/run.sh            full run (~5 minutes; needs root)
+#   bench/run.sh --smoke    the harness in seconds, for `make check`: smallest
+#                           scale, verdicts checked; ends "N passed, N failed"
+#
+# Environment: OUTPUT (binaries, default .output), SERVICES, PREFIXES,
+# CTL_SERVICES, RUNS, REPEAT override the scale points.
+#
+# Everything created (network namespace, veth, bpffs mounts, temp dirs,
+# xdp-filter's program) is removed on exit, also on failure.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+BIN=${OUTPUT:-.output}
+SERVICES=${SERVICES:-10,1000,10000,65535}
+PREFIXES=${PREFIXES:-10,1000,100000}
+CTL_SERVICES=${CTL_SERVICES:-10 1000 10000}
+RUNS=${RUNS:-5}
+REPEAT=${REPEAT:-1000000}
+RES=bench/results
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "bench: needs root (BPF_PROG_TEST_RUN, bpffs)" >&2
+	[ "${1:-}" = "--smoke" ] && echo "0 passed, 1 failed"
+	exit 1
+fi
+for b in "$BIN/bench_xdp" "$BIN/enforcer"; do
+	if [ ! -x "$b" ]; then
+		echo "bench: $b missing (make bench builds it)" >&2
+		[ "${1:-}" = "--smoke" ] && echo "0 passed, 1 failed"
+		exit 1
+	fi
+done
+
+if [ "${1:-}" = "--smoke" ]; then
+	p=0 f=0
+	for cmd in "timeout 60 $BIN/bench_xdp smoke" "timeout 60 bench/bench_ctl.sh --smoke"; do
+		line=$($cmd 2>&1 | tee /dev/stderr | grep -E '^[0-9]+ passed, [0-9]+ failed' | tail -n 1)
+		if [ -z "$line" ]; then
+			f=$((f + 1))
+			continue
+		fi
+		p=$((p + ${line%% passed*}))
+		line=${line#* passed, }
+		f=$((f + ${line%% failed*}))
+	done >&2
+	echo "$p passed, $f failed"
+	[ "$f" -eq 0 ]
+	exit
+fi
+
+ns=enfbench$$
+tmp=$(mktemp -d /tmp/enf-bench.XXXXXX)
+cleanup() {
+	if ip netns list 2>/dev/null | grep -qw "$ns"; then
+		LIBXDP_BPFFS=$tmp/bpffs ip netns exec "$ns" xdp-filter unload xfa >/dev/null 2>&1
+		ip netns del "$ns" 2>/dev/null
+	fi
+	umount "$tmp/bpffs" 2>/dev/null
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+mkdir -p "$RES" "$tmp/bpffs"
+
+# ---- xdp-filter: loaded on a veth in a namespace of ours, run with test_run ----
+xf_args=()
+if command -v xdp-filter >/dev/null && mount -t bpf bpf "$tmp/bpffs" &&
+	ip netns add "$ns" &&
+	ip -n "$ns" link add xfa type veth peer name xfb &&
+	ip -n "$ns" link set xfa up && ip -n "$ns" link set xfb up &&
+	LIBXDP_BPFFS=$tmp/bpffs ip netns exec "$ns" xdp-filter load -m native -p allow \
+		-f ipv4,ipv6,tcp,udp xfa; then
+	xf_id=$(ip -n "$ns" -j link show xfa | jq -r '.[0].xdp.prog.id // empty')
+	[ -n "$xf_id" ] && xf_args=(--xdp-filter-prog "$xf_id")
+fi
+[ ${#xf_args[@]} -eq 0 ] && echo "bench: xdp-filter not available, its columns stay empty" >&2
+
+echo "bench: data plane: services $SERVICES x prefixes $PREFIXES, $RUNS runs of $REPEAT" >&2
+timeout 1800 "$BIN/bench_xdp" run --services "$SERVICES" --prefixes "$PREFIXES" \
+	--runs "$RUNS" --repeat "$REPEAT" "${xf_args[@]}" >"$RES/xdp.csv" || {
+	echo "bench: bench_xdp failed" >&2
+	exit 1
+}
+echo "bench: control plane: services $CTL_SERVICES" >&2
+timeout 1800 bench/bench_ctl.sh --runs "$RUNS" --services "$CTL_SERVICES" "$RES/ctl.csv" >&2 || {
+	echo "bench: bench_ctl failed" >&2
+	exit 1
+}
+bench/report.sh "$RES" >bench/results.md
+echo "bench: wrote bench/results.md and $RES/*.png" >&2
