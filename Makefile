@@ -6,7 +6,8 @@
 #   make demo       namespace topology + example manifest, traffic allowed and
 #                   dropped, `enforcer status`, then everything removed
 #   make deps       install the Debian packages the build and tests need
-#   make fuzz       run the libFuzzer targets for FUZZ_SECONDS each
+#   make fuzz       libFuzzer targets for FUZZ_SECONDS each, then the XDP
+#                   differential fuzzer over FUZZ_FRAMES packets (default 1M)
 #   make V=1        show full commands
 #   make SAN=1      build everything with AddressSanitizer + UBSan into .output/san
 #
@@ -94,6 +95,9 @@ $(ENFORCER): $(USER_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(USER_LDFLAGS) $^ $(USER_LIBS) -o $@
 
+# The differential fuzzer includes its reference model.
+$(OUTPUT)/test_difffuzz: selftests/model.c selftests/model.h
+
 # The DNS fuzz suite also checks every reply with ldns when it is installed.
 LDNS_LIBS	:= $(shell $(PKG_CONFIG) --libs ldns 2>/dev/null)
 ifneq ($(LDNS_LIBS),)
@@ -120,8 +124,10 @@ demo: deps all
 	$(Q)scripts/demo.sh
 
 FUZZ_SECONDS ?= 60
-fuzz: deps
+FUZZ_FRAMES ?= 1000000
+fuzz: deps all
 	$(Q)scripts/fuzz.sh $(FUZZ_SECONDS)
+	$(Q)scripts/difffuzz.sh $(FUZZ_FRAMES)
 
 install: $(ENFORCER)
 	install -D -m 0755 $(ENFORCER) $(DESTDIR)/usr/local/sbin/enforcer

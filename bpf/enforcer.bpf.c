@@ -179,6 +179,7 @@ struct verdict_ctx {
 	__u32 src_flags;
 	__u32 audit;
 	__u32 trace;
+	__u32 frontend;		/* destination is a frontend address */
 	__u64 bytes;
 };
 
@@ -205,7 +206,7 @@ static __always_inline void remember_fragment(struct verdict_ctx *v, __u32 reaso
 	k.src = v->p->src;
 	k.dst = v->p->dst;
 	k.id = v->p->frag_id;
-	k.proto = v->p->proto;
+	k.proto = v->p->frag_proto;
 	bpf_map_update_elem(&enf_frags, &k, &val, BPF_ANY);
 }
 
@@ -237,9 +238,12 @@ static __always_inline int account(struct verdict_ctx *v, __u32 reason, int verd
 	count_reason(reason, v->bytes);
 	if (audited)
 		count_reason(ENF_REASON_AUDIT_PASS, v->bytes);
+	/* Later fragments carry no ports. Where they will need the first
+	 * fragment's verdict (public ports, replies; and every verdict at a
+	 * frontend address, which is ours only on some ports), remember it. */
 	if (v->p && v->p->frag_first && verdict == XDP_PASS &&
 	    (reason == ENF_REASON_PASS_PUBLIC_PORT || reason == ENF_REASON_PASS_TRUSTED ||
-	     reason == ENF_REASON_PASS_REPLY))
+	     reason == ENF_REASON_PASS_REPLY || v->frontend))
 		remember_fragment(v, reason);
 	if (v->service_id && v->svcstat)
 		sc = bpf_map_lookup_elem(v->svcstat, &v->service_id);
@@ -394,7 +398,7 @@ static __always_inline int fragment_verdict(struct verdict_ctx *v)
 	k.src = v->p->src;
 	k.dst = v->p->dst;
 	k.id = v->p->frag_id;
-	k.proto = v->p->proto;
+	k.proto = v->p->frag_proto;
 	f = bpf_map_lookup_elem(&enf_frags, &k);
 	if (f && bpf_ktime_get_ns() - f->created_ns <= v->pol->frag_ns) {
 		if (!v->service_id)
@@ -419,6 +423,7 @@ static __always_inline int enforce(struct xdp_md *ctx, const int trace)
 	struct enf_dst_val *dv;
 	struct enf_policy *pol;
 	struct enf_active *act;
+	struct enf_trace *tr;
 	struct pkt *pp;
 	int ret;
 
@@ -455,11 +460,10 @@ static __always_inline int enforce(struct xdp_md *ctx, const int trace)
 	if (ret != PARSE_OK)
 		return account(&v, ENF_REASON_DROP_MALFORMED, XDP_DROP);
 
-	if (trace) {
-		struct enf_trace *t = bpf_map_lookup_elem(&enf_trace, &zero);
-
-		if (t && t->role < ENF_ROLE_MAX)
-			role = t->role;
+	/* the trace twin may be told the role; else the interface's own */
+	tr = trace ? bpf_map_lookup_elem(&enf_trace, &zero) : NULL;
+	if (tr && tr->role < ENF_ROLE_MAX) {
+		role = tr->role;
 	} else {
 		ifindex = ctx->ingress_ifindex;
 		iv = bpf_map_lookup_elem(ifrole_map, &ifindex);
@@ -490,6 +494,7 @@ static __always_inline int enforce(struct xdp_md *ctx, const int trace)
 		return account(&v, ENF_REASON_PASS_NOT_OWNED, XDP_PASS);
 
 	if (dv->flags & ENF_DST_FRONTEND) {
+		v.frontend = 1;
 		/* A frontend address (node IP, LB) is ours only on its listed
 		 * ports; everything else there is the node's own traffic. */
 		if (pp->l4 == L4_OTHER)
@@ -508,7 +513,7 @@ static __always_inline int enforce(struct xdp_md *ctx, const int trace)
 			return account(&v, ENF_REASON_PASS_NOT_OWNED, XDP_PASS);
 		v.service_id = pv->service_id;
 		network_id = pv->network_id;
-		dst_flags = pv->flags & ENF_DST_ISOLATED;
+		dst_flags = pv->flags & ENF_PORT_ISOLATED ? ENF_DST_ISOLATED : 0;
 	} else {
 		v.service_id = dv->service_id;
 		network_id = dv->network_id;
@@ -648,8 +653,10 @@ int enf_tc_egress(struct __sk_buff *skb)
 		pk.port = p.sport;
 		pk.proto = p.proto;
 		pv = bpf_map_lookup_elem(port_map, &pk);
-		if (pv && (pv->flags & ENF_PORT_PUBLIC))
-			return TC_ACT_OK;	/* a public service answering */
+		/* a public service answering its clients: they reach it
+		 * anyway, unless the app only admits trusted ranges */
+		if (pv && (pv->flags & ENF_PORT_PUBLIC) && !pv->trust_group)
+			return TC_ACT_OK;
 	}
 	classify_source(src_map, &p.dst, &cls, &fl);
 	if (((fl & ENF_SRC_PRIVATE) && !(dv->flags & ENF_DST_ISOLATED)) ||

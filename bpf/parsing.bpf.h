@@ -73,8 +73,10 @@ struct pkt {
 	__u8 icmp_code;
 	__u8 frag_first;	/* first fragment of a fragmented packet */
 	__u8 hop_limit;		/* IPv6 */
+	__u8 frag_proto;	/* IPv4 protocol / next header of the IPv6 fragment header:
+				 * the same in first and later fragments */
 	__be16 icmp_id;		/* echo identifier */
-	__u8 pad[3];
+	__u8 pad[2];
 	__u32 frag_id;		/* IPv4 id or IPv6 fragment id (first and later fragments) */
 	__u32 l4_off;		/* offset of the L4 header (ICMP errors quote from there) */
 };
@@ -177,6 +179,7 @@ static __always_inline int parse_ipv4(struct cursor *c, struct pkt *p, void *sta
 	p->proto = ip->protocol;
 
 	p->frag_id = bpf_ntohs(ip->id);
+	p->frag_proto = ip->protocol;
 	if (ip->frag_off & bpf_htons(ENF_IP_OFFSET)) {
 		p->l4 = L4_LATER_FRAGMENT;
 		return PARSE_OK;
@@ -234,6 +237,7 @@ static __always_inline int parse_ipv6(struct cursor *c, struct pkt *p, void *sta
 			__be16 off = *(__be16 *)(eh + 2);
 
 			p->frag_id = bpf_ntohl(*(__be32 *)(eh + 4));
+			p->frag_proto = eh[0];
 			if (off & bpf_htons(0xfff8)) {
 				p->proto = eh[0];
 				p->l4 = L4_LATER_FRAGMENT;

@@ -147,12 +147,13 @@ struct enf_port_key {
 };
 
 #define ENF_PORT_PUBLIC		(1U << 0)	/* public port of a public service */
+#define ENF_PORT_ISOLATED	(1U << 1)	/* frontends: the service's network is isolated */
 
 struct enf_port_val {
 	__u32 service_id;
 	__u32 network_id;
 	__u32 trust_group;	/* 0 = no trusted ranges, else admit target ENF_TARGET_TRUST | id */
-	__u32 flags;		/* ENF_PORT_*; ENF_DST_ISOLATED is mirrored here for frontends */
+	__u32 flags;		/* ENF_PORT_* */
 };
 
 /* Admission table: (source class, target) present = admitted. A target is a

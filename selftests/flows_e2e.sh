@@ -15,7 +15,8 @@
 #
 # Listeners: internet host 8080/tcp ("inet-tcp") and 8081/udp ("inet-udp");
 # web 3000/tcp, admin 4000/tcp+udp, a UDP sink on 3001 in both pods (it
-# writes what arrives to a file), an "ssh" on the node's 2222/tcp.
+# writes what arrives to a file), an "ssh" on the node's 2222/tcp and a
+# UDP sink on the node's 5000.
 # Crafted packets (python3-scapy) are sent from the internet host as
 # Ethernet frames to the node's n-inet MAC, so they take the real path.
 #
@@ -45,7 +46,8 @@ case "$ENFORCER" in /*) ;; *) ENFORCER="$PWD/$ENFORCER" ;; esac
 CASES=(baseline_without_enforcer apply_and_attach
        replies_to_flows_instances_open internet_cannot_open_flows_to_admin
        trace_pcap_matches_live_verdicts udp_flow_timeout nodeport_frontend_judged_like_service
-       icmp_errors_pmtu spoofed_sources_on_public_uplink fragments tunnels_dropped)
+       icmp_errors_pmtu spoofed_sources_on_public_uplink fragments tunnels_dropped
+       ndp_stays_on_the_link)
 
 passed=0 failed=0 skipped=0 CASE='' CASE_BAD=0
 T0=$SECONDS
@@ -153,7 +155,8 @@ while True:
 	nl_serve_udp admin 4000 admin-udp &&
 	nl_serve_tcp node 2222 node-ssh &&
 	serve_sink web 3001 "$NL_TMP/sink-web" &&
-	serve_sink admin 3001 "$NL_TMP/sink-admin"
+	serve_sink admin 3001 "$NL_TMP/sink-admin" &&
+	serve_sink node 5000 "$NL_TMP/sink-node"
 } || setup_failed "cannot build the topology"
 GW_INET=$(ip -n "$(nl_ns node)" -j link show "$NL_IF_INET" | jq -r '.[0].address')
 GW_PRIV=$(ip -n "$(nl_ns node)" -j link show "$NL_IF_PRIV" | jq -r '.[0].address')
@@ -420,6 +423,50 @@ scapy_bg()
 	NL_PIDS+=("$SCAPY_PID")
 }
 
+# pod_udp_bg SHORT TAG DST PORT SECS: in the background, a UDP client in
+# SHORT binds a fresh port (written to $NL_TMP/TAG.port), waits for
+# $NL_TMP/TAG.go (at most 10 s; the other side is ready), sends one
+# datagram to DST:PORT, touches $NL_TMP/TAG.sent and then logs
+# "SECONDS LENGTH TEXT" for every datagram it receives in SECS to
+# $NL_TMP/TAG.out. POD_PID is the PID of its `timeout`.
+cat >"$NL_TMP/udpc.py" <<'PY'
+import os, socket, sys, time
+d, tag, dst, dport, secs = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), float(sys.argv[5])
+pre = os.path.join(d, tag)
+s = socket.socket(socket.AF_INET6 if ":" in dst else socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("::" if ":" in dst else "0.0.0.0", 0))
+open(pre + ".port.tmp", "w").write(str(s.getsockname()[1]))
+os.rename(pre + ".port.tmp", pre + ".port")
+end = time.time() + 10
+while not os.path.exists(pre + ".go"):
+    if time.time() > end:
+        sys.exit("the other side never got ready")
+    time.sleep(0.01)
+s.sendto(b"hello\n", (dst, dport))
+t0 = time.time()
+open(pre + ".sent", "w").close()
+while True:
+    left = t0 + secs - time.time()
+    if left <= 0:
+        break
+    s.settimeout(left)
+    try:
+        data, peer = s.recvfrom(65535)
+    except socket.timeout:
+        break
+    text = data.decode("ascii", "replace").strip() if len(data) < 100 else "-"
+    print("%.1f %d %s" % (time.time() - t0, len(data), text), flush=True)
+PY
+POD_PID=''
+pod_udp_bg()
+{
+	rm -f "$NL_TMP/$2".*
+	ip netns exec "$(nl_ns "$1")" timeout 20 "$NL_PY" "$NL_TMP/udpc.py" "$NL_TMP" "$2" "$3" "$4" "$5" \
+		</dev/null >"$NL_TMP/$2.out" 2>"$NL_TMP/$2.err" &
+	POD_PID=$!
+	NL_PIDS+=("$POD_PID")
+}
+
 # trace_says ARGS... -- VERDICT REASON: `enforcer trace ARGS` must print
 # VERDICT and REASON.
 trace_says()
@@ -481,7 +528,7 @@ end
 # is recorded for `trace --pcap` (case 8), with the counters at both ends.
 
 PCAP=$NL_TMP/cases-1-2.pcap
-ip netns exec "$(nl_ns inet)" timeout 60 tcpdump -i eth0 -Q out -U -n -w "$PCAP" \
+ip netns exec "$(nl_ns inet)" timeout 60 tcpdump -i eth0 -Q out -U --immediate-mode -n -w "$PCAP" \
 	</dev/null >/dev/null 2>"$NL_TMP/tcpdump.err" &
 TCPDUMP_PID=$!
 NL_PIDS+=("$TCPDUMP_PID")
@@ -569,6 +616,10 @@ PY
 else
 	why "no ephemeral port from case 1; the crafted SYNs were not sent"
 fi
+# trace names the same destination by service and by private DNS name
+trace_says --from "$INET4" --to shop/admin:4000 --iface-role public -- DROP drop_not_admitted
+trace_says --from "$INET6" --to admin.shop.internal:4000/udp --iface-role public -- DROP drop_not_admitted
+trace_says --from "$INET4" --to shop/web:3000 --iface-role public -- PASS pass_public_port
 end
 
 # ---- 8. trace --pcap over what the internet host sent in cases 1 and 2 -------
@@ -576,7 +627,9 @@ end
 # to admin or web passed iff it answered one of their flows (from 8080/8081
 # or an echo reply), and the verdict counts equal the live counters' growth
 # over the same window (every drop and every reply of that window happened
-# on n-inet). The flows are still alive (tcp_closing 60 s, udp 60 s).
+# on n-inet). The trace twin reads the live flow table and replays only
+# the ingress side, so this holds while the flows live (tcp_closing 60 s,
+# udp 60 s, icmp 30 s in generation 1): run right after case 2.
 
 C_PCAP1=$(snap)
 if [ -n "$TCPDUMP_PID" ]; then
@@ -588,9 +641,9 @@ begin trace_pcap_matches_live_verdicts
 if [ -z "$TCPDUMP_PID" ]; then
 	why "tcpdump did not start: $(oneline "$(cat "$NL_TMP/tcpdump.err")")"
 else
+	trout=''
 	run trout 0 trace --pcap "$PCAP" --iface-role public
 	pk=$(tcpdump -r "$PCAP" -nn -q -t 2>/dev/null)
-	[ -n "${FLOWS_DEBUG:-}" ] && { printf "%s\n" "$trout" >/tmp/flowsdev/trace.txt; cp "$PCAP" /tmp/flowsdev/; }
 	npk=$(grep -c . <<<"$pk")
 	rows=$(grep -E '^[0-9]+ +(PASS|DROP) +[a-z_]+' <<<"$trout")
 	[ "$(grep -c . <<<"$rows")" = "$npk" ] && [ "$npk" -gt 20 ] ||
@@ -636,37 +689,8 @@ end
 begin udp_flow_timeout
 run out 0 apply -f "$M2"
 grep -q "generation 2 is in force" <<<"$out" || why "apply: no 'generation 2 is in force' in: $(oneline "$out")"
-rm -f "$NL_TMP"/c3.*
 c0=$(snap)
-ip netns exec "$(nl_ns admin)" timeout 20 "$NL_PY" - "$NL_TMP" "$INET4" 8081 \
-	>"$NL_TMP/c3.out" 2>"$NL_TMP/c3.err" <<'PY' &
-import os, socket, sys, time
-d, dst, dport = sys.argv[1], sys.argv[2], int(sys.argv[3])
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(("0.0.0.0", 0))
-open(d + "/c3.port.tmp", "w").write(str(s.getsockname()[1]))
-os.rename(d + "/c3.port.tmp", d + "/c3.port")
-end = time.time() + 10
-while not os.path.exists(d + "/c3.go"):
-    if time.time() > end:
-        sys.exit("scapy never got ready")
-    time.sleep(0.01)
-s.sendto(b"hello\n", (dst, dport))
-t0 = time.time()
-open(d + "/c3.sent", "w").close()
-while True:
-    left = t0 + 6 - time.time()
-    if left <= 0:
-        break
-    s.settimeout(left)
-    try:
-        data, peer = s.recvfrom(2048)
-    except socket.timeout:
-        break
-    print("%.1f %s" % (time.time() - t0, data.decode("ascii", "replace").strip()), flush=True)
-PY
-POD_PID=$!
-NL_PIDS+=("$POD_PID")
+pod_udp_bg admin c3 "$INET4" 8081 6
 # the internet side: early reply 0.3 s after admin's datagram, late 3.5 s later
 scapy_bg inet <<'PY'
 wait_file(E["T"] + "/c3.port")
@@ -686,7 +710,7 @@ if [ -n "$P3" ] && [ -e "$NL_TMP/c3.sent" ]; then
 fi
 wait "$SCAPY_PID" || why "scapy in inet: $(oneline "$(cat "$NL_TMP/scapy-bg.err")")"
 wait "$POD_PID" || why "admin's UDP client failed: $(oneline "$(cat "$NL_TMP/c3.err")")"
-got=$(awk '{print $2}' "$NL_TMP/c3.out" | tr '\n' ' ')
+got=$(awk '{print $3}' "$NL_TMP/c3.out" | tr '\n' ' ')
 [ "$got" = "inet-udp early " ] ||
 	why "admin (udp port ${P3:-?}) received '$got', want 'inet-udp early ' (late one dropped); log: $(oneline "$(cat "$NL_TMP/c3.out")")"
 c1=$(snap)
@@ -730,6 +754,18 @@ trace_says --from "$INET4" --to "$NODE4:30080" -- DROP drop_not_admitted
 trace_says --from "$INET4" --to "$NODE4:30080" --iface-role public -- DROP drop_not_admitted
 trace_says --from "$INET4" --to "$NODE4:30081" --iface-role public -- PASS pass_public_port
 trace_says --from "$INET4" --to "$NODE4:2222" --iface-role public -- PASS pass_not_owned
+# the node's own traffic on its address stays untouched also when it
+# comes in fragments (a 2400-byte UDP datagram to a port that is no frontend)
+c0=$(snap)
+scapy inet <<'PY'
+pl = Raw(bytes(range(256)) * 9 + bytes(range(96)))   # 2400 bytes
+for f in fragment(IP(src=E["INET4"], dst=E["NODE4"], id=0x4a06) / UDP(sport=5555, dport=5000) / pl, fragsize=1000):
+    tx(f)
+PY
+sink_has "$NL_TMP/sink-node" 2400 "$INET4" 2 ||
+	why "the node's 5000/udp (no frontend port) did not get a fragmented 2400-byte datagram: $(oneline "$(cat "$NL_TMP/sink-node")")"
+c1=$(snap)
+want_grew "$c0" "$c1" drop_fragment -eq 0
 nl_in node nft delete table ip "enf_flows_$$" 2>/dev/null
 end
 
@@ -843,6 +879,37 @@ sleep 0.3
 c2=$(snap)
 want_grew "$c1" "$c2" drop_fragment -eq 3	# orphans to admin (v4, v6) and to web
 want_snmp admin IpReasmReqds "$ra" -eq 0
+# A fragmented answer to a flow admin opened (a large DNS answer, say):
+# the first fragment passes as a reply, the rest follow it.
+pod_udp_bg admin c7a "$INET4" 8081 2
+pid4=$POD_PID
+pod_udp_bg admin c7b "$INET6" 8081 2
+pid6=$POD_PID
+scapy_bg inet <<'PY'
+pl = Raw(bytes(range(256)) * 9 + bytes(range(96)))   # 2400 bytes
+wait_file(E["T"] + "/c7a.port")
+wait_file(E["T"] + "/c7b.port")
+p4, p6 = int(open(E["T"] + "/c7a.port").read()), int(open(E["T"] + "/c7b.port").read())
+open(E["T"] + "/c7a.go", "w").close()
+open(E["T"] + "/c7b.go", "w").close()
+wait_file(E["T"] + "/c7a.sent")
+wait_file(E["T"] + "/c7b.sent")
+for f in fragment(IP(src=E["INET4"], dst=E["ADMIN4"], id=0x4a05) / UDP(sport=8081, dport=p4) / pl, fragsize=1000):
+    tx(f)
+for f in fragment6(IPv6(src=E["INET6"], dst=E["ADMIN6"]) / IPv6ExtHdrFragment(id=0x6a05) /
+                   UDP(sport=8081, dport=p6) / pl, 1280):
+    tx(f)
+PY
+wait "$SCAPY_PID" || why "scapy in inet: $(oneline "$(cat "$NL_TMP/scapy-bg.err")")"
+wait "$pid4" || why "admin's UDP client (v4) failed: $(oneline "$(cat "$NL_TMP/c7a.err")")"
+wait "$pid6" || why "admin's UDP client (v6) failed: $(oneline "$(cat "$NL_TMP/c7b.err")")"
+for t in c7a c7b; do
+	grep -q '^[0-9.]* 2400 ' "$NL_TMP/$t.out" ||
+		why "admin's UDP client ($t) did not get the fragmented 2400-byte reply: $(oneline "$(cat "$NL_TMP/$t.out")")"
+done
+c3=$(snap)
+want_grew "$c2" "$c3" pass_fragment -eq 3	# 2 + 1 later fragments of the replies
+want_grew "$c2" "$c3" drop_fragment -eq 0
 end
 
 # ---- 9. tunnels --------------------------------------------------------------
@@ -876,6 +943,71 @@ tx(IP(src="10.0.9.9", dst=E["ADMIN4"]) / IP(src="10.0.9.9", dst=E["ADMIN4"]) / T
 PY
 sleep 0.3
 want_snmp admin IpInUnknownProtos "$u4" -eq 1
+end
+
+# ---- 10. neighbour discovery ------------------------------------------------
+# pass_ndp keeps IPv6 working on every enforced link (the counter grew in
+# the cases above: the hosts resolve the node's addresses). Hop limit 255
+# proves the packet did not cross a router to get here, not that it stays
+# on the link: a neighbour solicitation from the internet host addressed
+# to admin's routed address is forwarded by the node like any packet.
+# It must not reach admin (an internal instance: every protocol is
+# private). Control: the same from the private host (admitted) arrives.
+# A raw ICMPv6 socket in admin tells who got through.
+
+begin ndp_stays_on_the_link
+ip netns exec "$(nl_ns admin)" timeout 10 "$NL_PY" - "$INET6" "$NL_PRIV6" \
+	>"$NL_TMP/ndp.out" 2>"$NL_TMP/ndp.err" <<'PY' &
+import socket, sys, time
+want = set(sys.argv[1:])
+s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_ICMPV6)
+print("ready", flush=True)
+end = time.time() + 4
+while time.time() < end:
+    s.settimeout(max(end - time.time(), 0.01))
+    try:
+        data, peer = s.recvfrom(2048)
+    except socket.timeout:
+        break
+    if data[0] == 135 and peer[0] in want:
+        print("NS from", peer[0], flush=True)
+PY
+NDP_PID=$!
+NL_PIDS+=("$NDP_PID")
+for _ in $(seq 1 100); do grep -q ready "$NL_TMP/ndp.out" && break; sleep 0.05; done
+scapy inet <<'PY'
+from scapy.layers.inet6 import ICMPv6ND_NS
+tx(IPv6(src=E["INET6"], dst=E["ADMIN6"], hlim=255) / ICMPv6ND_NS(tgt=E["ADMIN6"]) / Raw(b"to an internal instance"))
+PY
+scapy priv <<'PY'
+from scapy.layers.inet6 import ICMPv6ND_NS
+tx(IPv6(src="fd00:10::99", dst=E["ADMIN6"], hlim=255) / ICMPv6ND_NS(tgt=E["ADMIN6"]))
+PY
+wait "$NDP_PID"
+grep -q "NS from $NL_PRIV6" "$NL_TMP/ndp.out" ||
+	why "control: the private host's NS to $ADMIN6 did not reach admin: $(oneline "$(cat "$NL_TMP/ndp.out" "$NL_TMP/ndp.err")")"
+if grep -q "NS from $INET6" "$NL_TMP/ndp.out"; then
+	why "an ICMPv6 NS (hop limit 255) from the internet host to $ADMIN6 was passed (pass_ndp) and forwarded to admin"
+fi
+# on the link: a NUD probe from the internet host to the node's address
+# is answered (pass_ndp)
+c2=$(snap)
+out=$(scapy inet <<'PY'
+from scapy.layers.inet6 import ICMPv6ND_NS, ICMPv6ND_NA
+from scapy.utils import wrpcap
+r = ask(IPv6(src=E["INET6"], dst="2001:db8::1", hlim=255) / ICMPv6ND_NS(tgt="2001:db8::1"))
+print("NA" if r is not None and r.haslayer(ICMPv6ND_NA) else "no NA")
+# for trace --pcap below
+wrpcap(E["T"] + "/ns.pcap", [Ether(dst=GW) / IPv6(src=E["INET6"], dst=E["ADMIN6"], hlim=255) /
+                             ICMPv6ND_NS(tgt=E["ADMIN6"])])
+PY
+)
+[ "$out" = NA ] || why "NS from the internet host to the node's 2001:db8::1: '$out', want a neighbour advertisement"
+c3=$(snap)
+want_grew "$c2" "$c3" pass_ndp -ge 1
+run out 0 trace --pcap "$NL_TMP/ns.pcap" --iface-role public
+grep -Eq '^1 +DROP ' <<<"$out" ||
+	why "trace --pcap of that NS: $(oneline "$(grep -E '^1 ' <<<"$out")"), want DROP"
 end
 
 summary

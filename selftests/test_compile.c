@@ -252,7 +252,7 @@ static void test_frontends_are_judged_like_their_service(void)
 		CHECK_EQ(pub->flags, ENF_PORT_PUBLIC);
 		CHECK_EQ(pub->service_id, 1);
 		CHECK_EQ(pub->trust_group, 1);
-		CHECK_EQ(priv->flags, ENF_DST_ISOLATED);
+		CHECK_EQ(priv->flags, ENF_PORT_ISOLATED);
 		CHECK_EQ(priv->service_id, 2);
 		CHECK_EQ(priv->network_id, 1);
 		CHECK_EQ(priv->trust_group, 0);

@@ -29,9 +29,10 @@
  *
  * Environment: ENF_FUZZ_ITERS=F multiplies every iteration count (a
  * number, e.g. 40 or 0.1); ENF_FUZZ_SEED=N changes the base seed;
- * ENF_FUZZ_ACCEPT=all|frontend-frags,v6-frag-proto,public-port-egress,
- * trace-own-role,frontend-flag-bit makes the model follow the program where it departs from
- * the contract (known bugs; see model.h), to look past them.
+ * ENF_FUZZ_ACCEPT=all or a list of frontend-frags, v6-frag-proto,
+ * public-port-egress, trace-own-role, frontend-flag-bit makes the model
+ * follow the program where it departs from the contract (known bugs; see
+ * model.h), to look past them.
  * `test_difffuzz --replay ROLE FRAME...` judges frames in order, printing
  * both decisions (see replay() for egress and attached-program frames).
  *
@@ -105,7 +106,10 @@ static const char manifest_fmt[] =
 	"    trusted: [198.51.100.0/24, \"2001:db8:1::/48\",\n"
 	"              { cidr: 203.0.113.128/25, expires: \"2001-01-01\" }]\n"
 	"    services:\n"
-	"      ui: { port: 443, frontends: [\"192.0.2.11:443/tcp\"], instances: [10.8.0.10, \"fd00:8::10\"] }\n"
+	"      ui:\n"
+	"        port: 443\n"
+	"        frontends: [\"192.0.2.11:443/tcp\"]\n"
+	"        instances: [10.8.0.10, \"fd00:8::10\"]\n"
 	"      db: { port: 5432, internal: true, vip: \"fd00:8::20\", instances: [10.8.0.20] }\n"
 	"      edge:\n"
 	"        ports: [8443/tcp, 8444/udp]\n"

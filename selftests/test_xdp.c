@@ -56,7 +56,8 @@ static const char base_manifest[] =
 	"    trusted: [198.51.100.0/24, \"2001:db8:1::/48\"]\n"
 	"    services:\n"
 	"      ui: { port: 443, instances: [10.8.0.10, \"fd00:8::10\"] }\n"
-	"      db: { port: 5432, internal: true, instances: [10.8.0.20] }\n"
+	"      db: { port: 5432, internal: true, instances: [10.8.0.20],\n"
+	"            frontends: [\"192.0.2.10:30100/tcp\"] }\n"
 	"      edge: { port: 8443, internal: true, instances: [10.0.7.10] }\n";
 
 static struct enf_state st;
@@ -322,6 +323,21 @@ static void test_frontend_of_internal_service_dropped_for_public(void)
 	if (setup("mixed", NULL)) {
 		EXPECT(pub, DROP, ENF_REASON_DROP_NOT_ADMITTED);
 		EXPECT(priv, PASS, ENF_REASON_PASS_ADMITTED);
+	}
+	teardown();
+}
+
+/* The isolated flag of a frontend's service must never read as "public". */
+static void test_frontend_of_isolated_internal_service_dropped_for_public(void)
+{
+	struct pkt_spec pub = { .src = "203.0.113.7", .dst = "192.0.2.10", .dport = 30100 };
+	struct pkt_spec rack = { .src = "10.0.9.9", .dst = "192.0.2.10", .dport = 30100 };
+	struct pkt_spec member = { .src = "10.8.0.99", .dst = "192.0.2.10", .dport = 30100 };
+
+	if (setup("mixed", NULL)) {
+		EXPECT(pub, DROP, ENF_REASON_DROP_NOT_ADMITTED);
+		EXPECT(rack, DROP, ENF_REASON_DROP_NOT_ADMITTED);
+		EXPECT(member, PASS, ENF_REASON_PASS_ADMITTED);
 	}
 	teardown();
 }
@@ -1316,6 +1332,7 @@ static const struct test_case tests[] = {
 	TEST(vip_judged_like_its_service),
 	TEST(frontend_of_public_service_passes),
 	TEST(frontend_of_internal_service_dropped_for_public),
+	TEST(frontend_of_isolated_internal_service_dropped_for_public),
 	TEST(frontend_address_other_traffic_not_owned),
 	TEST(frontend_later_fragment_dropped),
 	TEST(private_source_reaches_internal_service_v4),

@@ -596,7 +596,8 @@ static int build_service(struct dest_ctx *dc, const struct manifest *m, const st
 			.service_id = svc_id,
 			.network_id = net,
 			.trust_group = s->is_public ? tg : 0,
-			.flags = (s->is_public ? ENF_PORT_PUBLIC : 0) | iso,
+			.flags = (s->is_public ? ENF_PORT_PUBLIC : 0) |
+				 (iso ? ENF_PORT_ISOLATED : 0),
 		};
 
 		err = add_dst(dc, &f->addr, 0, 0, ENF_DST_FRONTEND);
