@@ -296,6 +296,16 @@ static __always_inline int addr_equal(const struct enf_addr *a, const struct enf
 	return x[0] == y[0] && x[1] == y[1] && x[2] == y[2] && x[3] == y[3] && x[4] == y[4];
 }
 
+/* fe80::/10 or :: (for destinations also ff00::/8): never forwarded. */
+static __always_inline int link_scoped(const struct enf_addr *a, int dst)
+{
+	const __u32 *w = (const __u32 *)a->addr;
+
+	if ((a->addr[0] == 0xfe && (a->addr[1] & 0xc0) == 0x80) || (dst && a->addr[0] == 0xff))
+		return 1;
+	return !dst && !(w[0] | w[1] | w[2] | w[3]);
+}
+
 static __always_inline int is_icmp_error(const struct pkt *p)
 {
 	if (p->proto == IPPROTO_ICMP)	/* unreachable, time exceeded, parameter problem */
@@ -471,10 +481,13 @@ static __always_inline int enforce(struct xdp_md *ctx, const int trace)
 			role = iv->role;
 	}
 
-	/* Neighbour discovery (hop limit 255: it cannot have crossed a
-	 * router) keeps IPv6 working on the link for every address. */
+	/* Neighbour discovery keeps IPv6 working on the link for every
+	 * address. Hop limit 255 says it did not cross a router; a link-scoped
+	 * source or destination says it will not cross one either (a global
+	 * NS to an instance would otherwise be forwarded to it). */
 	if (pp->proto == IPPROTO_ICMPV6 && pp->l4 == L4_OTHER && pp->hop_limit == 255 &&
-	    pp->icmp_type >= 133 && pp->icmp_type <= 137)
+	    pp->icmp_type >= 133 && pp->icmp_type <= 137 &&
+	    (link_scoped(&pp->src, 0) || link_scoped(&pp->dst, 1)))
 		return account(&v, ENF_REASON_PASS_NDP, XDP_PASS);
 
 	/* Rule 1: not a service address -> not our business (the source is

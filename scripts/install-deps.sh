@@ -12,6 +12,7 @@ PKGS=(
 	libpcap-dev                              # enforcer trace --pcap
 	libclang-rt-14-dev                       # libFuzzer runtime for the fuzz targets
 	iproute2 socat netcat-openbsd iputils-ping jq python3-scapy  # e2e tests and demo
+	nftables tcpdump                         # NodePort DNAT and captures in flows_e2e
 	nsd dnsutils knot-dnsutils               # zone checks (nsd-checkzone), dig, kdig
 	python3-dnspython libldns-dev            # DNS differential test, fuzz oracle
 )

@@ -18,6 +18,8 @@
 #   fuzz            bounded libFuzzer smoke of every parser, fixed seed
 #   zone_nsd        exported zone files accepted by nsd-checkzone
 #   e2e             network namespaces, real listeners, attach/apply/detach (root)
+#   flows_e2e       replies to flows instances open, NodePort frontends, PMTU,
+#                   fragments, tunnels, trace --pcap (root)
 #   dns_e2e         dig, kdig, getent through the kernel DNS path; NSD as the resolver
 #   dns_diff        the kernel DNS path against NSD, ~1700 queries, 0 mismatches
 set -uo pipefail
@@ -92,6 +94,7 @@ if [ $quick -eq 0 ]; then
 	run_suite zone_nsd selftests/zone_nsd_check.sh .output/test_zone
 	run_suite e2e selftests/e2e.sh .output/enforcer
 	ASAN_OPTIONS=detect_leaks=1 run_suite e2e-san selftests/e2e.sh .output/san/enforcer
+	run_suite flows_e2e selftests/flows_e2e.sh .output/enforcer
 	run_suite dns_e2e selftests/dns_e2e.sh .output/enforcer
 	run_suite dns_diff selftests/dns_diff.sh .output/enforcer
 fi

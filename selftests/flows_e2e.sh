@@ -989,13 +989,13 @@ grep -q "NS from $NL_PRIV6" "$NL_TMP/ndp.out" ||
 if grep -q "NS from $INET6" "$NL_TMP/ndp.out"; then
 	why "an ICMPv6 NS (hop limit 255) from the internet host to $ADMIN6 was passed (pass_ndp) and forwarded to admin"
 fi
-# on the link: a NUD probe from the internet host to the node's address
-# is answered (pass_ndp)
+# on the link: address resolution of the node's address (to its
+# solicited-node multicast group, never forwarded) is answered (pass_ndp)
 c2=$(snap)
 out=$(scapy inet <<'PY'
 from scapy.layers.inet6 import ICMPv6ND_NS, ICMPv6ND_NA
 from scapy.utils import wrpcap
-r = ask(IPv6(src=E["INET6"], dst="2001:db8::1", hlim=255) / ICMPv6ND_NS(tgt="2001:db8::1"))
+r = ask(IPv6(src=E["INET6"], dst="ff02::1:ff00:1", hlim=255) / ICMPv6ND_NS(tgt="2001:db8::1"))
 print("NA" if r is not None and r.haslayer(ICMPv6ND_NA) else "no NA")
 # for trace --pcap below
 wrpcap(E["T"] + "/ns.pcap", [Ether(dst=GW) / IPv6(src=E["INET6"], dst=E["ADMIN6"], hlim=255) /

@@ -37,7 +37,8 @@
  *   - protocol numbers 1 (ICMP) and 58 (ICMPv6) are read as ICMP in both
  *     IPv4 and IPv6 (echo, errors, echo flows);
  *   - ICMPv6 types 133-137 with hop limit 255 (neighbour discovery) pass
- *     for every source and destination (pass_ndp), before rule 1, also
+ *     (pass_ndp) when they cannot be forwarded: source link-local or
+ *     unspecified, or destination link-local or multicast; before rule 1, also
  *     when fragmented; their later fragments are not tied to them;
  *   - rule 2 applies to every destination, owned or not; "private" means
  *     in `private`, in any network's cidrs or peers, or an instance address;
@@ -767,6 +768,21 @@ static bool remembered_reason(const struct model *m, uint32_t reason)
 	}
 }
 
+
+/* fe80::/10 or :: (or, for destinations, ff00::/8): never routed. */
+static int link_scoped(const struct mf_addr *a, int dst)
+{
+	static const uint8_t zero[16];
+
+	if (a->family != 6)
+		return 0;
+	if (a->addr[0] == 0xfe && (a->addr[1] & 0xc0) == 0x80)
+		return 1;
+	if (dst)
+		return a->addr[0] == 0xff;
+	return !memcmp(a->addr, zero, 16);
+}
+
 static void verdict(const struct model *m, const uint8_t *b, size_t len, int role,
 		    const struct mpkt *p, uint64_t now, struct model_result *out)
 {
@@ -777,7 +793,8 @@ static void verdict(const struct model *m, const uint8_t *b, size_t len, int rol
 	role = effective_role(m, role);
 
 	if (p->proto == IPPROTO_ICMPV6 && p->l4 == ML4_ICMP && p->hop_limit == 255 &&
-	    p->icmp_type >= 133 && p->icmp_type <= 137) {
+	    p->icmp_type >= 133 && p->icmp_type <= 137 &&
+	    (link_scoped(&p->src, 0) || link_scoped(&p->dst, 1))) {
 		PASS(PASS_NDP, "neighbour discovery (hop limit 255)");
 		return;
 	}

@@ -1242,9 +1242,15 @@ static void test_neighbour_discovery_passes_only_from_the_link(void)
 				   .proto = IPPROTO_ICMPV6, .icmp_type = 135, .hop_limit = 64,
 				   .l4_len = 24 };
 
+	/* a global source with hop limit 255 would be forwarded to the pod */
+	struct pkt_spec global = { .src = "2001:db8::7", .dst = "fd00:10::2:10",
+				   .proto = IPPROTO_ICMPV6, .icmp_type = 135, .hop_limit = 255,
+				   .l4_len = 24 };
+
 	if (setup("mixed", NULL)) {
 		EXPECT(ns, PASS, ENF_REASON_PASS_NDP);
 		EXPECT(routed, DROP, ENF_REASON_DROP_NOT_ADMITTED);
+		EXPECT(global, DROP, ENF_REASON_DROP_NOT_ADMITTED);
 	}
 	teardown();
 }
