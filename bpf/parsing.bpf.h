@@ -59,6 +59,7 @@ enum l4_state {
 	L4_TRUNCATED,		/* TCP/UDP/SCTP/ICMP header cut short */
 	L4_LATER_FRAGMENT,	/* non-first fragment: no transport header here */
 	L4_CHAIN_TOO_LONG,	/* IPv6 extension headers beyond the bound */
+	L4_PENDING,		/* internal: transport header at l4_off, not read yet */
 };
 
 struct pkt {
@@ -186,7 +187,8 @@ static __always_inline int parse_ipv4(struct cursor *c, struct pkt *p, void *sta
 	}
 	p->frag_first = !!(ip->frag_off & bpf_htons(ENF_IP_MF));
 	c->pos += hlen;
-	parse_l4(c, p, start);
+	p->l4_off = c->pos - start;
+	p->l4 = L4_PENDING;
 	return PARSE_OK;
 }
 
@@ -258,7 +260,8 @@ static __always_inline int parse_ipv6(struct cursor *c, struct pkt *p, void *sta
 		p->l4 = L4_CHAIN_TOO_LONG;
 		return PARSE_OK;
 	}
-	parse_l4(c, p, start);
+	p->l4_off = c->pos - start;
+	p->l4 = L4_PENDING;
 	return PARSE_OK;
 }
 
@@ -272,10 +275,28 @@ static __always_inline int parse_packet(void *data, void *data_end, struct pkt *
 	if (ret != PARSE_OK)
 		return ret;
 	if (proto == bpf_htons(ETH_P_IP))
-		return parse_ipv4(&c, p, data);
-	if (proto == bpf_htons(ETH_P_IPV6))
-		return parse_ipv6(&c, p, data);
-	return PARSE_NOT_IP;
+		ret = parse_ipv4(&c, p, data);
+	else if (proto == bpf_htons(ETH_P_IPV6))
+		ret = parse_ipv6(&c, p, data);
+	else
+		return PARSE_NOT_IP;
+	/* The transport header is read in one place, from an offset: the
+	 * paths through the network headers (IPv4 options, each IPv6
+	 * extension header) then meet here instead of each carrying its own
+	 * copy of the L4 parser through the verifier. */
+	if (ret == PARSE_OK && p->l4 == L4_PENDING) {
+		/* a real load: the verifier must see an unknown, then bounded, value */
+		__u32 off = *(volatile __u32 *)&p->l4_off;
+
+		asm volatile("" : "+r"(off));
+		if (off > 0x3fff) {	/* verifier: bounded (8 extension headers < 16 KiB) */
+			p->l4 = L4_TRUNCATED;
+			return PARSE_OK;
+		}
+		c.pos = data + (off & 0x3fff);	/* verifier: a masked, known-range offset */
+		parse_l4(&c, p, data);
+	}
+	return ret;
 }
 
 #endif /* ENFORCER_PARSING_BPF_H */
