@@ -6,6 +6,7 @@
 #   make demo       namespace topology + example manifest, traffic allowed and
 #                   dropped, `enforcer status`, then everything removed
 #   make deps       install the Debian packages the build and tests need
+#   make bench      benchmarks -> bench/results.md and charts (docs/performance.md)
 #   make fuzz       libFuzzer targets for FUZZ_SECONDS each, then the XDP
 #                   differential fuzzer over FUZZ_FRAMES packets (default 1M)
 #   make V=1        show full commands
@@ -108,6 +109,14 @@ endif
 $(OUTPUT)/test_%: selftests/test_%.c $(wildcard selftests/*.h) $(LIB_OBJS) $(USER_HDRS) $(SKELS)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(USER_CFLAGS) -I.output -Iselftests $< $(LIB_OBJS) $(USER_LIBS) -lpthread $(USER_LDFLAGS) -o $@
+
+# Benchmarks (bench/*.c) build like the test suites; `make bench` runs them.
+$(OUTPUT)/bench_%: bench/bench_%.c $(wildcard selftests/*.h) $(LIB_OBJS) $(USER_HDRS) $(SKELS)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(USER_CFLAGS) -I.output -Iselftests $< $(LIB_OBJS) $(USER_LIBS) -lpthread $(USER_LDFLAGS) -o $@
+
+bench: deps all $(OUTPUT)/bench_xdp
+	$(Q)bench/run.sh
 
 # `make check`: every suite, one closing line. scripts/run-tests.sh builds
 # both the plain and the sanitizer variant and sums the per-suite lines.

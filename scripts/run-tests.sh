@@ -17,6 +17,7 @@
 #   *-san           every suite above built with -fsanitize=address,undefined
 #   fuzz            bounded libFuzzer smoke of every parser, fixed seed
 #   zone_nsd        exported zone files accepted by nsd-checkzone
+#   bench_smoke     the benchmark harness at its smallest scale (no figures)
 #   e2e             network namespaces, real listeners, attach/apply/detach (root)
 #   flows_e2e       replies to flows instances open, NodePort frontends, PMTU,
 #                   fragments, tunnels, trace --pcap (root)
@@ -92,6 +93,7 @@ if [ $quick -eq 0 ]; then
 	fi
 	run_suite fuzz scripts/fuzz.sh --smoke
 	run_suite zone_nsd selftests/zone_nsd_check.sh .output/test_zone
+	run_suite bench_smoke bash -c 'make -s .output/bench_xdp && bench/run.sh --smoke'
 	run_suite e2e selftests/e2e.sh .output/enforcer
 	ASAN_OPTIONS=detect_leaks=1 run_suite e2e-san selftests/e2e.sh .output/san/enforcer
 	run_suite flows_e2e selftests/flows_e2e.sh .output/enforcer
