@@ -3,6 +3,10 @@
 # Installs the Debian 12 packages that building, testing and the demo need,
 # only when something is missing (so repeated runs cost nothing). Root only;
 # without root it lists what is missing and fails.
+#
+#   scripts/install-deps.sh           what build, tests and demo need
+#   scripts/install-deps.sh --bench   that, plus the tools `make bench`
+#                                     compares against and drives traffic with
 set -euo pipefail
 
 PKGS=(
@@ -16,6 +20,14 @@ PKGS=(
 	nsd dnsutils knot-dnsutils               # zone checks (nsd-checkzone), dig, kdig
 	python3-dnspython libldns-dev            # DNS differential test, fuzz oracle
 )
+# `make bench` only: the filters and servers it measures the enforcer against,
+# and the traffic generators that drive them.
+BENCH_PKGS=(
+	xdp-tools gnuplot-nox                    # xdp-filter baseline, charts
+	netsniff-ng iptables ipset               # trafgen floods; iptables+ipset baseline
+	knot dnsperf                             # Knot baseline; dnsperf (kxdpgun: knot-dnsutils)
+)
+[ "${1:-}" = "--bench" ] && PKGS+=("${BENCH_PKGS[@]}")
 
 missing=()
 for p in "${PKGS[@]}"; do
