@@ -59,6 +59,7 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 struct dnsname_inner {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 1);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, struct enf_dns_key);
 	__type(value, struct enf_dns_name);
 };
@@ -66,6 +67,7 @@ struct dnsname_inner {
 struct dnszone_inner {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 1);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, struct enf_dns_key);
 	__type(value, struct enf_dns_zone);
 };
@@ -105,6 +107,7 @@ struct dnsview_inner {
 struct dnsres_inner {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 1);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, struct enf_addr);	/* resolver address */
 	__type(value, __u32);
 };
@@ -581,7 +584,7 @@ static __always_inline int parse_additional(const __u8 *m, struct query *q, __u1
 static __always_inline int dns_answer(struct __sk_buff *skb, const int stream)
 {
 	__u32 zero = 0, slot, class_id = 0, src_flags = 0, off, i, dns_off, udp_off, len;
-	void *src_map, *admit_map, *name_map, *zone_map, *res_map, *view_map;
+	void *src16_map, *src_map, *admit_map, *name_map, *zone_map, *res_map, *view_map;
 	struct enf_dns_key key = {};
 	const struct enf_dns_zone *zone = NULL;
 	const struct enf_dns_name *name = NULL;
@@ -644,13 +647,15 @@ static __always_inline int dns_answer(struct __sk_buff *skb, const int stream)
 	if (!act)
 		return TC_ACT_OK;
 	slot = act->slot & 1;
+	src16_map = bpf_map_lookup_elem(&enf_src16_sel, &slot);
 	src_map = bpf_map_lookup_elem(&enf_src_sel, &slot);
 	admit_map = bpf_map_lookup_elem(&enf_admit_sel, &slot);
 	name_map = bpf_map_lookup_elem(&enf_dnsname_sel, &slot);
 	zone_map = bpf_map_lookup_elem(&enf_dnszone_sel, &slot);
 	res_map = bpf_map_lookup_elem(&enf_dnsres_sel, &slot);
 	view_map = bpf_map_lookup_elem(&enf_dnsview_sel, &slot);
-	if (!src_map || !admit_map || !name_map || !zone_map || !res_map || !view_map)
+	if (!src16_map || !src_map || !admit_map || !name_map || !zone_map || !res_map ||
+	    !view_map)
 		return TC_ACT_OK;
 	if (!bpf_map_lookup_elem(res_map, &dst))
 		return TC_ACT_OK;
@@ -753,7 +758,7 @@ static __always_inline int dns_answer(struct __sk_buff *skb, const int stream)
 	}
 
 	/* ---- who asks? the enforcer's classifier, one truth (19) ---- */
-	classify_source(src_map, &src, &class_id, &src_flags);
+	classify_source(src16_map, src_map, &src, &class_id, &src_flags);
 	if (!(src_flags & (ENF_SRC_PRIVATE | ENF_SRC_MEMBER)) || q->qclass != C_IN) {
 		rcode = RC_REFUSED;
 		reason = ENF_DNS_REFUSED;

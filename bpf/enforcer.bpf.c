@@ -41,6 +41,7 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 struct dst_inner {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 1);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, struct enf_addr);
 	__type(value, struct enf_dst_val);
 };
@@ -48,6 +49,7 @@ struct dst_inner {
 struct port_inner {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 1);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, struct enf_port_key);
 	__type(value, struct enf_port_val);
 };
@@ -55,6 +57,7 @@ struct port_inner {
 struct ifrole_inner {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 1);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, __u32);	/* ifindex */
 	__type(value, struct enf_iface_val);
 };
@@ -65,6 +68,7 @@ struct ifrole_inner {
 struct svcstat_inner {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
 	__uint(max_entries, 1);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, __u32);	/* service id */
 	__type(value, struct enf_svc_counter);
 };
@@ -131,6 +135,18 @@ struct {
 	__type(key, struct enf_flow_key);
 	__type(value, struct enf_flow_val);
 } enf_flows SEC(".maps");
+
+/* A filter in front of enf_flows: bucket (hash of a flow key) -> when a flow
+ * hashing there was last seen (ns). Zero or older than every flow timeout
+ * means no live flow can have that key, and the drop path skips the LRU
+ * lookup: a flood from sources no instance talks to never reaches it.
+ * Written wherever a flow's last_ns is; a collision only costs the lookup. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, ENF_FLOW_HINTS);
+	__type(key, __u32);
+	__type(value, __u64);
+} enf_flow_hint SEC(".maps");
 
 /* First fragments that passed; later fragments with the same (source,
  * destination, id, protocol) follow their verdict. */
@@ -268,21 +284,58 @@ static __always_inline __u64 flow_timeout(const struct enf_policy *pol, __u8 pro
 	return pol->flow_icmp_ns;
 }
 
+/* Bucket of a flow key in enf_flow_hint: the key's words folded, then
+ * spread. Cheap on purpose; collisions only cost a real lookup. */
+static __always_inline __u32 flow_hint_index(const struct enf_flow_key *k)
+{
+	const __u32 *w = (const __u32 *)k;
+	__u32 x = 0;
+	int i;
+
+#pragma unroll
+	for (i = 0; i < (int)(sizeof(*k) / sizeof(__u32)); i++)
+		x ^= w[i] * (2 * i + 1);
+	return (x * 0x9e3779b1U) >> (32 - 16) & (ENF_FLOW_HINTS - 1);
+}
+
+static __always_inline void flow_hint_touch(const struct enf_flow_key *k, __u64 now)
+{
+	__u32 idx = flow_hint_index(k);
+	__u64 *h = bpf_map_lookup_elem(&enf_flow_hint, &idx);
+
+	if (h)
+		*h = now;
+}
+
 /* Is there a live flow `local` opened to `remote`? Refreshes it (and notes
  * a closing TCP) unless tracing. */
 static __always_inline int flow_lookup(struct verdict_ctx *v, struct enf_flow_key *k,
 				       __u8 tcp_flags)
 {
-	struct enf_flow_val *f = bpf_map_lookup_elem(&enf_flows, k);
-	__u64 now;
+	const struct enf_policy *pol = v->pol;
+	__u32 idx = flow_hint_index(k);
+	__u64 *hint = bpf_map_lookup_elem(&enf_flow_hint, &idx);
+	struct enf_flow_val *f;
+	__u64 now, ttl;
 
+	if (!hint || !*hint)
+		return 0;
+	/* The longest timeout, plus a second for writers racing on the
+	 * bucket: past that, no flow of this bucket is alive. */
+	ttl = pol->flow_tcp_ns > pol->flow_udp_ns ? pol->flow_tcp_ns : pol->flow_udp_ns;
+	ttl = ttl > pol->flow_icmp_ns ? ttl : pol->flow_icmp_ns;
+	ttl = ttl > pol->flow_tcp_closing_ns ? ttl : pol->flow_tcp_closing_ns;
+	now = bpf_ktime_get_ns();
+	if (now - *hint > ttl + 1000000000ULL)
+		return 0;
+	f = bpf_map_lookup_elem(&enf_flows, k);
 	if (!f)
 		return 0;
-	now = bpf_ktime_get_ns();
-	if (now - f->last_ns > flow_timeout(v->pol, k->proto, f->state))
+	if (now - f->last_ns > flow_timeout(pol, k->proto, f->state))
 		return 0;
 	if (!v->trace) {
 		f->last_ns = now;
+		*hint = now;
 		if (tcp_flags & 0x05)	/* FIN or RST */
 			f->state = ENF_FLOW_CLOSING;
 	}
@@ -325,7 +378,8 @@ static __always_inline int is_echo_reply(const struct pkt *p)
  * opened, or a reply from one of its public ports (path MTU discovery for
  * public services). Anything else is forged. */
 static __always_inline int icmp_error_verdict(struct verdict_ctx *v, void *data, void *data_end,
-					      void *port_map, void *src_map, void *admit_map)
+					      void *port_map, void *src16_map, void *src_map,
+					      void *admit_map)
 {
 	struct pkt *p = v->p;
 	struct enf_flow_key fk = {};
@@ -391,7 +445,7 @@ static __always_inline int icmp_error_verdict(struct verdict_ctx *v, void *data,
 		if (!pv->trust_group)
 			return account(v, ENF_REASON_PASS_ICMP_ERROR, XDP_PASS);
 		/* the public port only talks to trusted peers */
-		classify_source(src_map, &fk.remote, &cls, &fl);
+		classify_source(src16_map, src_map, &fk.remote, &cls, &fl);
 		if (admitted(admit_map, cls, ENF_TARGET_TRUST | pv->trust_group))
 			return account(v, ENF_REASON_PASS_ICMP_ERROR, XDP_PASS);
 	}
@@ -418,22 +472,36 @@ static __always_inline int fragment_verdict(struct verdict_ctx *v)
 	return account(v, ENF_REASON_DROP_FRAGMENT, XDP_DROP);
 }
 
+/* The role of the receiving interface; the trace twin may be told one. */
+static __always_inline __u32 iface_role(struct xdp_md *ctx, void *ifrole_map, const int trace)
+{
+	__u32 zero = 0, ifindex = ctx->ingress_ifindex;
+	struct enf_iface_val *iv;
+	struct enf_trace *tr;
+
+	if (trace) {
+		tr = bpf_map_lookup_elem(&enf_trace, &zero);
+		if (tr && tr->role < ENF_ROLE_MAX)
+			return tr->role;
+	}
+	iv = bpf_map_lookup_elem(ifrole_map, &ifindex);
+	return iv ? iv->role : ENF_ROLE_MIXED;
+}
+
 static __always_inline int enforce(struct xdp_md *ctx, const int trace)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
 	struct verdict_ctx v = { .bytes = data_end - data, .trace = trace };
-	void *src_map, *dst_map, *port_map, *admit_map, *ifrole_map;
-	__u32 zero = 0, slot, ifindex, role = ENF_ROLE_MIXED;
+	void *src16_map, *src_map, *dst_map, *port_map, *admit_map, *ifrole_map;
+	__u32 zero = 0, slot;
 	__u32 class_id, src_flags, network_id, dst_flags, trust_group;
 	struct enf_port_val *pv = NULL;
 	struct enf_flow_key fk = {};
 	struct enf_port_key pk = {};
-	struct enf_iface_val *iv;
 	struct enf_dst_val *dv;
 	struct enf_policy *pol;
 	struct enf_active *act;
-	struct enf_trace *tr;
 	struct pkt *pp;
 	int ret;
 
@@ -451,6 +519,7 @@ static __always_inline int enforce(struct xdp_md *ctx, const int trace)
 	__builtin_memset(pp, 0, sizeof(*pp));
 	v.p = pp;
 	v.audit = pol->mode == ENF_MODE_AUDIT;
+	src16_map = bpf_map_lookup_elem(&enf_src16_sel, &slot);
 	src_map = bpf_map_lookup_elem(&enf_src_sel, &slot);
 	dst_map = bpf_map_lookup_elem(&enf_dst_sel, &slot);
 	port_map = bpf_map_lookup_elem(&enf_port_sel, &slot);
@@ -459,7 +528,7 @@ static __always_inline int enforce(struct xdp_md *ctx, const int trace)
 	v.svcstat = bpf_map_lookup_elem(&enf_svcstat_sel, &slot);
 	/* `apply` fills both slots before the first flip; a hole here would
 	 * be a loader bug. Pass (counted) rather than black-hole the node. */
-	if (!src_map || !dst_map || !port_map || !admit_map || !ifrole_map)
+	if (!src16_map || !src_map || !dst_map || !port_map || !admit_map || !ifrole_map)
 		return account(&v, ENF_REASON_PASS_NO_POLICY, XDP_PASS);
 
 	ret = parse_packet(data, data_end, pp);
@@ -470,17 +539,6 @@ static __always_inline int enforce(struct xdp_md *ctx, const int trace)
 	if (ret != PARSE_OK)
 		return account(&v, ENF_REASON_DROP_MALFORMED, XDP_DROP);
 
-	/* the trace twin may be told the role; else the interface's own */
-	tr = trace ? bpf_map_lookup_elem(&enf_trace, &zero) : NULL;
-	if (tr && tr->role < ENF_ROLE_MAX) {
-		role = tr->role;
-	} else {
-		ifindex = ctx->ingress_ifindex;
-		iv = bpf_map_lookup_elem(ifrole_map, &ifindex);
-		if (iv)
-			role = iv->role;
-	}
-
 	/* Neighbour discovery keeps IPv6 working on the link for every
 	 * address. Hop limit 255 says it did not cross a router; a link-scoped
 	 * source or destination says it will not cross one either (a global
@@ -490,18 +548,21 @@ static __always_inline int enforce(struct xdp_md *ctx, const int trace)
 	    (link_scoped(&pp->src, 0) || link_scoped(&pp->dst, 1)))
 		return account(&v, ENF_REASON_PASS_NDP, XDP_PASS);
 
-	/* Rule 1: not a service address -> not our business (the source is
-	 * classified only when needed: rule 2 or an owned destination). */
+	/* Rule 1: not a service address -> not our business, unless the
+	 * interface faces the internet (rule 2 below). */
 	dv = bpf_map_lookup_elem(dst_map, &pp->dst);
-	if (!dv && role != ENF_ROLE_PUBLIC)
+	if (!dv && iface_role(ctx, ifrole_map, trace) != ENF_ROLE_PUBLIC)
 		return account(&v, ENF_REASON_PASS_NOT_OWNED, XDP_PASS);
 
-	classify_source(src_map, &pp->src, &class_id, &src_flags);
+	classify_source(src16_map, src_map, &pp->src, &class_id, &src_flags);
 	v.class_id = class_id;
 	v.src_flags = src_flags;
 
-	/* Rule 2: a private source cannot arrive from the internet uplink. */
-	if (role == ENF_ROLE_PUBLIC && (src_flags & (ENF_SRC_PRIVATE | ENF_SRC_MEMBER)))
+	/* Rule 2: a private source cannot arrive from the internet uplink.
+	 * Only a private source needs the role: a public one (the flood) is
+	 * judged the same on every interface. */
+	if ((src_flags & (ENF_SRC_PRIVATE | ENF_SRC_MEMBER)) &&
+	    iface_role(ctx, ifrole_map, trace) == ENF_ROLE_PUBLIC)
 		return account(&v, ENF_REASON_DROP_SPOOFED, XDP_DROP);
 	if (!dv)
 		return account(&v, ENF_REASON_PASS_NOT_OWNED, XDP_PASS);
@@ -554,7 +615,8 @@ static __always_inline int enforce(struct xdp_md *ctx, const int trace)
 			if (flow_lookup(&v, &fk, 0))
 				return account(&v, ENF_REASON_PASS_REPLY, XDP_PASS);
 		} else if (is_icmp_error(pp)) {
-			return icmp_error_verdict(&v, data, data_end, port_map, src_map, admit_map);
+			return icmp_error_verdict(&v, data, data_end, port_map, src16_map, src_map,
+						  admit_map);
 		}
 		if (pp->proto == IPPROTO_IPIP || pp->proto == IPPROTO_IPV6 || pp->proto == IPPROTO_GRE)
 			return account(&v, ENF_REASON_DROP_TUNNEL, XDP_DROP);
@@ -569,7 +631,7 @@ static __always_inline int enforce(struct xdp_md *ctx, const int trace)
 
 	/* Rule 3b: declared public ports face the internet (or the app's
 	 * trusted ranges). */
-	if (!pv) {
+	if (!pv && (dst_flags & ENF_DST_PORTS)) {
 		pk.a = pp->dst;
 		pk.port = pp->dport;
 		pk.proto = pp->proto;
@@ -615,7 +677,7 @@ int enf_xdp_trace(struct xdp_md *ctx)
 SEC("tc")
 int enf_tc_egress(struct __sk_buff *skb)
 {
-	void *src_map, *dst_map, *port_map, *admit_map;
+	void *src16_map, *src_map, *dst_map, *port_map, *admit_map;
 	struct enf_flow_key k = {};
 	struct enf_flow_val val = {};
 	struct enf_port_key pk = {};
@@ -635,11 +697,12 @@ int enf_tc_egress(struct __sk_buff *skb)
 	pol = bpf_map_lookup_elem(&enf_policy, &slot);
 	if (!pol || !pol->generation)
 		return TC_ACT_OK;
+	src16_map = bpf_map_lookup_elem(&enf_src16_sel, &slot);
 	src_map = bpf_map_lookup_elem(&enf_src_sel, &slot);
 	dst_map = bpf_map_lookup_elem(&enf_dst_sel, &slot);
 	port_map = bpf_map_lookup_elem(&enf_port_sel, &slot);
 	admit_map = bpf_map_lookup_elem(&enf_admit_sel, &slot);
-	if (!src_map || !dst_map || !port_map || !admit_map)
+	if (!src16_map || !src_map || !dst_map || !port_map || !admit_map)
 		return TC_ACT_OK;
 
 	/* Headers may sit in paged data; make the first bytes linear. */
@@ -671,7 +734,7 @@ int enf_tc_egress(struct __sk_buff *skb)
 		if (pv && (pv->flags & ENF_PORT_PUBLIC) && !pv->trust_group)
 			return TC_ACT_OK;
 	}
-	classify_source(src_map, &p.dst, &cls, &fl);
+	classify_source(src16_map, src_map, &p.dst, &cls, &fl);
 	if (((fl & ENF_SRC_PRIVATE) && !(dv->flags & ENF_DST_ISOLATED)) ||
 	    admitted(admit_map, cls, dv->network_id))
 		return TC_ACT_OK;	/* replies are admitted anyway */
@@ -692,5 +755,6 @@ int enf_tc_egress(struct __sk_buff *skb)
 	} else {
 		bpf_map_update_elem(&enf_flows, &k, &val, BPF_ANY);
 	}
+	flow_hint_touch(&k, val.last_ns);
 	return TC_ACT_OK;
 }

@@ -14,7 +14,10 @@
 #include "enforcer_common.h"
 #include "enforcer_dns.h"
 
-/* Inner-map templates; userspace creates the real ones per apply. */
+/* Inner-map templates; userspace creates the real ones. Hash inner maps are
+ * BPF_F_NO_PREALLOC everywhere: `apply` rewrites the inactive slot's maps in
+ * place when they have room (replacing one costs a synchronize_rcu() in the
+ * kernel) and creates them with headroom, which costs nothing unallocated. */
 struct src_inner {
 	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
 	__uint(max_entries, 1);
@@ -23,9 +26,18 @@ struct src_inner {
 	__type(value, struct enf_src_val);
 };
 
+struct src16_inner {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, ENF_SRC16_ENTRIES);	/* fixed: lookups are inlined */
+	__uint(map_flags, BPF_F_MMAPABLE);	/* userspace writes it with memcpy */
+	__type(key, __u32);
+	__type(value, __u32);
+};
+
 struct admit_inner {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 1);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, struct enf_admit_key);
 	__type(value, __u32);
 };
@@ -37,6 +49,15 @@ struct {
 	__type(key, __u32);
 	__array(values, struct src_inner);
 } enf_src_sel SEC(".maps");
+
+/* [slot] -> /16 of a source address -> its class and flags, or "ask the
+ * trie" (see ENF_SRC16_* in enforcer_common.h) */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__array(values, struct src16_inner);
+} enf_src16_sel SEC(".maps");
 
 /* [slot] -> (source class, network or trust group) -> admitted */
 struct {
@@ -68,12 +89,20 @@ struct enf_dns_btf_anchor enf_dns_btf_anchor SEC(".bss");
 
 /* Source class and flags of `a`, honouring the expiry of time-limited
  * entries (the compiler precomputed what holds after the first expiry). */
-static __always_inline void classify_source(void *src_map, struct enf_addr *a,
+static __always_inline void classify_source(void *src16_map, void *src_map, struct enf_addr *a,
 					    __u32 *class_id, __u32 *flags)
 {
 	struct enf_src_key key = { .prefixlen = 32 + 128 };
+	__u32 idx = (a->family == ENF_AF_INET6 ? 65536 : 0) | (__u32)a->addr[0] << 8 | a->addr[1];
+	__u32 *d = bpf_map_lookup_elem(src16_map, &idx);
 	struct enf_src_val *v;
 
+	/* First stage: the answer for the whole /16, when it has one. */
+	if (d && *d != ENF_SRC16_LPM) {
+		*class_id = *d & ENF_SRC16_CLASS_MASK;
+		*flags = *d >> 24 & ENF_SRC16_FLAGS_MAX;
+		return;
+	}
 	key.a = *a;
 	v = bpf_map_lookup_elem(src_map, &key);
 	if (!v) {

@@ -32,7 +32,7 @@
 
 #include <linux/types.h>
 
-#define ENF_ABI_VERSION		2
+#define ENF_ABI_VERSION		3
 #define ENF_PIN_DIR		"/sys/fs/bpf/enforcer"
 
 /* Named limits. Inner maps are sized to the manifest; these are ceilings. */
@@ -47,6 +47,7 @@
 #define ENF_NAME_LEN		64	/* RFC 1123 label (63) + NUL */
 #define ENF_MAX_FLOWS		262144	/* LRU of flows instances opened (enf_flows) */
 #define ENF_MAX_FRAGS		16384	/* LRU of passed first fragments (enf_frags) */
+#define ENF_FLOW_HINTS		65536	/* enf_flow_hint buckets (power of two) */
 
 /* Default timeouts (seconds), overridden by the manifest's `flows:`. */
 #define ENF_FLOW_TCP_S		3600	/* established TCP, idle */
@@ -108,6 +109,23 @@ struct enf_src_key {
 	struct enf_addr a;
 };
 
+/*
+ * enf_src16 (per generation): the classifier's first stage, one __u32 per
+ * /16 of each family: [0, 65536) IPv4 by its first two bytes, [65536,
+ * 131072) IPv6 by its first two bytes. Most of the address space (all of
+ * it that is public) holds no prefix longer than /16, so one array load
+ * answers for it; only /16s with longer prefixes (or an expiry) inside go
+ * on to the trie:
+ *   0                                        public: class 0, no flags
+ *   ENF_SRC16_DIRECT | flags << 24 | class   the covering prefix's answer
+ *   ENF_SRC16_LPM                            look the address up in enf_src
+ */
+#define ENF_SRC16_ENTRIES	(2 * 65536)
+#define ENF_SRC16_DIRECT	(1U << 31)
+#define ENF_SRC16_LPM		1U
+#define ENF_SRC16_CLASS_MASK	0xffffffU
+#define ENF_SRC16_FLAGS_MAX	0x7fU
+
 /* enf_src value flags. */
 #define ENF_SRC_PRIVATE		(1U << 0)	/* in the rack-wide `private` list */
 #define ENF_SRC_MEMBER		(1U << 1)	/* in some network's cidrs/peers/instances */
@@ -128,6 +146,7 @@ struct enf_src_val {
 #define ENF_DST_ISOLATED	(1U << 0)	/* the network admits only its members */
 #define ENF_DST_FRONTEND	(1U << 1)	/* address is a frontend: only its listed ports are ours */
 #define ENF_DST_VIP		(1U << 2)	/* service virtual IP (informational) */
+#define ENF_DST_PORTS		(1U << 3)	/* the address has public-port entries (enf_ports) */
 
 /* Value of the destination map (key: struct enf_addr). */
 struct enf_dst_val {

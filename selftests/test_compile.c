@@ -205,10 +205,11 @@ static void test_destinations_carry_service_network_and_isolation(void)
 	if (CHECK(d != NULL, "web instance missing")) {
 		CHECK_EQ(d->service_id, 1);
 		CHECK_EQ(d->network_id, 0);
-		CHECK_EQ(d->flags, 0);
+		CHECK_EQ(d->flags, ENF_DST_PORTS);	/* public: rule 3b looks ports up */
 	}
 	d = dst("10.96.0.1");
-	CHECK(d && d->flags == ENF_DST_VIP && d->service_id == 1, "VIP entry wrong");
+	CHECK(d && d->flags == (ENF_DST_VIP | ENF_DST_PORTS) && d->service_id == 1,
+	      "VIP entry wrong");
 	d = dst("10.0.2.1");
 	CHECK(d && d->service_id == 2 && d->network_id == 1 && d->flags == ENF_DST_ISOLATED,
 	      "isolated db entry wrong");
@@ -245,7 +246,8 @@ static void test_frontends_are_judged_like_their_service(void)
 			  "      admin: { port: 4000, internal: true, frontends: [\"192.0.2.10:30090\"], instances: [10.0.2.1] }\n"))
 		return;
 	d = dst("192.0.2.10");
-	CHECK(d && d->flags == ENF_DST_FRONTEND && d->service_id == 0, "frontend dst wrong");
+	CHECK(d && d->flags == (ENF_DST_FRONTEND | ENF_DST_PORTS) && d->service_id == 0,
+	      "frontend dst wrong");
 	pub = port("192.0.2.10", IPPROTO_TCP, 30080);
 	priv = port("192.0.2.10", IPPROTO_TCP, 30090);
 	if (CHECK(pub && priv, "frontend ports missing")) {
@@ -371,6 +373,87 @@ static void test_policy_summary_counts_everything(void)
 	done();
 }
 
+/* Longest match over the compiled trie entries, by brute force. */
+static const struct enf_src_val *longest_match(const struct enf_addr *a)
+{
+	const struct enf_src_val *best = NULL;
+	uint32_t best_len = 0, i, b;
+
+	for (i = 0; i < c.nsrc; i++) {
+		const struct src_entry *e = &c.src[i];
+		uint32_t plen = e->key.prefixlen - 32;
+		bool in = e->key.a.family == a->family;
+
+		for (b = 0; in && b < plen; b++)
+			in = ((e->key.a.addr[b / 8] ^ a->addr[b / 8]) & (0x80 >> (b % 8))) == 0;
+		if (in && (!best || plen >= best_len)) {
+			best = &e->val;
+			best_len = plen;
+		}
+	}
+	return best;
+}
+
+/* The /16 stage answers exactly what the trie would, for every address of
+ * every /16 it answers for; the rest it sends to the trie. */
+static void test_src16_table_agrees_with_the_trie(void)
+{
+	static const uint8_t probes[][2] = { { 0, 0 }, { 0, 1 }, { 128, 7 }, { 255, 255 } };
+	uint32_t i, k, direct = 0, lpm = 0;
+
+	if (!compile_yaml("private:\n  - 10.0.0.0/8\n  - 172.16.0.0/12\n  - fd00::/8\n"
+			  "  - { cidr: 192.168.0.0/16, expires: \"2099-01-01\" }\n"
+			  "networks:\n  iso: { isolated: true, cidrs: [10.1.2.0/24, 10.3.0.0/16] }\n"
+			  "apps:\n  a:\n    trusted: [198.51.100.0/24, 2001:db8::/32]\n    services:\n"
+			  "      web: { port: 80, instances: [10.9.0.1] }\n"
+			  "  b:\n    network: iso\n    services:\n"
+			  "      db: { instances: [10.1.2.5, \"fd00:1::5\"] }\n"))
+		return;
+	if (!CHECK(c.src16 != NULL, "no /16 table"))
+		goto out;
+	for (i = 0; i < ENF_SRC16_ENTRIES; i++) {
+		uint32_t v = c.src16[i];
+
+		if (v == ENF_SRC16_LPM) {
+			lpm++;
+			continue;
+		}
+		direct++;
+		for (k = 0; k < sizeof(probes) / sizeof(probes[0]); k++) {
+			struct enf_addr a = { .family = i >> 16 ? ENF_AF_INET6 : ENF_AF_INET };
+			const struct enf_src_val *want;
+
+			a.addr[0] = i >> 8 & 0xff;
+			a.addr[1] = i & 0xff;
+			a.addr[2] = probes[k][0];
+			a.addr[3] = probes[k][1];
+			want = longest_match(&a);
+			if (!CHECK((v & ENF_SRC16_CLASS_MASK) == (want ? want->class_id : 0) &&
+					   (v >> 24 & ENF_SRC16_FLAGS_MAX) == (want ? want->flags : 0),
+				   "bucket %u says class %u flags %u, the trie %u/%u", i,
+				   v & ENF_SRC16_CLASS_MASK, v >> 24 & ENF_SRC16_FLAGS_MAX,
+				   want ? want->class_id : 0, want ? want->flags : 0))
+				goto out;
+		}
+	}
+	/* 10.1/16 and 10.9/16 hold longer prefixes; 192.168/16 expires;
+	 * 198.51/16 and 2001:db8 hold /24 and /32; fd00::/8's 256 buckets
+	 * are direct except fd00 itself (fd00:1::5/128 inside). */
+	CHECK_EQ(c.src16[10 << 8 | 1], ENF_SRC16_LPM);
+	CHECK_EQ(c.src16[10 << 8 | 9], ENF_SRC16_LPM);
+	CHECK_EQ(c.src16[192 << 8 | 168], ENF_SRC16_LPM);
+	CHECK_EQ(c.src16[198 << 8 | 51], ENF_SRC16_LPM);
+	CHECK_EQ(c.src16[65536 | 0x2001], ENF_SRC16_LPM);
+	CHECK_EQ(c.src16[65536 | 0xfd00], ENF_SRC16_LPM);
+	CHECK(c.src16[10 << 8 | 3] & ENF_SRC16_DIRECT, "10.3/16 is one network: direct");
+	CHECK(c.src16[65536 | 0xfd42] & ENF_SRC16_DIRECT, "fd42::/16 is private: direct");
+	CHECK_EQ(c.src16[203 << 8 | 0], 0);	/* public */
+	CHECK_EQ(lpm, 6);
+	CHECK_EQ(direct, ENF_SRC16_ENTRIES - 6);
+out:
+	done();
+}
+
 static void test_empty_manifest_compiles_to_empty_maps(void)
 {
 	if (!compile_yaml("rack: empty\n"))
@@ -421,6 +504,7 @@ static const struct test_case tests[] = {
 	TEST(expired_entry_is_left_out_with_a_warning),
 	TEST(service_ids_follow_manifest_order_with_names),
 	TEST(policy_summary_counts_everything),
+	TEST(src16_table_agrees_with_the_trie),
 	TEST(empty_manifest_compiles_to_empty_maps),
 	TEST(every_scenario_compiles),
 };

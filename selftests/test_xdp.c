@@ -884,6 +884,76 @@ out:
 	teardown();
 }
 
+static uint32_t inner_id(enum sel sel, uint32_t slot)
+{
+	uint32_t id = 0;
+
+	bpf_map_lookup_elem(st.sel_fd[sel], &slot, &id);
+	return id;
+}
+
+/* `apply` rewrites the inactive slot's maps in place when they have room
+ * (no outer-map update, hence no synchronize_rcu per map), and the slot
+ * keeps nothing of the generation it held before. */
+static void test_apply_rewrites_slot_in_place(void)
+{
+	static const char a[] = "apps:\n  a:\n    services:\n"
+				"      s: { port: 80, internal: true, instances: [10.0.2.10] }\n"
+				"      t: { port: 81, instances: [10.0.3.10] }\n";
+	static const char b[] = "apps:\n  a:\n    services:\n"
+				"      u: { port: 82, internal: true, instances: [10.0.4.10] }\n";
+	struct pkt_spec gone = { .src = "203.0.113.7", .dst = "10.0.2.10", .dport = 80 };
+	struct pkt_spec port = { .src = "203.0.113.7", .dst = "10.0.3.10", .dport = 81 };
+	struct pkt_spec kept = { .src = "203.0.113.7", .dst = "10.0.4.10", .dport = 82 };
+	struct enf_active act;
+	uint32_t slot_a, ids[SEL_MAX], i;
+	char *big = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	if (!setup(NULL, NULL))
+		goto out;
+	if (!CHECK_EQ(apply_yaml(a), 0) || !CHECK_EQ(state_active(&st, &act, NULL), 0))
+		goto out;
+	slot_a = act.slot;
+	for (i = 0; i < SEL_MAX; i++)
+		ids[i] = inner_id(i, slot_a);
+	EXPECT(gone, DROP, ENF_REASON_DROP_NOT_ADMITTED);
+	CHECK_EQ(apply_yaml(b), 0);
+	CHECK_EQ(apply_yaml(b), 0);	/* back in A's slot */
+	CHECK_EQ(state_active(&st, &act, NULL), 0);
+	CHECK_EQ(act.slot, slot_a);
+	for (i = 0; i < SEL_MAX; i++)
+		CHECK(inner_id(i, slot_a) == ids[i], "map %s of the slot was replaced, not rewritten",
+		      state_inner_name(i));
+	EXPECT(gone, PASS, ENF_REASON_PASS_NOT_OWNED);	/* no stale address */
+	EXPECT(port, PASS, ENF_REASON_PASS_NOT_OWNED);	/* no stale port */
+	EXPECT(kept, DROP, ENF_REASON_DROP_NOT_ADMITTED);
+
+	/* Outgrowing the maps replaces them, in the inactive slot only. */
+	f = open_memstream(&big, &len);
+	if (!f)
+		goto out;
+	fputs("apps:\n  a:\n    services:\n", f);
+	for (i = 0; i < 300; i++)
+		fprintf(f, "      s%u: { port: 80, internal: true, instances: [10.1.%u.%u] }\n", i,
+			i / 200, i % 200 + 1);
+	fclose(f);
+	CHECK_EQ(apply_yaml(big), 0);
+	CHECK_EQ(state_active(&st, &act, NULL), 0);
+	CHECK(act.slot != slot_a, "the big policy went to the active slot");
+	CHECK(inner_id(SEL_DST, act.slot) != 0, "no destination map");
+	EXPECT(kept, PASS, ENF_REASON_PASS_NOT_OWNED);
+	gone.dst = "10.1.1.100";
+	EXPECT(gone, DROP, ENF_REASON_DROP_NOT_ADMITTED);
+	CHECK_EQ(apply_yaml(big), 0);	/* and A's old slot grows too */
+	EXPECT(gone, DROP, ENF_REASON_DROP_NOT_ADMITTED);
+	EXPECT(port, PASS, ENF_REASON_PASS_NOT_OWNED);
+out:
+	free(big);
+	teardown();
+}
+
 /* Policy A puts D in network n1 and admits S to n1; policy B puts D in n2
  * and admits S to n2. Any mix of the two generations within one packet
  * (destination from one, admission from the other) drops the packet, so
@@ -936,7 +1006,7 @@ static void test_policy_swap_never_mixes_generations(void)
 		goto out;
 	flip_stop = 0;
 	pthread_create(&thr, NULL, flip_traffic, &drops);
-	for (i = 0; i < 60 && !err; i++)
+	for (i = 0; i < 200 && !err; i++)
 		err = apply_yaml(i % 2 ? flip_a : flip_b);
 	flip_stop = 1;
 	pthread_join(thr, NULL);
@@ -1375,6 +1445,7 @@ static const struct test_case tests[] = {
 	TEST(second_apply_replaces_policy),
 	TEST(invalid_manifest_leaves_policy_untouched),
 	TEST(expired_private_range_stops_admitting_in_kernel),
+	TEST(apply_rewrites_slot_in_place),
 	TEST(policy_swap_never_mixes_generations),
 	TEST(reply_to_flow_opened_by_internal_instance_passes),
 	TEST(udp_and_v6_replies_pass),

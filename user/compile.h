@@ -41,6 +41,7 @@ struct port_entry {
 struct compiled {
 	struct src_entry *src;
 	size_t nsrc;
+	uint32_t *src16;		/* ENF_SRC16_ENTRIES: enf_src16, from src */
 	struct dst_entry *dst;
 	size_t ndst;
 	struct port_entry *ports;

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -55,24 +56,24 @@ static const struct sel_def {
 		      sizeof(struct enf_src_key), sizeof(struct enf_src_val), BPF_F_NO_PREALLOC,
 		      "enf_src_key", "enf_src_val" },
 	[SEL_DST] = { "enf_dst_sel", "enf_dst", BPF_MAP_TYPE_HASH, sizeof(struct enf_addr),
-		      sizeof(struct enf_dst_val), 0, "enf_addr", "enf_dst_val" },
+		      sizeof(struct enf_dst_val), BPF_F_NO_PREALLOC, "enf_addr", "enf_dst_val" },
 	[SEL_PORT] = { "enf_port_sel", "enf_ports", BPF_MAP_TYPE_HASH,
-		       sizeof(struct enf_port_key), sizeof(struct enf_port_val), 0,
+		       sizeof(struct enf_port_key), sizeof(struct enf_port_val), BPF_F_NO_PREALLOC,
 		       "enf_port_key", "enf_port_val" },
 	[SEL_ADMIT] = { "enf_admit_sel", "enf_admit", BPF_MAP_TYPE_HASH,
-			sizeof(struct enf_admit_key), sizeof(__u32), 0, "enf_admit_key", "__u32" },
+			sizeof(struct enf_admit_key), sizeof(__u32), BPF_F_NO_PREALLOC, "enf_admit_key", "__u32" },
 	[SEL_IFROLE] = { "enf_ifrole_sel", "enf_ifrole", BPF_MAP_TYPE_HASH, sizeof(__u32),
-			 sizeof(struct enf_iface_val), 0, "__u32", "enf_iface_val" },
+			 sizeof(struct enf_iface_val), BPF_F_NO_PREALLOC, "__u32", "enf_iface_val" },
 	[SEL_SVCSTAT] = { "enf_svcstat_sel", "enf_svc_stats", BPF_MAP_TYPE_PERCPU_HASH,
-			  sizeof(__u32), sizeof(struct enf_svc_counter), 0, "__u32",
+			  sizeof(__u32), sizeof(struct enf_svc_counter), BPF_F_NO_PREALLOC, "__u32",
 			  "enf_svc_counter" },
 	[SEL_META] = { "enf_meta_sel", "enf_svc_meta", BPF_MAP_TYPE_ARRAY, sizeof(__u32),
 		       sizeof(struct enf_svc_meta), BPF_F_INNER_MAP, "__u32", "enf_svc_meta" },
 	[SEL_DNS_NAME] = { "enf_dnsname_sel", "enf_dns_names", BPF_MAP_TYPE_HASH,
-			   sizeof(struct enf_dns_key), sizeof(struct enf_dns_name), 0,
+			   sizeof(struct enf_dns_key), sizeof(struct enf_dns_name), BPF_F_NO_PREALLOC,
 			   "enf_dns_key", "enf_dns_name" },
 	[SEL_DNS_ZONE] = { "enf_dnszone_sel", "enf_dns_zones", BPF_MAP_TYPE_HASH,
-			   sizeof(struct enf_dns_key), sizeof(struct enf_dns_zone), 0,
+			   sizeof(struct enf_dns_key), sizeof(struct enf_dns_zone), BPF_F_NO_PREALLOC,
 			   "enf_dns_key", "enf_dns_zone" },
 	[SEL_DNS_A] = { "enf_dnsa_sel", "enf_dns_a", BPF_MAP_TYPE_ARRAY, sizeof(__u32),
 			sizeof(struct enf_dns_a), BPF_F_INNER_MAP, "__u32", "enf_dns_a" },
@@ -83,12 +84,23 @@ static const struct sel_def {
 	[SEL_DNS_VIEW] = { "enf_dnsview_sel", "enf_dns_views", BPF_MAP_TYPE_ARRAY, sizeof(__u32),
 			   sizeof(struct enf_dns_views), BPF_F_INNER_MAP, "__u32", "enf_dns_views" },
 	[SEL_DNS_RES] = { "enf_dnsres_sel", "enf_dns_res", BPF_MAP_TYPE_HASH,
-			  sizeof(struct enf_addr), sizeof(__u32), 0, "enf_addr", "__u32" },
+			  sizeof(struct enf_addr), sizeof(__u32), BPF_F_NO_PREALLOC, "enf_addr", "__u32" },
+	/* Fixed size, so lookups are inlined; written through mmap: 512 KiB
+	 * by memcpy rather than 131072 updates. */
+	[SEL_SRC16] = { "enf_src16_sel", "enf_src16", BPF_MAP_TYPE_ARRAY, sizeof(__u32),
+			sizeof(__u32), BPF_F_MMAPABLE, "__u32", "__u32" },
 };
+
+/* Maps whose size never changes: the role map (up to ENF_MAX_IFACES
+ * attached interfaces) and the /16 table. */
+static size_t fixed_entries(enum sel sel)
+{
+	return sel == SEL_IFROLE ? ENF_MAX_IFACES : sel == SEL_SRC16 ? ENF_SRC16_ENTRIES : 0;
+}
 
 /* Maps the DNS object shares with the XDP object (same fds: one truth). */
 static const char *const dns_shared[] = { "enf_active", "enf_policy", "enf_src_sel",
-					  "enf_admit_sel" };
+					  "enf_src16_sel", "enf_admit_sel" };
 
 #define PROG_PIN	"enf_xdp_ingress"
 #define DNS_PROG_PIN	"enf_tc_dns"
@@ -219,7 +231,7 @@ static int init_slots(struct enf_state *st)
 
 	for (slot = 0; slot < 2; slot++) {
 		for (i = 0; i < SEL_MAX; i++) {
-			fd = create_inner(st, i, i == SEL_IFROLE ? ENF_MAX_IFACES : 1);
+			fd = create_inner(st, i, fixed_entries(i) ? fixed_entries(i) : 1);
 			if (fd < 0)
 				return fd;
 			err = put_inner(st, i, slot, fd);
@@ -607,82 +619,319 @@ int state_sum_percpu(int fd, uint32_t key, void *out, size_t value_size, size_t 
 	return 0;
 }
 
-/* Fill one map from an array of (key, value) records; `value` overrides. */
-static int fill(int fd, const char *name, const void *entries, size_t n, size_t stride,
-		const void *value, size_t value_off)
+/*
+ * The content one inner map must have, packed for the batch syscalls: n keys
+ * of the map's key size and n values (per-CPU maps: one copy per CPU). Array
+ * maps take their values by index, from 0; index 0 is never looked up.
+ */
+struct image {
+	void *keys;
+	void *vals;
+	uint32_t n;
+};
+
+static void image_free(struct image *im)
 {
+	free(im->keys);
+	free(im->vals);
+	im->keys = im->vals = NULL;
+	im->n = 0;
+}
+
+static size_t value_stride(enum sel sel)
+{
+	const struct sel_def *d = &sel_defs[sel];
+	int ncpu;
+
+	if (d->type != BPF_MAP_TYPE_PERCPU_HASH)
+		return d->value_size;
+	ncpu = libbpf_num_possible_cpus();
+	return (size_t)(ncpu > 0 ? ncpu : 1) * ((d->value_size + 7) & ~7U);
+}
+
+static int image_alloc(struct image *im, enum sel sel, size_t n)
+{
+	im->n = n;
+	im->keys = calloc(n ? n : 1, sel_defs[sel].key_size);
+	im->vals = calloc(n ? n : 1, value_stride(sel));
+	return im->keys && im->vals ? 0 : -ENOMEM;
+}
+
+/* From records with the key first and the value at value_off, or the one
+ * value `value` for every key. */
+static int image_records(struct image *im, enum sel sel, const void *recs, size_t n,
+			 size_t stride, const void *value, size_t value_off)
+{
+	const struct sel_def *d = &sel_defs[sel];
 	size_t i;
 
-	for (i = 0; i < n; i++) {
-		const char *e = (const char *)entries + i * stride;
-		const void *v = value ? value : e + value_off;
-
-		if (bpf_map_update_elem(fd, e, v, BPF_ANY)) {
-			int err = -errno;
-
-			pr_err("cannot fill map %s (entry %zu of %zu): %s\n", name, i + 1, n,
-			       strerror(-err));
-			return err;
-		}
-	}
-	return 0;
-}
-
-/* Fill an array map from index 1 (index 0 is never looked up). */
-static int fill_array(int fd, const char *name, const void *values, size_t n, size_t size)
-{
-	uint32_t i;
-
-	for (i = 1; i < n; i++) {
-		if (bpf_map_update_elem(fd, &i, (const char *)values + i * size, BPF_ANY)) {
-			int err = -errno;
-
-			pr_err("cannot fill map %s (entry %u of %zu): %s\n", name, i, n - 1,
-			       strerror(-err));
-			return err;
-		}
-	}
-	return 0;
-}
-
-static int fill_ifroles(int fd, const struct enf_policy *pol, const struct enf_iface *ifaces,
-			size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		struct enf_iface_val v = { .role = state_role_for(pol, ifaces[i].name) };
-
-		if (bpf_map_update_elem(fd, &ifaces[i].ifindex, &v, BPF_ANY)) {
-			int err = -errno;
-
-			pr_err("cannot set role of %s: %s\n", ifaces[i].name, strerror(-err));
-			return err;
-		}
-	}
-	return 0;
-}
-
-/* Every service id gets its (zero) per-CPU counters up front. */
-static int zero_svcstats(int fd, size_t nmeta)
-{
-	int ncpu = libbpf_num_possible_cpus();
-	struct enf_svc_counter *zero;
-	uint32_t id;
-	int err = 0;
-
-	if (ncpu <= 0)
-		return -EINVAL;
-	zero = calloc(ncpu, sizeof(*zero));
-	if (!zero)
+	if (image_alloc(im, sel, n))
 		return -ENOMEM;
-	for (id = 1; id < nmeta && !err; id++) {
-		if (bpf_map_update_elem(fd, &id, zero, BPF_ANY)) {
-			err = -errno;
-			pr_err("cannot fill map enf_svc_stats: %s\n", strerror(-err));
+	for (i = 0; i < n; i++) {
+		const char *r = (const char *)recs + i * stride;
+
+		memcpy((char *)im->keys + i * d->key_size, r, d->key_size);
+		memcpy((char *)im->vals + i * d->value_size, value ? value : r + value_off,
+		       d->value_size);
+	}
+	return 0;
+}
+
+/* Array content: values[0..n) as laid out by the compiler. */
+static int image_array(struct image *im, enum sel sel, const void *values, size_t n)
+{
+	if (image_alloc(im, sel, n))
+		return -ENOMEM;
+	if (n)
+		memcpy(im->vals, values, n * sel_defs[sel].value_size);
+	return 0;
+}
+
+static int image_ifroles(struct image *im, const struct enf_policy *pol,
+			 const struct enf_iface *ifaces, size_t n)
+{
+	struct enf_iface_val *v;
+	size_t i;
+
+	if (image_alloc(im, SEL_IFROLE, n))
+		return -ENOMEM;
+	v = im->vals;
+	for (i = 0; i < n; i++) {
+		((uint32_t *)im->keys)[i] = ifaces[i].ifindex;
+		v[i].role = state_role_for(pol, ifaces[i].name);
+	}
+	return 0;
+}
+
+/* Every service id 1..nmeta-1 with zero per-CPU counters: the data path
+ * only ever looks up. */
+static int image_svcstats(struct image *im, size_t nmeta)
+{
+	uint32_t id;
+
+	if (image_alloc(im, SEL_SVCSTAT, nmeta > 1 ? nmeta - 1 : 0))
+		return -ENOMEM;
+	for (id = 1; id < nmeta; id++)
+		((uint32_t *)im->keys)[id - 1] = id;
+	return 0;
+}
+
+static size_t image_need(enum sel sel, const struct image *im)
+{
+	if (fixed_entries(sel))
+		return fixed_entries(sel);
+	return im->n ? im->n : 1;
+}
+
+/* Room for growth: unallocated entries of a hash or trie cost nothing
+ * (BPF_F_NO_PREALLOC); arrays are allocated whole. */
+static size_t image_capacity(enum sel sel, const struct image *im)
+{
+	size_t need = image_need(sel, im);
+
+	if (fixed_entries(sel))
+		return need;
+	if (sel_defs[sel].type == BPF_MAP_TYPE_ARRAY)
+		return need < 16 ? 16 : need + need / 4;
+	return need < 64 ? 64 : 2 * need;
+}
+
+static int write_elems(int fd, enum sel sel, const void *keys, const void *vals, uint32_t n)
+{
+	const struct sel_def *d = &sel_defs[sel];
+	size_t vs = value_stride(sel);
+	uint32_t i = 0, count = n;
+
+	if (!n)
+		return 0;
+	/* One syscall for the lot where the map type has batch ops (hash,
+	 * array); the trie has none: element by element, and so is whatever
+	 * a failed batch did not write (count says how far it got). */
+	if (d->type != BPF_MAP_TYPE_LPM_TRIE) {
+		if (!bpf_map_update_batch(fd, keys, vals, &count, NULL))
+			return 0;
+		i = count < n ? count : 0;
+	}
+	for (; i < n; i++) {
+		if (bpf_map_update_elem(fd, (const char *)keys + (size_t)i * d->key_size,
+					(const char *)vals + (size_t)i * vs, BPF_ANY)) {
+			int err = -errno;
+
+			pr_err("cannot fill map %s (entry %u of %u): %s\n", d->inner, i + 1, n,
+			       strerror(-err));
+			return err;
 		}
 	}
-	free(zero);
+	return 0;
+}
+
+/* Write the image into a map that holds nothing of another generation:
+ * fresh, or cleared. Arrays are written whole, [0, capacity): what lies
+ * beyond the image is zeroed. */
+static int write_image(int fd, enum sel sel, const struct image *im, uint32_t capacity)
+{
+	const struct sel_def *d = &sel_defs[sel];
+	uint32_t *idx;
+	char *vals;
+	uint32_t i;
+	int err;
+
+	if (d->type != BPF_MAP_TYPE_ARRAY)
+		return write_elems(fd, sel, im->keys, im->vals, im->n);
+	if (d->flags & BPF_F_MMAPABLE) {
+		/* the kernel lays array elements out 8-byte aligned */
+		size_t elem = (d->value_size + 7) & ~(size_t)7, len = (size_t)capacity * elem;
+		char *mem = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+
+		if (mem == MAP_FAILED) {
+			err = -errno;
+			pr_err("cannot map %s: %s\n", d->inner, strerror(-err));
+			return err;
+		}
+		memset(mem, 0, len);
+		for (i = 0; i < im->n && i < capacity; i++)
+			memcpy(mem + (size_t)i * elem, (const char *)im->vals + (size_t)i * d->value_size,
+			       d->value_size);
+		munmap(mem, len);
+		return 0;
+	}
+	idx = calloc(capacity, sizeof(*idx));
+	vals = calloc(capacity, d->value_size);
+	if (!idx || !vals) {
+		free(idx);
+		free(vals);
+		return -ENOMEM;
+	}
+	for (i = 0; i < capacity; i++)
+		idx[i] = i;
+	memcpy(vals, im->vals, (size_t)(im->n < capacity ? im->n : capacity) * d->value_size);
+	err = write_elems(fd, sel, idx, vals, capacity);
+	free(idx);
+	free(vals);
+	return err;
+}
+
+/* Empty a hash or trie of the inactive slot: collect its keys, then delete
+ * them (batch where the type has it). Returns the number of keys removed. */
+static int clear_map(int fd, enum sel sel)
+{
+	const struct sel_def *d = &sel_defs[sel];
+	size_t cap = 256, n = 0;
+	char *keys = malloc(cap * d->key_size), *grow;
+	uint32_t count, i;
+	int err;
+
+	if (!keys)
+		return -ENOMEM;
+	for (err = bpf_map_get_next_key(fd, NULL, keys); !err;
+	     err = bpf_map_get_next_key(fd, keys + (n - 1) * d->key_size, keys + n * d->key_size)) {
+		if (++n == cap) {
+			grow = realloc(keys, 2 * cap * d->key_size);
+			if (!grow) {
+				free(keys);
+				return -ENOMEM;
+			}
+			keys = grow;
+			cap *= 2;
+		}
+	}
+	count = n;
+	if (n && (d->type == BPF_MAP_TYPE_LPM_TRIE || bpf_map_delete_batch(fd, keys, &count, NULL))) {
+		for (i = 0; i < n; i++) {
+			if (bpf_map_delete_elem(fd, keys + (size_t)i * d->key_size) && errno != ENOENT) {
+				err = -errno;
+				pr_err("cannot clear map %s: %s\n", d->inner, strerror(-err));
+				free(keys);
+				return err;
+			}
+		}
+	}
+	free(keys);
+	return n;
+}
+
+/* Above this many entries a trie is rebuilt rather than emptied key by key
+ * (two syscalls per prefix against one grace period). */
+#define CLEAR_MAX_TRIE	4096
+
+/*
+ * Give the inactive slot's map `sel` exactly the image's content. The map
+ * already installed there is rewritten in place when it is ours (same
+ * flags) and big enough: installing another one is an update of the outer
+ * map, and the kernel follows every update of a map-of-maps with a
+ * synchronize_rcu() (maybe_wait_bpf_programs): 14 of them were most of an
+ * apply's time. *fresh says whether *fd_out is a new map to install.
+ */
+static int sync_inner(struct enf_state *st, enum sel sel, uint32_t slot, const struct image *im,
+		      size_t old_entries, int *fd_out, int *fresh)
+{
+	const struct sel_def *d = &sel_defs[sel];
+	struct bpf_map_info info = {};
+	uint32_t len = sizeof(info);
+	int fd, err;
+
+	*fresh = 0;
+	fd = state_inner_fd(st, sel, slot);
+	if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len) && info.map_flags == d->flags &&
+	    info.key_size == d->key_size && info.value_size == d->value_size &&
+	    info.max_entries >= image_need(sel, im) &&
+	    !(d->type == BPF_MAP_TYPE_LPM_TRIE && old_entries > CLEAR_MAX_TRIE)) {
+		err = d->type == BPF_MAP_TYPE_ARRAY ? 0 : clear_map(fd, sel);
+		if (err >= 0)
+			err = write_image(fd, sel, im, info.max_entries);
+		if (err < 0) {
+			close(fd);
+			return err;
+		}
+		*fd_out = fd;
+		return 0;
+	}
+	if (fd >= 0)
+		close(fd);
+	fd = create_inner(st, sel, image_capacity(sel, im));
+	if (fd < 0)
+		return fd;
+	err = write_image(fd, sel, im, image_capacity(sel, im));
+	if (err) {
+		close(fd);
+		return err;
+	}
+	*fd_out = fd;
+	*fresh = 1;
+	return 0;
+}
+
+/* The content of every inner map for compiled policy `c`. */
+static int build_images(struct image *im, const struct compiled *c, const struct enf_policy *pol,
+			const struct enf_iface *ifaces, size_t nifaces)
+{
+	uint32_t one = 1;
+	int err;
+
+	err = image_records(&im[SEL_SRC], SEL_SRC, c->src, c->nsrc, sizeof(*c->src), NULL,
+			    offsetof(struct src_entry, val));
+	err = err ?: image_array(&im[SEL_SRC16], SEL_SRC16, c->src16, ENF_SRC16_ENTRIES);
+	err = err ?: image_records(&im[SEL_DST], SEL_DST, c->dst, c->ndst, sizeof(*c->dst), NULL,
+				   offsetof(struct dst_entry, val));
+	err = err ?: image_records(&im[SEL_PORT], SEL_PORT, c->ports, c->nports,
+				   sizeof(*c->ports), NULL, offsetof(struct port_entry, val));
+	err = err ?: image_records(&im[SEL_ADMIT], SEL_ADMIT, c->admit, c->nadmit,
+				   sizeof(*c->admit), &one, 0);
+	err = err ?: image_ifroles(&im[SEL_IFROLE], pol, ifaces, nifaces);
+	err = err ?: image_svcstats(&im[SEL_SVCSTAT], c->nmeta);
+	err = err ?: image_array(&im[SEL_META], SEL_META, c->meta, c->nmeta);
+	err = err ?: image_records(&im[SEL_DNS_NAME], SEL_DNS_NAME, c->zone.names, c->zone.nnames,
+				   sizeof(*c->zone.names), NULL, offsetof(struct zone_name, val));
+	err = err ?: image_records(&im[SEL_DNS_ZONE], SEL_DNS_ZONE, c->zone.zones, c->zone.nzones,
+				   sizeof(*c->zone.zones), NULL, offsetof(struct zone_apex, val));
+	err = err ?: image_array(&im[SEL_DNS_A], SEL_DNS_A, c->zone.a, c->zone.nrrsets);
+	err = err ?: image_array(&im[SEL_DNS_AAAA], SEL_DNS_AAAA, c->zone.aaaa, c->zone.nrrsets);
+	err = err ?: image_array(&im[SEL_DNS_SRV], SEL_DNS_SRV, c->zone.srv, c->zone.nrrsets);
+	err = err ?: image_array(&im[SEL_DNS_VIEW], SEL_DNS_VIEW, c->views, c->nclasses);
+	err = err ?: image_records(&im[SEL_DNS_RES], SEL_DNS_RES, c->resolvers, c->nresolvers,
+				   sizeof(*c->resolvers), &one, 0);
+	if (err == -ENOMEM)
+		pr_err("out of memory preparing the maps\n");
 	return err;
 }
 
@@ -715,26 +964,11 @@ static void repin_views(struct enf_state *st, const int *fds)
 int state_apply(struct enf_state *st, const struct compiled *c, const struct enf_iface *ifaces,
 		size_t nifaces, uint64_t *generation)
 {
+	struct image im[SEL_MAX] = {};
 	struct enf_policy pol, old[2];
 	struct enf_active act;
 	uint32_t slot, zero = 0, one = 1, i;
-	int fds[SEL_MAX], err = 0;
-	size_t sizes[SEL_MAX] = {
-		[SEL_SRC] = c->nsrc,
-		[SEL_DST] = c->ndst,
-		[SEL_PORT] = c->nports,
-		[SEL_ADMIT] = c->nadmit,
-		[SEL_IFROLE] = ENF_MAX_IFACES,
-		[SEL_SVCSTAT] = c->nmeta,
-		[SEL_META] = c->nmeta,
-		[SEL_DNS_NAME] = c->zone.nnames,
-		[SEL_DNS_ZONE] = c->zone.nzones,
-		[SEL_DNS_A] = c->zone.nrrsets,
-		[SEL_DNS_AAAA] = c->zone.nrrsets,
-		[SEL_DNS_SRV] = c->zone.nrrsets,
-		[SEL_DNS_VIEW] = c->nclasses,
-		[SEL_DNS_RES] = c->nresolvers,
-	};
+	int fds[SEL_MAX], fresh[SEL_MAX] = {}, err = 0;
 
 	for (i = 0; i < SEL_MAX; i++)
 		fds[i] = -1;
@@ -753,57 +987,15 @@ int state_apply(struct enf_state *st, const struct compiled *c, const struct enf
 								 : old[1].generation) + 1;
 	pol.applied_at = time(NULL);
 
-	for (i = 0; i < SEL_MAX && !err; i++) {
-		fds[i] = create_inner(st, i, sizes[i]);
-		if (fds[i] < 0)
-			err = fds[i];
-	}
-	if (!err)
-		err = fill(fds[SEL_SRC], "enf_src", c->src, c->nsrc, sizeof(*c->src),
-			   NULL, offsetof(struct src_entry, val));
-	if (!err)
-		err = fill(fds[SEL_DST], "enf_dst", c->dst, c->ndst, sizeof(*c->dst),
-			   NULL, offsetof(struct dst_entry, val));
-	if (!err)
-		err = fill(fds[SEL_PORT], "enf_ports", c->ports, c->nports, sizeof(*c->ports),
-			   NULL, offsetof(struct port_entry, val));
-	if (!err)
-		err = fill(fds[SEL_ADMIT], "enf_admit", c->admit, c->nadmit, sizeof(*c->admit),
-			   &one, 0);
-	if (!err)
-		err = fill_ifroles(fds[SEL_IFROLE], &pol, ifaces, nifaces);
-	for (i = 1; !err && i < c->nmeta; i++) {
-		if (bpf_map_update_elem(fds[SEL_META], &i, &c->meta[i], BPF_ANY)) {
-			err = -errno;
-			pr_err("cannot fill map enf_svc_meta: %s\n", strerror(-err));
-		}
-	}
-	if (!err)
-		err = zero_svcstats(fds[SEL_SVCSTAT], c->nmeta);
-	if (!err)
-		err = fill(fds[SEL_DNS_NAME], "enf_dns_names", c->zone.names, c->zone.nnames,
-			   sizeof(*c->zone.names), NULL, offsetof(struct zone_name, val));
-	if (!err)
-		err = fill(fds[SEL_DNS_ZONE], "enf_dns_zones", c->zone.zones, c->zone.nzones,
-			   sizeof(*c->zone.zones), NULL, offsetof(struct zone_apex, val));
-	if (!err)
-		err = fill_array(fds[SEL_DNS_A], "enf_dns_a", c->zone.a, c->zone.nrrsets,
-				 sizeof(*c->zone.a));
-	if (!err)
-		err = fill_array(fds[SEL_DNS_AAAA], "enf_dns_aaaa", c->zone.aaaa, c->zone.nrrsets,
-				 sizeof(*c->zone.aaaa));
-	if (!err)
-		err = fill_array(fds[SEL_DNS_SRV], "enf_dns_srv", c->zone.srv, c->zone.nrrsets,
-				 sizeof(*c->zone.srv));
-	if (!err)
-		err = fill_array(fds[SEL_DNS_VIEW], "enf_dns_views", c->views, c->nclasses,
-				 sizeof(*c->views));
-	if (!err)
-		err = fill(fds[SEL_DNS_RES], "enf_dns_res", c->resolvers, c->nresolvers,
-			   sizeof(*c->resolvers), &one, 0);
-	/* Install in the inactive slot; nothing reads it yet. */
+	/* Rewrite the inactive slot: nothing reads it (the last apply waited a
+	 * grace period after leaving it). */
+	err = build_images(im, c, &pol, ifaces, nifaces);
+	for (i = 0; i < SEL_MAX && !err; i++)
+		err = sync_inner(st, i, slot, &im[i], i == SEL_SRC ? old[slot].src_prefixes : 0,
+				 &fds[i], &fresh[i]);
 	for (i = 0; !err && i < SEL_MAX; i++)
-		err = put_inner(st, i, slot, fds[i]);
+		if (fresh[i])
+			err = put_inner(st, i, slot, fds[i]);
 	if (!err && bpf_map_update_elem(st->policy_fd, &slot, &pol, BPF_ANY)) {
 		err = -errno;
 		pr_err("cannot write policy summary: %s\n", strerror(-err));
@@ -826,8 +1018,10 @@ int state_apply(struct enf_state *st, const struct compiled *c, const struct enf
 	if (generation)
 		*generation = pol.generation;
 out:
-	for (i = 0; i < SEL_MAX; i++)
+	for (i = 0; i < SEL_MAX; i++) {
 		if (fds[i] >= 0)
 			close(fds[i]);
+		image_free(&im[i]);
+	}
 	return err;
 }

@@ -40,6 +40,7 @@ enum sel {
 	SEL_DNS_SRV,
 	SEL_DNS_VIEW,
 	SEL_DNS_RES,
+	SEL_SRC16,
 	SEL_MAX,
 };
 
