@@ -26,12 +26,13 @@
 #             XDP program on eth0 receives the answers); answered qps =
 #             replies / S
 #
-# CPUs (unless --no-pin or fewer than 2 CPUs): the generator runs on CPU 0
-# (taskset; kxdpgun -F 0), NSD and Knot on CPU 1 (taskset), and RPS on p-cli
-# and eth0 moves the kernel's receive path there too, so the enforcer's TC
-# program, NSD's and Knot's sockets and the replies' delivery all run on
-# CPU 1: each server gets one CPU, the generator the other. (The enforcer's
-# XDP program still runs on CPU 0, in the veth's NAPI before RPS.)
+# Every run is done in two CPU modes (only `free` with --no-pin or fewer than
+# 2 CPUs). pin: the generator runs on CPU 0 (taskset; kxdpgun -F 0), NSD and
+# Knot on CPU 1 (taskset -a -p), and RPS on p-cli and eth0 moves the kernel's
+# receive path there too, so the enforcer's TC program, NSD's and Knot's
+# sockets and the replies' delivery all run on CPU 1: each server gets one
+# CPU, the generator the other. (The enforcer's XDP program still runs on
+# CPU 0, in the veth's NAPI before RPS.) free: no pinning, no RPS.
 #
 # The enforcer is attached to p-cli (XDP + TC DNS) only for its own runs and
 # detached for NSD's and Knot's, which also use other addresses, so it can
@@ -41,7 +42,7 @@
 #
 # Output in OUTDIR: dns_qps.csv (every run), dns_cost.csv (bench_dns run),
 # dns.md (medians, ratios, goal, method and limits), dns_qps.png,
-# dns_cost.png. --smoke: one 1-second run per server and generator at the
+# dns_cost.png, logs/ (each generator's output, status --json at the end). --smoke: one 1-second run per server and generator at the
 # smallest zone, bench_dns smoke, every answer checked, no report; ends
 # "N passed, N failed".
 #
@@ -59,7 +60,7 @@ BIN=${OUTPUT:-$ROOT/.output}
 case "$BIN" in /*) ;; *) BIN=$ROOT/$BIN ;; esac
 ENFORCER=$BIN/enforcer
 BENCH_DNS=$BIN/bench_dns
-smoke=0 seconds=5 runs=3 names=1000 outdir= pin=1
+smoke=0 seconds=4 runs=3 names=1000 outdir= pin=1
 KXDP_QPS=${KXDP_QPS:-2000000}
 KXDP_BATCH=${KXDP_BATCH:-10}	# kxdpgun -b
 QUEUES=${QUEUES:-1}		# veth queues (kxdpgun runs one thread per queue)	# kxdpgun's target rate: above what anything here answers
@@ -208,15 +209,25 @@ EOF
 	done
 } >"$T/knot/knot.conf"
 
-[ "$(nproc)" -ge 2 ] || pin=0
-GEN_CPU= SRV_CPU= KXDP_CPU=()
-if [ "$pin" = 1 ]; then
-	GEN_CPU="taskset -c 0" SRV_CPU="taskset -c 1" KXDP_CPU=(-F 0)
-	# RPS: the receive path of both veth ends on CPU 1 (mask 2)
-	nl_in node sh -c 'echo 2 >/sys/class/net/p-cli/queues/rx-0/rps_cpus' &&
-		nl_in cli sh -c 'echo 2 >/sys/class/net/eth0/queues/rx-0/rps_cpus' ||
-		{ ko "cannot set RPS on p-cli/eth0"; finish; }
-fi
+modes="pin free"
+[ "$pin" = 0 ] && modes=free
+[ "$(nproc)" -ge 2 ] || modes=free
+
+# set_mode pin|free: where the generator, the servers and the receive path run
+set_mode()
+{
+	local rps=0 cpus=0-$(($(nproc) - 1)) p
+	GEN_CPU= KXDP_CPU=()
+	if [ "$1" = pin ]; then
+		rps=2 cpus=1 GEN_CPU="taskset -c 0" KXDP_CPU=(-F 0)
+	fi
+	# RPS: the receive path of both veth ends on CPU 1 (mask 2), or off
+	nl_in node sh -c "echo $rps >/sys/class/net/p-cli/queues/rx-0/rps_cpus" &&
+		nl_in cli sh -c "echo $rps >/sys/class/net/eth0/queues/rx-0/rps_cpus" || return 1
+	for p in $(pgrep -f -- "$T/nsd/nsd.conf") $(pgrep -f -- "$T/knot/knot.conf"); do
+		taskset -a -p -c "$cpus" "$p" >/dev/null || return 1
+	done
+}
 
 if ! nsd-checkconf "$T/nsd/nsd.conf" >"$T/nsd/check.out" 2>&1; then
 	cat "$T/nsd/check.out" >&2
@@ -228,10 +239,10 @@ if ! knotc -c "$T/knot/knot.conf" conf-check >"$T/knot/check.out" 2>&1; then
 	ko "knotc conf-check"
 	finish
 fi
-ip netns exec "$(nl_ns node)" timeout "$NL_LISTEN_SECS" $SRV_CPU \
+ip netns exec "$(nl_ns node)" timeout "$NL_LISTEN_SECS" \
 	nsd -d -c "$T/nsd/nsd.conf" </dev/null >>"$T/nsd/nsd.log" 2>&1 &
 NL_PIDS+=($!)
-ip netns exec "$(nl_ns node)" timeout "$NL_LISTEN_SECS" $SRV_CPU \
+ip netns exec "$(nl_ns node)" timeout "$NL_LISTEN_SECS" \
 	knotd -c "$T/knot/knot.conf" </dev/null >>"$T/knot/knot.log" 2>&1 &
 NL_PIDS+=($!)
 nl_wait_udp node "$NSD_ADDR" 53 && nl_wait_udp node "$KNOT_ADDR" 53 ||
@@ -325,8 +336,29 @@ cpu_ticks()
 }
 HZ=$(getconf CLK_TCK)
 
-echo "run,tool,server,seconds,answered_qps,lost,noerror_pct,enforcer_answers,server_cpu_s,answers_per_cpu_s" >"$outdir/dns_qps.csv"
+# backlog_drops: packets the kernel dropped for a full per-CPU backlog (RPS
+# target queue), all CPUs (/proc/net/softnet_stat column 2, hex; machine-wide)
+backlog_drops()
+{
+	local t=0 d
+	for d in $(awk '{ print $2 }' /proc/net/softnet_stat); do
+		t=$((t + 16#$d))
+	done
+	echo "$t"
+}
+
+# cpu_jiffies N: "busy total" jiffies of CPU N since boot (/proc/stat;
+# machine-wide: other work on the machine counts too)
+cpu_jiffies()
+{
+	awk -v c="cpu$1" '$1 == c { t = 0; for (i = 2; i <= NF; i++) t += $i
+		print t - $5 - $6, t }' /proc/stat
+}
+
+echo "run,tool,server,seconds,answered_qps,lost,noerror_pct,enforcer_answers,server_cpu_s,answers_per_cpu_s,cpu0_busy_pct,cpu1_busy_pct,backlog_drops,mode" >"$outdir/dns_qps.csv"
 kxdp_ok=1
+for mode in $modes; do
+set_mode "$mode" || { ko "cannot set CPU mode $mode"; continue; }
 for ((r = 1; r <= runs; r++)); do
 	for tool in dnsperf kxdpgun; do
 		[ "$tool" = kxdpgun ] && [ "$kxdp_ok" = 0 ] && continue
@@ -337,15 +369,23 @@ for ((r = 1; r <= runs; r++)); do
 			knot) addr=$KNOT_ADDR ;;
 			esac
 			if [ "$srv" = enforcer ]; then attach || { ko "attach"; continue; }; fi
-			log=$outdir/logs/$tool-$srv-$r.log
+			log=$outdir/logs/$mode-$tool-$srv-$r.log
 			conf=
 			[ "$srv" = nsd ] && conf=$T/nsd/nsd.conf
 			[ "$srv" = knot ] && conf=$T/knot/knot.conf
 			c0=0 c1=0
 			[ -n "$conf" ] && c0=$(cpu_ticks "$conf")
 			a0=$(answers) o0=$(dns_other)
+			read -r b00 t00 < <(cpu_jiffies 0)
+			read -r b10 t10 < <(cpu_jiffies 1)
+			d0=$(backlog_drops)
 			read -r qps lost pct < <("run_$tool" "$addr" "$log")
+			read -r b01 t01 < <(cpu_jiffies 0)
+			read -r b11 t11 < <(cpu_jiffies 1)
+			dd=$(($(backlog_drops) - d0))
 			a1=$(answers) o1=$(dns_other)
+			busy0=$(awk -v b=$((b01 - b00)) -v t=$((t01 - t00)) 'BEGIN { if (t > 0) printf "%.0f", 100 * b / t }')
+			busy1=$(awk -v b=$((b11 - b10)) -v t=$((t11 - t10)) 'BEGIN { if (t > 0) printf "%.0f", 100 * b / t }')
 			[ -n "$conf" ] && c1=$(cpu_ticks "$conf")
 			[ "$srv" = enforcer ] && detach
 			da=$((a1 - a0))
@@ -354,8 +394,8 @@ for ((r = 1; r <= runs; r++)); do
 				cpu=$(awk -v t=$((c1 - c0)) -v hz="$HZ" 'BEGIN { printf "%.2f", t / hz }')
 				per=$(awk -v q="$qps" -v s="$seconds" -v c="$cpu" 'BEGIN { if (c > 0) printf "%.0f", q * s / c }')
 			fi
-			echo "$r,$tool,$srv,$seconds,$qps,$lost,$pct,$da,$cpu,$per" >>"$outdir/dns_qps.csv"
-			echo "# run $r $tool $srv: $qps answered/s, $lost lost, NOERROR $pct %, enforcer answers +$da${cpu:+, server CPU $cpu s}" >&2
+			echo "$r,$tool,$srv,$seconds,$qps,$lost,$pct,$da,$cpu,$per,$busy0,$busy1,$dd,$mode" >>"$outdir/dns_qps.csv"
+			echo "# $mode run $r $tool $srv: $qps answered/s, $lost lost, NOERROR $pct %, enforcer answers +$da${cpu:+, server CPU $cpu s}, CPU0/1 busy $busy0/$busy1 %, backlog drops $dd" >&2
 			if [ "${qps:-0}" -gt 0 ]; then ok; else
 				ko "$tool $srv run $r: nothing answered ($(tail -n 3 "$log" | tr '\n' ' '))"
 				[ "$tool" = kxdpgun ] && [ "$srv" = enforcer ] && kxdp_ok=0
@@ -377,6 +417,7 @@ for ((r = 1; r <= runs; r++)); do
 			fi
 		done
 	done
+done
 done
 
 enf status --json >"$outdir/logs/status.json" 2>&1
