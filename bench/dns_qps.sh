@@ -14,7 +14,7 @@
 #
 # The zone is `bench_dns gen --names N` (Scalingo style: an isolated private
 # network, short `s<k>.internal` names and 110-character
-# `1.s<k>.ap-….pn-….private-network.internal` ones), applied with
+# `1.s<k>.ap-....pn-....private-network.internal` ones), applied with
 # `enforcer apply` and exported with `enforcer zone export` for NSD and Knot
 # (the view of the client's network). The query file holds every A name of
 # the exported zone. Per run and server, each generator runs S seconds:
@@ -34,6 +34,10 @@
 # CPU, the generator the other. (The enforcer's XDP program still runs on
 # CPU 0, in the veth's NAPI before RPS.) free: no pinning, no RPS.
 #
+# During every dnsperf run, tcpdump samples the first 2000 replies on the
+# client's eth0; each must parse (dnspython), be NOERROR + AA and carry
+# exactly its name's A RRset from the zone file (check_replies).
+#
 # The enforcer is attached to p-cli (XDP + TC DNS) only for its own runs and
 # detached for NSD's and Knot's, which also use other addresses, so it can
 # neither answer for them nor tax them. Its answer counter (`enforcer status
@@ -42,9 +46,10 @@
 #
 # Output in OUTDIR: dns_qps.csv (every run), dns_cost.csv (bench_dns run),
 # dns.md (medians, ratios, goal, method and limits), dns_qps.png,
-# dns_cost.png, logs/ (each generator's output, status --json at the end). --smoke: one 1-second run per server and generator at the
-# smallest zone, bench_dns smoke, every answer checked, no report; ends
-# "N passed, N failed".
+# dns_cost.png, logs/ (each generator's output, status --json at the end).
+# --smoke: one 1-second run per server, generator and CPU mode at the
+# smallest zone, then bench_dns smoke; every check above, no report (~40 s);
+# ends "N passed, N failed".
 #
 # Safety: namespaces enf-dnsq-$$-*, NSD's and Knot's config, zone, pid and
 # database files under a mktemp dir, a private bpffs there; every server
@@ -61,9 +66,9 @@ case "$BIN" in /*) ;; *) BIN=$ROOT/$BIN ;; esac
 ENFORCER=$BIN/enforcer
 BENCH_DNS=$BIN/bench_dns
 smoke=0 seconds=4 runs=3 names=1000 outdir= pin=1
-KXDP_QPS=${KXDP_QPS:-2000000}
+KXDP_QPS=${KXDP_QPS:-2000000}	# kxdpgun's target rate: above what anything here answers
 KXDP_BATCH=${KXDP_BATCH:-10}	# kxdpgun -b
-QUEUES=${QUEUES:-1}		# veth queues (kxdpgun runs one thread per queue)	# kxdpgun's target rate: above what anything here answers
+QUEUES=${QUEUES:-1}		# veth queues: kxdpgun's AF_XDP socket sits on queue 0 only
 while [ $# -gt 0 ]; do
 	case $1 in
 	--smoke) smoke=1 ;;
@@ -71,7 +76,7 @@ while [ $# -gt 0 ]; do
 	--runs) runs=$2; shift ;;
 	--names) names=$2; shift ;;
 	--no-pin) pin=0 ;;
-	-h | --help) sed -n '4,8p' "$0" >&2; exit 2 ;;
+	-h | --help) sed -n '4,9p' "$0" >&2; exit 2 ;;
 	*) outdir=$1 ;;
 	esac
 	shift
@@ -103,8 +108,15 @@ for t in dnsperf:dnsperf kxdpgun:knot-dnsutils kdig:knot-dnsutils nsd:nsd knotd:
 	command -v "${t%%:*}" >/dev/null 2>&1 || { ko "${t%%:*} missing (Debian package ${t#*:})"; finish; }
 done
 
-NL_LISTEN_SECS=$((runs * seconds * 6 + 180))	# bound on the servers' lives
-trap nl_cleanup EXIT
+# bound on the servers' lives: 2 modes x 6 runs of (S + overhead) per round
+NL_LISTEN_SECS=$((runs * 12 * (seconds + 8) + 300))
+# cleanup runs once, whatever signal comes next
+cleanup()
+{
+	trap '' INT TERM
+	nl_cleanup
+}
+trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 nl_init enf-dnsq || { ko "cannot create a temp dir"; finish; }
@@ -355,6 +367,66 @@ cpu_jiffies()
 		print t - $5 - $6, t }' /proc/stat
 }
 
+# check_replies PCAP SERVER_ADDR: every DNS reply in PCAP (from SERVER_ADDR,
+# captured on the client's eth0 under load) parses strictly (dnspython),
+# is NOERROR + AA, echoes its question, and carries exactly the A RRset of
+# the zone files for its name. Prints "checked N wrong M" and the first
+# wrong ones; exit status non-zero when M > 0 or nothing was checked.
+check_replies()
+{
+	"$NL_PY" - "$1" "$2" "${zfiles[@]}" <<'PY'
+import struct, sys
+import dns.message, dns.rcode, dns.flags, dns.rdatatype
+pcap, server, zones = sys.argv[1], sys.argv[2], sys.argv[3:]
+want = {}
+for z in zones:
+    origin = ""
+    for line in open(z):
+        f = line.split()
+        if len(f) >= 2 and f[0] == "$ORIGIN":
+            origin = f[1]
+        elif len(f) >= 4 and f[1] == "IN" and f[2] == "A":
+            name = origin if f[0] == "@" else f[0] + "." + origin
+            want.setdefault(name.lower(), set()).add(f[3])
+data = open(pcap, "rb").read()
+magic = struct.unpack("<I", data[:4])[0]
+endian = "<" if magic in (0xa1b2c3d4, 0xa1b23c4d) else ">"
+off, n, bad = 24, 0, []
+srv = bytes(int(x) for x in server.split("."))
+while off + 16 <= len(data):
+    incl = struct.unpack(endian + "I", data[off + 8:off + 12])[0]
+    pkt = data[off + 16:off + 16 + incl]
+    off += 16 + incl
+    if len(pkt) < 42 or pkt[12:14] != b"\x08\x00" or pkt[23] != 17 or pkt[26:30] != srv:
+        continue
+    ihl = (pkt[14] & 15) * 4
+    msg = pkt[14 + ihl + 8:]
+    n += 1
+    try:
+        m = dns.message.from_wire(msg)
+        q = m.question[0]
+        name = q.name.to_text().lower()
+        got = set()
+        for rrset in m.answer:
+            if rrset.rdtype != dns.rdatatype.A or rrset.name != q.name or rrset.ttl != 5:
+                raise ValueError("unexpected answer RRset %s" % rrset)
+            got |= {r.address for r in rrset}
+        if m.rcode() != dns.rcode.NOERROR or not m.flags & dns.flags.AA or not m.flags & dns.flags.QR:
+            raise ValueError("rcode %s flags %s" % (dns.rcode.to_text(m.rcode()), dns.flags.to_text(m.flags)))
+        if got != want.get(name):
+            raise ValueError("%s: got %s, want %s" % (name, sorted(got), sorted(want.get(name, []))))
+    except Exception as e:
+        bad.append(str(e))
+print("checked %d wrong %d" % (n, len(bad)))
+for b in bad[:5]:
+    print("  " + b)
+sys.exit(1 if bad or not n else 0)
+PY
+}
+have_dnspython=0
+"$NL_PY" -c 'import dns.message' 2>/dev/null && have_dnspython=1
+[ "$have_dnspython" = 1 ] || echo "dns_qps: python3-dnspython missing: replies under load are not checked" >&2
+
 echo "run,tool,server,seconds,answered_qps,lost,noerror_pct,enforcer_answers,server_cpu_s,answers_per_cpu_s,cpu0_busy_pct,cpu1_busy_pct,backlog_drops,mode" >"$outdir/dns_qps.csv"
 kxdp_ok=1
 for mode in $modes; do
@@ -379,6 +451,17 @@ for ((r = 1; r <= runs; r++)); do
 			read -r b00 t00 < <(cpu_jiffies 0)
 			read -r b10 t10 < <(cpu_jiffies 1)
 			d0=$(backlog_drops)
+			cap_pid=
+			if [ "$have_dnspython" = 1 ] && [ "$tool" = dnsperf ]; then
+				# a sample of the replies under load: the first 2000
+				rm -f "$T/cap.pcap"
+				ip netns exec "$(nl_ns cli)" timeout $((seconds + 5)) tcpdump -Z root -i eth0 -p -n -q \
+					-c 2000 -w "$T/cap.pcap" "udp and src host $addr and src port 53" \
+					>/dev/null 2>&1 &
+				cap_pid=$!
+				NL_PIDS+=("$cap_pid")
+				sleep 0.5	# tcpdump needs a moment to open its socket
+			fi
 			read -r qps lost pct < <("run_$tool" "$addr" "$log")
 			read -r b01 t01 < <(cpu_jiffies 0)
 			read -r b11 t11 < <(cpu_jiffies 1)
@@ -404,6 +487,13 @@ for ((r = 1; r <= runs; r++)); do
 			# every query names an A record: anything but NOERROR is a wrong answer
 			if awk -v p="$pct" 'BEGIN { exit !(p >= 99.99) }'; then ok; else
 				ko "$tool $srv run $r: only $pct % NOERROR"
+			fi
+			if [ -n "$cap_pid" ]; then
+				wait "$cap_pid" 2>/dev/null
+				if out=$(check_replies "$T/cap.pcap" "$addr" 2>&1); then ok; else
+					ko "$tool $srv run $r: replies under load: $out"
+				fi
+				echo "# $mode run $r $tool $srv: replies under load: ${out%%$'\n'*}" >&2
 			fi
 			if [ "$o1" = "$o0" ]; then ok; else
 				ko "$tool $srv run $r: enforcer counters other than answer moved by $((o1 - o0))"

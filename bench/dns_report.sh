@@ -38,7 +38,7 @@ echo
 
 echo "## 1. Answered queries per second, end to end (client namespace -> node)"
 echo
-echo "| CPUs | generator | enforcer qps | enforcer lost | NSD qps | NSD lost | Knot qps | Knot lost | enforcer / max(NSD, Knot) | goal | met |"
+echo "| CPUs | generator | enforcer qps | enforcer lost / run | NSD qps | NSD lost / run | Knot qps | Knot lost / run | enforcer / max(NSD, Knot) | goal | met |"
 echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"
 : >"$dir/dns_qps.dat"
 for m in pin free; do
@@ -194,7 +194,10 @@ cat <<'EOF'
   must not move during an NSD or Knot run (the enforcer is detached then, and they use
   other addresses); its other counters (NXDOMAIN, NODATA, error, ...) must not move at
   all. Before the load, `kdig` checks a short and a 110-character name against the zone
-  file on all three servers.
+  file on all three servers. During every dnsperf run, `tcpdump -c 2000` on the client's
+  `eth0` samples the first 2000 replies, and each must parse strictly (dnspython), be
+  NOERROR + AA, echo its question and carry exactly the name's A RRset from the zone file
+  with TTL 5 (kxdpgun's replies go to AF_XDP, past tcpdump; it counts rcodes only).
 * **Per-query cost** (`.output/bench_dns run`): the TC program on a crafted query with
   BPF_PROG_TEST_RUN, repeat 10^6, 5 runs, median. test_run repeats over the same buffer,
   which the program has rewritten into its reply, so each timed iteration first restores
