@@ -1,0 +1,625 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * Per-query cost of the in-kernel DNS answers (the TC program enf_tc_dns)
+ * with BPF_PROG_TEST_RUN, and the zone generator bench/dns_qps.sh uses.
+ *
+ *   bench_dns gen --names N
+ *       print a synthetic manifest (YAML) whose zone holds about N names
+ *   bench_dns run [--names 10,1000,100000] [--runs R] [--repeat N]
+ *       CSV on stdout: one line per (scale, query); medians of R runs
+ *   bench_dns smoke
+ *       the harness in about a second: smallest scale, repeat 1000, one
+ *       run; checks every reply; ends "N passed, N failed"
+ *
+ * The program rewrites the query into its reply in place, and test_run
+ * runs `repeat` times over the same buffer: from the second run on it would
+ * see its own reply (QR=1, to the client) and pass it at once. So every
+ * timed run goes through a small restore program (built here from raw
+ * instructions): it puts the query back (bpf_skb_change_tail to the
+ * query's length, bpf_skb_store_bytes of the saved bytes) and tail-calls
+ * the program under test. Per (scale, query), in the same run:
+ *
+ *   empty_ns     an empty TC program (r0 = TC_ACT_OK) on the query: the
+ *                cost of test_run itself
+ *   restore_ns   restore + tail call into the empty program: the harness
+ *   enforcer_ns  restore + tail call into enf_tc_dns: a whole answer
+ *   net_ns       enforcer_ns - restore_ns: what the answer costs
+ *   ratio        enforcer_ns / restore_ns
+ *
+ * The enforcer's answer counter (enf_dns_stats[ENF_DNS_ANSWER]) must grow
+ * by exactly `repeat` over a timed run, or the line is marked failed: that
+ * proves every iteration produced an answer.
+ *
+ * The synthetic zone, Scalingo style (seed 004): one isolated private
+ * network pn-ad0fd6a1-...; templates {service}.internal,
+ * {index}.{type}.{app}.{network}.private-network.internal and
+ * {type}.{app}.{network}.private-network.internal. App ap-a71da13f-... has
+ * `web` (port 443, 10.64.0.10 and .11); apps ap-00000000-0000-4000-8000-<n>
+ * hold ten services s<k> each, one instance 10.64.0.0 + 256 + k, no port
+ * (four names per service plus an empty non-terminal per app). The client
+ * 10.79.0.5 is a member of the network; the resolver is 10.96.0.10.
+ * Queries: `web.internal` A (short) and
+ * `1.web.ap-a71da13f-7c70-4c00-a644-eee8558d8053.pn-ad0fd6a1-d05e-40ea-bf63-c4f8a75a9d8c.private-network.internal`
+ * A (110 characters, 112 bytes in wire form).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <linux/bpf.h>
+#include <linux/pkt_cls.h>
+
+#include "compile.h"
+#include "dnsgen.h"
+#include "manifest.h"
+#include "state.h"
+
+#define PN "pn-ad0fd6a1-d05e-40ea-bf63-c4f8a75a9d8c"
+#define WEB_APP "ap-a71da13f-7c70-4c00-a644-eee8558d8053"
+#define LONG_NAME "1.web." WEB_APP "." PN ".private-network.internal"
+#define CLIENT "10.79.0.5"
+#define RESOLVER "10.96.0.10"
+#define SVC_PER_APP 10
+#define NAMES_PER_SVC 4		/* s<k>.internal, 1.s<k>.internal, and both Scalingo forms */
+#define FIXED_NAMES 16		/* web's names, apexes, ns, ENTs: approximately */
+
+_Static_assert(sizeof(LONG_NAME) - 1 == 110, "the long name is 110 characters");
+
+/* ---- manifest generator ---- */
+
+struct buf {
+	char *p;
+	size_t len, cap;
+};
+
+static void bprintf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void bprintf(struct buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	for (;;) {
+		va_start(ap, fmt);
+		n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
+		va_end(ap);
+		if (n >= 0 && (size_t)n < b->cap - b->len) {
+			b->len += n;
+			return;
+		}
+		b->cap = b->cap ? b->cap * 2 : 1 << 16;
+		b->p = realloc(b->p, b->cap);
+		if (!b->p) {
+			perror("realloc");
+			exit(1);
+		}
+	}
+}
+
+/* Services s<k> for about `names` names in the zone. */
+static unsigned long svcs_for(unsigned long names)
+{
+	return names > FIXED_NAMES + NAMES_PER_SVC ? (names - FIXED_NAMES) / NAMES_PER_SVC : 1;
+}
+
+static void gen_manifest(struct buf *b, unsigned long names)
+{
+	unsigned long nsvc = svcs_for(names), k;
+
+	b->len = 0;
+	bprintf(b,
+		"# bench_dns gen --names %lu: %lu services s<k> plus web\n"
+		"rack: bench\n"
+		"zones:\n"
+		"  - \"{service}.internal\"\n"
+		"  - \"{index}.{type}.{app}.{network}.private-network.internal\"\n"
+		"  - \"{type}.{app}.{network}.private-network.internal\"\n"
+		"dns:\n"
+		"  resolvers: [" RESOLVER "]\n"
+		"  ttl: 5\n"
+		"networks:\n"
+		"  " PN ":\n"
+		"    isolated: true\n"
+		"    cidrs: [10.64.0.0/12]\n"
+		"interfaces:\n"
+		"  - { match: \"p-*\", role: pods }\n"
+		"apps:\n"
+		"  " WEB_APP ":\n"
+		"    network: " PN "\n"
+		"    services:\n"
+		"      web: { port: 443, instances: [10.64.0.10, 10.64.0.11] }\n",
+		names, nsvc);
+	for (k = 0; k < nsvc; k++) {
+		uint32_t a = 0x0a400100u + (uint32_t)k;	/* 10.64.1.0 + k */
+
+		if (k % SVC_PER_APP == 0)
+			bprintf(b,
+				"  ap-00000000-0000-4000-8000-%012lx:\n"
+				"    network: " PN "\n"
+				"    services:\n",
+				k / SVC_PER_APP);
+		bprintf(b, "      s%lu: { instances: [%u.%u.%u.%u] }\n", k, a >> 24, (a >> 16) & 255,
+			(a >> 8) & 255, a & 255);
+	}
+}
+
+/* ---- programs ---- */
+
+#define INSN(c, d, s, o, i) \
+	((struct bpf_insn){ .code = (c), .dst_reg = (d), .src_reg = (s), .off = (o), .imm = (i) })
+#define MOV64_REG(d, s) INSN(BPF_ALU64 | BPF_MOV | BPF_X, d, s, 0, 0)
+#define MOV64_IMM(d, i) INSN(BPF_ALU64 | BPF_MOV | BPF_K, d, 0, 0, i)
+#define ADD64_IMM(d, i) INSN(BPF_ALU64 | BPF_ADD | BPF_K, d, 0, 0, i)
+#define ST_W(d, o, i) INSN(BPF_ST | BPF_MEM | BPF_W, d, 0, o, i)
+#define CALL(f) INSN(BPF_JMP | BPF_CALL, 0, 0, 0, f)
+#define JEQ_IMM(d, i, o) INSN(BPF_JMP | BPF_JEQ | BPF_K, d, 0, o, i)
+#define LD_MAP(d, fd) INSN(BPF_LD | BPF_DW | BPF_IMM, d, BPF_PSEUDO_MAP_FD, 0, fd), INSN(0, 0, 0, 0, 0)
+#define EXIT() INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0)
+
+static int empty_prog(void)
+{
+	struct bpf_insn insns[] = { MOV64_IMM(BPF_REG_0, TC_ACT_OK), EXIT() };
+	int fd = bpf_prog_load(BPF_PROG_TYPE_SCHED_CLS, "bench_empty", "GPL", insns, 2, NULL);
+
+	if (fd < 0)
+		fprintf(stderr, "bench_dns: cannot load the empty program: %s\n", strerror(errno));
+	return fd;
+}
+
+/*
+ * The restore program: the packet becomes the `len` bytes in query_map[0]
+ * again, then tail call progs_map[0]. TC_ACT_OK if the tail call fails.
+ */
+static int restore_prog(int query_map, int progs_map, uint32_t len)
+{
+	struct bpf_insn insns[] = {
+		MOV64_REG(BPF_REG_6, BPF_REG_1),
+		MOV64_IMM(BPF_REG_2, len),
+		MOV64_IMM(BPF_REG_3, 0),
+		CALL(BPF_FUNC_skb_change_tail),
+		ST_W(BPF_REG_10, -4, 0),
+		MOV64_REG(BPF_REG_2, BPF_REG_10),
+		ADD64_IMM(BPF_REG_2, -4),
+		LD_MAP(BPF_REG_1, query_map),
+		CALL(BPF_FUNC_map_lookup_elem),
+		JEQ_IMM(BPF_REG_0, 0, 11),	/* to the last two */
+		MOV64_REG(BPF_REG_1, BPF_REG_6),
+		MOV64_IMM(BPF_REG_2, 0),
+		MOV64_REG(BPF_REG_3, BPF_REG_0),
+		MOV64_IMM(BPF_REG_4, len),
+		MOV64_IMM(BPF_REG_5, 0),
+		CALL(BPF_FUNC_skb_store_bytes),
+		MOV64_REG(BPF_REG_1, BPF_REG_6),
+		LD_MAP(BPF_REG_2, progs_map),
+		MOV64_IMM(BPF_REG_3, 0),
+		CALL(BPF_FUNC_tail_call),
+		MOV64_IMM(BPF_REG_0, TC_ACT_OK),
+		EXIT(),
+	};
+	char log[4096] = "";
+	LIBBPF_OPTS(bpf_prog_load_opts, o, .log_buf = log, .log_size = sizeof(log), .log_level = 1);
+	int fd = bpf_prog_load(BPF_PROG_TYPE_SCHED_CLS, "bench_restore", "GPL", insns,
+			       sizeof(insns) / sizeof(insns[0]), &o);
+
+	if (fd < 0)
+		fprintf(stderr, "bench_dns: cannot load the restore program: %s\n%s", strerror(errno),
+			log);
+	return fd;
+}
+
+/* A one-slot prog array holding `prog`, or -1. */
+static int prog_array(int prog)
+{
+	uint32_t k = 0;
+	int fd = bpf_map_create(BPF_MAP_TYPE_PROG_ARRAY, "bench_progs", 4, 4, 1, NULL);
+
+	if (fd < 0 || bpf_map_update_elem(fd, &k, &prog, BPF_ANY)) {
+		fprintf(stderr, "bench_dns: cannot build the prog array: %s\n", strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* ---- test_run ---- */
+
+static uint8_t out[DNS_PKT_MAX + 256];
+static uint32_t out_len;
+
+/* Average ns per run of `repeat` runs, or -1; *ret gets the verdict. */
+static double run_ns(int fd, const void *pkt, size_t len, unsigned int repeat, int *ret)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = pkt, .data_size_in = len, .data_out = out,
+		    .data_size_out = sizeof(out), .repeat = repeat);
+
+	if (bpf_prog_test_run_opts(fd, &opts)) {
+		fprintf(stderr, "bench_dns: test_run: %s\n", strerror(errno));
+		return -1;
+	}
+	out_len = opts.data_size_out;
+	if (ret)
+		*ret = opts.retval;
+	return opts.duration;
+}
+
+/* enf_dns_stats[reason], summed over CPUs. */
+static uint64_t dns_stat(const struct enf_state *st, uint32_t reason)
+{
+	int ncpu = libbpf_num_possible_cpus(), i;
+	uint64_t v[512], sum = 0;
+
+	if (ncpu <= 0 || ncpu > 512 || bpf_map_lookup_elem(st->dns_stats_fd, &reason, v))
+		return 0;
+	for (i = 0; i < ncpu; i++)
+		sum += v[i];
+	return sum;
+}
+
+static int cmp_d(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n)
+{
+	qsort(v, n, sizeof(*v), cmp_d);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Compile and apply the manifest in b; *nnames gets the zone's (view, name) count. */
+static int apply_buf(struct enf_state *st, const struct buf *b, size_t *nnames)
+{
+	struct compile_clock clk = { .wall = time(NULL) };
+	struct manifest *m = NULL;
+	struct compiled c;
+	struct timespec ts;
+	int err;
+
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	clk.boot_ns = ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+	err = manifest_load_buf(b->p, b->len, "bench_dns.yml", &m, stderr);
+	if (err)
+		return err;
+	err = compile_manifest(m, &clk, &c, stderr);
+	manifest_free(m);
+	if (err)
+		return err;
+	*nnames = c.zone.nnames;
+	err = state_apply(st, &c, NULL, 0, NULL);
+	compiled_free(&c);
+	return err;
+}
+
+struct query {
+	const char *label;	/* CSV case name */
+	const char *name;
+	const char *want[2];	/* the A records of the answer */
+	int nwant;
+};
+
+static const struct query queries[] = {
+	{ "short_a", "web.internal", { "10.64.0.10", "10.64.0.11" }, 2 },
+	{ "long_a", LONG_NAME, { "10.64.0.10" }, 1 },
+};
+
+static int passed, failed;
+
+static void expect(bool ok, const char *what, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void expect(bool ok, const char *what, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (ok) {
+		passed++;
+		return;
+	}
+	failed++;
+	fprintf(stderr, "FAIL %s: ", what);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* The reply in out[] must be NOERROR, AA, the question echoed and exactly
+ * the A records of q. Returns the number of answers, or -1. */
+static int check_reply(const struct query *q, const uint8_t *query_msg, size_t qmsg_len,
+		       const char *what)
+{
+	struct dns_reply rep;
+	size_t d = 14 + 20 + 8;
+	bool seen[2] = { false, false };
+	int i, j, ok = 1;
+
+	if (out_len <= d || dns_parse_reply(out + d, out_len - d, &rep)) {
+		expect(false, what, "reply does not parse (%u bytes)", out_len);
+		return -1;
+	}
+	expect(rep.qr && rep.aa && rep.rcode == 0 && rep.id == 0x1234, what,
+	       "header qr %u aa %u rcode %u id %#x, want a NOERROR authoritative answer", rep.qr,
+	       rep.aa, rep.rcode, rep.id);
+	expect(rep.qlen == qmsg_len - 12 && !memcmp(rep.question, query_msg + 12, rep.qlen), what,
+	       "question not echoed");
+	for (i = 0; i < rep.an; i++) {
+		uint8_t bin[4];
+
+		for (j = 0; j < q->nwant; j++) {
+			inet_pton(AF_INET, q->want[j], bin);
+			if (rep.answer[i].type == 1 && rep.answer[i].rdlen == 4 &&
+			    !memcmp(rep.answer[i].rdata, bin, 4))
+				break;
+		}
+		if (j == q->nwant || seen[j])
+			ok = 0;
+		else
+			seen[j] = true;
+	}
+	expect(ok && rep.an == q->nwant, what, "%u answers, want exactly the A records of %s",
+	       rep.an, q->name);
+	/* the source and destination must have been swapped */
+	{
+		uint8_t res[4], cli[4];
+
+		inet_pton(AF_INET, RESOLVER, res);
+		inet_pton(AF_INET, CLIENT, cli);
+		expect(!memcmp(out + 14 + 12, res, 4) && !memcmp(out + 14 + 16, cli, 4), what,
+		       "reply not from the resolver to the client");
+	}
+	return rep.an;
+}
+
+struct opts {
+	unsigned long names[16];
+	int nnames;
+	int runs;
+	unsigned int repeat;
+	bool smoke;
+};
+
+static int bench_scale(const struct opts *o, int empty_fd, unsigned long target)
+{
+	int query_map = -1, arr_empty = -1, arr_dns = -1;
+	struct enf_state st;
+	struct buf b = { 0 };
+	size_t nnames = 0;
+	double t0, t_apply;
+	uint32_t k = 0;
+	size_t i;
+	int err = -1;
+
+	gen_manifest(&b, target);
+	state_init(&st);
+	if (state_load(&st)) {
+		fprintf(stderr, "bench_dns: cannot load the enforcer (root?)\n");
+		free(b.p);
+		return -1;
+	}
+	t0 = now_s();
+	if (apply_buf(&st, &b, &nnames)) {
+		fprintf(stderr, "bench_dns: apply of ~%lu names failed\n", target);
+		goto out;
+	}
+	t_apply = now_s() - t0;
+	fprintf(stderr, "# ~%lu names (%zu in the zone): applied in %.3f s\n", target, nnames,
+		t_apply);
+	query_map = bpf_map_create(BPF_MAP_TYPE_ARRAY, "bench_query", 4, DNS_PKT_MAX, 1, NULL);
+	arr_empty = prog_array(empty_fd);
+	arr_dns = prog_array(st.dns_prog_fd);
+	if (query_map < 0 || arr_empty < 0 || arr_dns < 0) {
+		fprintf(stderr, "bench_dns: cannot create the harness maps: %s\n", strerror(errno));
+		goto out;
+	}
+
+	for (i = 0; i < sizeof(queries) / sizeof(queries[0]); i++) {
+		const struct query *q = &queries[i];
+		struct dns_query_spec spec = { .src = CLIENT, .dst = RESOLVER, .name = q->name };
+		static uint8_t msg[1500], pkt[DNS_PKT_MAX];
+		double e[64], r[64], x[64], ratio[64];
+		size_t mlen = dns_build_msg(&spec, msg), plen = dns_wrap(&spec, msg, mlen, pkt);
+		int ret = -1, rret = -1, wrap_empty, wrap_dns, n, an;
+		uint64_t before, after;
+		char what[160];
+		bool counted = true;
+
+		snprintf(what, sizeof(what), "%s at %zu names", q->label, nnames);
+		/* correctness first: one plain run, the reply must be the answer */
+		if (run_ns(st.dns_prog_fd, pkt, plen, 1, &ret) < 0)
+			ret = -1;
+		expect(ret == TC_ACT_REDIRECT, what, "verdict %d, want TC_ACT_REDIRECT (%d)", ret,
+		       TC_ACT_REDIRECT);
+		an = ret == TC_ACT_REDIRECT ? check_reply(q, msg, mlen, what) : -1;
+
+		memset(out, 0, sizeof(out));
+		memcpy(out, pkt, plen);
+		if (bpf_map_update_elem(query_map, &k, out, BPF_ANY)) {
+			fprintf(stderr, "bench_dns: cannot store the query: %s\n", strerror(errno));
+			goto out;
+		}
+		wrap_empty = restore_prog(query_map, arr_empty, plen);
+		wrap_dns = restore_prog(query_map, arr_dns, plen);
+		if (wrap_empty < 0 || wrap_dns < 0) {
+			if (wrap_empty >= 0)
+				close(wrap_empty);
+			if (wrap_dns >= 0)
+				close(wrap_dns);
+			goto out;
+		}
+		/* the harness itself: three runs through restore + enforcer end in
+		 * a correct reply and three answers counted */
+		before = dns_stat(&st, ENF_DNS_ANSWER);
+		run_ns(wrap_dns, pkt, plen, 3, &rret);
+		after = dns_stat(&st, ENF_DNS_ANSWER);
+		expect(rret == TC_ACT_REDIRECT && after - before == 3, what,
+		       "restore harness: verdict %d, %llu answers counted over 3 runs, want %d and 3",
+		       rret, (unsigned long long)(after - before), TC_ACT_REDIRECT);
+		if (rret == TC_ACT_REDIRECT)
+			check_reply(q, msg, mlen, what);
+
+		for (n = 0; n < o->runs; n++) {
+			e[n] = run_ns(empty_fd, pkt, plen, o->repeat, NULL);
+			r[n] = run_ns(wrap_empty, pkt, plen, o->repeat, NULL);
+			before = dns_stat(&st, ENF_DNS_ANSWER);
+			x[n] = run_ns(wrap_dns, pkt, plen, o->repeat, NULL);
+			after = dns_stat(&st, ENF_DNS_ANSWER);
+			if (after - before != o->repeat)
+				counted = false;
+			ratio[n] = r[n] > 0 ? x[n] / r[n] : 0;
+		}
+		expect(counted, what, "answer counter did not grow by %u over a timed run",
+		       o->repeat);
+		{
+			double me = median(e, o->runs), mr = median(r, o->runs);
+			double mx = median(x, o->runs), mq = median(ratio, o->runs);
+
+			printf("%lu,%zu,%s,%zu,%d,%d,%.1f,%.1f,%.1f,%.1f,%.2f,%s\n", target, nnames,
+			       q->label, strlen(q->name), ret, an, me, mr, mx, mx - mr, mq,
+			       counted ? "yes" : "no");
+		}
+		fflush(stdout);
+		close(wrap_empty);
+		close(wrap_dns);
+	}
+	err = 0;
+out:
+	if (query_map >= 0)
+		close(query_map);
+	if (arr_empty >= 0)
+		close(arr_empty);
+	if (arr_dns >= 0)
+		close(arr_dns);
+	state_close(&st);
+	free(b.p);
+	return err;
+}
+
+static int parse_list(const char *s, unsigned long *out_v, int max)
+{
+	int n = 0;
+	char *end;
+
+	while (*s && n < max) {
+		out_v[n++] = strtoul(s, &end, 10);
+		if (*end == ',')
+			end++;
+		else if (*end)
+			return -1;
+		s = end;
+	}
+	return n;
+}
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: bench_dns gen --names N\n"
+			"       bench_dns run [--names LIST] [--runs R] [--repeat N]\n"
+			"       bench_dns smoke\n");
+	exit(2);
+}
+
+/* 1 when the BPF JIT is on (the figures mean nothing interpreted). */
+static int jit_enabled(void)
+{
+	FILE *f = fopen("/proc/sys/net/core/bpf_jit_enable", "r");
+	int v = 0;
+
+	if (f) {
+		if (fscanf(f, "%d", &v) != 1)
+			v = 0;
+		fclose(f);
+	}
+	return v > 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option lopts[] = {
+		{ "names", required_argument, NULL, 'n' },
+		{ "runs", required_argument, NULL, 'r' },
+		{ "repeat", required_argument, NULL, 'N' },
+		{ 0 },
+	};
+	struct opts o = { .names = { 10, 1000, 100000 }, .nnames = 3, .runs = 5,
+			  .repeat = 1000000 };
+	const char *cmd;
+	int opt, empty_fd, i, err = 0;
+
+	if (argc < 2)
+		usage();
+	cmd = argv[1];
+	optind = 2;
+	while ((opt = getopt_long(argc, argv, "", lopts, NULL)) != -1) {
+		switch (opt) {
+		case 'n':
+			o.nnames = parse_list(optarg, o.names, 16);
+			break;
+		case 'r':
+			o.runs = atoi(optarg);
+			break;
+		case 'N':
+			o.repeat = strtoul(optarg, NULL, 10);
+			break;
+		default:
+			usage();
+		}
+	}
+	if (o.nnames <= 0 || o.runs < 1 || o.runs > 64 || !o.repeat)
+		usage();
+
+	if (!strcmp(cmd, "gen")) {
+		struct buf b = { 0 };
+
+		gen_manifest(&b, o.names[0]);
+		fwrite(b.p, 1, b.len, stdout);
+		free(b.p);
+		return 0;
+	}
+	if (!strcmp(cmd, "smoke")) {
+		o.runs = 1;
+		o.repeat = 1000;
+		o.nnames = 1;
+		o.names[0] = 10;
+		o.smoke = true;
+	} else if (strcmp(cmd, "run")) {
+		usage();
+	}
+
+	libbpf_set_print(NULL);
+	if (!jit_enabled())
+		fprintf(stderr, "bench_dns: warning: the BPF JIT is off; figures are interpreted\n");
+	empty_fd = empty_prog();
+	if (empty_fd < 0) {
+		printf("0 passed, 1 failed\n");
+		return 1;
+	}
+	printf("target_names,zone_names,case,name_chars,verdict,answers,empty_ns,restore_ns,"
+	       "enforcer_ns,net_ns,ratio,all_answered\n");
+	for (i = 0; i < o.nnames; i++)
+		if (bench_scale(&o, empty_fd, o.names[i])) {
+			failed++;
+			err = 1;
+		}
+	close(empty_fd);
+	if (o.smoke)
+		printf("%d passed, %d failed\n", passed, failed);
+	else
+		fprintf(stderr, "# reply checks: %d passed, %d failed\n", passed, failed);
+	return err || failed;
+}
