@@ -115,7 +115,7 @@ $(OUTPUT)/bench_%: bench/bench_%.c $(wildcard selftests/*.h) $(LIB_OBJS) $(USER_
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(USER_CFLAGS) -I.output -Iselftests $< $(LIB_OBJS) $(USER_LIBS) -lpthread $(USER_LDFLAGS) -o $@
 
-bench: all $(OUTPUT)/bench_xdp
+bench: all $(OUTPUT)/bench_xdp $(OUTPUT)/bench_dns
 	$(Q)scripts/install-deps.sh --bench
 	$(Q)bench/run.sh
 

@@ -154,3 +154,12 @@ if [ -s "$ctl" ]; then
 		"" using 4 title "re-apply", "" using 5 title "one-service change"
 	EOF
 fi
+
+# Sections written by the end-to-end benchmarks (bench/dns_qps.sh,
+# bench/flood.sh, bench/reload_flood.sh): one level down, image links made
+# relative to bench/.
+for part in dns flood reload; do
+	[ -s "$dir/$part.md" ] || continue
+	echo
+	sed -e 's/^#/##/' -e 's|](\([A-Za-z0-9_.-]*\.png\))|](results/\1)|g' "$dir/$part.md"
+done

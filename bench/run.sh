@@ -29,7 +29,7 @@ if [ "$(id -u)" -ne 0 ]; then
 	[ "${1:-}" = "--smoke" ] && echo "0 passed, 1 failed"
 	exit 1
 fi
-for b in "$BIN/bench_xdp" "$BIN/enforcer"; do
+for b in "$BIN/bench_xdp" "$BIN/bench_dns" "$BIN/enforcer"; do
 	if [ ! -x "$b" ]; then
 		echo "bench: $b missing (make bench builds it)" >&2
 		[ "${1:-}" = "--smoke" ] && echo "0 passed, 1 failed"
@@ -39,7 +39,8 @@ done
 
 if [ "${1:-}" = "--smoke" ]; then
 	p=0 f=0
-	for cmd in "timeout 60 $BIN/bench_xdp smoke" "timeout 60 bench/bench_ctl.sh --smoke"; do
+	for cmd in "timeout 60 $BIN/bench_xdp smoke" "timeout 60 bench/bench_ctl.sh --smoke" \
+		"timeout 180 bench/dns_qps.sh --smoke"; do
 		line=$($cmd 2>&1 | tee /dev/stderr | grep -E '^[0-9]+ passed, [0-9]+ failed' | tail -n 1)
 		if [ -z "$line" ]; then
 			f=$((f + 1))
@@ -90,6 +91,11 @@ timeout 1800 "$BIN/bench_xdp" run --services "$SERVICES" --prefixes "$PREFIXES" 
 echo "bench: control plane: services $CTL_SERVICES" >&2
 timeout 1800 bench/bench_ctl.sh --runs "$RUNS" --services "$CTL_SERVICES" "$RES/ctl.csv" >&2 || {
 	echo "bench: bench_ctl failed" >&2
+	exit 1
+}
+echo "bench: DNS: enforcer vs NSD vs Knot, per-query cost" >&2
+timeout 1800 bench/dns_qps.sh "$RES" >&2 || {
+	echo "bench: dns_qps failed" >&2
 	exit 1
 }
 bench/report.sh "$RES" >bench/results.md

@@ -645,7 +645,11 @@ static __always_inline int enforce(struct xdp_md *ctx, const int trace)
 			return account(&v, ENF_REASON_PASS_TRUSTED, XDP_PASS);
 	}
 
-	/* Rule 3c: the reply to a flow the instance opened. */
+	/* Rule 3c: the reply to a flow the instance opened. A bare SYN opens
+	 * a connection: it is never a reply (the reply to the instance's SYN
+	 * carries ACK), whatever flow its ports match. */
+	if (pp->proto == IPPROTO_TCP && (pp->tcp_flags & 0x12) == 0x02)
+		goto not_admitted;
 	fk.local = pp->dst;
 	fk.remote = pp->src;
 	fk.local_port = pp->dport;
@@ -653,6 +657,7 @@ static __always_inline int enforce(struct xdp_md *ctx, const int trace)
 	fk.proto = pp->proto;
 	if (flow_lookup(&v, &fk, pp->tcp_flags))
 		return account(&v, ENF_REASON_PASS_REPLY, XDP_PASS);
+not_admitted:
 	if (pv && (pv->flags & ENF_PORT_PUBLIC))
 		return account(&v, ENF_REASON_DROP_UNTRUSTED, XDP_DROP);
 	return account(&v, ENF_REASON_DROP_NOT_ADMITTED, XDP_DROP);
@@ -745,6 +750,13 @@ int enf_tc_egress(struct __sk_buff *skb)
 	val.last_ns = bpf_ktime_get_ns();
 	/* FIN/RST closes; a new SYN (port reuse) opens again */
 	old = bpf_map_lookup_elem(&enf_flows, &k);
+	/* Only the instance opens a flow: with its SYN, or (a connection
+	 * older than the enforcer) with its later packets. A SYN-ACK or an
+	 * RST answers someone else's SYN: recording it would let that
+	 * someone's next SYN in as a "reply". */
+	if (!old && p.proto == IPPROTO_TCP &&
+	    ((p.tcp_flags & 0x12) == 0x12 || (p.tcp_flags & 0x04)))
+		return TC_ACT_OK;
 	if (p.proto == IPPROTO_TCP && (p.tcp_flags & 0x05))
 		val.state = ENF_FLOW_CLOSING;
 	else if (old && !(p.tcp_flags & 0x02))

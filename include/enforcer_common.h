@@ -48,6 +48,7 @@
 #define ENF_MAX_FLOWS		262144	/* LRU of flows instances opened (enf_flows) */
 #define ENF_MAX_FRAGS		16384	/* LRU of passed first fragments (enf_frags) */
 #define ENF_FLOW_HINTS		65536	/* enf_flow_hint buckets (power of two) */
+#define ENF_MAX_INNER_MAPS	16	/* per-generation maps (enf_policy.map_digest) */
 
 /* Default timeouts (seconds), overridden by the manifest's `flows:`. */
 #define ENF_FLOW_TCP_S		3600	/* established TCP, idle */
@@ -294,6 +295,9 @@ struct enf_policy {
 	__u64 flow_udp_ns;
 	__u64 flow_icmp_ns;
 	__u64 frag_ns;
+	/* userspace only: digest of what `apply` wrote into each inner map
+	 * of this slot, so an unchanged map is not rewritten */
+	__u64 map_digest[ENF_MAX_INNER_MAPS];
 };
 
 /* enf_svc_meta[service id]: names for `status` and `bpftool map dump`. */

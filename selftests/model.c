@@ -901,7 +901,9 @@ static void verdict(const struct model *m, const uint8_t *b, size_t len, int rol
 	}
 	/* Rule 3c: a reply to a flow the destination opened (never a frontend:
 	 * frontends open no flows). */
-	f = live_flow(m, &p->dst, &p->src, p->dport, p->sport, p->proto, now, &out->uncertain);
+	/* A bare SYN opens a connection; it is never a reply. */
+	f = p->proto == IPPROTO_TCP && (p->tcp_flags & 0x12) == 0x02 ? -1 :
+	    live_flow(m, &p->dst, &p->src, p->dport, p->sport, p->proto, now, &out->uncertain);
 	if (f >= 0) {
 		out->flow_hit = f;
 		out->flow_close = p->proto == IPPROTO_TCP && (p->tcp_flags & 0x05);
@@ -991,6 +993,10 @@ void model_egress(struct model *m, const uint8_t *frame, size_t len)
 	k.remote = p.dst;
 	k.proto = p.proto;
 	existed = flow_find(m, &k) >= 0;
+	/* a SYN-ACK or RST answers someone else's SYN: it opens nothing */
+	if (!existed && p.proto == IPPROTO_TCP &&
+	    ((p.tcp_flags & 0x12) == 0x12 || (p.tcp_flags & 0x04)))
+		return;
 	f = flow_insert(m, &k);
 	if (!f)
 		return;

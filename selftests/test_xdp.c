@@ -929,13 +929,24 @@ static void test_apply_rewrites_slot_in_place(void)
 	EXPECT(gone, PASS, ENF_REASON_PASS_NOT_OWNED);	/* no stale address */
 	EXPECT(port, PASS, ENF_REASON_PASS_NOT_OWNED);	/* no stale port */
 	EXPECT(kept, DROP, ENF_REASON_DROP_NOT_ADMITTED);
+	/* the other slot already holds b: its unchanged maps are kept as
+	 * they are, the policy is still b's */
+	CHECK_EQ(apply_yaml(b), 0);
+	EXPECT(gone, PASS, ENF_REASON_PASS_NOT_OWNED);
+	EXPECT(kept, DROP, ENF_REASON_DROP_NOT_ADMITTED);
+	CHECK_EQ(apply_yaml(a), 0);
+	EXPECT(gone, DROP, ENF_REASON_DROP_NOT_ADMITTED);
+	CHECK_EQ(apply_yaml(b), 0);
+	CHECK_EQ(apply_yaml(b), 0);	/* b in force from slot_a again */
+	CHECK_EQ(state_active(&st, &act, NULL), 0);
+	CHECK_EQ(act.slot, slot_a);
 
 	/* Outgrowing the maps replaces them, in the inactive slot only. */
 	f = open_memstream(&big, &len);
 	if (!f)
 		goto out;
 	fputs("apps:\n  a:\n    services:\n", f);
-	for (i = 0; i < 300; i++)
+	for (i = 0; i < 1100; i++)	/* more than a slot's first maps hold */
 		fprintf(f, "      s%u: { port: 80, internal: true, instances: [10.1.%u.%u] }\n", i,
 			i / 200, i % 200 + 1);
 	fclose(f);
@@ -943,10 +954,12 @@ static void test_apply_rewrites_slot_in_place(void)
 	CHECK_EQ(state_active(&st, &act, NULL), 0);
 	CHECK(act.slot != slot_a, "the big policy went to the active slot");
 	CHECK(inner_id(SEL_DST, act.slot) != 0, "no destination map");
+	CHECK(inner_id(SEL_DST, slot_a) == ids[SEL_DST], "the active slot's map was replaced");
 	EXPECT(kept, PASS, ENF_REASON_PASS_NOT_OWNED);
 	gone.dst = "10.1.1.100";
 	EXPECT(gone, DROP, ENF_REASON_DROP_NOT_ADMITTED);
 	CHECK_EQ(apply_yaml(big), 0);	/* and A's old slot grows too */
+	CHECK(inner_id(SEL_DST, slot_a) != ids[SEL_DST], "outgrown map not replaced");
 	EXPECT(gone, DROP, ENF_REASON_DROP_NOT_ADMITTED);
 	EXPECT(port, PASS, ENF_REASON_PASS_NOT_OWNED);
 out:
@@ -1069,6 +1082,47 @@ static void test_reply_to_flow_opened_by_internal_instance_passes(void)
 	EXPECT(reply, PASS, ENF_REASON_PASS_REPLY);
 	EXPECT(other, DROP, ENF_REASON_DROP_NOT_ADMITTED);
 	EXPECT(stranger, DROP, ENF_REASON_DROP_NOT_ADMITTED);
+out:
+	teardown();
+}
+
+/* An instance answering a SYN (SYN-ACK) or refusing one (RST) opens no
+ * flow: else a public client whose SYN reached the instance before it was
+ * internal (or before attach) could come back in as a "reply". And a bare
+ * SYN is never a reply, whatever flow its ports match. */
+static void test_answering_a_syn_opens_no_flow(void)
+{
+	struct pkt_spec synack = { .src = "10.0.2.10", .dst = "198.51.100.10", .sport = 4000,
+				   .dport = 40000, .tcp_flags = 0x12 };
+	struct pkt_spec rst = { .src = "10.0.2.10", .dst = "198.51.100.10", .sport = 4000,
+				.dport = 40001, .tcp_flags = 0x14 };
+	struct pkt_spec syn = { .src = "198.51.100.10", .dst = "10.0.2.10", .sport = 40000,
+				.dport = 4000 };
+	struct pkt_spec ack = { .src = "198.51.100.10", .dst = "10.0.2.10", .sport = 40000,
+				.dport = 4000, .tcp_flags = 0x10 };
+	struct pkt_spec out = { .src = "10.0.2.10", .dst = "203.0.113.9", .sport = 40000,
+				.dport = 443 };
+	struct pkt_spec bare = { .src = "203.0.113.9", .dst = "10.0.2.10", .sport = 443,
+				 .dport = 40000 };
+	struct pkt_spec data = { .src = "10.0.2.10", .dst = "203.0.113.11", .sport = 40002,
+				 .dport = 443, .tcp_flags = 0x18 };
+	struct pkt_spec data_reply = { .src = "203.0.113.11", .dst = "10.0.2.10", .sport = 443,
+				       .dport = 40002, .tcp_flags = 0x10 };
+
+	if (!setup("mixed", NULL))
+		goto out;
+	CHECK_EQ(run_egress(&synack), TC_ACT_OK);
+	CHECK_EQ(run_egress(&rst), TC_ACT_OK);
+	CHECK_EQ(flow_count(), 0);
+	EXPECT(syn, DROP, ENF_REASON_DROP_NOT_ADMITTED);
+	EXPECT(ack, DROP, ENF_REASON_DROP_NOT_ADMITTED);
+	/* the instance's own connection: its reply passes, a bare SYN on
+	 * the same ports does not */
+	CHECK_EQ(run_egress(&out), TC_ACT_OK);
+	EXPECT(bare, DROP, ENF_REASON_DROP_NOT_ADMITTED);
+	/* a connection older than the enforcer keeps working */
+	CHECK_EQ(run_egress(&data), TC_ACT_OK);
+	EXPECT(data_reply, PASS, ENF_REASON_PASS_REPLY);
 out:
 	teardown();
 }
@@ -1448,6 +1502,7 @@ static const struct test_case tests[] = {
 	TEST(apply_rewrites_slot_in_place),
 	TEST(policy_swap_never_mixes_generations),
 	TEST(reply_to_flow_opened_by_internal_instance_passes),
+	TEST(answering_a_syn_opens_no_flow),
 	TEST(udp_and_v6_replies_pass),
 	TEST(flows_expire_and_close),
 	TEST(echo_reply_to_instance_ping_passes),

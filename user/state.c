@@ -30,6 +30,7 @@
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include <openssl/evp.h>
 
 #include "enforcer_common.h"
 #include "enforcer_dns.h"
@@ -97,6 +98,15 @@ static size_t fixed_entries(enum sel sel)
 {
 	return sel == SEL_IFROLE ? ENF_MAX_IFACES : sel == SEL_SRC16 ? ENF_SRC16_ENTRIES : 0;
 }
+
+/* Room in each slot's first maps, so that small policies never replace
+ * them: free for hashes and tries (BPF_F_NO_PREALLOC), small for arrays. */
+static size_t initial_entries(enum sel sel)
+{
+	return sel_defs[sel].type == BPF_MAP_TYPE_ARRAY ? 64 : 1024;
+}
+
+_Static_assert(SEL_MAX <= ENF_MAX_INNER_MAPS, "enf_policy.map_digest too small");
 
 /* Maps the DNS object shares with the XDP object (same fds: one truth). */
 static const char *const dns_shared[] = { "enf_active", "enf_policy", "enf_src_sel",
@@ -231,7 +241,7 @@ static int init_slots(struct enf_state *st)
 
 	for (slot = 0; slot < 2; slot++) {
 		for (i = 0; i < SEL_MAX; i++) {
-			fd = create_inner(st, i, fixed_entries(i) ? fixed_entries(i) : 1);
+			fd = create_inner(st, i, fixed_entries(i) ?: initial_entries(i));
 			if (fd < 0)
 				return fd;
 			err = put_inner(st, i, slot, fd);
@@ -811,29 +821,29 @@ static int write_image(int fd, enum sel sel, const struct image *im, uint32_t ca
 	return err;
 }
 
-/* Empty a hash or trie of the inactive slot: collect its keys, then delete
- * them (batch where the type has it). Returns the number of keys removed. */
+/* Above this many entries a map is replaced rather than emptied in place:
+ * collecting its keys costs a syscall each, and past a few thousand that is
+ * more than the one synchronize_rcu() the replacement costs. */
+#define CLEAR_MAX	4096
+
+/* Empty a trie of the inactive slot (tries have no batch ops): collect its
+ * keys, then delete them. -E2BIG: more than CLEAR_MAX keys. */
 static int clear_map(int fd, enum sel sel)
 {
 	const struct sel_def *d = &sel_defs[sel];
-	size_t cap = 256, n = 0;
-	char *keys = malloc(cap * d->key_size), *grow;
-	uint32_t count, i;
+	char *keys = malloc((size_t)(CLEAR_MAX + 1) * d->key_size);
+	uint32_t n = 0, count, i;
 	int err;
 
 	if (!keys)
 		return -ENOMEM;
-	for (err = bpf_map_get_next_key(fd, NULL, keys); !err;
-	     err = bpf_map_get_next_key(fd, keys + (n - 1) * d->key_size, keys + n * d->key_size)) {
-		if (++n == cap) {
-			grow = realloc(keys, 2 * cap * d->key_size);
-			if (!grow) {
-				free(keys);
-				return -ENOMEM;
-			}
-			keys = grow;
-			cap *= 2;
-		}
+	for (err = bpf_map_get_next_key(fd, NULL, keys); !err && n < CLEAR_MAX;
+	     err = bpf_map_get_next_key(fd, keys + (size_t)(n - 1) * d->key_size,
+					 keys + (size_t)n * d->key_size))
+		n++;
+	if (!err) {	/* a key beyond CLEAR_MAX */
+		free(keys);
+		return -E2BIG;
 	}
 	count = n;
 	if (n && (d->type == BPF_MAP_TYPE_LPM_TRIE || bpf_map_delete_batch(fd, keys, &count, NULL))) {
@@ -847,12 +857,125 @@ static int clear_map(int fd, enum sel sel)
 		}
 	}
 	free(keys);
-	return n;
+	return 0;
 }
 
-/* Above this many entries a trie is rebuilt rather than emptied key by key
- * (two syscalls per prefix against one grace period). */
-#define CLEAR_MAX_TRIE	4096
+static int cmp_image_key(const void *a, const void *b, void *arg)
+{
+	const struct image *im = ((void **)arg)[0];
+	size_t ks = *(const size_t *)((void **)arg)[1];
+
+	return memcmp((const char *)im->keys + *(const uint32_t *)a * ks,
+		      (const char *)im->keys + *(const uint32_t *)b * ks, ks);
+}
+
+/* Index of `key` in the image (order: entries sorted by key), or -1. */
+static long image_find(const struct image *im, const uint32_t *order, size_t ks, const void *key)
+{
+	size_t lo = 0, hi = im->n;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int r = memcmp((const char *)im->keys + order[mid] * ks, key, ks);
+
+		if (!r)
+			return order[mid];
+		if (r < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -1;
+}
+
+#define DIFF_CHUNK	1024
+
+/* A hash of the inactive slot to the image's content by difference: read
+ * it in batches, delete the keys the image lacks, write only the entries
+ * that are new or changed. A one-service change then writes a handful of
+ * entries, whatever the size of the map. */
+static int rewrite_hash(int fd, enum sel sel, const struct image *im)
+{
+	const struct sel_def *d = &sel_defs[sel];
+	size_t ks = d->key_size, vs = value_stride(sel), nstale = 0, capstale = DIFF_CHUNK, i;
+	uint32_t *order = calloc(im->n ? im->n : 1, sizeof(*order)), count, nw = 0;
+	uint8_t *same = calloc(im->n ? im->n : 1, 1);
+	char *kbuf = malloc(DIFF_CHUNK * ks), *vbuf = malloc(DIFF_CHUNK * vs);
+	char *stale = malloc(capstale * ks), *wk = NULL, *wv = NULL;
+	void *arg[2] = { (void *)im, &ks };
+	uint64_t in = 0, out = 0;
+	bool first = true, done = false;
+	int err = -ENOMEM;
+
+	if (!order || !same || !kbuf || !vbuf || !stale)
+		goto out;
+	for (i = 0; i < im->n; i++)
+		order[i] = i;
+	qsort_r(order, im->n, sizeof(*order), cmp_image_key, arg);
+
+	while (!done) {
+		count = DIFF_CHUNK;
+		err = bpf_map_lookup_batch(fd, first ? NULL : &in, &out, kbuf, vbuf, &count, NULL);
+		if (err) {
+			err = -errno;
+			if (err != -ENOENT)
+				goto out;
+			done = true;
+		}
+		first = false;
+		in = out;
+		for (i = 0; i < count; i++) {
+			long idx = image_find(im, order, ks, kbuf + i * ks);
+
+			if (idx >= 0) {
+				same[idx] = !memcmp(vbuf + i * vs, (const char *)im->vals + idx * vs, vs);
+				continue;
+			}
+			if (nstale == capstale) {
+				char *grow = realloc(stale, 2 * capstale * ks);
+
+				if (!grow) {
+					err = -ENOMEM;
+					goto out;
+				}
+				stale = grow;
+				capstale *= 2;
+			}
+			memcpy(stale + nstale++ * ks, kbuf + i * ks, ks);
+		}
+	}
+	count = nstale;
+	if (nstale && bpf_map_delete_batch(fd, stale, &count, NULL)) {
+		for (i = 0; i < nstale; i++) {
+			if (bpf_map_delete_elem(fd, stale + i * ks) && errno != ENOENT) {
+				err = -errno;
+				goto out;
+			}
+		}
+	}
+	wk = malloc((im->n ? im->n : 1) * ks);
+	wv = malloc((im->n ? im->n : 1) * vs);
+	err = -ENOMEM;
+	if (!wk || !wv)
+		goto out;
+	for (i = 0; i < im->n; i++) {
+		if (same[i])
+			continue;
+		memcpy(wk + (size_t)nw * ks, (const char *)im->keys + i * ks, ks);
+		memcpy(wv + (size_t)nw * vs, (const char *)im->vals + i * vs, vs);
+		nw++;
+	}
+	err = write_elems(fd, sel, wk, wv, nw);
+out:
+	free(order);
+	free(same);
+	free(kbuf);
+	free(vbuf);
+	free(stale);
+	free(wk);
+	free(wv);
+	return err;
+}
 
 /*
  * Give the inactive slot's map `sel` exactly the image's content. The map
@@ -863,7 +986,7 @@ static int clear_map(int fd, enum sel sel)
  * apply's time. *fresh says whether *fd_out is a new map to install.
  */
 static int sync_inner(struct enf_state *st, enum sel sel, uint32_t slot, const struct image *im,
-		      size_t old_entries, int *fd_out, int *fresh)
+		      bool unchanged, int *fd_out, int *fresh)
 {
 	const struct sel_def *d = &sel_defs[sel];
 	struct bpf_map_info info = {};
@@ -874,17 +997,28 @@ static int sync_inner(struct enf_state *st, enum sel sel, uint32_t slot, const s
 	fd = state_inner_fd(st, sel, slot);
 	if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len) && info.map_flags == d->flags &&
 	    info.key_size == d->key_size && info.value_size == d->value_size &&
-	    info.max_entries >= image_need(sel, im) &&
-	    !(d->type == BPF_MAP_TYPE_LPM_TRIE && old_entries > CLEAR_MAX_TRIE)) {
-		err = d->type == BPF_MAP_TYPE_ARRAY ? 0 : clear_map(fd, sel);
-		if (err >= 0)
-			err = write_image(fd, sel, im, info.max_entries);
-		if (err < 0) {
-			close(fd);
-			return err;
+	    info.max_entries >= image_need(sel, im)) {
+		if (unchanged) {	/* holds exactly this image already */
+			*fd_out = fd;
+			return 0;
 		}
-		*fd_out = fd;
-		return 0;
+		if (d->type == BPF_MAP_TYPE_ARRAY) {
+			err = write_image(fd, sel, im, info.max_entries);
+		} else if (d->type == BPF_MAP_TYPE_LPM_TRIE) {	/* no batch ops */
+			err = clear_map(fd, sel);
+			if (!err)
+				err = write_image(fd, sel, im, info.max_entries);
+		} else {
+			err = rewrite_hash(fd, sel, im);
+		}
+		if (!err) {
+			*fd_out = fd;
+			return 0;
+		}
+		/* The slot is inactive: a fresh map is always a way out. */
+		if (err != -E2BIG)
+			pr_debug("cannot rewrite %s in place (%s); replacing it\n", d->inner,
+				 strerror(-err));
 	}
 	if (fd >= 0)
 		close(fd);
@@ -899,6 +1033,28 @@ static int sync_inner(struct enf_state *st, enum sel sel, uint32_t slot, const s
 	*fd_out = fd;
 	*fresh = 1;
 	return 0;
+}
+
+/* What an image holds, as a digest (SHA-256, first 8 bytes; never 0). */
+static uint64_t image_digest(enum sel sel, const struct image *im)
+{
+	const struct sel_def *d = &sel_defs[sel];
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	uint64_t out = 0;
+
+	if (!ctx)
+		return 0;
+	if (EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) &&
+	    EVP_DigestUpdate(ctx, &im->n, sizeof(im->n)) &&
+	    (d->type == BPF_MAP_TYPE_ARRAY ||
+	     EVP_DigestUpdate(ctx, im->keys, (size_t)im->n * d->key_size)) &&
+	    EVP_DigestUpdate(ctx, im->vals, (size_t)im->n * value_stride(sel)) &&
+	    EVP_DigestFinal_ex(ctx, md, &mdlen) && mdlen >= sizeof(out))
+		memcpy(&out, md, sizeof(out));
+	EVP_MD_CTX_free(ctx);
+	return out ? out : 1;
 }
 
 /* The content of every inner map for compiled policy `c`. */
@@ -988,11 +1144,27 @@ int state_apply(struct enf_state *st, const struct compiled *c, const struct enf
 	pol.applied_at = time(NULL);
 
 	/* Rewrite the inactive slot: nothing reads it (the last apply waited a
-	 * grace period after leaving it). */
+	 * grace period after leaving it). A map whose digest says it already
+	 * holds its image is left alone, except the ones something else
+	 * writes: per-service counters (traffic) and roles (`attach`). The
+	 * slot's digests are cleared first, so that an apply failing half-way
+	 * leaves none that lie. */
 	err = build_images(im, c, &pol, ifaces, nifaces);
-	for (i = 0; i < SEL_MAX && !err; i++)
-		err = sync_inner(st, i, slot, &im[i], i == SEL_SRC ? old[slot].src_prefixes : 0,
+	if (!err) {
+		struct enf_policy cleared = old[slot];
+
+		memset(cleared.map_digest, 0, sizeof(cleared.map_digest));
+		if (bpf_map_update_elem(st->policy_fd, &slot, &cleared, BPF_ANY))
+			err = -errno;
+	}
+	for (i = 0; i < SEL_MAX && !err; i++) {
+		bool volatile_map = i == SEL_SVCSTAT || i == SEL_IFROLE;
+
+		pol.map_digest[i] = volatile_map ? 0 : image_digest(i, &im[i]);
+		err = sync_inner(st, i, slot, &im[i],
+				 !volatile_map && pol.map_digest[i] == old[slot].map_digest[i],
 				 &fds[i], &fresh[i]);
+	}
 	for (i = 0; !err && i < SEL_MAX; i++)
 		if (fresh[i])
 			err = put_inner(st, i, slot, fds[i]);
