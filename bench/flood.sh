@@ -34,10 +34,12 @@
 #   legit_*       private client (10.0.9.9) during the flood: UDP request/reply
 #                 at 100/s (answered, median ms) and TCP connects at 10/s
 #   listener_pub  datagrams from public sources the service received
+#   sender_tx_dropped, peer_rx_dropped  the veth pair's own drop counters
+#                 (frames lost between sender and node, e.g. a full XDP ring)
 # OUTDIR/flood.md: medians, ratios against the better of nft / nft_ingress /
 # ipt and against none, the goal; OUTDIR/flood.png (gnuplot).
 #
-# --smoke: 20k packets per flood, modes none enforcer nft ipt, one run; checks
+# --smoke: 20k packets per flood, UDP only, modes none enforcer nft ipt, one run; checks
 # every step and that the enforcer really drops; ends "N passed, N failed".
 #
 # Safety (contract section 8): namespaces enf-flood-$$-*, a private bpffs in a
@@ -53,16 +55,18 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BIN=${OUTPUT:-$ROOT/.output}
 case "$BIN" in /*) ;; *) BIN="$PWD/$BIN" ;; esac
 FL_ENF=$BIN/enforcer
-runs=5 count=1000000 out=
+runs=5 count=500000 out=
 modes="xdpdrop none enforcer nft nft_ingress ipt"
 kinds="udp syn"
+gens="trafgen live"
 while [ $# -gt 0 ]; do
 	case $1 in
-	--smoke) runs=1 count=20000 modes="none enforcer nft ipt" ;;
+	--smoke) runs=1 count=20000 modes="none enforcer nft ipt" kinds=udp ;;
 	--runs) runs=$2; shift ;;
 	--count) count=$2; shift ;;
 	--modes) modes=$2; shift ;;
 	--kinds) kinds=$2; shift ;;
+	--gens) gens=$2; shift ;;
 	-h | --help) sed -n '3,45p' "$0"; exit 0 ;;
 	*) out=$1 ;;
 	esac
@@ -82,7 +86,10 @@ fi
 for t in trafgen nft ipset "$FL_IPT" jq "$FL_ENF"; do
 	command -v "$t" >/dev/null 2>&1 || { ko "missing tool $t"; finish; }
 done
-command -v xdp-filter >/dev/null 2>&1 || modes=${modes/xdpdrop/}
+if ! command -v xdp-filter >/dev/null 2>&1; then
+	modes=${modes/xdpdrop/}
+	gens=${gens/live/}	# without an XDP program the veth drops xdp_frames
+fi
 
 trap fl_cleanup EXIT
 trap 'exit 130' INT
@@ -90,9 +97,12 @@ trap 'exit 143' TERM
 
 fl_setup enf-flood || { ko "cannot build the topology"; finish; }
 [ -n "$out" ] || out=$NL_TMP/out
+if [[ " $gens " == *" live "* ]]; then
+	if fl_build_livegen; then ok; else ko "cannot build bench/flood_gen: $(head -c 300 "$NL_TMP/livegen.err")"; gens=${gens/live/}; fi
+fi
 mkdir -p "$out" || { ko "cannot create $out"; finish; }
 csv=$out/flood.csv
-echo "mode,kind,run,offered,dropped,secs,drops_per_s,cpu_us_pkt,node_us_pkt,legit_udp_sent,legit_udp_ok,legit_udp_med_ms,legit_tcp_tried,legit_tcp_ok,legit_tcp_med_ms,listener_pub" >"$csv"
+echo "mode,gen,kind,run,offered,dropped,secs,drops_per_s,cpu_us_pkt,node_us_pkt,legit_udp_sent,legit_udp_ok,legit_udp_med_ms,legit_tcp_tried,legit_tcp_ok,legit_tcp_med_ms,listener_pub,sender_tx_dropped,peer_rx_dropped" >"$csv"
 
 # Sanity: without a filter the private client is served and a public
 # datagram reaches the service (else every figure below is meaningless).
@@ -101,58 +111,77 @@ sleep 0.3
 if [ "$(fl_lstat udp_pub)" -gt 0 ]; then ok; else ko "a public datagram does not reach the service without a filter"; fi
 
 now_ns() { date +%s%N; }
-declare -A floor	# kind -> cpu_us_pkt of xdpdrop in the current run
+declare -A floor	# gen/kind -> cpu_us_pkt of xdpdrop in the current run
 
-# flood_one MODE KIND RUN: one bounded flood, one CSV row.
+# flood_one MODE GEN KIND RUN: one bounded flood, one CSV row.
 flood_one()
 {
-	local mode=$1 kind=$2 run=$3 cfg d0 d1 l0 l1 tx0 tx1 c0 c1 t0 t1 cj tg
-	local offered dropped secs dps cpu node
-	cfg=$(fl_flood_cfg "$kind")
-	cj=$NL_TMP/client-$mode-$kind-$run.json
+	local mode=$1 gen=$2 kind=$3 run=$4 cfg d0 d1 l0 l1 tx0 tx1 c0 c1 t0 t1 cj tg
+	local offered dropped secs dps cpu node xpass=0 sd0 sd1 rd0 rd1
+	cj=$NL_TMP/client-$mode-$gen-$kind-$run.json
+	# the live-frames sender needs an XDP program on the receiving veth
+	if [ "$gen" = live ] && [ "$mode" != enforcer ] && [ "$mode" != xdpdrop ]; then
+		fl_filter_on xdppass || { ko "xdp-filter (pass) for $mode live"; return; }
+		xpass=1
+	fi
 	d0=$(fl_dropped "$mode"); l0=$(fl_lstat udp_pub); tx0=$(fl_tx_packets inet eth0)
+	sd0=$(nl_in inet cat /sys/class/net/eth0/statistics/tx_dropped)
+	rd0=$(nl_in node cat "/sys/class/net/$NL_IF_INET/statistics/rx_dropped")
 	fl_client_start "$cj" 120 100 10
-	sleep 0.3
-	rm -f "$NL_TMP/trafgen.cpu"
+	sleep 0.2
 	c0=$(fl_cpu_others_ns); t0=$(now_ns)
-	fl_trafgen "$cfg" "$count" 120 || ko "trafgen $mode $kind: $(tail -n 3 "$NL_TMP/trafgen.out" | tr '\n' ' ')"
+	if [ "$gen" = live ]; then
+		fl_livegen "$kind" "$count" 120
+	else
+		cfg=$(fl_flood_cfg "$kind")
+		fl_trafgen "$cfg" "$count" 120
+	fi || ko "$gen $mode $kind: $(tail -n 3 "$NL_TMP/sender.out" | tr '\n' ' ')"
 	t1=$(now_ns)
-	sleep 0.3	# backlogs drain, the listener catches up
+	sleep 0.2	# backlogs drain, the listener catches up
 	c1=$(fl_cpu_others_ns)
-	tg=$(cat "$NL_TMP/trafgen.cpu" 2>/dev/null || echo 0)
-	fl_client_stop "$cj" || ko "legit client $mode $kind: no result ($(head -c 300 "$NL_TMP/client.err"))"
-	sleep 0.3	# the listener's next dump
+	tg=$(cat "$NL_TMP/sender.cpu" 2>/dev/null || echo 0)
+	fl_client_stop "$cj" || ko "legit client $mode $gen $kind: no result ($(head -c 300 "$NL_TMP/client.err"))"
+	sleep 0.25	# the listener's next dump
 	d1=$(fl_dropped "$mode"); l1=$(fl_lstat udp_pub); tx1=$(fl_tx_packets inet eth0)
-	offered=$((tx1 - tx0)) dropped=$((d1 - d0))
+	sd1=$(nl_in inet cat /sys/class/net/eth0/statistics/tx_dropped)
+	rd1=$(nl_in node cat "/sys/class/net/$NL_IF_INET/statistics/rx_dropped")
+	[ "$xpass" = 1 ] && fl_filter_off xdppass
+	if [ "$gen" = live ]; then
+		offered=$(awk '$1 == "sent" { print $2 }' "$NL_TMP/sender.out")
+		offered=${offered:-0}
+	else
+		offered=$((tx1 - tx0))
+	fi
+	dropped=$((d1 - d0))
 	[ "$mode" = none ] && dropped=0
 	secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')
 	dps=$(awk -v d="$dropped" -v s="$secs" 'BEGIN { printf "%.0f", (s > 0 ? d / s : 0) }')
 	cpu=$(awk -v c=$((tg + c1 - c0)) -v n="$offered" 'BEGIN { printf "%.4f", (n > 0 ? c / 1e3 / n : 0) }')
 	node=
-	[ "$mode" = xdpdrop ] && floor[$kind]=$cpu
-	[ -n "${floor[$kind]:-}" ] && node=$(awk -v a="$cpu" -v b="${floor[$kind]}" 'BEGIN { printf "%.4f", a - b }')
-	printf '%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s\n' "$mode" "$kind" "$run" \
+	[ "$mode" = xdpdrop ] && floor[$gen/$kind]=$cpu
+	[ -n "${floor[$gen/$kind]:-}" ] && node=$(awk -v a="$cpu" -v b="${floor[$gen/$kind]}" 'BEGIN { printf "%.4f", a - b }')
+	printf '%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s\n' "$mode" "$gen" "$kind" "$run" \
 		"$offered" "$dropped" "$secs" "$dps" "$cpu" "$node" \
 		"$(jq -r '.udp_sent' "$cj" 2>/dev/null)" "$(jq -r '.udp_ok' "$cj" 2>/dev/null)" \
 		"$(jq -r '.udp_med_ms // ""' "$cj" 2>/dev/null)" "$(jq -r '.tcp_tried' "$cj" 2>/dev/null)" \
 		"$(jq -r '.tcp_ok' "$cj" 2>/dev/null)" "$(jq -r '.tcp_med_ms // ""' "$cj" 2>/dev/null)" \
-		$((l1 - l0)) >>"$csv"
-	echo "flood: run $run $mode $kind: offered $offered dropped $dropped in ${secs}s, cpu ${cpu} us/pkt, node ${node:--} us/pkt, legit udp $(jq -r '"\(.udp_ok)/\(.udp_sent)"' "$cj" 2>/dev/null) tcp $(jq -r '"\(.tcp_ok)/\(.tcp_tried)"' "$cj" 2>/dev/null), public at listener $((l1 - l0))" >&2
+		$((l1 - l0)) $((sd1 - sd0)) $((rd1 - rd0)) >>"$csv"
+	echo "flood: run $run $mode $gen $kind: offered $offered dropped $dropped in ${secs}s, cpu ${cpu} us/pkt, node ${node:--} us/pkt, legit udp $(jq -r '"\(.udp_ok)/\(.udp_sent)"' "$cj" 2>/dev/null) tcp $(jq -r '"\(.tcp_ok)/\(.tcp_tried)"' "$cj" 2>/dev/null), public at listener $((l1 - l0))" >&2
 
 	# Checks (smoke and full): the flood was offered; a filter drops (nearly)
 	# all of it and nothing public reaches the service; the client is served.
-	if [ "$offered" -ge $((count * 9 / 10)) ]; then ok; else ko "$mode $kind: offered $offered of $count"; fi
+	if [ "$offered" -ge $((count * 9 / 10)) ]; then ok; else ko "$mode $gen $kind: offered $offered of $count"; fi
 	case $mode in
 	enforcer | nft | nft_ingress | ipt | xdpdrop)
-		if [ "$dropped" -ge $((offered * 95 / 100)) ]; then ok; else ko "$mode $kind: dropped $dropped of $offered"; fi
-		if [ "$kind" != udp ] || [ $((l1 - l0)) -eq 0 ] || [ "$mode" = xdpdrop ]; then ok; else ko "$mode $kind: $((l1 - l0)) public datagrams reached the service"; fi
+		if [ "$dropped" -ge $((offered * 95 / 100)) ]; then ok; else ko "$mode $gen $kind: dropped $dropped of $offered"; fi
+		if [ "$kind" != udp ] || [ $((l1 - l0)) -eq 0 ] || [ "$mode" = xdpdrop ]; then ok; else ko "$mode $gen $kind: $((l1 - l0)) public datagrams reached the service"; fi
 		;;
 	none)
-		if [ "$kind" != udp ] || [ $((l1 - l0)) -gt 0 ]; then ok; else ko "none udp: no public datagram reached the service (is the flood going anywhere?)"; fi
+		if [ "$kind" != udp ] || [ $((l1 - l0)) -gt 0 ]; then ok; else ko "none $gen udp: no public datagram reached the service (is the flood going anywhere?)"; fi
 		;;
 	esac
 	if [ "$mode" = enforcer ]; then
-		if [ "$(jq -r '.udp_ok' "$cj" 2>/dev/null)" -gt 0 ] 2>/dev/null; then ok; else ko "$mode $kind: the private client got no answer"; fi
+		if [ "$(jq -r '.udp_ok' "$cj" 2>/dev/null)" -gt 0 ] 2>/dev/null; then ok; else ko "$mode $gen $kind: the private client got no answer"; fi
 	fi
 }
 
@@ -168,8 +197,10 @@ for ((r = 1; r <= runs; r++)); do
 		if [ "$mode" = enforcer ]; then
 			if nl_in node ip -d link show dev "$NL_IF_INET" | grep -q " xdp "; then ok; else ko "enforcer: no native XDP on $NL_IF_INET"; fi
 		fi
-		for kind in $kinds; do
-			flood_one "$mode" "$kind" "$r"
+		for gen in $gens; do
+			for kind in $kinds; do
+				flood_one "$mode" "$gen" "$kind" "$r"
+			done
 		done
 		fl_filter_off "$mode"
 	done
@@ -180,10 +211,11 @@ done
 
 # ---- medians, ratios, chart -------------------------------------------------
 
-# med MODE KIND COLUMN: median of COLUMN (1-based) over the runs.
+# med MODE GEN/KIND COLUMN: median of COLUMN (1-based) over the runs.
 med()
 {
-	awk -F, -v m="$1" -v k="$2" -v c="$3" 'NR > 1 && $1 == m && $2 == k && $c != "" { print $c }' "$csv" | fl_median
+	awk -F, -v m="$1" -v g="${2%/*}" -v k="${2#*/}" -v c="$3" \
+		'NR > 1 && $1 == m && $2 == g && $3 == k && $c != "" { print $c }' "$csv" | fl_median
 }
 col() { head -n 1 "$csv" | tr ',' '\n' | grep -nx "$1" | cut -d: -f1; }
 C_OFF=$(col offered) C_DPS=$(col drops_per_s) C_CPU=$(col cpu_us_pkt) C_NODE=$(col node_us_pkt)
@@ -192,96 +224,108 @@ C_TTRY=$(col legit_tcp_tried) C_TOK=$(col legit_tcp_ok) C_LPUB=$(col listener_pu
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b + 0 <= 0 || a + 0 <= 0) print "-"; else printf "%.2f", a / b }'; }
 
 allmodes="xdpdrop none enforcer nft nft_ingress ipt"
+gks=""
+for gen in $gens; do for kind in $kinds; do gks="$gks $gen/$kind"; done; done
 md=$out/flood.md
 dat=$out/flood.dat
 {
 	echo "## Flood absorption end to end (bench/flood.sh)"
 	echo
-	echo "$(date -u +%Y-%m-%dT%H:%MZ), kernel $(uname -r), $(nproc) CPUs; $runs run(s) of $count packets per mode and kind; medians."
+	echo "$(date -u +%Y-%m-%dT%H:%MZ), kernel $(uname -r), $(nproc) CPUs; $runs run(s) of $count packets per mode, sender and kind; medians."
+	echo "Senders: trafgen = AF_PACKET skbs (netsniff-ng); live = xdp_frames from BPF_PROG_TEST_RUN live frames + XDP_REDIRECT (bench/flood_gen.c)."
 	echo
-	echo "| kind | mode | offered | drops/s | CPU µs/pkt (gen+node) | node µs/pkt (above floor) | legit UDP ok | legit UDP median ms | legit TCP ok | public pkts at service |"
+	echo "| sender/kind | mode | offered | drops/s | CPU µs/pkt (gen+node) | node µs/pkt (above floor) | legit UDP ok | legit UDP median ms | legit TCP ok | public pkts at service |"
 	echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"
-	for kind in $kinds; do
+	for gk in $gks; do
 		for mode in $allmodes; do
-			[ -n "$(med "$mode" "$kind" "$C_OFF")" ] || continue
-			printf '| %s | %s | %s | %s | %s | %s | %s/%s | %s | %s/%s | %s |\n' "$kind" "$mode" \
-				"$(med "$mode" "$kind" "$C_OFF")" "$(med "$mode" "$kind" "$C_DPS")" \
-				"$(med "$mode" "$kind" "$C_CPU")" "$(med "$mode" "$kind" "$C_NODE")" \
-				"$(med "$mode" "$kind" "$C_UOK")" "$(med "$mode" "$kind" "$C_USENT")" \
-				"$(med "$mode" "$kind" "$C_UMS")" \
-				"$(med "$mode" "$kind" "$C_TOK")" "$(med "$mode" "$kind" "$C_TTRY")" \
-				"$(med "$mode" "$kind" "$C_LPUB")"
+			[ -n "$(med "$mode" "$gk" "$C_OFF")" ] || continue
+			printf '| %s | %s | %s | %s | %s | %s | %s/%s | %s | %s/%s | %s |\n' "$gk" "$mode" \
+				"$(med "$mode" "$gk" "$C_OFF")" "$(med "$mode" "$gk" "$C_DPS")" \
+				"$(med "$mode" "$gk" "$C_CPU")" "$(med "$mode" "$gk" "$C_NODE")" \
+				"$(med "$mode" "$gk" "$C_UOK")" "$(med "$mode" "$gk" "$C_USENT")" \
+				"$(med "$mode" "$gk" "$C_UMS")" \
+				"$(med "$mode" "$gk" "$C_TOK")" "$(med "$mode" "$gk" "$C_TTRY")" \
+				"$(med "$mode" "$gk" "$C_LPUB")"
 		done
 	done
 	echo
-	echo "Ratios (goal: enforcer ≥ 5× the better of nftables and iptables). The baseline is, per kind,"
-	echo "the best of nft (prerouting, priority raw), nft_ingress (netdev ingress) and ipt by CPU per packet."
+	echo "Ratios (goal: enforcer ≥ 5× the better of nftables and iptables). The baseline is, per sender and"
+	echo "kind, the best of nft (prerouting, priority raw), nft_ingress (netdev ingress) and ipt by CPU per packet."
 	echo
-	echo "| kind | baseline | drops/s enforcer ÷ baseline | CPU/pkt baseline ÷ enforcer (gen+node) | node CPU/pkt baseline ÷ enforcer | CPU/pkt none ÷ enforcer (gen+node) | goal |"
+	echo "| sender/kind | baseline | drops/s enforcer ÷ baseline | CPU/pkt baseline ÷ enforcer (gen+node) | node CPU/pkt baseline ÷ enforcer | CPU/pkt none ÷ enforcer (gen+node) | goal |"
 	echo "|---|---|---:|---:|---:|---:|---|"
-	for kind in $kinds; do
-		best='' bcpu=''
+	for gk in $gks; do
+		best=
+		bcpu=
 		for m in nft nft_ingress ipt; do
-			c=$(med "$m" "$kind" "$C_CPU")
+			c=$(med "$m" "$gk" "$C_CPU")
 			[ -n "$c" ] || continue
 			if [ -z "$bcpu" ] || awk -v a="$c" -v b="$bcpu" 'BEGIN { exit !(a < b) }'; then best=$m bcpu=$c; fi
 		done
 		[ -n "$best" ] || continue
-		ecpu=$(med enforcer "$kind" "$C_CPU")
-		printf '| %s | %s | %s | %s | %s | %s | ≥ 5× |\n' "$kind" "$best" \
-			"$(ratio "$(med enforcer "$kind" "$C_DPS")" "$(med "$best" "$kind" "$C_DPS")")" \
+		ecpu=$(med enforcer "$gk" "$C_CPU")
+		printf '| %s | %s | %s | %s | %s | %s | ≥ 5× |\n' "$gk" "$best" \
+			"$(ratio "$(med enforcer "$gk" "$C_DPS")" "$(med "$best" "$gk" "$C_DPS")")" \
 			"$(ratio "$bcpu" "$ecpu")" \
-			"$(ratio "$(med "$best" "$kind" "$C_NODE")" "$(med enforcer "$kind" "$C_NODE")")" \
-			"$(ratio "$(med none "$kind" "$C_CPU")" "$ecpu")"
+			"$(ratio "$(med "$best" "$gk" "$C_NODE")" "$(med enforcer "$gk" "$C_NODE")")" \
+			"$(ratio "$(med none "$gk" "$C_CPU")" "$ecpu")"
 	done
 	cat <<'EOF'
 
-Method. The sender namespace runs trafgen (netsniff-ng; one process, pinned by trafgen to
-CPU 0, AF_PACKET TX_RING) with a fixed packet count under `timeout`; frames cross a veth
-into the node namespace, which routes them to the service pod. On veth, the sender's
-transmit and the node's receive run in the same CPU context (veth_xmit hands the skb to
-the peer's backlog or, with XDP attached, to its NAPI ring, processed when trafgen's
-send re-enables softirqs), so the generator cannot be put on a CPU of its own.
-"CPU µs/pkt (gen+node)" is the CPU time of trafgen (getrusage of its process tree, which
-includes the softirq work done in its context), plus that of ksoftirqd on every CPU and of
-the service's listener (/proc/PID/schedstat), divided by the offered frames. These are the
-scheduler's exact run times, so foreign load on this shared VM is not counted (the
-/proc/stat busy time would count it, and is tick-sampled here). The generator is included,
-so ratios on this column are a lower bound. "node µs/pkt" subtracts the same quantity
-measured with an XDP program that drops every frame on the node's veth (xdp-filter, mode
-xdpdrop) in the same run: what remains is what the node spends beyond the cheapest
-possible drop, so ratios on it are an upper bound (and noisy when the enforcer's remainder
-is near zero). A drop at the sender itself is not possible with trafgen: TX_RING retries a
-frame the qdisc or the veth refuses, forever. Work the kernel defers to kworkers or to
-softirqs in other tasks' context is not counted (small here: no RPS, no GRO on n-inet).
-drops/s is bounded by the generator (one CPU), not by the filters, so its ratios are small
-by construction. Limits: no hardware counters in this VM (perf: cycles not supported),
-the VM is shared and noisy (other benchmarks may run and steal time), frames sent by trafgen
-are skbs: on veth, native XDP has to turn each into an xdp_buff (and copy it when the
-headroom is short), so this setup understates what XDP saves on a real NIC, where XDP
-runs before any skb exists. The legitimate client runs in its own namespace (10.0.9.9)
-on the private uplink; its UDP answers time out after 0.5 s, its TCP connects after 1 s.
+Method. Two senders, both in the sender namespace, one process pinned to CPU 0, a fixed
+frame count, under `timeout`. trafgen (netsniff-ng, AF_PACKET TX_RING) sends skbs: on veth,
+native XDP must first turn each skb into an xdp_buff (copying it when the headroom is
+short), so XDP saves little there. The live sender (bench/flood_gen.c, compiled by this
+script) runs an XDP program with BPF_PROG_TEST_RUN and BPF_F_TEST_XDP_LIVE_FRAMES that
+rewrites the source address/port of a template frame and redirects it out of the sender's
+veth: the node's veth receives xdp_frames, the way a NIC driver hands XDP a raw buffer, and
+an skb is built only for a frame XDP passes. A veth accepts redirected frames only when it
+runs an XDP program, so for the modes without one (none, nft, nft_ingress, ipt) an
+xdp-filter program that passes everything stands in for the driver during live floods.
+On veth, the sender's transmit and the node's receive run in the same CPU context (the
+frames are processed when the sender re-enables softirqs), so the generator cannot be put on
+a CPU of its own. "CPU µs/pkt (gen+node)" is the CPU time of the sender (getrusage of its
+process tree, which includes the softirq work done in its context), plus that of ksoftirqd
+on every CPU and of the service's listener (/proc/PID/schedstat), divided by the offered
+frames. These are the scheduler's exact run times, so foreign load on this shared VM is not
+counted (the /proc/stat busy time would count it, and is tick-sampled here). The generator
+is included, so ratios on this column are a lower bound. "node µs/pkt" subtracts the same
+quantity measured with an XDP program that drops every frame on the node's veth
+(xdp-filter, mode xdpdrop) in the same run with the same sender: what remains is what the
+node spends beyond the cheapest possible drop, so ratios on it are an upper bound (and
+noisy when the enforcer's remainder is near zero). A drop at the sender itself is not
+possible with trafgen: TX_RING retries, forever, a frame the qdisc or the veth refuses.
+Work the kernel defers to kworkers or to softirqs in other tasks' context is not counted.
+drops/s is bounded by the sender (one CPU), not by the filters. Limits: no hardware
+counters in this VM (perf: cycles not supported); the VM is shared and noisy (other
+benchmarks may run and steal time); frames are 60-byte UDP / 54-byte SYN, IPv4 only.
+The legitimate client runs in its own namespace (10.0.9.9) on the private uplink; its UDP
+answers time out after 0.5 s, its TCP connects after 1 s. Without a filter, the UDP flood
+fills the node's per-CPU backlog and the service's socket, so most of it is lost before
+the listener reads it.
 EOF
 } >"$md"
 
-# chart: CPU µs per packet (all), one cluster per kind
+# chart: CPU µs per packet (gen+node), one cluster per mode, one bar per sender/kind
 {
 	printf 'mode'
-	for kind in $kinds; do printf ' %s' "$kind"; done
+	for gk in $gks; do printf ' %s' "$gk"; done
 	echo
 	for mode in $allmodes; do
-		[ -n "$(med "$mode" "${kinds%% *}" "$C_CPU")" ] || continue
+		any=
+		for gk in $gks; do [ -n "$(med "$mode" "$gk" "$C_CPU")" ] && any=1; done
+		[ -n "$any" ] || continue
 		printf '%s' "$mode"
-		for kind in $kinds; do v=$(med "$mode" "$kind" "$C_CPU"); printf ' %s' "${v:-0}"; done
+		for gk in $gks; do v=$(med "$mode" "$gk" "$C_CPU"); printf ' %s' "${v:-0}"; done
 		echo
 	done
 } >"$dat"
 if command -v gnuplot >/dev/null 2>&1; then
-	ncols=$(echo "$kinds" | wc -w)
+	ncols=$(echo "$gks" | wc -w)
 	gnuplot <<EOF 2>"$NL_TMP/gnuplot.err" || ko "gnuplot: $(head -c 300 "$NL_TMP/gnuplot.err")"
-set terminal pngcairo size 900,500
+set terminal pngcairo size 1000,500
 set output "$out/flood.png"
-set title "Flood absorption: machine CPU time per flood packet (generator included), medians"
+set title "Flood absorption: CPU time per flood packet (sender + node), medians; lower is better"
 set ylabel "µs per packet"
 set style data histograms
 set style histogram clustered gap 1
@@ -293,5 +337,5 @@ plot for [i=2:$((ncols + 1))] "$dat" using i:xtic(1) title columnheader(i)
 EOF
 	[ -s "$out/flood.png" ] && ok
 fi
-echo "flood: wrote $csv, $md${out:+, $out/flood.png}" >&2
+echo "flood: wrote $csv, $md, $out/flood.png" >&2
 finish

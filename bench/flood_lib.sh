@@ -33,6 +33,7 @@ FL_WEB4=10.0.1.10		# a public service (policy only)
 FL_PORT=4000
 FL_IPT=iptables-legacy		# classic xtables; `iptables` is the nft backend here
 FL_ENF=${FL_ENF:-}		# enforcer binary (absolute)
+NL_LISTEN_SECS=${FL_LISTEN_SECS:-1200}	# listener lifetime: longer than any full run
 FL_LISTENER_STATS=		# JSON written by the listener every 0.2 s
 FL_LISTENER_PID=		# the listener's Python process (not `timeout`)
 
@@ -224,8 +225,8 @@ while not stop.is_set():
     except (BlockingIOError, ConnectionRefusedError):
         pass
     stop.wait(min(0.002, max(0, nxt - time.monotonic())))
-# late answers: 0.5 s grace
-t1 = time.monotonic() + 0.5
+# late answers: 0.25 s grace
+t1 = time.monotonic() + 0.25
 while time.monotonic() < t1 and sent:
     try:
         d = s.recv(256); k = d[3:]
@@ -279,16 +280,19 @@ fl_flood_cfg()
 	echo "$f"
 }
 
-# fl_trafgen CFG COUNT SECS: COUNT packets from inet's eth0 as fast as one
-# CPU goes (TX_RING, one process, pinned by trafgen to CPU 0), stopped by
-# `timeout` after SECS whatever happens. A tiny Python parent waits for it
-# and writes the CPU time (user + system, ns) of trafgen and its children
-# to $NL_TMP/trafgen.cpu: getrusage(RUSAGE_CHILDREN), which the kernel
-# derives from the scheduler's exact run time. It includes the softirq work
-# the kernel does in trafgen's context: on veth, the node's receive path.
-fl_trafgen()
+# fl_sender SECS CMD...: CMD in the sender namespace, stopped by `timeout`
+# after SECS whatever happens. A tiny Python parent waits for it and writes
+# the CPU time (user + system, ns) of CMD and its children to
+# $NL_TMP/sender.cpu: getrusage(RUSAGE_CHILDREN), which the kernel derives
+# from the scheduler's exact run time. It includes the softirq work the
+# kernel does in the sender's context: on veth, the node's receive path.
+# Output in $NL_TMP/sender.out.
+fl_sender()
 {
-	ip netns exec "$(nl_ns inet)" timeout "$3" "$NL_PY" -c '
+	local secs=$1
+	shift
+	rm -f "$NL_TMP/sender.cpu"
+	ip netns exec "$(nl_ns inet)" timeout "$secs" "$NL_PY" -c '
 import os, resource, sys
 pid = os.fork()
 if pid == 0:
@@ -297,7 +301,40 @@ _, st = os.waitpid(pid, 0)
 ru = resource.getrusage(resource.RUSAGE_CHILDREN)
 open(sys.argv[1], "w").write("%d\n" % int((ru.ru_utime + ru.ru_stime) * 1e9))
 sys.exit(os.waitstatus_to_exitcode(st))
-' "$NL_TMP/trafgen.cpu" trafgen -o eth0 -i "$1" -n "$2" -P 1 >"$NL_TMP/trafgen.out" 2>&1
+' "$NL_TMP/sender.cpu" "$@" >"$NL_TMP/sender.out" 2>&1
+}
+
+# fl_trafgen CFG COUNT SECS: COUNT packets from inet's eth0 as fast as one
+# CPU goes (AF_PACKET TX_RING, one process, pinned by trafgen to CPU 0):
+# the node receives skbs.
+fl_trafgen()
+{
+	fl_sender "$3" trafgen -o eth0 -i "$1" -n "$2" -P 1
+}
+
+# fl_build_livegen: compiles bench/flood_gen.c and bench/flood_gen.bpf.c
+# into $NL_TMP (clang, cc, libbpf); status 0 when FL_LIVEGEN is usable.
+FL_LIVEGEN=
+fl_build_livegen()
+{
+	local here
+	here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+	clang -g -O2 -target bpf -mcpu=v3 -Wall -I/usr/include/x86_64-linux-gnu \
+		-c "$here/flood_gen.bpf.c" -o "$NL_TMP/flood_gen.bpf.o" 2>"$NL_TMP/livegen.err" &&
+		cc -O2 -Wall -o "$NL_TMP/flood_gen" "$here/flood_gen.c" -lbpf 2>>"$NL_TMP/livegen.err" ||
+		return 1
+	FL_LIVEGEN=$NL_TMP/flood_gen
+}
+
+# fl_livegen KIND COUNT SECS: COUNT frames (KIND udp or syn) from the live-
+# frames sender (bench/flood_gen.c: BPF_PROG_TEST_RUN, XDP_REDIRECT out of
+# inet's eth0, CPU 0): the node's veth receives xdp_frames, no skb.
+# Prints nothing; "sent N" is in $NL_TMP/sender.out.
+fl_livegen()
+{
+	local dmac
+	dmac=$(nl_in node cat "/sys/class/net/$NL_IF_INET/address")
+	fl_sender "$3" "$FL_LIVEGEN" "$NL_TMP/flood_gen.bpf.o" eth0 "$dmac" "$FL_SVC4" "$FL_PORT" "$1" "$2"
 }
 
 # fl_tx_packets SHORT IF: TX packet counter of IF in namespace SHORT.
@@ -315,7 +352,7 @@ fl_cpu_others_ns()
 {
 	local p s=0 v
 	for p in $(pgrep -x 'ksoftirqd/[0-9]+') $FL_LISTENER_PID; do
-		read -r v _ <"/proc/$p/schedstat" 2>/dev/null || continue
+		read -r v _ 2>/dev/null <"/proc/$p/schedstat" || continue
 		s=$((s + v))
 	done
 	echo "$s"
@@ -398,6 +435,12 @@ fl_filter_on()
 		LIBXDP_BPFFS=$NL_PIN nl_in node xdp-filter load -m native -p deny -f ethernet \
 			"$NL_IF_INET" >/dev/null 2>&1
 		;;
+	xdppass)
+		# not a filter: an XDP program that passes everything, so that the
+		# veth accepts redirected xdp_frames (it drops them without one)
+		LIBXDP_BPFFS=$NL_PIN nl_in node xdp-filter load -m native -p allow -f ethernet \
+			"$NL_IF_INET" >/dev/null 2>&1
+		;;
 	*) return 1 ;;
 	esac
 }
@@ -413,7 +456,7 @@ fl_filter_off()
 		nl_in node "$FL_IPT" -t raw -F PREROUTING 2>/dev/null
 		nl_in node ipset destroy 2>/dev/null
 		;;
-	xdpdrop) LIBXDP_BPFFS=$NL_PIN nl_in node xdp-filter unload "$NL_IF_INET" >/dev/null 2>&1 ;;
+	xdpdrop | xdppass) LIBXDP_BPFFS=$NL_PIN nl_in node xdp-filter unload "$NL_IF_INET" >/dev/null 2>&1 ;;
 	esac
 	return 0
 }
