@@ -36,6 +36,8 @@
 #   listener_pub  datagrams from public sources the service received
 #   sender_tx_dropped, peer_rx_dropped  the veth pair's own drop counters
 #                 (frames lost between sender and node, e.g. a full XDP ring)
+#   enf_passed_public  flood packets the enforcer passed (pass_reply, pass_
+#                 public_port, ...): must be 0; a failure when it is not
 # OUTDIR/flood.md: medians, ratios against the better of nft / nft_ingress /
 # ipt and against none, the goal; OUTDIR/flood.png (gnuplot).
 #
@@ -102,7 +104,7 @@ if [[ " $gens " == *" live "* ]]; then
 fi
 mkdir -p "$out" || { ko "cannot create $out"; finish; }
 csv=$out/flood.csv
-echo "mode,gen,kind,run,offered,dropped,secs,drops_per_s,cpu_us_pkt,node_us_pkt,legit_udp_sent,legit_udp_ok,legit_udp_med_ms,legit_tcp_tried,legit_tcp_ok,legit_tcp_med_ms,listener_pub,sender_tx_dropped,peer_rx_dropped" >"$csv"
+echo "mode,gen,kind,run,offered,dropped,secs,drops_per_s,cpu_us_pkt,node_us_pkt,legit_udp_sent,legit_udp_ok,legit_udp_med_ms,legit_tcp_tried,legit_tcp_ok,legit_tcp_med_ms,listener_pub,sender_tx_dropped,peer_rx_dropped,enf_passed_public" >"$csv"
 
 # Sanity: without a filter the private client is served and a public
 # datagram reaches the service (else every figure below is meaningless).
@@ -117,7 +119,7 @@ declare -A floor	# gen/kind -> cpu_us_pkt of xdpdrop in the current run
 flood_one()
 {
 	local mode=$1 gen=$2 kind=$3 run=$4 cfg d0 d1 l0 l1 tx0 tx1 c0 c1 t0 t1 cj tg
-	local offered dropped secs dps cpu node xpass=0 sd0 sd1 rd0 rd1
+	local offered dropped secs dps cpu node xpass=0 sd0 sd1 rd0 rd1 ep0 ep1
 	cj=$NL_TMP/client-$mode-$gen-$kind-$run.json
 	# the live-frames sender needs an XDP program on the receiving veth
 	if [ "$gen" = live ] && [ "$mode" != enforcer ] && [ "$mode" != xdpdrop ]; then
@@ -127,6 +129,8 @@ flood_one()
 	d0=$(fl_dropped "$mode"); l0=$(fl_lstat udp_pub); tx0=$(fl_tx_packets inet eth0)
 	sd0=$(nl_in inet cat /sys/class/net/eth0/statistics/tx_dropped)
 	rd0=$(nl_in node cat "/sys/class/net/$NL_IF_INET/statistics/rx_dropped")
+	ep0=0 ep1=0
+	[ "$mode" = enforcer ] && ep0=$(fl_enf_passed_public)
 	fl_client_start "$cj" 120 100 10
 	sleep 0.2
 	c0=$(fl_cpu_others_ns); t0=$(now_ns)
@@ -145,6 +149,7 @@ flood_one()
 	d1=$(fl_dropped "$mode"); l1=$(fl_lstat udp_pub); tx1=$(fl_tx_packets inet eth0)
 	sd1=$(nl_in inet cat /sys/class/net/eth0/statistics/tx_dropped)
 	rd1=$(nl_in node cat "/sys/class/net/$NL_IF_INET/statistics/rx_dropped")
+	[ "$mode" = enforcer ] && ep1=$(fl_enf_passed_public)
 	[ "$xpass" = 1 ] && fl_filter_off xdppass
 	if [ "$gen" = live ]; then
 		offered=$(awk '$1 == "sent" { print $2 }' "$NL_TMP/sender.out")
@@ -160,12 +165,12 @@ flood_one()
 	node=
 	[ "$mode" = xdpdrop ] && floor[$gen/$kind]=$cpu
 	[ -n "${floor[$gen/$kind]:-}" ] && node=$(awk -v a="$cpu" -v b="${floor[$gen/$kind]}" 'BEGIN { printf "%.4f", a - b }')
-	printf '%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s\n' "$mode" "$gen" "$kind" "$run" \
+	printf '%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s\n' "$mode" "$gen" "$kind" "$run" \
 		"$offered" "$dropped" "$secs" "$dps" "$cpu" "$node" \
 		"$(jq -r '.udp_sent' "$cj" 2>/dev/null)" "$(jq -r '.udp_ok' "$cj" 2>/dev/null)" \
 		"$(jq -r '.udp_med_ms // ""' "$cj" 2>/dev/null)" "$(jq -r '.tcp_tried' "$cj" 2>/dev/null)" \
 		"$(jq -r '.tcp_ok' "$cj" 2>/dev/null)" "$(jq -r '.tcp_med_ms // ""' "$cj" 2>/dev/null)" \
-		$((l1 - l0)) $((sd1 - sd0)) $((rd1 - rd0)) >>"$csv"
+		$((l1 - l0)) $((sd1 - sd0)) $((rd1 - rd0)) $((ep1 - ep0)) >>"$csv"
 	echo "flood: run $run $mode $gen $kind: offered $offered dropped $dropped in ${secs}s, cpu ${cpu} us/pkt, node ${node:--} us/pkt, legit udp $(jq -r '"\(.udp_ok)/\(.udp_sent)"' "$cj" 2>/dev/null) tcp $(jq -r '"\(.tcp_ok)/\(.tcp_tried)"' "$cj" 2>/dev/null), public at listener $((l1 - l0))" >&2
 
 	# Checks (smoke and full): the flood was offered; a filter drops (nearly)
@@ -182,6 +187,7 @@ flood_one()
 	esac
 	if [ "$mode" = enforcer ]; then
 		if [ "$(jq -r '.udp_ok' "$cj" 2>/dev/null)" -gt 0 ] 2>/dev/null; then ok; else ko "$mode $gen $kind: the private client got no answer"; fi
+		if [ $((ep1 - ep0)) -eq 0 ]; then ok; else ko "$mode $gen $kind: the enforcer passed $((ep1 - ep0)) flood packets (pass_reply etc.): $(nl_in node "$FL_ENF" --pin-dir "$NL_PIN" status --json | jq -c '.counters | with_entries(.value = .value.packets) | with_entries(select(.value > 0))')"; fi
 	fi
 }
 

@@ -484,6 +484,16 @@ fl_dropped()
 	esac
 }
 
+# fl_enf_passed_public: packets the enforcer passed for reasons that can
+# apply to a public source (pass_reply, pass_public_port, pass_trusted,
+# pass_not_owned, pass_icmp_error, pass_fragment, audit_pass); the flood
+# must cause none of them.
+fl_enf_passed_public()
+{
+	nl_in node "$FL_ENF" --pin-dir "$NL_PIN" status --json 2>/dev/null |
+		jq '[.counters | to_entries[] | select(.key | IN("pass_reply", "pass_public_port", "pass_trusted", "pass_not_owned", "pass_icmp_error", "pass_fragment", "audit_pass")) | .value.packets] | add // 0'
+}
+
 # fl_median: median of numbers on stdin (empty input: empty output).
 fl_median()
 {
