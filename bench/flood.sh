@@ -6,7 +6,10 @@
 # with the policy enforced by each filter in turn; a legitimate private client
 # talks to the same service during every flood.
 #
-#   bench/flood.sh [--smoke] [--runs R] [--count N] [--modes "..."] [--kinds "..."] OUTDIR
+#   bench/flood.sh [--smoke] [--runs R] [--count N] [--modes "..."] [--kinds "..."]
+#                  [--gens "trafgen live"] OUTDIR
+#
+# Defaults: 5 runs of 500000 packets per mode x sender x kind (~5 minutes).
 #
 # Topology, policy and listener: bench/flood_lib.sh. Modes (node namespace):
 #   none         no filter: the flood reaches the service pod
@@ -17,8 +20,12 @@
 #   xdpdrop      floor: xdp-filter (native, deny everything) on n-inet; the
 #                cheapest way a frame can die on the node; measures the
 #                generator and the veth hand-over, not a policy
-# Kinds: udp (UDP, 60-byte frames), syn (TCP SYN); IPv4; 2 x 241 public
-# sources, changing source ports (trafgen, one process on CPU 0, TX_RING).
+# Kinds: udp (UDP, 60-byte frames), syn (TCP SYN, 54 bytes); IPv4; 2 x 241
+# public sources, changing source ports. Senders (one process on CPU 0):
+#   trafgen      netsniff-ng, AF_PACKET TX_RING: the node's veth gets skbs
+#   live         bench/flood_gen.c (built here with clang/cc/libbpf):
+#                BPF_PROG_TEST_RUN live frames + XDP_REDIRECT: the node's veth
+#                gets xdp_frames, as XDP gets raw buffers from a NIC driver
 #
 # Per mode x kind x run (OUTDIR/flood.csv):
 #   offered       frames the sender put on the wire (its eth0 tx_packets)
@@ -69,7 +76,7 @@ while [ $# -gt 0 ]; do
 	--modes) modes=$2; shift ;;
 	--kinds) kinds=$2; shift ;;
 	--gens) gens=$2; shift ;;
-	-h | --help) sed -n '3,45p' "$0"; exit 0 ;;
+	-h | --help) sed -n '3,56p' "$0"; exit 0 ;;
 	*) out=$1 ;;
 	esac
 	shift
