@@ -234,6 +234,7 @@ col() { head -n 1 "$csv" | tr ',' '\n' | grep -nx "$1" | cut -d: -f1; }
 C_OFF=$(col offered) C_DPS=$(col drops_per_s) C_CPU=$(col cpu_us_pkt) C_NODE=$(col node_us_pkt)
 C_USENT=$(col legit_udp_sent) C_UOK=$(col legit_udp_ok) C_UMS=$(col legit_udp_med_ms)
 C_TTRY=$(col legit_tcp_tried) C_TOK=$(col legit_tcp_ok) C_LPUB=$(col listener_pub)
+C_EPASS=$(col enf_passed_public)
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b + 0 <= 0 || a + 0 <= 0) print "-"; else printf "%.2f", a / b }'; }
 
 allmodes="xdpdrop none enforcer nft nft_ingress ipt"
@@ -247,18 +248,19 @@ dat=$out/flood.dat
 	echo "$(date -u +%Y-%m-%dT%H:%MZ), kernel $(uname -r), $(nproc) CPUs; $runs run(s) of $count packets per mode, sender and kind; medians."
 	echo "Senders: trafgen = AF_PACKET skbs (netsniff-ng); live = xdp_frames from BPF_PROG_TEST_RUN live frames + XDP_REDIRECT (bench/flood_gen.c)."
 	echo
-	echo "| sender/kind | mode | offered | drops/s | CPU µs/pkt (gen+node) | node µs/pkt (above floor) | legit UDP ok | legit UDP median ms | legit TCP ok | public pkts at service |"
-	echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+	echo "| sender/kind | mode | offered | drops/s | CPU µs/pkt (gen+node) | node µs/pkt (above floor) | legit UDP ok | legit UDP median ms | legit TCP ok | public UDP read by the service | flood pkts the enforcer passed |"
+	echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 	for gk in $gks; do
 		for mode in $allmodes; do
 			[ -n "$(med "$mode" "$gk" "$C_OFF")" ] || continue
-			printf '| %s | %s | %s | %s | %s | %s | %s/%s | %s | %s/%s | %s |\n' "$gk" "$mode" \
+			printf '| %s | %s | %s | %s | %s | %s | %s/%s | %s | %s/%s | %s | %s |\n' "$gk" "$mode" \
 				"$(med "$mode" "$gk" "$C_OFF")" "$(med "$mode" "$gk" "$C_DPS")" \
 				"$(med "$mode" "$gk" "$C_CPU")" "$(med "$mode" "$gk" "$C_NODE")" \
 				"$(med "$mode" "$gk" "$C_UOK")" "$(med "$mode" "$gk" "$C_USENT")" \
 				"$(med "$mode" "$gk" "$C_UMS")" \
 				"$(med "$mode" "$gk" "$C_TOK")" "$(med "$mode" "$gk" "$C_TTRY")" \
-				"$(med "$mode" "$gk" "$C_LPUB")"
+				"$(med "$mode" "$gk" "$C_LPUB")" \
+				"$([ "$mode" = enforcer ] && med "$mode" "$gk" "$C_EPASS")"
 		done
 	done
 	echo
@@ -336,7 +338,7 @@ EOF
 if command -v gnuplot >/dev/null 2>&1; then
 	ncols=$(echo "$gks" | wc -w)
 	gnuplot <<EOF 2>"$NL_TMP/gnuplot.err" || ko "gnuplot: $(head -c 300 "$NL_TMP/gnuplot.err")"
-set terminal pngcairo size 1000,500
+set terminal pngcairo size 1000,500 noenhanced
 set output "$out/flood.png"
 set title "Flood absorption: CPU time per flood packet (sender + node), medians; lower is better"
 set ylabel "µs per packet"
