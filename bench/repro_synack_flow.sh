@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+#
+# Reproducer for a finding of bench/flood.sh (not a benchmark): the TC egress
+# flow tracker (enf_tc_egress) records a flow for any TCP segment an internal
+# instance sends to a non-admitted address, a SYN-ACK included. A SYN-ACK is
+# the instance answering, not opening; yet after it, a public SYN on the same
+# 4-tuple passes as pass_reply and reaches the internal service.
+#
+#   bench/repro_synack_flow.sh      prints the steps; exit 1 when the public
+#                                   SYN passed (the bug), 0 when it was dropped
+#
+# Steps: (1) no enforcer: one public SYN 198.51.100.10:40000 -> 10.0.2.10:4000,
+# the service answers SYN-ACK and retransmits it at 1 s, 3 s; (2) apply a
+# manifest where the service is internal, attach; (3) after the retransmitted
+# SYN-ACK went out through n-inet, the same SYN again: expected drop_not_admitted.
+# Safety: bench/flood_lib.sh (own namespaces and bpffs, bounded senders, trap).
+set -uo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=scripts/netns-lib.sh
+. "$ROOT/scripts/netns-lib.sh"
+# shellcheck source=bench/flood_lib.sh
+. "$ROOT/bench/flood_lib.sh"
+FL_ENF=${OUTPUT:-$ROOT/.output}/enforcer
+case "$FL_ENF" in /*) ;; *) FL_ENF="$PWD/$FL_ENF" ;; esac
+trap fl_cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+[ "$(id -u)" -eq 0 ] || { echo "needs root"; exit 2; }
+fl_setup enf-synack || { echo "cannot build the topology"; exit 2; }
+dmac=$(nl_in node cat "/sys/class/net/$NL_IF_INET/address")
+smac=$(nl_in inet cat /sys/class/net/eth0/address)
+echo "{ eth(da=$dmac, sa=$smac), ipv4(sa=198.51.100.10, da=$FL_SVC4, ttl=64), tcp(sp=40000, dp=$FL_PORT, syn, seq=1000, win=64240) }" >"$NL_TMP/syn.cfg"
+counters() { nl_in node "$FL_ENF" --pin-dir "$NL_PIN" status --json | jq -c '.counters | with_entries(.value = .value.packets) | with_entries(select(.value > 0))'; }
+
+echo "1) no enforcer: one public SYN 198.51.100.10:40000 -> $FL_SVC4:$FL_PORT (the service answers SYN-ACK)"
+fl_trafgen "$NL_TMP/syn.cfg" 1 5
+sleep 0.2
+echo "2) apply (service internal) and attach"
+fl_filter_on enforcer || { echo "apply/attach failed"; exit 2; }
+sleep 2.5
+echo "3) after the SYN-ACK retransmissions, the same public SYN again"
+fl_trafgen "$NL_TMP/syn.cfg" 1 5
+sleep 0.3
+c=$(counters)
+echo "   counters: $c"
+if jq -e '(.pass_reply // 0) > 0' >/dev/null <<<"$c"; then
+	echo "BUG: the public SYN passed as pass_reply (flow entry created by the service's SYN-ACK)"
+	exit 1
+fi
+echo "ok: dropped"
