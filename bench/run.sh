@@ -4,7 +4,9 @@
 # `make bench`: the data-plane and control-plane benchmarks, then
 # bench/results.md (tables) and one PNG chart per table (bench/results/).
 #
-#   bench/run.sh            full run (~5 minutes; needs root)
+#   bench/run.sh            full run (~25 minutes; needs root): data plane,
+#                           control plane, DNS (dns_qps.sh), floods
+#                           (flood.sh), applies under a flood (reload_flood.sh)
 #   bench/run.sh --smoke    the harness in seconds, for `make check`: smallest
 #                           scale, verdicts checked; ends "N passed, N failed"
 #
@@ -40,7 +42,8 @@ done
 if [ "${1:-}" = "--smoke" ]; then
 	p=0 f=0
 	for cmd in "timeout 60 $BIN/bench_xdp smoke" "timeout 60 bench/bench_ctl.sh --smoke" \
-		"timeout 180 bench/dns_qps.sh --smoke"; do
+		"timeout 180 bench/dns_qps.sh --smoke" "timeout 180 bench/flood.sh --smoke" \
+		"timeout 120 bench/reload_flood.sh --smoke"; do
 		line=$($cmd 2>&1 | tee /dev/stderr | grep -E '^[0-9]+ passed, [0-9]+ failed' | tail -n 1)
 		if [ -z "$line" ]; then
 			f=$((f + 1))
@@ -96,6 +99,16 @@ timeout 1800 bench/bench_ctl.sh --runs "$RUNS" --services "$CTL_SERVICES" "$RES/
 echo "bench: DNS: enforcer vs NSD vs Knot, per-query cost" >&2
 timeout 1800 bench/dns_qps.sh "$RES" >&2 || {
 	echo "bench: dns_qps failed" >&2
+	exit 1
+}
+echo "bench: floods: enforcer vs nftables vs iptables+ipset" >&2
+timeout 1800 bench/flood.sh "$RES" >&2 || {
+	echo "bench: flood failed" >&2
+	exit 1
+}
+echo "bench: 1000 applies under a flood" >&2
+timeout 1800 bench/reload_flood.sh "$RES" >&2 || {
+	echo "bench: reload_flood failed" >&2
 	exit 1
 }
 bench/report.sh "$RES" >bench/results.md

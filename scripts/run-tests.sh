@@ -97,6 +97,7 @@ if [ $quick -eq 0 ]; then
 	run_suite e2e selftests/e2e.sh .output/enforcer
 	ASAN_OPTIONS=detect_leaks=1 run_suite e2e-san selftests/e2e.sh .output/san/enforcer
 	run_suite flows_e2e selftests/flows_e2e.sh .output/enforcer
+	run_suite synack_e2e bash -c 'scripts/install-deps.sh --bench && selftests/synack_e2e.sh'
 	run_suite dns_e2e selftests/dns_e2e.sh .output/enforcer
 	run_suite dns_diff selftests/dns_diff.sh .output/enforcer
 fi

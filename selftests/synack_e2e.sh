@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #
-# Reproducer for a finding of bench/flood.sh (not a benchmark): the TC egress
-# flow tracker (enf_tc_egress) records a flow for any TCP segment an internal
-# instance sends to a non-admitted address, a SYN-ACK included. A SYN-ACK is
-# the instance answering, not opening; yet after it, a public SYN on the same
-# 4-tuple passes as pass_reply and reaches the internal service.
+# Regression test for a finding of bench/flood.sh: the TC egress flow
+# tracker (enf_tc_egress) used to record a flow for any TCP segment an
+# internal instance sent to a non-admitted address, a SYN-ACK included. A
+# SYN-ACK is the instance answering, not opening; yet after it, a public SYN
+# on the same 4-tuple passed as pass_reply and reached the internal service.
 #
-#   bench/repro_synack_flow.sh      prints the steps; exit 1 when the public
-#                                   SYN passed (the bug), 0 when it was dropped
+#   selftests/synack_e2e.sh     prints the steps, then `N passed, N failed`;
+#                               fails when the public SYN passed
 #
 # Steps: (1) no enforcer: one public SYN 198.51.100.10:40000 -> 10.0.2.10:4000,
 # the service answers SYN-ACK and retransmits it at 1 s, 3 s; (2) apply a
@@ -26,8 +26,8 @@ case "$FL_ENF" in /*) ;; *) FL_ENF="$PWD/$FL_ENF" ;; esac
 trap fl_cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
-[ "$(id -u)" -eq 0 ] || { echo "needs root"; exit 2; }
-fl_setup enf-synack || { echo "cannot build the topology"; exit 2; }
+[ "$(id -u)" -eq 0 ] || { echo "needs root"; echo "0 passed, 1 failed"; exit 2; }
+fl_setup enf-synack || { echo "cannot build the topology"; echo "0 passed, 1 failed"; exit 2; }
 dmac=$(nl_in node cat "/sys/class/net/$NL_IF_INET/address")
 smac=$(nl_in inet cat /sys/class/net/eth0/address)
 echo "{ eth(da=$dmac, sa=$smac), ipv4(sa=198.51.100.10, da=$FL_SVC4, ttl=64), tcp(sp=40000, dp=$FL_PORT, syn, seq=1000, win=64240) }" >"$NL_TMP/syn.cfg"
@@ -37,7 +37,7 @@ echo "1) no enforcer: one public SYN 198.51.100.10:40000 -> $FL_SVC4:$FL_PORT (t
 fl_trafgen "$NL_TMP/syn.cfg" 1 5
 sleep 0.2
 echo "2) apply (service internal) and attach"
-fl_filter_on enforcer || { echo "apply/attach failed"; exit 2; }
+fl_filter_on enforcer || { echo "apply/attach failed"; echo "0 passed, 1 failed"; exit 2; }
 sleep 2.5
 echo "3) after the SYN-ACK retransmissions, the same public SYN again"
 fl_trafgen "$NL_TMP/syn.cfg" 1 5
@@ -45,7 +45,14 @@ sleep 0.3
 c=$(counters)
 echo "   counters: $c"
 if jq -e '(.pass_reply // 0) > 0' >/dev/null <<<"$c"; then
-	echo "BUG: the public SYN passed as pass_reply (flow entry created by the service's SYN-ACK)"
+	echo "FAIL synack: the public SYN passed as pass_reply (flow entry created by the service's SYN-ACK)"
+	echo "0 passed, 1 failed"
 	exit 1
 fi
-echo "ok: dropped"
+if ! jq -e '(.drop_not_admitted // 0) > 0' >/dev/null <<<"$c"; then
+	echo "FAIL synack: the public SYN was not dropped as not admitted"
+	echo "0 passed, 1 failed"
+	exit 1
+fi
+echo "ok   synack: a public SYN after the service's SYN-ACKs is dropped"
+echo "1 passed, 0 failed"
