@@ -178,11 +178,13 @@ FL_CLIENT_PID=
 fl_client_start()
 {
 	rm -f "$1"
-	ip netns exec "$(nl_ns priv)" timeout $(($2 + 5)) "$NL_PY" -c '
+	ip netns exec "$(nl_ns priv)" timeout -k 2 $(($2 + 5)) "$NL_PY" -c '
 import json, signal, socket, statistics, sys, threading, time
 addr, port, out, secs, urate, trate = sys.argv[1], int(sys.argv[2]), sys.argv[3], float(sys.argv[4]), float(sys.argv[5]), float(sys.argv[6])
 stop = threading.Event()
-signal.signal(signal.SIGTERM, lambda *a: stop.set())
+# Event.set() from a signal handler can deadlock against the main thread
+# inside Event.wait() (same lock): the handler hands the set to a thread.
+signal.signal(signal.SIGTERM, lambda *a: threading.Thread(target=stop.set, daemon=True).start())
 r = {"udp_sent": 0, "udp_ok": 0, "tcp_tried": 0, "tcp_ok": 0}
 tlat = []
 def tcp():
@@ -253,6 +255,7 @@ fl_client_stop()
 		[ -s "$1" ] && break
 		sleep 0.1
 	done
+	# timeout -k: a client that ignores TERM gets KILL 2 s later
 	wait "$FL_CLIENT_PID" 2>/dev/null
 	[ -s "$1" ]
 }

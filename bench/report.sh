@@ -161,5 +161,7 @@ fi
 for part in dns flood reload; do
 	[ -s "$dir/$part.md" ] || continue
 	echo
-	sed -e 's/^#/##/' -e 's|](\([A-Za-z0-9_.-]*\.png\))|](results/\1)|g' "$dir/$part.md"
+	demote='s/^#/##/'	# a part whose title is level 1 goes one down
+	head -n 1 "$dir/$part.md" | grep -q '^# ' || demote='s/^$//'
+	sed -e "$demote" -e 's|](\([A-Za-z0-9_.-]*\.png\))|](results/\1)|g' "$dir/$part.md"
 done
