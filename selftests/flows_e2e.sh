@@ -571,8 +571,9 @@ end
 # ---- 2. nobody on the internet opens a flow to admin -------------------------
 # The flows of case 1 are exact 5-tuples: the internet host still cannot
 # connect to admin, and a SYN to the ephemeral port admin used in case 1
-# from another port or another host is dropped; the same SYN from the
+# from another port or another host is dropped; a segment (ACK) from the
 # flow's own remote endpoint is the control (admin answers it with a RST).
+# A bare SYN from that endpoint is dropped too: a SYN is never a reply.
 
 begin internet_cannot_open_flows_to_admin
 blocked inet "$ADMIN4" 4000/tcp
@@ -601,15 +602,16 @@ PY
 	c1=$(snap)
 	want_grew "$c0" "$c1" drop_not_admitted -eq 4
 	want_snmp admin TcpInSegs "$segs" -eq 0
-	# control: the flow's own remote endpoint gets through (admin's RST)
+	# control: the flow's own remote endpoint gets through (admin's RST) with
+	# a segment of the connection; a bare SYN would not, being no reply
 	segs=$(snmp admin TcpInSegs)
 	out=$(scapy inet P4="$LPORT4" <<'PY'
-r = ask(IP(src=E["INET4"], dst=E["ADMIN4"]) / TCP(sport=8080, dport=int(E["P4"]), flags="S"))
+r = ask(IP(src=E["INET4"], dst=E["ADMIN4"]) / TCP(sport=8080, dport=int(E["P4"]), flags="A", seq=1, ack=1))
 print("answered" if r is not None else "silence")
 PY
 )
 	[ "$out" = answered ] ||
-		why "control: SYN from $INET4:8080 (the case-1 flow's own remote) to $ADMIN4:$LPORT4: $out, want an answer"
+		why "control: ACK from $INET4:8080 (the case-1 flow's own remote) to $ADMIN4:$LPORT4: $out, want an answer"
 	want_snmp admin TcpInSegs "$segs" -ge 1
 	c2=$(snap)
 	want_grew "$c1" "$c2" pass_reply -ge 1
