@@ -111,7 +111,7 @@ $(OUTPUT)/test_%: selftests/test_%.c $(wildcard selftests/*.h) $(LIB_OBJS) $(USE
 	$(Q)$(CC) $(USER_CFLAGS) -I.output -Iselftests $< $(LIB_OBJS) $(USER_LIBS) -lpthread $(USER_LDFLAGS) -o $@
 
 # Benchmarks (bench/*.c) build like the test suites; `make bench` runs them.
-$(OUTPUT)/bench_%: bench/bench_%.c $(wildcard selftests/*.h) $(LIB_OBJS) $(USER_HDRS) $(SKELS)
+$(OUTPUT)/bench_%: bench/bench_%.c $(wildcard selftests/*.h bench/*.h) $(LIB_OBJS) $(USER_HDRS) $(SKELS)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(USER_CFLAGS) -I.output -Iselftests $< $(LIB_OBJS) $(USER_LIBS) -lpthread $(USER_LDFLAGS) -o $@
 

@@ -60,6 +60,7 @@
 #include "dnsgen.h"
 #include "manifest.h"
 #include "state.h"
+#include "bench.h"
 
 #define PN "pn-ad0fd6a1-d05e-40ea-bf63-c4f8a75a9d8c"
 #define WEB_APP "ap-a71da13f-7c70-4c00-a644-eee8558d8053"
@@ -73,34 +74,6 @@
 _Static_assert(sizeof(LONG_NAME) - 1 == 110, "the long name is 110 characters");
 
 /* ---- manifest generator ---- */
-
-struct buf {
-	char *p;
-	size_t len, cap;
-};
-
-static void bprintf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void bprintf(struct buf *b, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	for (;;) {
-		va_start(ap, fmt);
-		n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
-		va_end(ap);
-		if (n >= 0 && (size_t)n < b->cap - b->len) {
-			b->len += n;
-			return;
-		}
-		b->cap = b->cap ? b->cap * 2 : 1 << 16;
-		b->p = realloc(b->p, b->cap);
-		if (!b->p) {
-			perror("realloc");
-			exit(1);
-		}
-	}
-}
 
 /* Services s<k> for about `names` names in the zone. */
 static unsigned long svcs_for(unsigned long names)
@@ -262,51 +235,7 @@ static uint64_t dns_stat(const struct enf_state *st, uint32_t reason)
 	return sum;
 }
 
-static int cmp_d(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n)
-{
-	qsort(v, n, sizeof(*v), cmp_d);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* Compile and apply the manifest in b; *nnames gets the zone's (view, name) count. */
-static int apply_buf(struct enf_state *st, const struct buf *b, size_t *nnames)
-{
-	struct compile_clock clk = { .wall = time(NULL) };
-	struct manifest *m = NULL;
-	struct compiled c;
-	struct timespec ts;
-	int err;
-
-	clock_gettime(CLOCK_BOOTTIME, &ts);
-	clk.boot_ns = ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-	err = manifest_load_buf(b->p, b->len, "bench_dns.yml", &m, stderr);
-	if (err)
-		return err;
-	err = compile_manifest(m, &clk, &c, stderr);
-	manifest_free(m);
-	if (err)
-		return err;
-	*nnames = c.zone.nnames;
-	err = state_apply(st, &c, NULL, 0, NULL);
-	compiled_free(&c);
-	return err;
-}
-
 struct query {
 	const char *label;	/* CSV case name */
 	const char *name;
@@ -413,7 +342,7 @@ static int bench_scale(const struct opts *o, int empty_fd, unsigned long target)
 		return -1;
 	}
 	t0 = now_s();
-	if (apply_buf(&st, &b, &nnames)) {
+	if (bench_apply(&st, &b, "bench_dns.yml", NULL, 0, &nnames)) {
 		fprintf(stderr, "bench_dns: apply of ~%lu names failed\n", target);
 		goto out;
 	}
@@ -535,19 +464,6 @@ static void usage(void)
 }
 
 /* 1 when the BPF JIT is on (the figures mean nothing interpreted). */
-static int jit_enabled(void)
-{
-	FILE *f = fopen("/proc/sys/net/core/bpf_jit_enable", "r");
-	int v = 0;
-
-	if (f) {
-		if (fscanf(f, "%d", &v) != 1)
-			v = 0;
-		fclose(f);
-	}
-	return v > 0;
-}
-
 int main(int argc, char **argv)
 {
 	static const struct option lopts[] = {

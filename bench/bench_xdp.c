@@ -42,36 +42,12 @@
 #include "manifest.h"
 #include "pktgen.h"
 #include "state.h"
+#include "bench.h"
+
+/* test_run packets arrive on lo (ifindex 1): the manifest gives it a role */
+static const struct enf_iface bench_lo = { .name = "lo", .ifindex = 1 };
 
 /* ---- manifest generator ---- */
-
-struct buf {
-	char *p;
-	size_t len, cap;
-};
-
-static void bprintf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void bprintf(struct buf *b, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	for (;;) {
-		va_start(ap, fmt);
-		n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
-		va_end(ap);
-		if (n >= 0 && (size_t)n < b->cap - b->len) {
-			b->len += n;
-			return;
-		}
-		b->cap = b->cap ? b->cap * 2 : 1 << 16;
-		b->p = realloc(b->p, b->cap);
-		if (!b->p) {
-			perror("realloc");
-			exit(1);
-		}
-	}
-}
 
 static void v4_str(uint32_t host, char *out)
 {
@@ -189,50 +165,6 @@ static double run_ns(int fd, const void *pkt, size_t len, unsigned int repeat, i
 	if (ret)
 		*ret = opts.retval;
 	return opts.duration;
-}
-
-static int cmp_d(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n)
-{
-	qsort(v, n, sizeof(*v), cmp_d);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static int apply_buf(struct enf_state *st, const struct buf *b)
-{
-	static const struct enf_iface lo = { .name = "lo", .ifindex = 1 };
-	struct compile_clock clk = { .wall = time(NULL) };
-	struct manifest *m = NULL;
-	struct compiled c;
-	struct timespec ts;
-	int err;
-
-	clock_gettime(CLOCK_BOOTTIME, &ts);
-	clk.boot_ns = ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-	err = manifest_load_buf(b->p, b->len, "bench.yml", &m, stderr);
-	if (err)
-		return err;
-	err = compile_manifest(m, &clk, &c, stderr);
-	manifest_free(m);
-	if (err)
-		return err;
-	err = state_apply(st, &c, &lo, 1, NULL);
-	compiled_free(&c);
-	return err;
 }
 
 enum bcase { C_DROP, C_PRIV, C_PUB, C_NOTOWNED, C_MAX };
@@ -404,7 +336,7 @@ static int bench_scale(const struct opts *o, int empty_fd, unsigned long nsvc, u
 		return -1;
 	}
 	t0 = now_s();
-	if (apply_buf(&st, &b)) {
+	if (bench_apply(&st, &b, "bench.yml", &bench_lo, 1, NULL)) {
 		fprintf(stderr, "bench_xdp: apply of %lu services / %lu prefixes failed\n", nsvc, npfx);
 		state_close(&st);
 		free(b.p);
