@@ -2,8 +2,7 @@
 /*
  * What the BPF_PROG_TEST_RUN benchmarks (bench_xdp.c, bench_dns.c) share: a
  * growing text buffer for the generated manifests, applying one in-process
- * through the product's own path (parse, compile, state_apply), medians and
- * the clock. Header-only, like selftests/test.h: each benchmark is one file.
+ * (selftests/apply.h), medians, the clock and number lists. Header-only, like selftests/test.h: each benchmark is one file.
  */
 #ifndef ENFORCER_BENCH_H
 #define ENFORCER_BENCH_H
@@ -13,8 +12,7 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "compile.h"
-#include "manifest.h"
+#include "apply.h"
 #include "state.h"
 
 struct buf {
@@ -45,31 +43,11 @@ static inline void bprintf(struct buf *b, const char *fmt, ...)
 	}
 }
 
-/* Parse, compile and apply the manifest in `b` (named `name` in errors) on
- * the interfaces given; *nnames, when asked, gets the zone's name count. */
+/* Parse, compile and apply the manifest in `b` (named `name` in errors). */
 static inline int bench_apply(struct enf_state *st, const struct buf *b, const char *name,
 			      const struct enf_iface *ifaces, size_t nifaces, size_t *nnames)
 {
-	struct compile_clock clk = { .wall = time(NULL) };
-	struct manifest *m = NULL;
-	struct compiled c;
-	struct timespec ts;
-	int err;
-
-	clock_gettime(CLOCK_BOOTTIME, &ts);
-	clk.boot_ns = ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-	err = manifest_load_buf(b->p, b->len, name, &m, stderr);
-	if (err)
-		return err;
-	err = compile_manifest(m, &clk, &c, stderr);
-	manifest_free(m);
-	if (err)
-		return err;
-	if (nnames)
-		*nnames = c.zone.nnames;
-	err = state_apply(st, &c, ifaces, nifaces, NULL);
-	compiled_free(&c);
-	return err;
+	return apply_manifest_text(st, b->p, b->len, name, ifaces, nifaces, stderr, nnames);
 }
 
 static inline int cmp_d(const void *a, const void *b)
@@ -106,6 +84,23 @@ static inline int jit_enabled(void)
 		fclose(f);
 	}
 	return v > 0;
+}
+
+/* "10,1000,100000" -> out[]; the count, or -1 for anything else. */
+static inline int parse_list(const char *s, unsigned long *out, int max)
+{
+	int n = 0;
+	char *end;
+
+	while (*s && n < max) {
+		out[n++] = strtoul(s, &end, 10);
+		if (*end == ',')
+			end++;
+		else if (*end)
+			return -1;
+		s = end;
+	}
+	return n;
 }
 
 #endif /* ENFORCER_BENCH_H */

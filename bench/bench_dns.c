@@ -439,22 +439,6 @@ out:
 	return err;
 }
 
-static int parse_list(const char *s, unsigned long *out_v, int max)
-{
-	int n = 0;
-	char *end;
-
-	while (*s && n < max) {
-		out_v[n++] = strtoul(s, &end, 10);
-		if (*end == ',')
-			end++;
-		else if (*end)
-			return -1;
-		s = end;
-	}
-	return n;
-}
-
 static void usage(void)
 {
 	fprintf(stderr, "usage: bench_dns gen --names N\n"

@@ -385,22 +385,6 @@ static int bench_scale(const struct opts *o, int empty_fd, unsigned long nsvc, u
 	return 0;
 }
 
-static int parse_list(const char *s, unsigned long *out, int max)
-{
-	int n = 0;
-	char *end;
-
-	while (*s && n < max) {
-		out[n++] = strtoul(s, &end, 10);
-		if (*end == ',')
-			end++;
-		else if (*end)
-			return -1;
-		s = end;
-	}
-	return n;
-}
-
 static void usage(void)
 {
 	fprintf(stderr,

@@ -82,16 +82,7 @@ while [ $# -gt 0 ]; do
 	shift
 done
 
-pass=0 fail=0
-ok() { pass=$((pass + 1)); }
-ko() { fail=$((fail + 1)); echo "FAIL flood: $*" >&2; }
-finish() { echo "$pass passed, $fail failed"; [ "$fail" -eq 0 ]; exit; }
-
-if [ "$(id -u)" -ne 0 ]; then
-	echo "flood: needs root (namespaces, XDP, bpffs)" >&2
-	echo "0 passed, 1 failed"
-	exit 1
-fi
+fl_harness flood
 for t in trafgen nft ipset "$FL_IPT" jq "$FL_ENF"; do
 	command -v "$t" >/dev/null 2>&1 || { ko "missing tool $t"; finish; }
 done

@@ -37,6 +37,25 @@ NL_LISTEN_SECS=${FL_LISTEN_SECS:-1200}	# listener lifetime: longer than any full
 FL_LISTENER_STATS=		# JSON written by the listener every 0.2 s
 FL_LISTENER_PID=		# the listener's Python process (not `timeout`)
 
+# fl_harness NAME: the scripts' verdict counting (ok, ko NAME: why, finish:
+# the "N passed, N failed" line and the exit status), and the root check
+# (failing with that line, not skipping: the benchmarks need root to mean
+# anything).
+FL_NAME=${FL_NAME:-flood_lib}
+fl_harness()
+{
+	FL_NAME=$1
+	pass=0 fail=0
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "$FL_NAME: needs root (namespaces, XDP, bpffs)" >&2
+		echo "0 passed, 1 failed"
+		exit 1
+	fi
+}
+ok() { pass=$((pass + 1)); }
+ko() { fail=$((fail + 1)); echo "FAIL $FL_NAME: $*" >&2; }
+finish() { echo "$pass passed, $fail failed"; [ "$fail" -eq 0 ]; exit; }
+
 # fl_setup TAG: namespaces, pods, the listener in svc, manifests A and B.
 fl_setup()
 {

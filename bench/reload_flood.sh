@@ -61,16 +61,7 @@ while [ $# -gt 0 ]; do
 	shift
 done
 
-pass=0 fail=0
-ok() { pass=$((pass + 1)); }
-ko() { fail=$((fail + 1)); echo "FAIL reload_flood: $*" >&2; }
-finish() { echo "$pass passed, $fail failed"; [ "$fail" -eq 0 ]; exit; }
-
-if [ "$(id -u)" -ne 0 ]; then
-	echo "reload_flood: needs root (namespaces, XDP, bpffs)" >&2
-	echo "0 passed, 1 failed"
-	exit 1
-fi
+fl_harness reload_flood
 for t in trafgen nft jq "$FL_ENF"; do
 	command -v "$t" >/dev/null 2>&1 || { ko "missing tool $t"; finish; }
 done

@@ -17,6 +17,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "apply.h"
 #include "compile.h"
 #include "manifest.h"
 #include "pktgen.h"
@@ -67,24 +68,7 @@ static const struct enf_iface lo_iface = { .name = "lo", .ifindex = 1 };
 
 static int apply_yaml(const char *yaml)
 {
-	struct compile_clock clk = { .wall = time(NULL) };
-	struct manifest *m = NULL;
-	struct compiled c;
-	struct timespec ts;
-	int err;
-
-	clock_gettime(CLOCK_BOOTTIME, &ts);
-	clk.boot_ns = ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-	err = manifest_load_buf(yaml, strlen(yaml), "test.yml", &m, stdout);
-	if (err)
-		return err;
-	err = compile_manifest(m, &clk, &c, stdout);
-	manifest_free(m);
-	if (err)
-		return err;
-	err = state_apply(&st, &c, &lo_iface, 1, NULL);
-	compiled_free(&c);
-	return err;
+	return apply_manifest_text(&st, yaml, strlen(yaml), "test.yml", &lo_iface, 1, stdout, NULL);
 }
 
 static int apply_base(const char *role, const char *mode)
