@@ -165,16 +165,49 @@ struct {
 	__type(value, struct enf_trace);
 } enf_trace SEC(".maps");
 
-/* The parsed packet. In a map, not on the stack: the verdict code reads
+/* Parsed packets. In a map, not on the stack: the verdict code reads
  * fields the verifier then knows nothing about, so the many paths through
- * the parser (VLANs, IPv4/IPv6, each extension header) merge into one
- * state instead of multiplying the program's complexity. */
+ * the parser (VLANs, IPv4/IPv6, each extension header, each tunnel) merge
+ * into one state instead of multiplying the program's complexity. One
+ * entry per user: XDP's packet and the quote of an ICMP error, and TC
+ * egress's packet (TC egress runs with bottom halves off, XDP in them, but
+ * separate entries need no such argument). */
+enum { PKT_XDP = 0, PKT_QUOTE = 1, PKT_EGRESS = 2, PKT_SLOTS };
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
+	__uint(max_entries, PKT_SLOTS);
 	__type(key, __u32);
 	__type(value, struct pkt);
 } enf_pkt SEC(".maps");
+
+/*
+ * The parser, as global functions: the verifier checks each once, on its
+ * own, instead of once per call site, and every call site (the packet,
+ * each inner packet of a tunnel, an ICMP error's quote) runs the same code
+ * on an offset. Returns enum parse_result; fills *p.
+ */
+__attribute__((noinline)) int enf_parse_xdp(struct xdp_md *ctx, __u32 off, __u32 flags,
+					    struct pkt *p, struct enf_tunnel_ports *tp)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+
+	if (!p)
+		return PARSE_MALFORMED;
+	return parse_at(data, data_end, off, flags, p, tp);
+}
+
+__attribute__((noinline)) int enf_parse_skb(struct __sk_buff *skb, __u32 off, __u32 flags,
+					    struct pkt *p, struct enf_tunnel_ports *tp)
+{
+	void *data = (void *)(long)skb->data;
+	void *data_end = (void *)(long)skb->data_end;
+
+	if (!p)
+		return PARSE_MALFORMED;
+	return parse_at(data, data_end, off, flags, p, tp);
+}
 
 /* reason -> per-CPU packets/bytes; written here, read by `status` */
 struct {
@@ -196,6 +229,9 @@ struct verdict_ctx {
 	__u32 audit;
 	__u32 trace;
 	__u32 frontend;		/* destination is a frontend address */
+	__u32 encap;		/* enum enf_encap of the outermost tunnel walked */
+	__u32 depth;		/* inner packets walked */
+	__u32 outer_public;	/* a tunnel's outer source was not private */
 	__u64 bytes;
 };
 
@@ -248,6 +284,9 @@ static __always_inline int account(struct verdict_ctx *v, __u32 reason, int verd
 			t->class_id = v->class_id;
 			t->src_flags = v->src_flags;
 			t->audit = audited;
+			t->encap = v->encap;
+			t->encap_depth = v->depth;
+			t->outer_public = v->outer_public;
 		}
 		return verdict;
 	}
@@ -372,72 +411,61 @@ static __always_inline int is_echo_reply(const struct pkt *p)
 	return (p->proto == IPPROTO_ICMP && p->icmp_type == 0) ||
 	       (p->proto == IPPROTO_ICMPV6 && p->icmp_type == 129);
 }
+/* IPv6 neighbour discovery (types 133-137, hop limit 255) that cannot
+ * cross a router: a link-scoped source or destination (a global NS to an
+ * instance would otherwise be forwarded to it). */
+static __always_inline int is_ndp(const struct pkt *p)
+{
+	return p->proto == IPPROTO_ICMPV6 && p->l4 == L4_OTHER && p->hop_limit == 255 &&
+	       p->icmp_type >= 133 && p->icmp_type <= 137 &&
+	       (link_scoped(&p->src, 0) || link_scoped(&p->dst, 1));
+}
 
 /* An ICMP error to an instance from a source not admitted: pass it only if
  * the packet it quotes left that instance in a flow we passed — one it
  * opened, or a reply from one of its public ports (path MTU discovery for
- * public services). Anything else is forged. */
-static __always_inline int icmp_error_verdict(struct verdict_ctx *v, void *data, void *data_end,
+ * public services). Anything else is forged. The quote is read by the same
+ * parser as the packet (its extension headers walked), from the IP header
+ * 8 bytes into the ICMP message. */
+static __always_inline int icmp_error_verdict(struct verdict_ctx *v, struct xdp_md *ctx,
 					      void *port_map, void *src16_map, void *src_map,
 					      void *admit_map)
 {
-	struct pkt *p = v->p;
+	struct pkt *p = v->p, *q;
 	struct enf_flow_key fk = {};
 	struct enf_port_key pk = {};
 	struct enf_port_val *pv;
-	__u8 *q, *l4, proto;
-	__u32 hlen, off = p->l4_off;
+	__u32 key = PKT_QUOTE;
 
-	/* the quoted packet starts after the 8-byte ICMP header */
-	if (off > 256)
+	q = bpf_map_lookup_elem(&enf_pkt, &key);
+	if (!q || enf_parse_xdp(ctx, p->l4_off + 8, PARSE_F_L3 | PARSE_F_QUOTE, q, NULL) != PARSE_OK)
 		return account(v, ENF_REASON_DROP_ICMP_ERROR, XDP_DROP);
-	q = data + off + 8;
-
-	if (p->proto == IPPROTO_ICMP) {
-		struct iphdr *ip = (struct iphdr *)q;
-
-		if ((void *)(ip + 1) > data_end || ip->version != 4 || ip->ihl < 5)
-			return account(v, ENF_REASON_DROP_ICMP_ERROR, XDP_DROP);
-		hlen = ip->ihl * 4;
-		l4 = q + hlen;
-		if ((void *)(l4 + 8) > data_end)
-			return account(v, ENF_REASON_DROP_ICMP_ERROR, XDP_DROP);
-		fk.local.family = fk.remote.family = ENF_AF_INET;
-		__builtin_memcpy(fk.local.addr, &ip->saddr, 4);
-		__builtin_memcpy(fk.remote.addr, &ip->daddr, 4);
-		proto = ip->protocol;
-	} else {
-		struct ipv6hdr *ip6 = (struct ipv6hdr *)q;
-
-		if ((void *)(ip6 + 1) > data_end || ip6->version != 6)
-			return account(v, ENF_REASON_DROP_ICMP_ERROR, XDP_DROP);
-		l4 = q + sizeof(*ip6);
-		if ((void *)(l4 + 8) > data_end)
-			return account(v, ENF_REASON_DROP_ICMP_ERROR, XDP_DROP);
-		fk.local.family = fk.remote.family = ENF_AF_INET6;
-		__builtin_memcpy(fk.local.addr, &ip6->saddr, 16);
-		__builtin_memcpy(fk.remote.addr, &ip6->daddr, 16);
-		proto = ip6->nexthdr;	/* extension headers in a quote: not followed */
-	}
-	/* the quoted packet must have come from the instance the error is for */
-	if (!addr_equal(&fk.local, &p->dst))
+	/* the quoted packet must have come from the instance the error is
+	 * for (which also makes it the family of the error: ICMP quotes IPv4,
+	 * ICMPv6 IPv6) */
+	if (!addr_equal(&q->src, &p->dst))
 		return account(v, ENF_REASON_DROP_ICMP_ERROR, XDP_DROP);
-	fk.proto = proto;
-	if (proto == IPPROTO_TCP || proto == IPPROTO_UDP || proto == IPPROTO_SCTP) {
-		fk.local_port = *(__be16 *)l4;
-		fk.remote_port = *(__be16 *)(l4 + 2);
-	} else if ((proto == IPPROTO_ICMP && l4[0] == 8) || (proto == IPPROTO_ICMPV6 && l4[0] == 128)) {
-		fk.local_port = *(__be16 *)(l4 + 4);	/* echo request the instance sent */
+	if ((p->proto == IPPROTO_ICMP) != (q->src.family == ENF_AF_INET))
+		return account(v, ENF_REASON_DROP_ICMP_ERROR, XDP_DROP);
+	fk.local = q->src;
+	fk.remote = q->dst;
+	fk.proto = q->proto;
+	if (q->l4 == L4_PORTS) {
+		fk.local_port = q->sport;
+		fk.remote_port = q->dport;
+	} else if (q->l4 == L4_OTHER && ((q->proto == IPPROTO_ICMP && q->icmp_type == 8) ||
+					 (q->proto == IPPROTO_ICMPV6 && q->icmp_type == 128))) {
+		fk.local_port = q->icmp_id;	/* echo request the instance sent */
 	} else {
 		return account(v, ENF_REASON_DROP_ICMP_ERROR, XDP_DROP);
 	}
 	if (flow_lookup(v, &fk, 0))
 		return account(v, ENF_REASON_PASS_ICMP_ERROR, XDP_PASS);
-	if (proto == IPPROTO_ICMP || proto == IPPROTO_ICMPV6)
+	if (q->l4 != L4_PORTS)
 		return account(v, ENF_REASON_DROP_ICMP_ERROR, XDP_DROP);
 	pk.a = fk.local;
 	pk.port = fk.local_port;
-	pk.proto = proto;
+	pk.proto = fk.proto;
 	pv = bpf_map_lookup_elem(port_map, &pk);
 	if (pv && (pv->flags & ENF_PORT_PUBLIC)) {
 		__u32 cls, fl;
@@ -453,7 +481,10 @@ static __always_inline int icmp_error_verdict(struct verdict_ctx *v, void *data,
 }
 
 /* A later fragment from a source not admitted: only if its first fragment
- * passed, recently. */
+ * passed, recently. At a frontend address (a node address) the node itself
+ * reassembles what arrives (local delivery, or conntrack before the DNAT to
+ * the service), so there the first fragment alone decides: a later one that
+ * arrives first, before its first fragment, is the node's business. */
 static __always_inline int fragment_verdict(struct verdict_ctx *v)
 {
 	struct enf_frag_key k = {};
@@ -469,6 +500,8 @@ static __always_inline int fragment_verdict(struct verdict_ctx *v)
 			v->service_id = f->service_id;
 		return account(v, ENF_REASON_PASS_FRAGMENT, XDP_PASS);
 	}
+	if (v->frontend)
+		return account(v, ENF_REASON_PASS_NOT_OWNED, XDP_PASS);
 	return account(v, ENF_REASON_DROP_FRAGMENT, XDP_DROP);
 }
 
@@ -488,13 +521,124 @@ static __always_inline __u32 iface_role(struct xdp_md *ctx, void *ifrole_map, co
 	return iv ? iv->role : ENF_ROLE_MIXED;
 }
 
-static __always_inline int enforce(struct xdp_md *ctx, const int trace)
+/* Is the packet's destination a service's? A frontend address (a node
+ * address) is one only on its listed ports: the rest there is the node's. */
+static __always_inline int service_dst(struct enf_dst_val *dv, struct pkt *p, void *port_map)
+{
+	struct enf_port_key pk = {};
+
+	if (!dv)
+		return 0;
+	if (!(dv->flags & ENF_DST_FRONTEND))
+		return 1;
+	if (p->l4 != L4_PORTS)
+		return 0;
+	pk.a = p->dst;
+	pk.port = p->dport;
+	pk.proto = p->proto;
+	return bpf_map_lookup_elem(port_map, &pk) != NULL;
+}
+
+/* Headers the parser could not read to the end, behind which a tunnel may
+ * hide: a first fragment whose transport header is cut (RFC 1858: the
+ * reassembled packet may be UDP to a tunnel port), an extension chain
+ * longer than walked. (A packet that is no fragment and is cut short is
+ * discarded by the kernel itself.) */
+static __always_inline int unreadable(const struct pkt *p)
+{
+	return (p->l4 == L4_TRUNCATED && p->frag_first) || p->l4 == L4_CHAIN_TOO_LONG;
+}
+
+/* Is the packet's real destination perhaps another than its destination
+ * address: a tunnel, a route header, or headers not read to the end? The
+ * parser computed it (pkt.follow); the fast path tests one byte. */
+static __always_inline int hides_destination(const struct pkt *p)
+{
+	return p->follow;
+}
+
+#define ENF_JUDGE	(-1)	/* not a verdict: judge pp as it now is */
+
+/*
+ * Rule 5 (and the SRv6/source-route cousins of rule 1): a packet to an
+ * address that is no service's, which the node may nevertheless hand on to
+ * an instance — it decapsulates a tunnel there, or follows a route header —
+ * is judged by where it really goes. Walks into tunnels (rewriting *pp to
+ * the inner packet) up to ENF_MAX_ENCAP_DEPTH deep; each outer source's
+ * standing carries inwards (*outer_public: a source that is not private
+ * makes everything inside count as arriving on a public interface). Returns
+ * a verdict, or ENF_JUDGE with *dvp the destination entry of the packet to
+ * judge.
+ */
+static __always_inline int follow_packet(struct xdp_md *ctx, struct verdict_ctx *v,
+					 struct pkt *pp, struct enf_dst_val **dvp,
+					 void *src16_map, void *src_map, void *dst_map,
+					 void *port_map, void *ifrole_map, const int trace)
+{
+	struct enf_dst_val *dv;
+	__u32 cls, fl, private;
+	int depth, ret;
+
+	for (depth = 0; depth <= ENF_MAX_ENCAP_DEPTH; depth++) {
+		dv = bpf_map_lookup_elem(dst_map, &pp->dst);
+		*dvp = dv;
+		if (!hides_destination(pp))
+			return ENF_JUDGE;
+		if (!dv && pp->has_seg) {
+			/* SRv6: the node sends it on to the next segment */
+			dv = bpf_map_lookup_elem(dst_map, &pp->seg_next);
+			if (dv) {
+				pp->dst = pp->seg_next;
+				*dvp = dv;
+				return ENF_JUDGE;
+			}
+		}
+		if (service_dst(dv, pp, port_map))
+			return ENF_JUDGE;	/* a service's: judged as it is */
+
+		classify_source(src16_map, src_map, &pp->src, &cls, &fl);
+		private = fl & (ENF_SRC_PRIVATE | ENF_SRC_MEMBER);
+		v->class_id = cls;
+		v->src_flags = fl;
+		/* Rule 2 holds at every layer. */
+		if (private && (v->outer_public ||
+				iface_role(ctx, ifrole_map, trace) == ENF_ROLE_PUBLIC))
+			return account(v, ENF_REASON_DROP_SPOOFED, XDP_DROP);
+		if (!pp->encap) {
+			/* where it goes cannot be told: a private source's
+			 * business, nobody else's */
+			if (private || (!pp->reroute && !unreadable(pp)))
+				return ENF_JUDGE;
+			return account(v, pp->l4 == L4_TRUNCATED ? ENF_REASON_DROP_MALFORMED
+								 : ENF_REASON_DROP_HDR_CHAIN,
+				       XDP_DROP);
+		}
+		if (!private)
+			v->outer_public = 1;
+		if (!v->encap)
+			v->encap = pp->encap;
+		if (!pp->inner_off || depth == ENF_MAX_ENCAP_DEPTH)
+			return private ? account(v, ENF_REASON_PASS_TUNNEL, XDP_PASS)
+				       : account(v, ENF_REASON_DROP_TUNNEL, XDP_DROP);
+		v->depth = depth + 1;
+		ret = enf_parse_xdp(ctx, pp->inner_off, pp->inner_l3 ? PARSE_F_L3 : 0, pp,
+				    &v->pol->tunnels);
+		if (ret == PARSE_NOT_IP)
+			return account(v, ENF_REASON_PASS_NOT_IP, XDP_PASS);
+		if (ret != PARSE_OK)
+			return private ? account(v, ENF_REASON_PASS_TUNNEL, XDP_PASS)
+				       : account(v, ENF_REASON_DROP_TUNNEL, XDP_DROP);
+	}
+	return ENF_JUDGE;	/* not reached: the last round returns */
+}
+
+static __always_inline int enforce(struct xdp_md *ctx, const int trace, const int l3)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
 	struct verdict_ctx v = { .bytes = data_end - data, .trace = trace };
 	void *src16_map, *src_map, *dst_map, *port_map, *admit_map, *ifrole_map;
-	__u32 zero = 0, slot;
+	__u32 zero = 0, slot, key = PKT_XDP;
 	__u32 class_id, src_flags, network_id, dst_flags, trust_group;
 	struct enf_port_val *pv = NULL;
 	struct enf_flow_key fk = {};
@@ -513,10 +657,9 @@ static __always_inline int enforce(struct xdp_md *ctx, const int trace)
 	if (!pol || !pol->generation)
 		return account(&v, ENF_REASON_PASS_NO_POLICY, XDP_PASS);
 	v.pol = pol;
-	pp = bpf_map_lookup_elem(&enf_pkt, &zero);
+	pp = bpf_map_lookup_elem(&enf_pkt, &key);
 	if (!pp)
 		return account(&v, ENF_REASON_PASS_NO_POLICY, XDP_PASS);
-	__builtin_memset(pp, 0, sizeof(*pp));
 	v.p = pp;
 	v.audit = pol->mode == ENF_MODE_AUDIT;
 	src16_map = bpf_map_lookup_elem(&enf_src16_sel, &slot);
@@ -531,7 +674,9 @@ static __always_inline int enforce(struct xdp_md *ctx, const int trace)
 	if (!src16_map || !src_map || !dst_map || !port_map || !admit_map || !ifrole_map)
 		return account(&v, ENF_REASON_PASS_NO_POLICY, XDP_PASS);
 
-	ret = parse_packet(data, data_end, pp);
+	/* A layer-3 link (tun, WireGuard, ppp, ipip) hands the program the IP
+	 * header first; everything else an Ethernet header. */
+	ret = enf_parse_xdp(ctx, 0, l3 ? PARSE_F_L3 : 0, pp, &pol->tunnels);
 	if (ret == PARSE_NOT_IP)
 		return account(&v, ENF_REASON_PASS_NOT_IP, XDP_PASS);
 	if (ret == PARSE_TOO_DEEP)
@@ -539,30 +684,39 @@ static __always_inline int enforce(struct xdp_md *ctx, const int trace)
 	if (ret != PARSE_OK)
 		return account(&v, ENF_REASON_DROP_MALFORMED, XDP_DROP);
 
+	ret = follow_packet(ctx, &v, pp, &dv, src16_map, src_map, dst_map, port_map,
+			    ifrole_map, trace);
+	if (ret != ENF_JUDGE)
+		return ret;
+
 	/* Neighbour discovery keeps IPv6 working on the link for every
-	 * address. Hop limit 255 says it did not cross a router; a link-scoped
-	 * source or destination says it will not cross one either (a global
-	 * NS to an instance would otherwise be forwarded to it). */
-	if (pp->proto == IPPROTO_ICMPV6 && pp->l4 == L4_OTHER && pp->hop_limit == 255 &&
-	    pp->icmp_type >= 133 && pp->icmp_type <= 137 &&
-	    (link_scoped(&pp->src, 0) || link_scoped(&pp->dst, 1)))
+	 * address; rule 2 still comes first. */
+	if (is_ndp(pp)) {
+		if (v.outer_public || iface_role(ctx, ifrole_map, trace) == ENF_ROLE_PUBLIC) {
+			classify_source(src16_map, src_map, &pp->src, &class_id, &src_flags);
+			v.class_id = class_id;
+			v.src_flags = src_flags;
+			if (src_flags & (ENF_SRC_PRIVATE | ENF_SRC_MEMBER))
+				return account(&v, ENF_REASON_DROP_SPOOFED, XDP_DROP);
+		}
 		return account(&v, ENF_REASON_PASS_NDP, XDP_PASS);
+	}
 
 	/* Rule 1: not a service address -> not our business, unless the
 	 * interface faces the internet (rule 2 below). */
-	dv = bpf_map_lookup_elem(dst_map, &pp->dst);
-	if (!dv && iface_role(ctx, ifrole_map, trace) != ENF_ROLE_PUBLIC)
+	if (!dv && !v.outer_public && iface_role(ctx, ifrole_map, trace) != ENF_ROLE_PUBLIC)
 		return account(&v, ENF_REASON_PASS_NOT_OWNED, XDP_PASS);
 
 	classify_source(src16_map, src_map, &pp->src, &class_id, &src_flags);
 	v.class_id = class_id;
 	v.src_flags = src_flags;
 
-	/* Rule 2: a private source cannot arrive from the internet uplink.
-	 * Only a private source needs the role: a public one (the flood) is
-	 * judged the same on every interface. */
+	/* Rule 2: a private source cannot arrive from the internet uplink
+	 * (or from inside a tunnel whose outer source is not private). Only
+	 * a private source needs the role: a public one (the flood) is judged
+	 * the same on every interface. */
 	if ((src_flags & (ENF_SRC_PRIVATE | ENF_SRC_MEMBER)) &&
-	    iface_role(ctx, ifrole_map, trace) == ENF_ROLE_PUBLIC)
+	    (v.outer_public || iface_role(ctx, ifrole_map, trace) == ENF_ROLE_PUBLIC))
 		return account(&v, ENF_REASON_DROP_SPOOFED, XDP_DROP);
 	if (!dv)
 		return account(&v, ENF_REASON_PASS_NOT_OWNED, XDP_PASS);
@@ -615,10 +769,9 @@ static __always_inline int enforce(struct xdp_md *ctx, const int trace)
 			if (flow_lookup(&v, &fk, 0))
 				return account(&v, ENF_REASON_PASS_REPLY, XDP_PASS);
 		} else if (is_icmp_error(pp)) {
-			return icmp_error_verdict(&v, data, data_end, port_map, src16_map, src_map,
-						  admit_map);
+			return icmp_error_verdict(&v, ctx, port_map, src16_map, src_map, admit_map);
 		}
-		if (pp->proto == IPPROTO_IPIP || pp->proto == IPPROTO_IPV6 || pp->proto == IPPROTO_GRE)
+		if (pp->encap)
 			return account(&v, ENF_REASON_DROP_TUNNEL, XDP_DROP);
 		return account(&v, ENF_REASON_DROP_NOT_ADMITTED, XDP_DROP);
 	case L4_LATER_FRAGMENT:
@@ -666,21 +819,31 @@ not_admitted:
 SEC("xdp")
 int enf_xdp_ingress(struct xdp_md *ctx)
 {
-	return enforce(ctx, 0);
+	return enforce(ctx, 0, 0);
 }
 
-/* Never attached: `enforcer trace` runs it with BPF_PROG_TEST_RUN. */
+/* The same on a layer-3 link (no Ethernet header): `attach` picks it by
+ * the link's type. */
+SEC("xdp")
+int enf_xdp_l3(struct xdp_md *ctx)
+{
+	return enforce(ctx, 0, 1);
+}
+
+/* Never attached: `enforcer trace` runs it with BPF_PROG_TEST_RUN (on
+ * Ethernet frames: captures of layer-3 links get a made-up header). */
 SEC("xdp")
 int enf_xdp_trace(struct xdp_md *ctx)
 {
-	return enforce(ctx, 1);
+	return enforce(ctx, 1, 0);
 }
 
 /* TC egress: note the flows instances open towards destinations that would
  * not be admitted back, so that rule 3c lets their replies in. Replies from
- * public ports and traffic to admitted peers need no entry. */
-SEC("tc")
-int enf_tc_egress(struct __sk_buff *skb)
+ * public ports and traffic to admitted peers need no entry. A flow that
+ * leaves inside a tunnel the node encapsulates (an overlay) is recorded as
+ * the inner packet, which is what the reply is judged by. */
+static __always_inline int record_flow(struct __sk_buff *skb, const int l3)
 {
 	void *src16_map, *src_map, *dst_map, *port_map, *admit_map;
 	struct enf_flow_key k = {};
@@ -691,9 +854,9 @@ int enf_tc_egress(struct __sk_buff *skb)
 	struct enf_dst_val *dv;
 	struct enf_policy *pol;
 	struct enf_active *act;
-	__u32 zero = 0, slot, cls, fl;
-	struct pkt p = {};
-	void *data, *data_end;
+	__u32 zero = 0, slot, cls, fl, key = PKT_EGRESS;
+	struct pkt *p;
+	int depth;
 
 	act = bpf_map_lookup_elem(&enf_active, &zero);
 	if (!act)
@@ -707,46 +870,55 @@ int enf_tc_egress(struct __sk_buff *skb)
 	dst_map = bpf_map_lookup_elem(&enf_dst_sel, &slot);
 	port_map = bpf_map_lookup_elem(&enf_port_sel, &slot);
 	admit_map = bpf_map_lookup_elem(&enf_admit_sel, &slot);
-	if (!src16_map || !src_map || !dst_map || !port_map || !admit_map)
+	p = bpf_map_lookup_elem(&enf_pkt, &key);
+	if (!src16_map || !src_map || !dst_map || !port_map || !admit_map || !p)
 		return TC_ACT_OK;
 
-	/* Headers may sit in paged data; make the first bytes linear. */
-	bpf_skb_pull_data(skb, skb->len < 128 ? skb->len : 128);
-	data = (void *)(long)skb->data;
-	data_end = (void *)(long)skb->data_end;
-	if (parse_packet(data, data_end, &p) != PARSE_OK)
+	/* Headers may sit in paged data; make the first bytes linear (room
+	 * for a tunnel's headers and the packet inside). */
+	bpf_skb_pull_data(skb, skb->len < 256 ? skb->len : 256);
+	if (enf_parse_skb(skb, 0, l3 ? PARSE_F_L3 : 0, p, &pol->tunnels) != PARSE_OK)
 		return TC_ACT_OK;
-	if (p.l4 == L4_PORTS) {
-		k.local_port = p.sport;
-		k.remote_port = p.dport;
-	} else if (p.l4 == L4_OTHER && ((p.proto == IPPROTO_ICMP && p.icmp_type == 8) ||
-					(p.proto == IPPROTO_ICMPV6 && p.icmp_type == 128))) {
-		k.local_port = p.icmp_id;
+	dv = bpf_map_lookup_elem(dst_map, &p->src);	/* from an instance or VIP? */
+#pragma unroll
+	for (depth = 0; depth < ENF_MAX_ENCAP_DEPTH; depth++) {
+		/* the node's own tunnel packet: the flow is the one inside */
+		if (!p->encap || (dv && !(dv->flags & ENF_DST_FRONTEND)) || !p->inner_off)
+			break;
+		if (enf_parse_skb(skb, p->inner_off, p->inner_l3 ? PARSE_F_L3 : 0, p,
+				  &pol->tunnels) != PARSE_OK)
+			return TC_ACT_OK;
+		dv = bpf_map_lookup_elem(dst_map, &p->src);
+	}
+	if (!dv || (dv->flags & ENF_DST_FRONTEND))
+		return TC_ACT_OK;
+	if (p->l4 == L4_PORTS) {
+		k.local_port = p->sport;
+		k.remote_port = p->dport;
+	} else if (p->l4 == L4_OTHER && ((p->proto == IPPROTO_ICMP && p->icmp_type == 8) ||
+					 (p->proto == IPPROTO_ICMPV6 && p->icmp_type == 128))) {
+		k.local_port = p->icmp_id;
 	} else {
 		return TC_ACT_OK;
 	}
-
-	dv = bpf_map_lookup_elem(dst_map, &p.src);	/* from an instance or VIP? */
-	if (!dv || (dv->flags & ENF_DST_FRONTEND))
-		return TC_ACT_OK;
-	if (p.l4 == L4_PORTS) {
-		pk.a = p.src;
-		pk.port = p.sport;
-		pk.proto = p.proto;
+	if (p->l4 == L4_PORTS) {
+		pk.a = p->src;
+		pk.port = p->sport;
+		pk.proto = p->proto;
 		pv = bpf_map_lookup_elem(port_map, &pk);
 		/* a public service answering its clients: they reach it
 		 * anyway, unless the app only admits trusted ranges */
 		if (pv && (pv->flags & ENF_PORT_PUBLIC) && !pv->trust_group)
 			return TC_ACT_OK;
 	}
-	classify_source(src16_map, src_map, &p.dst, &cls, &fl);
+	classify_source(src16_map, src_map, &p->dst, &cls, &fl);
 	if (((fl & ENF_SRC_PRIVATE) && !(dv->flags & ENF_DST_ISOLATED)) ||
 	    admitted(admit_map, cls, dv->network_id))
 		return TC_ACT_OK;	/* replies are admitted anyway */
 
-	k.local = p.src;
-	k.remote = p.dst;
-	k.proto = p.proto;
+	k.local = p->src;
+	k.remote = p->dst;
+	k.proto = p->proto;
 	val.last_ns = bpf_ktime_get_ns();
 	/* FIN/RST closes; a new SYN (port reuse) opens again */
 	old = bpf_map_lookup_elem(&enf_flows, &k);
@@ -754,12 +926,12 @@ int enf_tc_egress(struct __sk_buff *skb)
 	 * older than the enforcer) with its later packets. A SYN-ACK or an
 	 * RST answers someone else's SYN: recording it would let that
 	 * someone's next SYN in as a "reply". */
-	if (!old && p.proto == IPPROTO_TCP &&
-	    ((p.tcp_flags & 0x12) == 0x12 || (p.tcp_flags & 0x04)))
+	if (!old && p->proto == IPPROTO_TCP &&
+	    ((p->tcp_flags & 0x12) == 0x12 || (p->tcp_flags & 0x04)))
 		return TC_ACT_OK;
-	if (p.proto == IPPROTO_TCP && (p.tcp_flags & 0x05))
+	if (p->proto == IPPROTO_TCP && (p->tcp_flags & 0x05))
 		val.state = ENF_FLOW_CLOSING;
-	else if (old && !(p.tcp_flags & 0x02))
+	else if (old && !(p->tcp_flags & 0x02))
 		val.state = old->state;
 	if (old) {
 		old->last_ns = val.last_ns;
@@ -769,4 +941,17 @@ int enf_tc_egress(struct __sk_buff *skb)
 	}
 	flow_hint_touch(&k, val.last_ns);
 	return TC_ACT_OK;
+}
+
+SEC("tc")
+int enf_tc_egress(struct __sk_buff *skb)
+{
+	return record_flow(skb, 0);
+}
+
+/* The same on a layer-3 link. */
+SEC("tc")
+int enf_egress_l3(struct __sk_buff *skb)
+{
+	return record_flow(skb, 1);
 }

@@ -32,7 +32,7 @@
 
 #include <linux/types.h>
 
-#define ENF_ABI_VERSION		3
+#define ENF_ABI_VERSION		4
 #define ENF_PIN_DIR		"/sys/fs/bpf/enforcer"
 
 /* Named limits. Inner maps are sized to the manifest; these are ceilings. */
@@ -60,28 +60,93 @@
 #define ENF_AF_INET		4
 #define ENF_AF_INET6		6
 
-/* Index into the per-CPU reason counters. Append only; never renumber. */
+/*
+ * Verdict reasons: index into the per-CPU reason counters (enf_stats), what
+ * `status`, `trace` and the tests report. One line each: enum name, number,
+ * the name people see, and what it means. Append only; never renumber.
+ */
+#define ENF_REASONS(X)								\
+	X(PASS_NOT_IP, 0, "pass_not_ip",					\
+	  "not IPv4/IPv6 (ARP, LLDP, ...): not ours to judge")			\
+	X(PASS_NOT_OWNED, 1, "pass_not_owned",					\
+	  "the destination is no service address (or a frontend address on an unlisted port)") \
+	X(PASS_ADMITTED, 2, "pass_admitted",					\
+	  "the source is admitted to the service's network: every port and protocol") \
+	X(PASS_PUBLIC_PORT, 3, "pass_public_port",				\
+	  "a declared public port of a public service")				\
+	X(PASS_TRUSTED, 4, "pass_trusted",					\
+	  "a public port of an app with trusted ranges, source in them")	\
+	X(PASS_NO_POLICY, 5, "pass_no_policy", "no manifest applied yet")	\
+	X(DROP_SPOOFED, 6, "drop_spoofed",					\
+	  "a private source arriving on a public interface (or in a tunnel from a public source)") \
+	X(DROP_NOT_ADMITTED, 7, "drop_not_admitted",				\
+	  "internal service or non-public port, source not admitted")		\
+	X(DROP_UNTRUSTED, 8, "drop_untrusted",					\
+	  "public port of an app with trusted ranges, source outside them")	\
+	X(DROP_MALFORMED, 9, "drop_malformed", "truncated or invalid headers")	\
+	X(DROP_FRAGMENT, 10, "drop_fragment",					\
+	  "a later fragment whose first fragment did not pass")		\
+	X(DROP_HDR_CHAIN, 11, "drop_hdr_chain",					\
+	  "more VLAN tags or IPv6 extension headers than walked, or a routing header not followed") \
+	X(AUDIT_PASS, 12, "audit_pass", "audit mode: would have been dropped")	\
+	X(PASS_REPLY, 13, "pass_reply", "a reply to a flow an instance opened")	\
+	X(PASS_ICMP_ERROR, 14, "pass_icmp_error",				\
+	  "an ICMP error about a flow that passed")				\
+	X(PASS_FRAGMENT, 15, "pass_fragment",					\
+	  "a later fragment of a first fragment that passed")			\
+	X(DROP_ICMP_ERROR, 16, "drop_icmp_error",				\
+	  "an ICMP error about nothing that passed: forged")			\
+	X(DROP_TUNNEL, 17, "drop_tunnel",					\
+	  "a tunnel packet from a source that is not private whose inner packet cannot be read") \
+	X(PASS_NDP, 18, "pass_ndp",						\
+	  "IPv6 neighbour discovery from the link (hop limit 255)")		\
+	X(PASS_TUNNEL, 19, "pass_tunnel",					\
+	  "a tunnel packet from a private source whose inner packet cannot be judged")
+
 enum enf_reason {
-	ENF_REASON_PASS_NOT_IP = 0,	/* ARP, LLDP, ...: not ours to judge */
-	ENF_REASON_PASS_NOT_OWNED = 1,	/* destination is no service address */
-	ENF_REASON_PASS_ADMITTED = 2,	/* source admitted to the service's network */
-	ENF_REASON_PASS_PUBLIC_PORT = 3, /* declared public port of a public service */
-	ENF_REASON_PASS_TRUSTED = 4,	/* public port, source in the app's trusted ranges */
-	ENF_REASON_PASS_NO_POLICY = 5,	/* no manifest applied yet */
-	ENF_REASON_DROP_SPOOFED = 6,	/* private source on a public interface */
-	ENF_REASON_DROP_NOT_ADMITTED = 7, /* internal service/port, source not admitted */
-	ENF_REASON_DROP_UNTRUSTED = 8,	/* public port, app has trusted ranges, source not in them */
-	ENF_REASON_DROP_MALFORMED = 9,	/* truncated or unreadable headers */
-	ENF_REASON_DROP_FRAGMENT = 10,	/* non-first fragment, cannot be tied to a passed flow */
-	ENF_REASON_DROP_HDR_CHAIN = 11,	/* VLAN stack or IPv6 extension chain beyond the bound */
-	ENF_REASON_AUDIT_PASS = 12,	/* mode audit: would have dropped, passed */
-	ENF_REASON_PASS_REPLY = 13,	/* reply to a flow an instance opened (TC egress) */
-	ENF_REASON_PASS_ICMP_ERROR = 14, /* ICMP error quoting a passed flow or public port */
-	ENF_REASON_PASS_FRAGMENT = 15,	/* later fragment of a passed first fragment */
-	ENF_REASON_DROP_ICMP_ERROR = 16, /* ICMP error quoting nothing we passed: forged */
-	ENF_REASON_DROP_TUNNEL = 17,	/* IPIP / 6in4 / GRE to an enforced destination */
-	ENF_REASON_PASS_NDP = 18,	/* IPv6 neighbour discovery (hop limit 255) */
+#define ENF_REASON_ENUM(name, num, str, help) ENF_REASON_##name = num,
+	ENF_REASONS(ENF_REASON_ENUM)
+#undef ENF_REASON_ENUM
 	ENF_REASON_MAX,
+};
+
+/*
+ * Encapsulations the programs look into (contract section 4, rule 5): a
+ * tunnel packet is judged by the packet it carries. Reported by `trace`.
+ */
+#define ENF_ENCAPS(X)								\
+	X(NONE, 0, "none")							\
+	X(IP, 1, "ip-in-ip")	/* IPIP, 6in4 (SIT), 4in6, IPv6-in-IPv6, SRv6 */ \
+	X(GRE, 2, "gre")	/* GRE version 0: IPv4, IPv6, Ethernet (gretap) */ \
+	X(VXLAN, 3, "vxlan")	/* UDP, tunnels.vxlan ports: Ethernet */	\
+	X(GENEVE, 4, "geneve")	/* UDP, tunnels.geneve ports: Ethernet, IPv4, IPv6 */ \
+	X(ETH, 5, "ethernet-in-ip") /* IP protocol 143 (SRv6 End.DX2) */
+
+enum enf_encap {
+#define ENF_ENCAP_ENUM(name, num, str) ENF_ENCAP_##name = num,
+	ENF_ENCAPS(ENF_ENCAP_ENUM)
+#undef ENF_ENCAP_ENUM
+	ENF_ENCAP_MAX,
+};
+
+/* UDP tunnel ports (manifest `tunnels:`; defaults below): destination port,
+ * network byte order, and kind (ENF_ENCAP_VXLAN / ENF_ENCAP_GENEVE). A
+ * zero port ends the list. */
+#define ENF_MAX_TUNNEL_PORTS	8
+#define ENF_VXLAN_PORT		4789	/* IANA */
+#define ENF_VXLAN_LINUX_PORT	8472	/* Linux's default, Flannel's */
+#define ENF_GENEVE_PORT		6081
+/* Tunnels inside tunnels: how many inner packets the programs walk. */
+#define ENF_MAX_ENCAP_DEPTH	2
+
+struct enf_tunnel_port {
+	__be16 port;
+	__u8 kind;		/* enum enf_encap */
+	__u8 pad;
+};
+
+struct enf_tunnel_ports {
+	struct enf_tunnel_port p[ENF_MAX_TUNNEL_PORTS];
 };
 
 /* Interface roles (section 2 of the contract). */
@@ -238,6 +303,11 @@ struct enf_trace {
 	__u32 class_id;
 	__u32 src_flags;
 	__u32 audit;		/* 1: a drop was turned into a pass */
+	__u32 encap;		/* enum enf_encap of the outermost tunnel walked, 0 = none */
+	__u32 encap_depth;	/* inner packets walked (0 = the packet itself was judged) */
+	__u32 outer_public;	/* a tunnel's outer source is not private: judged as on
+				 * a public interface */
+	__u32 pad;
 };
 
 /* Per-CPU counters: per reason (enf_stats) and per service (enf_svc_stats). */
@@ -295,6 +365,7 @@ struct enf_policy {
 	__u64 flow_udp_ns;
 	__u64 flow_icmp_ns;
 	__u64 frag_ns;
+	struct enf_tunnel_ports tunnels;	/* UDP ports of VXLAN and Geneve */
 	/* userspace only: digest of what `apply` wrote into each inner map
 	 * of this slot, so an unchanged map is not rewritten */
 	__u64 map_digest[ENF_MAX_INNER_MAPS];

@@ -455,3 +455,76 @@ nl_dns_cleanup()
 	fi
 	return 0
 }
+
+# ---- test harness (selftests/*_e2e.sh) ----------------------------------
+#
+#	NL_CASES=(a b c)		# every case the script runs, in order
+#	nl_begin a; ...; nl_why "reason"; ...; nl_end
+#	nl_summary			# the closing "N passed, N failed[, N skipped]"
+#	nl_skip_all "reason" / nl_setup_failed "reason"	# end early, exit
+#
+# A case fails when it gave at least one reason (nl_why).
+
+NL_CASES=()
+NL_PASSED=0 NL_FAILED=0 NL_SKIPPED=0 NL_CASE='' NL_CASE_BAD=0
+
+nl_begin() { NL_CASE=$1; NL_CASE_BAD=0; }
+nl_why() { printf '    %s\n' "$*"; NL_CASE_BAD=1; }
+
+nl_end()
+{
+	if [ "$NL_CASE_BAD" = 0 ]; then
+		printf 'ok   %s\n' "$NL_CASE"
+		NL_PASSED=$((NL_PASSED + 1))
+	else
+		printf 'FAIL %s\n' "$NL_CASE"
+		NL_FAILED=$((NL_FAILED + 1))
+	fi
+}
+
+# nl_skip CASE REASON: a case this machine cannot run, with why.
+nl_skip()
+{
+	printf 'SKIP %s (%s)\n' "$1" "$2"
+	NL_SKIPPED=$((NL_SKIPPED + 1))
+}
+
+nl_summary()
+{
+	if [ "$NL_SKIPPED" -gt 0 ]; then
+		echo "$NL_PASSED passed, $NL_FAILED failed, $NL_SKIPPED skipped"
+	else
+		echo "$NL_PASSED passed, $NL_FAILED failed"
+	fi
+}
+
+nl_skip_all()
+{
+	echo "SKIP all cases: $*"
+	NL_SKIPPED=${#NL_CASES[@]}
+	nl_summary
+	exit 0
+}
+
+nl_setup_failed()
+{
+	printf 'FAIL setup: %s\n' "$*"
+	NL_FAILED=$((NL_FAILED + 1))
+	NL_SKIPPED=$((${#NL_CASES[@]} - NL_PASSED - NL_FAILED + 1))
+	[ "$NL_SKIPPED" -lt 0 ] && NL_SKIPPED=0
+	nl_summary
+	exit 1
+}
+
+# nl_until SECS CMD...: CMD until it succeeds, at most SECS seconds (polls
+# every 50 ms). Waits by condition, never by a fixed sleep.
+nl_until()
+{
+	local end=$((SECONDS + $1))
+	shift
+	while :; do
+		"$@" && return 0
+		[ "$SECONDS" -ge "$end" ] && return 1
+		sleep 0.05
+	done
+}

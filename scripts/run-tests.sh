@@ -14,6 +14,8 @@
 #   test_zone       zone compiler: names, views, hashes, export (no root)
 #   test_xdp        BPF_PROG_TEST_RUN: enforcement verdicts and counters (root)
 #   test_dns        BPF_PROG_TEST_RUN: DNS answers, the RFC checklist (root)
+#   test_tunnels    BPF_PROG_TEST_RUN: tunnels, routes, layer-3 links (root)
+#   test_difffuzz   the XDP program against a reference model (root)
 #   *-san           every suite above built with -fsanitize=address,undefined
 #   fuzz            bounded libFuzzer smoke of every parser, fixed seed
 #   zone_nsd        exported zone files accepted by nsd-checkzone
@@ -21,6 +23,8 @@
 #   e2e             network namespaces, real listeners, attach/apply/detach (root)
 #   flows_e2e       replies to flows instances open, NodePort frontends, PMTU,
 #                   fragments, tunnels, trace --pcap (root)
+#   tunnel_e2e      VXLAN (and Geneve) devices decapsulating on the node, a tun
+#                   link with role public: no side door to internal services (root)
 #   dns_e2e         dig, kdig, getent through the kernel DNS path; NSD as the resolver
 #   dns_diff        the kernel DNS path against NSD, ~1700 queries, 0 mismatches
 set -uo pipefail
@@ -98,6 +102,7 @@ if [ $quick -eq 0 ]; then
 	ASAN_OPTIONS=detect_leaks=1 run_suite e2e-san selftests/e2e.sh .output/san/enforcer
 	run_suite flows_e2e selftests/flows_e2e.sh .output/enforcer
 	run_suite synack_e2e bash -c 'scripts/install-deps.sh --bench && selftests/synack_e2e.sh'
+	run_suite tunnel_e2e selftests/tunnel_e2e.sh .output/enforcer
 	run_suite dns_e2e selftests/dns_e2e.sh .output/enforcer
 	run_suite dns_diff selftests/dns_diff.sh .output/enforcer
 fi

@@ -38,15 +38,15 @@
  *     IPv4 and IPv6 (echo, errors, echo flows);
  *   - ICMPv6 types 133-137 with hop limit 255 (neighbour discovery) pass
  *     (pass_ndp) when they cannot be forwarded: source link-local or
- *     unspecified, or destination link-local or multicast; before rule 1, also
- *     when fragmented; their later fragments are not tied to them;
+ *     unspecified, or destination link-local or multicast; after rule 2 and
+ *     before rule 1, also when fragmented; their later fragments are not
+ *     tied to them;
  *   - rule 2 applies to every destination, owned or not; "private" means
  *     in `private`, in any network's cidrs or peers, or an instance address;
  *   - a frontend address is ours only for TCP/UDP/SCTP to a listed
  *     (port, protocol): other protocols and ports there pass as not owned;
  *     a truncated transport header or an over-long extension chain there
- *     is dropped (malformed / hdr_chain) even from admitted sources, and a
- *     later fragment there is judged by the fragment table alone;
+ *     is dropped (malformed / hdr_chain) even from admitted sources;
  *   - a frontend of a public service is a public port of it (the app's
  *     trusted ranges apply); a frontend of an internal service admits only
  *     sources admitted to its network;
@@ -60,15 +60,23 @@
  *     that passed) makes a TCP flow closing, a SYN on egress opens it
  *     again; SCTP uses the TCP timeouts; replies refresh flows;
  *   - ICMP errors: ICMP types 3, 11, 12 and ICMPv6 types 1-4 (so parameter
- *     problem too). The quote (from 8 bytes after the ICMP header) must be
- *     an IPv4 (ICMP) / IPv6 (ICMPv6) header plus 8 bytes, its source must be
- *     the destination of the error, extension headers in it are not
- *     followed; it passes when it belongs to a live flow, or (TCP/UDP/SCTP)
- *     left from a public port of that address and, if the app has trusted
- *     ranges, went to a trusted address; an error whose ICMP header lies
- *     more than 256 bytes into the frame is dropped (drop_icmp_error);
+ *     problem too). The quote (from 8 bytes after the ICMP header) is read
+ *     like a packet from its IP header (options and extension headers
+ *     walked; 8 transport bytes are a whole header there); it must be of the
+ *     error's family, its source must be the destination of the error; it
+ *     passes when it belongs to a live flow, or (TCP/UDP/SCTP) left from a
+ *     public port of that address and, if the app has trusted ranges, went
+ *     to a trusted address;
  *   - an echo reply without a flow, and every other ICMP type, is
- *     drop_not_admitted; IPIP (4), IPv6 (41) and GRE (47) are drop_tunnel;
+ *     drop_not_admitted; a tunnel protocol (4, 41, 143, GRE) to a service
+ *     address from a source not admitted is drop_tunnel;
+ *   - rule 5 (tunnels): what is a tunnel, and how deep, as find_inner() and
+ *     follow() say; an outer source's standing carries inwards; SRv6 with
+ *     segments left is judged by the next segment where the destination is
+ *     no service's; IPv4 LSRR/SSRR, RPL routes and more than 12 IPv4
+ *     options are not followed; rule 2 comes before neighbour discovery;
+ *   - at a frontend address, a later fragment without a passed first
+ *     fragment passes as not owned (the node reassembles there);
  *   - fragments: keyed (source, destination, identification, protocol); a
  *     first fragment is offset 0 with more-fragments set; later fragments
  *     pass while a first fragment with their key passed less than
@@ -270,7 +278,18 @@ struct mpkt {
 	bool first_frag;	/* offset 0, more fragments */
 	uint32_t frag_id;
 	uint8_t frag_proto;	/* IPv4: protocol; IPv6: the fragment header's next header */
+	/* where the packet goes on to (rule 5 and its cousins) */
+	int encap;		/* ENF_ENCAP_*: it carries another packet */
+	bool inner_l3;		/* ... starting with its IP header */
+	size_t inner_off;	/* ... at this offset; 0: cannot be read */
+	bool has_seg;		/* SRv6 with segments left: seg_next is next */
+	struct mf_addr seg_next;
+	bool reroute;		/* a source route not followed */
 };
+
+/* How parse_at() reads: from an Ethernet header or the IP header; an ICMP
+ * error's quote (8 transport bytes are a whole header, no tunnels). */
+enum { MP_ETH = 0, MP_L3 = 1, MP_QUOTE = 2 };
 
 static uint16_t rd16(const uint8_t *p)
 {
@@ -287,19 +306,21 @@ static bool is_icmp_proto(uint8_t proto)
 	return proto == IPPROTO_ICMP || proto == IPPROTO_ICMPV6;
 }
 
-static void parse_transport(const uint8_t *b, size_t len, size_t off, struct mpkt *p)
+static void parse_transport(const uint8_t *b, size_t len, size_t off, int how, struct mpkt *p)
 {
+	bool quote = how & MP_QUOTE;
 	size_t need;
 
+	p->l4_off = off;
 	switch (p->proto) {
 	case IPPROTO_TCP:
-		need = 20;
+		need = quote ? 8 : 20;
 		break;
 	case IPPROTO_UDP:
 		need = 8;
 		break;
 	case IPPROTO_SCTP:
-		need = 12;
+		need = quote ? 8 : 12;
 		break;
 	case IPPROTO_ICMP:
 	case IPPROTO_ICMPV6:
@@ -313,7 +334,6 @@ static void parse_transport(const uint8_t *b, size_t len, size_t off, struct mpk
 		p->l4 = ML4_SHORT;
 		return;
 	}
-	p->l4_off = off;
 	if (is_icmp_proto(p->proto)) {
 		p->l4 = ML4_ICMP;
 		p->icmp_type = b[off];
@@ -323,7 +343,7 @@ static void parse_transport(const uint8_t *b, size_t len, size_t off, struct mpk
 	p->l4 = ML4_PORTS;
 	p->sport = rd16(b + off);
 	p->dport = rd16(b + off + 2);
-	if (p->proto == IPPROTO_TCP)
+	if (p->proto == IPPROTO_TCP && len - off >= 14)
 		p->tcp_flags = b[off + 13];
 }
 
@@ -332,23 +352,113 @@ static bool is_v6_ext(uint8_t nh)
 	return nh == 0 || nh == 43 || nh == 44 || nh == 51 || nh == 60;
 }
 
-static int parse(const uint8_t *b, size_t len, struct mpkt *p)
+/* What a tunnel packet carries, and where (contract rule 5): IP in IP
+ * (protocols 4, 41; 143 Ethernet), GRE version 0 without routing (IPv4,
+ * IPv6, Ethernet after its optional words), and UDP to a `tunnels:` port:
+ * VXLAN (8 bytes, Ethernet), Geneve version 0 (8 bytes plus options, then
+ * Ethernet, IPv4 or IPv6). */
+static void find_inner(const struct manifest *mf, const uint8_t *b, size_t len, struct mpkt *p)
 {
-	size_t off = 14;
+	size_t o = p->l4_off;
+
+	if ((p->proto == 4 || p->proto == 41 || p->proto == 143) && p->l4 == ML4_OTHER) {
+		p->encap = p->proto == 143 ? ENF_ENCAP_ETH : ENF_ENCAP_IP;
+		p->inner_l3 = p->proto != 143;
+		p->inner_off = o;
+	} else if (p->proto == 47 && p->l4 == ML4_OTHER) {
+		uint16_t t;
+
+		p->encap = ENF_ENCAP_GRE;
+		if (o > len || len - o < 4 || (b[o + 1] & 7) || (b[o] & 0x40))
+			return;
+		t = rd16(b + o + 2);
+		if (t != 0x0800 && t != 0x86dd && t != 0x6558)
+			return;
+		p->inner_l3 = t != 0x6558;
+		p->inner_off = o + 4 + (b[o] & 0x80 ? 4 : 0) + (b[o] & 0x20 ? 4 : 0) +
+			       (b[o] & 0x10 ? 4 : 0);
+	} else if (p->proto == IPPROTO_UDP && p->l4 == ML4_PORTS) {
+		const uint8_t *h = b + o + 8;
+		uint16_t t;
+		size_t i;
+
+		for (i = 0; i < mf->ntunnels; i++)
+			if (mf->tunnels[i].port == p->dport)
+				break;
+		if (i == mf->ntunnels)
+			return;
+		p->encap = mf->tunnels[i].kind;
+		if (len - o < 16)
+			return;
+		if (p->encap == ENF_ENCAP_VXLAN) {
+			p->inner_off = o + 16;
+			return;
+		}
+		t = rd16(h + 2);
+		if (h[0] >> 6 || (t != 0x0800 && t != 0x86dd && t != 0x6558))
+			return;
+		p->inner_l3 = t != 0x6558;
+		p->inner_off = o + 16 + (size_t)(h[0] & 0x3f) * 4;
+	}
+}
+
+/* IPv4 options: a source route is not followed, nor is a list longer than
+ * 12 options (the program's walk). */
+static void ipv4_options(const uint8_t *ip, size_t hlen, size_t room, struct mpkt *p)
+{
+	size_t o = 20;
+
+	for (int n = 0; n < 12; n++) {
+		if (o >= hlen || o + 2 > room)
+			return;
+		if (ip[o] == 0)
+			return;
+		if (ip[o] == 131 || ip[o] == 137) {
+			p->reroute = true;
+			return;
+		}
+		if (ip[o] == 1) {
+			o++;
+			continue;
+		}
+		if (ip[o + 1] < 2)
+			return;
+		o += ip[o + 1];
+	}
+	if (o < hlen)
+		p->reroute = true;
+}
+
+/* The packet at `off` of the frame, read as `how` says. */
+static int parse_at(const struct manifest *mf, const uint8_t *b, size_t len, size_t off, int how,
+		    struct mpkt *p)
+{
 	uint16_t type;
 	int tags;
 
 	memset(p, 0, sizeof(*p));
-	if (len < 14)
+	if (off >= len)
 		return MP_MALFORMED;
-	type = rd16(b + 12);
-	for (tags = 0; type == 0x8100 || type == 0x88a8; tags++) {
-		if (tags == 2)
-			return MP_VLAN_DEEP;
-		if (len - off < 4)
+	if (how & MP_L3) {
+		if (b[off] >> 4 == 4)
+			type = 0x0800;
+		else if (b[off] >> 4 == 6)
+			type = 0x86dd;
+		else
 			return MP_MALFORMED;
-		type = rd16(b + off + 2);
-		off += 4;
+	} else {
+		if (len - off < 14)
+			return MP_MALFORMED;
+		type = rd16(b + off + 12);
+		off += 14;
+		for (tags = 0; type == 0x8100 || type == 0x88a8; tags++) {
+			if (tags == 2)
+				return MP_VLAN_DEEP;
+			if (len - off < 4)
+				return MP_MALFORMED;
+			type = rd16(b + off + 2);
+			off += 4;
+		}
 	}
 
 	if (type == 0x0800) {
@@ -365,15 +475,14 @@ static int parse(const uint8_t *b, size_t len, struct mpkt *p)
 		memcpy(p->dst.addr, ip + 16, 4);
 		p->proto = p->frag_proto = ip[9];
 		p->frag_id = rd16(ip + 4);
+		ipv4_options(ip, hlen, len - off, p);
 		if (rd16(ip + 6) & 0x1fff) {
 			p->l4 = ML4_LATER;
 			return MP_OK;
 		}
 		p->first_frag = rd16(ip + 6) & 0x2000;
-		parse_transport(b, len, off + hlen, p);
-		return MP_OK;
-	}
-	if (type == 0x86dd) {
+		parse_transport(b, len, off + hlen, how, p);
+	} else if (type == 0x86dd) {
 		const uint8_t *ip = b + off;
 		uint8_t nh;
 		int n;
@@ -412,15 +521,34 @@ static int parse(const uint8_t *b, size_t len, struct mpkt *p)
 			} else if (nh == 51) {		/* AH: length in 4-byte units, minus 2 */
 				off += ((size_t)eh[1] + 2) * 4;
 			} else {
-				off += ((size_t)eh[1] + 1) * 8;
+				size_t hl = ((size_t)eh[1] + 1) * 8, sl = eh[3];
+
+				/* routing: SRv6 goes on to segment [sl - 1];
+				 * RPL is not followed */
+				if (nh == 43 && sl && eh[2] == 3) {
+					p->reroute = true;
+				} else if (nh == 43 && sl && eh[2] == 4) {
+					if (8 + 16 * sl > hl || len - off < 8 + 16 * sl) {
+						p->proto = nh;
+						p->l4 = ML4_SHORT;
+						return MP_OK;
+					}
+					p->has_seg = true;
+					p->seg_next.family = ENF_AF_INET6;
+					memcpy(p->seg_next.addr, eh + 8 + 16 * (sl - 1), 16);
+				}
+				off += hl;
 			}
 			nh = eh[0];
 		}
 		p->proto = nh;
-		parse_transport(b, len, off, p);
-		return MP_OK;
+		parse_transport(b, len, off, how, p);
+	} else {
+		return MP_NOT_IP;
 	}
-	return MP_NOT_IP;
+	if (!(how & MP_QUOTE))
+		find_inner(mf, b, len, p);
+	return MP_OK;
 }
 
 /* ------------------------------------------------------------------ */
@@ -661,9 +789,11 @@ static struct model_frag frag_key(const struct model *m, const struct mpkt *p)
 	return k;
 }
 
-/* Rule 4: a later fragment passes only after its passed first fragment. */
+/* Rule 4: a later fragment passes only after its passed first fragment.
+ * At a frontend address (a node address) the node reassembles, so the
+ * first fragment decides and a later one is the node's business. */
 static void fragment_verdict(const struct model *m, const struct mpkt *p, uint64_t now,
-			     struct model_result *out)
+			     bool frontend, struct model_result *out)
 {
 	struct model_frag k = frag_key(m, p);
 	int i = frag_find(m, &k);
@@ -675,71 +805,53 @@ static void fragment_verdict(const struct model *m, const struct mpkt *p, uint64
 		PASS(PASS_FRAGMENT, "rule 4: later fragment of a passed first fragment");
 		return;
 	}
-	DROP(DROP_FRAGMENT, "rule 4: later fragment not tied to a passed first fragment");
+	if (frontend)
+		PASS(PASS_NOT_OWNED, "rule 1: frontend address, later fragment left to the node");
+	else
+		DROP(DROP_FRAGMENT, "rule 4: later fragment not tied to a passed first fragment");
 }
 
 /* Rule 3d: an ICMP error about a packet the destination sent in a flow that
- * passed: one it opened, or one from its public port. */
+ * passed: one it opened, or one from its public port. The quote is read
+ * like a packet (from its IP header, extension headers walked), 8 bytes
+ * after the ICMP header. */
 static void icmp_error_verdict(const struct model *m, const uint8_t *b, size_t len,
 			       const struct mpkt *p, uint64_t now, struct model_result *out)
 {
-	struct mf_addr qsrc = { 0 }, qdst = { 0 };
-	size_t q = p->l4_off + 8, ql4;
-	uint16_t lport, rport = 0;
 	const struct model_svc *pub;
-	uint8_t qproto;
+	uint16_t lport, rport = 0;
+	struct mpkt q;
 	int f;
 
-	if (p->l4_off > 256) {
-		DROP(DROP_ICMP_ERROR, "ICMP error too deep in the frame to read its quote");
+	if (parse_at(m->mf, b, len, p->l4_off + 8, MP_L3 | MP_QUOTE, &q) != MP_OK) {
+		DROP(DROP_ICMP_ERROR, "ICMP error quoting no readable IP header");
 		return;
 	}
-	if (p->proto == IPPROTO_ICMP) {
-		if (len < q + 20 || b[q] >> 4 != 4 || (b[q] & 15) < 5) {
-			DROP(DROP_ICMP_ERROR, "ICMP error quoting no IPv4 header");
-			return;
-		}
-		ql4 = q + (size_t)(b[q] & 15) * 4;
-		qsrc.family = qdst.family = ENF_AF_INET;
-		memcpy(qsrc.addr, b + q + 12, 4);
-		memcpy(qdst.addr, b + q + 16, 4);
-		qproto = b[q + 9];
-	} else {
-		if (len < q + 40 || b[q] >> 4 != 6) {
-			DROP(DROP_ICMP_ERROR, "ICMPv6 error quoting no IPv6 header");
-			return;
-		}
-		ql4 = q + 40;
-		qsrc.family = qdst.family = ENF_AF_INET6;
-		memcpy(qsrc.addr, b + q + 8, 16);
-		memcpy(qdst.addr, b + q + 24, 16);
-		qproto = b[q + 6];
-	}
-	if (len < ql4 + 8) {
-		DROP(DROP_ICMP_ERROR, "ICMP error quoting less than 8 transport bytes");
-		return;
-	}
-	if (!addr_eq(&qsrc, &p->dst)) {
+	if (!addr_eq(&q.src, &p->dst)) {
 		DROP(DROP_ICMP_ERROR, "ICMP error quoting a packet another address sent");
 		return;
 	}
-	if (qproto == IPPROTO_TCP || qproto == IPPROTO_UDP || qproto == IPPROTO_SCTP) {
-		lport = rd16(b + ql4);
-		rport = rd16(b + ql4 + 2);
-	} else if (is_icmp_proto(qproto) && is_echo_request(qproto, b[ql4])) {
-		lport = rd16(b + ql4 + 4);
-	} else {
-		DROP(DROP_ICMP_ERROR, "ICMP error quoting no flow protocol");
+	if ((p->proto == IPPROTO_ICMP) != (q.src.family == ENF_AF_INET)) {
+		DROP(DROP_ICMP_ERROR, "ICMP error quoting the other IP version");
 		return;
 	}
-	f = live_flow(m, &qsrc, &qdst, lport, rport, qproto, now, &out->uncertain);
+	if (q.l4 == ML4_PORTS) {
+		lport = q.sport;
+		rport = q.dport;
+	} else if (q.l4 == ML4_ICMP && is_echo_request(q.proto, q.icmp_type)) {
+		lport = q.icmp_id;
+	} else {
+		DROP(DROP_ICMP_ERROR, "ICMP error quoting no flow protocol (or too little of it)");
+		return;
+	}
+	f = live_flow(m, &q.src, &q.dst, lport, rport, q.proto, now, &out->uncertain);
 	if (f >= 0) {
 		out->flow_hit = f;
 		PASS(PASS_ICMP_ERROR, "rule 3d: ICMP error quoting a flow the instance opened");
 		return;
 	}
-	pub = is_icmp_proto(qproto) ? NULL : public_port_of(m, &qsrc, lport, qproto);
-	if (pub && trusted_ok(m, pub->app, &qdst)) {
+	pub = q.l4 == ML4_PORTS ? public_port_of(m, &q.src, lport, q.proto) : NULL;
+	if (pub && trusted_ok(m, pub->app, &q.dst)) {
 		PASS(PASS_ICMP_ERROR, "rule 3d: ICMP error quoting a reply from a public port");
 		return;
 	}
@@ -783,15 +895,20 @@ static int link_scoped(const struct mf_addr *a, int dst)
 	return !memcmp(a->addr, zero, 16);
 }
 
-static void verdict(const struct model *m, const uint8_t *b, size_t len, int role,
+/* `public`: the interface is public, or a tunnel's outer source was not
+ * private (rule 5). */
+static void verdict(const struct model *m, const uint8_t *b, size_t len, bool public,
 		    const struct mpkt *p, uint64_t now, struct model_result *out)
 {
 	const struct model_svc *x = NULL, *pub;
 	bool frontend, isolated, check_trust = true;
 	int f;
 
-	role = effective_role(m, role);
-
+	/* rule 2 comes before every pass, neighbour discovery included */
+	if (public && is_private(m, &p->src)) {
+		DROP(DROP_SPOOFED, "rule 2: private source on a public interface");
+		return;
+	}
 	if (p->proto == IPPROTO_ICMPV6 && p->l4 == ML4_ICMP && p->hop_limit == 255 &&
 	    p->icmp_type >= 133 && p->icmp_type <= 137 &&
 	    (link_scoped(&p->src, 0) || link_scoped(&p->dst, 1))) {
@@ -802,14 +919,7 @@ static void verdict(const struct model *m, const uint8_t *b, size_t len, int rol
 	if (!frontend)
 		x = owner_of(m, &p->dst);
 	if (!frontend && !x) {
-		if (role == ENF_ROLE_PUBLIC && is_private(m, &p->src))
-			DROP(DROP_SPOOFED, "rule 2: private source on a public interface");
-		else
-			PASS(PASS_NOT_OWNED, "rule 1: not a service address");
-		return;
-	}
-	if (role == ENF_ROLE_PUBLIC && is_private(m, &p->src)) {
-		DROP(DROP_SPOOFED, "rule 2: private source on a public interface");
+		PASS(PASS_NOT_OWNED, "rule 1: not a service address");
 		return;
 	}
 
@@ -820,7 +930,7 @@ static void verdict(const struct model *m, const uint8_t *b, size_t len, int rol
 			PASS(PASS_NOT_OWNED, "rule 1: frontend address, portless protocol");
 			return;
 		case ML4_LATER:
-			fragment_verdict(m, p, now, out);
+			fragment_verdict(m, p, now, true, out);
 			return;
 		case ML4_SHORT:
 			DROP(DROP_MALFORMED, "rule 4: frontend address, transport header cut");
@@ -866,13 +976,13 @@ static void verdict(const struct model *m, const uint8_t *b, size_t len, int rol
 		DROP(DROP_NOT_ADMITTED, "rule 3e: ICMP from a source not admitted");
 		return;
 	case ML4_OTHER:
-		if (p->proto == IPPROTO_IPIP || p->proto == IPPROTO_IPV6 || p->proto == IPPROTO_GRE)
+		if (p->encap)
 			DROP(DROP_TUNNEL, "rule 3e: tunnel from a source not admitted");
 		else
 			DROP(DROP_NOT_ADMITTED, "rule 4: protocol without ports, not admitted");
 		return;
 	case ML4_LATER:
-		fragment_verdict(m, p, now, out);
+		fragment_verdict(m, p, now, false, out);
 		return;
 	case ML4_CHAIN:
 		DROP(DROP_HDR_CHAIN, "rule 4: extension chain longer than walked");
@@ -916,15 +1026,102 @@ static void verdict(const struct model *m, const uint8_t *b, size_t len, int rol
 		DROP(DROP_NOT_ADMITTED, "rule 3e: not a public port, source not admitted");
 }
 
-void model_verdict(const struct model *m, const uint8_t *frame, size_t len, int role,
-		   struct model_result *out)
+/* An address in the program's destination table: instance, VIP, frontend. */
+static bool known_dst(const struct model *m, const struct mf_addr *a)
+{
+	return is_frontend_addr(m, a) || owner_of(m, a);
+}
+
+/* A service's destination: an instance or VIP, or a frontend address on a
+ * listed (port, protocol). */
+static bool service_dst(const struct model *m, const struct mpkt *p)
+{
+	if (!is_frontend_addr(m, &p->dst))
+		return owner_of(m, &p->dst) != NULL;
+	return p->l4 == ML4_PORTS && frontend_of(m, &p->dst, p->dport, p->proto);
+}
+
+/* Headers not read to the end behind which a tunnel may hide: a first
+ * fragment with its transport header cut, an extension chain longer than
+ * walked. */
+static bool unreadable(const struct mpkt *p)
+{
+	return (p->l4 == ML4_SHORT && p->first_frag) || p->l4 == ML4_CHAIN;
+}
+
+/* Rule 5 and its cousins: a packet to no service's address that the node
+ * may hand on to an instance (a tunnel it decapsulates, a route header it
+ * follows, headers that hide either) is judged by where it really goes,
+ * with each outer source's standing: one that is not private makes all
+ * inside count as arriving on a public interface. Tunnels are walked two
+ * deep. Returns true when it decided; else *p is the packet to judge. */
+static bool follow(const struct model *m, const uint8_t *b, size_t len, int role,
+		   struct mpkt *p, struct model_result *out)
+{
+	bool priv;
+	int rc;
+
+	for (int depth = 0; depth <= ENF_MAX_ENCAP_DEPTH; depth++) {
+		if (!p->encap && !p->reroute && !p->has_seg && !unreadable(p))
+			return false;
+		if (p->has_seg && !known_dst(m, &p->dst) && known_dst(m, &p->seg_next)) {
+			p->dst = p->seg_next;	/* SRv6: where the node sends it */
+			return false;
+		}
+		if (service_dst(m, p))
+			return false;
+		priv = is_private(m, &p->src);
+		if (priv && (out->outer_public || role == ENF_ROLE_PUBLIC)) {
+			DROP(DROP_SPOOFED, "rule 2: private source outside a tunnel or on a "
+			     "public interface");
+			return true;
+		}
+		if (!p->encap) {
+			if (priv || (!p->reroute && !unreadable(p)))
+				return false;
+			if (p->l4 == ML4_SHORT)
+				DROP(DROP_MALFORMED, "rule 5: first fragment hiding what it carries");
+			else
+				DROP(DROP_HDR_CHAIN, "rule 5: a route or chain not followed");
+			return true;
+		}
+		if (!priv)
+			out->outer_public = 1;
+		if (!out->encap)
+			out->encap = (uint32_t)p->encap;
+		if (!p->inner_off || depth == ENF_MAX_ENCAP_DEPTH) {
+			if (priv)
+				PASS(PASS_TUNNEL, "rule 5: tunnel from a private source, inside not read");
+			else
+				DROP(DROP_TUNNEL, "rule 5: tunnel from the internet, inside not read");
+			return true;
+		}
+		out->depth = (uint32_t)depth + 1;
+		rc = parse_at(m->mf, b, len, p->inner_off, p->inner_l3 ? MP_L3 : MP_ETH, p);
+		if (rc == MP_NOT_IP) {
+			PASS(PASS_NOT_IP, "rule 5: tunnel carrying no IP packet");
+			return true;
+		}
+		if (rc != MP_OK) {
+			if (priv)
+				PASS(PASS_TUNNEL, "rule 5: tunnel from a private source, inside unreadable");
+			else
+				DROP(DROP_TUNNEL, "rule 5: tunnel from the internet, inside unreadable");
+			return true;
+		}
+	}
+	return false;
+}
+
+void model_verdict_on(const struct model *m, const uint8_t *frame, size_t len, bool l3, int role,
+		      struct model_result *out)
 {
 	uint64_t now = now_ns();
 	struct mpkt p;
 
 	memset(out, 0, sizeof(*out));
 	out->flow_hit = -1;
-	switch (parse(frame, len, &p)) {
+	switch (parse_at(m->mf, frame, len, 0, l3 ? MP_L3 : MP_ETH, &p)) {
 	case MP_NOT_IP:
 		PASS(PASS_NOT_IP, "not IPv4 or IPv6");
 		return;
@@ -935,13 +1132,21 @@ void model_verdict(const struct model *m, const uint8_t *frame, size_t len, int 
 		DROP(DROP_MALFORMED, "Ethernet or IP header unreadable");
 		return;
 	}
-	verdict(m, frame, len, role, &p, now, out);
+	role = effective_role(m, role);
+	if (!follow(m, frame, len, role, &p, out))
+		verdict(m, frame, len, out->outer_public || role == ENF_ROLE_PUBLIC, &p, now, out);
 	out->uncertain |= m->near_expiry;
 	if (p.first_frag && out->verdict == XDP_PASS && remembered_reason(m, out->reason)) {
 		out->remember = true;
 		out->frag = frag_key(m, &p);
 		out->frag.service_id = out->service_id;
 	}
+}
+
+void model_verdict(const struct model *m, const uint8_t *frame, size_t len, int role,
+		   struct model_result *out)
+{
+	model_verdict_on(m, frame, len, false, role, out);
 }
 
 void model_commit(struct model *m, const struct model_result *r)
@@ -963,15 +1168,22 @@ void model_commit(struct model *m, const struct model_result *r)
 	}
 }
 
-void model_egress(struct model *m, const uint8_t *frame, size_t len)
+void model_egress_on(struct model *m, const uint8_t *frame, size_t len, bool l3)
 {
 	const struct model_svc *owner;
 	struct model_flow k = { 0 }, *f;
 	struct mpkt p;
 	bool existed;
 
-	if (parse(frame, len, &p) != MP_OK)
+	if (parse_at(m->mf, frame, len, 0, l3 ? MP_L3 : MP_ETH, &p) != MP_OK)
 		return;
+	/* the node's own tunnel packet: the flow is the one inside */
+	for (int depth = 0; depth < ENF_MAX_ENCAP_DEPTH; depth++) {
+		if (!p.encap || !p.inner_off || (!is_frontend_addr(m, &p.src) && owner_of(m, &p.src)))
+			break;
+		if (parse_at(m->mf, frame, len, p.inner_off, p.inner_l3 ? MP_L3 : MP_ETH, &p) != MP_OK)
+			return;
+	}
 	if (p.l4 == ML4_PORTS) {
 		k.lport = p.sport;
 		k.rport = p.dport;
@@ -1005,6 +1217,11 @@ void model_egress(struct model *m, const uint8_t *frame, size_t len)
 		f->closing = true;		/* FIN or RST */
 	else if (!existed || (p.tcp_flags & 0x02))
 		f->closing = false;		/* new, or a SYN reopens it */
+}
+
+void model_egress(struct model *m, const uint8_t *frame, size_t len)
+{
+	model_egress_on(m, frame, len, false);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1101,7 +1318,7 @@ const char *model_reason_name(uint32_t reason)
 		"pass_trusted", "pass_no_policy", "drop_spoofed", "drop_not_admitted",
 		"drop_untrusted", "drop_malformed", "drop_fragment", "drop_hdr_chain",
 		"audit_pass", "pass_reply", "pass_icmp_error", "pass_fragment",
-		"drop_icmp_error", "drop_tunnel", "pass_ndp",
+		"drop_icmp_error", "drop_tunnel", "pass_ndp", "pass_tunnel",
 	};
 
 	return reason < ENF_REASON_MAX ? names[reason] : "?";

@@ -117,6 +117,10 @@ struct model_result {
 	bool flow_close;	/* ... and the packet carries FIN or RST */
 	bool remember;		/* a first fragment to remember */
 	struct model_frag frag;	/* its key */
+	/* rule 5: what the trace twin reports of a tunnel */
+	uint32_t encap;		/* ENF_ENCAP_* of the outermost tunnel walked */
+	uint32_t depth;		/* inner packets walked */
+	uint32_t outer_public;	/* an outer source was not private */
 };
 
 /* `mf` must outlive the model. own_role: the role the interface rules of
@@ -141,6 +145,11 @@ int model_iface_role(const struct manifest *mf, const char *ifname);
 void model_verdict(const struct model *m, const uint8_t *frame, size_t len, int role,
 		   struct model_result *out);
 
+/* The same for a frame of a layer-3 link (no Ethernet header), as the
+ * layer-3 program judges it. */
+void model_verdict_on(const struct model *m, const uint8_t *frame, size_t len, bool l3, int role,
+		      struct model_result *out);
+
 /* The attached program ran `frame` and decided `r` (from model_verdict with
  * the interface's own role): apply its side effects (refresh or close the
  * flow it matched, remember a first fragment). */
@@ -149,6 +158,7 @@ void model_commit(struct model *m, const struct model_result *r);
 /* The TC egress program saw `frame` leave: record the flow an instance
  * opened. */
 void model_egress(struct model *m, const uint8_t *frame, size_t len);
+void model_egress_on(struct model *m, const uint8_t *frame, size_t len, bool l3);
 
 const char *model_reason_name(uint32_t reason);
 

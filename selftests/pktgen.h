@@ -162,4 +162,137 @@ static inline size_t pkt_build(const struct pkt_spec *s, uint8_t *b)
 	return off + l4_len;
 }
 
+/*
+ * Tunnels: pkt_encap() wraps a frame from pkt_build() (Ethernet first, no
+ * VLAN tags) in an Ethernet header and an outer IPv4/IPv6 header from
+ * `src` to `dst`, with what the kind needs in between. Kinds that carry IP
+ * drop the inner frame's Ethernet header.
+ */
+enum encap_kind {
+	ENC_IPIP,	/* IP protocol 4 (inner IPv4) or 41 (inner IPv6) */
+	ENC_GRE,	/* GRE: inner IPv4/IPv6 (gre_teb: Ethernet) */
+	ENC_VXLAN,	/* UDP to dport (default 4789), VXLAN, Ethernet */
+	ENC_GENEVE,	/* UDP to dport (default 6081), Geneve with opt_words, Ethernet
+			 * (geneve_ip: the inner IP packet) */
+	ENC_ETH,	/* IP protocol 143: Ethernet */
+	ENC_SRV6,	/* IPv6 + segment routing header (segs, segments left 0), IPv6/IPv4 */
+};
+
+struct encap_spec {
+	const char *src, *dst;	/* outer addresses; family of dst decides */
+	int kind;		/* enum encap_kind */
+	uint16_t dport;		/* UDP tunnels */
+	uint8_t gre_flags;	/* GRE: 0x80 checksum, 0x20 key, 0x10 sequence */
+	uint16_t gre_proto;	/* override the GRE protocol type */
+	int gre_teb;
+	int geneve_opt_words;
+	int geneve_ip;
+	int geneve_version;
+	int frag;		/* outer: 1 first fragment, cut after `cut` bytes of payload */
+	size_t cut;		/* keep only this many bytes after the outer IP header (0: all) */
+};
+
+static inline size_t pkt_encap(const struct encap_spec *e, const uint8_t *inner, size_t ilen,
+			       uint8_t *b)
+{
+	int v6 = strchr(e->dst, ':') != NULL;
+	int inner_v6 = inner[12] == 0x86 && inner[13] == 0xdd;
+	int strip = e->kind == ENC_IPIP || e->kind == ENC_SRV6 ||
+		    (e->kind == ENC_GRE && !e->gre_teb) || (e->kind == ENC_GENEVE && e->geneve_ip);
+	size_t off = 14, ip_off, hdr = 0, plen, i;
+	uint8_t proto = 0;
+	uint16_t v;
+
+	memset(b, 0, PKT_MAX);
+	memcpy(b, "\x02\x00\x00\x00\x00\x02\x02\x00\x00\x00\x00\x01", 12);
+	v = htons(v6 ? ETH_P_IPV6 : ETH_P_IP);
+	memcpy(b + 12, &v, 2);
+	if (strip) {
+		inner += 14;
+		ilen -= 14;
+	}
+	ip_off = off;
+	off += v6 ? 40 : 20;
+	switch (e->kind) {
+	case ENC_IPIP:
+		proto = inner_v6 ? 41 : 4;
+		break;
+	case ENC_ETH:
+		proto = 143;
+		break;
+	case ENC_SRV6:
+		/* SRH: next header, length (2 per segment), type 4, segments
+		 * left 0, last entry 0; one segment: the outer destination */
+		proto = 43;
+		b[off] = inner_v6 ? 41 : 4;
+		b[off + 1] = 2;
+		b[off + 2] = 4;
+		inet_pton(AF_INET6, e->dst, b + off + 8);
+		hdr = 24;
+		break;
+	case ENC_GRE: {
+		uint16_t gp = htons(e->gre_proto ? e->gre_proto :
+				    e->gre_teb ? 0x6558 : inner_v6 ? ETH_P_IPV6 : ETH_P_IP);
+
+		proto = 47;
+		b[off] = e->gre_flags;
+		memcpy(b + off + 2, &gp, 2);
+		hdr = 4 + (e->gre_flags & 0x80 ? 4 : 0) + (e->gre_flags & 0x20 ? 4 : 0) +
+		      (e->gre_flags & 0x10 ? 4 : 0);
+		break;
+	}
+	case ENC_VXLAN:
+	case ENC_GENEVE: {
+		uint16_t sp = htons(54321), dp = htons(e->dport ? e->dport :
+						       e->kind == ENC_VXLAN ? 4789 : 6081);
+
+		proto = IPPROTO_UDP;
+		memcpy(b + off, &sp, 2);
+		memcpy(b + off + 2, &dp, 2);
+		hdr = 16;
+		if (e->kind == ENC_VXLAN) {
+			b[off + 8] = 0x08;	/* I: VNI valid */
+			b[off + 14] = 1;	/* VNI 1 */
+		} else {
+			uint16_t gp = htons(e->geneve_ip ? (inner_v6 ? ETH_P_IPV6 : ETH_P_IP)
+							  : 0x6558);
+
+			b[off + 8] = (uint8_t)(e->geneve_version << 6 | e->geneve_opt_words);
+			memcpy(b + off + 10, &gp, 2);
+			b[off + 14] = 1;
+			for (i = 0; i < (size_t)e->geneve_opt_words * 4; i++)
+				b[off + 16 + i] = 0xaa;
+			hdr += e->geneve_opt_words * 4;
+		}
+		v = htons(hdr + ilen);
+		memcpy(b + off + 4, &v, 2);
+		break;
+	}
+	}
+	memcpy(b + off + hdr, inner, ilen);
+	plen = hdr + ilen;
+	if (e->cut && e->cut < plen)
+		plen = e->cut;
+	if (!v6) {
+		uint16_t tot = htons(20 + plen), fo = htons(e->frag ? 0x2000 : 0);
+
+		b[ip_off] = 0x45;
+		memcpy(b + ip_off + 2, &tot, 2);
+		memcpy(b + ip_off + 6, &fo, 2);
+		b[ip_off + 8] = 64;
+		b[ip_off + 9] = proto;
+		inet_pton(AF_INET, e->src, b + ip_off + 12);
+		inet_pton(AF_INET, e->dst, b + ip_off + 16);
+	} else {
+		v = htons(plen);
+		b[ip_off] = 0x60;
+		memcpy(b + ip_off + 4, &v, 2);
+		b[ip_off + 6] = proto;
+		b[ip_off + 7] = 64;
+		inet_pton(AF_INET6, e->src, b + ip_off + 8);
+		inet_pton(AF_INET6, e->dst, b + ip_off + 24);
+	}
+	return ip_off + (v6 ? 40 : 20) + plen;
+}
+
 #endif /* ENFORCER_PKTGEN_H */

@@ -307,6 +307,8 @@ struct ext {
 	uint8_t len;		/* the raw length byte */
 	uint16_t frag;		/* fragment header: offset << 3 | M */
 	uint32_t id;
+	uint8_t rtype, left;	/* routing header: type, segments left */
+	struct mf_addr seg[3];	/* ... its first addresses (SRv6 segment list) */
 };
 
 struct spec {
@@ -327,6 +329,7 @@ struct spec {
 	uint8_t icmp_type, icmp_code;
 	uint16_t icmp_id;
 	int l4_len;		/* < 0: the whole transport header; else cut to this */
+	bool raw;		/* no transport header: the payload follows the IP headers */
 	const uint8_t *payload;	/* after the transport header */
 	size_t plen;
 };
@@ -403,6 +406,13 @@ static size_t build_ip(const struct spec *s, uint8_t *b, size_t cap)
 					b[off + 2] = 1;		/* PadN */
 					b[off + 3] = (uint8_t)(len - 4);
 				}
+				if (x->type == 43) {
+					b[off + 2] = x->rtype;
+					b[off + 3] = x->left;
+					b[off + 4] = x->left;	/* last entry */
+					for (size_t g = 0; g < 3 && 8 + 16 * (g + 1) <= len; g++)
+						memcpy(b + off + 8 + 16 * g, x->seg[g].addr, 16);
+				}
 			}
 			off += len;
 		}
@@ -439,12 +449,12 @@ static size_t build_ip(const struct spec *s, uint8_t *b, size_t cap)
 		memset(l4, 0x45, hl);	/* something, e.g. an inner header's first byte */
 		break;
 	}
-	l4n = s->l4_len < 0 ? hl : (size_t)s->l4_len < hl ? (size_t)s->l4_len : hl;
+	l4n = s->raw ? 0 : s->l4_len < 0 ? hl : (size_t)s->l4_len < hl ? (size_t)s->l4_len : hl;
 	if (off + l4n > cap)
 		l4n = cap > off ? cap - off : 0;
 	memcpy(b + off, l4, l4n);
 	off += l4n;
-	if (s->l4_len < 0 && s->plen) {
+	if ((s->l4_len < 0 || s->raw) && s->plen) {
 		size_t n = s->plen < cap - off ? s->plen : cap - off;
 
 		memcpy(b + off, s->payload, n);
@@ -489,6 +499,12 @@ static void spec_init(struct spec *s, const struct mf_addr *src, const struct mf
 	s->sport = 40000;
 	s->tcp_flags = 0x02;
 }
+
+struct rng;
+static size_t wrap(struct rng *r, const uint8_t *inner, size_t ilen, int skind,
+		   const struct mf_addr *dst, uint8_t *out);
+static struct mf_addr pick_node(struct rng *r, bool v6);
+static size_t l3_start(const uint8_t *f, size_t len);
 
 /* ---------------------------------------------------------------------- */
 /* Running frames: model, trace twin, attached program, TC egress           */
@@ -607,14 +623,28 @@ static int trace_run(const uint8_t *frame, size_t len, int role, struct enf_trac
 	return 0;
 }
 
-static int real_run(const uint8_t *frame, size_t len)
+static int prog_run(int fd, const uint8_t *frame, size_t len)
 {
 	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame, .data_size_in = (uint32_t)len,
 		    .repeat = 1);
 
-	if (bpf_prog_test_run_opts(st.prog_fd, &opts))
+	if (bpf_prog_test_run_opts(fd, &opts))
 		return -errno;
 	return (int)opts.retval;
+}
+
+static int real_run(const uint8_t *frame, size_t len)
+{
+	return prog_run(st.prog_fd, frame, len);
+}
+
+/* A frame with no VLAN tag whose IP packet may also stand alone, as on a
+ * layer-3 link (the program there gets it without the Ethernet header;
+ * BPF_PROG_TEST_RUN wants at least 14 bytes). */
+static bool as_layer3(const uint8_t *frame, size_t len)
+{
+	return len >= 2 * ETH_HLEN && ((frame[12] == 0x08 && frame[13] == 0x00) ||
+				       (frame[12] == 0x86 && frame[13] == 0xdd));
 }
 
 static void clear_map(int fd, size_t key_size)
@@ -653,6 +683,12 @@ static void egress(struct fz *f, const uint8_t *frame, size_t len)
 	}
 	model_egress(&M, frame, len);
 	f->egress++;
+	/* and as a layer-3 link's egress, now and then */
+	if (as_layer3(frame, len) && f->egress % 4 == 0) {
+		if (prog_run(st.l3_egress_fd, frame + ETH_HLEN, len - ETH_HLEN) != TC_ACT_OK)
+			CHECK(0, "%s: layer-3 egress test_run failed", f->name);
+		model_egress_on(&M, frame + ETH_HLEN, len - ETH_HLEN, true);
+	}
 	bound_tables();
 }
 
@@ -669,11 +705,13 @@ static void mismatch(struct fz *f, const uint8_t *frame, size_t len, int role,
 	case_failed = 1;
 	printf("  MISMATCH %s #%llu (%s) role %s\n", f->name, (unsigned long long)f->runs, what,
 	       role_names[role]);
-	printf("    model: %s %s svc %u%s  [%s]\n", verdict_name(mr->verdict),
-	       model_reason_name(mr->reason), mr->service_id, mr->audit ? " audit" : "", mr->why);
+	printf("    model: %s %s svc %u%s encap %u/%u%s  [%s]\n", verdict_name(mr->verdict),
+	       model_reason_name(mr->reason), mr->service_id, mr->audit ? " audit" : "",
+	       mr->encap, mr->depth, mr->outer_public ? " outer-public" : "", mr->why);
 	if (t)
-		printf("    trace: %s %s svc %u%s\n", verdict_name(t->verdict),
-		       model_reason_name(t->reason), t->service_id, t->audit ? " audit" : "");
+		printf("    trace: %s %s svc %u%s encap %u/%u%s\n", verdict_name(t->verdict),
+		       model_reason_name(t->reason), t->service_id, t->audit ? " audit" : "",
+		       t->encap, t->encap_depth, t->outer_public ? " outer-public" : "");
 	if (real >= 0)
 		printf("    attached program: %s\n", verdict_name((uint32_t)real));
 	hexdump("frame", frame, len);
@@ -717,7 +755,9 @@ static struct model_result check(struct fz *f, const uint8_t *frame, size_t len,
 		f->uncertain++;
 		return mr;	/* nor through the attached program: its effects are unsure */
 	} else if (mr.verdict != t.verdict || mr.reason != t.reason ||
-		   mr.service_id != t.service_id || mr.audit != t.audit) {
+		   mr.service_id != t.service_id || mr.audit != t.audit ||
+		   mr.encap != t.encap || mr.depth != t.encap_depth ||
+		   mr.outer_public != t.outer_public) {
 		mismatch(f, frame, len, role, &mr, &t, -1, "model vs trace twin");
 		if (!replay_print)
 			return mr;
@@ -742,6 +782,20 @@ static struct model_result check(struct fz *f, const uint8_t *frame, size_t len,
 	if ((uint32_t)real != mr.verdict)
 		mismatch(f, frame, len, lo_role, &mr, &t, real, "model vs attached program");
 	model_commit(&M, &mr);
+	/* the same packet through the layer-3 link program, now and then */
+	if (as_layer3(frame, len) && f->real % 4 == 0) {
+		struct model_result m3;
+
+		model_verdict_on(&M, frame + ETH_HLEN, len - ETH_HLEN, true, lo_role, &m3);
+		if (!m3.uncertain) {
+			real = prog_run(st.l3_prog_fd, frame + ETH_HLEN, len - ETH_HLEN);
+			f->real++;
+			if (real < 0 || (uint32_t)real != m3.verdict)
+				mismatch(f, frame + ETH_HLEN, len - ETH_HLEN, lo_role, &m3, NULL, real,
+					 "model vs layer-3 program (frame without Ethernet)");
+			model_commit(&M, &m3);
+		}
+	}
 	bound_tables();
 	return mr;
 }
@@ -1170,12 +1224,29 @@ static void flows_step(struct fz *f, struct rng *r, struct flowgen *g)
 	if (k < 30 || !g->n) {
 		gen_egress(r, &s);
 		len = build_frame(&s, frame);
+		if (chance(r, 10)) {	/* leaving through the node's overlay */
+			struct mf_addr far = *pick_src(r, (int)rnd(r, S_KINDS), chance(r, 40));
+			uint8_t w[FRAME_MAX];
+
+			len = wrap(r, frame, len, -1, &far, w);
+			memcpy(w + l3_start(w, len) + (far.family == ENF_AF_INET6 ? 8 : 12),
+			       pick_node(r, far.family == ENF_AF_INET6).addr,
+			       far.family == ENF_AF_INET6 ? 16 : 4);
+			memcpy(frame, w, len);
+		}
 		egress(f, frame, len);
 		if (s.l4_len < 0)
 			g->ring[g->n < RING ? g->n++ : (int)rnd(r, RING)] = s;
 	} else if (k < 65) {
 		reply_of(r, &g->ring[rnd(r, (uint32_t)g->n)], &s);
 		len = build_frame(&s, frame);
+		if (chance(r, 15)) {	/* coming back through the overlay */
+			struct mf_addr node = pick_node(r, chance(r, 40));
+			uint8_t w[FRAME_MAX];
+
+			len = wrap(r, frame, len, -1, &node, w);
+			memcpy(frame, w, len);
+		}
 		check(f, frame, len, role, chance(r, 50) ? RUN_REAL : RUN_TRACE);
 	} else if (k < 80) {
 		static const size_t ql[] = { 28, 48, 68, 1000, 20, 27, 40, 47 };
@@ -1462,6 +1533,244 @@ static void test_tunnels_and_ndp(void)
 	case_end(&f);
 }
 
+/* ---------------------------------------------------------------------- */
+/* Encapsulation (rule 5) and routes                                       */
+
+/* Where tunnels end: the node's own addresses (no service's). */
+static const char *const node_v4[] = { "192.0.2.1", "10.0.0.1" };
+static const char *const node_v6[] = { "2001:db8::1", "fd00:10::1" };
+
+static struct mf_addr pick_node(struct rng *r, bool v6)
+{
+	struct mf_addr a;
+
+	parse_addr(v6 ? node_v6[rnd(r, 2)] : node_v4[rnd(r, 2)], &a);
+	return a;
+}
+
+/* The outer destination of a tunnel: mostly the node, or a frontend (a
+ * node address too, on a tunnel port that is no NodePort), or anything. */
+static struct mf_addr tunnel_dst(struct rng *r, bool v6)
+{
+	uint32_t k = rnd(r, 100);
+
+	if (k < 65)
+		return pick_node(r, v6);
+	if (k < 80)
+		return *pick_dst(r, D_FRONTEND, v6);
+	return *pick_dst(r, (int)rnd(r, D_KINDS), v6);
+}
+
+/* The IP packet of an Ethernet frame (after its VLAN tags). */
+static size_t l3_start(const uint8_t *f, size_t len)
+{
+	size_t off = 12;
+
+	while (off + 2 <= len && (f[off] == 0x81 || f[off] == 0x88) &&
+	       (f[off + 1] == 0x00 || f[off + 1] == 0xa8))
+		off += 4;
+	return off + 2 <= len ? off + 2 : len;
+}
+
+/*
+ * Wraps `inner` (an Ethernet frame) in a tunnel of a random kind, from a
+ * source of kind `skind` (-1: any) to `dst`: IPIP/6in4/4in6/6in6, Ethernet
+ * in IP, SRv6 encapsulation, GRE (all flag words, unknown types, versions),
+ * VXLAN and Geneve on their ports (and now and then on the wrong one,
+ * with options, other versions and protocol types). Returns the length.
+ */
+static size_t wrap(struct rng *r, const uint8_t *inner, size_t ilen, int skind,
+		   const struct mf_addr *dst, uint8_t *out)
+{
+	static uint8_t pay[FRAME_MAX];
+	bool v6 = dst->family == ENF_AF_INET6;
+	size_t ip = l3_start(inner, ilen), h = 0;
+	bool inner_v6 = ip >= 2 && inner[ip - 2] == 0x86;
+	struct spec s;
+
+	if (skind < 0)
+		skind = (int)rnd(r, S_KINDS);
+	spec_init(&s, pick_src(r, skind, v6), dst, 0);
+	random_vlans(r, &s, 1);
+	switch (rnd(r, 7)) {
+	case 0:	/* IP in IP */
+		s.raw = true;
+		s.proto = chance(r, 90) ? (inner_v6 ? IPPROTO_IPV6 : IPPROTO_IPIP)
+				       : (inner_v6 ? IPPROTO_IPIP : IPPROTO_IPV6);
+		memcpy(pay, inner + ip, ilen - ip);
+		h = ilen - ip;
+		break;
+	case 1:	/* Ethernet in IP (SRv6 End.DX2) */
+		s.raw = true;
+		s.proto = 143;
+		memcpy(pay, inner, ilen);
+		h = ilen;
+		break;
+	case 2: { /* SRv6 encapsulation: IPv6, an SRH, the packet */
+		struct ext *x;
+
+		if (!v6) {
+			s.raw = true;
+			s.proto = inner_v6 ? IPPROTO_IPV6 : IPPROTO_IPIP;
+			memcpy(pay, inner + ip, ilen - ip);
+			h = ilen - ip;
+			break;
+		}
+		x = &s.ext[s.next++];
+		x->type = 43;
+		x->rtype = 4;
+		x->len = 2;
+		x->left = (uint8_t)(chance(r, 80) ? 0 : 1);
+		x->seg[0] = *dst;
+		s.raw = true;
+		s.proto = inner_v6 ? IPPROTO_IPV6 : IPPROTO_IPIP;
+		memcpy(pay, inner + ip, ilen - ip);
+		h = ilen - ip;
+		break;
+	}
+	case 3: { /* GRE */
+		static const uint8_t fl[] = { 0, 0, 0x20, 0x80, 0x10, 0xb0, 0x40, 0x01 };
+		static const uint16_t pt[] = { 0x0800, 0x86dd, 0x6558, 0x8847, 0x88be };
+		uint8_t f = fl[rnd(r, ARRAY_SIZE(fl))];
+		uint16_t t = chance(r, 85) ? (chance(r, 30) ? 0x6558 : inner_v6 ? 0x86dd : 0x0800)
+					   : pt[rnd(r, ARRAY_SIZE(pt))];
+
+		s.raw = true;
+		s.proto = IPPROTO_GRE;
+		memset(pay, 0, 16);
+		pay[0] = f & 0xf0;
+		pay[1] = f & 0x07;
+		wr16(pay + 2, t);
+		h = 4 + (f & 0x80 ? 4 : 0) + (f & 0x20 ? 4 : 0) + (f & 0x10 ? 4 : 0);
+		if (t == 0x6558) {
+			memcpy(pay + h, inner, ilen);
+			h += ilen;
+		} else {
+			memcpy(pay + h, inner + ip, ilen - ip);
+			h += ilen - ip;
+		}
+		break;
+	}
+	case 4:
+	case 5: { /* VXLAN */
+		static const uint16_t ports[] = { 4789, 4789, 8472, 6081, 4790 };
+
+		s.proto = IPPROTO_UDP;
+		s.dport = ports[rnd(r, ARRAY_SIZE(ports))];
+		memset(pay, 0, 8);
+		pay[0] = 0x08;
+		pay[6] = 1;
+		memcpy(pay + 8, inner, ilen);
+		h = 8 + ilen;
+		break;
+	}
+	default: { /* Geneve */
+		uint8_t opt = (uint8_t)(chance(r, 60) ? 0 : rnd(r, 8));
+		uint16_t t = chance(r, 60) ? 0x6558 : chance(r, 90) ? (inner_v6 ? 0x86dd : 0x0800)
+										: 0x8847;
+
+		s.proto = IPPROTO_UDP;
+		s.dport = chance(r, 90) ? 6081 : 4789;
+		memset(pay, 0xaa, 8 + 4 * (size_t)opt);
+		pay[0] = (uint8_t)((chance(r, 95) ? 0 : rnd(r, 4)) << 6 | opt);
+		pay[1] = 0;
+		wr16(pay + 2, t);
+		h = 8 + 4 * (size_t)opt;
+		if (t == 0x6558) {
+			memcpy(pay + h, inner, ilen);
+			h += ilen;
+		} else {
+			memcpy(pay + h, inner + ip, ilen - ip);
+			h += ilen - ip;
+		}
+		break;
+	}
+	}
+	s.payload = pay;
+	s.plen = h < FRAME_MAX - 200 ? h : FRAME_MAX - 200;
+	s.sport = 54321;
+	if (chance(r, 3)) {	/* the outer packet fragmented */
+		if (v6)
+			add_frag_hdr(&s, chance(r, 70) ? 1 : 8, rnd(r, 4));
+		else
+			s.frag = (uint16_t)(chance(r, 70) ? 0x2000 : 0x0001);
+	}
+	return build_frame(&s, out);
+}
+
+/* A packet with a route the node may follow: an SRv6 header with segments
+ * left (the next segment a service's or not), an RPL route, an IPv4 loose
+ * or strict source route among other options. */
+static size_t routed(struct rng *r, uint8_t *out)
+{
+	bool v6 = chance(r, 60);
+	struct spec s;
+	size_t len;
+
+	gen_valid(r, &s, -1, -1);
+	if (s.ethertype || s.nvlan > 2)
+		s.ethertype = 0, s.nvlan = 0;
+	s.dst = tunnel_dst(r, s.v6);
+	if (v6 && s.v6) {
+		struct ext *x = &s.ext[s.next < 15 ? s.next++ : 0];
+		uint8_t n = (uint8_t)(1 + rnd(r, 3));
+
+		x->type = 43;
+		x->rtype = (uint8_t)(chance(r, 80) ? 4 : chance(r, 50) ? 3 : rnd(r, 5));
+		x->len = (uint8_t)(2 * n);
+		x->left = (uint8_t)(chance(r, 90) ? rnd(r, n + 1) : rnd(r, 256));
+		for (int g = 0; g < n && g < 3; g++)
+			x->seg[g] = *pick_dst(r, (int)rnd(r, D_KINDS), true);
+		return build_frame(&s, out);
+	}
+	if (s.v6)
+		return build_frame(&s, out);
+	s.opts = (uint8_t)(2 + rnd(r, 3));
+	len = build_frame(&s, out);
+	{
+		size_t o = l3_start(out, len) + 20 + rnd(r, 4);
+
+		out[o] = chance(r, 50) ? 131 : chance(r, 50) ? 137 : 7;	/* LSRR, SSRR, RR */
+		out[o + 1] = 7;
+		out[o + 2] = 4;
+		memcpy(out + o + 3, pick_dst(r, (int)rnd(r, D_KINDS), false)->addr, 4);
+	}
+	return len;
+}
+
+/* Tunnels one, two or three deep around valid packets, from every kind of
+ * outer source to the node, frontends and services; and routed packets. */
+static void test_encapsulation(void)
+{
+	struct rng r = { base_seed ^ 12 };
+	uint8_t a[FRAME_MAX], b[FRAME_MAX];
+	struct spec s;
+	struct fz f;
+
+	if (!case_begin(&f, "encapsulation", true, "mixed", "enforce", NULL, NULL))
+		return;
+	for (uint64_t i = 0, n = iters(60000); i < n && f.mismatches < max_fail; i++) {
+		size_t len;
+		int depth = chance(&r, 70) ? 1 : chance(&r, 70) ? 2 : 3;
+
+		if (chance(&r, 10)) {
+			len = routed(&r, a);
+		} else {
+			gen_valid(&r, &s, -1, -1);
+			len = build_frame(&s, a);
+			for (int d = 0; d < depth; d++) {
+				bool v6 = chance(&r, 40);
+				struct mf_addr dst = tunnel_dst(&r, v6);
+
+				len = wrap(&r, a, len, chance(&r, 50) ? S_PUBLIC : -1, &dst, b);
+				memcpy(a, b, len);
+			}
+		}
+		check(&f, a, len, pick_role(&r), chance(&r, 15) ? RUN_REAL : RUN_TRACE);
+	}
+	case_end(&f);
+}
+
 /* Every truncation of valid frames, at every offset. */
 static void test_truncations(void)
 {
@@ -1477,7 +1786,7 @@ static void test_truncations(void)
 	for (uint64_t i = 0, n = iters(1500); i < n && f.mismatches < max_fail; i++) {
 		int role = pick_role(&r);
 
-		switch (rnd(&r, 4)) {
+		switch (rnd(&r, 5)) {
 		case 0:
 		case 1:
 			gen_valid(&r, &s, -1, chance(&r, 80) ? (int)rnd(&r, 4) : -1);
@@ -1485,6 +1794,14 @@ static void test_truncations(void)
 				add_ext(&r, &s, 1 + (int)rnd(&r, 4));
 			len = build_frame(&s, frame);
 			break;
+		case 4: {	/* a tunnel: every cut of its outer and inner headers */
+			struct mf_addr node = pick_node(&r, chance(&r, 40));
+
+			gen_valid(&r, &s, -1, chance(&r, 80) ? (int)rnd(&r, 4) : -1);
+			len = build_frame(&s, quote);
+			len = wrap(&r, quote, len, chance(&r, 70) ? S_PUBLIC : -1, &node, frame);
+			break;
+		}
 		case 2:
 			gen_egress(&r, &s);
 			s.l4_len = -1;
@@ -1597,6 +1914,13 @@ static void test_header_mutations(void)
 			}
 		}
 		len = build_frame(&s, frame);
+		if (chance(&r, 15)) {	/* inside a tunnel: flips reach both */
+			struct mf_addr node = pick_node(&r, s.v6);
+			uint8_t w[FRAME_MAX];
+
+			len = wrap(&r, frame, len, -1, &node, w);
+			memcpy(frame, w, len);
+		}
 		if (chance(&r, 85))
 			mutate(&r, frame, &len, &s);
 		check(&f, frame, len, pick_role(&r), chance(&r, 10) ? RUN_REAL : RUN_TRACE);
@@ -1785,6 +2109,7 @@ static const struct test_case tests[] = {
 	TEST(icmp_errors),
 	TEST(fragments),
 	TEST(tunnels_and_ndp),
+	TEST(encapsulation),
 	TEST(truncations),
 	TEST(header_mutations),
 	TEST(random_frames),

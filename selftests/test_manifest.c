@@ -478,6 +478,62 @@ static void test_resolvers_accept_v4_and_v6_and_reject_cidrs(void)
 }
 
 /* ---------------------------------------------------------------------- */
+/* tunnels: the UDP ports the node decapsulates on */
+
+static bool has_tunnel(const struct manifest *m, uint16_t port, uint8_t kind)
+{
+	for (size_t i = 0; i < m->ntunnels; i++)
+		if (m->tunnels[i].port == port && m->tunnels[i].kind == kind)
+			return true;
+	return false;
+}
+
+static void test_tunnel_ports_default_to_vxlan_and_geneve(void)
+{
+	struct manifest *m = load_ok("rack: a\n");
+
+	if (m && CHECK_EQ(m->ntunnels, 3)) {
+		CHECK(has_tunnel(m, 4789, ENF_ENCAP_VXLAN), "vxlan 4789");
+		CHECK(has_tunnel(m, 8472, ENF_ENCAP_VXLAN), "vxlan 8472 (Linux, Flannel)");
+		CHECK(has_tunnel(m, 6081, ENF_ENCAP_GENEVE), "geneve 6081");
+	}
+	manifest_free(m);
+}
+
+static void test_tunnel_kind_given_replaces_its_defaults(void)
+{
+	struct manifest *m = load_ok("tunnels: { vxlan: [4790, 8472] }\n");
+
+	if (m && CHECK_EQ(m->ntunnels, 3)) {
+		CHECK(has_tunnel(m, 4790, ENF_ENCAP_VXLAN), "vxlan 4790");
+		CHECK(!has_tunnel(m, 4789, ENF_ENCAP_VXLAN), "4789 replaced");
+		CHECK(has_tunnel(m, 6081, ENF_ENCAP_GENEVE), "geneve default kept");
+	}
+	manifest_free(m);
+	m = load_ok("tunnels: { vxlan: [], geneve: [] }\n");
+	if (m)
+		CHECK_EQ(m->ntunnels, 0);
+	manifest_free(m);
+}
+
+static void test_bad_tunnel_ports_are_rejected(void)
+{
+	CHECK_STR_CONTAINS(load_bad("tunnels: { vxlan: [0] }\n"), "t.yml:1:20: tunnels.vxlan[0]:");
+	CHECK_STR_CONTAINS(load_bad("tunnels: { vxlan: [70000] }\n"), "tunnels.vxlan[0]:");
+	CHECK_STR_CONTAINS(load_bad("tunnels: { vxlan: [6081] }\n"),
+			   "tunnels.vxlan[0]: UDP port 6081 is a geneve port by default (give "
+			   "geneve: its own list to move it)");
+	CHECK_STR_CONTAINS(load_bad("tunnels:\n  vxlan: [5000]\n  geneve: [5000]\n"),
+			   "t.yml:3:12: tunnels.geneve[0]: UDP port 5000 is already a vxlan port "
+			   "(line 2; expected each port once)");
+	CHECK_STR_CONTAINS(load_bad("tunnels: { vxlan: [1, 2, 3, 4, 5, 6, 7, 8] }\n"),
+			   "more than 8 tunnel ports");
+	CHECK_STR_CONTAINS(load_bad("tunnels: { gre: [47] }\n"),
+			   "unknown key 'gre' (allowed: vxlan, geneve)");
+	CHECK_STR_CONTAINS(load_bad("tunnels: [4789]\n"), "tunnels:");
+}
+
+/* ---------------------------------------------------------------------- */
 /* Keys and node kinds */
 
 static void test_unknown_top_level_key_is_rejected_with_allowed_keys(void)
@@ -485,7 +541,8 @@ static void test_unknown_top_level_key_is_rejected_with_allowed_keys(void)
 	const char *e = load_bad("rack: a\nprivates: [10.0.0.0/8]\n");
 
 	CHECK_STR_CONTAINS(e, "t.yml:2:1: manifest: unknown key 'privates' (allowed: rack, zones, "
-			   "dns, private, internal_only, mode, interfaces, networks, apps, flows)");
+			   "dns, private, internal_only, mode, interfaces, networks, apps, flows, "
+			   "tunnels)");
 }
 
 static void test_unknown_service_key_is_rejected_with_a_suggestion(void)
@@ -1394,6 +1451,9 @@ static const struct test_case tests[] = {
 	TEST(invalid_boolean_is_rejected),
 	TEST(dns_ttl_range_and_trailing_garbage_are_checked),
 	TEST(resolvers_accept_v4_and_v6_and_reject_cidrs),
+	TEST(tunnel_ports_default_to_vxlan_and_geneve),
+	TEST(tunnel_kind_given_replaces_its_defaults),
+	TEST(bad_tunnel_ports_are_rejected),
 	TEST(unknown_top_level_key_is_rejected_with_allowed_keys),
 	TEST(unknown_service_key_is_rejected_with_a_suggestion),
 	TEST(unknown_key_in_cidr_mapping_is_rejected),

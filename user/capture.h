@@ -9,9 +9,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Calls `cb` for every frame of an Ethernet capture, in order (index from
- * 1). Stops when `cb` returns non-zero and returns that value; returns
- * -EINVAL with a message in `err` for unreadable or non-Ethernet files. */
+/* Calls `cb` for every frame of a capture, in order (index from 1), as an
+ * Ethernet frame: captures of layer-3 links (raw IP) and Linux cooked
+ * captures get a made-up Ethernet header. Stops when `cb` returns non-zero
+ * and returns that value; returns -EINVAL with a message in `err` for
+ * unreadable files or other link types. */
 int capture_foreach(const char *file, int (*cb)(void *arg, unsigned long idx, const uint8_t *data,
 						size_t len),
 		    void *arg, char *err, size_t errlen);

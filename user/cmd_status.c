@@ -70,8 +70,22 @@ static void hex(const uint8_t *b, size_t n, char *out)
 		sprintf(out + 2 * i, "%02x", b[i]);
 }
 
+/* The link's kind, as the interface is now ("?" when it cannot be read). */
+static const char *link_kind_name(const struct link_info *l)
+{
+	enum link_kind kind;
+
+	if (!same_netns(l) || links_kind(l->iface.name, &kind, NULL))
+		return "?";
+	return links_kind_name(kind);
+}
+
 static const char *dns_mode_name(const char *pin_dir, const struct link_info *l)
 {
+	enum link_kind kind;
+
+	if (same_netns(l) && !links_kind(l->iface.name, &kind, NULL) && kind == LINK_L3)
+		return "n/a (l3)";	/* answers are Ethernet frames */
 	return same_netns(l) ? links_dns_mode(pin_dir, l->iface.name, l->iface.ifindex)
 			     : xdp_mode_name(l);
 }
@@ -114,6 +128,7 @@ static const char *const dns_reason_names[ENF_DNS_REASON_MAX] = {
 
 struct status {
 	struct bpf_prog_info prog;
+	struct bpf_prog_info l3_prog;	/* the program for layer-3 links */
 	uint64_t flows;
 	uint64_t frags;
 	uint64_t dns[ENF_DNS_REASON_MAX];
@@ -206,6 +221,36 @@ static void json_service_row(void *arg, uint32_t id, const struct enf_svc_meta *
 	json_object_array_add(arg, o);
 }
 
+/* Nothing is reported as enforcing while its program cannot read the
+ * packets: the program attached must be the one for the link's kind. */
+static void check_link_program(struct status *s, const struct link_info *l)
+{
+	enum link_kind kind;
+	char msg[160];
+	int err;
+
+	err = links_kind(l->iface.name, &kind, NULL);
+	if (err) {
+		problem(s, "cannot read the link type of interface %s", l->iface.name);
+		return;
+	}
+	if (kind == LINK_UNSUPPORTED) {
+		problem(s, "interface %s is of a link type the programs cannot read (detach it)",
+			l->iface.name);
+	} else if (l->prog_id != (kind == LINK_L3 ? s->l3_prog.id : s->prog.id)) {
+		if (l->prog_id == s->prog.id || l->prog_id == s->l3_prog.id) {
+			snprintf(msg, sizeof(msg), "interface %%s is a%s link but runs the %s "
+				 "program, which cannot read its packets (detach and attach it again)",
+				 kind == LINK_L3 ? " layer-3" : "n Ethernet",
+				 kind == LINK_L3 ? "Ethernet" : "layer-3");
+			problem(s, msg, l->iface.name);
+		} else {
+			problem(s, "interface %s runs another program than the pinned one",
+				l->iface.name);
+		}
+	}
+}
+
 static int collect(struct enf_state *st, struct status *s)
 {
 	__u32 len = sizeof(s->prog);
@@ -214,6 +259,9 @@ static int collect(struct enf_state *st, struct status *s)
 	int err;
 
 	if (bpf_obj_get_info_by_fd(st->prog_fd, &s->prog, &len))
+		return -errno;
+	len = sizeof(s->l3_prog);
+	if (bpf_obj_get_info_by_fd(st->l3_prog_fd, &s->l3_prog, &len))
 		return -errno;
 	err = state_active(st, &s->act, &s->pol);
 	if (err)
@@ -237,9 +285,8 @@ static int collect(struct enf_state *st, struct status *s)
 		else if (!same_netns(&s->links[i]))
 			problem(s, "interface %s is in another network namespace: run status there",
 				s->links[i].iface.name);
-		else if (s->links[i].prog_id != s->prog.id)
-			problem(s, "interface %s runs another program than the pinned one",
-				s->links[i].iface.name);
+		else
+			check_link_program(s, &s->links[i]);
 	}
 	return 0;
 }
@@ -277,16 +324,16 @@ static void print_text(struct enf_state *st, struct status *s)
 
 	printf("\ninterfaces: %zu attached\n", s->nlinks);
 	if (s->nlinks)
-		printf("  %-16s %7s %-11s %-11s %-11s %-7s %6s %6s\n", "IFACE", "IFINDEX", "XDP",
-		       "DNS (TC)", "FLOWS (TC)", "ROLE", "LINK", "PROG");
+		printf("  %-16s %7s %-11s %-11s %-11s %-7s %-9s %6s %6s\n", "IFACE", "IFINDEX",
+		       "XDP", "DNS (TC)", "FLOWS (TC)", "ROLE", "TYPE", "LINK", "PROG");
 	for (i = 0; i < s->nlinks; i++) {
 		const struct link_info *l = &s->links[i];
 
-		printf("  %-16s %7u %-11s %-11s %-11s %-7s %6u %6u\n", l->iface.name,
+		printf("  %-16s %7u %-11s %-11s %-11s %-7s %-9s %6u %6u\n", l->iface.name,
 		       l->iface.ifindex, xdp_mode_name(l), dns_mode_name(st->pin_dir, l),
 		       egress_mode_name(st->pin_dir, l),
-		       enf_role_name(state_role_for(&s->pol, l->iface.name)), l->link_id,
-		       l->prog_id);
+		       enf_role_name(state_role_for(&s->pol, l->iface.name)), link_kind_name(l),
+		       l->link_id, l->prog_id);
 	}
 
 	printf("\ncounters (since load):\n  %-20s %14s %16s\n", "REASON", "PACKETS", "BYTES");
@@ -355,6 +402,7 @@ static void print_json(struct enf_state *st, struct status *s)
 		o = json_object_new_object();
 		json_object_object_add(o, "name", jstr(l->iface.name));
 		json_object_object_add(o, "ifindex", ju64(l->iface.ifindex));
+		json_object_object_add(o, "link_type", jstr(link_kind_name(l)));
 		json_object_object_add(o, "xdp_mode", jstr(xdp_mode_name(l)));
 		json_object_object_add(o, "dns_hook", jstr(dns_mode_name(st->pin_dir, l)));
 		json_object_object_add(o, "egress_hook", jstr(egress_mode_name(st->pin_dir, l)));

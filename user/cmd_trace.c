@@ -243,8 +243,12 @@ static int pcap_packet(void *arg, unsigned long idx, const uint8_t *data, size_t
 		return err;
 	}
 	service_label(pc->st, t.service_id, svc, sizeof(svc));
-	printf("%-8lu %-7s %-20s %s%s\n", idx, t.verdict == 2 ? "PASS" : "DROP",
+	printf("%-8lu %-7s %-20s %s%s", idx, t.verdict == 2 ? "PASS" : "DROP",
 	       enf_reason_name(t.reason), svc, t.audit ? " (audit: would drop)" : "");
+	if (t.encap)
+		printf(" [inside %s, %u deep%s]", enf_encap_name(t.encap), t.encap_depth,
+		       t.outer_public ? ", outer source public" : "");
+	printf("\n");
 	return 0;
 }
 
@@ -365,6 +369,11 @@ int cmd_trace(int argc, char **argv)
 	       t.audit ? " (audit mode: the drop below is only counted)" : "");
 	printf("reason:   %s: %s\n", enf_reason_name(t.reason), trace_reason_help(t.reason));
 	printf("service:  %s\n", svc);
+	if (t.encap)
+		printf("tunnel:   judged the packet inside %s (%u deep)%s\n",
+		       enf_encap_name(t.encap), t.encap_depth,
+		       t.outer_public ? "; an outer source is not private: as on a public interface"
+				      : "");
 	printf("source:   class %u%s%s%s\n", t.class_id,
 	       t.src_flags & ENF_SRC_PRIVATE ? ", rack-private" : "",
 	       t.src_flags & ENF_SRC_MEMBER ? ", network member" : "",

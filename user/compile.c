@@ -150,26 +150,21 @@ const char *enf_addr_str(const struct enf_addr *a, char *buf, size_t len)
 }
 
 static const char *const reason_names[ENF_REASON_MAX] = {
-	[ENF_REASON_PASS_NOT_IP] = "pass_not_ip",
-	[ENF_REASON_PASS_NOT_OWNED] = "pass_not_owned",
-	[ENF_REASON_PASS_ADMITTED] = "pass_admitted",
-	[ENF_REASON_PASS_PUBLIC_PORT] = "pass_public_port",
-	[ENF_REASON_PASS_TRUSTED] = "pass_trusted",
-	[ENF_REASON_PASS_NO_POLICY] = "pass_no_policy",
-	[ENF_REASON_DROP_SPOOFED] = "drop_spoofed",
-	[ENF_REASON_DROP_NOT_ADMITTED] = "drop_not_admitted",
-	[ENF_REASON_DROP_UNTRUSTED] = "drop_untrusted",
-	[ENF_REASON_DROP_MALFORMED] = "drop_malformed",
-	[ENF_REASON_DROP_FRAGMENT] = "drop_fragment",
-	[ENF_REASON_DROP_HDR_CHAIN] = "drop_hdr_chain",
-	[ENF_REASON_AUDIT_PASS] = "audit_pass",
-	[ENF_REASON_PASS_REPLY] = "pass_reply",
-	[ENF_REASON_PASS_ICMP_ERROR] = "pass_icmp_error",
-	[ENF_REASON_PASS_FRAGMENT] = "pass_fragment",
-	[ENF_REASON_DROP_ICMP_ERROR] = "drop_icmp_error",
-	[ENF_REASON_DROP_TUNNEL] = "drop_tunnel",
-	[ENF_REASON_PASS_NDP] = "pass_ndp",
+#define REASON_NAME(name, num, str, help) [num] = str,
+	ENF_REASONS(REASON_NAME)
+#undef REASON_NAME
 };
+
+const char *enf_encap_name(unsigned int encap)
+{
+	static const char *const names[ENF_ENCAP_MAX] = {
+#define ENCAP_NAME(name, num, str) [num] = str,
+		ENF_ENCAPS(ENCAP_NAME)
+#undef ENCAP_NAME
+	};
+
+	return encap < ENF_ENCAP_MAX && names[encap] ? names[encap] : "unknown";
+}
 
 const char *enf_reason_name(unsigned int reason)
 {
@@ -788,6 +783,10 @@ int compile_manifest(const struct manifest *m, const struct compile_clock *clk,
 	pol->flow_udp_ns = (uint64_t)m->flow_udp * 1000000000ULL;
 	pol->flow_icmp_ns = (uint64_t)m->flow_icmp * 1000000000ULL;
 	pol->frag_ns = (uint64_t)m->frag_timeout * 1000000000ULL;
+	for (i = 0; i < m->ntunnels && i < ENF_MAX_TUNNEL_PORTS; i++) {
+		pol->tunnels.p[i].port = htons(m->tunnels[i].port);
+		pol->tunnels.p[i].kind = m->tunnels[i].kind;
+	}
 	pol->services = nservices;
 	pol->instances = out->ninstances;
 	pol->dests = out->ndst;

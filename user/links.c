@@ -3,7 +3,17 @@
 #include <dirent.h>
 #include <errno.h>
 #include <net/if.h>
+#include <net/if_arp.h>
 #include <linux/if_link.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+
+#ifndef ARPHRD_RAWIP
+#define ARPHRD_RAWIP	519
+#endif
+#ifndef ARPHRD_IP6GRE
+#define ARPHRD_IP6GRE	823
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +33,60 @@
 /* Our cls_bpf filter on kernels without tcx: fixed handle and priority. */
 #define ENF_TC_HANDLE		0xe4f
 #define ENF_TC_PRIORITY		0xe4f
+
+int links_kind(const char *ifname, enum link_kind *kind, int *arphrd)
+{
+	struct ifreq ifr = {};
+	int fd, type;
+
+	if (strlen(ifname) >= sizeof(ifr.ifr_name))
+		return -ENAMETOOLONG;
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	memcpy(ifr.ifr_name, ifname, strlen(ifname) + 1);
+	if (ioctl(fd, SIOCGIFHWADDR, &ifr)) {
+		type = -errno;
+		close(fd);
+		return type;
+	}
+	close(fd);
+	type = ifr.ifr_hwaddr.sa_family;
+	if (arphrd)
+		*arphrd = type;
+	switch (type) {
+	case ARPHRD_ETHER:	/* veth, bridges, bonds, vxlan, macvlan, tap, ... */
+	case ARPHRD_LOOPBACK:	/* a zero Ethernet header */
+		*kind = LINK_ETHERNET;
+		break;
+	case ARPHRD_NONE:	/* tun, WireGuard */
+	case ARPHRD_PPP:
+	case ARPHRD_RAWIP:
+	case ARPHRD_TUNNEL:	/* ipip */
+	case ARPHRD_TUNNEL6:	/* ip6tnl */
+	case ARPHRD_SIT:
+	case ARPHRD_IPGRE:
+	case ARPHRD_IP6GRE:
+		*kind = LINK_L3;
+		break;
+	default:
+		*kind = LINK_UNSUPPORTED;
+		break;
+	}
+	return 0;
+}
+
+const char *links_kind_name(enum link_kind kind)
+{
+	switch (kind) {
+	case LINK_ETHERNET:
+		return "ethernet";
+	case LINK_L3:
+		return "layer-3";
+	default:
+		return "unsupported";
+	}
+}
 
 static int pin_sub_path(char *buf, size_t len, const char *pin_dir, const char *sub,
 			const char *ifname)
@@ -89,7 +153,9 @@ static int tc_attach(struct enf_state *st, enum tc_hook h, int prog_fd, const ch
 		}
 		pr_debug("%s: no tcx (%s), using cls_bpf\n", ifname, strerror(errno));
 	}
+	log_libbpf_expect(true);	/* the qdisc may be there already */
 	err = bpf_tc_hook_create(&hook);
+	log_libbpf_expect(false);
 	if (err && err != -EEXIST) {
 		pr_err("cannot create clsact qdisc on %s: %s\n", ifname, strerror(-err));
 		return err;
@@ -116,8 +182,11 @@ static void tc_detach(struct enf_state *st, enum tc_hook h, const char *ifname, 
 			unlink(path);
 		}
 	}
-	if (ifindex)
-		bpf_tc_detach(&hook, &opts);	/* ENOENT when tcx was used */
+	if (ifindex) {
+		log_libbpf_expect(true);	/* ENOENT when tcx was used */
+		bpf_tc_detach(&hook, &opts);
+		log_libbpf_expect(false);
+	}
 }
 
 static const char *tc_mode(const char *pin_dir, enum tc_hook h, const char *ifname,
@@ -126,7 +195,7 @@ static const char *tc_mode(const char *pin_dir, enum tc_hook h, const char *ifna
 	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = tc_hooks[h].point);
 	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = ENF_TC_HANDLE, .priority = ENF_TC_PRIORITY);
 	char path[PATH_MAX];
-	int fd;
+	int fd, err;
 
 	if (!tc_path(path, sizeof(path), pin_dir, h, ifname)) {
 		fd = bpf_obj_get(path);
@@ -135,8 +204,13 @@ static const char *tc_mode(const char *pin_dir, enum tc_hook h, const char *ifna
 			return "tcx";
 		}
 	}
-	if (ifindex && !bpf_tc_query(&hook, &opts))
-		return "cls_bpf";
+	if (ifindex) {
+		log_libbpf_expect(true);	/* no qdisc, no filter: "none" */
+		err = bpf_tc_query(&hook, &opts);
+		log_libbpf_expect(false);
+		if (!err)
+			return "cls_bpf";
+	}
 	return "none";
 }
 
@@ -245,9 +319,10 @@ int links_attach(struct enf_state *st, const char *ifname, bool generic)
 	LIBBPF_OPTS(bpf_link_create_opts, opts);
 	char path[PATH_MAX];
 	struct enf_policy pol = {};
+	int fd, err, arphrd = 0, xdp_fd, egress_fd;
+	enum link_kind kind;
 	struct enf_active act;
 	uint32_t ifindex;
-	int fd, err;
 
 	ifindex = if_nametoindex(ifname);
 	if (!ifindex) {
@@ -255,6 +330,21 @@ int links_attach(struct enf_state *st, const char *ifname, bool generic)
 		pr_err("unknown interface '%s': %s\n", ifname, strerror(-err));
 		return err;
 	}
+	/* The programs must read the packets: an Ethernet header first, or
+	 * (layer-3 links) the IP header first. */
+	err = links_kind(ifname, &kind, &arphrd);
+	if (err) {
+		pr_err("cannot read the link type of %s: %s\n", ifname, strerror(-err));
+		return err;
+	}
+	if (kind == LINK_UNSUPPORTED) {
+		pr_err("cannot enforce on %s: its link type (ARPHRD %d) carries neither an "
+		       "Ethernet nor a bare IP header, so the programs could not read its packets; "
+		       "not attached\n", ifname, arphrd);
+		return -EPROTONOSUPPORT;
+	}
+	xdp_fd = kind == LINK_L3 ? st->l3_prog_fd : st->prog_fd;
+	egress_fd = kind == LINK_L3 ? st->l3_egress_fd : st->egress_fd;
 	err = link_path(path, sizeof(path), st->pin_dir, ifname);
 	if (err)
 		return err;
@@ -275,7 +365,7 @@ int links_attach(struct enf_state *st, const char *ifname, bool generic)
 	}
 
 	opts.flags = generic ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE;
-	fd = bpf_link_create(st->prog_fd, ifindex, BPF_XDP, &opts);
+	fd = bpf_link_create(xdp_fd, ifindex, BPF_XDP, &opts);
 	if (fd < 0) {
 		err = -errno;
 		pr_err("cannot attach XDP program to %s: %s%s\n", ifname, strerror(-err),
@@ -292,10 +382,12 @@ int links_attach(struct enf_state *st, const char *ifname, bool generic)
 		return err;
 	}
 	close(fd);
-	err = tc_attach(st, TC_DNS, st->dns_prog_fd, ifname, ifindex);
+	/* DNS answers are built as Ethernet frames: a layer-3 link's queries
+	 * go to the resolver as they are */
+	err = kind == LINK_L3 ? 0 : tc_attach(st, TC_DNS, st->dns_prog_fd, ifname, ifindex);
 	if (!err) {
-		err = tc_attach(st, TC_EGRESS, st->egress_fd, ifname, ifindex);
-		if (err)
+		err = tc_attach(st, TC_EGRESS, egress_fd, ifname, ifindex);
+		if (err && kind != LINK_L3)
 			tc_detach(st, TC_DNS, ifname, ifindex);
 	}
 	if (err) {

@@ -12,6 +12,20 @@
 
 #include "state.h"
 
+/* What the programs can read on a link (its ARPHRD type): an Ethernet
+ * header first, or the IP header first (tun, WireGuard, ppp, ipip, sit,
+ * gre: "layer-3" links), or neither. */
+enum link_kind {
+	LINK_ETHERNET,
+	LINK_L3,
+	LINK_UNSUPPORTED,
+};
+
+/* The kind of link `ifname` is, from its hardware type (*arphrd, when
+ * asked); -errno when it cannot be read. */
+int links_kind(const char *ifname, enum link_kind *kind, int *arphrd);
+const char *links_kind_name(enum link_kind kind);
+
 struct link_info {
 	struct enf_iface iface;	/* name = pin name; ifindex 0 = interface gone */
 	uint32_t link_id;
@@ -23,7 +37,9 @@ int links_list(const char *pin_dir, struct link_info **out, size_t *n);
 
 /* Attach the state's programs to `ifname`: XDP (native unless `generic`),
  * the DNS program on TC ingress and the flow recorder on TC egress; pin the
- * links; give the interface its role in the active slot. All or nothing. */
+ * links; give the interface its role in the active slot. All or nothing.
+ * A layer-3 link gets the layer-3 variants of XDP and egress and no DNS
+ * program; a link of any other kind is refused (-EPROTONOSUPPORT). */
 int links_attach(struct enf_state *st, const char *ifname, bool generic);
 
 /* How the DNS program is hooked on an interface: "tcx", "cls_bpf" or "none". */

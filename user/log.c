@@ -7,9 +7,14 @@
 #include "log.h"
 
 int log_verbosity;
+static int libbpf_expected;	/* nesting depth of log_libbpf_expect(true) */
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
 {
+	/* an expected refusal the caller handles: what the kernel said is
+	 * detail for -v, not an error for the operator */
+	if (level == LIBBPF_WARN && libbpf_expected)
+		level = LIBBPF_INFO;
 	if (level == LIBBPF_DEBUG && log_verbosity < 2)
 		return 0;
 	if (level == LIBBPF_INFO && log_verbosity < 1)
@@ -20,4 +25,11 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 void log_setup_libbpf(void)
 {
 	libbpf_set_print(libbpf_print);
+}
+
+void log_libbpf_expect(bool expected)
+{
+	libbpf_expected += expected ? 1 : -1;
+	if (libbpf_expected < 0)
+		libbpf_expected = 0;
 }

@@ -7,9 +7,18 @@
 #ifndef ENFORCER_LOG_H
 #define ENFORCER_LOG_H
 
+#include <stdbool.h>
+
 extern int log_verbosity;	/* 0 default, 1 = -v, 2 = -vv */
 
 void log_setup_libbpf(void);
+
+/*
+ * Around a call whose failure is expected and handled (probing for tcx,
+ * removing a cls_bpf filter that may not exist), libbpf's warnings are
+ * debug messages: log_libbpf_expect(true) before, (false) after.
+ */
+void log_libbpf_expect(bool expected);
 
 #define pr_err(fmt, ...)	fprintf(stderr, "enforcer: " fmt, ##__VA_ARGS__)
 #define pr_warn(fmt, ...)	fprintf(stderr, "enforcer: warning: " fmt, ##__VA_ARGS__)

@@ -1650,6 +1650,82 @@ static void parse_flows(struct ctx *c, yaml_node_t *n)
 	path_pop(c, old);
 }
 
+/* tunnels: the UDP ports on which the node decapsulates VXLAN and Geneve
+ * (rule 5: the programs judge what such packets carry). A kind given
+ * replaces its defaults; [] turns it off. */
+static const char *const tunnel_keys[] = { "vxlan", "geneve" };
+static const uint8_t tunnel_kinds[] = { ENF_ENCAP_VXLAN, ENF_ENCAP_GENEVE };
+
+static void add_tunnel_port(struct ctx *c, yaml_node_t *n, uint8_t kind, unsigned long port)
+{
+	struct manifest *m = c->m;
+	size_t i;
+
+	for (i = 0; i < m->ntunnels; i++) {
+		const char *kind = tunnel_keys[m->tunnels[i].kind == ENF_ENCAP_GENEVE];
+
+		if (m->tunnels[i].port != port)
+			continue;
+		if (m->tunnels[i].pos.line)
+			err_node(c, n, "UDP port %lu is already a %s port (line %u; expected each "
+				 "port once)", port, kind, m->tunnels[i].pos.line);
+		else
+			err_node(c, n, "UDP port %lu is a %s port by default (give %s: its own "
+				 "list to move it)", port, kind, kind);
+		return;
+	}
+	if (m->ntunnels == ENF_MAX_TUNNEL_PORTS) {
+		err_node(c, n, "more than %d tunnel ports (expected at most %d in all)",
+			 ENF_MAX_TUNNEL_PORTS, ENF_MAX_TUNNEL_PORTS);
+		return;
+	}
+	m->tunnels[m->ntunnels].port = (uint16_t)port;
+	m->tunnels[m->ntunnels].kind = kind;
+	m->tunnels[m->ntunnels].pos = node_pos(n);
+	m->ntunnels++;
+}
+
+static void parse_tunnels(struct ctx *c, yaml_node_t *n)
+{
+	struct manifest *m = c->m;
+	yaml_node_t *v[ARRAY_LEN(tunnel_keys)];
+	struct mf_tunnel_port keep[ENF_MAX_TUNNEL_PORTS];
+	size_t i, k, nkeep = 0, old = path_key(c, "tunnels"), o, oi, count;
+	yaml_node_item_t *items;
+	unsigned long port;
+
+	if (!get_fields(c, n, "a mapping (vxlan, geneve: lists of UDP ports)", tunnel_keys,
+			ARRAY_LEN(tunnel_keys), v, NULL)) {
+		path_pop(c, old);
+		return;
+	}
+	/* the defaults of the kinds not given stay */
+	for (i = 0; i < m->ntunnels; i++) {
+		k = m->tunnels[i].kind == ENF_ENCAP_GENEVE;
+		if (!v[k])
+			keep[nkeep++] = m->tunnels[i];
+	}
+	memcpy(m->tunnels, keep, nkeep * sizeof(keep[0]));
+	m->ntunnels = nkeep;
+	for (k = 0; k < ARRAY_LEN(tunnel_keys); k++) {
+		if (!v[k])
+			continue;
+		o = path_key(c, tunnel_keys[k]);
+		if (want_seq(c, v[k], "a list of UDP ports", &items, &count)) {
+			for (i = 0; i < count && !c->stop; i++) {
+				yaml_node_t *e = node(c, items[i]);
+
+				oi = path_idx(c, i);
+				if (e && get_uint(c, e, 1, 65535, &port))
+					add_tunnel_port(c, e, tunnel_kinds[k], port);
+				path_pop(c, oi);
+			}
+		}
+		path_pop(c, o);
+	}
+	path_pop(c, old);
+}
+
 static const char *const iface_keys[] = { "name", "match", "role" };
 
 static bool ifpattern_ok(struct ctx *c, yaml_node_t *n, const char *s, bool glob)
@@ -2262,11 +2338,17 @@ static void check_internal_only(struct ctx *c)
 
 static const char *const top_keys[] = {
 	"rack", "zones", "dns", "private", "internal_only", "mode", "interfaces", "networks",
-	"apps", "flows",
+	"apps", "flows", "tunnels",
 };
 
 enum { TK_RACK, TK_ZONES, TK_DNS, TK_PRIVATE, TK_INTERNAL_ONLY, TK_MODE, TK_IFACES,
-       TK_NETWORKS, TK_APPS, TK_FLOWS };
+       TK_NETWORKS, TK_APPS, TK_FLOWS, TK_TUNNELS };
+
+static const struct mf_tunnel_port default_tunnels[] = {
+	{ .port = ENF_VXLAN_PORT, .kind = ENF_ENCAP_VXLAN },
+	{ .port = ENF_VXLAN_LINUX_PORT, .kind = ENF_ENCAP_VXLAN },
+	{ .port = ENF_GENEVE_PORT, .kind = ENF_ENCAP_GENEVE },
+};
 
 static void parse_top(struct ctx *c, yaml_node_t *root)
 {
@@ -2282,10 +2364,13 @@ static void parse_top(struct ctx *c, yaml_node_t *root)
 	m->flow_udp = ENF_FLOW_UDP_S;
 	m->flow_icmp = ENF_FLOW_ICMP_S;
 	m->frag_timeout = ENF_FRAG_S;
+	memcpy(m->tunnels, default_tunnels, sizeof(default_tunnels));
+	m->ntunnels = ARRAY_LEN(default_tunnels);
 	if (root->type != YAML_MAPPING_NODE) {
 		visit(c, root);
 		err_node(c, root, "got %s (expected a mapping with rack, zones, dns, private, "
-			 "internal_only, mode, interfaces, networks, apps, flows)", got(c, root));
+			 "internal_only, mode, interfaces, networks, apps, flows, tunnels)",
+			 got(c, root));
 		return;
 	}
 	if (!get_fields(c, root, "a mapping", top_keys, ARRAY_LEN(top_keys), v, NULL))
@@ -2314,6 +2399,8 @@ static void parse_top(struct ctx *c, yaml_node_t *root)
 		parse_dns(c, v[TK_DNS]);
 	if (v[TK_FLOWS])
 		parse_flows(c, v[TK_FLOWS]);
+	if (v[TK_TUNNELS])
+		parse_tunnels(c, v[TK_TUNNELS]);
 	parse_cidr_list(c, v[TK_PRIVATE], "private", &m->private_cidrs);
 	if (v[TK_IFACES])
 		parse_ifaces(c, v[TK_IFACES]);

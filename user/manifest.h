@@ -30,6 +30,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "enforcer_common.h"
+
 #define MF_NAME_MAX	64	/* RFC 1123 label (63) + NUL */
 #define MF_LABEL_MAX	64	/* free-text label of a CIDR entry */
 #define MF_IFPAT_MAX	32	/* interface name or glob */
@@ -154,6 +156,13 @@ struct manifest {
 	uint32_t flow_udp;
 	uint32_t flow_icmp;
 	uint32_t frag_timeout;
+	/* tunnels: UDP ports of VXLAN and Geneve, defaults 4789, 8472 and 6081 */
+	struct mf_tunnel_port {
+		uint16_t port;
+		uint8_t kind;	/* ENF_ENCAP_VXLAN / ENF_ENCAP_GENEVE */
+		struct mf_pos pos;
+	} tunnels[ENF_MAX_TUNNEL_PORTS];
+	size_t ntunnels;
 };
 
 /*

@@ -129,6 +129,7 @@ void state_init(struct enf_state *st)
 	st->prog_fd = st->active_fd = st->policy_fd = st->stats_fd = -1;
 	st->dns_prog_fd = st->dns_stats_fd = st->dns_stream_fd = -1;
 	st->egress_fd = st->trace_fd = st->trace_map_fd = st->flows_fd = st->frags_fd = -1;
+	st->l3_prog_fd = st->l3_egress_fd = -1;
 	st->lock_fd = st->btf_fd = -1;
 	for (i = 0; i < SEL_MAX; i++)
 		st->sel_fd[i] = -1;
@@ -154,12 +155,14 @@ void state_close(struct enf_state *st)
 		st->prog_fd = st->active_fd = st->policy_fd = st->stats_fd = st->btf_fd = -1;
 		st->dns_prog_fd = st->dns_stats_fd = st->dns_stream_fd = -1;
 		st->egress_fd = st->trace_fd = st->trace_map_fd = st->flows_fd = -1;
-		st->frags_fd = -1;
+		st->frags_fd = st->l3_prog_fd = st->l3_egress_fd = -1;
 		for (i = 0; i < SEL_MAX; i++)
 			st->sel_fd[i] = -1;
 		st->btf = NULL;
 	} else {
 		close_fd(&st->prog_fd);
+		close_fd(&st->l3_prog_fd);
+		close_fd(&st->l3_egress_fd);
 		close_fd(&st->dns_prog_fd);
 		close_fd(&st->dns_stream_fd);
 		close_fd(&st->egress_fd);
@@ -315,6 +318,8 @@ int state_load(struct enf_state *st)
 	st->policy_fd = bpf_map__fd(skel->maps.enf_policy);
 	st->stats_fd = bpf_map__fd(skel->maps.enf_stats);
 	st->egress_fd = bpf_program__fd(skel->progs.enf_tc_egress);
+	st->l3_prog_fd = bpf_program__fd(skel->progs.enf_xdp_l3);
+	st->l3_egress_fd = bpf_program__fd(skel->progs.enf_egress_l3);
 	st->trace_fd = bpf_program__fd(skel->progs.enf_xdp_trace);
 	st->trace_map_fd = bpf_map__fd(skel->maps.enf_trace);
 	st->flows_fd = bpf_map__fd(skel->maps.enf_flows);
@@ -350,8 +355,10 @@ static int pin_all(struct enf_state *st)
 	struct {
 		const char *name;
 		int fd;
-	} objs[12 + SEL_MAX] = {
+	} objs[14 + SEL_MAX] = {
 		{ PROG_PIN, st->prog_fd },
+		{ "enf_xdp_l3", st->l3_prog_fd },
+		{ "enf_egress_l3", st->l3_egress_fd },
 		{ DNS_PROG_PIN, st->dns_prog_fd },
 		{ DNS_STREAM_PIN, st->dns_stream_fd },
 		{ "enf_tc_egress", st->egress_fd },
@@ -364,7 +371,7 @@ static int pin_all(struct enf_state *st)
 		{ "enf_stats", st->stats_fd },
 		{ "enf_dns_stats", st->dns_stats_fd },
 	};
-	size_t i, n = 12;
+	size_t i, n = 14;
 	int err = 0;
 
 	for (i = 0; i < SEL_MAX; i++) {
@@ -417,6 +424,14 @@ static int open_all(struct enf_state *st)
 	if (err)
 		return err;
 	err = open_pinned(st, "enf_policy", &st->policy_fd);
+	/* an earlier build's pins: say so before missing a newer object */
+	if (!err && bpf_obj_get_info_by_fd(st->policy_fd, &info, &len))
+		err = -errno;
+	if (!err && info.value_size != sizeof(struct enf_policy)) {
+		pr_err("pinned state in %s is from an incompatible enforcer version "
+		       "(detach, remove the directory, apply again)\n", st->pin_dir);
+		return -EPROTO;
+	}
 	if (!err)
 		err = open_pinned(st, "enf_stats", &st->stats_fd);
 	if (!err)
@@ -427,6 +442,10 @@ static int open_all(struct enf_state *st)
 		err = open_pinned(st, DNS_STREAM_PIN, &st->dns_stream_fd);
 	if (!err)
 		err = open_pinned(st, "enf_tc_egress", &st->egress_fd);
+	if (!err)
+		err = open_pinned(st, "enf_xdp_l3", &st->l3_prog_fd);
+	if (!err)
+		err = open_pinned(st, "enf_egress_l3", &st->l3_egress_fd);
 	if (!err)
 		err = open_pinned(st, "enf_xdp_trace", &st->trace_fd);
 	if (!err)
@@ -443,13 +462,6 @@ static int open_all(struct enf_state *st)
 		pr_err("pinned state in %s is incomplete: %s (remove the directory and apply again)\n",
 		       st->pin_dir, strerror(-err));
 		return err == -ENOENT ? -EIO : err;
-	}
-	if (bpf_obj_get_info_by_fd(st->policy_fd, &info, &len))
-		return -errno;
-	if (info.value_size != sizeof(struct enf_policy)) {
-		pr_err("pinned state in %s is from an incompatible enforcer version "
-		       "(detach, remove the directory, apply again)\n", st->pin_dir);
-		return -EPROTO;
 	}
 	if (info.btf_id) {
 		st->btf = btf__load_from_kernel_by_id(info.btf_id);

@@ -4,8 +4,10 @@
  * the pins under the pin dir, and the double-buffered policy swap.
  *
  * Pin dir layout (all names <= 15 chars, the kernel's object name limit):
- *   enf_xdp_ingress enf_tc_dns enf_dns_stream
- *                              the XDP program, the TC DNS program, its TCP twin
+ *   enf_xdp_ingress enf_xdp_l3 enf_tc_egress enf_egress_l3 enf_xdp_trace
+ *                              the XDP programs (Ethernet and layer-3 links), the
+ *                              TC egress flow recorders, the XDP trace twin
+ *   enf_tc_dns enf_dns_stream  the TC DNS program, its TCP twin
  *   enf_active enf_policy enf_stats enf_dns_stats   global maps
  *   enf_src_sel enf_dst_sel ... enf_meta_sel  outer maps, [slot] -> inner map
  *   enf_src enf_dst enf_ports enf_admit enf_ifrole enf_svc_stats enf_svc_meta
@@ -54,10 +56,12 @@ struct enf_state {
 	struct enforcer_bpf *skel;	/* loaded by this process, else NULL */
 	struct dns_bpf *dns_skel;
 	int prog_fd;			/* XDP enforcer */
+	int l3_prog_fd;			/* the same for layer-3 links (no Ethernet header) */
 	int dns_prog_fd;		/* TC DNS answers */
 	int dns_stream_fd;		/* the same answers for `dns serve` (test_run only) */
 	int dns_stats_fd;
 	int egress_fd;			/* TC egress flow recorder */
+	int l3_egress_fd;		/* the same for layer-3 links */
 	int trace_fd;			/* the XDP program's trace twin (test_run only) */
 	int trace_map_fd;		/* enf_trace */
 	int flows_fd;			/* enf_flows */

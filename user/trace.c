@@ -117,29 +117,9 @@ out:
 }
 
 static const char *const reason_help[ENF_REASON_MAX] = {
-	[ENF_REASON_PASS_NOT_IP] = "not IPv4/IPv6 (ARP, LLDP, ...): not ours to judge",
-	[ENF_REASON_PASS_NOT_OWNED] = "the destination is no service address (or a frontend "
-				      "address on an unlisted port)",
-	[ENF_REASON_PASS_ADMITTED] = "the source is admitted to the service's network: every "
-				     "port and protocol",
-	[ENF_REASON_PASS_PUBLIC_PORT] = "a declared public port of a public service",
-	[ENF_REASON_PASS_TRUSTED] = "a public port of an app with trusted ranges, source in them",
-	[ENF_REASON_PASS_NO_POLICY] = "no manifest applied yet",
-	[ENF_REASON_DROP_SPOOFED] = "a private source arriving on a public interface",
-	[ENF_REASON_DROP_NOT_ADMITTED] = "internal service or non-public port, source not "
-					 "admitted",
-	[ENF_REASON_DROP_UNTRUSTED] = "public port of an app with trusted ranges, source "
-				      "outside them",
-	[ENF_REASON_DROP_MALFORMED] = "truncated or invalid headers",
-	[ENF_REASON_DROP_FRAGMENT] = "a later fragment whose first fragment did not pass",
-	[ENF_REASON_DROP_HDR_CHAIN] = "more VLAN tags or IPv6 extension headers than walked",
-	[ENF_REASON_AUDIT_PASS] = "audit mode: would have been dropped",
-	[ENF_REASON_PASS_REPLY] = "a reply to a flow an instance opened",
-	[ENF_REASON_PASS_ICMP_ERROR] = "an ICMP error about a flow that passed",
-	[ENF_REASON_PASS_FRAGMENT] = "a later fragment of a first fragment that passed",
-	[ENF_REASON_DROP_ICMP_ERROR] = "an ICMP error about nothing that passed: forged",
-	[ENF_REASON_DROP_TUNNEL] = "a tunnel (IPIP, 6in4, GRE) to an enforced destination",
-	[ENF_REASON_PASS_NDP] = "IPv6 neighbour discovery from the link (hop limit 255)",
+#define REASON_HELP(name, num, str, help) [num] = help,
+	ENF_REASONS(REASON_HELP)
+#undef REASON_HELP
 };
 
 const char *trace_reason_help(uint32_t reason)

@@ -1,0 +1,144 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * What the BPF_PROG_TEST_RUN suites of the XDP program share: one freshly
+ * loaded, unpinned enforcer per case (state_load), manifests applied on
+ * loopback through the product's own apply path, packets run through a
+ * program with the reason counters checked, and the trace twin.
+ *
+ * Packets from BPF_PROG_TEST_RUN arrive on the loopback device, so a suite
+ * gives its packets an interface role by naming `lo` in its manifest.
+ */
+#ifndef ENFORCER_SELFTEST_XDP_HARNESS_H
+#define ENFORCER_SELFTEST_XDP_HARNESS_H
+
+#include <errno.h>
+#include <stdlib.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "apply.h"
+#include "compile.h"
+#include "pktgen.h"
+#include "state.h"
+#include "test.h"
+
+static struct enf_state st;
+static bool loaded;
+
+static const struct enf_iface lo_iface = { .name = "lo", .ifindex = 1 };
+
+static inline int apply_yaml(const char *yaml)
+{
+	return apply_manifest_text(&st, yaml, strlen(yaml), "test.yml", &lo_iface, 1, stdout, NULL);
+}
+
+/* A fresh program for the case: no state leaks between cases. */
+static bool load_fresh(void)
+{
+	state_init(&st);
+	if (state_load(&st)) {
+		CHECK(0, "cannot load the BPF program (root?)");
+		return false;
+	}
+	loaded = true;
+	return true;
+}
+
+static void teardown(void)
+{
+	if (loaded)
+		state_close(&st);
+	loaded = false;
+}
+
+static uint64_t reason_packets(uint32_t reason)
+{
+	struct enf_counter c;
+
+	if (state_sum_percpu(st.stats_fd, reason, &c, sizeof(c), 2))
+		return ~0ULL;
+	return c.packets;
+}
+
+/* One run of program `fd` over `buf`: its return code, or -errno. */
+static int run_prog(int fd, const void *buf, size_t len)
+{
+	uint8_t out[PKT_MAX + 256];
+	LIBBPF_OPTS(bpf_test_run_opts, opts,
+		.data_in = buf,
+		.data_size_in = len,
+		.data_out = out,
+		.data_size_out = sizeof(out),
+		.repeat = 1,
+	);
+
+	if (bpf_prog_test_run_opts(fd, &opts))
+		return -errno;
+	return opts.retval;
+}
+
+/* The attached XDP program (Ethernet links). */
+static inline int run_buf(const void *buf, size_t len)
+{
+	return run_prog(st.prog_fd, buf, len);
+}
+
+/* Runs one frame through `fd` and checks the verdict and that exactly the
+ * expected reason counter moved by one. */
+#define EXPECT_PROG(fd, buf, len, verdict, reason) ({					\
+	uint64_t __before = reason_packets(reason);					\
+	bool __ok = CHECK_EQ(run_prog(fd, buf, len), verdict);				\
+	__ok &= CHECK(reason_packets(reason) == __before + 1,				\
+		      "reason %s did not count the packet", enf_reason_name(reason));	\
+	__ok;										\
+})
+
+#define EXPECT_BUF(buf, len, verdict, reason) EXPECT_PROG(st.prog_fd, buf, len, verdict, reason)
+
+#define EXPECT(spec, verdict, reason) ({						\
+	uint8_t __b[PKT_MAX];								\
+	size_t __l = pkt_build(&(spec), __b);						\
+	EXPECT_BUF(__b, __l, verdict, reason);						\
+})
+
+#define PASS XDP_PASS
+#define DROP XDP_DROP
+
+/* Runs a frame through the trace twin with interface role `role`: its
+ * verdict (and *out), or -1. */
+static inline int trace_frame(const uint8_t *b, size_t len, uint32_t role, struct enf_trace *out)
+{
+	int ncpu = libbpf_num_possible_cpus(), c;
+	struct enf_trace *vals = calloc(ncpu > 0 ? ncpu : 1, sizeof(*vals));
+	uint8_t o[PKT_MAX + 256];
+	uint32_t zero = 0;
+	LIBBPF_OPTS(bpf_test_run_opts, opts,
+		.data_in = b,
+		.data_size_in = len,
+		.data_out = o,
+		.data_size_out = sizeof(o),
+		.repeat = 1,
+	);
+	int ret = -1;
+
+	if (!vals || ncpu <= 0)
+		goto out;
+	for (c = 0; c < ncpu; c++)
+		vals[c] = (struct enf_trace){ .role = role, .reason = ENF_REASON_MAX };
+	if (bpf_map_update_elem(st.trace_map_fd, &zero, vals, BPF_ANY) ||
+	    bpf_prog_test_run_opts(st.trace_fd, &opts) ||
+	    bpf_map_lookup_elem(st.trace_map_fd, &zero, vals))
+		goto out;
+	for (c = 0; c < ncpu; c++) {
+		if (vals[c].reason != ENF_REASON_MAX) {
+			*out = vals[c];
+			ret = opts.retval;
+		}
+	}
+out:
+	free(vals);
+	return ret;
+}
+
+#endif /* ENFORCER_SELFTEST_XDP_HARNESS_H */
