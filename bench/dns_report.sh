@@ -11,6 +11,22 @@ dir=${1:?usage: dns_report.sh DIR [NAMES QUERIES]}
 names=${2:-?} nq=${3:-?} long=${4:-0.5}
 qps=$dir/dns_qps.csv cost=$dir/dns_cost.csv
 GOAL=5
+# The probe's verdicts on the peers (bench/probe.sh, copied by dns_qps.sh):
+# a generator or server that was refused is "not measured: REASON" below.
+peers=$dir/dns_peers.txt
+# why PEER: the reason PEER was not measured (empty when it was available
+# or when the verdicts are missing)
+why()
+{
+	local v
+	v=$(sed -n "s/^peer $1: //p" "$peers" 2>/dev/null | head -n 1)
+	[ -n "$v" ] && [ "$v" != available ] && echo "$v"
+}
+# cell SERVER VALUE: VALUE, or "not measured" for a server that was refused
+cell()
+{
+	if [ -n "$(why "$1")" ]; then echo "not measured"; else echo "${2:-n/a}"; fi
+}
 
 # med TOOL SERVER COLUMN [MODE]: median of COLUMN over the runs of TOOL x
 # SERVER in CPU mode MODE (default pin)
@@ -35,6 +51,17 @@ echo "$(lscpu | sed -n 's/^Model name: *//p' | head -n 1), $(nproc) CPUs, kernel
 echo "JIT $(cat /proc/sys/net/core/bpf_jit_enable). Medians of $runs runs of $secs s per server and"
 echo "generator; zone \`bench_dns gen --names $names\`, $nq A names queried in turn."
 echo
+nm=$(for p in dnsperf kxdpgun nsd knot; do w=$(why $p) && echo "* $p: $w"; done)
+if [ -n "$nm" ]; then
+	echo "Not measured on this machine (bench/probe.sh: the kernel or the machine refuses these"
+	echo "benchmark peers):"
+	echo
+	echo "$nm"
+	echo
+fi
+# the CPU modes that ran (both when nothing ran)
+run_modes=$(awk -F, 'NR > 1 { print $14 }' "$qps" 2>/dev/null | sort -u | sort -r | tr '\n' ' ')
+[ -n "$run_modes" ] || run_modes="pin free"
 
 echo "## 1. Answered queries per second, end to end (client namespace -> node)"
 echo
@@ -42,12 +69,17 @@ echo "| CPUs | generator | enforcer qps | enforcer lost / run | NSD qps | NSD lo
 echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"
 : >"$dir/dns_qps.dat"
 for m in pin free; do
+	[[ " $run_modes " == *" $m "* ]] || continue
 	for t in dnsperf kxdpgun; do
+		if w=$(why $t); then
+			printf '| %s | %s | not measured: %s | | | | | | | >= %s | n/a |\n' "$m" "$t" "$w" "$GOAL"
+			continue
+		fi
 		e=$(med $t enforcer 5 $m) n=$(med $t nsd 5 $m) k=$(med $t knot 5 $m)
 		[ -n "$e$n$k" ] || continue
 		r=$(div "$e" "$(max2 "$n" "$k")")
 		printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | >= %s | %s |\n' "$m" "$t" "${e:-n/a}" \
-			"$(med $t enforcer 6 $m)" "${n:-n/a}" "$(med $t nsd 6 $m)" "${k:-n/a}" \
+			"$(med $t enforcer 6 $m)" "$(cell nsd "$n")" "$(med $t nsd 6 $m)" "$(cell knot "$k")" \
 			"$(med $t knot 6 $m)" "$r" "$GOAL" "$(meets "$r")"
 		echo "$m/$t ${e:-0} ${n:-0} ${k:-0}" >>"$dir/dns_qps.dat"
 	done
@@ -58,6 +90,8 @@ for m in pin free; do
 	k=$(max2 "$(med dnsperf knot 5 $m)" "$(med kxdpgun knot 5 $m)")
 	[ "$e" != 0 ] || continue
 	r=$(div "$e" "$(max2 "$n" "$k")")
+	[ "$n" != 0 ] || n=$(cell nsd "")
+	[ "$k" != 0 ] || k=$(cell knot "")
 	printf '| %s | **best of both** | %s | | %s | | %s | | **%s** | >= %s | %s |\n' "$m" "$e" "$n" "$k" \
 		"$r" "$GOAL" "$(meets "$r")"
 done
@@ -66,11 +100,13 @@ echo "CPUs: *pin* = the generator on CPU 0, the server side (NSD, Knot, the kern
 echo "path through RPS, so also the enforcer's TC program) on CPU 1; *free* = no pinning, no"
 echo "RPS: the kernel path, and with it the enforcer, runs on the generator's CPU in its softirq."
 echo
-echo "![answered qps](dns_qps.png)"
-echo
+[ -s "$dir/dns_qps.dat" ] && echo "![answered qps](dns_qps.png)" && echo
 elost=$(awk -F, 'NR > 1 && $3 == "enforcer" { s += $6 } END { print s + 0 }' "$qps")
 nlost=$(awk -F, 'NR > 1 && $3 != "enforcer" { s += $6 } END { print s + 0 }' "$qps")
-if [ "$elost" = 0 ]; then
+eruns=$(awk -F, 'NR > 1 && $3 == "enforcer" { n++ } END { print n + 0 }' "$qps")
+if [ "$eruns" = 0 ]; then
+	echo "No generator ran on this machine (see above): there is no end-to-end figure."
+elif [ "$elost" = 0 ]; then
 	echo "The enforcer answered every query either generator sent (no loss in any run): its"
 	echo "figure is the generator's send rate, so the ratio is a **lower bound** set by the client,"
 	echo "not the enforcer's capacity (section 2)."
@@ -107,7 +143,15 @@ permed()
 }
 cpu_lines=
 for t in dnsperf kxdpgun; do
+	if w=$(why $t); then
+		printf '| %s | every server | not measured: %s | | | |\n' "$t" "$w"
+		continue
+	fi
 	for sv in enforcer nsd knot; do
+		if w=$(why $sv); then
+			printf '| %s | %s | not measured: %s | | | |\n' "$t" "$sv" "$w"
+			continue
+		fi
 		q=$(med $t $sv 5)
 		[ -n "$q" ] || continue
 		printf '| %s | %s | %s | %s | %s | %s |\n' "$t" "$sv" "$q" "$(med $t $sv 12)" \

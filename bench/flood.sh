@@ -49,7 +49,14 @@
 # ipt and against none, the goal; OUTDIR/flood.png (gnuplot).
 #
 # --smoke: 20k packets per flood, UDP only, modes none enforcer nft ipt, one run; checks
-# every step and that the enforcer really drops; ends "N passed, N failed".
+# every step and that the enforcer really drops; ends "N passed, N failed, N skipped".
+#
+# Peers (bench/probe.sh, or its verdicts in $BENCH_PEERS from bench/run.sh):
+# a sender (trafgen, live-frames) or a mode's filter (xdp-filter for xdpdrop
+# and for live floods into modes without XDP, nft, iptables) that the kernel
+# or the machine refuses is not measured: each flood it would have run
+# counts as skipped with the reason, and flood.md says "not measured:
+# REASON" where its rows would be. Modes none and enforcer always run.
 #
 # Safety (contract section 8): namespaces enf-flood-$$-*, a private bpffs in a
 # temp dir, every generator under `timeout` with a packet count; the EXIT trap
@@ -76,20 +83,16 @@ while [ $# -gt 0 ]; do
 	--modes) modes=$2; shift ;;
 	--kinds) kinds=$2; shift ;;
 	--gens) gens=$2; shift ;;
-	-h | --help) sed -n '3,56p' "$0"; exit 0 ;;
+	-h | --help) awk 'NR > 2 && /^#/ { print; next } NR > 2 { exit }' "$0"; exit 0 ;;
 	*) out=$1 ;;
 	esac
 	shift
 done
 
 fl_harness flood
-for t in trafgen nft ipset "$FL_IPT" jq "$FL_ENF"; do
+for t in jq "$FL_ENF"; do
 	command -v "$t" >/dev/null 2>&1 || { ko "missing tool $t"; finish; }
 done
-if ! command -v xdp-filter >/dev/null 2>&1; then
-	modes=${modes/xdpdrop/}
-	gens=${gens/live/}	# without an XDP program the veth drops xdp_frames
-fi
 
 trap fl_cleanup EXIT
 trap 'exit 130' INT
@@ -97,10 +100,41 @@ trap 'exit 143' TERM
 
 fl_setup enf-flood || { ko "cannot build the topology"; finish; }
 [ -n "$out" ] || out=$NL_TMP/out
-if [[ " $gens " == *" live "* ]]; then
-	if fl_build_livegen; then ok; else ko "cannot build bench/flood_gen: $(head -c 300 "$NL_TMP/livegen.err")"; gens=${gens/live/}; fi
-fi
 mkdir -p "$out" || { ko "cannot create $out"; finish; }
+
+# The peers each sender and mode needs.
+gen_peer() { case $1 in live) echo live-frames ;; *) echo "$1" ;; esac; }
+mode_peer()
+{
+	case $1 in
+	xdpdrop) echo xdp-filter ;;
+	nft | nft_ingress) echo nft ;;
+	ipt) echo iptables ;;
+	esac
+}
+need=()
+for gen in $gens; do need+=("$(gen_peer "$gen")"); done
+for mode in $modes; do [ -n "$(mode_peer "$mode")" ] && need+=("$(mode_peer "$mode")"); done
+[[ " $gens " == *" live "* ]] && need+=(xdp-filter)
+# shellcheck disable=SC2046	# one word per peer
+fl_peers $(printf '%s\n' "${need[@]}" | sort -u)
+
+# not_measured MODE GEN: why MODE x GEN is not measured here (empty: it is)
+not_measured()
+{
+	local mp
+	mp=$(mode_peer "$1")
+	[ -n "$mp" ] && ! fl_peer_ok "$mp" && { fl_not_measured "$mp"; return; }
+	fl_peer_ok "$(gen_peer "$2")" || { fl_not_measured "$(gen_peer "$2")"; return; }
+	# a veth accepts redirected xdp_frames only when it runs an XDP program
+	if [ "$2" = live ] && [ "$1" != enforcer ] && [ "$1" != xdpdrop ] && ! fl_peer_ok xdp-filter; then
+		echo "live frames into mode $1 need xdp-filter (pass) on the node's veth: $(fl_not_measured xdp-filter)"
+	fi
+}
+
+if [[ " $gens " == *" live "* ]] && fl_peer_ok live-frames; then
+	if fl_build_livegen; then ok; else ko "cannot build bench/flood_gen: $(head -c 300 "$NL_TMP/livegen.err")"; fi
+fi
 csv=$out/flood.csv
 echo "mode,gen,kind,run,offered,dropped,secs,drops_per_s,cpu_us_pkt,node_us_pkt,legit_udp_sent,legit_udp_ok,legit_udp_med_ms,legit_tcp_tried,legit_tcp_ok,legit_tcp_med_ms,listener_pub,sender_tx_dropped,peer_rx_dropped,enf_passed_public" >"$csv"
 
@@ -192,6 +226,15 @@ flood_one()
 for ((r = 1; r <= runs; r++)); do
 	floor=()
 	for mode in $modes; do
+		mp=$(mode_peer "$mode")
+		if [ -n "$mp" ] && ! fl_peer_ok "$mp"; then
+			# a broken peer failed above, once; a refused one is skipped
+			[ "$(peer_state "$mp")" = broken ] && continue
+			for gen in $gens; do
+				for kind in $kinds; do sk "run $r $mode $gen $kind not measured: $(fl_not_measured "$mp")"; done
+			done
+			continue
+		fi
 		if ! fl_filter_on "$mode"; then
 			ko "cannot install filter $mode"
 			fl_filter_off "$mode"
@@ -200,10 +243,28 @@ for ((r = 1; r <= runs; r++)); do
 		ok
 		if [ "$mode" = enforcer ]; then
 			if nl_in node ip -d link show dev "$NL_IF_INET" | grep -q " xdp "; then ok; else ko "enforcer: no native XDP on $NL_IF_INET"; fi
+			# the enforcer drops a public datagram whatever sender this
+			# machine accepts (a socket, no benchmark peer): never skipped
+			d0=$(fl_dropped enforcer) l0=$(fl_lstat udp_pub)
+			nl_udp inet "$FL_SVC4" "$FL_PORT" 1 >/dev/null 2>&1
+			sleep 0.3
+			d1=$(fl_dropped enforcer) l1=$(fl_lstat udp_pub)
+			if [ $((d1 - d0)) -ge 1 ] && [ "$l1" = "$l0" ]; then ok; else
+				ko "enforcer: a public datagram: dropped +$((d1 - d0)), read by the service +$((l1 - l0))"
+			fi
 		fi
 		for gen in $gens; do
+			why=$(not_measured "$mode" "$gen")
+			# a broken peer failed above, once; its floods are not run
+			[[ "$why" == *"harness broken"* ]] && continue
 			for kind in $kinds; do
-				flood_one "$mode" "$gen" "$kind" "$r"
+				if [ -n "$why" ]; then
+					sk "run $r $mode $gen $kind not measured: $why"
+				elif [ "$gen" = live ] && [ -z "$FL_LIVEGEN" ]; then
+					:	# flood_gen did not build: failed above
+				else
+					flood_one "$mode" "$gen" "$kind" "$r"
+				fi
 			done
 		done
 		fl_filter_off "$mode"
@@ -229,8 +290,13 @@ C_EPASS=$(col enf_passed_public)
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b + 0 <= 0 || a + 0 <= 0) print "-"; else printf "%.2f", a / b }'; }
 
 allmodes="xdpdrop none enforcer nft nft_ingress ipt"
-gks=""
-for gen in $gens; do for kind in $kinds; do gks="$gks $gen/$kind"; done; done
+gks="" allgks=""
+for gen in $gens; do
+	for kind in $kinds; do
+		allgks="$allgks $gen/$kind"
+		fl_peer_ok "$(gen_peer "$gen")" && gks="$gks $gen/$kind"
+	done
+done
 md=$out/flood.md
 dat=$out/flood.dat
 {
@@ -238,11 +304,30 @@ dat=$out/flood.dat
 	echo
 	echo "$(date -u +%Y-%m-%dT%H:%MZ), kernel $(uname -r), $(nproc) CPUs; $runs run(s) of $count packets per mode, sender and kind; medians."
 	echo "Senders: trafgen = AF_PACKET skbs (netsniff-ng); live = xdp_frames from BPF_PROG_TEST_RUN live frames + XDP_REDIRECT (bench/flood_gen.c)."
+	nm=$(for p in $(printf '%s\n' "${need[@]}" | sort -u); do fl_not_measured "$p"; done)
+	if [ -n "$nm" ]; then
+		echo
+		echo "Not measured on this machine (bench/probe.sh: the kernel or the machine refuses these benchmark peers):"
+		echo
+		# shellcheck disable=SC2001	# a multi-line string
+		sed 's/^peer \([^:]*\): /* \1: /' <<<"$nm"
+	fi
 	echo
 	echo "| sender/kind | mode | offered | drops/s | CPU µs/pkt (gen+node) | node µs/pkt (above floor) | legit UDP ok | legit UDP median ms | legit TCP ok | public UDP read by the service | flood pkts the enforcer passed |"
 	echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
-	for gk in $gks; do
+	for gk in $allgks; do
+		if ! fl_peer_ok "$(gen_peer "${gk%/*}")"; then
+			printf '| %s | every mode | not measured: %s | | | | | | | | |\n' "$gk" \
+				"$(fl_not_measured "$(gen_peer "${gk%/*}")" | sed 's/^peer //')"
+			continue
+		fi
 		for mode in $allmodes; do
+			[[ " $modes " == *" $mode "* ]] || continue
+			why=$(not_measured "$mode" "${gk%/*}")
+			if [ -n "$why" ]; then
+				printf '| %s | %s | not measured: %s | | | | | | | | |\n' "$gk" "$mode" "${why#peer }"
+				continue
+			fi
 			[ -n "$(med "$mode" "$gk" "$C_OFF")" ] || continue
 			printf '| %s | %s | %s | %s | %s | %s | %s/%s | %s | %s/%s | %s | %s |\n' "$gk" "$mode" \
 				"$(med "$mode" "$gk" "$C_OFF")" "$(med "$mode" "$gk" "$C_DPS")" \
@@ -260,7 +345,12 @@ dat=$out/flood.dat
 	echo
 	echo "| sender/kind | baseline | drops/s enforcer ÷ baseline | CPU/pkt baseline ÷ enforcer (gen+node) | node CPU/pkt baseline ÷ enforcer | CPU/pkt none ÷ enforcer (gen+node) | goal |"
 	echo "|---|---|---:|---:|---:|---:|---|"
-	for gk in $gks; do
+	for gk in $allgks; do
+		if ! fl_peer_ok "$(gen_peer "${gk%/*}")"; then
+			printf '| %s | not measured: %s | | | | | ≥ 5× |\n' "$gk" \
+				"$(fl_not_measured "$(gen_peer "${gk%/*}")" | sed 's/^peer //')"
+			continue
+		fi
 		best=
 		bcpu=
 		for m in nft nft_ingress ipt; do
@@ -268,7 +358,11 @@ dat=$out/flood.dat
 			[ -n "$c" ] || continue
 			if [ -z "$bcpu" ] || awk -v a="$c" -v b="$bcpu" 'BEGIN { exit !(a < b) }'; then best=$m bcpu=$c; fi
 		done
-		[ -n "$best" ] || continue
+		if [ -z "$best" ]; then
+			why=$(for m in nft ipt; do [[ " $modes " == *" $m "* ]] && not_measured "$m" "${gk%/*}"; done | sed 's/^peer //' | sort -u | paste -sd ';' -)
+			[ -n "$why" ] && printf '| %s | not measured: %s | | | | | ≥ 5× |\n' "$gk" "$why"
+			continue
+		fi
 		ecpu=$(med enforcer "$gk" "$C_CPU")
 		printf '| %s | %s | %s | %s | %s | %s | ≥ 5× |\n' "$gk" "$best" \
 			"$(ratio "$(med enforcer "$gk" "$C_DPS")" "$(med "$best" "$gk" "$C_DPS")")" \
@@ -326,8 +420,10 @@ EOF
 		echo
 	done
 } >"$dat"
-if command -v gnuplot >/dev/null 2>&1; then
-	ncols=$(echo "$gks" | wc -w)
+ncols=$(echo "$gks" | wc -w)
+if [ "$ncols" -eq 0 ]; then
+	echo "flood: no sender measured, no chart" >&2
+elif command -v gnuplot >/dev/null 2>&1; then
 	gnuplot <<EOF 2>"$NL_TMP/gnuplot.err" || ko "gnuplot: $(head -c 300 "$NL_TMP/gnuplot.err")"
 set terminal pngcairo size 1000,500 noenhanced
 set output "$out/flood.png"
@@ -343,5 +439,5 @@ plot for [i=2:$((ncols + 1))] "$dat" using i:xtic(1) title columnheader(i)
 EOF
 	[ -s "$out/flood.png" ] && ok
 fi
-echo "flood: wrote $csv, $md, $out/flood.png" >&2
+echo "flood: wrote $csv, $md$([ "$ncols" -gt 0 ] && echo ", $out/flood.png")" >&2
 finish

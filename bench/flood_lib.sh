@@ -37,15 +37,16 @@ NL_LISTEN_SECS=${FL_LISTEN_SECS:-1200}	# listener lifetime: longer than any full
 FL_LISTENER_STATS=		# JSON written by the listener every 0.2 s
 FL_LISTENER_PID=		# the listener's Python process (not `timeout`)
 
-# fl_harness NAME: the scripts' verdict counting (ok, ko NAME: why, finish:
-# the "N passed, N failed" line and the exit status), and the root check
-# (failing with that line, not skipping: the benchmarks need root to mean
-# anything).
+# fl_harness NAME: the scripts' verdict counting (ok, ko NAME: why, sk
+# NAME: why for a measurement skipped because a benchmark peer is refused,
+# finish: the "N passed, N failed, N skipped" line and the exit status), and
+# the root check (failing with that line, not skipping: the benchmarks need
+# root to mean anything).
 FL_NAME=${FL_NAME:-flood_lib}
 fl_harness()
 {
 	FL_NAME=$1
-	pass=0 fail=0
+	pass=0 fail=0 skip=0
 	if [ "$(id -u)" -ne 0 ]; then
 		echo "$FL_NAME: needs root (namespaces, XDP, bpffs)" >&2
 		echo "0 passed, 1 failed"
@@ -54,7 +55,34 @@ fl_harness()
 }
 ok() { pass=$((pass + 1)); }
 ko() { fail=$((fail + 1)); echo "FAIL $FL_NAME: $*" >&2; }
-finish() { echo "$pass passed, $fail failed"; [ "$fail" -eq 0 ]; exit; }
+sk() { skip=$((skip + 1)); echo "SKIP $FL_NAME: $*" >&2; }
+finish() { echo "$pass passed, $fail failed, $skip skipped"; [ "$fail" -eq 0 ]; exit; }
+
+# shellcheck source=bench/peers.sh
+. "$(dirname "${BASH_SOURCE[0]}")/peers.sh"
+
+# fl_peers PEER...: the probe's verdicts on PEERs (bench/peers.sh; from
+# $BENCH_PEERS when bench/run.sh probed already) into $NL_TMP/peers; a peer
+# whose harness broke is a failure here (once). Call after fl_setup.
+fl_peers()
+{
+	local p
+	peers_init "$NL_TMP/peers" "$@" || ko "bench/probe.sh did not give a verdict on $*"
+	for p in "$@"; do
+		[ "$(peer_state "$p")" = broken ] && ko "peer $p: $(peer_why "$p")"
+	done
+	return 0
+}
+
+# fl_peer_ok PEER: true when the probe found PEER available
+fl_peer_ok() { [ "$(peer_state "$1")" = available ]; }
+
+# fl_not_measured PEER: "peer PEER: VERDICT" when PEER is not available
+# (empty otherwise): the reason a measurement is skipped
+fl_not_measured()
+{
+	fl_peer_ok "$1" || echo "peer $1: $(peer_why "$1")"
+}
 
 # fl_setup TAG: namespaces, pods, the listener in svc, manifests A and B.
 fl_setup()
@@ -478,7 +506,16 @@ fl_filter_off()
 		nl_in node "$FL_IPT" -t raw -F PREROUTING 2>/dev/null
 		nl_in node ipset destroy 2>/dev/null
 		;;
-	xdpdrop | xdppass) LIBXDP_BPFFS=$NL_PIN nl_in node xdp-filter unload "$NL_IF_INET" >/dev/null 2>&1 ;;
+	xdpdrop | xdppass)
+		LIBXDP_BPFFS=$NL_PIN nl_in node xdp-filter unload "$NL_IF_INET" >"$NL_TMP/xdp-filter.out" 2>&1
+		# xdp-filter attaches through netlink; when its unload left the
+		# program (seen once under load), netlink removes it, or nothing
+		# else could attach to n-inet afterwards
+		if nl_in node ip link show dev "$NL_IF_INET" | grep -q 'prog/xdp'; then
+			echo "$FL_NAME: xdp-filter unload left its program on $NL_IF_INET ($(head -c 200 "$NL_TMP/xdp-filter.out")); detached through netlink" >&2
+			nl_in node ip link set dev "$NL_IF_INET" xdp off
+		fi
+		;;
 	esac
 	return 0
 }

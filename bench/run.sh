@@ -8,10 +8,20 @@
 #                           control plane, DNS (dns_qps.sh), floods
 #                           (flood.sh), applies under a flood (reload_flood.sh)
 #   bench/run.sh --smoke    the harness in seconds, for `make check`: smallest
-#                           scale, verdicts checked; ends "N passed, N failed"
+#                           scale, verdicts checked; ends "N passed, N failed,
+#                           N skipped"
+#
+# Both start with bench/probe.sh: each benchmark peer (live-frames sender,
+# kxdpgun, trafgen, xdp-filter, nftables, iptables+ipset, dnsperf, NSD,
+# Knot) is tried once; one the kernel or the machine refuses is skipped
+# with its reason (smoke: counted as skipped; full run: "not measured:
+# REASON" in the report), never a failure. The enforcer's own parts
+# (bench_xdp, bench_dns, apply, attach, drops, DNS answers) are never
+# skipped. The verdicts reach every part in BENCH_PEERS (a file).
 #
 # Environment: OUTPUT (binaries, default .output), SERVICES, PREFIXES,
-# CTL_SERVICES, RUNS, REPEAT override the scale points.
+# CTL_SERVICES, RUNS, REPEAT override the scale points. BENCH_REFUSE=
+# live,kxdpgun,... simulates refusals at the probe (tests of the harness).
 #
 # Everything created (network namespace, veth, bpffs mounts, temp dirs,
 # xdp-filter's program) is removed on exit, also on failure.
@@ -39,27 +49,43 @@ for b in "$BIN/bench_xdp" "$BIN/bench_dns" "$BIN/enforcer"; do
 	fi
 done
 
+tmp=$(mktemp -d /tmp/enf-bench.XXXXXX)
+
 if [ "${1:-}" = "--smoke" ]; then
-	p=0 f=0
-	for cmd in "timeout 60 $BIN/bench_xdp smoke" "timeout 60 bench/bench_ctl.sh --smoke" \
+	trap 'rm -rf "$tmp"' EXIT
+	trap 'exit 130' INT TERM
+	export BENCH_PEERS=$tmp/peers
+	p=0 f=0 s=0
+	for cmd in "timeout 120 bench/probe.sh --smoke --out $BENCH_PEERS" \
+		"timeout 60 $BIN/bench_xdp smoke" "timeout 60 bench/bench_ctl.sh --smoke" \
 		"timeout 180 bench/dns_qps.sh --smoke" "timeout 180 bench/flood.sh --smoke" \
 		"timeout 120 bench/reload_flood.sh --smoke"; do
-		line=$($cmd 2>&1 | tee /dev/stderr | grep -E '^[0-9]+ passed, [0-9]+ failed' | tail -n 1)
+		echo "=== bench smoke: ${cmd#timeout * }"
+		$cmd 2>&1 | tee "$tmp/step.log"
+		rc=${PIPESTATUS[0]}
+		line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$tmp/step.log" | tail -n 1)
 		if [ -z "$line" ]; then
+			echo "FAIL bench smoke: ${cmd#timeout * }: no closing line (exit $rc)"
 			f=$((f + 1))
 			continue
 		fi
+		n=$(sed -nE 's/.*, ([0-9]+) skipped.*/\1/p' <<<"$line")
+		s=$((s + ${n:-0}))
 		p=$((p + ${line%% passed*}))
 		line=${line#* passed, }
-		f=$((f + ${line%% failed*}))
+		line=${line%% failed*}
+		if [ "$rc" -ne 0 ] && [ "$line" -eq 0 ]; then
+			echo "FAIL bench smoke: ${cmd#timeout * }: exit $rc"
+			line=1
+		fi
+		f=$((f + line))
 	done >&2
-	echo "$p passed, $f failed"
+	echo "$p passed, $f failed, $s skipped"
 	[ "$f" -eq 0 ]
 	exit
 fi
 
 ns=enfbench$$
-tmp=$(mktemp -d /tmp/enf-bench.XXXXXX)
 cleanup() {
 	if ip netns list 2>/dev/null | grep -qw "$ns"; then
 		LIBXDP_BPFFS=$tmp/bpffs ip netns exec "$ns" xdp-filter unload xfa >/dev/null 2>&1
@@ -72,9 +98,18 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 mkdir -p "$RES" "$tmp/bpffs"
 
+# ---- the peers: probed once, the verdicts for every part and the report ----
+echo "bench: probing the benchmark peers (bench/probe.sh)" >&2
+export BENCH_PEERS=$RES/peers.txt
+bench/probe.sh --out "$BENCH_PEERS" >&2 ||
+	echo "bench: the probe found a broken harness (above); those parts will fail" >&2
+# shellcheck source=bench/peers.sh
+. bench/peers.sh
+PEERS_FILE=$BENCH_PEERS
+
 # ---- xdp-filter: loaded on a veth in a namespace of ours, run with test_run ----
 xf_args=()
-if command -v xdp-filter >/dev/null && mount -t bpf bpf "$tmp/bpffs" &&
+if [ "$(peer_state xdp-filter)" = available ] && mount -t bpf bpf "$tmp/bpffs" &&
 	ip netns add "$ns" &&
 	ip -n "$ns" link add xfa type veth peer name xfb &&
 	ip -n "$ns" link set xfa up && ip -n "$ns" link set xfb up &&
@@ -83,7 +118,7 @@ if command -v xdp-filter >/dev/null && mount -t bpf bpf "$tmp/bpffs" &&
 	xf_id=$(ip -n "$ns" -j link show xfa | jq -r '.[0].xdp.prog.id // empty')
 	[ -n "$xf_id" ] && xf_args=(--xdp-filter-prog "$xf_id")
 fi
-[ ${#xf_args[@]} -eq 0 ] && echo "bench: xdp-filter not available, its columns stay empty" >&2
+[ ${#xf_args[@]} -eq 0 ] && echo "bench: xdp-filter not measured: $(peer_why xdp-filter), its columns stay empty" >&2
 
 echo "bench: data plane: services $SERVICES x prefixes $PREFIXES, $RUNS runs of $REPEAT" >&2
 timeout 1800 "$BIN/bench_xdp" run --services "$SERVICES" --prefixes "$PREFIXES" \
