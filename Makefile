@@ -48,8 +48,12 @@ CLANG_SYS_INCLUDES := $(shell $(CLANG) -v -E - </dev/null 2>&1 \
 
 BPF_CFLAGS	:= -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) \
 		   -Wall -Werror -Iinclude $(CLANG_SYS_INCLUDES)
+# user/lib/ is the library every front end links (CLI, tests, benchmarks);
+# user/cli/ the command line. Headers are found by name in any of them.
+USER_DIRS	:= $(sort $(dir $(shell find user -name '*.[ch]')))
 USER_CFLAGS	:= -g -O2 -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE \
-		   -Iinclude -Iuser -I$(OUTPUT) $(LIBBPF_CFLAGS) $(SAN_FLAGS) $(CFLAGS)
+		   -Iinclude $(addprefix -I,$(USER_DIRS)) -I$(OUTPUT) $(LIBBPF_CFLAGS) \
+		   $(SAN_FLAGS) $(CFLAGS)
 USER_LDFLAGS	:= $(SAN_FLAGS) $(LDFLAGS)
 JSON_LIBS	:= $(or $(shell $(PKG_CONFIG) --libs json-c 2>/dev/null),-ljson-c)
 PCAP_LIBS	:= $(or $(shell $(PKG_CONFIG) --libs libpcap 2>/dev/null),-lpcap)
@@ -60,12 +64,11 @@ BPF_HDRS	:= $(wildcard bpf/*.bpf.h) $(wildcard include/*.h)
 BPF_OBJS	:= $(patsubst bpf/%.bpf.c,.output/%.bpf.o,$(BPF_SRCS))
 SKELS		:= $(patsubst bpf/%.bpf.c,.output/%.skel.h,$(BPF_SRCS))
 
-# user/main.c and user/cmd_*.c make the CLI; every other user/*.c is a
-# library object shared with the tests.
-USER_SRCS	:= $(wildcard user/*.c)
-USER_OBJS	:= $(patsubst user/%.c,$(OUTPUT)/%.o,$(USER_SRCS))
-LIB_OBJS	:= $(filter-out $(OUTPUT)/main.o $(OUTPUT)/cmd_%.o,$(USER_OBJS))
-USER_HDRS	:= $(wildcard user/*.h) $(wildcard include/*.h)
+LIB_SRCS	:= $(shell find user/lib -name '*.c')
+CLI_SRCS	:= $(wildcard user/cli/*.c)
+LIB_OBJS	:= $(patsubst %.c,$(OUTPUT)/%.o,$(LIB_SRCS))
+CLI_OBJS	:= $(patsubst %.c,$(OUTPUT)/%.o,$(CLI_SRCS))
+USER_HDRS	:= $(shell find user -name '*.h') $(wildcard include/*.h)
 
 TEST_SRCS	:= $(wildcard selftests/test_*.c)
 TEST_BINS	:= $(patsubst selftests/%.c,$(OUTPUT)/%,$(TEST_SRCS))
@@ -88,11 +91,12 @@ $(sort $(OUTPUT) .output):
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name $*_bpf > $@
 
-$(OUTPUT)/%.o: user/%.c $(USER_HDRS) $(SKELS) | $(OUTPUT)
+$(OUTPUT)/user/%.o: user/%.c $(USER_HDRS) $(SKELS) | $(OUTPUT)
 	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(USER_CFLAGS) -I.output -c $< -o $@
 
-$(ENFORCER): $(USER_OBJS)
+$(ENFORCER): $(CLI_OBJS) $(LIB_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(USER_LDFLAGS) $^ $(USER_LIBS) -o $@
 

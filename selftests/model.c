@@ -102,14 +102,14 @@
 /* ------------------------------------------------------------------ */
 /* Addresses and the policy, read from the manifest                    */
 
-static bool addr_eq(const struct mf_addr *a, const struct mf_addr *b)
+static bool addr_eq(const struct enf_addr *a, const struct enf_addr *b)
 {
 	size_t n = a->family == ENF_AF_INET ? 4 : 16;
 
 	return a->family == b->family && !memcmp(a->addr, b->addr, n);
 }
 
-static bool cidr_has(const struct mf_cidr *c, const struct mf_addr *a, int64_t wall)
+static bool cidr_has(const struct mf_cidr *c, const struct enf_addr *a, int64_t wall)
 {
 	unsigned int full = c->plen / 8, rem = c->plen % 8;
 
@@ -122,7 +122,7 @@ static bool cidr_has(const struct mf_cidr *c, const struct mf_addr *a, int64_t w
 	return !rem || !((c->addr.addr[full] ^ a->addr[full]) & (0xff << (8 - rem)));
 }
 
-static bool in_list(const struct mf_cidr_list *l, const struct mf_addr *a, int64_t wall)
+static bool in_list(const struct mf_cidr_list *l, const struct enf_addr *a, int64_t wall)
 {
 	for (size_t i = 0; i < l->n; i++)
 		if (cidr_has(&l->v[i], a, wall))
@@ -133,7 +133,7 @@ static bool in_list(const struct mf_cidr_list *l, const struct mf_addr *a, int64
 /* Every service of the manifest in order: for (FOR_EACH_SVC(m, x)) */
 #define FOR_EACH_SVC(m, x) const struct model_svc *x = (m)->svcs; x < (m)->svcs + (m)->nsvcs; x++
 
-static bool svc_has_addr(const struct mf_service *s, const struct mf_addr *a)
+static bool svc_has_addr(const struct mf_service *s, const struct enf_addr *a)
 {
 	for (size_t i = 0; i < s->ninstances; i++)
 		if (addr_eq(&s->instances[i].addr, a))
@@ -141,7 +141,7 @@ static bool svc_has_addr(const struct mf_service *s, const struct mf_addr *a)
 	return s->has_vip && addr_eq(&s->vip, a);
 }
 
-static bool svc_has_instance(const struct mf_service *s, const struct mf_addr *a)
+static bool svc_has_instance(const struct mf_service *s, const struct enf_addr *a)
 {
 	for (size_t i = 0; i < s->ninstances; i++)
 		if (addr_eq(&s->instances[i].addr, a))
@@ -160,7 +160,7 @@ static bool svc_public_port(const struct mf_service *s, uint16_t port, uint8_t p
 }
 
 /* The service an instance or VIP address belongs to (the first one). */
-static const struct model_svc *owner_of(const struct model *m, const struct mf_addr *a)
+static const struct model_svc *owner_of(const struct model *m, const struct enf_addr *a)
 {
 	for (FOR_EACH_SVC(m, x))
 		if (svc_has_addr(x->svc, a))
@@ -168,7 +168,7 @@ static const struct model_svc *owner_of(const struct model *m, const struct mf_a
 	return NULL;
 }
 
-static bool is_frontend_addr(const struct model *m, const struct mf_addr *a)
+static bool is_frontend_addr(const struct model *m, const struct enf_addr *a)
 {
 	for (FOR_EACH_SVC(m, x))
 		for (size_t i = 0; i < x->svc->nfrontends; i++)
@@ -177,7 +177,7 @@ static bool is_frontend_addr(const struct model *m, const struct mf_addr *a)
 	return false;
 }
 
-static const struct model_svc *frontend_of(const struct model *m, const struct mf_addr *a,
+static const struct model_svc *frontend_of(const struct model *m, const struct enf_addr *a,
 					   uint16_t port, uint8_t proto)
 {
 	for (FOR_EACH_SVC(m, x))
@@ -191,7 +191,7 @@ static const struct model_svc *frontend_of(const struct model *m, const struct m
 }
 
 /* The first service at address `a` that declares (port, proto) public. */
-static const struct model_svc *public_port_of(const struct model *m, const struct mf_addr *a,
+static const struct model_svc *public_port_of(const struct model *m, const struct enf_addr *a,
 					      uint16_t port, uint8_t proto)
 {
 	for (FOR_EACH_SVC(m, x))
@@ -200,7 +200,7 @@ static const struct model_svc *public_port_of(const struct model *m, const struc
 	return NULL;
 }
 
-static bool is_instance_in(const struct model *m, const struct mf_addr *a, size_t net)
+static bool is_instance_in(const struct model *m, const struct enf_addr *a, size_t net)
 {
 	for (FOR_EACH_SVC(m, x))
 		if (x->net == net && svc_has_instance(x->svc, a))
@@ -210,7 +210,7 @@ static bool is_instance_in(const struct model *m, const struct mf_addr *a, size_
 
 /* Section 2: private sources are the rack-wide list, every network's cidrs
  * and peers, and (members of their network) the instance addresses. */
-static bool is_private(const struct model *m, const struct mf_addr *s)
+static bool is_private(const struct model *m, const struct enf_addr *s)
 {
 	const struct manifest *mf = m->mf;
 
@@ -228,7 +228,7 @@ static bool is_private(const struct model *m, const struct mf_addr *s)
 
 /* Rule 3a: a rack-private source and N not isolated; or S in N's cidrs,
  * peers or instances. */
-static bool admitted_as(const struct model *m, const struct mf_addr *s, size_t net,
+static bool admitted_as(const struct model *m, const struct enf_addr *s, size_t net,
 			bool isolated)
 {
 	const struct mf_network *n = &m->mf->networks[net];
@@ -239,14 +239,14 @@ static bool admitted_as(const struct model *m, const struct mf_addr *s, size_t n
 	       is_instance_in(m, s, net);
 }
 
-static bool admitted(const struct model *m, const struct mf_addr *s, size_t net)
+static bool admitted(const struct model *m, const struct enf_addr *s, size_t net)
 {
 	return admitted_as(m, s, net, m->mf->networks[net].isolated);
 }
 
 /* Rule 3b: the app has no trusted ranges, or S is in them. An app whose
  * every trusted range expired still has trusted ranges: it admits none. */
-static bool trusted_ok(const struct model *m, const struct mf_app *app, const struct mf_addr *s)
+static bool trusted_ok(const struct model *m, const struct mf_app *app, const struct enf_addr *s)
 {
 	return !app->trusted.n || in_list(&app->trusted, s, m->wall);
 }
@@ -266,7 +266,7 @@ enum ml4 {
 };
 
 struct mpkt {
-	struct mf_addr src, dst;
+	struct enf_addr src, dst;
 	uint8_t hop_limit;	/* IPv6 */
 	uint8_t proto;		/* final protocol (later fragment: the fragment's) */
 	enum ml4 l4;
@@ -283,7 +283,7 @@ struct mpkt {
 	bool inner_l3;		/* ... starting with its IP header */
 	size_t inner_off;	/* ... at this offset; 0: cannot be read */
 	bool has_seg;		/* SRv6 with segments left: seg_next is next */
-	struct mf_addr seg_next;
+	struct enf_addr seg_next;
 	bool reroute;		/* a source route not followed */
 };
 
@@ -571,7 +571,7 @@ static uint64_t hash_mix(uint64_t h, const void *p, size_t n)
 	return h;
 }
 
-static uint64_t hash_addr(uint64_t h, const struct mf_addr *a)
+static uint64_t hash_addr(uint64_t h, const struct enf_addr *a)
 {
 	h = hash_mix(h, &a->family, 1);
 	return hash_mix(h, a->addr, a->family == ENF_AF_INET ? 4 : 16);
@@ -728,8 +728,8 @@ static uint64_t flow_timeout_ns(const struct manifest *mf, const struct model_fl
 }
 
 /* A live flow `local` opened to `remote`; its index or -1. */
-static int live_flow(const struct model *m, const struct mf_addr *local,
-		     const struct mf_addr *remote, uint16_t lport, uint16_t rport, uint8_t proto,
+static int live_flow(const struct model *m, const struct enf_addr *local,
+		     const struct enf_addr *remote, uint16_t lport, uint16_t rport, uint8_t proto,
 		     uint64_t now, bool *uncertain)
 {
 	struct model_flow k = { .local = *local, .remote = *remote, .lport = lport,
@@ -882,7 +882,7 @@ static bool remembered_reason(const struct model *m, uint32_t reason)
 
 
 /* fe80::/10 or :: (or, for destinations, ff00::/8): never routed. */
-static int link_scoped(const struct mf_addr *a, int dst)
+static int link_scoped(const struct enf_addr *a, int dst)
 {
 	static const uint8_t zero[16];
 
@@ -1027,7 +1027,7 @@ static void verdict(const struct model *m, const uint8_t *b, size_t len, bool pu
 }
 
 /* An address in the program's destination table: instance, VIP, frontend. */
-static bool known_dst(const struct model *m, const struct mf_addr *a)
+static bool known_dst(const struct model *m, const struct enf_addr *a)
 {
 	return is_frontend_addr(m, a) || owner_of(m, a);
 }

@@ -64,8 +64,8 @@ enum model_quirk {
 #define MODEL_MARGIN_NS 50000000ULL
 
 struct model_flow {
-	struct mf_addr local;	/* the instance (or VIP) that opened it */
-	struct mf_addr remote;
+	struct enf_addr local;	/* the instance (or VIP) that opened it */
+	struct enf_addr remote;
 	uint16_t lport, rport;	/* host order; echo: identifier, 0 */
 	uint8_t proto;
 	bool used;
@@ -74,7 +74,7 @@ struct model_flow {
 };
 
 struct model_frag {
-	struct mf_addr src, dst;
+	struct enf_addr src, dst;
 	uint32_t id;
 	uint8_t proto;
 	bool used;

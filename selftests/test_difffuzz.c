@@ -204,13 +204,13 @@ static const uint16_t hot_ports[] = {
 };
 
 struct pool {
-	struct mf_addr a[8];
+	struct enf_addr a[8];
 	int n;
 };
 
 static struct pool srcs[S_KINDS][2], dsts[D_KINDS][2];
 
-static void parse_addr(const char *s, struct mf_addr *a)
+static void parse_addr(const char *s, struct enf_addr *a)
 {
 	memset(a, 0, sizeof(*a));
 	if (strchr(s, ':')) {
@@ -271,14 +271,14 @@ static bool chance(struct rng *r, unsigned int percent)
 	return rnd(r, 100) < percent;
 }
 
-static const struct mf_addr *pick_src(struct rng *r, int kind, bool v6)
+static const struct enf_addr *pick_src(struct rng *r, int kind, bool v6)
 {
 	const struct pool *p = &srcs[kind][v6];
 
 	return &p->a[rnd(r, p->n)];
 }
 
-static const struct mf_addr *pick_dst(struct rng *r, int kind, bool v6)
+static const struct enf_addr *pick_dst(struct rng *r, int kind, bool v6)
 {
 	const struct pool *p = &dsts[kind][v6];
 
@@ -308,12 +308,12 @@ struct ext {
 	uint16_t frag;		/* fragment header: offset << 3 | M */
 	uint32_t id;
 	uint8_t rtype, left;	/* routing header: type, segments left */
-	struct mf_addr seg[3];	/* ... its first addresses (SRv6 segment list) */
+	struct enf_addr seg[3];	/* ... its first addresses (SRv6 segment list) */
 };
 
 struct spec {
 	bool v6;
-	struct mf_addr src, dst;
+	struct enf_addr src, dst;
 	int nvlan;
 	uint16_t tpid[4];
 	uint16_t ethertype;	/* 0: IPv4/IPv6 as the family says */
@@ -487,7 +487,7 @@ static size_t build_frame(const struct spec *s, uint8_t *b)
 	return off + build_ip(s, b + off, FRAME_MAX - off);
 }
 
-static void spec_init(struct spec *s, const struct mf_addr *src, const struct mf_addr *dst,
+static void spec_init(struct spec *s, const struct enf_addr *src, const struct enf_addr *dst,
 		      uint8_t proto)
 {
 	memset(s, 0, sizeof(*s));
@@ -502,8 +502,8 @@ static void spec_init(struct spec *s, const struct mf_addr *src, const struct mf
 
 struct rng;
 static size_t wrap(struct rng *r, const uint8_t *inner, size_t ilen, int skind,
-		   const struct mf_addr *dst, uint8_t *out);
-static struct mf_addr pick_node(struct rng *r, bool v6);
+		   const struct enf_addr *dst, uint8_t *out);
+static struct enf_addr pick_node(struct rng *r, bool v6);
 static size_t l3_start(const uint8_t *f, size_t len);
 
 /* ---------------------------------------------------------------------- */
@@ -1063,7 +1063,7 @@ static void gen_egress(struct rng *r, struct spec *s)
 	bool v6 = chance(r, 40);
 	static const int remotes[] = { S_PUBLIC, S_PUBLIC, S_TRUSTED, S_PRIVATE, S_MEMBER,
 				       S_PEER, S_BATCH, S_INSTANCE };
-	const struct mf_addr *src;
+	const struct enf_addr *src;
 
 	if (chance(r, 70))
 		src = pick_dst(r, chance(r, 50) ? D_INTERNAL : D_PUBLIC, v6);
@@ -1151,7 +1151,7 @@ static size_t icmp_error_of(struct rng *r, const struct spec *about, size_t qlen
 	if (chance(r, 3))	/* an odd IHL or version in the quote */
 		quote[0] = (uint8_t)(chance(r, 50) ? (quote[0] & 0xf0) | rnd(r, 16) : rnd(r, 256));
 	bool v6 = same_family ? about->v6 : !about->v6;
-	struct mf_addr from = *pick_src(r, (int)rnd(r, S_KINDS), v6);
+	struct enf_addr from = *pick_src(r, (int)rnd(r, S_KINDS), v6);
 
 	if (qlen < n)
 		n = qlen;
@@ -1202,7 +1202,7 @@ static void public_port_reply(struct rng *r, struct spec *s)
 		{ "fd00:10::1:10", 80, IPPROTO_TCP },
 	};
 	static const int remotes[] = { S_PUBLIC, S_TRUSTED, S_PRIVATE, S_PEER };
-	struct mf_addr a;
+	struct enf_addr a;
 	int i = (int)rnd(r, ARRAY_SIZE(pubs));
 
 	parse_addr(pubs[i].addr, &a);
@@ -1225,7 +1225,7 @@ static void flows_step(struct fz *f, struct rng *r, struct flowgen *g)
 		gen_egress(r, &s);
 		len = build_frame(&s, frame);
 		if (chance(r, 10)) {	/* leaving through the node's overlay */
-			struct mf_addr far = *pick_src(r, (int)rnd(r, S_KINDS), chance(r, 40));
+			struct enf_addr far = *pick_src(r, (int)rnd(r, S_KINDS), chance(r, 40));
 			uint8_t w[FRAME_MAX];
 
 			len = wrap(r, frame, len, -1, &far, w);
@@ -1241,7 +1241,7 @@ static void flows_step(struct fz *f, struct rng *r, struct flowgen *g)
 		reply_of(r, &g->ring[rnd(r, (uint32_t)g->n)], &s);
 		len = build_frame(&s, frame);
 		if (chance(r, 15)) {	/* coming back through the overlay */
-			struct mf_addr node = pick_node(r, chance(r, 40));
+			struct enf_addr node = pick_node(r, chance(r, 40));
 			uint8_t w[FRAME_MAX];
 
 			len = wrap(r, frame, len, -1, &node, w);
@@ -1365,8 +1365,8 @@ static void frag_key_spec(struct rng *r, struct spec *s)
 	static const int skinds[] = { S_PUBLIC, S_TRUSTED, S_PRIVATE, S_MEMBER };
 	static const int dkinds[] = { D_PUBLIC, D_FRONTEND, D_INTERNAL, D_VIP, D_NOT_OWNED };
 	bool v6 = chance(r, 45);
-	const struct mf_addr *src = &srcs[skinds[rnd(r, 4)]][v6].a[0];
-	const struct mf_addr *dst = pick_dst(r, dkinds[rnd(r, 5)], v6);
+	const struct enf_addr *src = &srcs[skinds[rnd(r, 4)]][v6].a[0];
+	const struct enf_addr *dst = pick_dst(r, dkinds[rnd(r, 5)], v6);
 	static const uint16_t ports[] = { 80, 443, 30080, 30090, 30091, 3001, 3000, 22, 8080 };
 	static const uint8_t protos[] = { IPPROTO_TCP, IPPROTO_TCP, IPPROTO_UDP, IPPROTO_UDP,
 					  IPPROTO_SCTP, 0, 47 };
@@ -1540,9 +1540,9 @@ static void test_tunnels_and_ndp(void)
 static const char *const node_v4[] = { "192.0.2.1", "10.0.0.1" };
 static const char *const node_v6[] = { "2001:db8::1", "fd00:10::1" };
 
-static struct mf_addr pick_node(struct rng *r, bool v6)
+static struct enf_addr pick_node(struct rng *r, bool v6)
 {
-	struct mf_addr a;
+	struct enf_addr a;
 
 	parse_addr(v6 ? node_v6[rnd(r, 2)] : node_v4[rnd(r, 2)], &a);
 	return a;
@@ -1550,7 +1550,7 @@ static struct mf_addr pick_node(struct rng *r, bool v6)
 
 /* The outer destination of a tunnel: mostly the node, or a frontend (a
  * node address too, on a tunnel port that is no NodePort), or anything. */
-static struct mf_addr tunnel_dst(struct rng *r, bool v6)
+static struct enf_addr tunnel_dst(struct rng *r, bool v6)
 {
 	uint32_t k = rnd(r, 100);
 
@@ -1580,7 +1580,7 @@ static size_t l3_start(const uint8_t *f, size_t len)
  * with options, other versions and protocol types). Returns the length.
  */
 static size_t wrap(struct rng *r, const uint8_t *inner, size_t ilen, int skind,
-		   const struct mf_addr *dst, uint8_t *out)
+		   const struct enf_addr *dst, uint8_t *out)
 {
 	static uint8_t pay[FRAME_MAX];
 	bool v6 = dst->family == ENF_AF_INET6;
@@ -1760,7 +1760,7 @@ static void test_encapsulation(void)
 			len = build_frame(&s, a);
 			for (int d = 0; d < depth; d++) {
 				bool v6 = chance(&r, 40);
-				struct mf_addr dst = tunnel_dst(&r, v6);
+				struct enf_addr dst = tunnel_dst(&r, v6);
 
 				len = wrap(&r, a, len, chance(&r, 50) ? S_PUBLIC : -1, &dst, b);
 				memcpy(a, b, len);
@@ -1795,7 +1795,7 @@ static void test_truncations(void)
 			len = build_frame(&s, frame);
 			break;
 		case 4: {	/* a tunnel: every cut of its outer and inner headers */
-			struct mf_addr node = pick_node(&r, chance(&r, 40));
+			struct enf_addr node = pick_node(&r, chance(&r, 40));
 
 			gen_valid(&r, &s, -1, chance(&r, 80) ? (int)rnd(&r, 4) : -1);
 			len = build_frame(&s, quote);
@@ -1915,7 +1915,7 @@ static void test_header_mutations(void)
 		}
 		len = build_frame(&s, frame);
 		if (chance(&r, 15)) {	/* inside a tunnel: flips reach both */
-			struct mf_addr node = pick_node(&r, s.v6);
+			struct enf_addr node = pick_node(&r, s.v6);
 			uint8_t w[FRAME_MAX];
 
 			len = wrap(&r, frame, len, -1, &node, w);

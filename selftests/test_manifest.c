@@ -99,7 +99,7 @@ static const struct mf_service *find_svc(const struct manifest *m, const char *a
 	return NULL;
 }
 
-static bool addr_is(const struct mf_addr *a, int family, const char *text)
+static bool addr_is(const struct enf_addr *a, int family, const char *text)
 {
 	uint8_t want[16] = { 0 };
 

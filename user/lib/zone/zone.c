@@ -764,7 +764,7 @@ static int add_zone_infra(struct zctx *cx)
 		if (err)
 			return err;
 		for (i = 0; i < m->nresolvers; i++) {
-			const struct mf_addr *a = &m->resolvers[i];
+			const struct enf_addr *a = &m->resolvers[i];
 
 			if (a->family == ENF_AF_INET6 && n6 < ENF_DNS_MAX_RR)
 				memcpy(z->aaaa[rrset].addr[n6++], a->addr, 16);
@@ -905,7 +905,7 @@ static int build_rrset(struct zctx *cx, const struct ent_meta *meta, struct enf_
 			break;
 		}
 		for (i = 0; i < s->ninstances; i++) {
-			const struct mf_addr *ad = &s->instances[i].addr;
+			const struct enf_addr *ad = &s->instances[i].addr;
 
 			if (ad->family == ENF_AF_INET6) {
 				if (v6++ < ENF_DNS_MAX_RR)
@@ -920,7 +920,7 @@ static int build_rrset(struct zctx *cx, const struct ent_meta *meta, struct enf_
 			warn_rr_cap(cx, field, &s->pos, "IPv6 instances", v6);
 		break;
 	case K_INST: {
-		const struct mf_addr *ad = &s->instances[meta->idx - 1].addr;
+		const struct enf_addr *ad = &s->instances[meta->idx - 1].addr;
 
 		err = new_rrset(cx, &id);
 		if (err)

@@ -20,7 +20,7 @@
 
 #include "cli.h"
 #include "dns_serve.h"
-#include "endpoint.h"
+#include "addr.h"
 #include "log.h"
 #include "state.h"
 
@@ -109,7 +109,7 @@ int cmd_dns(int argc, char **argv)
 				pr_err("dns serve: at most %d --listen addresses\n", MAX_LISTEN);
 				return EXIT_BADINPUT;
 			}
-			if (parse_endpoint(optarg, &ep) || ep.proto) {
+			if (endpoint_parse(optarg, &ep) || ep.proto) {
 				pr_err("dns serve: invalid address '%s' (expected ADDR, ADDR:PORT "
 				       "or [IPv6]:PORT)\n", optarg);
 				return EXIT_BADINPUT;

@@ -135,19 +135,6 @@ static void keyset_free(struct keyset *ks)
 
 /* ---- helpers ---- */
 
-void mf_addr_to_enf(const struct mf_addr *in, struct enf_addr *out)
-{
-	memset(out, 0, sizeof(*out));
-	out->family = in->family;
-	memcpy(out->addr, in->addr, in->family == ENF_AF_INET ? 4 : 16);
-}
-
-const char *enf_addr_str(const struct enf_addr *a, char *buf, size_t len)
-{
-	if (!inet_ntop(a->family == ENF_AF_INET ? AF_INET : AF_INET6, a->addr, buf, len))
-		snprintf(buf, len, "?");
-	return buf;
-}
 
 static const char *const reason_names[ENF_REASON_MAX] = {
 #define REASON_NAME(name, num, str, help) [num] = str,
@@ -224,7 +211,7 @@ static int add_src_items(struct compile_ctx *cx, const struct mf_cidr_list *l, u
 		it = vec_push(&cx->items);
 		if (!it)
 			return -ENOMEM;
-		mf_addr_to_enf(&c->addr, &it->a);
+		it->a = c->addr;
 		it->plen = c->plen;
 		it->target = target;
 		it->expires_ns = exp;
@@ -232,13 +219,13 @@ static int add_src_items(struct compile_ctx *cx, const struct mf_cidr_list *l, u
 	return 0;
 }
 
-static int add_src_host(struct compile_ctx *cx, const struct mf_addr *a, uint32_t target)
+static int add_src_host(struct compile_ctx *cx, const struct enf_addr *a, uint32_t target)
 {
 	struct src_item *it = vec_push(&cx->items);
 
 	if (!it)
 		return -ENOMEM;
-	mf_addr_to_enf(a, &it->a);
+	it->a = *a;
 	it->plen = a->family == ENF_AF_INET ? 32 : 128;
 	it->target = target;
 	return 0;
@@ -542,7 +529,7 @@ struct dest_ctx {
 	struct vec ports;	/* struct port_entry */
 };
 
-static int add_dst(struct dest_ctx *dc, const struct mf_addr *a, uint32_t svc, uint32_t net,
+static int add_dst(struct dest_ctx *dc, const struct enf_addr *a, uint32_t svc, uint32_t net,
 		   uint32_t flags)
 {
 	struct enf_addr key;
@@ -550,7 +537,7 @@ static int add_dst(struct dest_ctx *dc, const struct mf_addr *a, uint32_t svc, u
 	size_t idx;
 	int r;
 
-	mf_addr_to_enf(a, &key);
+	key = *a;
 	r = keyset_add(&dc->dst, &key, &idx);
 	if (r <= 0)
 		return r;	/* shared address within one network: first service keeps it */
@@ -564,7 +551,7 @@ static int add_dst(struct dest_ctx *dc, const struct mf_addr *a, uint32_t svc, u
 	return 0;
 }
 
-static int add_port(struct dest_ctx *dc, const struct mf_addr *a, uint16_t port, uint8_t proto,
+static int add_port(struct dest_ctx *dc, const struct enf_addr *a, uint16_t port, uint8_t proto,
 		    const struct enf_port_val *val)
 {
 	struct enf_port_key key = {};
@@ -572,7 +559,7 @@ static int add_port(struct dest_ctx *dc, const struct mf_addr *a, uint16_t port,
 	size_t idx;
 	int r;
 
-	mf_addr_to_enf(a, &key.a);
+	key.a = *a;
 	key.port = htons(port);
 	key.proto = proto;
 	r = keyset_add(&dc->port, &key, &idx);
@@ -744,7 +731,7 @@ int compile_manifest(const struct manifest *m, const struct compile_clock *clk,
 		if (!out->resolvers)
 			err = -ENOMEM;
 		for (i = 0; !err && i < m->nresolvers; i++)
-			mf_addr_to_enf(&m->resolvers[i], &out->resolvers[i]);
+			out->resolvers[i] = m->resolvers[i];
 		out->nresolvers = m->nresolvers;
 	}
 	if (err)

@@ -154,7 +154,7 @@ static int resolve_to(struct enf_state *st, const char *arg, uint8_t family,
 	uint32_t id;
 	int err;
 
-	if (!parse_endpoint(arg, to))
+	if (!endpoint_parse(arg, to))
 		return 0;
 	/* NAME[:PORT[/PROTO]] */
 	colon = strrchr(arg, ':');
@@ -178,9 +178,9 @@ static int resolve_to(struct enf_state *st, const char *arg, uint8_t family,
 		struct endpoint tmp;
 		char buf[INET6_ADDRSTRLEN + 80], a[INET6_ADDRSTRLEN];
 
-		enf_addr_str(&to->addr, a, sizeof(a));
+		addr_format(&to->addr, a, sizeof(a));
 		snprintf(buf, sizeof(buf), family == ENF_AF_INET6 ? "[%s]%s" : "%s%s", a, suffix);
-		if (parse_endpoint(buf, &tmp))
+		if (endpoint_parse(buf, &tmp))
 			return -EINVAL;
 		tmp.addr = to->addr;
 		*to = tmp;
@@ -319,7 +319,7 @@ int cmd_trace(int argc, char **argv)
 		usage(stderr);
 		return EXIT_BADINPUT;
 	}
-	if (from_s && parse_endpoint(from_s, &from)) {
+	if (from_s && endpoint_parse(from_s, &from)) {
 		pr_err("trace: invalid source '%s' (expected ADDR or ADDR:PORT, [V6]:PORT)\n",
 		       from_s);
 		return EXIT_BADINPUT;
@@ -351,8 +351,8 @@ int cmd_trace(int argc, char **argv)
 		ret = EXIT_RUNTIME;
 		goto out;
 	}
-	enf_addr_str(&from.addr, a, sizeof(a));
-	enf_addr_str(&to.addr, b, sizeof(b));
+	addr_format(&from.addr, a, sizeof(a));
+	addr_format(&to.addr, b, sizeof(b));
 	service_label(&st, t.service_id, svc, sizeof(svc));
 	printf("packet:   %s%s%.0u -> %s%s%s", a, from.port ? ":" : "", from.port, b,
 	       label[0] ? " (" : "", label);

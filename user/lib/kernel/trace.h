@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "endpoint.h"
+#include "addr.h"
 #include "enforcer_common.h"
 #include "state.h"
 

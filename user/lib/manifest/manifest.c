@@ -32,6 +32,7 @@
 #include <yaml.h>
 
 #include "enforcer_common.h"
+#include "addr.h"
 #include "manifest.h"
 
 #define MF_MAX_ERRORS	100
@@ -75,7 +76,7 @@ enum { ADDR_INSTANCE, ADDR_VIP };
 
 /* Where an instance or VIP address came from, for the cross-service checks. */
 struct addr_rec {
-	struct mf_addr addr;
+	struct enf_addr addr;
 	size_t app;
 	size_t svc;
 	size_t idx;
@@ -85,7 +86,7 @@ struct addr_rec {
 };
 
 struct fe_rec {
-	struct mf_addr addr;
+	struct enf_addr addr;
 	uint16_t port;
 	uint8_t proto;
 	size_t app;
@@ -724,52 +725,8 @@ static size_t path_named(struct ctx *c, const struct named *e)
 /* ------------------------------------------------------------------------ */
 /* Addresses, CIDRs, ports */
 
-static bool addr_parse(const char *s, struct mf_addr *a)
-{
-	memset(a, 0, sizeof(*a));
-	if (strchr(s, ':')) {
-		if (inet_pton(AF_INET6, s, a->addr) != 1)
-			return false;
-		a->family = ENF_AF_INET6;
-	} else {
-		if (inet_pton(AF_INET, s, a->addr) != 1)
-			return false;
-		a->family = ENF_AF_INET;
-	}
-	return true;
-}
-
-static const char *addr_fmt(const struct mf_addr *a, char buf[INET6_ADDRSTRLEN])
-{
-	if (!inet_ntop(a->family == ENF_AF_INET ? AF_INET : AF_INET6, a->addr, buf,
-		       INET6_ADDRSTRLEN))
-		snprintf(buf, INET6_ADDRSTRLEN, "?");
-	return buf;
-}
-
-static int addr_cmp(const struct mf_addr *a, const struct mf_addr *b)
-{
-	if (a->family != b->family)
-		return a->family < b->family ? -1 : 1;
-	return memcmp(a->addr, b->addr, sizeof(a->addr));
-}
-
-/* Unspecified, broadcast and multicast addresses are never a host. */
-static bool addr_is_host(const struct mf_addr *a)
-{
-	static const uint8_t zero[16];
-
-	if (!memcmp(a->addr, zero, 16))
-		return false;
-	if (a->family == ENF_AF_INET)
-		return (a->addr[0] & 0xf0) != 0xe0 &&
-		       !(a->addr[0] == 255 && a->addr[1] == 255 && a->addr[2] == 255 &&
-			 a->addr[3] == 255);
-	return a->addr[0] != 0xff;
-}
-
 /* A single host address (instances, vip, resolvers). */
-static bool get_addr(struct ctx *c, yaml_node_t *n, struct mf_addr *a)
+static bool get_addr(struct ctx *c, yaml_node_t *n, struct enf_addr *a)
 {
 	const char *s = want_str(c, n, "an IPv4 or IPv6 address");
 
@@ -793,23 +750,6 @@ static bool get_addr(struct ctx *c, yaml_node_t *n, struct mf_addr *a)
 	return true;
 }
 
-/* Clear the host bits of a; true if there were none. */
-static bool mask_host_bits(struct mf_addr *a, unsigned int plen)
-{
-	bool clean = true;
-	unsigned int i;
-
-	for (i = 0; i < 16; i++) {
-		unsigned int keep = plen > i * 8 ? plen - i * 8 : 0;
-		uint8_t mask = keep >= 8 ? 0xff : (uint8_t)(0xffu << (8 - keep));
-
-		if (a->addr[i] & ~mask)
-			clean = false;
-		a->addr[i] &= mask;
-	}
-	return clean;
-}
-
 static bool parse_cidr_str(struct ctx *c, yaml_node_t *n, const char *s, struct mf_cidr *out)
 {
 	const char *slash = strchr(s, '/');
@@ -817,7 +757,7 @@ static bool parse_cidr_str(struct ctx *c, yaml_node_t *n, const char *s, struct 
 	size_t alen = slash ? (size_t)(slash - s) : strlen(s);
 	unsigned long plen;
 	unsigned int max;
-	struct mf_addr net;
+	struct enf_addr net;
 
 	if (alen >= sizeof(abuf))
 		goto bad;
@@ -834,9 +774,9 @@ static bool parse_cidr_str(struct ctx *c, yaml_node_t *n, const char *s, struct 
 	}
 	out->plen = (uint8_t)plen;
 	net = out->addr;
-	if (!mask_host_bits(&net, out->plen)) {
+	if (!addr_mask(&net, out->plen)) {
 		err_node(c, n, "%s has host bits set (did you mean %s/%u?)", s,
-			 addr_fmt(&net, nbuf), out->plen);
+			 addr_format(&net, nbuf, sizeof(nbuf)), out->plen);
 		return false;
 	}
 	return true;
@@ -1082,7 +1022,7 @@ static bool port_spec_error(struct ctx *c, yaml_node_t *n, const char *s, int r)
 /* ------------------------------------------------------------------------ */
 /* Cross-reference records */
 
-static bool add_addr_rec(struct ctx *c, const struct mf_addr *a, size_t app, size_t svc,
+static bool add_addr_rec(struct ctx *c, const struct enf_addr *a, size_t app, size_t svc,
 			 size_t idx, int kind, struct mf_pos pos)
 {
 	if (c->naddrs == c->caddrs) {
@@ -2261,11 +2201,11 @@ static void check_addresses(struct ctx *c)
 		if (f->app == r->app && f->svc == r->svc) {
 			if (f->kind == ADDR_INSTANCE && r->kind == ADDR_INSTANCE)
 				err_at(c, r->pos, field, "%s is listed twice (first at line %d)",
-				       addr_fmt(&r->addr, abuf), f->pos.line);
+				       addr_format(&r->addr, abuf, sizeof(abuf)), f->pos.line);
 		} else if (svc_network(m, f->app) != svc_network(m, r->app)) {
 			err_at(c, r->pos, field, "%s is also used by apps.%s.services.%s (line %d) "
 			       "in network %s (an address belongs to one network)",
-			       addr_fmt(&r->addr, abuf), m->apps[f->app].name,
+			       addr_format(&r->addr, abuf, sizeof(abuf)), m->apps[f->app].name,
 			       m->apps[f->app].services[f->svc].name, f->pos.line,
 			       m->networks[svc_network(m, f->app)].name);
 		}
@@ -2285,7 +2225,7 @@ static void check_addresses(struct ctx *c)
 
 			err_at(c, r->pos, field, "%s:%u/%s is already a frontend of "
 			       "apps.%s.services.%s (line %d; each address:port/protocol once)",
-			       addr_fmt(&r->addr, abuf), r->port, proto_name(r->proto),
+			       addr_format(&r->addr, abuf, sizeof(abuf)), r->port, proto_name(r->proto),
 			       m->apps[f->app].name, m->apps[f->app].services[f->svc].name,
 			       f->pos.line);
 		}
@@ -2302,7 +2242,7 @@ static void check_addresses(struct ctx *c)
 			hit = &c->addrs[lo];
 			err_at(c, r->pos, field, "%s is %s of apps.%s.services.%s (line %d; a "
 			       "frontend is a node, external or load-balancer address)",
-			       addr_fmt(&r->addr, abuf),
+			       addr_format(&r->addr, abuf, sizeof(abuf)),
 			       hit->kind == ADDR_VIP ? "the VIP" : "an instance address",
 			       m->apps[hit->app].name, m->apps[hit->app].services[hit->svc].name,
 			       hit->pos.line);

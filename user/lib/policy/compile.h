@@ -78,8 +78,6 @@ int compile_manifest(const struct manifest *m, const struct compile_clock *clk,
 void compiled_free(struct compiled *c);
 
 /* Helpers shared with tests and status. */
-void mf_addr_to_enf(const struct mf_addr *in, struct enf_addr *out);
-const char *enf_addr_str(const struct enf_addr *a, char *buf, size_t len);
 const char *enf_reason_name(unsigned int reason);
 const char *enf_encap_name(unsigned int encap);
 const char *enf_role_name(unsigned int role);

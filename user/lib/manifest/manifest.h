@@ -43,13 +43,11 @@ struct mf_pos {
 	int col;
 };
 
-struct mf_addr {
-	uint8_t family;		/* 4 or 6 (ENF_AF_INET / ENF_AF_INET6) */
-	uint8_t addr[16];	/* network order; IPv4 in addr[0..3], rest zero */
-};
+/* Addresses are struct enf_addr (include/enforcer_common.h): family 4 or
+ * 6, pad zero, network order, IPv4 in addr[0..3] with the rest zero. */
 
 struct mf_cidr {
-	struct mf_addr addr;
+	struct enf_addr addr;
 	uint8_t plen;		/* 0..32 for IPv4, 0..128 for IPv6 */
 	char label[MF_LABEL_MAX]; /* "" when not given */
 	int64_t expires;	/* unix seconds; 0 = never */
@@ -67,14 +65,14 @@ struct mf_port {
 };
 
 struct mf_frontend {
-	struct mf_addr addr;
+	struct enf_addr addr;
 	uint16_t port;		/* host order */
 	uint8_t proto;
 	struct mf_pos pos;
 };
 
 struct mf_instance {
-	struct mf_addr addr;
+	struct enf_addr addr;
 	struct mf_pos pos;
 };
 
@@ -89,7 +87,7 @@ struct mf_service {
 	struct mf_instance *instances;
 	size_t ninstances;
 	bool has_vip;
-	struct mf_addr vip;
+	struct enf_addr vip;
 	struct mf_frontend *frontends;
 	size_t nfrontends;
 	bool has_health;
@@ -138,7 +136,7 @@ struct manifest {
 	char rack[MF_NAME_MAX];	/* "" when not given */
 	struct mf_zone *zones;
 	size_t nzones;
-	struct mf_addr *resolvers;
+	struct enf_addr *resolvers;
 	size_t nresolvers;
 	uint32_t dns_ttl;	/* default 5 */
 	struct mf_cidr_list private_cidrs;

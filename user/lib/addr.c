@@ -1,0 +1,144 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* Addresses and endpoints (see addr.h). */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "addr.h"
+
+#ifndef IPPROTO_SCTP
+#define IPPROTO_SCTP 132
+#endif
+
+bool addr_parse(const char *s, struct enf_addr *a)
+{
+	memset(a, 0, sizeof(*a));
+	if (strchr(s, ':')) {
+		if (inet_pton(AF_INET6, s, a->addr) != 1)
+			return false;
+		a->family = ENF_AF_INET6;
+	} else {
+		if (inet_pton(AF_INET, s, a->addr) != 1)
+			return false;
+		a->family = ENF_AF_INET;
+	}
+	return true;
+}
+
+const char *addr_format(const struct enf_addr *a, char *buf, size_t len)
+{
+	if (!inet_ntop(a->family == ENF_AF_INET ? AF_INET : AF_INET6, a->addr, buf, len))
+		snprintf(buf, len, "?");
+	return buf;
+}
+
+int addr_cmp(const struct enf_addr *a, const struct enf_addr *b)
+{
+	if (a->family != b->family)
+		return a->family < b->family ? -1 : 1;
+	return memcmp(a->addr, b->addr, sizeof(a->addr));
+}
+
+bool addr_equal(const struct enf_addr *a, const struct enf_addr *b)
+{
+	return !addr_cmp(a, b);
+}
+
+bool addr_is_host(const struct enf_addr *a)
+{
+	static const uint8_t zero[16];
+
+	if (!memcmp(a->addr, zero, 16))
+		return false;
+	if (a->family == ENF_AF_INET)
+		return (a->addr[0] & 0xf0) != 0xe0 &&
+		       !(a->addr[0] == 255 && a->addr[1] == 255 && a->addr[2] == 255 &&
+			 a->addr[3] == 255);
+	return a->addr[0] != 0xff;
+}
+
+bool addr_mask(struct enf_addr *a, unsigned int plen)
+{
+	bool clean = true;
+	unsigned int i;
+
+	for (i = 0; i < 16; i++) {
+		unsigned int keep = plen > i * 8 ? plen - i * 8 : 0;
+		uint8_t mask = keep >= 8 ? 0xff : (uint8_t)(0xffu << (8 - keep));
+
+		if (a->addr[i] & ~mask)
+			clean = false;
+		a->addr[i] &= mask;
+	}
+	return clean;
+}
+
+const char *endpoint_format(const struct enf_addr *a, uint16_t port, char *buf, size_t len)
+{
+	char s[ADDR_STRLEN];
+
+	addr_format(a, s, sizeof(s));
+	if (!port)
+		snprintf(buf, len, "%s", s);
+	else if (a->family == ENF_AF_INET6)
+		snprintf(buf, len, "[%s]:%u", s, port);
+	else
+		snprintf(buf, len, "%s:%u", s, port);
+	return buf;
+}
+
+int endpoint_parse(const char *s, struct endpoint *ep)
+{
+	char host[INET6_ADDRSTRLEN + 2], buf[128];
+	const char *port = NULL;
+	char *slash, *end;
+
+	memset(ep, 0, sizeof(*ep));
+	if (strlen(s) >= sizeof(buf))
+		return -EINVAL;
+	strcpy(buf, s);
+	slash = strchr(buf, '/');
+	if (slash) {
+		*slash++ = '\0';
+		if (!strcasecmp(slash, "tcp"))
+			ep->proto = IPPROTO_TCP;
+		else if (!strcasecmp(slash, "udp"))
+			ep->proto = IPPROTO_UDP;
+		else if (!strcasecmp(slash, "sctp"))
+			ep->proto = IPPROTO_SCTP;
+		else if (!strcasecmp(slash, "icmp"))
+			ep->proto = IPPROTO_ICMP;
+		else
+			return -EINVAL;
+	}
+	if (buf[0] == '[') {
+		char *close = strchr(buf, ']');
+
+		if (!close || (size_t)(close - buf - 1) >= sizeof(host))
+			return -EINVAL;
+		snprintf(host, sizeof(host), "%.*s", (int)(close - buf - 1), buf + 1);
+		if (close[1] == ':')
+			port = close + 2;
+		else if (close[1])
+			return -EINVAL;
+	} else if (strchr(buf, ':') && strchr(buf, ':') == strrchr(buf, ':')) {
+		snprintf(host, sizeof(host), "%.*s", (int)(strchr(buf, ':') - buf), buf);
+		port = strchr(buf, ':') + 1;
+	} else {
+		snprintf(host, sizeof(host), "%s", buf);
+	}
+	if (port) {
+		unsigned long p;
+
+		errno = 0;
+		p = strtoul(port, &end, 10);
+		if (errno || *end || !*port || p > 65535)
+			return -EINVAL;
+		ep->port = p;
+	}
+	return addr_parse(host, &ep->addr) ? 0 : -EINVAL;
+}
