@@ -18,7 +18,7 @@ passed=0 failed=0
 
 # Sources each target needs besides itself.
 declare -A DEPS=(
-	[fuzz_manifest]="user/manifest.c"
+	[fuzz_manifest]="user/lib/manifest/*.c user/lib/addr.c user/lib/zone/template.c"
 )
 declare -A LIBS=(
 	[fuzz_manifest]="-lyaml"
@@ -29,7 +29,8 @@ for src in selftests/fuzz_*.c; do
 	name=$(basename "$src" .c)
 	bin=$OUT/$name
 	if ! $CLANG -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-		-D_GNU_SOURCE -Iinclude -Iuser "$src" ${DEPS[$name]:-} ${LIBS[$name]:-} -o "$bin"; then
+		-D_GNU_SOURCE -Iinclude -Iuser/lib -Iuser/lib/manifest -Iuser/lib/zone \
+		"$src" ${DEPS[$name]:-} ${LIBS[$name]:-} -o "$bin"; then
 		echo "FAIL $name (build)"
 		failed=$((failed + 1))
 		continue

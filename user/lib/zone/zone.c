@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include "enforcer_common.h"
+#include "template.h"
 #include "zone.h"
 
 #define SOA_REFRESH	3600
@@ -41,17 +42,6 @@
 #define SOA_EXPIRE	86400
 #define ZONE_MAX_ERRORS	20		/* then "too many errors" */
 #define TEXT_MAX	(4 * ENF_DNS_MAX_NAME + 2)	/* every byte as \DDD, plus '.' */
-
-/* Template placeholders, as bits of a template's `used` set. */
-enum {
-	PH_SERVICE = 1 << 0,	/* {service} and its alias {type} */
-	PH_APP = 1 << 1,
-	PH_RACK = 1 << 2,
-	PH_NETWORK = 1 << 3,
-	PH_INDEX = 1 << 4,
-};
-
-#define PH_PER_APP	(PH_SERVICE | PH_APP | PH_NETWORK | PH_INDEX)
 
 /* What a table entry stands for; names of one source merge, others clash. */
 enum ent_kind {
@@ -72,7 +62,7 @@ struct ent_meta {
 };
 
 struct tmpl_info {
-	unsigned int used;	/* PH_* */
+	unsigned int used;	/* TMPL_* */
 	uint16_t zone;		/* zone of its apex */
 };
 
@@ -363,133 +353,6 @@ static void describe(const struct zctx *cx, const struct ent_meta *e, char *buf,
 }
 
 /* ------------------------------------------------------------------------ */
-/* Templates */
-
-static unsigned int placeholder_bit(const char *s, size_t len)
-{
-	static const struct {
-		const char *name;
-		unsigned int bit;
-	} ph[] = {
-		{ "service", PH_SERVICE }, { "type", PH_SERVICE }, { "app", PH_APP },
-		{ "rack", PH_RACK }, { "network", PH_NETWORK }, { "index", PH_INDEX },
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof(ph) / sizeof(ph[0]); i++)
-		if (strlen(ph[i].name) == len && !memcmp(ph[i].name, s, len))
-			return ph[i].bit;
-	return 0;
-}
-
-struct fill {
-	const char *svc;
-	const char *app;
-	const char *net;
-	const char *rack;
-	size_t index;
-};
-
-/*
- * Expand [t, t + tlen) into out (always terminated); returns the length, or
- * -1 when the text does not fit or a placeholder is unknown (the manifest
- * rejects both).
- */
-static int expand(const char *t, size_t tlen, const struct fill *f, char *out, size_t outsz)
-{
-	size_t o = 0, i;
-	char num[24];
-
-	out[0] = '\0';
-	for (i = 0; i < tlen; i++) {
-		const char *rep;
-		size_t j, k;
-
-		if (t[i] != '{') {
-			if (o + 1 >= outsz)
-				goto fail;
-			out[o++] = t[i];
-			continue;
-		}
-		for (j = i + 1; j < tlen && t[j] != '}'; j++)
-			;
-		if (j >= tlen)
-			goto fail;
-		switch (placeholder_bit(t + i + 1, j - i - 1)) {
-		case PH_SERVICE:
-			rep = f->svc;
-			break;
-		case PH_APP:
-			rep = f->app;
-			break;
-		case PH_RACK:
-			rep = f->rack;
-			break;
-		case PH_NETWORK:
-			rep = f->net;
-			break;
-		case PH_INDEX:
-			snprintf(num, sizeof(num), "%zu", f->index);
-			rep = num;
-			break;
-		default:
-			goto fail;
-		}
-		if (!rep)
-			goto fail;
-		for (k = 0; rep[k]; k++) {
-			if (o + 1 >= outsz)
-				goto fail;
-			out[o++] = rep[k];
-		}
-		i = j;
-	}
-	out[o] = '\0';
-	return (int)o;
-fail:
-	out[o] = '\0';
-	return -1;
-}
-
-/* PH_* set of a template and where its apex starts (after the last label
- * with a per-app placeholder); -1 on an unknown or unbalanced placeholder. */
-static int tmpl_scan(const char *t, unsigned int *used, size_t *apex_start)
-{
-	bool per_app = false;
-	size_t i;
-
-	*used = 0;
-	*apex_start = 0;
-	for (i = 0;; i++) {
-		if (t[i] == '.' || !t[i]) {
-			if (per_app)
-				*apex_start = t[i] ? i + 1 : i;
-			per_app = false;
-			if (!t[i])
-				break;
-			continue;
-		}
-		if (t[i] == '{') {
-			size_t j = i + 1;
-			unsigned int bit;
-
-			while (t[j] && t[j] != '}' && t[j] != '.')
-				j++;
-			if (t[j] != '}')
-				return -1;
-			bit = placeholder_bit(t + i + 1, j - i - 1);
-			if (!bit)
-				return -1;
-			*used |= bit;
-			if (bit & PH_PER_APP)
-				per_app = true;
-			i = j;
-		}
-	}
-	return 0;
-}
-
-/* ------------------------------------------------------------------------ */
 /* The (view, name) table */
 
 static size_t slot_of(uint64_t hash, uint32_t view, size_t mask)
@@ -635,24 +498,24 @@ static int apex_of_template(struct zctx *cx, size_t ti, uint8_t *wire, size_t *w
 {
 	const struct manifest *m = cx->m;
 	const char *t = m->zones[ti].tmpl;
-	struct fill f = { .rack = m->rack[0] ? m->rack : NULL };
+	struct tmpl_fill f = { .rack = m->rack[0] ? m->rack : NULL };
 	char field[32], text[ENF_DNS_MAX_NAME + 2];
 	size_t start;
 
 	snprintf(field, sizeof(field), "zones[%zu]", ti);
-	if (!t || tmpl_scan(t, &cx->tmpls[ti].used, &start)) {
+	if (!t || tmpl_apex(t, &cx->tmpls[ti].used, &start)) {
 		zerr(cx, m->zones[ti].pos, field, "template '%s' has an unknown or unbalanced "
 		     "placeholder (expected {service}, {type}, {app}, {rack}, {network} or "
 		     "{index})", t ? t : "");
 		return -EINVAL;
 	}
-	if (!(cx->tmpls[ti].used & PH_PER_APP)) {
+	if (!(cx->tmpls[ti].used & TMPL_PER_APP)) {
 		zerr(cx, m->zones[ti].pos, field, "template '%s' has no per-app placeholder "
 		     "(expected {service}, {type}, {app}, {network} or {index} left of the "
 		     "zone apex)", t);
 		return -EINVAL;
 	}
-	if (!t[start] || expand(t + start, strlen(t + start), &f, text, sizeof(text)) < 0 ||
+	if (!t[start] || tmpl_expand(t + start, strlen(t + start), &f, text, sizeof(text)) < 0 ||
 	    dns_name_to_wire(text, wire, wire_len)) {
 		zerr(cx, m->zones[ti].pos, field, "template '%s' has no valid zone apex "
 		     "(expected static labels after the last placeholder, such as "
@@ -1124,7 +987,7 @@ static int service_names(struct zctx *cx, const struct name_src *src)
 	const struct mf_service *s = &a->services[src->svc];
 	const char *t = m->zones[src->tmpl].tmpl;
 	unsigned int used = cx->tmpls[src->tmpl].used;
-	struct fill f = {
+	struct tmpl_fill f = {
 		.svc = s->name,
 		.app = a->name,
 		.net = m->networks[a->network].name,
@@ -1140,11 +1003,11 @@ static int service_names(struct zctx *cx, const struct name_src *src)
 	size_t wl, iwl, swl, i;
 	int err;
 
-	if (used & PH_INDEX) {
+	if (!tmpl_names_instances_implicitly(used)) {
 		meta.kind = K_INST;
 		for (i = 1; i <= s->ninstances; i++) {
 			f.index = i;
-			if (expand(t, strlen(t), &f, text, sizeof(text)) < 0 ||
+			if (tmpl_expand(t, strlen(t), &f, text, sizeof(text)) < 0 ||
 			    dns_name_to_wire(text, wire, &wl))
 				return bad_name(cx, src, text);
 			meta.idx = (uint32_t)i;
@@ -1154,7 +1017,7 @@ static int service_names(struct zctx *cx, const struct name_src *src)
 		}
 		return 0;
 	}
-	if (expand(t, strlen(t), &f, text, sizeof(text)) < 0 ||
+	if (tmpl_expand(t, strlen(t), &f, text, sizeof(text)) < 0 ||
 	    dns_name_to_wire(text, wire, &wl))
 		return bad_name(cx, src, text);
 	meta.kind = K_SVC;
@@ -1215,9 +1078,7 @@ static int data_names(struct zctx *cx)
 			for (si = 0; si < a->nservices; si++) {
 				struct name_src src = { ai, si, ti, view };
 
-				/* without {service} a template names the app's web */
-				if (!(cx->tmpls[ti].used & PH_SERVICE) &&
-				    strcmp(a->services[si].name, "web"))
+				if (!tmpl_names_service(cx->tmpls[ti].used, a->services[si].name))
 					continue;
 				if (!a->services[si].name[0])
 					continue;
