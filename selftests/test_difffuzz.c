@@ -51,8 +51,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "compile.h"
-#include "manifest.h"
+#include "pipeline.h"
 #include "state.h"
 #include "test.h"
 
@@ -805,39 +804,31 @@ static struct model_result check(struct fz *f, const uint8_t *frame, size_t len,
 
 static int apply(const char *role, const char *mode, const char *flows, const char *expiry)
 {
-	struct compile_clock clk = { .wall = time(NULL) };
 	FILE *devnull = fopen("/dev/null", "w");
-	struct manifest *m = NULL;
-	struct compiled c;
-	struct timespec ts;
+	struct pipeline p;
 	char *yaml = NULL;
 	int err;
 
 	if (asprintf(&yaml, manifest_fmt, expiry ? expiry : "2099-01-01", role, mode,
 		     flows ? flows : default_flows) < 0)
 		return -ENOMEM;
-	clock_gettime(CLOCK_BOOTTIME, &ts);
-	clk.boot_ns = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-	err = manifest_load_buf(yaml, strlen(yaml), "difffuzz.yml", &m, stdout);
+	/* expired entries are left out with a warning: expected here */
+	err = pipeline_compile_buf(yaml, strlen(yaml), "difffuzz.yml", &p,
+				   devnull ? devnull : stdout);
 	free(yaml);
 	if (err)
 		goto out;
-	/* expired entries are left out with a warning: expected here */
-	err = compile_manifest(m, &clk, &c, devnull ? devnull : stdout);
-	if (err) {
-		manifest_free(m);
-		goto out;
+	err = pipeline_apply(&st, &p, &(struct enf_iface){ .name = "lo", .ifindex = 1 }, 1, NULL);
+	if (!err)
+		err = model_set_policy(&M, p.m, model_iface_role(p.m, "lo"));
+	if (!err) {
+		/* the model reads the manifest from now on: keep it */
+		if (mf)
+			manifest_free(mf);
+		mf = p.m;
+		p.m = NULL;
 	}
-	err = state_apply(&st, &c, &(struct enf_iface){ .name = "lo", .ifindex = 1 }, 1, NULL);
-	compiled_free(&c);
-	if (err) {
-		manifest_free(m);
-		goto out;
-	}
-	err = model_set_policy(&M, m, model_iface_role(m, "lo"));
-	if (mf)
-		manifest_free(mf);
-	mf = m;
+	pipeline_free(&p);
 out:
 	if (devnull)
 		fclose(devnull);

@@ -16,7 +16,7 @@
 #include "compile.h"
 #include "dns_serve.h"
 #include "dnsgen.h"
-#include "manifest.h"
+#include "pipeline.h"
 #include "state.h"
 #include "test.h"
 
@@ -66,27 +66,18 @@ static struct dns_reply rep;
 
 static bool setup(void)
 {
-	struct compile_clock clk = { .wall = time(NULL) };
-	struct manifest *m = NULL;
-	struct compiled c;
-	struct timespec ts;
+	struct pipeline p;
 	int err;
 
 	state_init(&st);
 	if (!CHECK_EQ(state_load(&st), 0))
 		return false;
 	loaded = true;
-	clock_gettime(CLOCK_BOOTTIME, &ts);
-	clk.boot_ns = ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-	err = manifest_load_buf(manifest, strlen(manifest), "dns.yml", &m, stdout);
+	err = pipeline_compile_buf(manifest, strlen(manifest), "dns.yml", &p, stdout);
 	if (!CHECK_EQ(err, 0))
 		return false;
-	err = compile_manifest(m, &clk, &c, stdout);
-	manifest_free(m);
-	if (!CHECK_EQ(err, 0))
-		return false;
-	err = state_apply(&st, &c, NULL, 0, NULL);
-	compiled_free(&c);
+	err = pipeline_apply(&st, &p, NULL, 0, NULL);
+	pipeline_free(&p);
 	return CHECK_EQ(err, 0);
 }
 

@@ -61,7 +61,7 @@
 #include <ldns/ldns.h>
 #endif
 
-#include "compile.h"
+#include "pipeline.h"
 #include "dnsgen.h"
 #include "manifest.h"
 #include "state.h"
@@ -241,7 +241,7 @@ static bool chance(struct rng *r, unsigned pct)
 #define FRAME_MAX 4096
 
 static struct enf_state st;
-static struct compiled comp;
+static struct pipeline pl;	/* the manifest, compiled (pl.c) */
 static bool comp_ok, loaded, setup_done, setup_ok;
 static int ncpu;
 static double iter_factor = 1.0;
@@ -322,8 +322,8 @@ static int nlabels_of(const uint8_t *w, size_t len)
 static const struct zone_apex *model_zone(const uint8_t *w, size_t len, size_t *apex_off)
 {
 	for (size_t o = 0; o < len && w[o]; o += w[o] + 1) {
-		for (size_t z = 0; z < comp.zone.nzones; z++) {
-			const struct zone_apex *za = &comp.zone.zones[z];
+		for (size_t z = 0; z < pl.c.zone.nzones; z++) {
+			const struct zone_apex *za = &pl.c.zone.zones[z];
 
 			if (za->key.wire_len == len - o && wire_eq_fold(w + o, za->wire, len - o)) {
 				*apex_off = o;
@@ -342,8 +342,8 @@ static const struct zone_name *model_find(const uint8_t *w, size_t len, enum grp
 
 	if (g == G_PUBLIC)
 		return NULL;
-	for (size_t i = 0; i < comp.zone.nnames; i++) {
-		const struct zone_name *n = &comp.zone.names[i];
+	for (size_t i = 0; i < pl.c.zone.nnames; i++) {
+		const struct zone_name *n = &pl.c.zone.names[i];
 
 		if (n->key.wire_len != len || !wire_eq_fold(w, n->wire, len))
 			continue;
@@ -802,19 +802,19 @@ static bool rr_in_rrset(const struct dns_rr *rr, const struct zone_name *e)
 	uint32_t id = e->val.rrset_id;
 	int i;
 
-	if (!id || id >= comp.zone.nrrsets)
+	if (!id || id >= pl.c.zone.nrrsets)
 		return false;
 	if (rr->type == 1 && rr->rdlen == 4) {
 		for (i = 0; i < e->val.n_a; i++)
-			if (!memcmp(&comp.zone.a[id].addr[i], rr->rdata, 4))
+			if (!memcmp(&pl.c.zone.a[id].addr[i], rr->rdata, 4))
 				return true;
 	} else if (rr->type == 28 && rr->rdlen == 16) {
 		for (i = 0; i < e->val.n_aaaa; i++)
-			if (!memcmp(comp.zone.aaaa[id].addr[i], rr->rdata, 16))
+			if (!memcmp(pl.c.zone.aaaa[id].addr[i], rr->rdata, 16))
 				return true;
 	} else if (rr->type == 33 && rr->rdlen >= 7) {
 		for (i = 0; i < e->val.n_srv; i++) {
-			const struct enf_dns_srv_rr *s = &comp.zone.srv[id].rr[i];
+			const struct enf_dns_srv_rr *s = &pl.c.zone.srv[id].rr[i];
 
 			if (!memcmp(rr->rdata, &s->priority, 6) && rr->rdata[6] == s->label_len &&
 			    !memcmp(rr->rdata + 7, s->label, s->label_len))
@@ -1206,8 +1206,8 @@ static void check_model(struct ck *c, enum grp g, const struct qspec *q, const s
 			if (a->type != type || !rr_in_rrset(a, e))
 				viol(c, "[model] answer %d (type %u) is not in the RRset of %s", i,
 				     a->type, qi->text);
-			if (a->ttl != comp.zone.ttl)
-				viol(c, "[model] answer TTL %u, zone TTL %u", a->ttl, comp.zone.ttl);
+			if (a->ttl != pl.c.zone.ttl)
+				viol(c, "[model] answer TTL %u, zone TTL %u", a->ttl, pl.c.zone.ttl);
 			for (j = 0; j < i; j++)
 				if (a->rdlen == rep->answer[j].rdlen &&
 				    !memcmp(a->rdata, rep->answer[j].rdata,
@@ -1234,7 +1234,7 @@ static void check_model(struct ck *c, enum grp g, const struct qspec *q, const s
 		viol(c, "[model] apex answered with type %u", rep->answer[0].type);
 	for (i = 0; i < rep->an + rep->ns && i < 5; i++) {
 		const struct dns_rr *s = i < rep->an ? &rep->answer[i] : &rep->authority[i - rep->an];
-		uint32_t ttl = comp.zone.ttl;
+		uint32_t ttl = pl.c.zone.ttl;
 
 		if (i >= rep->an && za->val.minimum < ttl)
 			ttl = za->val.minimum;
@@ -1361,9 +1361,6 @@ static enum outcome check_run(struct fz *f, const uint8_t *in, size_t len, const
 
 static bool setup(void)
 {
-	struct compile_clock clk = { .wall = time(NULL) };
-	struct manifest *m = NULL;
-	struct timespec ts;
 	int err;
 	size_t i;
 
@@ -1375,22 +1372,16 @@ static bool setup(void)
 		return false;
 	loaded = true;
 	ncpu = libbpf_num_possible_cpus();
-	clock_gettime(CLOCK_BOOTTIME, &ts);
-	clk.boot_ns = ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-	err = manifest_load_buf(manifest, strlen(manifest), "dnsfuzz.yml", &m, stdout);
-	if (!CHECK_EQ(err, 0))
-		return false;
-	err = compile_manifest(m, &clk, &comp, stdout);
-	manifest_free(m);
+	err = pipeline_compile_buf(manifest, strlen(manifest), "dnsfuzz.yml", &pl, stdout);
 	if (!CHECK_EQ(err, 0))
 		return false;
 	comp_ok = true;
-	if (!CHECK_EQ(state_apply(&st, &comp, NULL, 0, NULL), 0))
+	if (!CHECK_EQ(pipeline_apply(&st, &pl, NULL, 0, NULL), 0))
 		return false;
 
 	/* The model's assumptions about views and networks. */
-	for (i = 0; i < comp.zone.nnames; i++) {
-		const struct zone_name *n = &comp.zone.names[i];
+	for (i = 0; i < pl.c.zone.nnames; i++) {
+		const struct zone_name *n = &pl.c.zone.names[i];
 		uint32_t nw = n->val.network_id;
 
 		if (!CHECK(n->key.view == 0 || n->key.view == N_SHOP || n->key.view == N_BLOG,
@@ -1401,12 +1392,12 @@ static bool setup(void)
 			return false;
 	}
 	for (i = 0; i < C_N; i++) {
-		cls_list[i] = calloc(comp.zone.nnames, sizeof(*cls_list[i]));
+		cls_list[i] = calloc(pl.c.zone.nnames, sizeof(*cls_list[i]));
 		if (!CHECK(cls_list[i] != NULL, "calloc"))
 			return false;
 	}
-	for (i = 0; i < comp.zone.nnames; i++) {
-		const struct zone_name *n = &comp.zone.names[i];
+	for (i = 0; i < pl.c.zone.nnames; i++) {
+		const struct zone_name *n = &pl.c.zone.names[i];
 		bool apex = n->val.flags & ENF_DNS_NAME_APEX;
 
 		cls_list[C_ALL][cls_n[C_ALL]++] = n;
@@ -1437,7 +1428,7 @@ static void teardown(void)
 	for (int i = 0; i < C_N; i++)
 		free(cls_list[i]);
 	if (comp_ok)
-		compiled_free(&comp);
+		pipeline_free(&pl);
 	if (loaded)
 		state_close(&st);
 }
@@ -1447,7 +1438,7 @@ static void teardown(void)
 
 static const uint8_t *pick_apex(struct rng *r, size_t *len)
 {
-	const struct zone_apex *za = &comp.zone.zones[rn(r, comp.zone.nzones)];
+	const struct zone_apex *za = &pl.c.zone.zones[rn(r, pl.c.zone.nzones)];
 
 	*len = za->key.wire_len;
 	return za->wire;

@@ -171,7 +171,13 @@ struct manifest {
  */
 int manifest_load(const char *path, struct manifest **out, FILE *errf);
 
-/* Same, from memory; `name` stands in for the file name in errors. */
+/* Reads a manifest file whole ("-": standard input): at most 16 MiB, not a
+ * directory. Caller frees *buf (NUL-terminated). Prints one line on `errf`
+ * and returns -errno when it cannot. */
+int manifest_read_file(const char *path, char **buf, size_t *len, FILE *errf);
+
+/* Same as manifest_load, from memory; `name` stands in for the file name in
+ * errors. */
 int manifest_load_buf(const char *buf, size_t len, const char *name,
 		      struct manifest **out, FILE *errf);
 

@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include "internal.h"
 
@@ -614,19 +615,25 @@ int manifest_load_buf(const char *buf, size_t len, const char *name, struct mani
 	return ret;
 }
 
-int manifest_load(const char *path, struct manifest **out, FILE *errf)
+int manifest_read_file(const char *path, char **bufp, size_t *lenp, FILE *errf)
 {
+	bool is_stdin = !strcmp(path, "-");
 	size_t len = 0, cap = 0;
 	char *buf = NULL;
+	struct stat sb;
 	FILE *f;
-	int ret, err;
+	int err;
 
-	if (out)
-		*out = NULL;
-	f = fopen(path, "re");
+	*bufp = NULL;
+	*lenp = 0;
+	f = is_stdin ? stdin : fopen(path, "re");
 	if (!f) {
 		err = errno;
 		goto fail;
+	}
+	if (!fstat(fileno(f), &sb) && S_ISDIR(sb.st_mode)) {
+		err = EISDIR;
+		goto fail_close;
 	}
 	for (;;) {
 		size_t n;
@@ -636,15 +643,13 @@ int manifest_load(const char *path, struct manifest **out, FILE *errf)
 
 			if (cap >= MF_MAX_FILE) {
 				err = EFBIG;
-				fclose(f);
-				goto fail;
+				goto fail_close;
 			}
 			cap = cap ? cap * 2 : 65536;
-			p = realloc(buf, cap);
+			p = realloc(buf, cap + 1);
 			if (!p) {
 				err = ENOMEM;
-				fclose(f);
-				goto fail;
+				goto fail_close;
 			}
 			buf = p;
 		}
@@ -653,22 +658,47 @@ int manifest_load(const char *path, struct manifest **out, FILE *errf)
 		if (n == 0) {
 			if (ferror(f)) {
 				err = errno ? errno : EIO;
-				fclose(f);
-				goto fail;
+				goto fail_close;
 			}
 			break;
 		}
 	}
-	fclose(f);
-	ret = manifest_load_buf(buf, len, path, out, errf);
-	free(buf);
-	return ret;
+	if (!is_stdin)
+		fclose(f);
+	if (len > MF_MAX_FILE) {
+		err = EFBIG;
+		goto fail;
+	}
+	buf[len] = '\0';
+	*bufp = buf;
+	*lenp = len;
+	return 0;
+fail_close:
+	if (!is_stdin)
+		fclose(f);
 fail:
 	free(buf);
 	if (errf)
 		fprintf(errf, "%s: cannot read manifest: %s%s\n", path, strerror(err),
-			err == EFBIG ? " (at most 16 MiB)" : "");
+			err == EFBIG ? " (at most 16 MiB)" :
+			err == EISDIR ? " (expected a manifest file)" : "");
 	return -err;
+}
+
+int manifest_load(const char *path, struct manifest **out, FILE *errf)
+{
+	size_t len = 0;
+	char *buf = NULL;
+	int ret;
+
+	if (out)
+		*out = NULL;
+	ret = manifest_read_file(path, &buf, &len, errf);
+	if (ret)
+		return ret;
+	ret = manifest_load_buf(buf, len, path, out, errf);
+	free(buf);
+	return ret;
 }
 
 void manifest_free(struct manifest *m)
