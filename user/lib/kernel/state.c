@@ -43,67 +43,21 @@
 #define BPF_FS_MAGIC 0xcafe4a11
 #endif
 
-static const struct sel_def {
-	const char *outer;	/* outer map (skeleton and pin name) */
-	const char *inner;	/* inner map name, and pin name of the active view */
-	enum bpf_map_type type;
-	uint32_t key_size;
-	uint32_t value_size;
-	uint32_t flags;		/* must equal the template's in enforcer.bpf.c */
-	const char *key_type;	/* BTF type names, for named fields in bpftool */
-	const char *value_type;
-} sel_defs[SEL_MAX] = {
-	[SEL_SRC] = { "enf_src_sel", "enf_src", BPF_MAP_TYPE_LPM_TRIE,
-		      sizeof(struct enf_src_key), sizeof(struct enf_src_val), BPF_F_NO_PREALLOC,
-		      "enf_src_key", "enf_src_val" },
-	[SEL_DST] = { "enf_dst_sel", "enf_dst", BPF_MAP_TYPE_HASH, sizeof(struct enf_addr),
-		      sizeof(struct enf_dst_val), BPF_F_NO_PREALLOC, "enf_addr", "enf_dst_val" },
-	[SEL_PORT] = { "enf_port_sel", "enf_ports", BPF_MAP_TYPE_HASH,
-		       sizeof(struct enf_port_key), sizeof(struct enf_port_val), BPF_F_NO_PREALLOC,
-		       "enf_port_key", "enf_port_val" },
-	[SEL_ADMIT] = { "enf_admit_sel", "enf_admit", BPF_MAP_TYPE_HASH,
-			sizeof(struct enf_admit_key), sizeof(__u32), BPF_F_NO_PREALLOC, "enf_admit_key", "__u32" },
-	[SEL_IFROLE] = { "enf_ifrole_sel", "enf_ifrole", BPF_MAP_TYPE_HASH, sizeof(__u32),
-			 sizeof(struct enf_iface_val), BPF_F_NO_PREALLOC, "__u32", "enf_iface_val" },
-	[SEL_SVCSTAT] = { "enf_svcstat_sel", "enf_svc_stats", BPF_MAP_TYPE_PERCPU_HASH,
-			  sizeof(__u32), sizeof(struct enf_svc_counter), BPF_F_NO_PREALLOC, "__u32",
-			  "enf_svc_counter" },
-	[SEL_META] = { "enf_meta_sel", "enf_svc_meta", BPF_MAP_TYPE_ARRAY, sizeof(__u32),
-		       sizeof(struct enf_svc_meta), BPF_F_INNER_MAP, "__u32", "enf_svc_meta" },
-	[SEL_DNS_NAME] = { "enf_dnsname_sel", "enf_dns_names", BPF_MAP_TYPE_HASH,
-			   sizeof(struct enf_dns_key), sizeof(struct enf_dns_name), BPF_F_NO_PREALLOC,
-			   "enf_dns_key", "enf_dns_name" },
-	[SEL_DNS_ZONE] = { "enf_dnszone_sel", "enf_dns_zones", BPF_MAP_TYPE_HASH,
-			   sizeof(struct enf_dns_key), sizeof(struct enf_dns_zone), BPF_F_NO_PREALLOC,
-			   "enf_dns_key", "enf_dns_zone" },
-	[SEL_DNS_A] = { "enf_dnsa_sel", "enf_dns_a", BPF_MAP_TYPE_ARRAY, sizeof(__u32),
-			sizeof(struct enf_dns_a), BPF_F_INNER_MAP, "__u32", "enf_dns_a" },
-	[SEL_DNS_AAAA] = { "enf_dnsaaaa_sel", "enf_dns_aaaa", BPF_MAP_TYPE_ARRAY, sizeof(__u32),
-			   sizeof(struct enf_dns_aaaa), BPF_F_INNER_MAP, "__u32", "enf_dns_aaaa" },
-	[SEL_DNS_SRV] = { "enf_dnssrv_sel", "enf_dns_srv", BPF_MAP_TYPE_ARRAY, sizeof(__u32),
-			  sizeof(struct enf_dns_srv), BPF_F_INNER_MAP, "__u32", "enf_dns_srv" },
-	[SEL_DNS_VIEW] = { "enf_dnsview_sel", "enf_dns_views", BPF_MAP_TYPE_ARRAY, sizeof(__u32),
-			   sizeof(struct enf_dns_views), BPF_F_INNER_MAP, "__u32", "enf_dns_views" },
-	[SEL_DNS_RES] = { "enf_dnsres_sel", "enf_dns_res", BPF_MAP_TYPE_HASH,
-			  sizeof(struct enf_addr), sizeof(__u32), BPF_F_NO_PREALLOC, "enf_addr", "__u32" },
-	/* Fixed size, so lookups are inlined; written through mmap: 512 KiB
-	 * by memcpy rather than 131072 updates. */
-	[SEL_SRC16] = { "enf_src16_sel", "enf_src16", BPF_MAP_TYPE_ARRAY, sizeof(__u32),
-			sizeof(__u32), BPF_F_MMAPABLE, "__u32", "__u32" },
-};
-
 /* Maps whose size never changes: the role map (up to ENF_MAX_IFACES
- * attached interfaces) and the /16 table. */
+ * attached interfaces), and those whose template fixes it (the /16 table:
+ * its lookups are inlined). */
 static size_t fixed_entries(enum sel sel)
 {
-	return sel == SEL_IFROLE ? ENF_MAX_IFACES : sel == SEL_SRC16 ? ENF_SRC16_ENTRIES : 0;
+	if (sel == SEL_IFROLE)
+		return ENF_MAX_IFACES;
+	return sel_shape(sel)->max_entries > 1 ? sel_shape(sel)->max_entries : 0;
 }
 
 /* Room in each slot's first maps, so that small policies never replace
  * them: free for hashes and tries (BPF_F_NO_PREALLOC), small for arrays. */
 static size_t initial_entries(enum sel sel)
 {
-	return sel_defs[sel].type == BPF_MAP_TYPE_ARRAY ? 64 : 1024;
+	return sel_shape(sel)->type == BPF_MAP_TYPE_ARRAY ? 64 : 1024;
 }
 
 _Static_assert(SEL_MAX <= ENF_MAX_INNER_MAPS, "enf_policy.map_digest too small");
@@ -118,7 +72,7 @@ static const char *const dns_shared[] = { "enf_active", "enf_policy", "enf_src_s
 
 const char *state_inner_name(enum sel sel)
 {
-	return sel_defs[sel].inner;
+	return sel_shape(sel)->inner;
 }
 
 void state_init(struct enf_state *st)
@@ -189,7 +143,7 @@ static void resolve_btf_ids(struct enf_state *st)
 	int i, k;
 
 	for (i = 0; i < SEL_MAX; i++) {
-		const char *names[2] = { sel_defs[i].key_type, sel_defs[i].value_type };
+		const char *names[2] = { sel_shape(i)->key_type, sel_shape(i)->value_type };
 
 		for (k = 0; k < 2; k++) {
 			int kind = strncmp(names[k], "__", 2) ? BTF_KIND_STRUCT : BTF_KIND_TYPEDEF;
@@ -202,7 +156,7 @@ static void resolve_btf_ids(struct enf_state *st)
 
 static int create_inner(struct enf_state *st, enum sel sel, size_t entries)
 {
-	const struct sel_def *d = &sel_defs[sel];
+	const struct sel_shape *d = sel_shape(sel);
 	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = d->flags);
 	int fd;
 
@@ -226,7 +180,7 @@ static int put_inner(struct enf_state *st, enum sel sel, uint32_t slot, int inne
 	if (bpf_map_update_elem(st->sel_fd[sel], &slot, &inner_fd, BPF_ANY)) {
 		int err = -errno;
 
-		pr_err("cannot install map %s in slot %u: %s\n", sel_defs[sel].inner, slot,
+		pr_err("cannot install map %s in slot %u: %s\n", sel_shape(sel)->inner, slot,
 		       strerror(-err));
 		return err;
 	}
@@ -292,7 +246,7 @@ static int load_dns(struct enf_state *st)
 	st->dns_stream_fd = bpf_program__fd(dns->progs.enf_dns_stream);
 	st->dns_stats_fd = bpf_map__fd(dns->maps.enf_dns_stats);
 	for (i = 0; i < SEL_MAX; i++) {
-		struct bpf_map *m = bpf_object__find_map_by_name(dns->obj, sel_defs[i].outer);
+		struct bpf_map *m = bpf_object__find_map_by_name(dns->obj, sel_shape(i)->outer);
 
 		if (m && st->sel_fd[i] < 0)
 			st->sel_fd[i] = bpf_map__fd(m);
@@ -305,6 +259,9 @@ int state_load(struct enf_state *st)
 	struct enforcer_bpf *skel;
 	int i, err;
 
+	err = maps_init();
+	if (err)
+		return err;
 	skel = enforcer_bpf__open_and_load();
 	if (!skel) {
 		err = -errno;
@@ -325,7 +282,7 @@ int state_load(struct enf_state *st)
 	st->flows_fd = bpf_map__fd(skel->maps.enf_flows);
 	st->frags_fd = bpf_map__fd(skel->maps.enf_frags);
 	for (i = 0; i < SEL_MAX; i++) {
-		struct bpf_map *m = bpf_object__find_map_by_name(skel->obj, sel_defs[i].outer);
+		struct bpf_map *m = bpf_object__find_map_by_name(skel->obj, sel_shape(i)->outer);
 
 		st->sel_fd[i] = m ? bpf_map__fd(m) : -1;
 	}
@@ -375,7 +332,7 @@ static int pin_all(struct enf_state *st)
 	int err = 0;
 
 	for (i = 0; i < SEL_MAX; i++) {
-		objs[n].name = sel_defs[i].outer;
+		objs[n].name = sel_shape(i)->outer;
 		objs[n++].fd = st->sel_fd[i];
 	}
 	for (i = 0; i < n; i++) {
@@ -457,7 +414,7 @@ static int open_all(struct enf_state *st)
 	if (!err)
 		err = open_pinned(st, "enf_dns_stats", &st->dns_stats_fd);
 	for (i = 0; !err && i < SEL_MAX; i++)
-		err = open_pinned(st, sel_defs[i].outer, &st->sel_fd[i]);
+		err = open_pinned(st, sel_shape(i)->outer, &st->sel_fd[i]);
 	if (err) {
 		pr_err("pinned state in %s is incomplete: %s (remove the directory and apply again)\n",
 		       st->pin_dir, strerror(-err));
@@ -513,6 +470,9 @@ int state_open(struct enf_state *st, const char *pin_dir, bool create, bool lock
 	char path[PATH_MAX];
 	int err;
 
+	err = maps_init();
+	if (err)
+		return err;
 	if (strlen(pin_dir) >= sizeof(st->pin_dir)) {
 		pr_err("invalid pin directory '%s': %s\n", pin_dir, strerror(ENAMETOOLONG));
 		return -ENAMETOOLONG;
@@ -662,7 +622,7 @@ static void image_free(struct image *im)
 
 static size_t value_stride(enum sel sel)
 {
-	const struct sel_def *d = &sel_defs[sel];
+	const struct sel_shape *d = sel_shape(sel);
 	int ncpu;
 
 	if (d->type != BPF_MAP_TYPE_PERCPU_HASH)
@@ -674,7 +634,7 @@ static size_t value_stride(enum sel sel)
 static int image_alloc(struct image *im, enum sel sel, size_t n)
 {
 	im->n = n;
-	im->keys = calloc(n ? n : 1, sel_defs[sel].key_size);
+	im->keys = calloc(n ? n : 1, sel_shape(sel)->key_size);
 	im->vals = calloc(n ? n : 1, value_stride(sel));
 	return im->keys && im->vals ? 0 : -ENOMEM;
 }
@@ -684,7 +644,7 @@ static int image_alloc(struct image *im, enum sel sel, size_t n)
 static int image_records(struct image *im, enum sel sel, const void *recs, size_t n,
 			 size_t stride, const void *value, size_t value_off)
 {
-	const struct sel_def *d = &sel_defs[sel];
+	const struct sel_shape *d = sel_shape(sel);
 	size_t i;
 
 	if (image_alloc(im, sel, n))
@@ -705,7 +665,7 @@ static int image_array(struct image *im, enum sel sel, const void *values, size_
 	if (image_alloc(im, sel, n))
 		return -ENOMEM;
 	if (n)
-		memcpy(im->vals, values, n * sel_defs[sel].value_size);
+		memcpy(im->vals, values, n * sel_shape(sel)->value_size);
 	return 0;
 }
 
@@ -753,14 +713,14 @@ static size_t image_capacity(enum sel sel, const struct image *im)
 
 	if (fixed_entries(sel))
 		return need;
-	if (sel_defs[sel].type == BPF_MAP_TYPE_ARRAY)
+	if (sel_shape(sel)->type == BPF_MAP_TYPE_ARRAY)
 		return need < 16 ? 16 : need + need / 4;
 	return need < 64 ? 64 : 2 * need;
 }
 
 static int write_elems(int fd, enum sel sel, const void *keys, const void *vals, uint32_t n)
 {
-	const struct sel_def *d = &sel_defs[sel];
+	const struct sel_shape *d = sel_shape(sel);
 	size_t vs = value_stride(sel);
 	uint32_t i = 0, count = n;
 
@@ -792,7 +752,7 @@ static int write_elems(int fd, enum sel sel, const void *keys, const void *vals,
  * beyond the image is zeroed. */
 static int write_image(int fd, enum sel sel, const struct image *im, uint32_t capacity)
 {
-	const struct sel_def *d = &sel_defs[sel];
+	const struct sel_shape *d = sel_shape(sel);
 	uint32_t *idx;
 	char *vals;
 	uint32_t i;
@@ -842,7 +802,7 @@ static int write_image(int fd, enum sel sel, const struct image *im, uint32_t ca
  * keys, then delete them. -E2BIG: more than CLEAR_MAX keys. */
 static int clear_map(int fd, enum sel sel)
 {
-	const struct sel_def *d = &sel_defs[sel];
+	const struct sel_shape *d = sel_shape(sel);
 	char *keys = malloc((size_t)(CLEAR_MAX + 1) * d->key_size);
 	uint32_t n = 0, count, i;
 	int err;
@@ -908,7 +868,7 @@ static long image_find(const struct image *im, const uint32_t *order, size_t ks,
  * entries, whatever the size of the map. */
 static int rewrite_hash(int fd, enum sel sel, const struct image *im)
 {
-	const struct sel_def *d = &sel_defs[sel];
+	const struct sel_shape *d = sel_shape(sel);
 	size_t ks = d->key_size, vs = value_stride(sel), nstale = 0, capstale = DIFF_CHUNK, i;
 	uint32_t *order = calloc(im->n ? im->n : 1, sizeof(*order)), count, nw = 0;
 	uint8_t *same = calloc(im->n ? im->n : 1, 1);
@@ -1000,7 +960,7 @@ out:
 static int sync_inner(struct enf_state *st, enum sel sel, uint32_t slot, const struct image *im,
 		      bool unchanged, int *fd_out, int *fresh)
 {
-	const struct sel_def *d = &sel_defs[sel];
+	const struct sel_shape *d = sel_shape(sel);
 	struct bpf_map_info info = {};
 	uint32_t len = sizeof(info);
 	int fd, err;
@@ -1050,7 +1010,7 @@ static int sync_inner(struct enf_state *st, enum sel sel, uint32_t slot, const s
 /* What an image holds, as a digest (SHA-256, first 8 bytes; never 0). */
 static uint64_t image_digest(enum sel sel, const struct image *im)
 {
-	const struct sel_def *d = &sel_defs[sel];
+	const struct sel_shape *d = sel_shape(sel);
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
@@ -1120,7 +1080,7 @@ static void repin_views(struct enf_state *st, const int *fds)
 	int i;
 
 	for (i = 0; i < SEL_MAX; i++) {
-		if (pin_path(path, sizeof(path), st->pin_dir, sel_defs[i].inner))
+		if (pin_path(path, sizeof(path), st->pin_dir, sel_shape(i)->inner))
 			continue;
 		unlink(path);
 		if (bpf_obj_pin(fds[i], path))

@@ -26,25 +26,8 @@
 #include <stdint.h>
 
 #include "compile.h"
+#include "maps.h"
 
-enum sel {
-	SEL_SRC,
-	SEL_DST,
-	SEL_PORT,
-	SEL_ADMIT,
-	SEL_IFROLE,
-	SEL_SVCSTAT,
-	SEL_META,
-	SEL_DNS_NAME,
-	SEL_DNS_ZONE,
-	SEL_DNS_A,
-	SEL_DNS_AAAA,
-	SEL_DNS_SRV,
-	SEL_DNS_VIEW,
-	SEL_DNS_RES,
-	SEL_SRC16,
-	SEL_MAX,
-};
 
 struct enforcer_bpf;
 struct dns_bpf;
