@@ -192,13 +192,12 @@ static int resolve_to(struct enf_state *st, const char *arg, uint8_t family,
 static void service_label(struct enf_state *st, uint32_t id, char *buf, size_t len)
 {
 	struct enf_svc_meta m;
-	struct enf_active act;
 	int fd;
 
 	snprintf(buf, len, "-");
-	if (!id || state_active(st, &act, NULL))
+	if (!id)
 		return;
-	fd = state_inner_fd(st, SEL_META, act.slot);
+	fd = state_active_map(st, SEL_META);
 	if (fd < 0)
 		return;
 	if (!bpf_map_lookup_elem(fd, &id, &m))

@@ -295,12 +295,9 @@ int links_list(const char *pin_dir, struct link_info **out, size_t *n)
  * active slot. Best effort: the next apply rebuilds it from the links. */
 static void set_active_role(struct enf_state *st, uint32_t ifindex, int role)
 {
-	struct enf_active act;
 	int fd;
 
-	if (state_active(st, &act, NULL))
-		return;
-	fd = state_inner_fd(st, SEL_IFROLE, act.slot);
+	fd = state_active_map(st, SEL_IFROLE);
 	if (fd < 0)
 		return;
 	if (role >= 0) {

@@ -517,6 +517,14 @@ int state_open_loaded(struct enf_state *st, const char *pin_dir, const char *who
 	return err;
 }
 
+int state_active_map(struct enf_state *st, enum sel sel)
+{
+	struct enf_active act;
+	int err = state_active(st, &act, NULL);
+
+	return err ? err : state_inner_fd(st, sel, act.slot);
+}
+
 int state_active(struct enf_state *st, struct enf_active *act, struct enf_policy *pol)
 {
 	uint32_t zero = 0;
@@ -543,13 +551,9 @@ int state_inner_fd(struct enf_state *st, enum sel sel, uint32_t slot)
 int state_resolvers(struct enf_state *st, struct enf_addr *out, size_t max)
 {
 	struct enf_addr key, next;
-	struct enf_active act;
 	int fd, err, n = 0;
 
-	err = state_active(st, &act, NULL);
-	if (err)
-		return err;
-	fd = state_inner_fd(st, SEL_DNS_RES, act.slot);
+	fd = state_active_map(st, SEL_DNS_RES);
 	if (fd < 0)
 		return fd;
 	for (err = bpf_map_get_next_key(fd, NULL, &next); !err && (size_t)n < max;

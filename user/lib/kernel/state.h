@@ -97,6 +97,10 @@ int state_apply(struct enf_state *st, const struct compiled *c, const struct enf
 /* Active slot and its policy summary. */
 int state_active(struct enf_state *st, struct enf_active *act, struct enf_policy *pol);
 
+/* fd of the active generation's inner map of `sel` (caller closes), or
+ * -errno: what every reader of the policy in force starts with. */
+int state_active_map(struct enf_state *st, enum sel sel);
+
 /* fd of the inner map of `sel` in `slot` (caller closes), or -errno. */
 int state_inner_fd(struct enf_state *st, enum sel sel, uint32_t slot);
 
