@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/* What state.c (load, pin, open) lends apply.c (the swap); not for others. */
+#ifndef ENFORCER_STATE_INTERNAL_H
+#define ENFORCER_STATE_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "state.h"
+
+/* Entries of a map whose size never changes, or 0. */
+size_t state_fixed_entries(enum sel sel);
+
+/* Room in a slot's first maps, so that small policies never replace them. */
+size_t state_initial_entries(enum sel sel);
+
+/* A fresh inner map of `sel` with named BTF fields; its fd, or -errno. */
+int state_create_inner(struct enf_state *st, enum sel sel, size_t entries);
+
+/* Installs inner map `inner_fd` in `slot` of the outer map of `sel`. */
+int state_put_inner(struct enf_state *st, enum sel sel, uint32_t slot, int inner_fd);
+
+/* "<dir>/<name>", or -ENAMETOOLONG. */
+int state_pin_path(char *buf, size_t len, const char *dir, const char *name);
+
+#endif /* ENFORCER_STATE_INTERNAL_H */
