@@ -30,8 +30,6 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "enforcer_common.h"
 #include "template.h"
@@ -41,7 +39,6 @@
 #define SOA_RETRY	600
 #define SOA_EXPIRE	86400
 #define ZONE_MAX_ERRORS	20		/* then "too many errors" */
-#define TEXT_MAX	(4 * ENF_DNS_MAX_NAME + 2)	/* every byte as \DDD, plus '.' */
 
 /* What a table entry stands for; names of one source merge, others clash. */
 enum ent_kind {
@@ -101,205 +98,6 @@ struct zctx {
 };
 
 /* ------------------------------------------------------------------------ */
-/* Wire names and the hash of enforcer_dns.h */
-
-/* Offsets of a wire name's labels (not the root); -EINVAL if malformed. */
-static int wire_labels(const uint8_t *wire, size_t wire_len, uint16_t *offs, size_t *nlabels)
-{
-	size_t off = 0, n = 0;
-
-	if (!wire_len || wire_len > ENF_DNS_MAX_NAME)
-		return -EINVAL;
-	while (off < wire_len) {
-		uint8_t len = wire[off];
-
-		if (!len) {
-			if (off + 1 != wire_len)
-				return -EINVAL;
-			*nlabels = n;
-			return 0;
-		}
-		if (len > 63 || off + 1 + len >= wire_len || n >= ENF_DNS_MAX_LABELS)
-			return -EINVAL;
-		offs[n++] = (uint16_t)off;
-		off += 1 + len;
-	}
-	return -EINVAL;
-}
-
-static uint64_t label_hash(const uint8_t *label)
-{
-	uint64_t h = enf_dns_label_step(ENF_FNV64_OFFSET, label[0]);
-	size_t i;
-
-	for (i = 1; i <= label[0]; i++)
-		h = enf_dns_label_step(h, (uint8_t)enf_dns_fold(label[i]));
-	return h;
-}
-
-/* sh[i] = S(suffix starting at label i), sh[nlabels] = S(root) = 0. */
-static void suffix_hashes(const uint8_t *wire, const uint16_t *offs, size_t nlabels,
-			  uint64_t *sh)
-{
-	size_t i = nlabels;
-
-	sh[nlabels] = 0;
-	while (i--)
-		sh[i] = enf_dns_combine(sh[i + 1], label_hash(wire + offs[i]));
-}
-
-/* Malformed wire names hash to 0, like the root: they match nothing stored. */
-uint64_t dns_wire_hash(const uint8_t *wire, size_t wire_len)
-{
-	uint16_t offs[ENF_DNS_MAX_LABELS];
-	uint64_t sh[ENF_DNS_MAX_LABELS + 1];
-	size_t n;
-
-	if (wire_labels(wire, wire_len, offs, &n))
-		return 0;
-	suffix_hashes(wire, offs, n, sh);
-	return sh[0];
-}
-
-/*
- * Master-file text (RFC 1035 5.1: "\X" and "\DDD" escapes) -> wire form,
- * A-Z lowercased. `wire` must hold ENF_DNS_MAX_NAME bytes; *wire_len is
- * output only. "." is the root; a trailing dot is optional.
- */
-int dns_name_to_wire(const char *text, uint8_t *wire, size_t *wire_len)
-{
-	size_t o = 0, lstart = 0, i = 0;
-
-	if (!text || !text[0])
-		return -EINVAL;
-	if (!strcmp(text, ".")) {
-		wire[0] = 0;
-		*wire_len = 1;
-		return 0;
-	}
-	wire[0] = 0;
-	o = 1;
-	for (;;) {
-		unsigned char c = (unsigned char)text[i];
-
-		if (c == '.' || !c) {
-			size_t llen = o - lstart - 1;
-
-			if (!llen)
-				return -EINVAL;	/* empty label: "a..b", ".a" */
-			wire[lstart] = (uint8_t)llen;
-			if (!c || !text[i + 1])
-				break;
-			if (o >= ENF_DNS_MAX_NAME - 1)
-				return -EINVAL;
-			lstart = o;
-			wire[o++] = 0;
-			i++;
-			continue;
-		}
-		if (c == '\\') {
-			if (text[i + 1] >= '0' && text[i + 1] <= '9') {
-				unsigned int v = 0, k;
-
-				for (k = 1; k <= 3; k++) {
-					if (text[i + k] < '0' || text[i + k] > '9')
-						return -EINVAL;
-					v = v * 10 + (unsigned int)(text[i + k] - '0');
-				}
-				if (v > 255)
-					return -EINVAL;
-				c = (unsigned char)v;
-				i += 4;
-			} else if (text[i + 1]) {
-				c = (unsigned char)text[i + 1];
-				i += 2;
-			} else {
-				return -EINVAL;
-			}
-		} else {
-			i++;
-		}
-		if (o - lstart - 1 >= 63 || o >= ENF_DNS_MAX_NAME - 1)
-			return -EINVAL;
-		wire[o++] = (uint8_t)enf_dns_fold(c);
-	}
-	if (o >= ENF_DNS_MAX_NAME)
-		return -EINVAL;
-	wire[o++] = 0;
-	*wire_len = o;
-	return 0;
-}
-
-static size_t put_label_text(const uint8_t *label, char *buf, size_t len, size_t o)
-{
-	size_t i;
-
-	for (i = 1; i <= label[0]; i++) {
-		uint8_t c = label[i];
-		char tmp[5];
-		size_t tl, k;
-
-		if (c <= 0x20 || c >= 0x7f)
-			tl = (size_t)snprintf(tmp, sizeof(tmp), "\\%03u", c);
-		else if (strchr(".\\()\";@$", c))
-			tl = (size_t)snprintf(tmp, sizeof(tmp), "\\%c", c);
-		else
-			tmp[0] = (char)c, tl = 1;
-		for (k = 0; k < tl && o + 1 < len; k++)
-			buf[o++] = tmp[k];
-	}
-	return o;
-}
-
-/* Wire -> text with a trailing dot (root: "."), escaped as in master files;
- * a malformed name ends in "?"; always NUL-terminated when len > 0. */
-const char *dns_wire_to_text(const uint8_t *wire, char *buf, size_t len)
-{
-	size_t off = 0, o = 0;
-
-	if (!len)
-		return buf;
-	if (!wire[0]) {
-		snprintf(buf, len, ".");
-		return buf;
-	}
-	while (wire[off]) {
-		if (wire[off] > 63 || off + 1 + wire[off] >= ENF_DNS_MAX_NAME) {
-			if (o + 1 < len)
-				buf[o++] = '?';
-			break;
-		}
-		o = put_label_text(wire + off, buf, len, o);
-		if (o + 1 < len)
-			buf[o++] = '.';
-		off += 1 + wire[off];
-	}
-	buf[o] = '\0';
-	return buf;
-}
-
-/* RFC 4034 6.1 canonical order of two lower-cased wire names. */
-static int wire_canon_cmp(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
-{
-	uint16_t ao[ENF_DNS_MAX_LABELS], bo[ENF_DNS_MAX_LABELS];
-	size_t an = 0, bn = 0;
-
-	if (wire_labels(a, alen, ao, &an) || wire_labels(b, blen, bo, &bn))
-		return alen < blen ? -1 : alen > blen;
-	while (an && bn) {
-		const uint8_t *x = a + ao[--an], *y = b + bo[--bn];
-		size_t l = x[0] < y[0] ? x[0] : y[0];
-		int r = memcmp(x + 1, y + 1, l);
-
-		if (r)
-			return r;
-		if (x[0] != y[0])
-			return x[0] < y[0] ? -1 : 1;
-	}
-	return an < bn ? -1 : an > bn;
-}
-
-/* ------------------------------------------------------------------------ */
 /* Messages */
 
 static void __attribute__((format(printf, 4, 5)))
@@ -322,21 +120,11 @@ zerr(struct zctx *cx, struct mf_pos pos, const char *field, const char *fmt, ...
 	fputc('\n', cx->errf);
 }
 
-static const char *view_name(const struct manifest *m, uint32_t view)
+const char *zone_view_name(const struct manifest *m, uint32_t view)
 {
 	return view && view < m->nnetworks ? m->networks[view].name : "rack";
 }
 
-static const char *wire_show(const uint8_t *wire, char *buf, size_t len)
-{
-	size_t n;
-
-	dns_wire_to_text(wire, buf, len);
-	n = strlen(buf);
-	if (n > 1 && buf[n - 1] == '.')
-		buf[n - 1] = '\0';
-	return buf;
-}
 
 /* "apps.A.services.S", "instance N of apps.A.services.S", ... */
 static void describe(const struct zctx *cx, const struct ent_meta *e, char *buf, size_t len)
@@ -531,7 +319,7 @@ static int add_zone(struct zctx *cx, size_t ti, const uint8_t *wire, size_t wire
 	struct zone_compiled *z = cx->z;
 	uint16_t offs[ENF_DNS_MAX_LABELS];
 	uint64_t hash = dns_wire_hash(wire, wire_len);
-	char field[32], shown[TEXT_MAX];
+	char field[32], shown[DNS_TEXT_MAX];
 	struct zone_apex *za;
 	size_t i, nlabels = 0;
 
@@ -543,13 +331,13 @@ static int add_zone(struct zctx *cx, size_t ti, const uint8_t *wire, size_t wire
 		}
 	}
 	snprintf(field, sizeof(field), "zones[%zu]", ti);
-	wire_show(wire, shown, sizeof(shown));
+	dns_wire_show(wire, shown, sizeof(shown));
 	if (z->nzones >= ENF_DNS_MAX_ZONES) {
 		zerr(cx, m->zones[ti].pos, field, "zone apex '%s' would be zone %zu (at most %d "
 		     "distinct zone apexes)", shown, z->nzones + 1, ENF_DNS_MAX_ZONES);
 		return -EINVAL;
 	}
-	wire_labels(wire, wire_len, offs, &nlabels);
+	dns_wire_labels(wire, wire_len, offs, &nlabels);
 	if (nlabels > ENF_DNS_MAX_ZONE_LABELS) {
 		zerr(cx, m->zones[ti].pos, field, "zone apex '%s' has %zu labels (at most %d)",
 		     shown, nlabels, ENF_DNS_MAX_ZONE_LABELS);
@@ -654,12 +442,12 @@ static int add_zone_infra(struct zctx *cx)
 		}
 		/* a nested zone's apex can be another zone's ns.<apex> */
 		if (lookup(cx, 0, za->key.hash, za->wire, za->key.wire_len) != SIZE_MAX) {
-			char field[32], shown[TEXT_MAX];
+			char field[32], shown[DNS_TEXT_MAX];
 
 			snprintf(field, sizeof(field), "zones[%u]", meta.tmpl);
 			zerr(cx, m->zones[meta.tmpl].pos, field, "zone apex '%s' is also the name "
 			     "server name of another zone (ns.<apex> is reserved; change the "
-			     "templates)", wire_show(za->wire, shown, sizeof(shown)));
+			     "templates)", dns_wire_show(za->wire, shown, sizeof(shown)));
 			continue;
 		}
 		err = add_name(cx, 0, za->wire, za->key.wire_len, za->key.hash, &val, &meta,
@@ -675,12 +463,12 @@ static int add_zone_infra(struct zctx *cx)
 		val.n_a = n4;
 		val.n_aaaa = n6;
 		if (lookup(cx, 0, dns_wire_hash(wire, len), wire, len) != SIZE_MAX) {
-			char field[32], shown[TEXT_MAX];
+			char field[32], shown[DNS_TEXT_MAX];
 
 			snprintf(field, sizeof(field), "zones[%u]", meta.tmpl);
 			zerr(cx, m->zones[meta.tmpl].pos, field, "the name server name '%s' is "
 			     "also the apex of another zone (ns.<apex> is reserved; change the "
-			     "templates)", wire_show(wire, shown, sizeof(shown)));
+			     "templates)", dns_wire_show(wire, shown, sizeof(shown)));
 			continue;
 		}
 		err = add_name(cx, 0, wire, len, dns_wire_hash(wire, len), &val, &meta, &idx);
@@ -872,26 +660,26 @@ static int add_data(struct zctx *cx, const struct name_src *src, const struct en
 	const struct mf_service *s = &a->services[src->svc];
 	uint16_t offs[ENF_DNS_MAX_LABELS];
 	uint64_t sh[ENF_DNS_MAX_LABELS + 1];
-	char field[2 * MF_NAME_MAX + 24], shown[TEXT_MAX], what[3 * MF_NAME_MAX + 48];
+	char field[2 * MF_NAME_MAX + 24], shown[DNS_TEXT_MAX], what[3 * MF_NAME_MAX + 48];
 	char cur[3 * MF_NAME_MAX + 48];
 	struct enf_dns_name val = { .network_id = (uint32_t)a->network };
 	size_t nl, i, at, idx;
 	uint16_t zone = cx->tmpls[src->tmpl].zone;
 	int err;
 
-	if (wire_labels(wire, wire_len, offs, &nl))
+	if (dns_wire_labels(wire, wire_len, offs, &nl))
 		return -EINVAL;
-	suffix_hashes(wire, offs, nl, sh);
+	dns_suffix_hashes(wire, offs, nl, sh);
 	snprintf(field, sizeof(field), "apps.%s.services.%s", a->name, s->name);
-	wire_show(wire, shown, sizeof(shown));
+	dns_wire_show(wire, shown, sizeof(shown));
 
 	/* zone infrastructure lives in view 0 and is never data */
 	at = lookup(cx, 0, sh[0], wire, wire_len);
 	if (at != SIZE_MAX && (cx->meta[at].kind == K_APEX || cx->meta[at].kind == K_NS)) {
 		const struct zone_apex *za = &cx->z->zones[cx->z->names[at].val.zone_id];
-		char apex[TEXT_MAX];
+		char apex[DNS_TEXT_MAX];
 
-		wire_show(za->wire, apex, sizeof(apex));
+		dns_wire_show(za->wire, apex, sizeof(apex));
 		if (cx->meta[at].kind == K_NS)
 			zerr(cx, s->pos, field, "'%s' from zones[%zu] is the name server name of "
 			     "zone %s (ns.<apex> is reserved for dns.resolvers; rename the "
@@ -915,7 +703,7 @@ static int add_data(struct zctx *cx, const struct name_src *src, const struct en
 		zerr(cx, s->pos, field, "'%s' from zones[%zu] would name both %s (line %d) and "
 		     "%s in view %s (names must be unique within a view; rename one of them "
 		     "or change the templates)", shown, src->tmpl, what, os->pos.line, cur,
-		     view_name(m, src->view));
+		     zone_view_name(m, src->view));
 		return 1;
 	}
 	/* the deepest zone apex above the name */
@@ -1118,9 +906,9 @@ static int ent_names(struct zctx *cx)
 		memcpy(wire, name->wire, wl);
 		net = name->val.network_id;
 		za = &cx->z->zones[zone];
-		if (wire_labels(wire, wl, offs, &nl))
+		if (dns_wire_labels(wire, wl, offs, &nl))
 			continue;
-		suffix_hashes(wire, offs, nl, sh);
+		dns_suffix_hashes(wire, offs, nl, sh);
 		for (l = 1; l < nl && wl - offs[l] > za->key.wire_len; l++) {
 			/* An empty non-terminal is as visible as the name below it:
 			 * in view 0 a source must be admitted to that name's
@@ -1147,7 +935,7 @@ static int ent_names(struct zctx *cx)
 /* ------------------------------------------------------------------------ */
 /* Compile */
 
-static int name_cmp(const void *pa, const void *pb)
+int zone_name_cmp(const void *pa, const void *pb)
 {
 	const struct zone_name *a = pa, *b = pb;
 
@@ -1155,7 +943,7 @@ static int name_cmp(const void *pa, const void *pb)
 		return a->key.view < b->key.view ? -1 : 1;
 	if (a->val.zone_id != b->val.zone_id)
 		return a->val.zone_id < b->val.zone_id ? -1 : 1;
-	return wire_canon_cmp(a->wire, a->key.wire_len, b->wire, b->key.wire_len);
+	return dns_wire_canon_cmp(a->wire, a->key.wire_len, b->wire, b->key.wire_len);
 }
 
 void zone_free(struct zone_compiled *z)
@@ -1223,7 +1011,7 @@ int zone_compile(const struct manifest *m, uint32_t serial, struct zone_compiled
 	if (err || cx.nerr)
 		goto out;
 	if (out->nnames)
-		qsort(out->names, out->nnames, sizeof(*out->names), name_cmp);
+		qsort(out->names, out->nnames, sizeof(*out->names), zone_name_cmp);
 	for (i = 0; i < out->nzones; i++)
 		out->zones[i].val.serial = serial;
 out:
@@ -1243,211 +1031,3 @@ out:
 	return err;
 }
 
-/* ------------------------------------------------------------------------ */
-/* Zone files */
-
-struct exp_ctx {
-	const struct zone_compiled *z;
-	const struct manifest *m;
-	const char *dir;
-	FILE *out;
-	bool first;
-};
-
-/* The labels of `wire` left of the apex as master-file text ("@" if none). */
-static void rel_owner(const uint8_t *wire, size_t wire_len, size_t apex_len, char *buf,
-		      size_t len)
-{
-	uint8_t tmp[ENF_DNS_MAX_NAME];
-	size_t n;
-
-	if (wire_len <= apex_len) {
-		snprintf(buf, len, "@");
-		return;
-	}
-	n = wire_len - apex_len;
-	memcpy(tmp, wire, n);
-	tmp[n] = 0;
-	wire_show(tmp, buf, len);
-}
-
-static int export_cmp(const void *pa, const void *pb, void *arg)
-{
-	const struct zone_compiled *z = arg;
-	const struct zone_name *a = &z->names[*(const size_t *)pa];
-	const struct zone_name *b = &z->names[*(const size_t *)pb];
-
-	return name_cmp(a, b);
-}
-
-static void write_zone(const struct exp_ctx *ex, uint32_t view, const struct zone_apex *za,
-		       const size_t *idx, size_t n, FILE *f)
-{
-	const struct zone_compiled *z = ex->z;
-	size_t apex_len = za->key.wire_len, i, k;
-	char apex[TEXT_MAX], owner[TEXT_MAX], addr[INET6_ADDRSTRLEN];
-
-	wire_show(za->wire, apex, sizeof(apex));
-	fprintf(f, "; view %s zone %s\n", view_name(ex->m, view), apex);
-	fprintf(f, "$ORIGIN %s.\n", apex);
-	fprintf(f, "$TTL %u\n", za->val.ttl);
-	fprintf(f, "@\tIN\tSOA\tns hostmaster %u %u %u %u %u\n", za->val.serial,
-		za->val.refresh, za->val.retry, za->val.expire, za->val.minimum);
-	fprintf(f, "@\tIN\tNS\tns\n");
-	for (i = 0; i < n; i++) {
-		const struct zone_name *nm = &z->names[idx[i]];
-		uint32_t r = nm->val.rrset_id;
-
-		if (!r || r >= z->nrrsets)
-			continue;
-		rel_owner(nm->wire, nm->key.wire_len, apex_len, owner, sizeof(owner));
-		for (k = 0; k < nm->val.n_a && k < ENF_DNS_MAX_RR; k++)
-			fprintf(f, "%s\tIN\tA\t%s\n", owner,
-				inet_ntop(AF_INET, &z->a[r].addr[k], addr, sizeof(addr)));
-		for (k = 0; k < nm->val.n_aaaa && k < ENF_DNS_MAX_RR; k++)
-			fprintf(f, "%s\tIN\tAAAA\t%s\n", owner,
-				inet_ntop(AF_INET6, z->aaaa[r].addr[k], addr, sizeof(addr)));
-		if (nm->val.n_srv) {
-			/* the target is "<index>.<owner minus _port._proto.>" */
-			const uint8_t *svc = nm->wire + 1 + nm->wire[0];
-			char target[TEXT_MAX];
-
-			svc += 1 + svc[0];
-			rel_owner(svc, nm->key.wire_len - (size_t)(svc - nm->wire), apex_len,
-				  target, sizeof(target));
-			for (k = 0; k < nm->val.n_srv && k < ENF_DNS_MAX_RR; k++) {
-				const struct enf_dns_srv_rr *rr = &z->srv[r].rr[k];
-				size_t ll = rr->label_len < 5 ? rr->label_len : 5;
-
-				fprintf(f, "%s\tIN\tSRV\t%u %u %u %.*s%s%s\n", owner,
-					ntohs(rr->priority), ntohs(rr->weight), ntohs(rr->port),
-					(int)ll, rr->label, strcmp(target, "@") ? "." : "",
-					strcmp(target, "@") ? target : "");
-			}
-		}
-	}
-}
-
-static int mkdir_p(const char *path)
-{
-	if (!mkdir(path, 0755) || errno == EEXIST)
-		return 0;
-	return -errno;
-}
-
-/* DIR/<view>/<apex>.zone, written to a temporary file and renamed. */
-static int export_file(const struct exp_ctx *ex, uint32_t view, const struct zone_apex *za,
-		       const size_t *idx, size_t n)
-{
-	char apex[TEXT_MAX], *vdir = NULL, *path = NULL, *tmp = NULL;
-	FILE *f = NULL;
-	int err = 0, fd;
-
-	wire_show(za->wire, apex, sizeof(apex));
-	if (asprintf(&vdir, "%s/%s", ex->dir, view_name(ex->m, view)) < 0) {
-		vdir = NULL;
-		err = -ENOMEM;
-		goto out;
-	}
-	if (asprintf(&path, "%s/%s.zone", vdir, apex) < 0 ||
-	    asprintf(&tmp, "%s/.%s.zone.XXXXXX", vdir, apex) < 0) {
-		err = -ENOMEM;
-		goto out;
-	}
-	err = mkdir_p(vdir);
-	if (err)
-		goto out;
-	fd = mkstemp(tmp);
-	if (fd < 0) {
-		err = -errno;
-		goto out;
-	}
-	if (fchmod(fd, 0644) || !(f = fdopen(fd, "w"))) {
-		err = -errno;
-		close(fd);
-		unlink(tmp);
-		goto out;
-	}
-	write_zone(ex, view, za, idx, n, f);
-	if (ferror(f))
-		err = -EIO;
-	if (fclose(f) && !err)
-		err = -errno;
-	if (!err && rename(tmp, path))
-		err = -errno;
-	if (err)
-		unlink(tmp);
-out:
-	free(vdir);
-	free(path);
-	free(tmp);
-	return err;
-}
-
-int zone_export(const struct zone_compiled *z, const struct manifest *m, const char *view,
-		const char *dir, FILE *out)
-{
-	struct exp_ctx ex = { .z = z, .m = m, .dir = dir, .out = out, .first = true };
-	size_t *idx = NULL, i, j;
-	uint32_t want = 0;
-	bool filter = false;
-	int err = 0;
-
-	if (view) {
-		filter = true;
-		if (strcmp(view, "rack")) {
-			for (i = 1; i < m->nnetworks; i++)
-				if (!strcmp(m->networks[i].name, view))
-					break;
-			if (i >= m->nnetworks)
-				return -ENOENT;
-			/* a non-isolated network's names are in the rack view */
-			want = m->networks[i].isolated ? (uint32_t)i : 0;
-		}
-	}
-	if (dir) {
-		err = mkdir_p(dir);
-		if (err)
-			return err;
-	} else if (!out) {
-		return -EINVAL;
-	}
-	if (!z->nnames)
-		return 0;
-	idx = calloc(z->nnames, sizeof(*idx));
-	if (!idx)
-		return -ENOMEM;
-	for (i = 0; i < z->nnames; i++)
-		idx[i] = i;
-	qsort_r(idx, z->nnames, sizeof(*idx), export_cmp, (void *)z);
-	/* groups of (view, zone); a group exists where the apex does */
-	for (i = 0; i < z->nnames && !err; i = j) {
-		const struct zone_name *first = &z->names[idx[i]];
-		uint32_t v = first->key.view;
-		uint16_t zid = first->val.zone_id;
-		bool has_apex = false;
-
-		for (j = i; j < z->nnames; j++) {
-			const struct zone_name *nm = &z->names[idx[j]];
-
-			if (nm->key.view != v || nm->val.zone_id != zid)
-				break;
-			if (nm->val.flags & ENF_DNS_NAME_APEX)
-				has_apex = true;
-		}
-		if (!has_apex || zid >= z->nzones || (filter && v != want))
-			continue;
-		if (dir) {
-			err = export_file(&ex, v, &z->zones[zid], idx + i, j - i);
-		} else {
-			if (!ex.first)
-				fputc('\n', out);
-			ex.first = false;
-			write_zone(&ex, v, &z->zones[zid], idx + i, j - i, out);
-			if (ferror(out))
-				err = -EIO;
-		}
-	}
-	free(idx);
-	return err;
-}

@@ -28,6 +28,7 @@
 
 #include "enforcer_dns.h"
 #include "manifest.h"
+#include "wire.h"
 
 struct zone_name {
 	struct enf_dns_key key;
@@ -75,13 +76,10 @@ void zone_free(struct zone_compiled *z);
 int zone_export(const struct zone_compiled *z, const struct manifest *m, const char *view,
 		const char *dir, FILE *out);
 
-/* Text name ("Web.MyApp.internal" or with trailing dot) -> lower-cased wire form. */
-int dns_name_to_wire(const char *text, uint8_t *wire, size_t *wire_len);
+/* The name of view `view`: its isolated network's, or "rack" for view 0. */
+const char *zone_view_name(const struct manifest *m, uint32_t view);
 
-/* Hash and wire length of a wire name, per enforcer_dns.h (case-folding). */
-uint64_t dns_wire_hash(const uint8_t *wire, size_t wire_len);
-
-/* Wire -> text with a trailing dot; returns buf. */
-const char *dns_wire_to_text(const uint8_t *wire, char *buf, size_t len);
+/* qsort() order of struct zone_name: view, zone, then canonical name order. */
+int zone_name_cmp(const void *a, const void *b);
 
 #endif /* ENFORCER_ZONE_H */
