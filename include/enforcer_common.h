@@ -149,11 +149,17 @@ struct enf_tunnel_ports {
 	struct enf_tunnel_port p[ENF_MAX_TUNNEL_PORTS];
 };
 
-/* Interface roles (section 2 of the contract). */
+/* Interface roles (section 2 of the contract): enum name, number, name in
+ * the manifest and the tools. */
+#define ENF_ROLES(X)							\
+	X(MIXED, 0, "mixed")	/* default: classify by source */	\
+	X(PUBLIC, 1, "public")	/* internet uplink: private sources are spoofed */ \
+	X(PODS, 2, "pods")	/* pod-facing veths */
+
 enum enf_role {
-	ENF_ROLE_MIXED = 0,	/* default: classify by source */
-	ENF_ROLE_PUBLIC = 1,	/* internet uplink: private sources are spoofed */
-	ENF_ROLE_PODS = 2,	/* pod-facing veths */
+#define ENF_ROLE_ENUM(name, num, str) ENF_ROLE_##name = num,
+	ENF_ROLES(ENF_ROLE_ENUM)
+#undef ENF_ROLE_ENUM
 	ENF_ROLE_MAX,
 };
 

@@ -730,7 +730,7 @@ out:
 }
 
 /* `dns serve` path: the TCP twin answers the whole RRset (no TC), the UDP
- * path through dns_answer() truncates like the wire, out-of-zone is 0. */
+ * path through dns_serve_query() truncates like the wire, out-of-zone is 0. */
 static void test_stream_twin_answers_without_truncation(void)
 {
 	struct sockaddr_storage ss = {};
@@ -746,24 +746,24 @@ static void test_stream_twin_answers_without_truncation(void)
 	inet_pton(AF_INET, RACK, &sin->sin_addr);
 	sin->sin_port = htons(40000);
 	mlen = dns_build_msg(&q, msg);
-	n = dns_answer(&st, &ss, msg, mlen, 1, ans, sizeof(ans));
+	n = dns_serve_query(&st, &ss, msg, mlen, 1, ans, sizeof(ans));
 	if (CHECK(n > 512, "stream answer of %d bytes", n) &&
 	    CHECK_EQ(dns_parse_reply(ans, n, &rep), 0)) {
 		CHECK_EQ(rep.tc, 0);
 		CHECK_EQ(rep.an, 32);
 	}
-	n = dns_answer(&st, &ss, msg, mlen, 0, ans, sizeof(ans));
+	n = dns_serve_query(&st, &ss, msg, mlen, 0, ans, sizeof(ans));
 	if (CHECK(n > 0 && n <= 512, "datagram answer of %d bytes", n) &&
 	    CHECK_EQ(dns_parse_reply(ans, n, &rep), 0))
 		CHECK_EQ(rep.tc, 1);
 	q = Q(.name = "example.com");
 	mlen = dns_build_msg(&q, msg);
-	CHECK_EQ(dns_answer(&st, &ss, msg, mlen, 1, ans, sizeof(ans)), 0);
+	CHECK_EQ(dns_serve_query(&st, &ss, msg, mlen, 1, ans, sizeof(ans)), 0);
 	/* split horizon sees the client address given, here a public one */
 	inet_pton(AF_INET, "203.0.113.7", &sin->sin_addr);
 	q = Q(.name = "web.myapp.internal");
 	mlen = dns_build_msg(&q, msg);
-	n = dns_answer(&st, &ss, msg, mlen, 1, ans, sizeof(ans));
+	n = dns_serve_query(&st, &ss, msg, mlen, 1, ans, sizeof(ans));
 	if (CHECK(n > 0, "no answer for a public client") &&
 	    CHECK_EQ(dns_parse_reply(ans, n, &rep), 0))
 		CHECK_EQ(rep.rcode, 5);

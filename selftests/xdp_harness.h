@@ -19,6 +19,7 @@
 
 #include "apply.h"
 #include "compile.h"
+#include "names.h"
 #include "pktgen.h"
 #include "state.h"
 #include "test.h"

@@ -15,6 +15,7 @@
 #include "cli.h"
 #include "links.h"
 #include "log.h"
+#include "names.h"
 #include "state.h"
 
 int cmd_attach(int argc, char **argv)

@@ -27,6 +27,7 @@
 #include "enforcer_dns.h"
 #include "links.h"
 #include "log.h"
+#include "names.h"
 #include "state.h"
 
 /* The link's ifindex is only meaningful in the network namespace the

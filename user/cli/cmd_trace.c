@@ -22,6 +22,7 @@
 #include "capture.h"
 #include "cli.h"
 #include "compile.h"
+#include "names.h"
 #include "log.h"
 #include "state.h"
 #include "trace.h"
@@ -34,19 +35,6 @@ static void usage(FILE *f)
 		   "       enforcer [--pin-dir DIR] trace --pcap FILE [--iface-role ROLE]\n"
 		   "  NAME: app/service or a private DNS name; PROTO: tcp (default with a "
 		   "port), udp, sctp, icmp (default without)\n");
-}
-
-static int parse_role(const char *s, uint32_t *role)
-{
-	if (!strcasecmp(s, "public"))
-		*role = ENF_ROLE_PUBLIC;
-	else if (!strcasecmp(s, "mixed"))
-		*role = ENF_ROLE_MIXED;
-	else if (!strcasecmp(s, "pods"))
-		*role = ENF_ROLE_PODS;
-	else
-		return -EINVAL;
-	return 0;
 }
 
 /* First address of service `id` with `family` in the active enf_dst. */
@@ -297,7 +285,7 @@ int cmd_trace(int argc, char **argv)
 			to_s = optarg;
 			break;
 		case 'r':
-			if (parse_role(optarg, &role)) {
+			if (enf_role_parse(optarg, &role)) {
 				pr_err("trace: invalid role '%s' (public, mixed or pods)\n", optarg);
 				return EXIT_BADINPUT;
 			}
@@ -366,7 +354,7 @@ int cmd_trace(int argc, char **argv)
 	       enf_role_name(role == ENF_ROLE_MAX ? ENF_ROLE_MIXED : role));
 	printf("verdict:  %s%s\n", t.verdict == 2 ? "PASS" : "DROP",
 	       t.audit ? " (audit mode: the drop below is only counted)" : "");
-	printf("reason:   %s: %s\n", enf_reason_name(t.reason), trace_reason_help(t.reason));
+	printf("reason:   %s: %s\n", enf_reason_name(t.reason), enf_reason_help(t.reason));
 	printf("service:  %s\n", svc);
 	if (t.encap)
 		printf("tunnel:   judged the packet inside %s (%u deep)%s\n",

@@ -40,7 +40,7 @@ static int pick_resolver(struct enf_state *st, uint8_t family, struct enf_addr *
 	return n < 0 ? n : -EADDRNOTAVAIL;
 }
 
-int dns_answer(struct enf_state *st, const struct sockaddr_storage *client, const uint8_t *q,
+int dns_serve_query(struct enf_state *st, const struct sockaddr_storage *client, const uint8_t *q,
 	       size_t qlen, int stream, uint8_t *out, size_t out_size)
 {
 	uint8_t pkt[PKT_MAX], res[PKT_MAX];
@@ -144,7 +144,7 @@ static size_t reply_for(struct enf_state *st, const struct sockaddr_storage *pee
 
 	if (qlen < 12 || (q[2] & 0x80))	/* too short, or a response: ignore */
 		return 0;
-	n = dns_answer(st, peer, q, qlen, stream, out, out_size);
+	n = dns_serve_query(st, peer, q, qlen, stream, out, out_size);
 	if (n > 0)
 		return n;
 	if (n < 0)

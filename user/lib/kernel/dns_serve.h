@@ -26,7 +26,7 @@
  * reply length (> 0) in `out`, 0 when the name is not in the private zone
  * (the caller decides: REFUSED), or -errno.
  */
-int dns_answer(struct enf_state *st, const struct sockaddr_storage *client, const uint8_t *q,
+int dns_serve_query(struct enf_state *st, const struct sockaddr_storage *client, const uint8_t *q,
 	       size_t qlen, int stream, uint8_t *out, size_t out_size);
 
 /* Header-only REFUSED reply to `q` (for names outside the zone). */

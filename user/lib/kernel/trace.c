@@ -115,14 +115,3 @@ out:
 	free(vals);
 	return err;
 }
-
-static const char *const reason_help[ENF_REASON_MAX] = {
-#define REASON_HELP(name, num, str, help) [num] = help,
-	ENF_REASONS(REASON_HELP)
-#undef REASON_HELP
-};
-
-const char *trace_reason_help(uint32_t reason)
-{
-	return reason < ENF_REASON_MAX && reason_help[reason] ? reason_help[reason] : "";
-}

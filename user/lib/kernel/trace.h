@@ -30,7 +30,5 @@ size_t trace_build(const struct endpoint *from, const struct endpoint *to,
 int trace_run(struct enf_state *st, const uint8_t *frame, size_t len, uint32_t role,
 	      struct enf_trace *out);
 
-/* One line on what a reason means. */
-const char *trace_reason_help(uint32_t reason);
 
 #endif /* ENFORCER_TRACE_H */

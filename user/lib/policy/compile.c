@@ -136,41 +136,6 @@ static void keyset_free(struct keyset *ks)
 /* ---- helpers ---- */
 
 
-static const char *const reason_names[ENF_REASON_MAX] = {
-#define REASON_NAME(name, num, str, help) [num] = str,
-	ENF_REASONS(REASON_NAME)
-#undef REASON_NAME
-};
-
-const char *enf_encap_name(unsigned int encap)
-{
-	static const char *const names[ENF_ENCAP_MAX] = {
-#define ENCAP_NAME(name, num, str) [num] = str,
-		ENF_ENCAPS(ENCAP_NAME)
-#undef ENCAP_NAME
-	};
-
-	return encap < ENF_ENCAP_MAX && names[encap] ? names[encap] : "unknown";
-}
-
-const char *enf_reason_name(unsigned int reason)
-{
-	return reason < ENF_REASON_MAX && reason_names[reason] ? reason_names[reason] : "unknown";
-}
-
-const char *enf_role_name(unsigned int role)
-{
-	switch (role) {
-	case ENF_ROLE_MIXED:
-		return "mixed";
-	case ENF_ROLE_PUBLIC:
-		return "public";
-	case ENF_ROLE_PODS:
-		return "pods";
-	}
-	return "unknown";
-}
-
 /* ---- source classifier ---- */
 
 struct compile_ctx {

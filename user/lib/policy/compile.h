@@ -77,9 +77,5 @@ int compile_manifest(const struct manifest *m, const struct compile_clock *clk,
 		     struct compiled *out, FILE *errf);
 void compiled_free(struct compiled *c);
 
-/* Helpers shared with tests and status. */
-const char *enf_reason_name(unsigned int reason);
-const char *enf_encap_name(unsigned int encap);
-const char *enf_role_name(unsigned int role);
 
 #endif /* ENFORCER_COMPILE_H */
