@@ -9,6 +9,8 @@
 #   make bench      benchmarks -> bench/results.md and charts (docs/performance.md)
 #   make fuzz       libFuzzer targets for FUZZ_SECONDS each, then the XDP
 #                   differential fuzzer over FUZZ_FRAMES packets (default 1M)
+#   make format     rewrite the C sources in kernel style (.clang-format);
+#                   make format-check reports what differs
 #   make V=1        show full commands
 #   make SAN=1      build everything with AddressSanitizer + UBSan into .output/san
 #
@@ -76,7 +78,7 @@ FUZZ_SRCS	:= $(wildcard selftests/fuzz_*.c)
 
 ENFORCER	:= $(OUTPUT)/enforcer
 
-.PHONY: all clean check test deps demo fuzz bench install format
+.PHONY: all clean check test deps demo fuzz bench install format format-check
 all: $(ENFORCER) $(TEST_BINS)
 
 $(sort $(OUTPUT) .output):
@@ -119,7 +121,19 @@ $(OUTPUT)/bench_%: bench/bench_%.c $(wildcard selftests/*.h bench/*.h) $(LIB_OBJ
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(USER_CFLAGS) -I.output -Iselftests $< $(LIB_OBJS) $(USER_LIBS) -lpthread $(USER_LDFLAGS) -o $@
 
-bench: all $(OUTPUT)/bench_xdp $(OUTPUT)/bench_dns
+# The benchmarks' live-frames flood sender (bench/flood.sh, bench/probe.sh):
+# a small libbpf program and its XDP_REDIRECT program.
+.output/flood_gen.bpf.o: bench/flood_gen.bpf.c | .output
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+.output/flood_gen: bench/flood_gen.c .output/flood_gen.bpf.o | .output
+	$(call msg,CC,$@)
+	$(Q)$(CC) -g -O2 -Wall -Wextra -Werror $(LIBBPF_CFLAGS) $< $(LIBBPF_LIBS) -o $@
+
+BENCH_BINS	:= $(OUTPUT)/bench_xdp $(OUTPUT)/bench_dns .output/flood_gen .output/flood_gen.bpf.o
+
+bench: all $(BENCH_BINS)
 	$(Q)scripts/install-deps.sh --bench
 	$(Q)bench/run.sh
 
@@ -147,6 +161,9 @@ install: $(ENFORCER)
 	install -D -m 0755 $(ENFORCER) $(DESTDIR)/usr/local/sbin/enforcer
 
 format:
+	$(Q)scripts/check-format.sh --fix
+
+format-check:
 	$(Q)scripts/check-format.sh
 
 clean:

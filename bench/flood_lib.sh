@@ -362,18 +362,19 @@ fl_trafgen()
 	fl_sender "$3" trafgen -o eth0 -i "$1" -n "$2" -P 1
 }
 
-# fl_build_livegen: compiles bench/flood_gen.c and bench/flood_gen.bpf.c
-# into $NL_TMP (clang, cc, libbpf); status 0 when FL_LIVEGEN is usable.
+# fl_build_livegen: the live-frames sender the Makefile builds
+# (.output/flood_gen and its BPF program, `make .output/flood_gen`); status
+# 0 when FL_LIVEGEN is usable, else the reason is in $NL_TMP/livegen.err.
 FL_LIVEGEN=
+FL_LIVEGEN_OBJ=
 fl_build_livegen()
 {
-	local here
-	here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-	clang -g -O2 -target bpf -mcpu=v3 -Wall -I/usr/include/x86_64-linux-gnu \
-		-c "$here/flood_gen.bpf.c" -o "$NL_TMP/flood_gen.bpf.o" 2>"$NL_TMP/livegen.err" &&
-		cc -O2 -Wall -o "$NL_TMP/flood_gen" "$here/flood_gen.c" -lbpf 2>>"$NL_TMP/livegen.err" ||
+	local root
+	root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+	make -s -C "$root" .output/flood_gen .output/flood_gen.bpf.o >"$NL_TMP/livegen.err" 2>&1 ||
 		return 1
-	FL_LIVEGEN=$NL_TMP/flood_gen
+	FL_LIVEGEN=$root/.output/flood_gen
+	FL_LIVEGEN_OBJ=$root/.output/flood_gen.bpf.o
 }
 
 # fl_livegen KIND COUNT SECS: COUNT frames (KIND udp or syn) from the live-
@@ -384,7 +385,7 @@ fl_livegen()
 {
 	local dmac
 	dmac=$(nl_in node cat "/sys/class/net/$NL_IF_INET/address")
-	fl_sender "$3" "$FL_LIVEGEN" "$NL_TMP/flood_gen.bpf.o" eth0 "$dmac" "$FL_SVC4" "$FL_PORT" "$1" "$2"
+	fl_sender "$3" "$FL_LIVEGEN" "$FL_LIVEGEN_OBJ" eth0 "$dmac" "$FL_SVC4" "$FL_PORT" "$1" "$2"
 }
 
 # fl_tx_packets SHORT IF: TX packet counter of IF in namespace SHORT.

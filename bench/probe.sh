@@ -175,15 +175,14 @@ EOF
 probe_live-frames()
 {
 	local p=live-frames st sent
-	if ! clang -g -O2 -target bpf -mcpu=v3 -Wall -I/usr/include/x86_64-linux-gnu \
-		-c "$PR_HERE/flood_gen.bpf.c" -o "$T/flood_gen.bpf.o" >"$T/out" 2>&1 ||
-		! cc -O2 -Wall -o "$T/flood_gen" "$PR_HERE/flood_gen.c" -lbpf >"$T/out" 2>&1; then
+	if ! make -s -C "$PR_HERE/.." .output/flood_gen .output/flood_gen.bpf.o >"$T/out" 2>&1; then
 		say "$p" "harness broken (bench/flood_gen does not build: $(grep -m 1 -E 'error' "$T/out" | head -c 300 || tail_out 2))"
 		return
 	fi
 	run $p 3 "sent 0
 flood_gen: test_run: refused by the kernel: Operation not permitted (EPERM)" \
-		nl_in a timeout 20 "$T/flood_gen" "$T/flood_gen.bpf.o" pa "$MAC_B" 10.78.0.1 4000 udp 16
+		nl_in a timeout 20 "$PR_HERE/../.output/flood_gen" "$PR_HERE/../.output/flood_gen.bpf.o" \
+		pa "$MAC_B" 10.78.0.1 4000 udp 16
 	st=$?
 	sent=$(awk '$1 == "sent" { print $2 }' "$T/out")
 	case $st in

@@ -97,7 +97,7 @@ if [ $quick -eq 0 ]; then
 	fi
 	run_suite fuzz scripts/fuzz.sh --smoke
 	run_suite zone_nsd selftests/zone_nsd_check.sh .output/test_zone
-	run_suite bench_smoke bash -c 'scripts/install-deps.sh --bench && make -s .output/bench_xdp .output/bench_dns && bench/run.sh --smoke'
+	run_suite bench_smoke bash -c 'scripts/install-deps.sh --bench && make -s .output/bench_xdp .output/bench_dns .output/flood_gen .output/flood_gen.bpf.o && bench/run.sh --smoke'
 	run_suite e2e selftests/e2e.sh .output/enforcer
 	ASAN_OPTIONS=detect_leaks=1 run_suite e2e-san selftests/e2e.sh .output/san/enforcer
 	run_suite flows_e2e selftests/flows_e2e.sh .output/enforcer
