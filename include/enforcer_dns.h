@@ -133,18 +133,27 @@ struct enf_dns_views {
 	__u32 network[ENF_DNS_MAX_VIEWS];
 };
 
-/* Per-CPU counters of the DNS path (enf_dns_stats). Append only. */
+/*
+ * Outcomes of the DNS path: index into the per-CPU counters enf_dns_stats,
+ * which `status` shows. One line each: enum name, number, the name people
+ * see, and what it means. Append only; never renumber.
+ */
+#define ENF_DNS_REASONS(X)							\
+	X(PASS, 0, "passed", "not for us: other port/address, outside every zone") \
+	X(ANSWER, 1, "answer", "NOERROR with data")				\
+	X(NODATA, 2, "nodata", "NOERROR, no record of that type")		\
+	X(NXDOMAIN, 3, "nxdomain", "the name does not exist for the source")	\
+	X(REFUSED, 4, "refused", "public source, or class other than IN")	\
+	X(FORMERR, 5, "formerr", "a malformed query")				\
+	X(NOTIMP, 6, "notimp", "an opcode other than QUERY, or a zone transfer") \
+	X(BADVERS, 7, "badvers", "EDNS version above 0")			\
+	X(TRUNCATED, 8, "truncated", "TC set: the RRset did not fit")		\
+	X(ERROR, 9, "error", "could not rewrite the packet: passed on")
+
 enum enf_dns_reason {
-	ENF_DNS_PASS = 0,		/* not for us: other port/address, outside every zone */
-	ENF_DNS_ANSWER = 1,		/* NOERROR with data */
-	ENF_DNS_NODATA = 2,		/* NOERROR, no record of that type */
-	ENF_DNS_NXDOMAIN = 3,
-	ENF_DNS_REFUSED = 4,		/* public source, or class other than IN */
-	ENF_DNS_FORMERR = 5,
-	ENF_DNS_NOTIMP = 6,
-	ENF_DNS_BADVERS = 7,
-	ENF_DNS_TRUNCATED = 8,		/* TC set: the RRset did not fit */
-	ENF_DNS_ERROR = 9,		/* could not rewrite the packet: passed on */
+#define ENF_DNS_REASON_ENUM(name, num, str, help) ENF_DNS_##name = num,
+	ENF_DNS_REASONS(ENF_DNS_REASON_ENUM)
+#undef ENF_DNS_REASON_ENUM
 	ENF_DNS_REASON_MAX,
 };
 

@@ -257,8 +257,9 @@ static size_t cls_n[8];
 enum { C_ALL, C_APEX, C_ENT, C_SRV, C_MULTI, C_AAAA, C_ISO, C_NS, C_N };
 
 static const char *const reason_name[ENF_DNS_REASON_MAX] = {
-	"pass", "answer", "nodata", "nxdomain", "refused", "formerr", "notimp", "badvers",
-	"truncated", "error",
+#define REASON_NAME(name, num, str, help) [num] = str,
+	ENF_DNS_REASONS(REASON_NAME)
+#undef REASON_NAME
 };
 
 /* Outcomes as seen in the replies. */
