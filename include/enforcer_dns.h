@@ -133,18 +133,52 @@ struct enf_dns_views {
 	__u32 network[ENF_DNS_MAX_VIEWS];
 };
 
-/* Per-CPU counters of the DNS path (enf_dns_stats). Append only. */
+/*
+ * Outcomes of the DNS path: index into the per-CPU counters enf_dns_stats,
+ * which `status` shows. One line each: enum name, number, the name people
+ * see, and what it means. Append only; never renumber (the map's size is
+ * ENF_DNS_REASON_MAX: a new reason is a layout change, see ENF_ABI_VERSION).
+ *
+ * The rule: every packet the TC program sees, and every message the stream
+ * twin (`enforcer dns serve`) runs, is counted exactly once, under one
+ * reason, at the exit that decides its fate:
+ *  - NOT_QUERY: not a DNS query to us at all. Counted, not passed silently,
+ *    so that the counters add up to the traffic the hook saw; the cost is
+ *    one per-CPU increment per packet.
+ *  - PASS: a query to a resolver address that the real resolver answers.
+ *  - ANSWER .. BADVERS: the reply we sent, counted once it has been written
+ *    into the packet.
+ *  - ERROR: the packet could not be handled, mostly a reply that could not
+ *    be built or written; it counts here only, never also under the reason
+ *    of the reply it was meant to be.
+ */
+#define ENF_DNS_REASONS(X)							\
+	X(PASS, 0, "passed",							\
+	  "a query to a resolver address left to the resolver: name outside every zone, " \
+	  "no question, a name we cannot read, longer than we read")		\
+	X(ANSWER, 1, "answer", "NOERROR with data")				\
+	X(NODATA, 2, "nodata", "NOERROR, no record of that type (SOA in authority)") \
+	X(NXDOMAIN, 3, "nxdomain",						\
+	  "the name does not exist for the source's networks (SOA in authority)") \
+	X(REFUSED, 4, "refused", "a public source, or a class other than IN")	\
+	X(FORMERR, 5, "formerr",						\
+	  "a malformed query: question cut short, several questions, answer or authority " \
+	  "records, bad EDNS, trailing bytes")					\
+	X(NOTIMP, 6, "notimp", "an opcode other than QUERY, or a zone transfer") \
+	X(BADVERS, 7, "badvers", "EDNS version above 0")			\
+	X(TRUNCATED, 8, "truncated", "TC set: the RRset did not fit")		\
+	X(ERROR, 9, "error",							\
+	  "the reply could not be built or written (maps that disagree, a helper that " \
+	  "failed): passed on untouched, or dropped once the packet was half rewritten") \
+	X(NOT_QUERY, 10, "not_query",						\
+	  "not a DNS query to us: not UDP to a resolver address and port 53 (or not plain: " \
+	  "VLAN tag, IP options, fragment, lengths that disagree), shorter than a DNS header, " \
+	  "a response, or no policy applied yet")
+
 enum enf_dns_reason {
-	ENF_DNS_PASS = 0,		/* not for us: other port/address, outside every zone */
-	ENF_DNS_ANSWER = 1,		/* NOERROR with data */
-	ENF_DNS_NODATA = 2,		/* NOERROR, no record of that type */
-	ENF_DNS_NXDOMAIN = 3,
-	ENF_DNS_REFUSED = 4,		/* public source, or class other than IN */
-	ENF_DNS_FORMERR = 5,
-	ENF_DNS_NOTIMP = 6,
-	ENF_DNS_BADVERS = 7,
-	ENF_DNS_TRUNCATED = 8,		/* TC set: the RRset did not fit */
-	ENF_DNS_ERROR = 9,		/* could not rewrite the packet: passed on */
+#define ENF_DNS_REASON_ENUM(name, num, str, help) ENF_DNS_##name = num,
+	ENF_DNS_REASONS(ENF_DNS_REASON_ENUM)
+#undef ENF_DNS_REASON_ENUM
 	ENF_DNS_REASON_MAX,
 };
 

@@ -541,7 +541,9 @@ end
 
 begin dns_counters
 json=$(enf status --json 2>/dev/null)
-for c in answer nodata nxdomain refused truncated badvers; do
+# passed: the outside names went to NSD; not_query: ARP, neighbour
+# discovery and whatever else the hook saw (every packet counts once)
+for c in answer nodata nxdomain refused truncated badvers passed not_query; do
 	v=$(jq -r ".dns.$c // empty" <<<"$json")
 	[ "${v:-0}" -gt 0 ] 2>/dev/null || why "status --json .dns.$c is '${v:-missing}', want > 0"
 done

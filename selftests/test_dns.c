@@ -19,6 +19,7 @@
 #include "pipeline.h"
 #include "state.h"
 #include "test.h"
+#include "zone.h"
 
 static const char manifest[] =
 	"rack: test\n"
@@ -124,6 +125,67 @@ static int ask(const struct dns_query_spec *q)
 			   "reply does not parse (%u bytes)", out_len))
 			return -1;
 	}
+	return ret;
+}
+
+static const char *const reason_name[ENF_DNS_REASON_MAX] = {
+#define REASON_NAME(name, num, str, help) [num] = str,
+	ENF_DNS_REASONS(REASON_NAME)
+#undef REASON_NAME
+};
+
+/* enf_dns_stats, summed over CPUs. */
+static void stats_read(uint64_t *v)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	uint64_t vals[256];
+	uint32_t k;
+
+	for (k = 0; k < ENF_DNS_REASON_MAX; k++) {
+		v[k] = 0;
+		if (ncpu > 0 && ncpu <= 256 && !bpf_map_lookup_elem(st.dns_stats_fd, &k, vals))
+			for (int c = 0; c < ncpu; c++)
+				v[k] += vals[c];
+	}
+}
+
+/* Every packet counts exactly once, under one reason (include/enforcer_dns.h):
+ * since `before`, `reason` grew by one and nothing else moved. */
+static bool counted_once(const uint64_t *before, int reason)
+{
+	uint64_t after[ENF_DNS_REASON_MAX];
+	bool ok = true;
+	int r;
+
+	stats_read(after);
+	for (r = 0; r < ENF_DNS_REASON_MAX; r++)
+		ok &= CHECK(after[r] - before[r] == (r == reason),
+			    "%s: %llu -> %llu (want the packet counted once, as %s)",
+			    reason_name[r], (unsigned long long)before[r],
+			    (unsigned long long)after[r], reason_name[reason]);
+	return ok;
+}
+
+/* run_pkt() and ask() that also check the packet was counted once, as `reason`. */
+static int run_counted(const uint8_t *pkt, size_t len, int reason)
+{
+	uint64_t before[ENF_DNS_REASON_MAX];
+	int ret;
+
+	stats_read(before);
+	ret = run_pkt(pkt, len);
+	counted_once(before, reason);
+	return ret;
+}
+
+static int ask_counted(const struct dns_query_spec *q, int reason)
+{
+	uint64_t before[ENF_DNS_REASON_MAX];
+	int ret;
+
+	stats_read(before);
+	ret = ask(q);
+	counted_once(before, reason);
 	return ret;
 }
 
@@ -328,7 +390,7 @@ static void test_name_outside_every_zone_passes_untouched(void)
 	if (!setup())
 		goto out;
 	plen = dns_wrap(&q, msg, dns_build_msg(&q, msg), pkt);
-	CHECK_EQ(run_pkt(pkt, plen), TC_ACT_OK);
+	CHECK_EQ(run_counted(pkt, plen, ENF_DNS_PASS), TC_ACT_OK);
 	CHECK(out_len == plen && !memcmp(out, pkt, plen), "packet was modified");
 out:
 	teardown();
@@ -337,8 +399,10 @@ out:
 static void test_other_destination_or_port_passes(void)
 {
 	if (setup()) {
-		CHECK_EQ(ask(&Q(.dst = "10.96.0.11", .name = "web.myapp.internal")), TC_ACT_OK);
-		CHECK_EQ(ask(&Q(.dport = 5353, .name = "web.myapp.internal")), TC_ACT_OK);
+		CHECK_EQ(ask_counted(&Q(.dst = "10.96.0.11", .name = "web.myapp.internal"),
+				     ENF_DNS_NOT_QUERY), TC_ACT_OK);
+		CHECK_EQ(ask_counted(&Q(.dport = 5353, .name = "web.myapp.internal"),
+				     ENF_DNS_NOT_QUERY), TC_ACT_OK);
 	}
 	teardown();
 }
@@ -346,7 +410,8 @@ static void test_other_destination_or_port_passes(void)
 static void test_response_is_never_answered(void)
 {
 	if (setup())
-		CHECK_EQ(ask(&Q(.name = "web.myapp.internal", .flags1 = 0x81)), TC_ACT_OK);
+		CHECK_EQ(ask_counted(&Q(.name = "web.myapp.internal", .flags1 = 0x81),
+				     ENF_DNS_NOT_QUERY), TC_ACT_OK);
 	teardown();
 }
 
@@ -605,16 +670,16 @@ static void test_unreadable_names_pass_to_the_resolver(void)
 	msg[12] = 0xc0;
 	msg[13] = 12;
 	plen = dns_wrap(&q, msg, mlen, pkt);
-	CHECK_EQ(run_pkt(pkt, plen), TC_ACT_OK);
+	CHECK_EQ(run_counted(pkt, plen, ENF_DNS_PASS), TC_ACT_OK);
 	/* a 64-byte label */
 	mlen = dns_build_msg(&q, msg);
 	msg[12] = 64;
 	plen = dns_wrap(&q, msg, mlen, pkt);
-	CHECK_EQ(run_pkt(pkt, plen), TC_ACT_OK);
+	CHECK_EQ(run_counted(pkt, plen, ENF_DNS_PASS), TC_ACT_OK);
 	/* a name running past the message */
 	mlen = dns_build_msg(&q, msg);
 	plen = dns_wrap(&q, msg, 12 + 8, pkt);
-	CHECK_EQ(run_pkt(pkt, plen), TC_ACT_OK);
+	CHECK_EQ(run_counted(pkt, plen, ENF_DNS_PASS), TC_ACT_OK);
 out:
 	teardown();
 }
@@ -681,51 +746,136 @@ static void test_vlan_options_and_fragments_pass(void)
 		goto out;
 	plen = dns_wrap(&q, msg, dns_build_msg(&q, msg), pkt);
 	pkt[20] = 0x20;		/* MF: a fragment */
-	CHECK_EQ(run_pkt(pkt, plen), TC_ACT_OK);
+	CHECK_EQ(run_counted(pkt, plen, ENF_DNS_NOT_QUERY), TC_ACT_OK);
 	pkt[20] = 0;
 	pkt[12] = 0x81;		/* 802.1Q ethertype */
 	pkt[13] = 0x00;
-	CHECK_EQ(run_pkt(pkt, plen), TC_ACT_OK);
+	CHECK_EQ(run_counted(pkt, plen, ENF_DNS_NOT_QUERY), TC_ACT_OK);
 out:
 	teardown();
 }
 
-static void test_counters_count_each_outcome(void)
+/* Every exit of the program counts the packet once, under the reason
+ * include/enforcer_dns.h gives it: one packet per outcome. */
+static void test_each_packet_counts_once_under_its_reason(void)
 {
-	uint64_t before[ENF_DNS_REASON_MAX], after;
-	int r, ncpu = libbpf_num_possible_cpus();
-	uint64_t vals[256];
+	static uint8_t pad[1850];	/* EDNS padding: longer than the program reads */
+	static const struct {
+		struct dns_query_spec q;
+		int ret, reason;
+	} cases[] = {
+		{ Q(.name = "web.myapp.internal"), TC_ACT_REDIRECT, ENF_DNS_ANSWER },
+		{ Q(.name = "web.myapp.internal", .qtype = 15), TC_ACT_REDIRECT, ENF_DNS_NODATA },
+		{ Q(.name = "nope.internal"), TC_ACT_REDIRECT, ENF_DNS_NXDOMAIN },
+		{ Q(.src = "203.0.113.9", .name = "web.myapp.internal"), TC_ACT_REDIRECT,
+		  ENF_DNS_REFUSED },
+		{ Q(.name = "web.myapp.internal", .qdcount = 2), TC_ACT_REDIRECT, ENF_DNS_FORMERR },
+		{ Q(.name = "web.myapp.internal", .flags1 = 0x11), TC_ACT_REDIRECT,
+		  ENF_DNS_NOTIMP },
+		{ Q(.name = "web.myapp.internal", .edns = 1, .edns_version = 1), TC_ACT_REDIRECT,
+		  ENF_DNS_BADVERS },
+		{ Q(.name = "big.myapp.internal"), TC_ACT_REDIRECT, ENF_DNS_TRUNCATED },
+		{ Q(.name = "example.org"), TC_ACT_OK, ENF_DNS_PASS },
+		{ Q(.name = "web.myapp.internal", .flags1 = 0x81), TC_ACT_OK, ENF_DNS_NOT_QUERY },
+		{ Q(.name = "web.myapp.internal", .dport = 54), TC_ACT_OK, ENF_DNS_NOT_QUERY },
+		{ Q(.name = "web.myapp.internal", .dst = "10.96.0.11"), TC_ACT_OK,
+		  ENF_DNS_NOT_QUERY },
+	};
+	struct dns_query_spec q = Q(.name = "web.myapp.internal");
+	struct dns_query_spec padded = Q(.name = "web.myapp.internal", .edns = 1, .edns_opts = pad,
+					 .edns_opts_len = sizeof(pad));
+	uint8_t msg[2048], pkt[DNS_PKT_MAX];
+	size_t i, plen;
 
-	if (!setup() || ncpu > 256)
+	if (!setup())
 		goto out;
-	for (r = 0; r < ENF_DNS_REASON_MAX; r++) {
-		uint32_t k = r;
-
-		before[r] = 0;
-		if (!bpf_map_lookup_elem(st.dns_stats_fd, &k, vals))
-			for (int c = 0; c < ncpu; c++)
-				before[r] += vals[c];
+	for (i = 0; i < ARRAY_SIZE(cases); i++)
+		CHECK(ask_counted(&cases[i].q, cases[i].reason) == cases[i].ret,
+		      "case %zu (%s): verdict", i, reason_name[cases[i].reason]);
+	/* longer than the program reads (MAX_QUERY): the resolver's */
+	pad[1] = 12;	/* option 12, its length */
+	pad[2] = (sizeof(pad) - 4) >> 8;
+	pad[3] = (sizeof(pad) - 4) & 0xff;
+	plen = dns_build_msg(&padded, msg);
+	if (CHECK(plen > 1800, "padded message of %zu bytes", plen)) {
+		plen = dns_wrap(&padded, msg, plen, pkt);
+		CHECK_EQ(run_counted(pkt, plen, ENF_DNS_PASS), TC_ACT_OK);
 	}
-	ask(&Q(.name = "web.myapp.internal"));
-	ask(&Q(.name = "nope.internal"));
-	ask(&Q(.src = "203.0.113.9", .name = "web.myapp.internal"));
-	ask(&Q(.name = "example.org"));
-	{
-		const int want[] = { ENF_DNS_ANSWER, ENF_DNS_NXDOMAIN, ENF_DNS_REFUSED,
-				     ENF_DNS_PASS };
-
-		for (r = 0; r < 4; r++) {
-			uint32_t k = want[r];
-
-			after = 0;
-			if (!bpf_map_lookup_elem(st.dns_stats_fd, &k, vals))
-				for (int c = 0; c < ncpu; c++)
-					after += vals[c];
-			CHECK(after == before[k] + 1, "reason %u: %llu -> %llu", k,
-			      (unsigned long long)before[k], (unsigned long long)after);
-		}
-	}
+	/* no question (a COOKIE-only query, say): the resolver's */
+	plen = dns_build_msg(&q, msg);
+	msg[4] = msg[5] = 0;
+	plen = dns_wrap(&q, msg, plen, pkt);
+	CHECK_EQ(run_counted(pkt, plen, ENF_DNS_PASS), TC_ACT_OK);
+	/* shorter than a DNS header */
+	plen = dns_wrap(&q, msg, 11, pkt);
+	CHECK_EQ(run_counted(pkt, plen, ENF_DNS_NOT_QUERY), TC_ACT_OK);
+	/* UDP source port 0 (28) */
+	plen = dns_wrap(&q, msg, dns_build_msg(&q, msg), pkt);
+	pkt[34] = pkt[35] = 0;
+	CHECK_EQ(run_counted(pkt, plen, ENF_DNS_NOT_QUERY), TC_ACT_OK);
+	/* not IP at all: ARP */
+	memset(pkt, 0, 60);
+	pkt[12] = 0x08;
+	pkt[13] = 0x06;
+	CHECK_EQ(run_counted(pkt, 60, ENF_DNS_NOT_QUERY), TC_ACT_OK);
+	/* IPv4 options */
+	plen = dns_wrap(&q, msg, dns_build_msg(&q, msg), pkt);
+	pkt[14] = 0x46;
+	CHECK_EQ(run_counted(pkt, plen, ENF_DNS_NOT_QUERY), TC_ACT_OK);
 out:
+	teardown();
+}
+
+/* Before the first `apply` no address is a resolver's: nothing is ours. */
+static void test_no_policy_counts_not_query(void)
+{
+	struct dns_query_spec q = Q(.name = "web.myapp.internal");
+	uint8_t msg[512], pkt[DNS_PKT_MAX];
+	size_t plen;
+
+	state_init(&st);
+	if (!CHECK_EQ(state_load(&st), 0))
+		goto out;
+	loaded = true;
+	plen = dns_wrap(&q, msg, dns_build_msg(&q, msg), pkt);
+	CHECK_EQ(run_counted(pkt, plen, ENF_DNS_NOT_QUERY), TC_ACT_OK);
+out:
+	teardown();
+}
+
+/* Maps that disagree (a name whose RRset is missing) make an error, not an
+ * answer: counted once as ERROR, and the query goes on to the resolver
+ * untouched. */
+static void test_missing_rrset_counts_one_error_and_passes_untouched(void)
+{
+	struct dns_query_spec q = Q(.name = "web.myapp.internal");
+	uint8_t wire[ENF_DNS_MAX_NAME], msg[512], pkt[DNS_PKT_MAX];
+	struct enf_dns_key key = { .view = 0 };
+	struct enf_dns_name val;
+	struct enf_active act;
+	uint32_t zero = 0, id;
+	size_t wlen, plen;
+	int fd = -1;
+
+	if (!setup() || !CHECK_EQ(dns_name_to_wire("web.myapp.internal", wire, &wlen), 0) ||
+	    !CHECK_EQ(bpf_map_lookup_elem(st.active_fd, &zero, &act), 0) ||
+	    !CHECK_EQ(bpf_map_lookup_elem(st.sel_fd[SEL_DNS_NAME], &act.slot, &id), 0))
+		goto out;
+	fd = bpf_map_get_fd_by_id(id);
+	key.hash = dns_wire_hash(wire, wlen);
+	key.wire_len = wlen;
+	if (!CHECK(fd >= 0, "inner name map: %s", strerror(errno)) ||
+	    !CHECK_EQ(bpf_map_lookup_elem(fd, &key, &val), 0) || !CHECK(val.n_a > 0, "no A"))
+		goto out;
+	val.rrset_id = 0x7fffffff;	/* past every RRset array */
+	if (!CHECK_EQ(bpf_map_update_elem(fd, &key, &val, BPF_EXIST), 0))
+		goto out;
+	plen = dns_wrap(&q, msg, dns_build_msg(&q, msg), pkt);
+	CHECK_EQ(run_counted(pkt, plen, ENF_DNS_ERROR), TC_ACT_OK);
+	CHECK(out_len == plen && !memcmp(out, pkt, plen), "packet was modified");
+out:
+	if (fd >= 0)
+		close(fd);
 	teardown();
 }
 
@@ -823,7 +973,9 @@ static const struct test_case tests[] = {
 	TEST(ipv4_reply_headers_are_swapped_and_valid),
 	TEST(ipv6_reply_has_a_valid_udp_checksum),
 	TEST(vlan_options_and_fragments_pass),
-	TEST(counters_count_each_outcome),
+	TEST(each_packet_counts_once_under_its_reason),
+	TEST(no_policy_counts_not_query),
+	TEST(missing_rrset_counts_one_error_and_passes_untouched),
 	TEST(stream_twin_answers_without_truncation),
 	TEST(refused_reply_echoes_the_question),
 };

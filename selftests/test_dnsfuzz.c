@@ -26,6 +26,11 @@
  *           port 0, not port 53, not a resolver, QR=1) are never answered
  *   [model] well-formed queries (valid_queries only) get exactly the answer
  *           the zone model predicts (pass/rcode/records/TC)
+ *   [count] enf_dns_stats grows by exactly one per run of the program, under
+ *           the reason the outcome names: NOT_QUERY for a pass of a frame
+ *           [cl28] says not to answer, PASS for a pass of any other, the
+ *           rcode's reason (TRUNCATED for TC) for a reply, ERROR for a drop;
+ *           by nothing when the kernel rejected the frame
  *
  * Addresses and ports are mapped to networks by hand below (not from the
  * compiler); names and RRsets for the model come from compile_manifest().
@@ -257,8 +262,9 @@ static size_t cls_n[8];
 enum { C_ALL, C_APEX, C_ENT, C_SRV, C_MULTI, C_AAAA, C_ISO, C_NS, C_N };
 
 static const char *const reason_name[ENF_DNS_REASON_MAX] = {
-	"pass", "answer", "nodata", "nxdomain", "refused", "formerr", "notimp", "badvers",
-	"truncated", "error",
+#define REASON_NAME(name, num, str, help) [num] = str,
+	ENF_DNS_REASONS(REASON_NAME)
+#undef REASON_NAME
 };
 
 /* Outcomes as seen in the replies. */
@@ -1339,17 +1345,96 @@ static enum outcome check_output(const uint8_t *in, size_t len, int ret, int err
 	return o;
 }
 
+/* enf_dns_stats, summed over CPUs, in one batch lookup (a snapshot per run
+ * costs two system calls). Returns 0 or -errno. */
+static int stats_snapshot(uint64_t *v)
+{
+	static uint64_t vals[ENF_DNS_REASON_MAX * 512];
+	uint32_t keys[ENF_DNS_REASON_MAX], n = ENF_DNS_REASON_MAX, batch;
+
+	if (ncpu <= 0 || ncpu > 512)
+		return -ERANGE;
+	/* an array's batch ends with ENOENT once it has returned every key */
+	if (bpf_map_lookup_batch(st.dns_stats_fd, NULL, &batch, keys, vals, &n, NULL) &&
+	    errno != ENOENT)
+		return -errno;
+	if (n != ENF_DNS_REASON_MAX)
+		return -EIO;
+	for (uint32_t i = 0; i < n; i++) {
+		if (keys[i] >= ENF_DNS_REASON_MAX)
+			return -EIO;
+		v[keys[i]] = 0;
+		for (int c = 0; c < ncpu; c++)
+			v[keys[i]] += vals[(size_t)i * ncpu + c];
+	}
+	return 0;
+}
+
+/* [count]: the counters between two snapshots say the run was counted once,
+ * under the reason its outcome names. */
+static void check_counted(struct ck *c, const uint8_t *in, size_t len, enum outcome o,
+			  const uint64_t *before, const uint64_t *after)
+{
+	static const int reason_of[O_N] = {
+		[O_PASS] = ENF_DNS_PASS, [O_ANSWER] = ENF_DNS_ANSWER,
+		[O_NODATA] = ENF_DNS_NODATA, [O_NXDOMAIN] = ENF_DNS_NXDOMAIN,
+		[O_REFUSED] = ENF_DNS_REFUSED, [O_FORMERR] = ENF_DNS_FORMERR,
+		[O_NOTIMP] = ENF_DNS_NOTIMP, [O_BADVERS] = ENF_DNS_BADVERS,
+		[O_TC] = ENF_DNS_TRUNCATED, [O_SHOT] = ENF_DNS_ERROR,
+		[O_REJECTED] = -1, [O_OTHER] = -1,
+	};
+	char got[256];
+	uint64_t total = 0;
+	size_t n = 0;
+	int want = reason_of[o];
+	int i;
+
+	if (o == O_PASS) {
+		struct frame_info fi;
+
+		frame_inspect(in, len, &fi);
+		if (!fi.answerable)
+			want = ENF_DNS_NOT_QUERY;
+	}
+	got[0] = 0;
+	for (i = 0; i < ENF_DNS_REASON_MAX; i++) {
+		uint64_t d = after[i] - before[i];
+
+		total += d;
+		if (d && n < sizeof(got))
+			n += snprintf(got + n, sizeof(got) - n, " %s+%llu", reason_name[i],
+				      (unsigned long long)d);
+	}
+	if (o == O_REJECTED) {
+		if (total)
+			viol(c, "[count] the kernel rejected the frame, yet counted:%s", got);
+		return;
+	}
+	if (total != 1 || (want >= 0 && after[want] - before[want] != 1))
+		viol(c, "[count] a %s outcome counted:%s (want %s+1 and nothing else)",
+		     outcome_name[o], total ? got : " nothing",
+		     want >= 0 ? reason_name[want] : "one reason");
+}
+
 /* Runs one frame and checks every invariant; `mq` adds the [model] check. */
 static enum outcome check_run(struct fz *f, const uint8_t *in, size_t len, const struct qspec *mq)
 {
 	static struct ck c;
+	uint64_t before[ENF_DNS_REASON_MAX], after[ENF_DNS_REASON_MAX];
+	int err, ret, snap;
 	enum outcome o;
 	enum grp g;
-	int err, ret;
 
+	snap = stats_snapshot(before);
 	ret = run_prog(in, len, &err);
+	if (!snap)
+		snap = stats_snapshot(after);
 	f->runs++;
 	o = check_output(in, len, ret, err, mq, &c, &g);
+	if (snap)
+		viol(&c, "[count] cannot read enf_dns_stats: %s", strerror(-snap));
+	else
+		check_counted(&c, in, len, o, before, after);
 	f->tally[o]++;
 	if (c.bad)
 		report(f, &c, g, in, len, ret);
@@ -2315,8 +2400,9 @@ static void test_fuzz_reaches_every_outcome(void)
 	for (i = 0; i < ARRAY_SIZE(need); i++)
 		CHECK(tally_ab[need[i]] > 0, "no %s reply in the valid+mutated runs",
 		      outcome_name[need[i]]);
-	for (i = 0; i < ENF_DNS_ERROR; i++)
-		CHECK(stats_ab[i] > 0, "enf_dns_stats reason %s never counted", reason_name[i]);
+	for (i = 0; i < ENF_DNS_REASON_MAX; i++)
+		CHECK(i == ENF_DNS_ERROR || stats_ab[i] > 0,
+		      "enf_dns_stats reason %s never counted", reason_name[i]);
 	CHECK(stats_ab[ENF_DNS_ERROR] == 0, "enf_dns_stats counted %llu errors",
 	      (unsigned long long)stats_ab[ENF_DNS_ERROR]);
 }

@@ -115,16 +115,9 @@ static uint64_t count_entries(int fd, size_t key_size)
 }
 
 static const char *const dns_reason_names[ENF_DNS_REASON_MAX] = {
-	[ENF_DNS_PASS] = "passed",
-	[ENF_DNS_ANSWER] = "answer",
-	[ENF_DNS_NODATA] = "nodata",
-	[ENF_DNS_NXDOMAIN] = "nxdomain",
-	[ENF_DNS_REFUSED] = "refused",
-	[ENF_DNS_FORMERR] = "formerr",
-	[ENF_DNS_NOTIMP] = "notimp",
-	[ENF_DNS_BADVERS] = "badvers",
-	[ENF_DNS_TRUNCATED] = "truncated",
-	[ENF_DNS_ERROR] = "error",
+#define DNS_REASON_NAME(name, num, str, help) [num] = str,
+	ENF_DNS_REASONS(DNS_REASON_NAME)
+#undef DNS_REASON_NAME
 };
 
 struct status {

@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * The last stage of dns_answer(): the reply decided in struct query gets
+ * its header and OPT record, and the query packet becomes the reply, in
+ * place: message written over the query, addresses and ports swapped,
+ * lengths and checksums made right, sent back out of the interface it came
+ * in on.
+ *
+ * Part of dns.bpf.c: included below its maps, struct scratch and the
+ * message accessors, which it uses; not a standalone header.
+ */
+#ifndef ENF_DNS_REPLY_BPF_H
+#define ENF_DNS_REPLY_BPF_H
+
+/* The reply's header and, when the query had one, its OPT record after the
+ * last record. Returns the reply's length. */
+static __always_inline __u32 finish(__u8 *m, struct query *q)
+{
+	__u32 off = q->end;
+
+	/* QR, opcode copied, AA, TC, RD copied; RA=0, Z=0, AD=0, CD=0 (4). */
+	m[2] = 0x80 | (q->opcode << 3) | (q->aa ? 0x04 : 0) | (q->tc ? 0x02 : 0) | q->rd;
+	m[3] = q->rcode & 0x0f;
+	put16(m, 4, !q->no_question);
+	put16(m, 6, q->an);
+	put16(m, 8, q->ns);
+	put16(m, 10, q->has_opt);
+	if (q->has_opt) {
+		/* OPT in reply iff in query (20); our size, version 0, DO
+		 * copied, no options, unknown flags zero (23, 24, 25). */
+		m[off & MSG_MASK] = 0;
+		put16(m, off + 1, T_OPT);
+		put16(m, off + 3, ENF_DNS_EDNS_SIZE);
+		m[(off + 5) & MSG_MASK] = q->ext_rcode;
+		m[(off + 6) & MSG_MASK] = 0;
+		m[(off + 7) & MSG_MASK] = q->do_bit ? 0x80 : 0;
+		m[(off + 8) & MSG_MASK] = 0;
+		put16(m, off + 9, 0);
+		off += 11;
+	}
+	return off;
+}
+
+/* Internet checksum of the IPv6 pseudo-header, the UDP header and the
+ * message of new_len bytes, zero-padded to 4 bytes (29). */
+static __always_inline __u16 udp6_checksum(struct scratch *s, __u32 new_len, __u32 ulen)
+{
+	__u8 *m = s->msg;
+	__u32 c, pad;
+	__s64 sum;
+
+	__builtin_memcpy(s->pseudo, &s->ip6.saddr, 16);
+	__builtin_memcpy(&s->pseudo[4], &s->ip6.daddr, 16);
+	s->pseudo[8] = bpf_htonl(ulen);
+	s->pseudo[9] = bpf_htonl(IPPROTO_UDP);
+	sum = bpf_csum_diff(NULL, 0, s->pseudo, sizeof(s->pseudo), 0);
+	sum = bpf_csum_diff(NULL, 0, (__be32 *)&s->udp, sizeof(s->udp), sum);
+	pad = (4 - (new_len & 3)) & 3;
+	for (c = 0; c < 3; c++)
+		m[(new_len + c) & MSG_MASK] = 0;
+	for (c = 0; c < 3; c++) {
+		__u32 from = c * 512, sz;
+
+		if (from >= new_len + pad)
+			break;
+		sz = new_len + pad - from;
+		if (sz > 512)
+			sz = 512;
+		sum = bpf_csum_diff(NULL, 0, (__be32 *)&m[from & MSG_MASK], sz & 0x3fc, sum);
+	}
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = ~sum & 0xffff;
+	return sum ? sum : 0xffff;	/* 0 would mean "no checksum" */
+}
+
+/* The IP header of the reply, written into the packet: addresses swapped,
+ * length, TTL/hop limit, checksums. Returns 0, or a helper's error. */
+static __always_inline long reply_ip(struct __sk_buff *skb, struct scratch *s, __u32 new_len,
+				     __u32 ulen)
+{
+	__s64 sum;
+
+	if (!s->q.v6) {
+		__be32 a = s->ip4.saddr;
+
+		s->ip4.saddr = s->ip4.daddr;
+		s->ip4.daddr = a;
+		s->ip4.tot_len = bpf_htons(sizeof(s->ip4) + ulen);
+		s->ip4.ttl = 64;
+		s->ip4.check = 0;
+		sum = bpf_csum_diff(NULL, 0, (__be32 *)&s->ip4, sizeof(s->ip4), 0);
+		sum = (sum & 0xffff) + (sum >> 16);
+		sum = (sum & 0xffff) + (sum >> 16);
+		s->ip4.check = ~sum & 0xffff;
+		/* UDP checksum 0 is legal over IPv4 (29) and immune to the
+		 * CHECKSUM_PARTIAL seed of socket-made packets. */
+		return bpf_skb_store_bytes(skb, sizeof(s->eth), &s->ip4, sizeof(s->ip4), 0);
+	}
+	__builtin_memcpy(s->pseudo, &s->ip6.saddr, 16);
+	__builtin_memcpy(&s->ip6.saddr, &s->ip6.daddr, 16);
+	__builtin_memcpy(&s->ip6.daddr, s->pseudo, 16);
+	s->ip6.payload_len = bpf_htons(ulen);
+	s->ip6.hop_limit = 64;
+	/* IPv6 needs a real UDP checksum (29). */
+	s->udp.check = udp6_checksum(s, new_len, ulen);
+	return bpf_skb_store_bytes(skb, sizeof(s->eth), &s->ip6, sizeof(s->ip6), 0);
+}
+
+/* Stage 7: the query becomes the reply, in place, and is sent back out of
+ * the interface it came in on. Returns TC_ACT_REDIRECT; or, when the
+ * rewrite fails, TC_ACT_OK while the packet is still the query (it goes on
+ * to the resolver) and TC_ACT_SHOT once it is half rewritten. */
+static __always_inline int reply_in_place(struct __sk_buff *skb, struct scratch *s)
+{
+	__u32 new_len = finish(s->msg, &s->q), dns_off = s->q.dns_off, ulen;
+	__u8 mac[ETH_ALEN];
+	__be16 port;
+
+	/* verifier: keep the clamp clang would otherwise fold away */
+	asm volatile("" : "+r"(new_len));
+	if (new_len < 12 || new_len > ENF_DNS_MAX_MSG)
+		return TC_ACT_OK;
+	if (bpf_skb_change_tail(skb, dns_off + new_len, 0))
+		return TC_ACT_OK;
+	if (bpf_skb_store_bytes(skb, dns_off, s->msg, new_len, 0))
+		return TC_ACT_SHOT;
+
+	__builtin_memcpy(mac, s->eth.h_dest, ETH_ALEN);
+	__builtin_memcpy(s->eth.h_dest, s->eth.h_source, ETH_ALEN);
+	__builtin_memcpy(s->eth.h_source, mac, ETH_ALEN);
+	port = s->udp.source;
+	s->udp.source = s->udp.dest;
+	s->udp.dest = port;
+	ulen = sizeof(s->udp) + new_len;
+	s->udp.len = bpf_htons(ulen);
+	s->udp.check = 0;
+	if (reply_ip(skb, s, new_len, ulen) ||
+	    bpf_skb_store_bytes(skb, 0, &s->eth, sizeof(s->eth), 0) ||
+	    bpf_skb_store_bytes(skb, s->q.udp_off, &s->udp, sizeof(s->udp), 0))
+		return TC_ACT_SHOT;
+	return bpf_redirect(skb->ifindex, 0);
+}
+
+#endif /* ENF_DNS_REPLY_BPF_H */
