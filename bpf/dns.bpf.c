@@ -67,82 +67,26 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 /* ---- per-generation DNS maps (filled by `apply` with the policy) ---- */
 
-struct dnsname_inner {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 1);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, struct enf_dns_key);
-	__type(value, struct enf_dns_name);
-};
-
-struct dnszone_inner {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 1);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, struct enf_dns_key);
-	__type(value, struct enf_dns_zone);
-};
-
-struct dnsa_inner {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__uint(map_flags, BPF_F_INNER_MAP);
-	__type(key, __u32);	/* rrset id */
-	__type(value, struct enf_dns_a);
-};
-
-struct dnsaaaa_inner {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__uint(map_flags, BPF_F_INNER_MAP);
-	__type(key, __u32);
-	__type(value, struct enf_dns_aaaa);
-};
-
-struct dnssrv_inner {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__uint(map_flags, BPF_F_INNER_MAP);
-	__type(key, __u32);
-	__type(value, struct enf_dns_srv);
-};
-
-struct dnsview_inner {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__uint(map_flags, BPF_F_INNER_MAP);
-	__type(key, __u32);	/* source class */
-	__type(value, struct enf_dns_views);
-};
-
-struct dnsres_inner {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 1);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, struct enf_addr);	/* resolver address */
-	__type(value, __u32);
-};
-
-#define OUTER(name, inner)					\
-	struct {						\
-		__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);	\
-		__uint(max_entries, 2);				\
-		__type(key, __u32);				\
-		__array(values, struct inner);			\
-	} name SEC(".maps")
+ENF_INNER_HASH(dnsname_inner, struct enf_dns_key, struct enf_dns_name);
+ENF_INNER_HASH(dnszone_inner, struct enf_dns_key, struct enf_dns_zone);
+ENF_INNER_ARRAY(dnsa_inner, struct enf_dns_a);		/* rrset id -> records */
+ENF_INNER_ARRAY(dnsaaaa_inner, struct enf_dns_aaaa);
+ENF_INNER_ARRAY(dnssrv_inner, struct enf_dns_srv);
+ENF_INNER_ARRAY(dnsview_inner, struct enf_dns_views);	/* source class -> views */
+ENF_INNER_HASH(dnsres_inner, struct enf_addr, __u32);	/* resolver addresses */
 
 /* (name hash, length, view) -> name */
-OUTER(enf_dnsname_sel, dnsname_inner);
+ENF_OUTER(enf_dnsname_sel, dnsname_inner);
 /* (apex hash, length) -> zone, SOA fields */
-OUTER(enf_dnszone_sel, dnszone_inner);
+ENF_OUTER(enf_dnszone_sel, dnszone_inner);
 /* rrset id -> A / AAAA / SRV records */
-OUTER(enf_dnsa_sel, dnsa_inner);
-OUTER(enf_dnsaaaa_sel, dnsaaaa_inner);
-OUTER(enf_dnssrv_sel, dnssrv_inner);
+ENF_OUTER(enf_dnsa_sel, dnsa_inner);
+ENF_OUTER(enf_dnsaaaa_sel, dnsaaaa_inner);
+ENF_OUTER(enf_dnssrv_sel, dnssrv_inner);
 /* source class -> isolated networks whose views it reads */
-OUTER(enf_dnsview_sel, dnsview_inner);
+ENF_OUTER(enf_dnsview_sel, dnsview_inner);
 /* addresses whose port 53 we inspect */
-OUTER(enf_dnsres_sel, dnsres_inner);
+ENF_OUTER(enf_dnsres_sel, dnsres_inner);
 
 /* reason -> per-CPU packets; read by `status` */
 struct {

@@ -38,29 +38,10 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 /* ---- per-generation inner maps (templates; userspace creates the real
  * ones per apply, sized to the manifest) ---- */
 
-struct dst_inner {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 1);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, struct enf_addr);
-	__type(value, struct enf_dst_val);
-};
-
-struct port_inner {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 1);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, struct enf_port_key);
-	__type(value, struct enf_port_val);
-};
-
-struct ifrole_inner {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 1);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, __u32);	/* ifindex */
-	__type(value, struct enf_iface_val);
-};
+ENF_INNER_HASH(dst_inner, struct enf_addr, struct enf_dst_val);
+ENF_INNER_HASH(port_inner, struct enf_port_key, struct enf_port_val);
+ENF_INNER_HASH(ifrole_inner, __u32, struct enf_iface_val);	/* ifindex -> role */
+ENF_INNER_ARRAY(svcmeta_inner, struct enf_svc_meta);		/* service id -> names */
 
 /* A per-CPU hash, not array: per-CPU arrays cannot be inner maps of
  * varying size (no BPF_F_INNER_MAP). `apply` inserts every service id with
@@ -73,56 +54,16 @@ struct svcstat_inner {
 	__type(value, struct enf_svc_counter);
 };
 
-struct svcmeta_inner {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__uint(map_flags, BPF_F_INNER_MAP);
-	__type(key, __u32);	/* service id */
-	__type(value, struct enf_svc_meta);
-};
-
-/* ---- outer maps: [slot] -> inner map of that generation. Written by
- * `apply` (inactive slot only), read here with the slot from enf_active. */
-
 /* instance / VIP / frontend address -> service, network, flags */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
-	__uint(max_entries, 2);
-	__type(key, __u32);
-	__array(values, struct dst_inner);
-} enf_dst_sel SEC(".maps");
-
+ENF_OUTER(enf_dst_sel, dst_inner);
 /* (address, proto, port) -> public port or frontend port */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
-	__uint(max_entries, 2);
-	__type(key, __u32);
-	__array(values, struct port_inner);
-} enf_port_sel SEC(".maps");
-
+ENF_OUTER(enf_port_sel, port_inner);
 /* ifindex -> interface role, for every attached interface */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
-	__uint(max_entries, 2);
-	__type(key, __u32);
-	__array(values, struct ifrole_inner);
-} enf_ifrole_sel SEC(".maps");
-
+ENF_OUTER(enf_ifrole_sel, ifrole_inner);
 /* service id -> per-CPU pass/drop counters of that generation */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
-	__uint(max_entries, 2);
-	__type(key, __u32);
-	__array(values, struct svcstat_inner);
-} enf_svcstat_sel SEC(".maps");
-
+ENF_OUTER(enf_svcstat_sel, svcstat_inner);
 /* service id -> names; never read here, kept beside its generation */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
-	__uint(max_entries, 2);
-	__type(key, __u32);
-	__array(values, struct svcmeta_inner);
-} enf_meta_sel SEC(".maps");
+ENF_OUTER(enf_meta_sel, svcmeta_inner);
 
 /* ---- global maps ---- */
 

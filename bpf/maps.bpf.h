@@ -14,10 +14,41 @@
 #include "enforcer_common.h"
 #include "enforcer_dns.h"
 
-/* Inner-map templates; userspace creates the real ones. Hash inner maps are
- * BPF_F_NO_PREALLOC everywhere: `apply` rewrites the inactive slot's maps in
- * place when they have room (replacing one costs a synchronize_rcu() in the
- * kernel) and creates them with headroom, which costs nothing unallocated. */
+/* Inner-map templates; userspace creates the real ones, reading their shape
+ * from here (user/lib/kernel/maps.c): this is the one definition. Hash
+ * inner maps are BPF_F_NO_PREALLOC everywhere: `apply` rewrites the
+ * inactive slot's maps in place when they have room (replacing one costs a
+ * synchronize_rcu() in the kernel) and creates them with headroom, which
+ * costs nothing unallocated. Array inner maps may vary in size
+ * (BPF_F_INNER_MAP); index 0 is never looked up. */
+#define ENF_INNER_HASH(name, key_type, value_type)		\
+	struct name {						\
+		__uint(type, BPF_MAP_TYPE_HASH);		\
+		__uint(max_entries, 1);				\
+		__uint(map_flags, BPF_F_NO_PREALLOC);		\
+		__type(key, key_type);				\
+		__type(value, value_type);			\
+	}
+
+#define ENF_INNER_ARRAY(name, value_type)			\
+	struct name {						\
+		__uint(type, BPF_MAP_TYPE_ARRAY);		\
+		__uint(max_entries, 1);				\
+		__uint(map_flags, BPF_F_INNER_MAP);		\
+		__type(key, __u32);				\
+		__type(value, value_type);			\
+	}
+
+/* [slot] -> inner map of that generation. Written by `apply` (inactive slot
+ * only), read with the slot from enf_active. */
+#define ENF_OUTER(name, inner)					\
+	struct {						\
+		__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);	\
+		__uint(max_entries, 2);				\
+		__type(key, __u32);				\
+		__array(values, struct inner);			\
+	} name SEC(".maps")
+
 struct src_inner {
 	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
 	__uint(max_entries, 1);
@@ -34,38 +65,15 @@ struct src16_inner {
 	__type(value, __u32);
 };
 
-struct admit_inner {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 1);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, struct enf_admit_key);
-	__type(value, __u32);
-};
+ENF_INNER_HASH(admit_inner, struct enf_admit_key, __u32);
 
 /* [slot] -> source address -> class + flags (who is the sender) */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
-	__uint(max_entries, 2);
-	__type(key, __u32);
-	__array(values, struct src_inner);
-} enf_src_sel SEC(".maps");
-
+ENF_OUTER(enf_src_sel, src_inner);
 /* [slot] -> /16 of a source address -> its class and flags, or "ask the
  * trie" (see ENF_SRC16_* in enforcer_common.h) */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
-	__uint(max_entries, 2);
-	__type(key, __u32);
-	__array(values, struct src16_inner);
-} enf_src16_sel SEC(".maps");
-
+ENF_OUTER(enf_src16_sel, src16_inner);
 /* [slot] -> (source class, network or trust group) -> admitted */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
-	__uint(max_entries, 2);
-	__type(key, __u32);
-	__array(values, struct admit_inner);
-} enf_admit_sel SEC(".maps");
+ENF_OUTER(enf_admit_sel, admit_inner);
 
 /* [0] -> which slot is in force; written by `apply` (one update = the flip) */
 struct {

@@ -17,6 +17,7 @@
 #   test_tunnels    BPF_PROG_TEST_RUN: tunnels, routes, layer-3 links (root)
 #   test_difffuzz   the XDP program against a reference model (root)
 #   *-san           every suite above built with -fsanitize=address,undefined
+#   size            no product file over 1,200 lines, no function over 200
 #   fuzz            bounded libFuzzer smoke of every parser, fixed seed
 #   zone_nsd        exported zone files accepted by nsd-checkzone
 #   bench_smoke     the benchmark harness at its smallest scale (no figures)
@@ -95,6 +96,7 @@ if [ $quick -eq 0 ]; then
 		done
 		unset ASAN_OPTIONS UBSAN_OPTIONS
 	fi
+	run_suite size scripts/check-size.sh
 	run_suite fuzz scripts/fuzz.sh --smoke
 	run_suite zone_nsd selftests/zone_nsd_check.sh .output/test_zone
 	run_suite bench_smoke bash -c 'scripts/install-deps.sh --bench && make -s .output/bench_xdp .output/bench_dns .output/flood_gen .output/flood_gen.bpf.o && bench/run.sh --smoke'
