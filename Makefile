@@ -3,6 +3,9 @@
 #   make            build .output/enforcer (BPF objects, skeletons, CLI)
 #   make check      install missing packages, build, run every test suite
 #                   (unit, BPF_PROG_TEST_RUN, ASan/UBSan, fuzz smoke, netns e2e)
+#   make check-kernels  the BPF and e2e suites on Debian's 6.1 and 6.12 kernels,
+#                   each booted under qemu (TCG) with this machine's root over
+#                   9p; FULL=1 adds the sanitizer builds and the long suites
 #   make demo       namespace topology + example manifest, traffic allowed and
 #                   dropped, `enforcer status`, then everything removed
 #   make deps       install the Debian packages the build and tests need
@@ -78,7 +81,7 @@ FUZZ_SRCS	:= $(wildcard selftests/fuzz_*.c)
 
 ENFORCER	:= $(OUTPUT)/enforcer
 
-.PHONY: all clean check test deps demo fuzz bench install format format-check
+.PHONY: all clean check check-kernels test deps demo fuzz bench install format format-check
 all: $(ENFORCER) $(TEST_BINS)
 
 $(sort $(OUTPUT) .output):
@@ -144,6 +147,12 @@ check: deps
 
 test: all
 	$(Q)scripts/run-tests.sh --quick
+
+# `make check-kernels [FULL=1]`: scripts/check-kernels.sh installs what it
+# needs, builds, downloads the kernels once (ENF_KERNEL_CACHE) and boots them.
+FULL ?=
+check-kernels:
+	$(Q)FULL=$(FULL) scripts/check-kernels.sh
 
 deps:
 	$(Q)scripts/install-deps.sh

@@ -7,6 +7,9 @@
 #   scripts/install-deps.sh           what build, tests and demo need
 #   scripts/install-deps.sh --bench   that, plus the tools `make bench`
 #                                     compares against and drives traffic with
+#   scripts/install-deps.sh --kernels that, plus what `make check-kernels`
+#                                     boots Debian's kernels with
+#   (--bench and --kernels combine)
 set -euo pipefail
 
 PKGS=(
@@ -27,7 +30,18 @@ BENCH_PKGS=(
 	netsniff-ng iptables ipset               # trafgen floods; iptables+ipset baseline
 	knot dnsperf                             # Knot baseline; dnsperf (kxdpgun: knot-dnsutils)
 )
-[ "${1:-}" = "--bench" ] && PKGS+=("${BENCH_PKGS[@]}")
+# `make check-kernels` only: qemu (TCG), the initramfs's busybox, depmod and
+# modprobe for the unpacked kernel packages (also the guest's module loader).
+KERNEL_PKGS=(
+	qemu-system-x86 busybox-static kmod xz-utils zstd
+)
+for arg in "$@"; do
+	case "$arg" in
+	--bench) PKGS+=("${BENCH_PKGS[@]}") ;;
+	--kernels) PKGS+=("${KERNEL_PKGS[@]}") ;;
+	*) echo "install-deps: unknown option $arg" >&2; exit 2 ;;
+	esac
+done
 
 missing=()
 for p in "${PKGS[@]}"; do

@@ -34,7 +34,17 @@ NL_INET4=203.0.113.7		# "internet" host
 NL_INET6=2001:db8::7
 NL_PRIV4=10.0.9.9		# private host
 NL_PRIV6=fd00:10::99
-NL_LISTEN_SECS=${NL_LISTEN_SECS:-120}	# upper bound on every listener's life
+# Upper bound on every listener's life: a suite's EXIT trap kills them by
+# PID; this only bounds what a killed suite leaves behind, so it is longer
+# than any suite runs, also under emulation.
+NL_LISTEN_SECS=${NL_LISTEN_SECS:-1800}
+# Upper bound of every wait for a listener to come up, and the slack every
+# probe's outer `timeout` gives a process to start (its own SECS decide
+# "no answer"): generous, so that a slow machine (qemu's software
+# emulation under `make check-kernels`) is never mistaken for a failure;
+# they cost nothing where things are fast.
+NL_READY_SECS=${NL_READY_SECS:-60}
+NL_SLACK=${NL_SLACK:-20}
 NL_PY=/usr/bin/python3		# Debian's python3 (not a pyenv shim)
 
 NL_ID=
@@ -179,16 +189,16 @@ nl_unspoof_route()
 }
 
 # nl_wait_listen SHORT tcp|udp PORT: until the port is bound in SHORT, at
-# most ~5 s. Probing before the listener is up would be a flaky test.
+# most NL_READY_SECS. Probing before the listener is up would be a flaky test.
 nl_wait_listen()
 {
-	local flag=-Hltn
+	local flag=-Hltn end=$((SECONDS + NL_READY_SECS))
 	[ "$2" = udp ] && flag=-Hlun
-	for _ in $(seq 1 100); do
+	while [ "$SECONDS" -le "$end" ]; do
 		[ -n "$(nl_in "$1" ss $flag "sport = :$3" 2>/dev/null)" ] && return 0
 		sleep 0.05
 	done
-	echo "netns-lib: no $2 listener on port $3 in $(nl_ns "$1") after 5 s" >&2
+	echo "netns-lib: no $2 listener on port $3 in $(nl_ns "$1") after $NL_READY_SECS s" >&2
 	return 1
 }
 
@@ -245,7 +255,7 @@ nl_tcp()
 	*:*) target="TCP6:[$2]:$3,connect-timeout=$4${5:+,bind=[$5]}" ;;
 	*) target="TCP4:$2:$3,connect-timeout=$4${5:+,bind=$5}" ;;
 	esac
-	nl_in "$1" timeout $(($4 + 1)) socat -u "$target" STDOUT 2>"$NL_TMP/probe.err"
+	nl_in "$1" timeout $(($4 + NL_SLACK)) socat -u "$target" STDOUT 2>"$NL_TMP/probe.err"
 	rc=$?
 	case "$rc" in
 	0) return 0 ;;
@@ -261,7 +271,7 @@ nl_tcp()
 # ICMP port unreachable as "refused" instead of as silence.
 nl_udp()
 {
-	nl_in "$1" timeout $(($4 + 1)) "$NL_PY" -c '
+	nl_in "$1" timeout $(($4 + NL_SLACK)) "$NL_PY" -c '
 import socket, sys
 addr, port, secs, bind = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), sys.argv[4]
 s = socket.socket(socket.AF_INET6 if ":" in addr else socket.AF_INET, socket.SOCK_DGRAM)
@@ -289,7 +299,7 @@ sys.stdout.write(data.decode("ascii", "replace"))
 # nl_ping SHORT ADDR SECS: one echo request; status 0 when answered.
 nl_ping()
 {
-	nl_in "$1" timeout $(($3 + 1)) ping -n -q -c 1 -W "$3" "$2" >/dev/null 2>&1
+	nl_in "$1" timeout $(($3 + NL_SLACK)) ping -n -q -c 1 -W "$3" "$2" >/dev/null 2>&1
 }
 
 # nl_cleanup: kill our listeners (by PID), delete our namespaces, unmount
@@ -360,26 +370,28 @@ nl_lo_addr()
 }
 
 # nl_wait_udp SHORT ADDR PORT: until a UDP socket is bound to ADDR:PORT in
-# SHORT, at most ~5 s.
+# SHORT, at most NL_READY_SECS.
 nl_wait_udp()
 {
-	local src=$2
+	local src=$2 end=$((SECONDS + NL_READY_SECS))
 	case "$src" in *:*) src="[$src]" ;; esac
-	for _ in $(seq 1 100); do
+	while [ "$SECONDS" -le "$end" ]; do
 		[ -n "$(nl_in "$1" ss -Hlun "src $src:$3" 2>/dev/null)" ] && return 0
 		sleep 0.05
 	done
-	echo "netns-lib: nothing listens on udp $src:$3 in $(nl_ns "$1") after 5 s" >&2
+	echo "netns-lib: nothing listens on udp $src:$3 in $(nl_ns "$1") after $NL_READY_SECS s" >&2
 	return 1
 }
 
 # nl_nsd SHORT TAG "ADDR..." APEX=ZONEFILE...: an NSD in SHORT on port 53
 # of every ADDR (UDP and TCP), authoritative for each APEX from ZONEFILE.
 # Its directory is $NL_TMP/nsd-TAG; the log is $NL_TMP/nsd-TAG/nsd.log.
-# Returns when it listens on every address (at most ~5 s each).
+# Returns when it answers the first APEX's SOA on every address (at most
+# NL_READY_SECS each): NSD binds its sockets before its server process
+# serves them, and on a slow machine the gap outlasts a client's timeout.
 nl_nsd()
 {
-	local short=$1 addrs=$3 dir="$NL_TMP/nsd-$2" a z
+	local short=$1 addrs=$3 dir="$NL_TMP/nsd-$2" a z end apex=${4%%=*}
 	shift 3
 	mkdir -p "$dir" || return 1
 	{
@@ -418,6 +430,16 @@ NSDCONF
 	NL_PIDS+=($!)
 	for a in $addrs; do
 		nl_wait_udp "$short" "$a" 53 || { cat "$dir/nsd.log" >&2; return 1; }
+		end=$((SECONDS + NL_READY_SECS))
+		until nl_in "$short" timeout $((1 + NL_SLACK)) dig +time=1 +tries=1 +norec "@$a" "$apex" SOA 2>/dev/null |
+			grep -q 'status: NOERROR'; do
+			if [ "$SECONDS" -gt "$end" ]; then
+				echo "netns-lib: NSD does not answer for $apex on $a after $NL_READY_SECS s" >&2
+				cat "$dir/nsd.log" >&2
+				return 1
+			fi
+			sleep 0.1
+		done
 	done
 }
 

@@ -36,7 +36,8 @@
 # enf-dnsdiff-$$-*, the bpffs, zone files and NSD's files live under one mktemp
 # directory; the EXIT trap removes all of it and stops NSD by PID. Every query
 # waits at most 1 s (0.3 s where both sides stay silent by design), and the
-# driver runs under `timeout 60`; the case count is bounded (< 2000).
+# driver runs under `timeout 900` (a bound for a runaway, far above its time
+# even under emulation); the case count is bounded (< 2000).
 set -u
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -125,7 +126,7 @@ for v in rack shop; do
 	[ -s "$Z/$v/internal.zone" ] || setup_failed "export wrote no $Z/$v/internal.zone: $(oneline "$out")"
 done
 # The exported serial is 1, `apply` uses the wall clock: take the kernel's.
-serial=$(nl_in rack timeout 5 dig +time=2 +tries=1 +short "@$RES4" internal SOA | awk '{ print $3 }')
+serial=$(nl_in rack timeout 30 dig +time=2 +tries=1 +short "@$RES4" internal SOA | awk '{ print $3 }')
 [[ "$serial" =~ ^[0-9]+$ ]] || setup_failed "no SOA serial from the kernel path: '$serial'"
 sed -i "s/^@\tIN\tSOA\tns hostmaster 1 /@\tIN\tSOA\tns hostmaster $serial /" "$Z"/*/internal.zone
 for v in rack shop; do
@@ -147,7 +148,7 @@ sane=1
 for pair in "rack $NSD_RACK4 10.0.2.10" "shop $NSD_SHOP4 10.30.1.10"; do
 	read -r pod nsd want <<<"$pair"
 	for srv in "$RES4" "$nsd"; do
-		got=$(nl_in "$pod" timeout 5 dig +time=2 +tries=1 +short "@$srv" api.internal A)
+		got=$(nl_in "$pod" timeout 30 dig +time=2 +tries=1 +short "@$srv" api.internal A)
 		if [ "$got" != "$want" ]; then
 			echo "    $pod: api.internal A @$srv: [$(oneline "$got")], want $want"
 			sane=0
@@ -170,7 +171,7 @@ run()
 	local short=$1 view=$2 other=$3 tr=$4 res=$5 nsd=$6 seed=$7
 	shift 7
 	echo "--- $view/$tr from $(nl_ns "$short"): $res (kernel) vs $nsd (NSD)"
-	nl_in "$short" timeout 60 "$NL_PY" "$DRIVER" --resolver "$res" --nsd "$nsd" \
+	nl_in "$short" timeout 900 "$NL_PY" "$DRIVER" --resolver "$res" --nsd "$nsd" \
 		--zone "$Z/$view/internal.zone" --other-zone "$Z/$other/internal.zone" \
 		--view "$view" --transport "$tr" --seed "$seed" --json "$NL_TMP/diff-$view-$tr.json" "$@"
 	local rc=$?

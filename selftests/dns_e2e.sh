@@ -153,7 +153,7 @@ dq()
 {
 	local from=$1 server=$2
 	shift 2
-	DQ=$(nl_in "$from" timeout 5 dig +time=2 +tries=1 "@$server" "$@" 2>&1)
+	DQ=$(nl_in "$from" timeout 30 dig +time=2 +tries=1 "@$server" "$@" 2>&1)
 }
 
 # Fields of $DQ.
@@ -342,7 +342,7 @@ end
 begin round_robin
 firsts=''
 for _ in $(seq 1 12); do
-	firsts="$firsts$(nl_in rack timeout 5 dig +time=2 +tries=1 +short "@$RES4" web.internal A | head -n 1)
+	firsts="$firsts$(nl_in rack timeout 30 dig +time=2 +tries=1 +short "@$RES4" web.internal A | head -n 1)
 "
 done
 n=$(sort -u <<<"$firsts" | grep -c .)
@@ -410,14 +410,14 @@ end
 
 begin kdig_queries
 for srv in "$RES4" "$RES6"; do
-	got=$(nl_in rack timeout 5 kdig +time=2 +retry=0 "@$srv" web.internal A +short | sort)
+	got=$(nl_in rack timeout 30 kdig +time=2 +retry=0 "@$srv" web.internal A +short | sort)
 	[ "$got" = "$WEB4" ] || why "kdig @$srv web.internal A: [$(oneline "$got")]"
-	got=$(nl_in rack timeout 5 kdig +time=2 +retry=0 "@$srv" web.internal AAAA +edns +short | sort)
+	got=$(nl_in rack timeout 30 kdig +time=2 +retry=0 "@$srv" web.internal AAAA +edns +short | sort)
 	[ "$got" = "$WEB6" ] || why "kdig @$srv web.internal AAAA +edns: [$(oneline "$got")]"
-	got=$(nl_in rack timeout 5 kdig +time=2 +retry=0 "@$srv" _8080._tcp.api.myapp.internal SRV +short | sort)
+	got=$(nl_in rack timeout 30 kdig +time=2 +retry=0 "@$srv" _8080._tcp.api.myapp.internal SRV +short | sort)
 	[ "$got" = "0 0 8080 1.api.myapp.internal.
 0 0 8080 2.api.myapp.internal." ] || why "kdig @$srv SRV: [$(oneline "$got")]"
-	out=$(nl_in rack timeout 5 kdig +time=2 +retry=0 "@$srv" nosuch.internal A +nsid +padding)
+	out=$(nl_in rack timeout 30 kdig +time=2 +retry=0 "@$srv" nosuch.internal A +nsid +padding)
 	grep -q 'status: NXDOMAIN' <<<"$out" || why "kdig @$srv nosuch.internal (+nsid +padding): $(oneline "$out")"
 	grep -q 'NSID\|PADDING' <<<"$out" && why "kdig @$srv: options echoed: $(oneline "$out")"
 done
@@ -426,7 +426,7 @@ end
 # ---- 4. glibc's resolver ------------------------------------------------------------
 
 # getent_set FROM DB NAME: the sorted unique addresses getent prints
-getent_set() { nl_in "$1" timeout 5 getent "$2" "$3" | awk '{ print $1 }' | sort -u; }
+getent_set() { nl_in "$1" timeout 30 getent "$2" "$3" | awk '{ print $1 }' | sort -u; }
 
 begin glibc_getent
 got=$(getent_set rack ahosts web.internal)
@@ -442,7 +442,7 @@ got=$(getent_set rack ahostsv4 2.web.myapp.internal)
 [ "$got" = 10.0.1.11 ] || why "getent ahostsv4 2.web.myapp.internal: [$(oneline "$got")]"
 got=$(getent_set rack ahostsv6 Api.Internal)
 [ "$got" = fd00:10::2:10 ] || why "getent ahostsv6 Api.Internal: [$(oneline "$got")]"
-nl_in rack timeout 5 getent hosts nosuch.internal >/dev/null
+nl_in rack timeout 30 getent hosts nosuch.internal >/dev/null
 rc=$?
 [ "$rc" = 2 ] || why "getent hosts nosuch.internal: exit $rc, want 2 (not found)"
 got=$(getent_set rack ahostsv4 www.example.test)

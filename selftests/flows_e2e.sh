@@ -30,6 +30,14 @@
 # `N passed, N failed`; exit status non-zero iff something failed. Without
 # root or network namespaces every case is skipped (exit 0).
 #
+# Time: nothing here depends on how fast the machine is (the suite also
+# runs under qemu's software emulation, `make check-kernels`, where a
+# python with scapy takes ~10 s to start). Every wait for the other side
+# is a poll for a condition (a file, a line, a listening socket) bounded by
+# a generous deadline (READY seconds) that a fast machine never meets, and
+# every wait that is the point of a case (a flow timing out) is derived
+# from the flow timeouts of the manifest that case applies.
+#
 # Safety (contract section 8): see scripts/netns-lib.sh. All state lives in
 # namespaces named enf-flows-$$-*, a private bpffs under a mktemp dir, an
 # nftables table inside our node namespace (gone with it), and processes
@@ -122,6 +130,14 @@ nl_mount_bpffs || setup_failed "cannot mount a private bpffs under $NL_TMP"
 
 # ---- topology ------------------------------------------------------------
 
+# Upper bound (seconds) of every wait for a process to be ready or done.
+READY=300
+# Flow timeouts (seconds) of the manifests: LONG outlives the whole suite
+# (cases 2 and 8 rely on the flows of case 1, however slowly cases 1 and 2
+# run); UDP_SHORT is the UDP timeout case 3 watches expire: long enough for
+# a reply and a `trace` to arrive while the flow lives, on a slow machine too.
+LONG=3600 UDP_SHORT=6
+
 WEB4=10.0.1.10 WEB6=fd00:10::1:10 ADMIN4=10.0.2.10 ADMIN6=fd00:10::2:10
 INET4=$NL_INET4 INET6=$NL_INET6 NODE4=203.0.113.1
 SPOOF4=10.0.9.50 SPOOF6=fd00:10::50	# private sources, forged on the internet side
@@ -164,10 +180,11 @@ GW_PRIV=$(ip -n "$(nl_ns node)" -j link show "$NL_IF_PRIV" | jq -r '.[0].address
 
 # ---- manifests -----------------------------------------------------------
 # Generation 1: the base. The internet uplink is `public` throughout (rule 2
-# is in force in every case); tcp_closing is long so that `trace --pcap`
-# (case 8) still finds the closed TCP flows of cases 1 and 2 alive.
-# Generation 2 (case 3): the same with `udp: 2`. Generation 3 (case 4):
-# NodePort frontends on the node's own address.
+# is in force in every case); every flow timeout is LONG so that case 2
+# and `trace --pcap` (case 8) still find the flows of case 1 alive.
+# Generation 2 (case 3): the same with `udp: UDP_SHORT`. Generation 3
+# (case 4): NodePort frontends on the node's own address, UDP LONG again
+# (the fragmented replies of case 7 answer UDP flows).
 
 # manifest FILE FLOWS FRONTENDS(yes|no)
 manifest()
@@ -204,10 +221,10 @@ $fa
 EOF
 }
 
-M1=$NL_TMP/gen1.yml M2=$NL_TMP/gen2-udp2.yml M3=$NL_TMP/gen3-frontends.yml
-manifest "$M1" "{ tcp_closing: 60 }" no
-manifest "$M2" "{ tcp_closing: 60, udp: 2 }" no
-manifest "$M3" "{ tcp_closing: 60, udp: 2 }" yes
+M1=$NL_TMP/gen1.yml M2=$NL_TMP/gen2-udp-short.yml M3=$NL_TMP/gen3-frontends.yml
+manifest "$M1" "{ tcp_closing: $LONG, udp: $LONG, icmp: $LONG }" no
+manifest "$M2" "{ tcp_closing: $LONG, udp: $UDP_SHORT, icmp: $LONG }" no
+manifest "$M3" "{ tcp_closing: $LONG, udp: $LONG, icmp: $LONG }" yes
 
 # ---- helpers -------------------------------------------------------------
 
@@ -358,7 +375,7 @@ GOT='' LPORT=''
 tcp_open()
 {
 	local out rc
-	out=$(nl_in "$1" timeout 4 "$NL_PY" "$NL_TMP/tcpc.py" "$2" "$3" 2 2>"$NL_TMP/probe.err")
+	out=$(nl_in "$1" timeout 30 "$NL_PY" "$NL_TMP/tcpc.py" "$2" "$3" 2 2>"$NL_TMP/probe.err")
 	rc=$?
 	[ "$rc" = 124 ] && rc=2
 	LPORT=${out%% *}
@@ -369,8 +386,9 @@ tcp_open()
 # scapy SHORT [VAR=VALUE...] < PROGRAM: PROGRAM (python) in SHORT after a
 # prelude: scapy imported, tx(pkt) sends pkt as one Ethernet frame from
 # eth0 to the node (GW), ask(pkt) does the same and returns the first
-# answer or None within 1 s. Bounded by `timeout`. What it prints goes to
-# stdout; errors to $NL_TMP/scapy.err.
+# answer or None within 1 s, wait_file(path) polls for a file (at most
+# READY s), touch(path) makes one. Bounded by `timeout` (READY). What it
+# prints goes to stdout; errors to $NL_TMP/scapy.err.
 cat >"$NL_TMP/prelude.py" <<'PY'
 import os, sys, time
 from scapy.all import (conf, Ether, IP, IPv6, TCP, UDP, ICMP, GRE, Raw, ICMPv6PacketTooBig,
@@ -378,26 +396,29 @@ from scapy.all import (conf, Ether, IP, IPv6, TCP, UDP, ICMP, GRE, Raw, ICMPv6Pa
 conf.verb = 0
 E = os.environ
 GW = E["GW"]
+READY = int(E["READY"])
 def tx(p):
     sendp(Ether(dst=GW) / p, iface="eth0", verbose=0)
 def ask(p, t=1):
     return srp1(Ether(dst=GW) / p, iface="eth0", timeout=t, verbose=0)
-def wait_file(path, secs=10):
+def wait_file(path, secs=READY):
     end = time.time() + secs
     while not os.path.exists(path):
         if time.time() > end:
             sys.exit("no %s after %d s" % (path, secs))
         time.sleep(0.01)
+def touch(path):
+    open(path, "w").close()
 PY
 scapy_cmd()
 {
 	local short=$1 gw=$GW_INET
 	shift
 	[ "$short" = priv ] && gw=$GW_PRIV
-	SCAPY_CMD=(ip netns exec "$(nl_ns "$short")" env GW="$gw" T="$NL_TMP"
+	SCAPY_CMD=(ip netns exec "$(nl_ns "$short")" env GW="$gw" T="$NL_TMP" READY="$READY"
 		   INET4="$INET4" INET6="$INET6" WEB4="$WEB4" WEB6="$WEB6" ADMIN4="$ADMIN4"
 		   ADMIN6="$ADMIN6" NODE4="$NODE4" SPOOF4="$SPOOF4" SPOOF6="$SPOOF6" "$@"
-		   timeout 20 "$NL_PY" "$NL_TMP/scapy-$short.py")
+		   timeout "$READY" "$NL_PY" "$NL_TMP/scapy-$short.py")
 }
 scapy()
 {
@@ -423,37 +444,44 @@ scapy_bg()
 	NL_PIDS+=("$SCAPY_PID")
 }
 
-# pod_udp_bg SHORT TAG DST PORT SECS: in the background, a UDP client in
-# SHORT binds a fresh port (written to $NL_TMP/TAG.port), waits for
-# $NL_TMP/TAG.go (at most 10 s; the other side is ready), sends one
-# datagram to DST:PORT, touches $NL_TMP/TAG.sent and then logs
-# "SECONDS LENGTH TEXT" for every datagram it receives in SECS to
-# $NL_TMP/TAG.out. POD_PID is the PID of its `timeout`.
+# pod_udp_bg SHORT TAG DST PORT: in the background, a UDP client in SHORT
+# binds a fresh port (written to $NL_TMP/TAG.port), waits for
+# $NL_TMP/TAG.go (the other side is ready), sends one datagram to
+# DST:PORT, touches $NL_TMP/TAG.sent and then logs "SECONDS LENGTH TEXT"
+# (seconds since it sent) for every datagram it receives to $NL_TMP/TAG.out
+# until the other side touches $NL_TMP/TAG.stop (after its last packet;
+# what is still in flight then is read for 0.3 s more). Each wait is
+# bounded by READY s. POD_PID is the PID of its `timeout`.
 cat >"$NL_TMP/udpc.py" <<'PY'
 import os, socket, sys, time
-d, tag, dst, dport, secs = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), float(sys.argv[5])
+d, tag, dst, dport, ready = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), float(sys.argv[5])
 pre = os.path.join(d, tag)
 s = socket.socket(socket.AF_INET6 if ":" in dst else socket.AF_INET, socket.SOCK_DGRAM)
 s.bind(("::" if ":" in dst else "0.0.0.0", 0))
 open(pre + ".port.tmp", "w").write(str(s.getsockname()[1]))
 os.rename(pre + ".port.tmp", pre + ".port")
-end = time.time() + 10
+end = time.time() + ready
 while not os.path.exists(pre + ".go"):
     if time.time() > end:
-        sys.exit("the other side never got ready")
+        sys.exit("the other side never got ready (no %s.go in %d s)" % (tag, ready))
     time.sleep(0.01)
 s.sendto(b"hello\n", (dst, dport))
 t0 = time.time()
 open(pre + ".sent", "w").close()
+end, stop = t0 + ready, None
+s.settimeout(0.05)
 while True:
-    left = t0 + secs - time.time()
-    if left <= 0:
+    now = time.time()
+    if stop is None and os.path.exists(pre + ".stop"):
+        stop = now
+    if stop is not None and now > stop + 0.3:
         break
-    s.settimeout(left)
+    if now > end:
+        sys.exit("the other side never finished (no %s.stop in %d s)" % (tag, ready))
     try:
         data, peer = s.recvfrom(65535)
     except socket.timeout:
-        break
+        continue
     text = data.decode("ascii", "replace").strip() if len(data) < 100 else "-"
     print("%.1f %d %s" % (time.time() - t0, len(data), text), flush=True)
 PY
@@ -461,8 +489,8 @@ POD_PID=''
 pod_udp_bg()
 {
 	rm -f "$NL_TMP/$2".*
-	ip netns exec "$(nl_ns "$1")" timeout 20 "$NL_PY" "$NL_TMP/udpc.py" "$NL_TMP" "$2" "$3" "$4" "$5" \
-		</dev/null >"$NL_TMP/$2.out" 2>"$NL_TMP/$2.err" &
+	ip netns exec "$(nl_ns "$1")" timeout $((2 * READY + 10)) "$NL_PY" "$NL_TMP/udpc.py" \
+		"$NL_TMP" "$2" "$3" "$4" "$READY" </dev/null >"$NL_TMP/$2.out" 2>"$NL_TMP/$2.err" &
 	POD_PID=$!
 	NL_PIDS+=("$POD_PID")
 }
@@ -480,7 +508,7 @@ trace_says()
 }
 
 # sink_has FILE LEN SRC SECS: FILE (a serve_sink log) gets a LEN-byte
-# datagram from SRC within SECS (polled, bounded).
+# datagram from SRC within SECS (polled, bounded; returns as soon as it is there).
 sink_has()
 {
 	local i
@@ -528,16 +556,17 @@ end
 # is recorded for `trace --pcap` (case 8), with the counters at both ends.
 
 PCAP=$NL_TMP/cases-1-2.pcap
-ip netns exec "$(nl_ns inet)" timeout 60 tcpdump -i eth0 -Q out -U --immediate-mode -n -w "$PCAP" \
+ip netns exec "$(nl_ns inet)" timeout "$NL_LISTEN_SECS" tcpdump -i eth0 -Q out -U --immediate-mode -n -w "$PCAP" \
 	</dev/null >/dev/null 2>"$NL_TMP/tcpdump.err" &
 TCPDUMP_PID=$!
 NL_PIDS+=("$TCPDUMP_PID")
-for _ in $(seq 1 100); do
+for _ in $(seq 1 $((READY * 20))); do
 	grep -q "listening on" "$NL_TMP/tcpdump.err" 2>/dev/null && break
 	sleep 0.05
 done
 grep -q "listening on" "$NL_TMP/tcpdump.err" 2>/dev/null || TCPDUMP_PID=''
 C_PCAP0=$(snap)
+T_PCAP0=$SECONDS
 
 # ---- 1. replies to flows instances open ------------------------------------
 # admin (internal) opens TCP, UDP and ICMP echo towards the internet host,
@@ -630,8 +659,8 @@ end
 # or an echo reply), and the verdict counts equal the live counters' growth
 # over the same window (every drop and every reply of that window happened
 # on n-inet). The trace twin reads the live flow table and replays only
-# the ingress side, so this holds while the flows live (tcp_closing 60 s,
-# udp 60 s, icmp 30 s in generation 1): run right after case 2.
+# the ingress side, so this holds while the flows live (every timeout LONG
+# in generation 1; the case says so when the capture is older than that).
 
 C_PCAP1=$(snap)
 if [ -n "$TCPDUMP_PID" ]; then
@@ -640,6 +669,8 @@ if [ -n "$TCPDUMP_PID" ]; then
 fi
 
 begin trace_pcap_matches_live_verdicts
+[ $((SECONDS - T_PCAP0)) -lt "$LONG" ] ||
+	why "the capture began $((SECONDS - T_PCAP0)) s ago, beyond the flow timeouts ($LONG s): its flows are gone"
 if [ -z "$TCPDUMP_PID" ]; then
 	why "tcpdump did not start: $(oneline "$(cat "$NL_TMP/tcpdump.err")")"
 else
@@ -683,29 +714,41 @@ fi
 end
 
 # ---- 3. UDP flow timeout ---------------------------------------------------
-# Generation 2: flows: { udp: 2 }. admin sends one datagram from a fresh
-# port to the internet host's responder; the real answer and a crafted one
-# 0.3 s later pass; a crafted one 3.5 s after that (> 3 s after anything
-# on the flow) is dropped. admin's socket reports what it received.
+# Generation 2: flows: { udp: UDP_SHORT }. admin sends one datagram from a
+# fresh port to the internet host's responder; the real answer and a
+# crafted one 0.3 s later pass (and `trace` calls such a packet a reply
+# while the flow lives); a crafted one UDP_SHORT + 1.5 s after the last
+# packet of the flow is dropped, and `trace` agrees. The internet side
+# builds its frames and its socket before it lets admin send, so nothing
+# slow stands between admin's datagram and the early reply; the late one
+# is late by the manifest's timeout, whatever the machine's speed.
+# admin's socket reports what it received.
 
 begin udp_flow_timeout
 run out 0 apply -f "$M2"
 grep -q "generation 2 is in force" <<<"$out" || why "apply: no 'generation 2 is in force' in: $(oneline "$out")"
 c0=$(snap)
-pod_udp_bg admin c3 "$INET4" 8081 6
-# the internet side: early reply 0.3 s after admin's datagram, late 3.5 s later
-scapy_bg inet <<'PY'
+pod_udp_bg admin c3 "$INET4" 8081
+scapy_bg inet UDP_SHORT="$UDP_SHORT" <<'PY'
 wait_file(E["T"] + "/c3.port")
 port = int(open(E["T"] + "/c3.port").read())
-open(E["T"] + "/c3.go", "w").close()
+sock = conf.L2socket(iface="eth0")
+early, late = (Ether(dst=GW) / IP(src=E["INET4"], dst=E["ADMIN4"]) / UDP(sport=8081, dport=port) /
+               Raw(t) for t in (b"early\n", b"late\n"))
+touch(E["T"] + "/c3.go")
 wait_file(E["T"] + "/c3.sent")
 time.sleep(0.3)
-tx(IP(src=E["INET4"], dst=E["ADMIN4"]) / UDP(sport=8081, dport=port) / Raw(b"early\n"))
-time.sleep(3.5)
-tx(IP(src=E["INET4"], dst=E["ADMIN4"]) / UDP(sport=8081, dport=port) / Raw(b"late\n"))
+sock.send(early)
+time.sleep(int(E["UDP_SHORT"]) + 1.5)
+sock.send(late)
+touch(E["T"] + "/c3.stop")
 PY
 # while the flow lives, trace sees the reply as one
-for _ in $(seq 1 200); do [ -e "$NL_TMP/c3.sent" ] && break; sleep 0.05; done
+for _ in $(seq 1 $((READY * 20))); do
+	[ -e "$NL_TMP/c3.sent" ] && break
+	kill -0 "$POD_PID" 2>/dev/null || break
+	sleep 0.05
+done
 P3=$(cat "$NL_TMP/c3.port" 2>/dev/null)
 if [ -n "$P3" ] && [ -e "$NL_TMP/c3.sent" ]; then
 	trace_says --from "$INET4:8081" --to "$ADMIN4:$P3/udp" --iface-role public -- PASS pass_reply
@@ -714,7 +757,7 @@ wait "$SCAPY_PID" || why "scapy in inet: $(oneline "$(cat "$NL_TMP/scapy-bg.err"
 wait "$POD_PID" || why "admin's UDP client failed: $(oneline "$(cat "$NL_TMP/c3.err")")"
 got=$(awk '{print $3}' "$NL_TMP/c3.out" | tr '\n' ' ')
 [ "$got" = "inet-udp early " ] ||
-	why "admin (udp port ${P3:-?}) received '$got', want 'inet-udp early ' (late one dropped); log: $(oneline "$(cat "$NL_TMP/c3.out")")"
+	why "admin (udp port ${P3:-?}) received '$got', want 'inet-udp early ' (late one dropped; udp timeout $UDP_SHORT s); log (seconds after admin sent, length, text): $(oneline "$(cat "$NL_TMP/c3.out")")"
 c1=$(snap)
 want_grew "$c0" "$c1" pass_reply -eq 2
 want_grew "$c0" "$c1" drop_not_admitted -eq 1
@@ -764,7 +807,7 @@ pl = Raw(bytes(range(256)) * 9 + bytes(range(96)))   # 2400 bytes
 for f in fragment(IP(src=E["INET4"], dst=E["NODE4"], id=0x4a06) / UDP(sport=5555, dport=5000) / pl, fragsize=1000):
     tx(f)
 PY
-sink_has "$NL_TMP/sink-node" 2400 "$INET4" 2 ||
+sink_has "$NL_TMP/sink-node" 2400 "$INET4" 30 ||
 	why "the node's 5000/udp (no frontend port) did not get a fragmented 2400-byte datagram: $(oneline "$(cat "$NL_TMP/sink-node")")"
 c1=$(snap)
 want_grew "$c0" "$c1" drop_fragment -eq 0
@@ -863,8 +906,8 @@ for dst, fid in ((E["WEB6"], 0x6a01), (E["ADMIN6"], 0x6a02)):
                        UDP(sport=5555, dport=3001) / pl, 1280):
         tx(f)
 PY
-sink_has "$NL_TMP/sink-web" 2400 "$INET4" 2 || why "web:3001 did not get the 2400-byte datagram over IPv4: $(oneline "$(cat "$NL_TMP/sink-web")")"
-sink_has "$NL_TMP/sink-web" 2400 "$INET6" 2 || why "web:3001 did not get the 2400-byte datagram over IPv6: $(oneline "$(cat "$NL_TMP/sink-web")")"
+sink_has "$NL_TMP/sink-web" 2400 "$INET4" 30 || why "web:3001 did not get the 2400-byte datagram over IPv4: $(oneline "$(cat "$NL_TMP/sink-web")")"
+sink_has "$NL_TMP/sink-web" 2400 "$INET6" 30 || why "web:3001 did not get the 2400-byte datagram over IPv6: $(oneline "$(cat "$NL_TMP/sink-web")")"
 sleep 0.3
 [ -s "$NL_TMP/sink-admin" ] && why "admin:3001 received fragments from the internet: $(oneline "$(cat "$NL_TMP/sink-admin")")"
 c1=$(snap)
@@ -883,17 +926,17 @@ want_grew "$c1" "$c2" drop_fragment -eq 3	# orphans to admin (v4, v6) and to web
 want_snmp admin IpReasmReqds "$ra" -eq 0
 # A fragmented answer to a flow admin opened (a large DNS answer, say):
 # the first fragment passes as a reply, the rest follow it.
-pod_udp_bg admin c7a "$INET4" 8081 2
+pod_udp_bg admin c7a "$INET4" 8081
 pid4=$POD_PID
-pod_udp_bg admin c7b "$INET6" 8081 2
+pod_udp_bg admin c7b "$INET6" 8081
 pid6=$POD_PID
 scapy_bg inet <<'PY'
 pl = Raw(bytes(range(256)) * 9 + bytes(range(96)))   # 2400 bytes
 wait_file(E["T"] + "/c7a.port")
 wait_file(E["T"] + "/c7b.port")
 p4, p6 = int(open(E["T"] + "/c7a.port").read()), int(open(E["T"] + "/c7b.port").read())
-open(E["T"] + "/c7a.go", "w").close()
-open(E["T"] + "/c7b.go", "w").close()
+touch(E["T"] + "/c7a.go")
+touch(E["T"] + "/c7b.go")
 wait_file(E["T"] + "/c7a.sent")
 wait_file(E["T"] + "/c7b.sent")
 for f in fragment(IP(src=E["INET4"], dst=E["ADMIN4"], id=0x4a05) / UDP(sport=8081, dport=p4) / pl, fragsize=1000):
@@ -901,6 +944,8 @@ for f in fragment(IP(src=E["INET4"], dst=E["ADMIN4"], id=0x4a05) / UDP(sport=808
 for f in fragment6(IPv6(src=E["INET6"], dst=E["ADMIN6"]) / IPv6ExtHdrFragment(id=0x6a05) /
                    UDP(sport=8081, dport=p6) / pl, 1280):
     tx(f)
+touch(E["T"] + "/c7a.stop")
+touch(E["T"] + "/c7b.stop")
 PY
 wait "$SCAPY_PID" || why "scapy in inet: $(oneline "$(cat "$NL_TMP/scapy-bg.err")")"
 wait "$pid4" || why "admin's UDP client (v4) failed: $(oneline "$(cat "$NL_TMP/c7a.err")")"
@@ -955,28 +1000,36 @@ end
 # to admin's routed address is forwarded by the node like any packet.
 # It must not reach admin (an internal instance: every protocol is
 # private). Control: the same from the private host (admitted) arrives.
-# A raw ICMPv6 socket in admin tells who got through.
+# A raw ICMPv6 socket in admin tells who got through; it listens until the
+# control (sent last, after the internet host's NS was on its way) has
+# arrived, at most READY s.
 
 begin ndp_stays_on_the_link
-ip netns exec "$(nl_ns admin)" timeout 10 "$NL_PY" - "$INET6" "$NL_PRIV6" \
+ip netns exec "$(nl_ns admin)" timeout $((READY + 10)) "$NL_PY" - "$NL_PRIV6" "$INET6" "$READY" \
 	>"$NL_TMP/ndp.out" 2>"$NL_TMP/ndp.err" <<'PY' &
 import socket, sys, time
-want = set(sys.argv[1:])
+control, other, ready = sys.argv[1], sys.argv[2], float(sys.argv[3])
 s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_ICMPV6)
 print("ready", flush=True)
-end = time.time() + 4
+end = time.time() + ready
 while time.time() < end:
     s.settimeout(max(end - time.time(), 0.01))
     try:
         data, peer = s.recvfrom(2048)
     except socket.timeout:
         break
-    if data[0] == 135 and peer[0] in want:
+    if data[0] == 135 and peer[0] in (control, other):
         print("NS from", peer[0], flush=True)
+        if peer[0] == control:
+            break
 PY
 NDP_PID=$!
 NL_PIDS+=("$NDP_PID")
-for _ in $(seq 1 100); do grep -q ready "$NL_TMP/ndp.out" && break; sleep 0.05; done
+for _ in $(seq 1 $((READY * 20))); do
+	grep -q ready "$NL_TMP/ndp.out" && break
+	kill -0 "$NDP_PID" 2>/dev/null || break
+	sleep 0.05
+done
 scapy inet <<'PY'
 from scapy.layers.inet6 import ICMPv6ND_NS
 tx(IPv6(src=E["INET6"], dst=E["ADMIN6"], hlim=255) / ICMPv6ND_NS(tgt=E["ADMIN6"]) / Raw(b"to an internal instance"))

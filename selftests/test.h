@@ -43,6 +43,32 @@ static char case_skip_reason[256];
 	case_skipped = 1;							\
 } while (0)
 
+/*
+ * ENF_TEST_SCALE=F (a positive number, default 1) scales the iteration
+ * counts of the suites' long loops: the fuzzers' generators and the policy
+ * swap under traffic. For slow machines (the qemu guests of `make
+ * check-kernels` can use it); read here and nowhere else. A scaled count
+ * is never below 1, so every loop still runs and can still fail.
+ */
+static inline double test_scale(void)
+{
+	static double scale;
+	const char *e;
+
+	if (scale <= 0) {
+		e = getenv("ENF_TEST_SCALE");
+		scale = e && *e && strtod(e, NULL) > 0 ? strtod(e, NULL) : 1.0;
+	}
+	return scale;
+}
+
+static inline long test_scaled(long n)
+{
+	double v = (double)n * test_scale();
+
+	return v < 1 ? 1 : (long)v;
+}
+
 struct test_case {
 	const char *name;
 	void (*fn)(void);

@@ -28,7 +28,7 @@
  * $ENF_FUZZ_MAXFAIL (10) mismatches.
  *
  * Environment: ENF_FUZZ_ITERS=F multiplies every iteration count (a
- * number, e.g. 40 or 0.1); ENF_FUZZ_SEED=N changes the base seed;
+ * number, e.g. 40 or 0.1; on top of ENF_TEST_SCALE, test.h); ENF_FUZZ_SEED=N changes the base seed;
  * ENF_FUZZ_ACCEPT=all or a list of frontend-frags, v6-frag-proto,
  * public-port-egress, trace-own-role, frontend-flag-bit makes the model
  * follow the program where it departs from the contract (known bugs; see
@@ -2233,8 +2233,9 @@ int main(int argc, char **argv)
 	const char *e;
 	int rc;
 
+	iter_factor = test_scale();
 	if ((e = getenv("ENF_FUZZ_ITERS")) && *e && strtod(e, NULL) > 0)
-		iter_factor = strtod(e, NULL);
+		iter_factor *= strtod(e, NULL);
 	if ((e = getenv("ENF_FUZZ_SEED")) && *e)
 		base_seed = strtoull(e, NULL, 0);
 	if ((e = getenv("ENF_FUZZ_MAXFAIL")) && *e && atoi(e) > 0)

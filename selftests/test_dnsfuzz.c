@@ -43,7 +43,7 @@
  * outcome distribution on the line before its ok/FAIL line.
  *
  * Environment: ENF_FUZZ_ITERS=F multiplies every iteration count by F (a
- * number, e.g. 10 or 0.1); ENF_FUZZ_SEED=N changes the base seed;
+ * number, e.g. 10 or 0.1; on top of ENF_TEST_SCALE, test.h); ENF_FUZZ_SEED=N changes the base seed;
  * ENF_FUZZ_MAXFAIL=N failures stop a case (default 5). A failure prints the
  * seed, iteration, the input frame and the output as hex; replay a frame
  * with `test_dnsfuzz --replay HEX` (the source's group comes from its
@@ -2453,8 +2453,9 @@ int main(int argc, char **argv)
 	const char *e;
 	int rc;
 
+	iter_factor = test_scale();
 	if ((e = getenv("ENF_FUZZ_ITERS")) && *e && strtod(e, NULL) > 0)
-		iter_factor = strtod(e, NULL);
+		iter_factor *= strtod(e, NULL);
 	if ((e = getenv("ENF_FUZZ_SEED")) && *e)
 		base_seed = strtoull(e, NULL, 0);
 	if ((e = getenv("ENF_FUZZ_MAXFAIL")) && *e && atoi(e) > 0)

@@ -934,7 +934,7 @@ static void test_policy_swap_never_mixes_generations(void)
 	char flip_b[sizeof(flip_a)];
 	pthread_t thr;
 	long drops = 0;
-	int i, err = 0;
+	int i, n = (int)test_scaled(200), err = 0;
 
 	if (!setup(NULL, NULL))
 		goto out;
@@ -954,7 +954,7 @@ static void test_policy_swap_never_mixes_generations(void)
 		goto out;
 	flip_stop = 0;
 	pthread_create(&thr, NULL, flip_traffic, &drops);
-	for (i = 0; i < 200 && !err; i++)
+	for (i = 0; i < n && !err; i++)
 		err = apply_yaml(i % 2 ? flip_a : flip_b);
 	flip_stop = 1;
 	pthread_join(thr, NULL);
