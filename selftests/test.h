@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static int case_failed;
 static int case_skipped;
@@ -113,6 +114,43 @@ static inline int run_tests(const struct test_case *tests, size_t n, int argc, c
 	else
 		printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
+}
+
+/* Suites that load BPF programs need root: without it every case is
+ * skipped, with why (CI runs as root; a developer without root learns it).
+ * Returns whether the suite can run. */
+static inline bool test_have_root(size_t ncases)
+{
+	if (geteuid() == 0)
+		return true;
+	printf("SKIP all (BPF_PROG_TEST_RUN needs root)\n0 passed, 0 failed, %zu skipped\n",
+	       ncases);
+	return false;
+}
+
+/* main() of a suite of BPF_PROG_TEST_RUN cases. */
+#define TEST_MAIN_ROOT(tests)							\
+	int main(int argc, char **argv)						\
+	{									\
+		if (!test_have_root(ARRAY_SIZE(tests)))				\
+			return 0;						\
+		return run_tests(tests, ARRAY_SIZE(tests), argc, argv);		\
+	}
+
+/* The fuzzers' environment: ENF_FUZZ_ITERS multiplies every iteration count
+ * (on top of ENF_TEST_SCALE), ENF_FUZZ_SEED changes the base seed,
+ * ENF_FUZZ_MAXFAIL the mismatches after which a case stops. */
+static inline void fuzz_env(double *iter_factor, unsigned long long *seed, int *max_fail)
+{
+	const char *e;
+
+	*iter_factor = test_scale();
+	if ((e = getenv("ENF_FUZZ_ITERS")) && *e && strtod(e, NULL) > 0)
+		*iter_factor *= strtod(e, NULL);
+	if ((e = getenv("ENF_FUZZ_SEED")) && *e)
+		*seed = strtoull(e, NULL, 0);
+	if ((e = getenv("ENF_FUZZ_MAXFAIL")) && *e && atoi(e) > 0)
+		*max_fail = atoi(e);
 }
 
 #endif /* ENFORCER_SELFTEST_H */

@@ -2230,23 +2230,16 @@ static int replay(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+	unsigned long long seed = base_seed;
 	const char *e;
 	int rc;
 
-	iter_factor = test_scale();
-	if ((e = getenv("ENF_FUZZ_ITERS")) && *e && strtod(e, NULL) > 0)
-		iter_factor *= strtod(e, NULL);
-	if ((e = getenv("ENF_FUZZ_SEED")) && *e)
-		base_seed = strtoull(e, NULL, 0);
-	if ((e = getenv("ENF_FUZZ_MAXFAIL")) && *e && atoi(e) > 0)
-		max_fail = atoi(e);
+	fuzz_env(&iter_factor, &seed, &max_fail);
+	base_seed = seed;
 	if ((e = getenv("ENF_FUZZ_ACCEPT")) && *e)
 		accept_quirks = parse_accept(e);
-	if (geteuid() != 0) {
-		printf("SKIP all (BPF_PROG_TEST_RUN needs root)\n0 passed, 0 failed, %zu skipped\n",
-		       ARRAY_SIZE(tests));
+	if (!test_have_root(ARRAY_SIZE(tests)))
 		return 0;
-	}
 	if (argc >= 4 && !strcmp(argv[1], "--replay"))
 		return replay(argc - 2, argv + 2);
 	printf("# seed 0x%llx, iterations x%g, model follows the program on: 0x%x\n",

@@ -251,7 +251,7 @@ static bool comp_ok, loaded, setup_done, setup_ok;
 static int ncpu;
 static double iter_factor = 1.0;
 static uint64_t base_seed = 0x656e662d646e7366ULL;	/* "enf-dnsf" */
-static unsigned max_fail = 5;
+static int max_fail = 5;
 
 static uint8_t out[FRAME_MAX];
 static uint32_t out_len;
@@ -1282,7 +1282,7 @@ static void report(struct fz *f, const struct ck *c, enum grp g, const uint8_t *
 	hexdump("in ", in, len);
 	if (ret >= 0 && out_len)
 		hexdump("out", out, out_len);
-	if (f->failures >= max_fail) {
+	if (f->failures >= (unsigned)max_fail) {
 		printf("    (stopping %s after %u failures)\n", f->name, f->failures);
 		f->stop = true;
 	}
@@ -2450,21 +2450,13 @@ static int replay(const char *hex)
 
 int main(int argc, char **argv)
 {
-	const char *e;
+	unsigned long long seed = base_seed;
 	int rc;
 
-	iter_factor = test_scale();
-	if ((e = getenv("ENF_FUZZ_ITERS")) && *e && strtod(e, NULL) > 0)
-		iter_factor *= strtod(e, NULL);
-	if ((e = getenv("ENF_FUZZ_SEED")) && *e)
-		base_seed = strtoull(e, NULL, 0);
-	if ((e = getenv("ENF_FUZZ_MAXFAIL")) && *e && atoi(e) > 0)
-		max_fail = atoi(e);
-	if (geteuid() != 0) {
-		printf("SKIP all (BPF_PROG_TEST_RUN needs root)\n0 passed, 0 failed, %zu skipped\n",
-		       ARRAY_SIZE(tests));
+	fuzz_env(&iter_factor, &seed, &max_fail);
+	base_seed = seed;
+	if (!test_have_root(ARRAY_SIZE(tests)))
 		return 0;
-	}
 	if (argc == 3 && !strcmp(argv[1], "--replay"))
 		return replay(argv[2]);
 	printf("# seed 0x%016llx, iterations x%g\n", (unsigned long long)base_seed, iter_factor);

@@ -666,12 +666,4 @@ static const struct test_case tests[] = {
 	TEST(tunnel_corpus_verdicts),
 };
 
-int main(int argc, char **argv)
-{
-	if (geteuid() != 0) {
-		printf("SKIP all (BPF_PROG_TEST_RUN needs root)\n0 passed, 0 failed, %zu skipped\n",
-		       ARRAY_SIZE(tests));
-		return 0;
-	}
-	return run_tests(tests, ARRAY_SIZE(tests), argc, argv);
-}
+TEST_MAIN_ROOT(tests)

@@ -1407,13 +1407,4 @@ static const struct test_case tests[] = {
 	TEST(trace_twin_reports_without_side_effects),
 };
 
-int main(int argc, char **argv)
-{
-	if (geteuid() != 0) {
-		/* CI runs as root; a developer without root learns why. */
-		printf("SKIP all (BPF_PROG_TEST_RUN needs root)\n0 passed, 0 failed, %zu skipped\n",
-		       ARRAY_SIZE(tests));
-		return 0;
-	}
-	return run_tests(tests, ARRAY_SIZE(tests), argc, argv);
-}
+TEST_MAIN_ROOT(tests)
