@@ -3,9 +3,8 @@
  * libFuzzer target for the manifest parser: any byte string must either load
  * into a model that manifest_free() releases, or fail with error lines and
  * no leak. Build (see `make fuzz`):
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude -Iuser/lib \
- *         -Iuser/lib/manifest -Iuser/lib/zone selftests/fuzz_manifest.c \
- *         user/lib/manifest/*.c user/lib/addr.c user/lib/zone/template.c -lyaml -o fuzz_manifest
+ *   scripts/fuzz.sh (clang -fsanitize=fuzzer,address,undefined over this file,
+ *   the manifest parser in user/lib/manifest/ and what it uses)
  * Seed corpus: selftests/corpus/manifest/.
  */
 #include <stddef.h>

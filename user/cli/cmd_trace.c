@@ -194,20 +194,6 @@ static void service_label(struct enf_state *st, uint32_t id, char *buf, size_t l
 	close(fd);
 }
 
-static const char *proto_name(uint8_t p)
-{
-	switch (p) {
-	case IPPROTO_TCP:
-		return "tcp";
-	case IPPROTO_UDP:
-		return "udp";
-	case 132:
-		return "sctp";
-	default:
-		return "icmp";
-	}
-}
-
 struct pcap_ctx {
 	struct enf_state *st;
 	uint32_t role;
@@ -346,10 +332,10 @@ int cmd_trace(int argc, char **argv)
 	if (label[0])
 		printf(")");
 	if (to.port)
-		printf(" port %u/%s", to.port, proto_name(to.proto ? to.proto : IPPROTO_TCP));
+		printf(" port %u/%s", to.port, enf_proto_name(to.proto ? to.proto : IPPROTO_TCP));
 	else
 		printf(" %s echo", to.proto && to.proto != IPPROTO_ICMP ?
-				   proto_name(to.proto) : "icmp");
+				   enf_proto_name(to.proto) : "icmp");
 	printf(", on a %s interface\n",
 	       enf_role_name(role == ENF_ROLE_MAX ? ENF_ROLE_MIXED : role));
 	printf("verdict:  %s%s\n", t.verdict == 2 ? "PASS" : "DROP",

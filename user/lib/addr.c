@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "addr.h"
+#include "names.h"
 
 #ifndef IPPROTO_SCTP
 #define IPPROTO_SCTP 132
@@ -104,16 +105,8 @@ int endpoint_parse(const char *s, struct endpoint *ep)
 	slash = strchr(buf, '/');
 	if (slash) {
 		*slash++ = '\0';
-		if (!strcasecmp(slash, "tcp"))
-			ep->proto = IPPROTO_TCP;
-		else if (!strcasecmp(slash, "udp"))
-			ep->proto = IPPROTO_UDP;
-		else if (!strcasecmp(slash, "sctp"))
-			ep->proto = IPPROTO_SCTP;
-		else if (!strcasecmp(slash, "icmp"))
-			ep->proto = IPPROTO_ICMP;
-		else
-			return -EINVAL;
+		if (enf_proto_parse(slash, &ep->proto) || ep->proto == IPPROTO_ICMPV6)
+			return -EINVAL;	/* icmp stands for both families */
 	}
 	if (buf[0] == '[') {
 		char *close = strchr(buf, ']');

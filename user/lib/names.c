@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /* Names of the ABI's enums (see names.h). */
 #include <errno.h>
+#include <netinet/in.h>
 #include <stddef.h>
 #include <strings.h>
 
@@ -64,6 +65,37 @@ int enf_role_parse(const char *s, uint32_t *role)
 	for (r = 0; r < ENF_ROLE_MAX; r++) {
 		if (role_names[r] && !strcasecmp(s, role_names[r])) {
 			*role = r;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+static const struct {
+	const char *name;
+	uint8_t proto;
+} protos[] = {
+	{ "tcp", IPPROTO_TCP }, { "udp", IPPROTO_UDP }, { "sctp", IPPROTO_SCTP },
+	{ "icmp", IPPROTO_ICMP }, { "icmpv6", IPPROTO_ICMPV6 },
+};
+
+const char *enf_proto_name(uint8_t proto)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(protos) / sizeof(protos[0]); i++)
+		if (protos[i].proto == proto)
+			return protos[i].name;
+	return "?";
+}
+
+int enf_proto_parse(const char *s, uint8_t *proto)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(protos) / sizeof(protos[0]); i++) {
+		if (!strcasecmp(s, protos[i].name)) {
+			*proto = protos[i].proto;
 			return 0;
 		}
 	}

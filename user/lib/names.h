@@ -17,4 +17,8 @@ const char *enf_encap_name(unsigned int encap);		/* "vxlan", or "unknown" */
 /* "public", "mixed" or "pods" (any letter case) -> *role; -EINVAL otherwise. */
 int enf_role_parse(const char *s, uint32_t *role);
 
+/* Transport protocols as people write them: "tcp", "udp", "sctp", "icmp". */
+const char *enf_proto_name(uint8_t proto);		/* or "?" */
+int enf_proto_parse(const char *s, uint8_t *proto);	/* any letter case; -EINVAL */
+
 #endif /* ENFORCER_NAMES_H */

@@ -14,6 +14,7 @@
 #include "template.h"
 
 #include "internal.h"
+#include "names.h"
 
 /* ------------------------------------------------------------------------ */
 /* Cross-reference records */
@@ -338,7 +339,7 @@ void mf_check_addresses(struct ctx *c)
 
 			mf_err_at(c, r->pos, field, "%s:%u/%s is already a frontend of "
 			       "apps.%s.services.%s (line %d; each address:port/protocol once)",
-			       addr_format(&r->addr, abuf, sizeof(abuf)), r->port, mf_proto_name(r->proto),
+			       addr_format(&r->addr, abuf, sizeof(abuf)), r->port, enf_proto_name(r->proto),
 			       m->apps[f->app].name, m->apps[f->app].services[f->svc].name,
 			       f->pos.line);
 		}

@@ -152,7 +152,6 @@ bool mf_get_addr(struct ctx *c, yaml_node_t *n, struct enf_addr *a);
 void mf_parse_cidr_list(struct ctx *c, yaml_node_t *n, const char *key,
 			    struct mf_cidr_list *l);
 int mf_parse_port_spec(const char *s, uint16_t *port, uint8_t *proto);
-const char *mf_proto_name(uint8_t proto);
 bool mf_port_spec_error(struct ctx *c, yaml_node_t *n, const char *s, int r);
 void mf_parse_top(struct ctx *c, yaml_node_t *root);
 bool mf_add_addr_rec(struct ctx *c, const struct enf_addr *a, size_t app, size_t svc,

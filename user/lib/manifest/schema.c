@@ -15,6 +15,7 @@
 #include "template.h"
 
 #include "internal.h"
+#include "names.h"
 
 /* ------------------------------------------------------------------------ */
 /* Services */
@@ -35,7 +36,7 @@ static void add_port(struct ctx *c, yaml_node_t *n, struct mf_service *s, uint16
 	for (i = 0; i < s->nports; i++) {
 		if (s->ports[i].port == port && s->ports[i].proto == proto) {
 			mf_err_node(c, n, "port %u/%s is listed twice (each port/protocol once)", port,
-				 mf_proto_name(proto));
+				 enf_proto_name(proto));
 			return;
 		}
 	}
@@ -672,12 +673,10 @@ static void parse_iface(struct ctx *c, yaml_node_t *n, struct mf_iface *f)
 		o = mf_path_key(c, "role");
 		s = mf_want_str(c, v[2], "public, mixed or pods");
 		if (s) {
-			if (!strcasecmp(s, "public"))
-				f->role = MF_ROLE_PUBLIC;
-			else if (!strcasecmp(s, "mixed"))
-				f->role = MF_ROLE_MIXED;
-			else if (!strcasecmp(s, "pods"))
-				f->role = MF_ROLE_PODS;
+			uint32_t role;
+
+			if (!enf_role_parse(s, &role))
+				f->role = (enum mf_role)role;
 			else
 				mf_err_node(c, v[2], "unknown role %s (expected public, mixed or "
 					 "pods)", mf_show(c, s));

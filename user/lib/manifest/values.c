@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include "addr.h"
+#include "names.h"
 
 #include "internal.h"
 
@@ -487,29 +488,11 @@ int mf_parse_port_spec(const char *s, uint16_t *port, uint8_t *proto)
 	*proto = IPPROTO_TCP;
 	if (!slash)
 		return 0;
-	if (!strcasecmp(slash + 1, "tcp"))
-		*proto = IPPROTO_TCP;
-	else if (!strcasecmp(slash + 1, "udp"))
-		*proto = IPPROTO_UDP;
-	else if (!strcasecmp(slash + 1, "sctp"))
-		*proto = IPPROTO_SCTP;
-	else
+	/* ports carry tcp, udp or sctp */
+	if (enf_proto_parse(slash + 1, proto) ||
+	    (*proto != IPPROTO_TCP && *proto != IPPROTO_UDP && *proto != IPPROTO_SCTP))
 		return -3;
 	return 0;
-}
-
-const char *mf_proto_name(uint8_t proto)
-{
-	switch (proto) {
-	case IPPROTO_TCP:
-		return "tcp";
-	case IPPROTO_UDP:
-		return "udp";
-	case IPPROTO_SCTP:
-		return "sctp";
-	default:
-		return "?";
-	}
 }
 
 bool mf_port_spec_error(struct ctx *c, yaml_node_t *n, const char *s, int r)
