@@ -53,6 +53,7 @@
 
 #include "pipeline.h"
 #include "state.h"
+#include "trace.h"
 #include "test.h"
 
 #include "model.c"
@@ -514,7 +515,6 @@ static struct manifest *mf;
 static struct model M;
 static int lo_role;
 static int ncpu;
-static struct enf_trace *trace_vals;
 static bool pcap_started;
 static bool replay_print;	/* --replay: print every decision */
 static uint64_t valid_cover[ENF_REASON_MAX];
@@ -593,48 +593,18 @@ static void pcap_append(const uint8_t *b, size_t len)
 	printf("    appended to %s\n", path);
 }
 
-/* The trace twin's decision. The role goes to every CPU's slot, the reason
- * is set to ENF_REASON_MAX ("not written"), and the CPU that ran the
- * program is the one whose reason changed. */
-static int trace_run(const uint8_t *frame, size_t len, int role, struct enf_trace *out)
+/* A program's verdict over a frame, or -errno. */
+static int verdict_of(int fd, const uint8_t *frame, size_t len)
 {
-	uint32_t zero = 0;
-	int c, found = 0;
-	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame, .data_size_in = (uint32_t)len,
-		    .repeat = 1);
+	uint32_t retval = 0;
+	int err = prog_run(fd, frame, len, NULL, NULL, &retval);
 
-	for (c = 0; c < ncpu; c++)
-		trace_vals[c] = (struct enf_trace){ .role = (uint32_t)role,
-						    .reason = ENF_REASON_MAX };
-	if (bpf_map_update_elem(st.trace_map_fd, &zero, trace_vals, BPF_ANY) ||
-	    bpf_prog_test_run_opts(st.trace_fd, &opts) ||
-	    bpf_map_lookup_elem(st.trace_map_fd, &zero, trace_vals))
-		return -errno;
-	for (c = 0; c < ncpu; c++)
-		if (trace_vals[c].reason != ENF_REASON_MAX) {
-			*out = trace_vals[c];
-			found++;
-		}
-	if (found != 1)
-		return -ENODATA;
-	if (out->verdict != opts.retval)
-		return -EPROTO;
-	return 0;
-}
-
-static int prog_run(int fd, const uint8_t *frame, size_t len)
-{
-	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame, .data_size_in = (uint32_t)len,
-		    .repeat = 1);
-
-	if (bpf_prog_test_run_opts(fd, &opts))
-		return -errno;
-	return (int)opts.retval;
+	return err ? err : (int)retval;
 }
 
 static int real_run(const uint8_t *frame, size_t len)
 {
-	return prog_run(st.prog_fd, frame, len);
+	return verdict_of(st.prog_fd, frame, len);
 }
 
 /* A frame with no VLAN tag whose IP packet may also stand alone, as on a
@@ -670,21 +640,21 @@ static void bound_tables(void)
 
 static void egress(struct fz *f, const uint8_t *frame, size_t len)
 {
-	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame, .data_size_in = (uint32_t)len,
-		    .repeat = 1);
+	int ret;
 
 	if (len < ETH_HLEN)
 		return;
-	if (bpf_prog_test_run_opts(st.egress_fd, &opts) || opts.retval != TC_ACT_OK) {
-		CHECK(0, "%s: egress test_run failed: %s (retval %u)", f->name, strerror(errno),
-		      opts.retval);
+	ret = verdict_of(st.egress_fd, frame, len);
+	if (ret != TC_ACT_OK) {
+		CHECK(0, "%s: egress test_run failed: %s (retval %d)", f->name,
+		      ret < 0 ? strerror(-ret) : "", ret);
 		return;
 	}
 	model_egress(&M, frame, len);
 	f->egress++;
 	/* and as a layer-3 link's egress, now and then */
 	if (as_layer3(frame, len) && f->egress % 4 == 0) {
-		if (prog_run(st.l3_egress_fd, frame + ETH_HLEN, len - ETH_HLEN) != TC_ACT_OK)
+		if (verdict_of(st.l3_egress_fd, frame + ETH_HLEN, len - ETH_HLEN) != TC_ACT_OK)
 			CHECK(0, "%s: layer-3 egress test_run failed", f->name);
 		model_egress_on(&M, frame + ETH_HLEN, len - ETH_HLEN, true);
 	}
@@ -736,7 +706,7 @@ static struct model_result check(struct fz *f, const uint8_t *frame, size_t len,
 	if (len < ETH_HLEN || len > FRAME_MAX || f->mismatches >= max_fail)
 		return mr;	/* BPF_PROG_TEST_RUN needs a whole Ethernet header */
 	f->runs++;
-	err = trace_run(frame, len, role, &t);
+	err = trace_run(&st, frame, len, (uint32_t)role, &t);
 	if (err) {
 		CHECK(0, "%s: trace run failed: %s", f->name, strerror(-err));
 		f->mismatches++;
@@ -787,7 +757,7 @@ static struct model_result check(struct fz *f, const uint8_t *frame, size_t len,
 
 		model_verdict_on(&M, frame + ETH_HLEN, len - ETH_HLEN, true, lo_role, &m3);
 		if (!m3.uncertain) {
-			real = prog_run(st.l3_prog_fd, frame + ETH_HLEN, len - ETH_HLEN);
+			real = verdict_of(st.l3_prog_fd, frame + ETH_HLEN, len - ETH_HLEN);
 			f->real++;
 			if (real < 0 || (uint32_t)real != m3.verdict)
 				mismatch(f, frame + ETH_HLEN, len - ETH_HLEN, lo_role, &m3, NULL, real,
@@ -2126,9 +2096,6 @@ static bool setup(void)
 	ncpu = libbpf_num_possible_cpus();
 	if (ncpu <= 0)
 		return false;
-	trace_vals = calloc((size_t)ncpu, sizeof(*trace_vals));
-	if (!trace_vals)
-		return false;
 	state_init(&st);
 	if (state_load(&st)) {
 		printf("cannot load the BPF programs\n");
@@ -2149,8 +2116,6 @@ static void teardown(void)
 	if (mf)
 		manifest_free(mf);
 	mf = NULL;
-	free(trace_vals);
-	trace_vals = NULL;
 }
 
 static unsigned int parse_accept(const char *s)

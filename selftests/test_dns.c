@@ -19,6 +19,7 @@
 #include "pipeline.h"
 #include "state.h"
 #include "test.h"
+#include "trace.h"
 #include "zone.h"
 
 static const char manifest[] =
@@ -92,18 +93,12 @@ static void teardown(void)
 /* Runs the DNS program; returns the TC verdict or -errno. */
 static int run_pkt(const uint8_t *pkt, size_t len)
 {
-	LIBBPF_OPTS(bpf_test_run_opts, opts,
-		.data_in = pkt,
-		.data_size_in = len,
-		.data_out = out,
-		.data_size_out = sizeof(out),
-		.repeat = 1,
-	);
+	uint32_t retval = 0;
+	int err;
 
-	if (bpf_prog_test_run_opts(st.dns_prog_fd, &opts))
-		return -errno;
-	out_len = opts.data_size_out;
-	return opts.retval;
+	out_len = sizeof(out);
+	err = prog_run(st.dns_prog_fd, pkt, len, out, &out_len, &retval);
+	return err ? err : (int)retval;
 }
 
 static size_t l4_off(const uint8_t *pkt)

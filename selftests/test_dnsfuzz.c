@@ -71,6 +71,7 @@
 #include "manifest.h"
 #include "state.h"
 #include "test.h"
+#include "trace.h"
 
 /* ---------------------------------------------------------------------- */
 /* The manifest                                                            */
@@ -538,22 +539,15 @@ static void pick_flow(struct rng *r, struct flow *fl, int g)
 
 static int run_prog(const uint8_t *pkt, size_t len, int *err)
 {
-	LIBBPF_OPTS(bpf_test_run_opts, opts,
-		.data_in = pkt,
-		.data_size_in = len,
-		.data_out = out,
-		.data_size_out = sizeof(out),
-		.repeat = 1,
-	);
+	uint32_t retval = 0;
 
-	*err = 0;
-	out_len = 0;
-	if (bpf_prog_test_run_opts(st.dns_prog_fd, &opts)) {
-		*err = -errno;
+	out_len = sizeof(out);
+	*err = prog_run(st.dns_prog_fd, pkt, len, out, &out_len, &retval);
+	if (*err) {
+		out_len = 0;
 		return -1;
 	}
-	out_len = opts.data_size_out;
-	return opts.retval;
+	return (int)retval;
 }
 
 /* ---------------------------------------------------------------------- */

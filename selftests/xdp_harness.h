@@ -23,6 +23,7 @@
 #include "pktgen.h"
 #include "state.h"
 #include "test.h"
+#include "trace.h"
 
 static struct enf_state st;
 static bool loaded;
@@ -63,20 +64,12 @@ static uint64_t reason_packets(uint32_t reason)
 }
 
 /* One run of program `fd` over `buf`: its return code, or -errno. */
-static int run_prog(int fd, const void *buf, size_t len)
+static inline int run_prog(int fd, const void *buf, size_t len)
 {
-	uint8_t out[PKT_MAX + 256];
-	LIBBPF_OPTS(bpf_test_run_opts, opts,
-		.data_in = buf,
-		.data_size_in = len,
-		.data_out = out,
-		.data_size_out = sizeof(out),
-		.repeat = 1,
-	);
+	uint32_t retval = 0;
+	int err = prog_run(fd, buf, len, NULL, NULL, &retval);
 
-	if (bpf_prog_test_run_opts(fd, &opts))
-		return -errno;
-	return opts.retval;
+	return err ? err : (int)retval;
 }
 
 /* The attached XDP program (Ethernet links). */
@@ -110,36 +103,7 @@ static inline int run_buf(const void *buf, size_t len)
  * verdict (and *out), or -1. */
 static inline int trace_frame(const uint8_t *b, size_t len, uint32_t role, struct enf_trace *out)
 {
-	int ncpu = libbpf_num_possible_cpus(), c;
-	struct enf_trace *vals = calloc(ncpu > 0 ? ncpu : 1, sizeof(*vals));
-	uint8_t o[PKT_MAX + 256];
-	uint32_t zero = 0;
-	LIBBPF_OPTS(bpf_test_run_opts, opts,
-		.data_in = b,
-		.data_size_in = len,
-		.data_out = o,
-		.data_size_out = sizeof(o),
-		.repeat = 1,
-	);
-	int ret = -1;
-
-	if (!vals || ncpu <= 0)
-		goto out;
-	for (c = 0; c < ncpu; c++)
-		vals[c] = (struct enf_trace){ .role = role, .reason = ENF_REASON_MAX };
-	if (bpf_map_update_elem(st.trace_map_fd, &zero, vals, BPF_ANY) ||
-	    bpf_prog_test_run_opts(st.trace_fd, &opts) ||
-	    bpf_map_lookup_elem(st.trace_map_fd, &zero, vals))
-		goto out;
-	for (c = 0; c < ncpu; c++) {
-		if (vals[c].reason != ENF_REASON_MAX) {
-			*out = vals[c];
-			ret = opts.retval;
-		}
-	}
-out:
-	free(vals);
-	return ret;
+	return trace_run(&st, b, len, role, out) ? -1 : (int)out->verdict;
 }
 
 #endif /* ENFORCER_SELFTEST_XDP_HARNESS_H */

@@ -19,6 +19,7 @@
 #include "dns_serve.h"
 #include "enforcer_dns.h"
 #include "log.h"
+#include "trace.h"
 
 #define MAX_CLIENTS	64
 #define IDLE_SECONDS	10	/* RFC 7766 6.2.3: servers may close idle connections */
@@ -41,14 +42,14 @@ static int pick_resolver(struct enf_state *st, uint8_t family, struct enf_addr *
 }
 
 int dns_serve_query(struct enf_state *st, const struct sockaddr_storage *client, const uint8_t *q,
-	       size_t qlen, int stream, uint8_t *out, size_t out_size)
+		    size_t qlen, int stream, uint8_t *out, size_t out_size)
 {
 	uint8_t pkt[PKT_MAX], res[PKT_MAX];
 	int v6 = client->ss_family == AF_INET6;
 	size_t l3 = v6 ? 40 : 20, dns_off = 14 + l3 + 8, ulen = 8 + qlen, ans;
+	uint32_t res_len = sizeof(res), retval = 0;
 	struct enf_addr resolver;
 	uint16_t sport, v;
-	LIBBPF_OPTS(bpf_test_run_opts, opts);
 	int err;
 
 	if (qlen < 12 || qlen > ENF_DNS_MAX_MSG)
@@ -93,20 +94,17 @@ int dns_serve_query(struct enf_state *st, const struct sockaddr_storage *client,
 	memcpy(pkt + 14 + l3 + 4, &v, 2);
 	memcpy(pkt + dns_off, q, qlen);
 
-	opts.data_in = pkt;
-	opts.data_size_in = dns_off + qlen;
-	opts.data_out = res;
-	opts.data_size_out = sizeof(res);
-	opts.repeat = 1;
 	/* TCP: the stream twin (no size limit, no TC); UDP: the wire program,
 	 * which truncates to the client's size exactly as on the wire. */
-	if (bpf_prog_test_run_opts(stream ? st->dns_stream_fd : st->dns_prog_fd, &opts))
-		return -errno;
-	if (opts.retval != TC_ACT_REDIRECT)
+	err = prog_run(stream ? st->dns_stream_fd : st->dns_prog_fd, pkt, dns_off + qlen, res,
+		       &res_len, &retval);
+	if (err)
+		return err;
+	if (retval != TC_ACT_REDIRECT)
 		return 0;
-	if (opts.data_size_out < dns_off + 12)
+	if (res_len < dns_off + 12)
 		return -EPROTO;
-	ans = opts.data_size_out - dns_off;
+	ans = res_len - dns_off;
 	if (ans > out_size)
 		return -EMSGSIZE;
 	memcpy(out, res + dns_off, ans);

@@ -27,7 +27,7 @@
  * (the caller decides: REFUSED), or -errno.
  */
 int dns_serve_query(struct enf_state *st, const struct sockaddr_storage *client, const uint8_t *q,
-	       size_t qlen, int stream, uint8_t *out, size_t out_size);
+		    size_t qlen, int stream, uint8_t *out, size_t out_size);
 
 /* Header-only REFUSED reply to `q` (for names outside the zone). */
 size_t dns_refused(const uint8_t *q, size_t qlen, uint8_t *out, size_t out_size);

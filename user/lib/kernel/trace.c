@@ -72,20 +72,32 @@ size_t trace_build(const struct endpoint *from, const struct endpoint *to,
 	return off + l4;
 }
 
+int prog_run(int fd, const void *in, size_t len, void *out, uint32_t *out_len, uint32_t *retval)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, opts,
+		.data_in = in,
+		.data_size_in = (uint32_t)len,
+		.data_out = out,
+		.data_size_out = out && out_len ? *out_len : 0,
+		.repeat = 1,
+	);
+
+	if (bpf_prog_test_run_opts(fd, &opts))
+		return -errno;
+	if (out && out_len)
+		*out_len = opts.data_size_out;
+	if (retval)
+		*retval = opts.retval;
+	return 0;
+}
+
 int trace_run(struct enf_state *st, const uint8_t *frame, size_t len, uint32_t role,
 	      struct enf_trace *out)
 {
 	int ncpu = libbpf_num_possible_cpus(), c, err = 0;
 	uint8_t res[4096];
+	uint32_t zero = 0, res_len = sizeof(res), retval = 0;
 	struct enf_trace *vals;
-	uint32_t zero = 0;
-	LIBBPF_OPTS(bpf_test_run_opts, opts,
-		.data_in = frame,
-		.data_size_in = len,
-		.data_out = res,
-		.data_size_out = sizeof(res),
-		.repeat = 1,
-	);
 
 	if (ncpu <= 0)
 		return -EINVAL;
@@ -97,17 +109,20 @@ int trace_run(struct enf_state *st, const uint8_t *frame, size_t len, uint32_t r
 	/* ENF_REASON_MAX marks "not written": the CPU that ran it writes */
 	for (c = 0; c < ncpu; c++)
 		vals[c] = (struct enf_trace){ .role = role, .reason = ENF_REASON_MAX };
-	if (bpf_map_update_elem(st->trace_map_fd, &zero, vals, BPF_ANY) ||
-	    bpf_prog_test_run_opts(st->trace_fd, &opts) ||
-	    bpf_map_lookup_elem(st->trace_map_fd, &zero, vals)) {
+	if (bpf_map_update_elem(st->trace_map_fd, &zero, vals, BPF_ANY)) {
 		err = -errno;
 		goto out;
 	}
+	err = prog_run(st->trace_fd, frame, len, res, &res_len, &retval);
+	if (!err && bpf_map_lookup_elem(st->trace_map_fd, &zero, vals))
+		err = -errno;
+	if (err)
+		goto out;
 	err = -ENODATA;
 	for (c = 0; c < ncpu; c++) {
 		if (vals[c].reason < ENF_REASON_MAX) {
 			*out = vals[c];
-			out->verdict = opts.retval;
+			out->verdict = retval;
 			err = 0;
 		}
 	}

@@ -19,6 +19,11 @@
 #include "state.h"
 
 
+/* One BPF_PROG_TEST_RUN of program `fd` over [in, in + len): the program's
+ * return code in *retval; with `out`, the packet as the program left it
+ * (*out_len: its room in, its length out). Returns 0 or -errno. */
+int prog_run(int fd, const void *in, size_t len, void *out, uint32_t *out_len, uint32_t *retval);
+
 /* An Ethernet frame from `from` to `to` (TCP SYN, UDP, SCTP, or an ICMP
  * echo request when no port/protocol is given). Returns its length. */
 size_t trace_build(const struct endpoint *from, const struct endpoint *to,
