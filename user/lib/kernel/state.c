@@ -294,39 +294,53 @@ int state_pin_path(char *buf, size_t len, const char *dir, const char *name)
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 
-/* Global objects pinned by name; the order is also the unpin order. */
+/* The global objects pinned by name (and the outer maps after them): one
+ * table for pinning and opening. enf_policy and enf_active come last: a
+ * reader takes a pin dir with enf_active in it for a complete state. */
+struct pinned_obj {
+	const char *name;
+	int *fd;
+};
+
+static size_t pinned_objs(struct enf_state *st, struct pinned_obj *o)
+{
+	const struct pinned_obj fixed[] = {
+		{ "enf_stats", &st->stats_fd },
+		{ PROG_PIN, &st->prog_fd },
+		{ "enf_xdp_l3", &st->l3_prog_fd },
+		{ "enf_tc_egress", &st->egress_fd },
+		{ "enf_egress_l3", &st->l3_egress_fd },
+		{ DNS_PROG_PIN, &st->dns_prog_fd },
+		{ DNS_STREAM_PIN, &st->dns_stream_fd },
+		{ "enf_xdp_trace", &st->trace_fd },
+		{ "enf_trace", &st->trace_map_fd },
+		{ "enf_flows", &st->flows_fd },
+		{ "enf_frags", &st->frags_fd },
+		{ "enf_dns_stats", &st->dns_stats_fd },
+	};
+	size_t n = 0, i;
+
+	for (i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
+		o[n++] = fixed[i];
+	for (i = 0; i < SEL_MAX; i++)
+		o[n++] = (struct pinned_obj){ sel_shape(i)->outer, &st->sel_fd[i] };
+	o[n++] = (struct pinned_obj){ "enf_policy", &st->policy_fd };
+	o[n++] = (struct pinned_obj){ "enf_active", &st->active_fd };
+	return n;
+}
+
+#define MAX_PINNED	(14 + SEL_MAX)
+
 static int pin_all(struct enf_state *st)
 {
+	struct pinned_obj objs[MAX_PINNED];
+	size_t i, n = pinned_objs(st, objs);
 	char path[PATH_MAX];
-	struct {
-		const char *name;
-		int fd;
-	} objs[14 + SEL_MAX] = {
-		{ PROG_PIN, st->prog_fd },
-		{ "enf_xdp_l3", st->l3_prog_fd },
-		{ "enf_egress_l3", st->l3_egress_fd },
-		{ DNS_PROG_PIN, st->dns_prog_fd },
-		{ DNS_STREAM_PIN, st->dns_stream_fd },
-		{ "enf_tc_egress", st->egress_fd },
-		{ "enf_xdp_trace", st->trace_fd },
-		{ "enf_trace", st->trace_map_fd },
-		{ "enf_flows", st->flows_fd },
-		{ "enf_frags", st->frags_fd },
-		{ "enf_active", st->active_fd },
-		{ "enf_policy", st->policy_fd },
-		{ "enf_stats", st->stats_fd },
-		{ "enf_dns_stats", st->dns_stats_fd },
-	};
-	size_t i, n = 14;
 	int err = 0;
 
-	for (i = 0; i < SEL_MAX; i++) {
-		objs[n].name = sel_shape(i)->outer;
-		objs[n++].fd = st->sel_fd[i];
-	}
 	for (i = 0; i < n; i++) {
 		err = state_pin_path(path, sizeof(path), st->pin_dir, objs[i].name);
-		if (!err && bpf_obj_pin(objs[i].fd, path))
+		if (!err && bpf_obj_pin(*objs[i].fd, path))
 			err = -errno;
 		if (err) {
 			pr_err("cannot pin %s: %s\n", path, strerror(-err));
@@ -362,10 +376,13 @@ static int open_pinned(struct enf_state *st, const char *name, int *fd)
 
 static int open_all(struct enf_state *st)
 {
+	struct pinned_obj objs[MAX_PINNED];
+	size_t i, n = pinned_objs(st, objs);
 	struct bpf_map_info info = {};
 	__u32 len = sizeof(info);
-	int i, err;
+	int err;
 
+	/* enf_active first: without it nothing is pinned here (-ENOENT) */
 	err = open_pinned(st, "enf_active", &st->active_fd);
 	if (err)
 		return err;
@@ -378,32 +395,8 @@ static int open_all(struct enf_state *st)
 		       "(detach, remove the directory, apply again)\n", st->pin_dir);
 		return -EPROTO;
 	}
-	if (!err)
-		err = open_pinned(st, "enf_stats", &st->stats_fd);
-	if (!err)
-		err = open_pinned(st, PROG_PIN, &st->prog_fd);
-	if (!err)
-		err = open_pinned(st, DNS_PROG_PIN, &st->dns_prog_fd);
-	if (!err)
-		err = open_pinned(st, DNS_STREAM_PIN, &st->dns_stream_fd);
-	if (!err)
-		err = open_pinned(st, "enf_tc_egress", &st->egress_fd);
-	if (!err)
-		err = open_pinned(st, "enf_xdp_l3", &st->l3_prog_fd);
-	if (!err)
-		err = open_pinned(st, "enf_egress_l3", &st->l3_egress_fd);
-	if (!err)
-		err = open_pinned(st, "enf_xdp_trace", &st->trace_fd);
-	if (!err)
-		err = open_pinned(st, "enf_trace", &st->trace_map_fd);
-	if (!err)
-		err = open_pinned(st, "enf_flows", &st->flows_fd);
-	if (!err)
-		err = open_pinned(st, "enf_frags", &st->frags_fd);
-	if (!err)
-		err = open_pinned(st, "enf_dns_stats", &st->dns_stats_fd);
-	for (i = 0; !err && i < SEL_MAX; i++)
-		err = open_pinned(st, sel_shape(i)->outer, &st->sel_fd[i]);
+	for (i = 0; !err && i < n - 2; i++)	/* the last two are open */
+		err = open_pinned(st, objs[i].name, objs[i].fd);
 	if (err) {
 		pr_err("pinned state in %s is incomplete: %s (remove the directory and apply again)\n",
 		       st->pin_dir, strerror(-err));
