@@ -19,21 +19,32 @@
 /* ------------------------------------------------------------------------ */
 /* Cross-reference records */
 
-bool mf_add_addr_rec(struct ctx *c, const struct enf_addr *a, size_t app, size_t svc,
-			 size_t idx, int kind, struct mf_pos pos)
+/* Room for one more record in an array that doubles; false (out of
+ * memory, the walk stops) when there is none. */
+static bool grow(struct ctx *c, void **v, size_t n, size_t *cap, size_t size, size_t first)
 {
-	if (c->naddrs == c->caddrs) {
-		size_t nc = c->caddrs ? c->caddrs * 2 : 64;
-		struct addr_rec *p = realloc(c->addrs, nc * sizeof(*p));
+	size_t nc;
+	void *p;
 
-		if (!p) {
-			c->oom = true;
-			c->stop = true;
-			return false;
-		}
-		c->addrs = p;
-		c->caddrs = nc;
+	if (n < *cap)
+		return true;
+	nc = *cap ? *cap * 2 : first;
+	p = realloc(*v, nc * size);
+	if (!p) {
+		c->oom = true;
+		c->stop = true;
+		return false;
 	}
+	*v = p;
+	*cap = nc;
+	return true;
+}
+
+bool mf_add_addr_rec(struct ctx *c, const struct enf_addr *a, size_t app, size_t svc,
+		     size_t idx, int kind, struct mf_pos pos)
+{
+	if (!grow(c, (void **)&c->addrs, c->naddrs, &c->caddrs, sizeof(*c->addrs), 64))
+		return false;
 	c->addrs[c->naddrs] = (struct addr_rec){ .addr = *a, .app = app, .svc = svc,
 						 .idx = idx, .kind = kind, .pos = pos,
 						 .seq = c->naddrs };
@@ -42,20 +53,10 @@ bool mf_add_addr_rec(struct ctx *c, const struct enf_addr *a, size_t app, size_t
 }
 
 bool mf_add_fe_rec(struct ctx *c, const struct mf_frontend *f, size_t app, size_t svc,
-		       size_t idx)
+		   size_t idx)
 {
-	if (c->nfes == c->cfes) {
-		size_t nc = c->cfes ? c->cfes * 2 : 16;
-		struct fe_rec *p = realloc(c->fes, nc * sizeof(*p));
-
-		if (!p) {
-			c->oom = true;
-			c->stop = true;
-			return false;
-		}
-		c->fes = p;
-		c->cfes = nc;
-	}
+	if (!grow(c, (void **)&c->fes, c->nfes, &c->cfes, sizeof(*c->fes), 16))
+		return false;
 	c->fes[c->nfes] = (struct fe_rec){ .addr = f->addr, .port = f->port, .proto = f->proto,
 					   .app = app, .svc = svc, .idx = idx, .pos = f->pos,
 					   .seq = c->nfes };
@@ -203,17 +204,8 @@ void mf_check_zones(struct ctx *c)
 					ai = m->napps;	/* one error per template */
 					break;
 				}
-				if (nnames == cap) {
-					size_t nc = cap ? cap * 2 : 64;
-					struct checked_name *p = realloc(names, nc * sizeof(*p));
-
-					if (!p) {
-						c->oom = c->stop = true;
-						break;
-					}
-					names = p;
-					cap = nc;
-				}
+				if (!grow(c, (void **)&names, nnames, &cap, sizeof(*names), 64))
+					break;
 				names[nnames].name = strdup(buf);
 				if (!names[nnames].name) {
 					c->oom = c->stop = true;

@@ -134,10 +134,11 @@ const char *mf_sval(const yaml_node_t *n);
 bool mf_is_null(const yaml_node_t *n);
 const char *mf_got(struct ctx *c, const yaml_node_t *n);
 bool mf_visit(struct ctx *c, const yaml_node_t *n);
+/* A list / a mapping; null is an empty one. False after an error. */
 bool mf_want_seq(struct ctx *c, yaml_node_t *n, const char *what, yaml_node_item_t **items,
-		     size_t *count);
+		 size_t *count);
 bool mf_want_map(struct ctx *c, yaml_node_t *n, const char *what, yaml_node_pair_t **pairs,
-		     size_t *count);
+		 size_t *count);
 const char *mf_want_str(struct ctx *c, yaml_node_t *n, const char *what);
 bool mf_get_fields(struct ctx *c, yaml_node_t *n, const char *what, const char *const *keys,
 		       size_t nkeys, yaml_node_t **vals, yaml_node_t **knodes);

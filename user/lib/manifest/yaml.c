@@ -262,41 +262,43 @@ bool mf_visit(struct ctx *c, const yaml_node_t *n)
 	return true;
 }
 
-/* A list; null is an empty list. False after an error. */
+/* A node of `type` (a list or a mapping); null is an empty one. False after
+ * an error. */
+static bool want_kind(struct ctx *c, yaml_node_t *n, yaml_node_type_t type, const char *what)
+{
+	if (!mf_visit(c, n))
+		return false;
+	if (mf_is_null(n) || n->type == type)
+		return true;
+	mf_err_node(c, n, "got %s (expected %s)", mf_got(c, n), what);
+	return false;
+}
+
 bool mf_want_seq(struct ctx *c, yaml_node_t *n, const char *what, yaml_node_item_t **items,
-		     size_t *count)
+		 size_t *count)
 {
 	*items = NULL;
 	*count = 0;
-	if (!mf_visit(c, n))
+	if (!want_kind(c, n, YAML_SEQUENCE_NODE, what))
 		return false;
-	if (mf_is_null(n))
-		return true;
-	if (n->type != YAML_SEQUENCE_NODE) {
-		mf_err_node(c, n, "got %s (expected %s)", mf_got(c, n), what);
-		return false;
+	if (n->type == YAML_SEQUENCE_NODE) {
+		*items = n->data.sequence.items.start;
+		*count = (size_t)(n->data.sequence.items.top - *items);
 	}
-	*items = n->data.sequence.items.start;
-	*count = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
 	return true;
 }
 
-/* A mapping; null is an empty mapping. False after an error. */
 bool mf_want_map(struct ctx *c, yaml_node_t *n, const char *what, yaml_node_pair_t **pairs,
-		     size_t *count)
+		 size_t *count)
 {
 	*pairs = NULL;
 	*count = 0;
-	if (!mf_visit(c, n))
+	if (!want_kind(c, n, YAML_MAPPING_NODE, what))
 		return false;
-	if (mf_is_null(n))
-		return true;
-	if (n->type != YAML_MAPPING_NODE) {
-		mf_err_node(c, n, "got %s (expected %s)", mf_got(c, n), what);
-		return false;
+	if (n->type == YAML_MAPPING_NODE) {
+		*pairs = n->data.mapping.pairs.start;
+		*count = (size_t)(n->data.mapping.pairs.top - *pairs);
 	}
-	*pairs = n->data.mapping.pairs.start;
-	*count = (size_t)(n->data.mapping.pairs.top - n->data.mapping.pairs.start);
 	return true;
 }
 

@@ -123,6 +123,18 @@ int tmpl_apex(const char *t, unsigned int *used, size_t *apex_start)
 	return 0;
 }
 
+/* What placeholder `bit` stands for (num: room to print {index}); NULL for
+ * none. */
+static const char *fill_of(const struct tmpl_fill *f, unsigned int bit, char *num, size_t len)
+{
+	if (bit == TMPL_INDEX) {
+		snprintf(num, len, "%zu", f->index);
+		return f->index_text ? f->index_text : num;
+	}
+	return bit == TMPL_SERVICE ? f->svc : bit == TMPL_APP ? f->app :
+	       bit == TMPL_RACK ? f->rack : bit == TMPL_NETWORK ? f->net : NULL;
+}
+
 int tmpl_expand(const char *t, size_t tlen, const struct tmpl_fill *f, char *out, size_t outsz)
 {
 	size_t o = 0, i;
@@ -145,26 +157,7 @@ int tmpl_expand(const char *t, size_t tlen, const struct tmpl_fill *f, char *out
 			;
 		if (j >= tlen)
 			goto fail;
-		switch (tmpl_placeholder(t + i + 1, j - i - 1)) {
-		case TMPL_SERVICE:
-			rep = f->svc;
-			break;
-		case TMPL_APP:
-			rep = f->app;
-			break;
-		case TMPL_RACK:
-			rep = f->rack;
-			break;
-		case TMPL_NETWORK:
-			rep = f->net;
-			break;
-		case TMPL_INDEX:
-			snprintf(num, sizeof(num), "%zu", f->index);
-			rep = f->index_text ? f->index_text : num;
-			break;
-		default:
-			goto fail;
-		}
+		rep = fill_of(f, tmpl_placeholder(t + i + 1, j - i - 1), num, sizeof(num));
 		if (!rep)
 			goto fail;
 		for (k = 0; rep[k]; k++) {
