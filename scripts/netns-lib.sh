@@ -483,7 +483,8 @@ nl_dns_cleanup()
 #	NL_CASES=(a b c)		# every case the script runs, in order
 #	nl_begin a; ...; nl_why "reason"; ...; nl_end
 #	nl_summary			# the closing "N passed, N failed[, N skipped]"
-#	nl_skip_all "reason" / nl_setup_failed "reason"	# end early, exit
+#	nl_skip_all / nl_setup_failed / nl_abort "reason"	# end early, exit
+#	nl_case_ok			# status 0 while the case gave no reason
 #
 # A case fails when it gave at least one reason (nl_why).
 
@@ -491,6 +492,7 @@ NL_CASES=()
 NL_PASSED=0 NL_FAILED=0 NL_SKIPPED=0 NL_CASE='' NL_CASE_BAD=0
 
 nl_begin() { NL_CASE=$1; NL_CASE_BAD=0; }
+nl_case_ok() { [ "$NL_CASE_BAD" = 0 ]; }
 nl_why() { printf '    %s\n' "$*"; NL_CASE_BAD=1; }
 
 nl_end()
@@ -528,6 +530,17 @@ nl_skip_all()
 	exit 0
 }
 
+# nl_abort REASON: nothing after this can mean anything: say why, count
+# every case not run as skipped, stop (non-zero: a failure got us here).
+nl_abort()
+{
+	echo "$*"
+	NL_SKIPPED=$((${#NL_CASES[@]} - NL_PASSED - NL_FAILED))
+	nl_summary
+	exit 1
+}
+
+# nl_setup_failed REASON: the setup itself broke: a failure (case `setup`).
 nl_setup_failed()
 {
 	printf 'FAIL setup: %s\n' "$*"

@@ -33,58 +33,17 @@ ENFORCER=${1:-$ROOT/.output/enforcer}
 case "$ENFORCER" in /*) ;; *) ENFORCER="$PWD/$ENFORCER" ;; esac
 MANIFEST=$ROOT/examples/dns.yml
 
-CASES=(baseline_nsd_only apply_and_attach a_records aaaa_records srv_records
+NL_CASES=(baseline_nsd_only apply_and_attach a_records aaaa_records srv_records
        per_instance_names vip_name case_echoed round_robin nxdomain_with_soa
        nodata_with_soa edns_and_no_edns truncation_without_edns ipv6_transport kdig_queries
        glibc_getent glibc_over_ipv6 split_horizon internet_refused internet_reaches_nsd
        outside_names_untouched no_checksum_errors dns_counters detach_passes_to_nsd)
 
-passed=0 failed=0 skipped=0 CASE='' CASE_BAD=0
-
-begin() { CASE=$1; CASE_BAD=0; }
-why() { printf '    %s\n' "$*"; CASE_BAD=1; }
-end()
-{
-	if [ "$CASE_BAD" = 0 ]; then
-		printf 'ok   %s\n' "$CASE"
-		passed=$((passed + 1))
-	else
-		printf 'FAIL %s\n' "$CASE"
-		failed=$((failed + 1))
-	fi
-}
-
-summary()
-{
-	if [ "$skipped" -gt 0 ]; then
-		echo "$passed passed, $failed failed, $skipped skipped"
-	else
-		echo "$passed passed, $failed failed"
-	fi
-}
-
-skip_all()
-{
-	echo "SKIP all cases: $*"
-	skipped=${#CASES[@]}
-	summary
-	exit 0
-}
-
-setup_failed()
-{
-	printf 'FAIL setup: %s\n' "$*"
-	failed=$((failed + 1))
-	skipped=${#CASES[@]}
-	summary
-	exit 1
-}
-
 abort()
 {
 	echo "$*"
-	skipped=$((${#CASES[@]} - passed - failed))
-	summary
+	skipped=$((${#NL_CASES[@]} - passed - failed))
+	nl_summary
 	exit 1
 }
 
@@ -94,20 +53,20 @@ trap 'exit 143' TERM
 
 # ---- prerequisites -----------------------------------------------------
 
-[ "$(id -u)" -eq 0 ] || skip_all "needs root (network namespaces, XDP, TC, bpffs)"
+[ "$(id -u)" -eq 0 ] || nl_skip_all "needs root (network namespaces, XDP, TC, bpffs)"
 START=$SECONDS
-nl_init enf-dns || setup_failed "cannot create a temp dir"
-nl_netns_add node || skip_all "cannot create a network namespace"
+nl_init enf-dns || nl_setup_failed "cannot create a temp dir"
+nl_netns_add node || nl_skip_all "cannot create a network namespace"
 missing=$(nl_missing_tools)
 for t in dig:dnsutils kdig:knot-dnsutils nsd:nsd nsd-checkconf:nsd getent:libc-bin \
 	 nstat:iproute2; do
 	command -v "${t%:*}" >/dev/null 2>&1 || missing="$missing
 ${t%:*} (Debian package ${t#*:})"
 done
-[ -z "${missing//$'\n'/}" ] || setup_failed "missing tools (scripts/install-deps.sh installs them):$missing"
-[ -x "$ENFORCER" ] || setup_failed "no enforcer binary at $ENFORCER (make .output/enforcer)"
-[ -r "$MANIFEST" ] || setup_failed "no manifest at $MANIFEST"
-nl_mount_bpffs || setup_failed "cannot mount a private bpffs under $NL_TMP"
+[ -z "${missing//$'\n'/}" ] || nl_setup_failed "missing tools (scripts/install-deps.sh installs them):$missing"
+[ -x "$ENFORCER" ] || nl_setup_failed "no enforcer binary at $ENFORCER (make .output/enforcer)"
+[ -r "$MANIFEST" ] || nl_setup_failed "no manifest at $MANIFEST"
+nl_mount_bpffs || nl_setup_failed "cannot mount a private bpffs under $NL_TMP"
 export NSTAT_HISTORY="$NL_TMP/nstat.history"	# never the shared /tmp/.nstat.u0
 
 # ---- topology ------------------------------------------------------------
@@ -141,7 +100,7 @@ EOF
 options ndots:1 timeout:1 attempts:1" &&
 	nl_resolv_conf shop "nameserver $RES4
 options ndots:1 timeout:1 attempts:1"
-} || setup_failed "cannot build the topology"
+} || nl_setup_failed "cannot build the topology"
 
 # ---- helpers -------------------------------------------------------------
 
@@ -177,7 +136,7 @@ want_rcode()
 {
 	local got
 	got=$(d_status)
-	[ "$got" = "$1" ] || why "$2: status '${got:-no answer}', want $1: $(oneline "$DQ")"
+	[ "$got" = "$1" ] || nl_why "$2: status '${got:-no answer}', want $1: $(oneline "$DQ")"
 }
 
 # want_answer FROM SERVER NAME TYPE "RDATA..." [DIG_ARGS...]: NOERROR, AA, the
@@ -189,13 +148,13 @@ want_answer()
 	dq "$from" "$server" "$name" "$type" "$@"
 	want_rcode NOERROR "$from: $name $type @$server"
 	[ "$(d_status)" = NOERROR ] || return
-	has_flag aa || why "$from: $name $type: AA not set (flags: $(d_flags))"
-	has_flag ra && why "$from: $name $type: RA set"
+	has_flag aa || nl_why "$from: $name $type: AA not set (flags: $(d_flags))"
+	has_flag ra && nl_why "$from: $name $type: RA set"
 	got=$(d_rdata "$type")
 	[ "$got" = "$(sort <<<"$want")" ] ||
-		why "$from: $name $type @$server: got [$(oneline "$got")], want [$(oneline "$want")]"
+		nl_why "$from: $name $type @$server: got [$(oneline "$got")], want [$(oneline "$want")]"
 	ttl=$(d_section ANSWER | awk '$2 != 5 { print $2 }' | head -n 1)
-	[ -z "$ttl" ] || why "$from: $name $type: TTL $ttl, want 5"
+	[ -z "$ttl" ] || nl_why "$from: $name $type: TTL $ttl, want 5"
 }
 
 # want_negative FROM SERVER NAME TYPE RCODE [DIG_ARGS...]: RCODE (NXDOMAIN or
@@ -207,11 +166,11 @@ want_negative()
 	dq "$from" "$server" "$name" "$type" "$@"
 	want_rcode "$rc" "$from: $name $type @$server"
 	[ "$(d_status)" = "$rc" ] || return
-	has_flag aa || why "$from: $name $type: AA not set"
-	[ "$(d_count ANSWER)" = 0 ] || why "$from: $name $type: $(d_count ANSWER) answers, want 0"
+	has_flag aa || nl_why "$from: $name $type: AA not set"
+	[ "$(d_count ANSWER)" = 0 ] || nl_why "$from: $name $type: $(d_count ANSWER) answers, want 0"
 	soa=$(d_section AUTHORITY | awk '{ $1 = $1; print }')
 	[[ "$soa" =~ ^internal\.\ 5\ IN\ SOA\ ns\.internal\.\ hostmaster\.internal\.\ [0-9]+\ 3600\ 600\ 86400\ 5$ ]] ||
-		why "$from: $name $type: authority [$(oneline "$soa")], want the SOA of internal with TTL 5"
+		nl_why "$from: $name $type: authority [$(oneline "$soa")], want the SOA of internal with TTL 5"
 }
 
 # udp_counters SHORT: "InDatagrams InCsumErrors" for UDP over IPv4 and IPv6,
@@ -247,52 +206,52 @@ fd00:10::1:11"
 
 # ---- 1. baseline: NSD alone ---------------------------------------------------
 
-begin baseline_nsd_only
+nl_begin baseline_nsd_only
 dq rack "$RES4" www.example.test A +norec
 want_rcode NOERROR "rack: www.example.test (NSD, no enforcer)"
-[ "$(d_rdata A)" = 10.0.7.7 ] || why "rack: www.example.test A: got [$(oneline "$(d_rdata A)")], want 10.0.7.7"
+[ "$(d_rdata A)" = 10.0.7.7 ] || nl_why "rack: www.example.test A: got [$(oneline "$(d_rdata A)")], want 10.0.7.7"
 # without the enforcer the private zone is nobody's: NSD refuses it
 dq rack "$RES4" web.internal A +norec
 want_rcode REFUSED "rack: web.internal before attach (NSD is not authoritative)"
-end
-[ "$CASE_BAD" = 0 ] || abort "the topology or NSD does not work without the enforcer; every other case would be meaningless"
+nl_end
+nl_case_ok || nl_abort "the topology or NSD does not work without the enforcer; every other case would be meaningless"
 
 # ---- 2. apply + attach ------------------------------------------------------------
 
-begin apply_and_attach
-out=$(enf apply -f "$MANIFEST" 2>&1) || why "apply: $(oneline "$out")"
-out=$(enf attach "$NL_IF_INET" p-rack p-shop 2>&1) || why "attach: $(oneline "$out")"
+nl_begin apply_and_attach
+out=$(enf apply -f "$MANIFEST" 2>&1) || nl_why "apply: $(oneline "$out")"
+out=$(enf attach "$NL_IF_INET" p-rack p-shop 2>&1) || nl_why "attach: $(oneline "$out")"
 json=$(enf status --json 2>/dev/null)
 for i in "$NL_IF_INET" p-rack p-shop; do
-	grep -q "^$i: attached" <<<"$out" || why "attach: no '$i: attached' in: $(oneline "$out")"
+	grep -q "^$i: attached" <<<"$out" || nl_why "attach: no '$i: attached' in: $(oneline "$out")"
 done
 # the DNS program is on TC ingress (tcx or cls_bpf) of every attached interface
 for i in "$NL_IF_INET" p-rack p-shop; do
 	jq -e --arg i "$i" '[.interfaces[] | select(.name == $i)][0].dns_hook | IN("tcx", "cls_bpf", "tc")' \
 		>/dev/null 2>&1 <<<"$json" ||
-		why "status --json: $i has no DNS (TC) hook: $(jq -c --arg i "$i" '.interfaces[] | select(.name == $i)' <<<"$json" 2>/dev/null)"
+		nl_why "status --json: $i has no DNS (TC) hook: $(jq -c --arg i "$i" '.interfaces[] | select(.name == $i)' <<<"$json" 2>/dev/null)"
 done
-jq -e '.dns | type == "object"' >/dev/null 2>&1 <<<"$json" || why "status --json has no .dns counters"
-end
-[ "$CASE_BAD" = 0 ] || abort "the enforcer could not be applied and attached"
+jq -e '.dns | type == "object"' >/dev/null 2>&1 <<<"$json" || nl_why "status --json has no .dns counters"
+nl_end
+nl_case_ok || nl_abort "the enforcer could not be applied and attached"
 
 # ---- 3. records from the rack pod ------------------------------------------------
 
-begin a_records
+nl_begin a_records
 want_answer rack "$RES4" web.internal A "$WEB4" +norec
 want_answer rack "$RES4" web.myapp.internal A "$WEB4"
 want_answer rack "$RES4" api.internal A 10.0.2.10
 want_answer rack "$RES4" worker.myapp.internal A 10.0.6.10
 want_answer rack "$RES4" ns.internal A "$RES4"
-end
+nl_end
 
-begin aaaa_records
+nl_begin aaaa_records
 want_answer rack "$RES4" web.internal AAAA "$WEB6"
 want_answer rack "$RES4" api.myapp.internal AAAA fd00:10::2:10
 want_answer rack "$RES4" worker.internal AAAA fd00:10::6:10
-end
+nl_end
 
-begin srv_records
+nl_begin srv_records
 want_answer rack "$RES4" _3000._tcp.web.internal SRV "0 0 3000 1.web.internal.
 0 0 3000 2.web.internal.
 0 0 3000 3.web.internal.
@@ -307,165 +266,165 @@ want_answer rack "$RES4" _443._tcp.gateway.internal SRV "0 0 443 1.gateway.inter
 0 0 443 2.gateway.internal."
 # a portless service has no SRV name
 want_negative rack "$RES4" _80._tcp.worker.internal SRV NXDOMAIN
-end
+nl_end
 
-begin per_instance_names
+nl_begin per_instance_names
 want_answer rack "$RES4" 1.web.internal A 10.0.1.10
 want_answer rack "$RES4" 3.web.myapp.internal A 10.0.1.12
 want_answer rack "$RES4" 4.web.internal AAAA fd00:10::1:10
 want_answer rack "$RES4" 30.big.internal A 10.0.4.30
 want_negative rack "$RES4" 4.web.internal A NOERROR	# instance 4 is IPv6 only
 want_negative rack "$RES4" 6.web.internal A NXDOMAIN	# there are 5
-end
+nl_end
 
-begin vip_name
+nl_begin vip_name
 want_answer rack "$RES4" gateway.internal A 10.0.100.20	# the VIP, not the instances
 want_answer rack "$RES4" gateway.myapp.internal A 10.0.100.20
 want_answer rack "$RES4" 1.gateway.internal A 10.0.3.10
 want_answer rack "$RES4" 2.gateway.myapp.internal A 10.0.3.11
 want_negative rack "$RES4" gateway.internal AAAA NOERROR
-end
+nl_end
 
-begin case_echoed
+nl_begin case_echoed
 dq rack "$RES4" WeB.InTeRnAl A
 q=$(d_section QUESTION)
-[[ "$q" == ";WeB.InTeRnAl."* ]] || why "reply question [$q], want ';WeB.InTeRnAl.' byte for byte"
+[[ "$q" == ";WeB.InTeRnAl."* ]] || nl_why "reply question [$q], want ';WeB.InTeRnAl.' byte for byte"
 owners=$(d_section ANSWER | awk '{ print $1 }' | sort -u)
-[ "$owners" = WeB.InTeRnAl. ] || why "answer owners [$(oneline "$owners")], want WeB.InTeRnAl."
-[ "$(d_rdata A)" = "$WEB4" ] || why "WeB.InTeRnAl A: got [$(oneline "$(d_rdata A)")]"
+[ "$owners" = WeB.InTeRnAl. ] || nl_why "answer owners [$(oneline "$owners")], want WeB.InTeRnAl."
+[ "$(d_rdata A)" = "$WEB4" ] || nl_why "WeB.InTeRnAl A: got [$(oneline "$(d_rdata A)")]"
 dq rack "$RES4" _3000._TCP.Web.MYAPP.internal SRV
-[ "$(d_count ANSWER)" = 5 ] || why "_3000._TCP.Web.MYAPP.internal SRV: $(d_count ANSWER) answers, want 5"
+[ "$(d_count ANSWER)" = 5 ] || nl_why "_3000._TCP.Web.MYAPP.internal SRV: $(d_count ANSWER) answers, want 5"
 d_section QUESTION | grep -q '^;_3000\._TCP\.Web\.MYAPP\.internal\.' ||
-	why "SRV question not echoed with its case: $(oneline "$(d_section QUESTION)")"
-end
+	nl_why "SRV question not echoed with its case: $(oneline "$(d_section QUESTION)")"
+nl_end
 
-begin round_robin
+nl_begin round_robin
 firsts=''
 for _ in $(seq 1 12); do
 	firsts="$firsts$(nl_in rack timeout 30 dig +time=2 +tries=1 +short "@$RES4" web.internal A | head -n 1)
 "
 done
 n=$(sort -u <<<"$firsts" | grep -c .)
-[ "$n" -ge 2 ] || why "12 queries of web.internal A always began with the same record: $(oneline "$firsts")"
-grep -qvE '^(10\.0\.1\.1[012])?$' <<<"$firsts" && why "unexpected first records: $(oneline "$firsts")"
-end
+[ "$n" -ge 2 ] || nl_why "12 queries of web.internal A always began with the same record: $(oneline "$firsts")"
+grep -qvE '^(10\.0\.1\.1[012])?$' <<<"$firsts" && nl_why "unexpected first records: $(oneline "$firsts")"
+nl_end
 
-begin nxdomain_with_soa
+nl_begin nxdomain_with_soa
 want_negative rack "$RES4" nosuch.internal A NXDOMAIN
 want_negative rack "$RES4" nope.web.internal AAAA NXDOMAIN		# below a name
 want_negative rack "$RES4" web2.myapp.internal A NXDOMAIN	# beside one
 want_negative rack "$RES4" nosuch.internal A NXDOMAIN +noedns
-end
+nl_end
 
-begin nodata_with_soa
+nl_begin nodata_with_soa
 want_negative rack "$RES4" worker.internal MX NOERROR
 want_negative rack "$RES4" web.internal TXT NOERROR
 want_negative rack "$RES4" myapp.internal A NOERROR		# empty non-terminal
 want_negative rack "$RES4" _tcp.web.internal SRV NOERROR	# empty non-terminal
 want_negative rack "$RES4" internal A NOERROR			# the apex has SOA/NS only
 want_negative rack "$RES4" web.internal TYPE65280 NOERROR
-end
+nl_end
 
-begin edns_and_no_edns
+nl_begin edns_and_no_edns
 dq rack "$RES4" api.internal A +edns=0 +bufsize=4096
 grep -q '^; EDNS: version: 0, flags:; udp: 1232$' <<<"$DQ" ||
-	why "EDNS query: no 'EDNS: version: 0, flags:; udp: 1232' in: $(oneline "$(grep EDNS <<<"$DQ")")"
+	nl_why "EDNS query: no 'EDNS: version: 0, flags:; udp: 1232' in: $(oneline "$(grep EDNS <<<"$DQ")")"
 dq rack "$RES4" api.internal A +dnssec
-grep -q '^; EDNS: version: 0, flags: do; udp: 1232$' <<<"$DQ" || why "DO not copied: $(oneline "$(grep EDNS <<<"$DQ")")"
+grep -q '^; EDNS: version: 0, flags: do; udp: 1232$' <<<"$DQ" || nl_why "DO not copied: $(oneline "$(grep EDNS <<<"$DQ")")"
 dq rack "$RES4" api.internal A +noedns
 want_rcode NOERROR "api.internal A +noedns"
-grep -q 'OPT PSEUDOSECTION' <<<"$DQ" && why "reply to a query without EDNS carries an OPT record"
-[ "$(d_rdata A)" = 10.0.2.10 ] || why "+noedns: got [$(oneline "$(d_rdata A)")]"
+grep -q 'OPT PSEUDOSECTION' <<<"$DQ" && nl_why "reply to a query without EDNS carries an OPT record"
+[ "$(d_rdata A)" = 10.0.2.10 ] || nl_why "+noedns: got [$(oneline "$(d_rdata A)")]"
 dq rack "$RES4" api.internal A +edns=1 +noednsnegotiation
 want_rcode BADVERS "EDNS version 1"
-end
+nl_end
 
-begin truncation_without_edns
+nl_begin truncation_without_edns
 # 30 A records: 510 bytes for big.internal (fits 512), 516 for big.myapp.internal
 dq rack "$RES4" big.myapp.internal A +noedns +ignore
-has_flag tc || why "big.myapp.internal A without EDNS: TC not set (flags: $(d_flags))"
-[ "$(d_count ANSWER)" = 29 ] || why "big.myapp.internal A without EDNS: $(d_count ANSWER) records, want the 29 that fit"
+has_flag tc || nl_why "big.myapp.internal A without EDNS: TC not set (flags: $(d_flags))"
+[ "$(d_count ANSWER)" = 29 ] || nl_why "big.myapp.internal A without EDNS: $(d_count ANSWER) records, want the 29 that fit"
 sz=$(sed -nE 's/^;; MSG SIZE +rcvd: ([0-9]+)$/\1/p' <<<"$DQ")
-[ "${sz:-999}" -le 512 ] || why "truncated reply is $sz bytes, over 512"
+[ "${sz:-999}" -le 512 ] || nl_why "truncated reply is $sz bytes, over 512"
 dq rack "$RES4" big.internal A +noedns +ignore
-has_flag tc && why "big.internal A without EDNS: TC set, but all 30 fit in 510 bytes"
-[ "$(d_count ANSWER)" = 30 ] || why "big.internal A without EDNS: $(d_count ANSWER) records, want 30"
+has_flag tc && nl_why "big.internal A without EDNS: TC set, but all 30 fit in 510 bytes"
+[ "$(d_count ANSWER)" = 30 ] || nl_why "big.internal A without EDNS: $(d_count ANSWER) records, want 30"
 dq rack "$RES4" big.myapp.internal A +bufsize=1232
-has_flag tc && why "big.myapp.internal A with EDNS 1232: TC set"
-[ "$(d_count ANSWER)" = 30 ] || why "big.myapp.internal A with EDNS: $(d_count ANSWER) records, want 30"
+has_flag tc && nl_why "big.myapp.internal A with EDNS 1232: TC set"
+[ "$(d_count ANSWER)" = 30 ] || nl_why "big.myapp.internal A with EDNS: $(d_count ANSWER) records, want 30"
 dq rack "$RES4" _9000._tcp.big.internal SRV +noedns +ignore
-has_flag tc || why "_9000._tcp.big.internal SRV without EDNS: TC not set"
-end
+has_flag tc || nl_why "_9000._tcp.big.internal SRV without EDNS: TC not set"
+nl_end
 
-begin ipv6_transport
+nl_begin ipv6_transport
 want_answer rack "$RES6" web.internal A "$WEB4" -6
 want_answer rack "$RES6" web.internal AAAA "$WEB6" -6
 want_answer rack "$RES6" _8080._tcp.api.internal SRV "0 0 8080 1.api.internal.
 0 0 8080 2.api.internal." -6
 want_negative rack "$RES6" nosuch.internal A NXDOMAIN -6
 dq rack "$RES6" big.myapp.internal A +noedns +ignore -6
-has_flag tc || why "IPv6: big.myapp.internal A without EDNS: TC not set"
+has_flag tc || nl_why "IPv6: big.myapp.internal A without EDNS: TC not set"
 want_answer shop "$RES6" api.internal AAAA fd00:30::1:10 -6
-end
+nl_end
 
-begin kdig_queries
+nl_begin kdig_queries
 for srv in "$RES4" "$RES6"; do
 	got=$(nl_in rack timeout 30 kdig +time=2 +retry=0 "@$srv" web.internal A +short | sort)
-	[ "$got" = "$WEB4" ] || why "kdig @$srv web.internal A: [$(oneline "$got")]"
+	[ "$got" = "$WEB4" ] || nl_why "kdig @$srv web.internal A: [$(oneline "$got")]"
 	got=$(nl_in rack timeout 30 kdig +time=2 +retry=0 "@$srv" web.internal AAAA +edns +short | sort)
-	[ "$got" = "$WEB6" ] || why "kdig @$srv web.internal AAAA +edns: [$(oneline "$got")]"
+	[ "$got" = "$WEB6" ] || nl_why "kdig @$srv web.internal AAAA +edns: [$(oneline "$got")]"
 	got=$(nl_in rack timeout 30 kdig +time=2 +retry=0 "@$srv" _8080._tcp.api.myapp.internal SRV +short | sort)
 	[ "$got" = "0 0 8080 1.api.myapp.internal.
-0 0 8080 2.api.myapp.internal." ] || why "kdig @$srv SRV: [$(oneline "$got")]"
+0 0 8080 2.api.myapp.internal." ] || nl_why "kdig @$srv SRV: [$(oneline "$got")]"
 	out=$(nl_in rack timeout 30 kdig +time=2 +retry=0 "@$srv" nosuch.internal A +nsid +padding)
-	grep -q 'status: NXDOMAIN' <<<"$out" || why "kdig @$srv nosuch.internal (+nsid +padding): $(oneline "$out")"
-	grep -q 'NSID\|PADDING' <<<"$out" && why "kdig @$srv: options echoed: $(oneline "$out")"
+	grep -q 'status: NXDOMAIN' <<<"$out" || nl_why "kdig @$srv nosuch.internal (+nsid +padding): $(oneline "$out")"
+	grep -q 'NSID\|PADDING' <<<"$out" && nl_why "kdig @$srv: options echoed: $(oneline "$out")"
 done
-end
+nl_end
 
 # ---- 4. glibc's resolver ------------------------------------------------------------
 
 # getent_set FROM DB NAME: the sorted unique addresses getent prints
 getent_set() { nl_in "$1" timeout 30 getent "$2" "$3" | awk '{ print $1 }' | sort -u; }
 
-begin glibc_getent
+nl_begin glibc_getent
 got=$(getent_set rack ahosts web.internal)
 [ "$got" = "$(sort <<<"$WEB4
-$WEB6")" ] || why "getent ahosts web.internal: [$(oneline "$got")], want every A and AAAA"
+$WEB6")" ] || nl_why "getent ahosts web.internal: [$(oneline "$got")], want every A and AAAA"
 got=$(getent_set rack hosts web.myapp.internal)
 [ -n "$got" ] && grep -qvE '^(10\.0\.1\.1[012]|fd00:10::1:1[01])$' <<<"$got" &&
-	why "getent hosts web.myapp.internal: [$(oneline "$got")]"
-[ -n "$got" ] || why "getent hosts web.myapp.internal: nothing"
+	nl_why "getent hosts web.myapp.internal: [$(oneline "$got")]"
+[ -n "$got" ] || nl_why "getent hosts web.myapp.internal: nothing"
 got=$(getent_set rack ahostsv4 gateway.internal)
-[ "$got" = 10.0.100.20 ] || why "getent ahostsv4 gateway.internal: [$(oneline "$got")], want the VIP"
+[ "$got" = 10.0.100.20 ] || nl_why "getent ahostsv4 gateway.internal: [$(oneline "$got")], want the VIP"
 got=$(getent_set rack ahostsv4 2.web.myapp.internal)
-[ "$got" = 10.0.1.11 ] || why "getent ahostsv4 2.web.myapp.internal: [$(oneline "$got")]"
+[ "$got" = 10.0.1.11 ] || nl_why "getent ahostsv4 2.web.myapp.internal: [$(oneline "$got")]"
 got=$(getent_set rack ahostsv6 Api.Internal)
-[ "$got" = fd00:10::2:10 ] || why "getent ahostsv6 Api.Internal: [$(oneline "$got")]"
+[ "$got" = fd00:10::2:10 ] || nl_why "getent ahostsv6 Api.Internal: [$(oneline "$got")]"
 nl_in rack timeout 30 getent hosts nosuch.internal >/dev/null
 rc=$?
-[ "$rc" = 2 ] || why "getent hosts nosuch.internal: exit $rc, want 2 (not found)"
+[ "$rc" = 2 ] || nl_why "getent hosts nosuch.internal: exit $rc, want 2 (not found)"
 got=$(getent_set rack ahostsv4 www.example.test)
-[ "$got" = 10.0.7.7 ] || why "getent ahostsv4 www.example.test (NSD): [$(oneline "$got")]"
+[ "$got" = 10.0.7.7 ] || nl_why "getent ahostsv4 www.example.test (NSD): [$(oneline "$got")]"
 got=$(getent_set shop ahostsv4 api.internal)
-[ "$got" = 10.30.1.10 ] || why "shop: getent ahostsv4 api.internal: [$(oneline "$got")], want shop's own"
-end
+[ "$got" = 10.30.1.10 ] || nl_why "shop: getent ahostsv4 api.internal: [$(oneline "$got")], want shop's own"
+nl_end
 
-begin glibc_over_ipv6
+nl_begin glibc_over_ipv6
 nl_resolv_conf rack "nameserver $RES6
 options ndots:1 timeout:1 attempts:1 edns0"
 got=$(getent_set rack ahosts api.internal)
 [ "$got" = "10.0.2.10
-fd00:10::2:10" ] || why "getent ahosts api.internal via [$RES6] with edns0: [$(oneline "$got")]"
+fd00:10::2:10" ] || nl_why "getent ahosts api.internal via [$RES6] with edns0: [$(oneline "$got")]"
 got=$(getent_set rack ahostsv4 big.internal | grep -c .)
-[ "$got" = 30 ] || why "getent ahostsv4 big.internal via [$RES6]: $got addresses, want 30"
+[ "$got" = 30 ] || nl_why "getent ahostsv4 big.internal via [$RES6]: $got addresses, want 30"
 nl_resolv_conf rack "nameserver $RES4
 options ndots:1 timeout:1 attempts:1"
-end
+nl_end
 
 # ---- 5. split horizon -------------------------------------------------------------
 
-begin split_horizon
+nl_begin split_horizon
 want_answer rack "$RES4" api.internal A 10.0.2.10
 want_answer shop "$RES4" api.internal A 10.30.1.10
 want_answer shop "$RES4" api.internal AAAA fd00:30::1:10
@@ -483,91 +442,91 @@ want_negative rack "$RES4" store.internal A NXDOMAIN	# shop's empty non-terminal
 # the zone infrastructure is everybody's
 want_answer shop "$RES4" ns.internal A "$RES4"
 want_negative shop "$RES4" store.internal A NOERROR	# shop's own ENT
-end
+nl_end
 
 # ---- 6. the internet ---------------------------------------------------------------
 
-begin internet_refused
+nl_begin internet_refused
 for srv in "$RES4" "$RES6"; do
 	for name in web.internal nosuch.internal internal; do
 		dq inet "$srv" "$name" A
 		want_rcode REFUSED "inet: $name @$srv"
-		has_flag aa && why "inet: $name @$srv: AA set on REFUSED"
-		[ "$(d_count ANSWER)" = 0 ] || why "inet: $name @$srv: answers in REFUSED"
+		has_flag aa && nl_why "inet: $name @$srv: AA set on REFUSED"
+		[ "$(d_count ANSWER)" = 0 ] || nl_why "inet: $name @$srv: answers in REFUSED"
 	done
 done
-end
+nl_end
 
-begin internet_reaches_nsd
+nl_begin internet_reaches_nsd
 for srv in "$RES4" "$RES6"; do
 	dq inet "$srv" www.example.test A +norec
 	want_rcode NOERROR "inet: www.example.test @$srv"
-	[ "$(d_rdata A)" = 10.0.7.7 ] || why "inet: www.example.test @$srv: [$(oneline "$(d_rdata A)")]"
-	d_section ANSWER | grep -q '[[:space:]]300[[:space:]]' || why "inet: www.example.test: not NSD's TTL 300"
+	[ "$(d_rdata A)" = 10.0.7.7 ] || nl_why "inet: www.example.test @$srv: [$(oneline "$(d_rdata A)")]"
+	d_section ANSWER | grep -q '[[:space:]]300[[:space:]]' || nl_why "inet: www.example.test: not NSD's TTL 300"
 done
-end
+nl_end
 
-begin outside_names_untouched
+nl_begin outside_names_untouched
 dq rack "$RES4" wWw.ExAmPlE.tEsT A +norec
 want_rcode NOERROR "rack: wWw.ExAmPlE.tEsT (NSD)"
-d_section QUESTION | grep -q '^;wWw\.ExAmPlE\.tEsT\.' || why "question case not preserved: $(oneline "$(d_section QUESTION)")"
+d_section QUESTION | grep -q '^;wWw\.ExAmPlE\.tEsT\.' || nl_why "question case not preserved: $(oneline "$(d_section QUESTION)")"
 d_section ANSWER | grep -qE '^wWw\.ExAmPlE\.tEsT\.[[:space:]]+300[[:space:]]+IN[[:space:]]+A[[:space:]]+10\.0\.7\.7$' ||
-	why "answer is not NSD's (owner case, TTL 300): $(oneline "$(d_section ANSWER)")"
-d_section AUTHORITY | grep -q 'IN[[:space:]]NS' || why "NSD's NS in authority missing: $(oneline "$DQ")"
+	nl_why "answer is not NSD's (owner case, TTL 300): $(oneline "$(d_section ANSWER)")"
+d_section AUTHORITY | grep -q 'IN[[:space:]]NS' || nl_why "NSD's NS in authority missing: $(oneline "$DQ")"
 dq rack "$RES6" www.example.test AAAA -6
-[ "$(d_rdata AAAA)" = fd00:10::7:7 ] || why "rack: www.example.test AAAA over IPv6: [$(oneline "$(d_rdata AAAA)")]"
+[ "$(d_rdata AAAA)" = fd00:10::7:7 ] || nl_why "rack: www.example.test AAAA over IPv6: [$(oneline "$(d_rdata AAAA)")]"
 dq shop "$RES4" www.example.test A
-[ "$(d_rdata A)" = 10.0.7.7 ] || why "shop: www.example.test A: [$(oneline "$(d_rdata A)")]"
+[ "$(d_rdata A)" = 10.0.7.7 ] || nl_why "shop: www.example.test A: [$(oneline "$(d_rdata A)")]"
 # a name NSD is not authoritative for: NSD's REFUSED, not ours
 dq rack "$RES4" example.org A
 want_rcode REFUSED "rack: example.org (NSD)"
 # the zone's name as a label elsewhere is not the zone
 dq rack "$RES4" internal.example.test A
 want_rcode NXDOMAIN "rack: internal.example.test (NSD)"
-d_section AUTHORITY | grep -q 'example\.test\..*SOA' || why "internal.example.test: not NSD's SOA: $(oneline "$DQ")"
-end
+d_section AUTHORITY | grep -q 'example\.test\..*SOA' || nl_why "internal.example.test: not NSD's SOA: $(oneline "$DQ")"
+nl_end
 
 # ---- 7. checksums and counters ----------------------------------------------------------
 
-begin no_checksum_errors
+nl_begin no_checksum_errors
 for ns in rack shop inet; do
 	read -r in4 in6 err4 err6 <<<"$(udp_counters "$ns")"
-	[ "${in4:-0}" -gt 0 ] || why "$ns: UdpInDatagrams is ${in4:-?}: no IPv4 reply was counted at all"
-	[ "${in6:-0}" -gt 0 ] || why "$ns: Udp6InDatagrams is ${in6:-?}: no IPv6 reply was counted at all"
-	[ "${err4:-x}" = 0 ] || why "$ns: UdpInCsumErrors = ${err4:-?}"
-	[ "${err6:-x}" = 0 ] || why "$ns: Udp6InCsumErrors = ${err6:-?}"
+	[ "${in4:-0}" -gt 0 ] || nl_why "$ns: UdpInDatagrams is ${in4:-?}: no IPv4 reply was counted at all"
+	[ "${in6:-0}" -gt 0 ] || nl_why "$ns: Udp6InDatagrams is ${in6:-?}: no IPv6 reply was counted at all"
+	[ "${err4:-x}" = 0 ] || nl_why "$ns: UdpInCsumErrors = ${err4:-?}"
+	[ "${err6:-x}" = 0 ] || nl_why "$ns: Udp6InCsumErrors = ${err6:-?}"
 done
-end
+nl_end
 
-begin dns_counters
+nl_begin dns_counters
 json=$(enf status --json 2>/dev/null)
 # passed: the outside names went to NSD; not_query: ARP, neighbour
 # discovery and whatever else the hook saw (every packet counts once)
 for c in answer nodata nxdomain refused truncated badvers passed not_query; do
 	v=$(jq -r ".dns.$c // empty" <<<"$json")
-	[ "${v:-0}" -gt 0 ] 2>/dev/null || why "status --json .dns.$c is '${v:-missing}', want > 0"
+	[ "${v:-0}" -gt 0 ] 2>/dev/null || nl_why "status --json .dns.$c is '${v:-missing}', want > 0"
 done
 v=$(jq -r ".dns.error // empty" <<<"$json")
-[ "${v:-x}" = 0 ] || why "status --json .dns.error is '${v:-missing}', want 0 (packets the kernel could not rewrite)"
+[ "${v:-x}" = 0 ] || nl_why "status --json .dns.error is '${v:-missing}', want 0 (packets the kernel could not rewrite)"
 # the pinned per-CPU map says the same (ENF_DNS_ANSWER is index 1)
 m=$(stats_map | awk '$1 == 1 { print $2 }')
 s=$(jq -r '.dns.answer // empty' <<<"$json")
 [ -n "$m" ] && [ "$m" = "$s" ] ||
-	why "enf_dns_stats[1] (bpftool, summed over CPUs) = '${m:-unreadable}', status says '$s'"
+	nl_why "enf_dns_stats[1] (bpftool, summed over CPUs) = '${m:-unreadable}', status says '$s'"
 out=$(enf status 2>/dev/null)
-grep -qE '^ +answer +[1-9]' <<<"$out" || why "status (text): no non-zero 'answer' line"
-end
+grep -qE '^ +answer +[1-9]' <<<"$out" || nl_why "status (text): no non-zero 'answer' line"
+nl_end
 
 # ---- 8. detach: the normal resolver gets everything -------------------------------------
 
-begin detach_passes_to_nsd
-out=$(enf detach 2>&1) || why "detach: $(oneline "$out")"
+nl_begin detach_passes_to_nsd
+out=$(enf detach 2>&1) || nl_why "detach: $(oneline "$out")"
 dq rack "$RES4" web.internal A
 want_rcode REFUSED "rack: web.internal after detach (NSD's answer)"
 dq rack "$RES4" www.example.test A
-[ "$(d_rdata A)" = 10.0.7.7 ] || why "rack: www.example.test after detach: [$(oneline "$(d_rdata A)")]"
-end
+[ "$(d_rdata A)" = 10.0.7.7 ] || nl_why "rack: www.example.test after detach: [$(oneline "$(d_rdata A)")]"
+nl_end
 
 echo "($((SECONDS - START)) s)"
-summary
-[ "$failed" = 0 ]
+nl_summary
+[ "$NL_FAILED" = 0 ]

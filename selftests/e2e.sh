@@ -25,64 +25,12 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 ENFORCER=${1:-$ROOT/.output/enforcer}
 case "$ENFORCER" in /*) ;; *) ENFORCER="$PWD/$ENFORCER" ;; esac
 
-CASES=(baseline_without_enforcer bad_manifest_rejected apply_and_attach
+NL_CASES=(baseline_without_enforcer bad_manifest_rejected apply_and_attach
        internet_reaches_public_web internet_blocked_from_internal_admin
        private_reaches_web_and_admin bad_apply_keeps_policy status_reports_enforcement
        bpftool_dump_has_named_fields links_survive_enforcer_exit dry_run_changes_nothing
        reapply_flips_admin_public_and_back spoofed_private_source_dropped_on_public_uplink
        detach_restores_reachability generic_xdp_isolation)
-
-passed=0 failed=0 skipped=0 CASE='' CASE_BAD=0
-
-begin() { CASE=$1; CASE_BAD=0; }
-why() { printf '    %s\n' "$*"; CASE_BAD=1; }
-end()
-{
-	if [ "$CASE_BAD" = 0 ]; then
-		printf 'ok   %s\n' "$CASE"
-		passed=$((passed + 1))
-	else
-		printf 'FAIL %s\n' "$CASE"
-		failed=$((failed + 1))
-	fi
-}
-
-summary()
-{
-	if [ "$skipped" -gt 0 ]; then
-		echo "$passed passed, $failed failed, $skipped skipped"
-	else
-		echo "$passed passed, $failed failed"
-	fi
-}
-
-skip_all()
-{
-	echo "SKIP all cases: $*"
-	skipped=${#CASES[@]}
-	summary
-	exit 0
-}
-
-# Nothing after this can mean anything: say why, count every case not run
-# as skipped, stop (non-zero: a failure got us here).
-abort()
-{
-	echo "$*"
-	skipped=$((${#CASES[@]} - passed - failed))
-	summary
-	exit 1
-}
-
-# The setup itself broke: that is a failure (reported as case `setup`).
-setup_failed()
-{
-	printf 'FAIL setup: %s\n' "$*"
-	failed=$((failed + 1))
-	skipped=${#CASES[@]}
-	summary
-	exit 1
-}
 
 trap nl_cleanup EXIT
 trap 'exit 130' INT
@@ -90,14 +38,14 @@ trap 'exit 143' TERM
 
 # ---- prerequisites -----------------------------------------------------
 
-[ "$(id -u)" -eq 0 ] || skip_all "needs root (network namespaces, XDP, bpffs)"
-nl_init enf-e2e || setup_failed "cannot create a temp dir"
-nl_netns_add node || skip_all "cannot create a network namespace"
+[ "$(id -u)" -eq 0 ] || nl_skip_all "needs root (network namespaces, XDP, bpffs)"
+nl_init enf-e2e || nl_setup_failed "cannot create a temp dir"
+nl_netns_add node || nl_skip_all "cannot create a network namespace"
 missing=$(nl_missing_tools)
-[ -z "$missing" ] || setup_failed "missing tools (make deps installs them):
+[ -z "$missing" ] || nl_setup_failed "missing tools (make deps installs them):
 $missing"
-[ -x "$ENFORCER" ] || setup_failed "no enforcer binary at $ENFORCER (make .output/enforcer)"
-nl_mount_bpffs || setup_failed "cannot mount a private bpffs under $NL_TMP"
+[ -x "$ENFORCER" ] || nl_setup_failed "no enforcer binary at $ENFORCER (make .output/enforcer)"
+nl_mount_bpffs || nl_setup_failed "cannot mount a private bpffs under $NL_TMP"
 
 # ---- topology ------------------------------------------------------------
 
@@ -110,7 +58,7 @@ SPOOF4=10.0.9.50 SPOOF6=fd00:10::50	# private sources, forged from the internet 
 	nl_serve_tcp web 3000 web &&
 	nl_serve_tcp admin 4000 admin &&
 	nl_serve_udp admin 4000 admin-udp
-} || setup_failed "cannot build the topology"
+} || nl_setup_failed "cannot build the topology"
 
 # ---- manifests -----------------------------------------------------------
 
@@ -190,7 +138,7 @@ reach()
 	icmp) nl_ping "$1" "$2" 2 && got=$4; rc=$? ;;
 	esac
 	if [ "$rc" != 0 ] || [ "$got" != "$4" ]; then
-		why "$1${5:+ (from $5)} -> $(ep "$2" "$3"): expected '$4', got '${got:-no answer}'$(probe_err "$rc")"
+		nl_why "$1${5:+ (from $5)} -> $(ep "$2" "$3"): expected '$4', got '${got:-no answer}'$(probe_err "$rc")"
 	fi
 }
 
@@ -207,8 +155,8 @@ blocked()
 		case "$?" in 0) rc=0 ;; 1 | 124) rc=2 ;; *) rc=1 ;; esac ;;	# ping: 1 = no reply
 	esac
 	case "$rc" in
-	0) why "$1${4:+ (from $4)} -> $(ep "$2" "$3"): answered '${got:-echo reply}', expected no answer" ;;
-	1) why "$1${4:+ (from $4)} -> $(ep "$2" "$3"): not silently dropped$(probe_err 1)" ;;
+	0) nl_why "$1${4:+ (from $4)} -> $(ep "$2" "$3"): answered '${got:-echo reply}', expected no answer" ;;
+	1) nl_why "$1${4:+ (from $4)} -> $(ep "$2" "$3"): not silently dropped$(probe_err 1)" ;;
 	esac
 }
 
@@ -230,7 +178,7 @@ run()
 	rc=$?
 	printf -v "$__var" '%s' "$__out"
 	[ "$rc" = "$want" ] ||
-		why "enforcer $*: exit $rc, want $want; output: $(oneline "$__out")"
+		nl_why "enforcer $*: exit $rc, want $want; output: $(oneline "$__out")"
 }
 
 # xdp_on IFACE: "native", "generic" or "none", from `ip link` (not from the enforcer).
@@ -247,7 +195,7 @@ xdp_on()
 
 # ---- 1. baseline ---------------------------------------------------------
 
-begin baseline_without_enforcer
+nl_begin baseline_without_enforcer
 reach inet "$WEB4" 3000/tcp web
 reach inet "$WEB6" 3000/tcp web
 reach inet "$ADMIN4" 4000/tcp admin
@@ -257,54 +205,54 @@ reach inet "$ADMIN6" 4000/udp admin-udp
 reach inet "$ADMIN4" 0/icmp ping
 reach priv "$WEB4" 3000/tcp web
 reach priv "$ADMIN6" 4000/tcp admin
-end
-[ "$CASE_BAD" = 0 ] || abort "the topology does not carry traffic without the enforcer; every other case would be meaningless"
+nl_end
+nl_case_ok || nl_abort "the topology does not carry traffic without the enforcer; every other case would be meaningless"
 
 # ---- 2. a bad manifest is rejected with its position -----------------------
 
-begin bad_manifest_rejected
+nl_begin bad_manifest_rejected
 run out 2 check -f "$M_BAD"
-grep -q "^$M_BAD:3:5: " <<<"$out" || why "check: no '$M_BAD:3:5: ...' error line in: $(oneline "$out")"
+grep -q "^$M_BAD:3:5: " <<<"$out" || nl_why "check: no '$M_BAD:3:5: ...' error line in: $(oneline "$out")"
 run out 2 apply -f "$M_BAD"
-grep -q "^$M_BAD:3:5: " <<<"$out" || why "apply: no '$M_BAD:3:5: ...' error line in: $(oneline "$out")"
+grep -q "^$M_BAD:3:5: " <<<"$out" || nl_why "apply: no '$M_BAD:3:5: ...' error line in: $(oneline "$out")"
 # Nothing was applied before, so nothing may exist now.
-jstatus '.loaded == false' || why "status after a rejected first apply: not 'loaded: false'"
+jstatus '.loaded == false' || nl_why "status after a rejected first apply: not 'loaded: false'"
 # (maps.debug and progs.debug come with every bpffs mount.)
 pins=''
 for f in "$NL_PIN"/* "$NL_PIN"/.[!.]*; do
 	[ -e "$f" ] || continue
 	case "${f##*/}" in maps.debug | progs.debug) ;; *) pins="$pins ${f##*/}" ;; esac
 done
-[ -z "$pins" ] || why "pin dir not empty after a rejected apply: $pins"
-end
+[ -z "$pins" ] || nl_why "pin dir not empty after a rejected apply: $pins"
+nl_end
 
 # ---- 3. apply + attach: isolation in force ---------------------------------
 
-begin apply_and_attach
+nl_begin apply_and_attach
 run out 0 apply -f "$M_BASE"
-grep -q "generation 1 is in force" <<<"$out" || why "apply: no 'generation 1 is in force' in: $(oneline "$out")"
+grep -q "generation 1 is in force" <<<"$out" || nl_why "apply: no 'generation 1 is in force' in: $(oneline "$out")"
 run out 0 attach "$NL_IF_INET" "$NL_IF_PRIV"
 grep -q "^$NL_IF_INET: attached (native XDP, role mixed)" <<<"$out" ||
-	why "attach: no '$NL_IF_INET: attached (native XDP, role mixed)' in: $(oneline "$out")"
+	nl_why "attach: no '$NL_IF_INET: attached (native XDP, role mixed)' in: $(oneline "$out")"
 grep -q "^$NL_IF_PRIV: attached (native XDP, role mixed)" <<<"$out" ||
-	why "attach: no '$NL_IF_PRIV: attached (native XDP, role mixed)' in: $(oneline "$out")"
-end
+	nl_why "attach: no '$NL_IF_PRIV: attached (native XDP, role mixed)' in: $(oneline "$out")"
+nl_end
 
-begin internet_reaches_public_web
+nl_begin internet_reaches_public_web
 reach inet "$WEB4" 3000/tcp web
 reach inet "$WEB6" 3000/tcp web
-end
+nl_end
 
-begin internet_blocked_from_internal_admin
+nl_begin internet_blocked_from_internal_admin
 blocked inet "$ADMIN4" 4000/tcp
 blocked inet "$ADMIN6" 4000/tcp
 blocked inet "$ADMIN4" 4000/udp
 blocked inet "$ADMIN6" 4000/udp
 blocked inet "$ADMIN4" 0/icmp
 blocked inet "$ADMIN6" 0/icmp
-end
+nl_end
 
-begin private_reaches_web_and_admin
+nl_begin private_reaches_web_and_admin
 reach priv "$WEB4" 3000/tcp web
 reach priv "$WEB6" 3000/tcp web
 reach priv "$ADMIN4" 4000/tcp admin
@@ -313,100 +261,100 @@ reach priv "$ADMIN4" 4000/udp admin-udp
 reach priv "$ADMIN6" 4000/udp admin-udp
 reach priv "$ADMIN4" 0/icmp ping
 reach priv "$ADMIN6" 0/icmp ping
-end
+nl_end
 
 # ---- 2b. a bad manifest leaves the policy in force untouched --------------
 
-begin bad_apply_keeps_policy
+nl_begin bad_apply_keeps_policy
 sha=$(enf status --json 2>/dev/null | jq -r .policy.sha256)
 run out 2 apply -f "$M_BAD"
 jstatus ".policy.generation == 1 and .policy.sha256 == \"$sha\"" ||
-	why "generation or manifest hash changed by a rejected apply"
+	nl_why "generation or manifest hash changed by a rejected apply"
 blocked inet "$ADMIN4" 4000/tcp
-end
+nl_end
 
 # ---- 4. status -----------------------------------------------------------
 
-begin status_reports_enforcement
+nl_begin status_reports_enforcement
 run out 0 status
-grep -q "policy: *generation 1 " <<<"$out" || why "status: no 'generation 1'"
-grep -q "interfaces: 2 attached" <<<"$out" || why "status: not 'interfaces: 2 attached'"
+grep -q "policy: *generation 1 " <<<"$out" || nl_why "status: no 'generation 1'"
+grep -q "interfaces: 2 attached" <<<"$out" || nl_why "status: not 'interfaces: 2 attached'"
 # The DNS and flow hooks are tcx links where the kernel has tcx (6.6 on),
 # cls_bpf filters before; ENF_EXPECT_TC=tcx|cls_bpf (`make check-kernels`
 # sets it per kernel) says which one this kernel must get.
 tc=${ENF_EXPECT_TC:-tcx|cls_bpf}
 for i in "$NL_IF_INET" "$NL_IF_PRIV"; do
 	grep -Eq "^  $i +[0-9]+ +native +($tc) +($tc) +mixed " <<<"$out" ||
-		why "status: no '$i ... native $tc $tc mixed' row: $(grep -E "^  $i " <<<"$out")"
+		nl_why "status: no '$i ... native $tc $tc mixed' row: $(grep -E "^  $i " <<<"$out")"
 done
 json=$(enf status --json 2>&1)
 if ! jq -e . >/dev/null 2>&1 <<<"$json"; then
-	why "status --json is not JSON: $(oneline "$json")"
+	nl_why "status --json is not JSON: $(oneline "$json")"
 else
 	for c in drop_not_admitted pass_admitted pass_public_port; do
 		jq -e ".counters.$c.packets > 0" >/dev/null <<<"$json" ||
-			why "counter $c is $(jq ".counters.$c.packets" <<<"$json"), want > 0"
+			nl_why "counter $c is $(jq ".counters.$c.packets" <<<"$json"), want > 0"
 	done
-	jq -e '.policy.generation == 1' >/dev/null <<<"$json" || why "json: generation is not 1"
+	jq -e '.policy.generation == 1' >/dev/null <<<"$json" || nl_why "json: generation is not 1"
 	jq -e "[.interfaces[] | select(.xdp_mode == \"native\") | .name] | sort ==
 	       [\"$NL_IF_INET\", \"$NL_IF_PRIV\"]" >/dev/null <<<"$json" ||
-		why "json: interfaces are not $NL_IF_INET and $NL_IF_PRIV in native mode: $(jq -c .interfaces <<<"$json")"
-	jq -e '.health.ok == true' >/dev/null <<<"$json" || why "json: health not ok: $(jq -c .health <<<"$json")"
+		nl_why "json: interfaces are not $NL_IF_INET and $NL_IF_PRIV in native mode: $(jq -c .interfaces <<<"$json")"
+	jq -e '.health.ok == true' >/dev/null <<<"$json" || nl_why "json: health not ok: $(jq -c .health <<<"$json")"
 	jq -e '[.services[] | select(.service == "admin")][0].drop_packets > 0' >/dev/null <<<"$json" ||
-		why "json: service admin shows no drops"
+		nl_why "json: service admin shows no drops"
 fi
 run out 0 status --check
-end
+nl_end
 
 # ---- 5. bpftool reads the pinned maps with names ---------------------------
 
-begin bpftool_dump_has_named_fields
+nl_begin bpftool_dump_has_named_fields
 out=$(bpftool map dump pinned "$NL_PIN/enf_dst" 2>&1)
-grep -q '"service_id"' <<<"$out" || why "bpftool map dump enf_dst: no \"service_id\" field: $(oneline "$out")"
-grep -q '"network_id"' <<<"$out" || why "bpftool map dump enf_dst: no \"network_id\" field"
+grep -q '"service_id"' <<<"$out" || nl_why "bpftool map dump enf_dst: no \"service_id\" field: $(oneline "$out")"
+grep -q '"network_id"' <<<"$out" || nl_why "bpftool map dump enf_dst: no \"network_id\" field"
 n=$(grep -c '"service_id"' <<<"$out")
-[ "$n" = 4 ] || why "bpftool map dump enf_dst: $n entries, want 4 (2 instances x v4/v6)"
-end
+[ "$n" = 4 ] || nl_why "bpftool map dump enf_dst: $n entries, want 4 (2 instances x v4/v6)"
+nl_end
 
 # ---- 6. pinned links outlive the enforcer process ------------------------
 # Every enforcer invocation above ran to completion; nothing of ours runs
 # now. The XDP programs must still be attached and still drop.
 
-begin links_survive_enforcer_exit
+nl_begin links_survive_enforcer_exit
 prog=$(enf status --json 2>/dev/null | jq -r .program.id)
 for i in "$NL_IF_INET" "$NL_IF_PRIV"; do
-	[ "$(xdp_on "$i")" = native ] || why "ip link: $i has no native XDP program"
+	[ "$(xdp_on "$i")" = native ] || nl_why "ip link: $i has no native XDP program"
 	nl_in node ip link show dev "$i" | grep -q "prog/xdp id $prog " ||
-		why "ip link: $i does not run program $prog"
-	[ -e "$NL_PIN/links/$i" ] || why "no pinned link $NL_PIN/links/$i"
+		nl_why "ip link: $i does not run program $prog"
+	[ -e "$NL_PIN/links/$i" ] || nl_why "no pinned link $NL_PIN/links/$i"
 done
 blocked inet "$ADMIN4" 4000/tcp
-end
+nl_end
 
 # ---- --dry-run compiles and changes nothing ---------------------------------
 
-begin dry_run_changes_nothing
+nl_begin dry_run_changes_nothing
 run out 0 apply --dry-run -f "$M_OPEN"
-grep -q "^would apply " <<<"$out" || why "apply --dry-run: no 'would apply' in: $(oneline "$out")"
-jstatus '.policy.generation == 1' || why "generation changed by --dry-run"
-end
+grep -q "^would apply " <<<"$out" || nl_why "apply --dry-run: no 'would apply' in: $(oneline "$out")"
+jstatus '.policy.generation == 1' || nl_why "generation changed by --dry-run"
+nl_end
 
 # ---- 7. a new manifest swaps in, and back ------------------------------------
 
-begin reapply_flips_admin_public_and_back
+nl_begin reapply_flips_admin_public_and_back
 run out 0 apply -f "$M_OPEN"
-grep -q "generation 2 is in force" <<<"$out" || why "apply: no 'generation 2 is in force' in: $(oneline "$out")"
+grep -q "generation 2 is in force" <<<"$out" || nl_why "apply: no 'generation 2 is in force' in: $(oneline "$out")"
 reach inet "$ADMIN4" 4000/tcp admin
 reach inet "$ADMIN6" 4000/tcp admin
 # Only the declared port/protocol became public: 4000/udp stays private.
 blocked inet "$ADMIN4" 4000/udp
 run out 0 apply -f "$M_BASE"
-grep -q "generation 3 is in force" <<<"$out" || why "apply: no 'generation 3 is in force' in: $(oneline "$out")"
+grep -q "generation 3 is in force" <<<"$out" || nl_why "apply: no 'generation 3 is in force' in: $(oneline "$out")"
 blocked inet "$ADMIN4" 4000/tcp
 blocked inet "$ADMIN6" 4000/tcp
 reach inet "$WEB4" 3000/tcp web
-jstatus '.policy.generation == 3' || why "status: generation is not 3"
-end
+jstatus '.policy.generation == 3' || nl_why "status: generation is not 3"
+nl_end
 
 # ---- 8. spoofing: a private source from the internet uplink ---------------
 # The internet host gets two private addresses, and the node routes them back
@@ -414,13 +362,13 @@ end
 # uplink such a source is admitted (classify by source: the control); on a
 # `public` uplink it is spoofed and dropped.
 
-begin spoofed_private_source_dropped_on_public_uplink
-nl_spoof_route "$SPOOF4" "$SPOOF6" || why "cannot set up the spoofed addresses"
+nl_begin spoofed_private_source_dropped_on_public_uplink
+nl_spoof_route "$SPOOF4" "$SPOOF6" || nl_why "cannot set up the spoofed addresses"
 reach inet "$ADMIN4" 4000/tcp admin "$SPOOF4"	# control: mixed admits it
 reach inet "$ADMIN6" 4000/tcp admin "$SPOOF6"
 run out 0 apply -f "$M_UPLINK"
 jstatus "[.interfaces[] | select(.name == \"$NL_IF_INET\")][0].role == \"public\"" ||
-	why "status: $NL_IF_INET is not role public after apply"
+	nl_why "status: $NL_IF_INET is not role public after apply"
 before=$(counter drop_spoofed)
 blocked inet "$ADMIN4" 4000/tcp "$SPOOF4"
 blocked inet "$ADMIN6" 4000/tcp "$SPOOF6"
@@ -428,42 +376,42 @@ blocked inet "$WEB4" 3000/tcp "$SPOOF4"	# even to a public port
 after=$(counter drop_spoofed)
 # One SYN per forged connect at least (a retransmission may add more).
 [ "$after" -ge $((before + 3)) ] 2>/dev/null ||
-	why "counter drop_spoofed grew by $((after - before)), want >= 3 ($before -> $after)"
+	nl_why "counter drop_spoofed grew by $((after - before)), want >= 3 ($before -> $after)"
 # Genuine traffic on the public uplink is unaffected.
 reach inet "$WEB4" 3000/tcp web
 reach inet "$WEB6" 3000/tcp web
 blocked inet "$ADMIN4" 4000/tcp
 reach priv "$ADMIN4" 4000/tcp admin
 nl_unspoof_route "$SPOOF4" "$SPOOF6"
-end
+nl_end
 
 # ---- 9. detach ---------------------------------------------------------------
 
-begin detach_restores_reachability
+nl_begin detach_restores_reachability
 run out 0 detach
 for i in "$NL_IF_INET" "$NL_IF_PRIV"; do
-	grep -q "^$i: detached" <<<"$out" || why "detach: no '$i: detached' in: $(oneline "$out")"
-	[ "$(xdp_on "$i")" = none ] || why "ip link: $i still has an XDP program"
+	grep -q "^$i: detached" <<<"$out" || nl_why "detach: no '$i: detached' in: $(oneline "$out")"
+	[ "$(xdp_on "$i")" = none ] || nl_why "ip link: $i still has an XDP program"
 done
-jstatus '.interfaces | length == 0' || why "status: interfaces not empty after detach"
+jstatus '.interfaces | length == 0' || nl_why "status: interfaces not empty after detach"
 run out 0 status
-grep -q "interfaces: 0 attached" <<<"$out" || why "status: not 'interfaces: 0 attached'"
+grep -q "interfaces: 0 attached" <<<"$out" || nl_why "status: not 'interfaces: 0 attached'"
 reach inet "$ADMIN4" 4000/tcp admin
 reach inet "$ADMIN6" 4000/tcp admin
 reach inet "$ADMIN4" 4000/udp admin-udp
-end
+nl_end
 
 # ---- 10. the same isolation with generic XDP ---------------------------------
 
-begin generic_xdp_isolation
+nl_begin generic_xdp_isolation
 run out 0 attach --generic "$NL_IF_INET" "$NL_IF_PRIV"
 grep -q "^$NL_IF_INET: attached (generic XDP" <<<"$out" ||
-	why "attach --generic: no '$NL_IF_INET: attached (generic XDP' in: $(oneline "$out")"
+	nl_why "attach --generic: no '$NL_IF_INET: attached (generic XDP' in: $(oneline "$out")"
 for i in "$NL_IF_INET" "$NL_IF_PRIV"; do
-	[ "$(xdp_on "$i")" = generic ] || why "ip link: $i has no generic XDP program"
+	[ "$(xdp_on "$i")" = generic ] || nl_why "ip link: $i has no generic XDP program"
 done
 jstatus '[.interfaces[].xdp_mode] == ["generic", "generic"]' ||
-	why "status: interfaces not both generic"
+	nl_why "status: interfaces not both generic"
 blocked inet "$ADMIN4" 4000/tcp
 blocked inet "$ADMIN6" 4000/tcp
 reach inet "$WEB4" 3000/tcp web
@@ -471,28 +419,28 @@ reach inet "$WEB6" 3000/tcp web
 reach priv "$ADMIN4" 4000/tcp admin
 reach priv "$ADMIN6" 4000/udp admin-udp
 run out 0 detach
-end
+nl_end
 
 # Kernels before 6.6 have no tcx: the TC programs then go in as cls_bpf
 # filters. Force that path here and check it works and cleans up.
-begin cls_bpf_fallback_for_kernels_without_tcx
+nl_begin cls_bpf_fallback_for_kernels_without_tcx
 out=$(nl_in node env ENF_FORCE_CLS_BPF=1 "$ENFORCER" --pin-dir "$NL_PIN" attach \
-	"$NL_IF_INET" "$NL_IF_PRIV" 2>&1) || why "attach with cls_bpf: $(oneline "$out")"
+	"$NL_IF_INET" "$NL_IF_PRIV" 2>&1) || nl_why "attach with cls_bpf: $(oneline "$out")"
 jstatus '[.interfaces[].dns_hook] == ["cls_bpf", "cls_bpf"]' ||
-	why "status: DNS hooks are not cls_bpf"
+	nl_why "status: DNS hooks are not cls_bpf"
 jstatus '[.interfaces[].egress_hook] == ["cls_bpf", "cls_bpf"]' ||
-	why "status: egress hooks are not cls_bpf"
+	nl_why "status: egress hooks are not cls_bpf"
 nl_in node tc filter show dev "$NL_IF_INET" ingress | grep -q "bpf" ||
-	why "tc: no bpf filter on $NL_IF_INET ingress"
+	nl_why "tc: no bpf filter on $NL_IF_INET ingress"
 blocked inet "$ADMIN4" 4000/tcp
 reach inet "$WEB4" 3000/tcp web
 reach priv "$ADMIN4" 4000/tcp admin
 run out 0 detach
 if nl_in node tc filter show dev "$NL_IF_INET" ingress | grep -q "bpf" ||
 	nl_in node tc filter show dev "$NL_IF_INET" egress | grep -q "bpf"; then
-	why "tc: bpf filters left on $NL_IF_INET after detach"
+	nl_why "tc: bpf filters left on $NL_IF_INET after detach"
 fi
-end
+nl_end
 
-summary
-[ "$failed" = 0 ]
+nl_summary
+[ "$NL_FAILED" = 0 ]

@@ -51,61 +51,11 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 ENFORCER=${1:-$ROOT/.output/enforcer}
 case "$ENFORCER" in /*) ;; *) ENFORCER="$PWD/$ENFORCER" ;; esac
 
-CASES=(baseline_without_enforcer apply_and_attach
+NL_CASES=(baseline_without_enforcer apply_and_attach
        replies_to_flows_instances_open internet_cannot_open_flows_to_admin
        trace_pcap_matches_live_verdicts udp_flow_timeout nodeport_frontend_judged_like_service
        icmp_errors_pmtu spoofed_sources_on_public_uplink fragments tunnels_dropped
        ndp_stays_on_the_link)
-
-passed=0 failed=0 skipped=0 CASE='' CASE_BAD=0
-T0=$SECONDS
-
-begin() { CASE=$1; CASE_BAD=0; }
-why() { printf '    %s\n' "$*"; CASE_BAD=1; }
-end()
-{
-	if [ "$CASE_BAD" = 0 ]; then
-		printf 'ok   %s\n' "$CASE"
-		passed=$((passed + 1))
-	else
-		printf 'FAIL %s\n' "$CASE"
-		failed=$((failed + 1))
-	fi
-}
-
-summary()
-{
-	if [ "$skipped" -gt 0 ]; then
-		echo "$passed passed, $failed failed, $skipped skipped"
-	else
-		echo "$passed passed, $failed failed"
-	fi
-}
-
-skip_all()
-{
-	echo "SKIP all cases: $*"
-	skipped=${#CASES[@]}
-	summary
-	exit 0
-}
-
-abort()
-{
-	echo "$*"
-	skipped=$((${#CASES[@]} - passed - failed))
-	summary
-	exit 1
-}
-
-setup_failed()
-{
-	printf 'FAIL setup: %s\n' "$*"
-	failed=$((failed + 1))
-	skipped=${#CASES[@]}
-	summary
-	exit 1
-}
 
 trap nl_cleanup EXIT
 trap 'exit 130' INT
@@ -113,9 +63,9 @@ trap 'exit 143' TERM
 
 # ---- prerequisites -----------------------------------------------------
 
-[ "$(id -u)" -eq 0 ] || skip_all "needs root (network namespaces, XDP, bpffs)"
-nl_init enf-flows || setup_failed "cannot create a temp dir"
-nl_netns_add node || skip_all "cannot create a network namespace"
+[ "$(id -u)" -eq 0 ] || nl_skip_all "needs root (network namespaces, XDP, bpffs)"
+nl_init enf-flows || nl_setup_failed "cannot create a temp dir"
+nl_netns_add node || nl_skip_all "cannot create a network namespace"
 missing=$(nl_missing_tools)
 command -v nft >/dev/null 2>&1 || missing+="${missing:+
 }nft (Debian package nftables)"
@@ -123,10 +73,10 @@ command -v tcpdump >/dev/null 2>&1 || missing+="${missing:+
 }tcpdump (Debian package tcpdump)"
 "$NL_PY" -c 'import scapy.all' >/dev/null 2>&1 || missing+="${missing:+
 }scapy for $NL_PY (Debian package python3-scapy)"
-[ -z "$missing" ] || setup_failed "missing tools:
+[ -z "$missing" ] || nl_setup_failed "missing tools:
 $missing"
-[ -x "$ENFORCER" ] || setup_failed "no enforcer binary at $ENFORCER (make .output/enforcer)"
-nl_mount_bpffs || setup_failed "cannot mount a private bpffs under $NL_TMP"
+[ -x "$ENFORCER" ] || nl_setup_failed "no enforcer binary at $ENFORCER (make .output/enforcer)"
+nl_mount_bpffs || nl_setup_failed "cannot mount a private bpffs under $NL_TMP"
 
 # ---- topology ------------------------------------------------------------
 
@@ -173,10 +123,10 @@ while True:
 	serve_sink web 3001 "$NL_TMP/sink-web" &&
 	serve_sink admin 3001 "$NL_TMP/sink-admin" &&
 	serve_sink node 5000 "$NL_TMP/sink-node"
-} || setup_failed "cannot build the topology"
+} || nl_setup_failed "cannot build the topology"
 GW_INET=$(ip -n "$(nl_ns node)" -j link show "$NL_IF_INET" | jq -r '.[0].address')
 GW_PRIV=$(ip -n "$(nl_ns node)" -j link show "$NL_IF_PRIV" | jq -r '.[0].address')
-[ -n "$GW_INET" ] && [ -n "$GW_PRIV" ] || setup_failed "cannot read the node's MAC addresses"
+[ -n "$GW_INET" ] && [ -n "$GW_PRIV" ] || nl_setup_failed "cannot read the node's MAC addresses"
 
 # ---- manifests -----------------------------------------------------------
 # Generation 1: the base. The internet uplink is `public` throughout (rule 2
@@ -241,7 +191,7 @@ run()
 	rc=$?
 	printf -v "$__var" '%s' "$__out"
 	[ "$rc" = "$want" ] ||
-		why "enforcer $*: exit $rc, want $want; output: $(oneline "$__out")"
+		nl_why "enforcer $*: exit $rc, want $want; output: $(oneline "$__out")"
 }
 
 # snap: every reason counter (packets) as one JSON object.
@@ -267,7 +217,7 @@ want_grew()
 {
 	local g
 	g=$(grew "$1" "$2" "$3")
-	holds "$g" "$4" "$5" || why "counter $3 grew by ${g:-?}, want $4 $5"
+	holds "$g" "$4" "$5" || nl_why "counter $3 grew by ${g:-?}, want $4 $5"
 }
 
 # svc_drops NAME: drop_packets of service NAME in status --json.
@@ -296,7 +246,7 @@ want_snmp()
 	local now
 	now=$(snmp "$1" "$2")
 	holds $((now - $3)) "$4" "$5" ||
-		why "$1: $2 grew by $((now - $3)), want $4 $5 (the packet $([ "$5" = 0 ] && echo arrived || echo did not arrive))"
+		nl_why "$1: $2 grew by $((now - $3)), want $4 $5 (the packet $([ "$5" = 0 ] && echo arrived || echo did not arrive))"
 }
 
 ep()
@@ -324,7 +274,7 @@ reach()
 	icmp) nl_ping "$1" "$2" 2 && got=$4; rc=$? ;;
 	esac
 	if [ "$rc" != 0 ] || [ "$got" != "$4" ]; then
-		why "$1 -> $(ep "$2" "$3"): expected '$4', got '${got:-no answer}'$(probe_err "$rc")"
+		nl_why "$1 -> $(ep "$2" "$3"): expected '$4', got '${got:-no answer}'$(probe_err "$rc")"
 	fi
 }
 
@@ -341,8 +291,8 @@ blocked()
 		case "$?" in 0) rc=0 ;; 1 | 124) rc=2 ;; *) rc=1 ;; esac ;;
 	esac
 	case "$rc" in
-	0) why "$1 -> $(ep "$2" "$3"): answered '${got:-echo reply}', expected no answer" ;;
-	1) why "$1 -> $(ep "$2" "$3"): not silently dropped$(probe_err 1)" ;;
+	0) nl_why "$1 -> $(ep "$2" "$3"): answered '${got:-echo reply}', expected no answer" ;;
+	1) nl_why "$1 -> $(ep "$2" "$3"): not silently dropped$(probe_err 1)" ;;
 	esac
 }
 
@@ -427,7 +377,7 @@ scapy()
 	scapy_cmd "$@"
 	"${SCAPY_CMD[@]}" 2>"$NL_TMP/scapy.err"
 	rc=$?
-	[ "$rc" = 0 ] || why "scapy in $1: exit $rc: $(oneline "$(cat "$NL_TMP/scapy.err")")"
+	[ "$rc" = 0 ] || nl_why "scapy in $1: exit $rc: $(oneline "$(cat "$NL_TMP/scapy.err")")"
 	return "$rc"
 }
 
@@ -504,7 +454,7 @@ trace_says()
 	shift
 	run out 0 trace "${args[@]}"
 	grep -q "^verdict: *$1\b" <<<"$out" && grep -q "^reason: *$2:" <<<"$out" ||
-		why "trace ${args[*]}: want $1 $2, got: $(oneline "$out")"
+		nl_why "trace ${args[*]}: want $1 $2, got: $(oneline "$out")"
 }
 
 # sink_has FILE LEN SRC SECS: FILE (a serve_sink log) gets a LEN-byte
@@ -523,7 +473,7 @@ sink_has()
 # Without the enforcer everything below reaches: otherwise "dropped" later
 # would mean nothing.
 
-begin baseline_without_enforcer
+nl_begin baseline_without_enforcer
 reach inet "$ADMIN4" 4000/tcp admin
 reach inet "$ADMIN6" 4000/tcp admin
 reach inet "$ADMIN4" 4000/udp admin-udp
@@ -532,25 +482,25 @@ reach inet "$WEB4" 3000/tcp web
 reach admin "$INET4" 8080/tcp inet-tcp
 reach admin "$INET6" 8081/udp inet-udp
 reach inet "$NODE4" 2222/tcp node-ssh
-end
-[ "$CASE_BAD" = 0 ] || abort "the topology does not carry traffic without the enforcer; every other case would be meaningless"
+nl_end
+nl_case_ok || nl_abort "the topology does not carry traffic without the enforcer; every other case would be meaningless"
 
-begin apply_and_attach
+nl_begin apply_and_attach
 run out 0 apply -f "$M1"
-grep -q "generation 1 is in force" <<<"$out" || why "apply: no 'generation 1 is in force' in: $(oneline "$out")"
+grep -q "generation 1 is in force" <<<"$out" || nl_why "apply: no 'generation 1 is in force' in: $(oneline "$out")"
 run out 0 attach "$NL_IF_INET" "$NL_IF_PRIV" p-web p-admin
 for want in "$NL_IF_INET: attached (native XDP, role public)" \
 	    "$NL_IF_PRIV: attached (native XDP, role mixed)" \
 	    "p-web: attached (native XDP, role pods)" "p-admin: attached (native XDP, role pods)"; do
-	grep -qF "$want" <<<"$out" || why "attach: no '$want' in: $(oneline "$out")"
+	grep -qF "$want" <<<"$out" || nl_why "attach: no '$want' in: $(oneline "$out")"
 done
 run out 0 status
 for i in "$NL_IF_INET" "$NL_IF_PRIV" p-web p-admin; do
 	grep -Eq "^  $i +[0-9]+ +native +(tcx|cls_bpf) +(tcx|cls_bpf) +(public|mixed|pods) " <<<"$out" ||
-		why "status: no '$i ... native tcx|cls_bpf tcx|cls_bpf ROLE' row (XDP, DNS and flow hooks)"
+		nl_why "status: no '$i ... native tcx|cls_bpf tcx|cls_bpf ROLE' row (XDP, DNS and flow hooks)"
 done
-end
-[ "$CASE_BAD" = 0 ] || abort "the enforcer is not in place; every other case would be meaningless"
+nl_end
+nl_case_ok || nl_abort "the enforcer is not in place; every other case would be meaningless"
 
 # ---- 8 (capture). Everything the internet host sends during cases 1 and 2
 # is recorded for `trace --pcap` (case 8), with the counters at both ends.
@@ -573,13 +523,13 @@ T_PCAP0=$SECONDS
 # v4 and v6: the answers come back (pass_reply), recorded by enf_tc_egress
 # on n-inet. web (public) opening a connection works the same way.
 
-begin replies_to_flows_instances_open
+nl_begin replies_to_flows_instances_open
 c0=$(snap)
 LPORT4='' LPORT6=''
 if tcp_open admin "$INET4" 8080 && [ "$GOT" = inet-tcp ]; then LPORT4=$LPORT; else
-	why "admin -> $INET4:8080/tcp: expected 'inet-tcp', got '${GOT:-no answer}'$(probe_err 1)"; fi
+	nl_why "admin -> $INET4:8080/tcp: expected 'inet-tcp', got '${GOT:-no answer}'$(probe_err 1)"; fi
 if tcp_open admin "$INET6" 8080 && [ "$GOT" = inet-tcp ]; then LPORT6=$LPORT; else
-	why "admin -> [$INET6]:8080/tcp: expected 'inet-tcp', got '${GOT:-no answer}'$(probe_err 1)"; fi
+	nl_why "admin -> [$INET6]:8080/tcp: expected 'inet-tcp', got '${GOT:-no answer}'$(probe_err 1)"; fi
 reach admin "$INET4" 8081/udp inet-udp
 reach admin "$INET6" 8081/udp inet-udp
 reach admin "$INET4" 0/icmp ping
@@ -592,10 +542,10 @@ c1=$(snap)
 want_grew "$c0" "$c1" pass_reply -ge 11
 want_grew "$c0" "$c1" drop_not_admitted -eq 0
 run out 0 status
-grep -Eq '^ +pass_reply +[1-9]' <<<"$out" || why "status: no non-zero pass_reply row"
+grep -Eq '^ +pass_reply +[1-9]' <<<"$out" || nl_why "status: no non-zero pass_reply row"
 grep -Eq '^flows: +[1-9][0-9]* of 262144 tracked' <<<"$out" ||
-	why "status: no 'flows: N of 262144 tracked' with N > 0 in: $(grep '^flows' <<<"$out")"
-end
+	nl_why "status: no 'flows: N of 262144 tracked' with N > 0 in: $(grep '^flows' <<<"$out")"
+nl_end
 
 # ---- 2. nobody on the internet opens a flow to admin -------------------------
 # The flows of case 1 are exact 5-tuples: the internet host still cannot
@@ -604,7 +554,7 @@ end
 # flow's own remote endpoint is the control (admin answers it with a RST).
 # A bare SYN from that endpoint is dropped too: a SYN is never a reply.
 
-begin internet_cannot_open_flows_to_admin
+nl_begin internet_cannot_open_flows_to_admin
 blocked inet "$ADMIN4" 4000/tcp
 blocked inet "$ADMIN6" 4000/tcp
 blocked inet "$ADMIN4" 4000/udp
@@ -627,7 +577,7 @@ for p in crafted:
 PY
 )
 	[ "$(grep -c '^silence$' <<<"$out")" = 4 ] ||
-		why "crafted SYNs to admin's ephemeral ports $LPORT4/$LPORT6 from another port/host: $(oneline "$out") (want silence x4)"
+		nl_why "crafted SYNs to admin's ephemeral ports $LPORT4/$LPORT6 from another port/host: $(oneline "$out") (want silence x4)"
 	c1=$(snap)
 	want_grew "$c0" "$c1" drop_not_admitted -eq 4
 	want_snmp admin TcpInSegs "$segs" -eq 0
@@ -640,18 +590,18 @@ print("answered" if r is not None else "silence")
 PY
 )
 	[ "$out" = answered ] ||
-		why "control: ACK from $INET4:8080 (the case-1 flow's own remote) to $ADMIN4:$LPORT4: $out, want an answer"
+		nl_why "control: ACK from $INET4:8080 (the case-1 flow's own remote) to $ADMIN4:$LPORT4: $out, want an answer"
 	want_snmp admin TcpInSegs "$segs" -ge 1
 	c2=$(snap)
 	want_grew "$c1" "$c2" pass_reply -ge 1
 else
-	why "no ephemeral port from case 1; the crafted SYNs were not sent"
+	nl_why "no ephemeral port from case 1; the crafted SYNs were not sent"
 fi
 # trace names the same destination by service and by private DNS name
 trace_says --from "$INET4" --to shop/admin:4000 --iface-role public -- DROP drop_not_admitted
 trace_says --from "$INET6" --to admin.shop.internal:4000/udp --iface-role public -- DROP drop_not_admitted
 trace_says --from "$INET4" --to shop/web:3000 --iface-role public -- PASS pass_public_port
-end
+nl_end
 
 # ---- 8. trace --pcap over what the internet host sent in cases 1 and 2 -------
 # One line per packet with PASS/DROP and a reason. "What happened": a packet
@@ -668,11 +618,11 @@ if [ -n "$TCPDUMP_PID" ]; then
 	wait "$TCPDUMP_PID" 2>/dev/null
 fi
 
-begin trace_pcap_matches_live_verdicts
+nl_begin trace_pcap_matches_live_verdicts
 [ $((SECONDS - T_PCAP0)) -lt "$LONG" ] ||
-	why "the capture began $((SECONDS - T_PCAP0)) s ago, beyond the flow timeouts ($LONG s): its flows are gone"
+	nl_why "the capture began $((SECONDS - T_PCAP0)) s ago, beyond the flow timeouts ($LONG s): its flows are gone"
 if [ -z "$TCPDUMP_PID" ]; then
-	why "tcpdump did not start: $(oneline "$(cat "$NL_TMP/tcpdump.err")")"
+	nl_why "tcpdump did not start: $(oneline "$(cat "$NL_TMP/tcpdump.err")")"
 else
 	trout=''
 	run trout 0 trace --pcap "$PCAP" --iface-role public
@@ -680,7 +630,7 @@ else
 	npk=$(grep -c . <<<"$pk")
 	rows=$(grep -E '^[0-9]+ +(PASS|DROP) +[a-z_]+' <<<"$trout")
 	[ "$(grep -c . <<<"$rows")" = "$npk" ] && [ "$npk" -gt 20 ] ||
-		why "trace --pcap: $(grep -c . <<<"$rows") verdict lines for $npk packets (want one per packet, > 20)"
+		nl_why "trace --pcap: $(grep -c . <<<"$rows") verdict lines for $npk packets (want one per packet, > 20)"
 	# per packet: expected verdict from what the packet was
 	bad=$(paste -d '|' <(printf '%s\n' "$pk") <(printf '%s\n' "$rows") | awk -F'|' \
 		-v a4="$ADMIN4" -v a6="$ADMIN6" -v w4="$WEB4" -v w6="$WEB6" -v i4="$INET4" -v i6="$INET6" '
@@ -700,18 +650,18 @@ else
 			if (substr(got, 1, length(want)) != want)
 				printf "packet %s (%s): %s, want %s; ", t[1], $1, got, want
 		}')
-	[ -z "$bad" ] || why "trace --pcap disagrees with what happened: $(oneline "$bad")"
+	[ -z "$bad" ] || nl_why "trace --pcap disagrees with what happened: $(oneline "$bad")"
 	for r in pass_reply pass_public_port drop_not_admitted drop_spoofed drop_icmp_error \
 		 drop_fragment drop_tunnel drop_malformed; do
 		n=$(awk -v r="$r" '$3 == r' <<<"$rows" | grep -c .)
 		g=$(grew "$C_PCAP0" "$C_PCAP1" "$r")
-		[ "$n" = "$g" ] || why "$r: trace --pcap counts $n, the live program counted $g in the same window"
+		[ "$n" = "$g" ] || nl_why "$r: trace --pcap counts $n, the live program counted $g in the same window"
 	done
 	ndrop=$(awk '$2 == "DROP"' <<<"$rows" | grep -c .)
 	# case 2 drops at least 9: 5 blocked probes (a SYN each for TCP) + 4 crafted SYNs
-	[ "$ndrop" -ge 9 ] || why "trace --pcap: only $ndrop DROP lines (case 2 drops at least 9 packets)"
+	[ "$ndrop" -ge 9 ] || nl_why "trace --pcap: only $ndrop DROP lines (case 2 drops at least 9 packets)"
 fi
-end
+nl_end
 
 # ---- 3. UDP flow timeout ---------------------------------------------------
 # Generation 2: flows: { udp: UDP_SHORT }. admin sends one datagram from a
@@ -724,9 +674,9 @@ end
 # is late by the manifest's timeout, whatever the machine's speed.
 # admin's socket reports what it received.
 
-begin udp_flow_timeout
+nl_begin udp_flow_timeout
 run out 0 apply -f "$M2"
-grep -q "generation 2 is in force" <<<"$out" || why "apply: no 'generation 2 is in force' in: $(oneline "$out")"
+grep -q "generation 2 is in force" <<<"$out" || nl_why "apply: no 'generation 2 is in force' in: $(oneline "$out")"
 c0=$(snap)
 pod_udp_bg admin c3 "$INET4" 8081
 scapy_bg inet UDP_SHORT="$UDP_SHORT" <<'PY'
@@ -753,24 +703,24 @@ P3=$(cat "$NL_TMP/c3.port" 2>/dev/null)
 if [ -n "$P3" ] && [ -e "$NL_TMP/c3.sent" ]; then
 	trace_says --from "$INET4:8081" --to "$ADMIN4:$P3/udp" --iface-role public -- PASS pass_reply
 fi
-wait "$SCAPY_PID" || why "scapy in inet: $(oneline "$(cat "$NL_TMP/scapy-bg.err")")"
-wait "$POD_PID" || why "admin's UDP client failed: $(oneline "$(cat "$NL_TMP/c3.err")")"
+wait "$SCAPY_PID" || nl_why "scapy in inet: $(oneline "$(cat "$NL_TMP/scapy-bg.err")")"
+wait "$POD_PID" || nl_why "admin's UDP client failed: $(oneline "$(cat "$NL_TMP/c3.err")")"
 got=$(awk '{print $3}' "$NL_TMP/c3.out" | tr '\n' ' ')
 [ "$got" = "inet-udp early " ] ||
-	why "admin (udp port ${P3:-?}) received '$got', want 'inet-udp early ' (late one dropped; udp timeout $UDP_SHORT s); log (seconds after admin sent, length, text): $(oneline "$(cat "$NL_TMP/c3.out")")"
+	nl_why "admin (udp port ${P3:-?}) received '$got', want 'inet-udp early ' (late one dropped; udp timeout $UDP_SHORT s); log (seconds after admin sent, length, text): $(oneline "$(cat "$NL_TMP/c3.out")")"
 c1=$(snap)
 want_grew "$c0" "$c1" pass_reply -eq 2
 want_grew "$c0" "$c1" drop_not_admitted -eq 1
 [ -n "$P3" ] &&
 	trace_says --from "$INET4:8081" --to "$ADMIN4:$P3/udp" --iface-role public -- DROP drop_not_admitted
-end
+nl_end
 
 # ---- 4. NodePort frontends ---------------------------------------------------
 # DNAT on the node: 203.0.113.1:30080 -> admin:4000, :30081 -> web:3000.
 # Without frontends in the manifest that is a side door to admin (control);
 # generation 3 declares them and the frontend is judged like its service.
 
-begin nodeport_frontend_judged_like_service
+nl_begin nodeport_frontend_judged_like_service
 nft_out=$(nl_in node nft -f - 2>&1 <<EOF
 table ip enf_flows_$$ {
 	chain prerouting {
@@ -780,16 +730,16 @@ table ip enf_flows_$$ {
 	}
 }
 EOF
-) || why "nft in the node namespace: $(oneline "$nft_out")"
+) || nl_why "nft in the node namespace: $(oneline "$nft_out")"
 reach inet "$NODE4" 30080/tcp admin	# control: the side door is open without frontends
 run out 0 apply -f "$M3"
-grep -q "generation 3 is in force" <<<"$out" || why "apply: no 'generation 3 is in force' in: $(oneline "$out")"
+grep -q "generation 3 is in force" <<<"$out" || nl_why "apply: no 'generation 3 is in force' in: $(oneline "$out")"
 d0=$(svc_drops admin)
 c0=$(snap)
 blocked inet "$NODE4" 30080/tcp
 c1=$(snap)
 want_grew "$c0" "$c1" drop_not_admitted -ge 1
-[ "$(svc_drops admin)" -gt "$d0" ] 2>/dev/null || why "service admin: drop_packets did not grow ($d0 -> $(svc_drops admin))"
+[ "$(svc_drops admin)" -gt "$d0" ] 2>/dev/null || nl_why "service admin: drop_packets did not grow ($d0 -> $(svc_drops admin))"
 reach inet "$NODE4" 30081/tcp web
 reach priv "$ADMIN4" 4000/tcp admin
 reach priv "$NODE4" 30080/tcp admin	# a private source through the frontend: admitted
@@ -808,11 +758,11 @@ for f in fragment(IP(src=E["INET4"], dst=E["NODE4"], id=0x4a06) / UDP(sport=5555
     tx(f)
 PY
 sink_has "$NL_TMP/sink-node" 2400 "$INET4" 30 ||
-	why "the node's 5000/udp (no frontend port) did not get a fragmented 2400-byte datagram: $(oneline "$(cat "$NL_TMP/sink-node")")"
+	nl_why "the node's 5000/udp (no frontend port) did not get a fragmented 2400-byte datagram: $(oneline "$(cat "$NL_TMP/sink-node")")"
 c1=$(snap)
 want_grew "$c0" "$c1" drop_fragment -eq 0
 nl_in node nft delete table ip "enf_flows_$$" 2>/dev/null
-end
+nl_end
 
 # ---- 5. ICMP errors: path MTU discovery ------------------------------------
 # A real "port unreachable" from the internet host about a UDP flow admin
@@ -820,13 +770,13 @@ end
 # Crafted "packet too big" (ICMP 3/4, ICMPv6 2) quoting web:3000 -> the
 # internet client reach web; the same quoting admin:4000 are forged.
 
-begin icmp_errors_pmtu
+nl_begin icmp_errors_pmtu
 c0=$(snap)
 for a in "$INET4" "$INET6"; do
 	got=$(nl_udp admin "$a" 9999 2)
 	rc=$?
 	[ "$rc" = 1 ] && grep -qi refused "$NL_TMP/probe.err" ||
-		why "admin -> $(ep "$a" 9999/udp) (closed port): want 'Connection refused' from the ICMP error, got rc $rc '${got}'$(probe_err "$rc")"
+		nl_why "admin -> $(ep "$a" 9999/udp) (closed port): want 'Connection refused' from the ICMP error, got rc $rc '${got}'$(probe_err "$rc")"
 done
 c1=$(snap)
 want_grew "$c0" "$c1" pass_icmp_error -eq 2
@@ -850,16 +800,16 @@ want_snmp web IcmpInDestUnreachs "$w4" -eq 1
 want_snmp web Icmp6InPktTooBigs "$w6" -eq 1
 want_snmp admin IcmpInDestUnreachs "$a4" -eq 0
 want_snmp admin Icmp6InPktTooBigs "$a6" -eq 0
-end
+nl_end
 
 # ---- 6. spoofed sources on the public uplink ---------------------------------
 # n-inet has role public: a private source (the VPN range, a pod range, an
 # instance's own address) arriving there is dropped as spoofed, whatever
 # its destination (admin, web's public port, the node itself).
 
-begin spoofed_sources_on_public_uplink
+nl_begin spoofed_sources_on_public_uplink
 jq -e "[.interfaces[] | select(.name == \"$NL_IF_INET\")][0].role == \"public\"" \
-	>/dev/null 2>&1 <<<"$(enf status --json 2>/dev/null)" || why "status: $NL_IF_INET is not role public"
+	>/dev/null 2>&1 <<<"$(enf status --json 2>/dev/null)" || nl_why "status: $NL_IF_INET is not role public"
 sw=$(snmp web TcpInSegs) sa=$(snmp admin TcpInSegs) sn=$(snmp node TcpInSegs)
 c0=$(snap)
 scapy inet <<'PY'
@@ -885,14 +835,14 @@ trace_says --from 10.0.1.77 --to "$WEB4:3000" --iface-role public -- DROP drop_s
 reach inet "$WEB4" 3000/tcp web
 reach inet "$WEB6" 3000/tcp web
 want_snmp web TcpInSegs "$sw" -ge 2
-end
+nl_end
 
 # ---- 7. fragments ------------------------------------------------------------
 # A 2400-byte UDP datagram in fragments (v4: 3, v6: 2) to web's public
 # 3001/udp is reassembled by web's sink; the same fragments to admin:3001
 # never arrive; orphan later fragments are drop_fragment.
 
-begin fragments
+nl_begin fragments
 : >"$NL_TMP/sink-web"
 : >"$NL_TMP/sink-admin"
 c0=$(snap)
@@ -906,10 +856,10 @@ for dst, fid in ((E["WEB6"], 0x6a01), (E["ADMIN6"], 0x6a02)):
                        UDP(sport=5555, dport=3001) / pl, 1280):
         tx(f)
 PY
-sink_has "$NL_TMP/sink-web" 2400 "$INET4" 30 || why "web:3001 did not get the 2400-byte datagram over IPv4: $(oneline "$(cat "$NL_TMP/sink-web")")"
-sink_has "$NL_TMP/sink-web" 2400 "$INET6" 30 || why "web:3001 did not get the 2400-byte datagram over IPv6: $(oneline "$(cat "$NL_TMP/sink-web")")"
+sink_has "$NL_TMP/sink-web" 2400 "$INET4" 30 || nl_why "web:3001 did not get the 2400-byte datagram over IPv4: $(oneline "$(cat "$NL_TMP/sink-web")")"
+sink_has "$NL_TMP/sink-web" 2400 "$INET6" 30 || nl_why "web:3001 did not get the 2400-byte datagram over IPv6: $(oneline "$(cat "$NL_TMP/sink-web")")"
 sleep 0.3
-[ -s "$NL_TMP/sink-admin" ] && why "admin:3001 received fragments from the internet: $(oneline "$(cat "$NL_TMP/sink-admin")")"
+[ -s "$NL_TMP/sink-admin" ] && nl_why "admin:3001 received fragments from the internet: $(oneline "$(cat "$NL_TMP/sink-admin")")"
 c1=$(snap)
 want_grew "$c0" "$c1" pass_fragment -eq 3		# web's later fragments (2 + 1)
 want_grew "$c0" "$c1" drop_not_admitted -eq 2	# admin's first fragments
@@ -947,17 +897,17 @@ for f in fragment6(IPv6(src=E["INET6"], dst=E["ADMIN6"]) / IPv6ExtHdrFragment(id
 touch(E["T"] + "/c7a.stop")
 touch(E["T"] + "/c7b.stop")
 PY
-wait "$SCAPY_PID" || why "scapy in inet: $(oneline "$(cat "$NL_TMP/scapy-bg.err")")"
-wait "$pid4" || why "admin's UDP client (v4) failed: $(oneline "$(cat "$NL_TMP/c7a.err")")"
-wait "$pid6" || why "admin's UDP client (v6) failed: $(oneline "$(cat "$NL_TMP/c7b.err")")"
+wait "$SCAPY_PID" || nl_why "scapy in inet: $(oneline "$(cat "$NL_TMP/scapy-bg.err")")"
+wait "$pid4" || nl_why "admin's UDP client (v4) failed: $(oneline "$(cat "$NL_TMP/c7a.err")")"
+wait "$pid6" || nl_why "admin's UDP client (v6) failed: $(oneline "$(cat "$NL_TMP/c7b.err")")"
 for t in c7a c7b; do
 	grep -q '^[0-9.]* 2400 ' "$NL_TMP/$t.out" ||
-		why "admin's UDP client ($t) did not get the fragmented 2400-byte reply: $(oneline "$(cat "$NL_TMP/$t.out")")"
+		nl_why "admin's UDP client ($t) did not get the fragmented 2400-byte reply: $(oneline "$(cat "$NL_TMP/$t.out")")"
 done
 c3=$(snap)
 want_grew "$c2" "$c3" pass_fragment -eq 3	# 2 + 1 later fragments of the replies
 want_grew "$c2" "$c3" drop_fragment -eq 0
-end
+nl_end
 
 # ---- 9. tunnels --------------------------------------------------------------
 # IPIP, GRE, 6in4 (v4 outer) and GRE, 4in6 (v6 outer) from the internet to
@@ -965,7 +915,7 @@ end
 # (no tunnel modules there: an arriving one counts as an unknown protocol).
 # Control: IPIP from the private host (admitted) reaches admin.
 
-begin tunnels_dropped
+nl_begin tunnels_dropped
 u4=$(snmp admin IpInUnknownProtos) u6=$(snmp admin Ip6InUnknownProtos) uw=$(snmp web IpInUnknownProtos)
 c0=$(snap)
 scapy inet <<'PY'
@@ -990,7 +940,7 @@ tx(IP(src="10.0.9.9", dst=E["ADMIN4"]) / IP(src="10.0.9.9", dst=E["ADMIN4"]) / T
 PY
 sleep 0.3
 want_snmp admin IpInUnknownProtos "$u4" -eq 1
-end
+nl_end
 
 # ---- 10. neighbour discovery ------------------------------------------------
 # pass_ndp keeps IPv6 working on every enforced link (the counter grew in
@@ -1004,7 +954,7 @@ end
 # control (sent last, after the internet host's NS was on its way) has
 # arrived, at most READY s.
 
-begin ndp_stays_on_the_link
+nl_begin ndp_stays_on_the_link
 ip netns exec "$(nl_ns admin)" timeout $((READY + 10)) "$NL_PY" - "$NL_PRIV6" "$INET6" "$READY" \
 	>"$NL_TMP/ndp.out" 2>"$NL_TMP/ndp.err" <<'PY' &
 import socket, sys, time
@@ -1040,9 +990,9 @@ tx(IPv6(src="fd00:10::99", dst=E["ADMIN6"], hlim=255) / ICMPv6ND_NS(tgt=E["ADMIN
 PY
 wait "$NDP_PID"
 grep -q "NS from $NL_PRIV6" "$NL_TMP/ndp.out" ||
-	why "control: the private host's NS to $ADMIN6 did not reach admin: $(oneline "$(cat "$NL_TMP/ndp.out" "$NL_TMP/ndp.err")")"
+	nl_why "control: the private host's NS to $ADMIN6 did not reach admin: $(oneline "$(cat "$NL_TMP/ndp.out" "$NL_TMP/ndp.err")")"
 if grep -q "NS from $INET6" "$NL_TMP/ndp.out"; then
-	why "an ICMPv6 NS (hop limit 255) from the internet host to $ADMIN6 was passed (pass_ndp) and forwarded to admin"
+	nl_why "an ICMPv6 NS (hop limit 255) from the internet host to $ADMIN6 was passed (pass_ndp) and forwarded to admin"
 fi
 # on the link: address resolution of the node's address (to its
 # solicited-node multicast group, never forwarded) is answered (pass_ndp)
@@ -1057,14 +1007,14 @@ wrpcap(E["T"] + "/ns.pcap", [Ether(dst=GW) / IPv6(src=E["INET6"], dst=E["ADMIN6"
                              ICMPv6ND_NS(tgt=E["ADMIN6"])])
 PY
 )
-[ "$out" = NA ] || why "NS from the internet host to the node's 2001:db8::1: '$out', want a neighbour advertisement"
+[ "$out" = NA ] || nl_why "NS from the internet host to the node's 2001:db8::1: '$out', want a neighbour advertisement"
 c3=$(snap)
 want_grew "$c2" "$c3" pass_ndp -ge 1
 run out 0 trace --pcap "$NL_TMP/ns.pcap" --iface-role public
 grep -Eq '^1 +DROP ' <<<"$out" ||
-	why "trace --pcap of that NS: $(oneline "$(grep -E '^1 ' <<<"$out")"), want DROP"
-end
+	nl_why "trace --pcap of that NS: $(oneline "$(grep -E '^1 ' <<<"$out")"), want DROP"
+nl_end
 
-summary
-echo "($((SECONDS - T0)) s)" >&2
-[ "$failed" = 0 ]
+nl_summary
+echo "($SECONDS s)" >&2
+[ "$NL_FAILED" = 0 ]
