@@ -551,6 +551,51 @@ nl_setup_failed()
 	exit 1
 }
 
+# nl_enforcer_path [PATH]: the enforcer binary a suite tests, absolute
+# (default: the build's).
+nl_enforcer_path()
+{
+	local root e
+	root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+	e=${1:-$root/.output/enforcer}
+	case "$e" in /*) ;; *) e="$PWD/$e" ;; esac
+	printf '%s' "$e"
+}
+
+# nl_e2e_start TAG ENFORCER [CLEANUP] [TOOL:PACKAGE...]: what every
+# end-to-end suite does first. The EXIT trap runs CLEANUP (default
+# nl_cleanup) once, ^C and TERM exit 130 and 143; then root, a temp dir and
+# the node namespace (else every case is skipped, with why), the tools
+# (nl_missing_tools, plus each TOOL:PACKAGE; "scapy:python3-scapy" checks
+# the Python module), the enforcer binary and a private bpffs (else the
+# setup failed).
+nl_e2e_start()
+{
+	local tag=$1 enforcer=$2 missing t
+	NL_EXIT_FN=${3:-nl_cleanup}
+	shift 3 2>/dev/null || shift $#
+	trap 'trap "" INT TERM; "$NL_EXIT_FN"' EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+	[ "$(id -u)" -eq 0 ] || nl_skip_all "needs root (network namespaces, XDP, TC, bpffs)"
+	nl_init "$tag" || nl_setup_failed "cannot create a temp dir"
+	nl_netns_add node || nl_skip_all "cannot create a network namespace"
+	missing=$(nl_missing_tools)
+	for t in "$@"; do
+		if [ "${t%:*}" = scapy ]; then
+			"$NL_PY" -c 'import scapy.all' >/dev/null 2>&1 && continue
+			missing+="${missing:+$'\n'}scapy for $NL_PY (Debian package ${t#*:})"
+		else
+			command -v "${t%:*}" >/dev/null 2>&1 && continue
+			missing+="${missing:+$'\n'}${t%:*} (Debian package ${t#*:})"
+		fi
+	done
+	[ -z "$missing" ] || nl_setup_failed "missing tools (scripts/install-deps.sh installs them):
+$missing"
+	[ -x "$enforcer" ] || nl_setup_failed "no enforcer binary at $enforcer (make .output/enforcer)"
+	nl_mount_bpffs || nl_setup_failed "cannot mount a private bpffs under $NL_TMP"
+}
+
 # nl_until SECS CMD...: CMD until it succeeds, at most SECS seconds (polls
 # every 50 ms). Waits by condition, never by a fixed sleep.
 nl_until()

@@ -29,8 +29,7 @@ set -u
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 . "$ROOT/scripts/netns-lib.sh"
 
-ENFORCER=${1:-$ROOT/.output/enforcer}
-case "$ENFORCER" in /*) ;; *) ENFORCER="$PWD/$ENFORCER" ;; esac
+ENFORCER=$(nl_enforcer_path "${1:-}")
 MANIFEST=$ROOT/examples/dns.yml
 
 NL_CASES=(baseline_nsd_only apply_and_attach a_records aaaa_records srv_records
@@ -47,26 +46,13 @@ abort()
 	exit 1
 }
 
-trap nl_dns_cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
 
 # ---- prerequisites -----------------------------------------------------
 
-[ "$(id -u)" -eq 0 ] || nl_skip_all "needs root (network namespaces, XDP, TC, bpffs)"
 START=$SECONDS
-nl_init enf-dns || nl_setup_failed "cannot create a temp dir"
-nl_netns_add node || nl_skip_all "cannot create a network namespace"
-missing=$(nl_missing_tools)
-for t in dig:dnsutils kdig:knot-dnsutils nsd:nsd nsd-checkconf:nsd getent:libc-bin \
-	 nstat:iproute2; do
-	command -v "${t%:*}" >/dev/null 2>&1 || missing="$missing
-${t%:*} (Debian package ${t#*:})"
-done
-[ -z "${missing//$'\n'/}" ] || nl_setup_failed "missing tools (scripts/install-deps.sh installs them):$missing"
-[ -x "$ENFORCER" ] || nl_setup_failed "no enforcer binary at $ENFORCER (make .output/enforcer)"
+nl_e2e_start enf-dns "$ENFORCER" nl_dns_cleanup dig:dnsutils kdig:knot-dnsutils nsd:nsd \
+	nsd-checkconf:nsd getent:libc-bin nstat:iproute2
 [ -r "$MANIFEST" ] || nl_setup_failed "no manifest at $MANIFEST"
-nl_mount_bpffs || nl_setup_failed "cannot mount a private bpffs under $NL_TMP"
 export NSTAT_HISTORY="$NL_TMP/nstat.history"	# never the shared /tmp/.nstat.u0
 
 # ---- topology ------------------------------------------------------------

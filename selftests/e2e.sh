@@ -22,8 +22,7 @@ set -u
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 . "$ROOT/scripts/netns-lib.sh"
 
-ENFORCER=${1:-$ROOT/.output/enforcer}
-case "$ENFORCER" in /*) ;; *) ENFORCER="$PWD/$ENFORCER" ;; esac
+ENFORCER=$(nl_enforcer_path "${1:-}")
 
 NL_CASES=(baseline_without_enforcer bad_manifest_rejected apply_and_attach
        internet_reaches_public_web internet_blocked_from_internal_admin
@@ -32,20 +31,10 @@ NL_CASES=(baseline_without_enforcer bad_manifest_rejected apply_and_attach
        reapply_flips_admin_public_and_back spoofed_private_source_dropped_on_public_uplink
        detach_restores_reachability generic_xdp_isolation)
 
-trap nl_cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
 
 # ---- prerequisites -----------------------------------------------------
 
-[ "$(id -u)" -eq 0 ] || nl_skip_all "needs root (network namespaces, XDP, bpffs)"
-nl_init enf-e2e || nl_setup_failed "cannot create a temp dir"
-nl_netns_add node || nl_skip_all "cannot create a network namespace"
-missing=$(nl_missing_tools)
-[ -z "$missing" ] || nl_setup_failed "missing tools (make deps installs them):
-$missing"
-[ -x "$ENFORCER" ] || nl_setup_failed "no enforcer binary at $ENFORCER (make .output/enforcer)"
-nl_mount_bpffs || nl_setup_failed "cannot mount a private bpffs under $NL_TMP"
+nl_e2e_start enf-e2e "$ENFORCER"
 
 # ---- topology ------------------------------------------------------------
 

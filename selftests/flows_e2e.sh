@@ -48,8 +48,7 @@ set -u
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 . "$ROOT/scripts/netns-lib.sh"
 
-ENFORCER=${1:-$ROOT/.output/enforcer}
-case "$ENFORCER" in /*) ;; *) ENFORCER="$PWD/$ENFORCER" ;; esac
+ENFORCER=$(nl_enforcer_path "${1:-}")
 
 NL_CASES=(baseline_without_enforcer apply_and_attach
        replies_to_flows_instances_open internet_cannot_open_flows_to_admin
@@ -57,26 +56,10 @@ NL_CASES=(baseline_without_enforcer apply_and_attach
        icmp_errors_pmtu spoofed_sources_on_public_uplink fragments tunnels_dropped
        ndp_stays_on_the_link)
 
-trap nl_cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
 
 # ---- prerequisites -----------------------------------------------------
 
-[ "$(id -u)" -eq 0 ] || nl_skip_all "needs root (network namespaces, XDP, bpffs)"
-nl_init enf-flows || nl_setup_failed "cannot create a temp dir"
-nl_netns_add node || nl_skip_all "cannot create a network namespace"
-missing=$(nl_missing_tools)
-command -v nft >/dev/null 2>&1 || missing+="${missing:+
-}nft (Debian package nftables)"
-command -v tcpdump >/dev/null 2>&1 || missing+="${missing:+
-}tcpdump (Debian package tcpdump)"
-"$NL_PY" -c 'import scapy.all' >/dev/null 2>&1 || missing+="${missing:+
-}scapy for $NL_PY (Debian package python3-scapy)"
-[ -z "$missing" ] || nl_setup_failed "missing tools:
-$missing"
-[ -x "$ENFORCER" ] || nl_setup_failed "no enforcer binary at $ENFORCER (make .output/enforcer)"
-nl_mount_bpffs || nl_setup_failed "cannot mount a private bpffs under $NL_TMP"
+nl_e2e_start enf-flows "$ENFORCER" nl_cleanup nft:nftables tcpdump:tcpdump scapy:python3-scapy
 
 # ---- topology ------------------------------------------------------------
 

@@ -33,8 +33,7 @@ set -u
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 . "$ROOT/scripts/netns-lib.sh"
 
-ENFORCER=${1:-$ROOT/.output/enforcer}
-case "$ENFORCER" in /*) ;; *) ENFORCER="$PWD/$ENFORCER" ;; esac
+ENFORCER=$(nl_enforcer_path "${1:-}")
 
 NL_CASES=(baseline_side_doors_are_real attach_ethernet_and_layer3_links
 	  vxlan_from_internet_to_internal_dropped vxlan_public_port_still_served
@@ -42,20 +41,8 @@ NL_CASES=(baseline_side_doors_are_real attach_ethernet_and_layer3_links
 	  geneve_device_judged_too replies_through_the_overlay_pass
 	  tun_with_public_role_enforced status_tells_link_types)
 
-trap nl_cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
 
-[ "$(id -u)" -eq 0 ] || nl_skip_all "needs root (network namespaces, XDP, bpffs)"
-nl_init enf-tun || nl_setup_failed "cannot create a temp dir"
-nl_netns_add node || nl_skip_all "cannot create a network namespace"
-missing=$(nl_missing_tools)
-"$NL_PY" -c 'import scapy.all' >/dev/null 2>&1 || missing+="${missing:+
-}scapy for $NL_PY (Debian package python3-scapy)"
-[ -z "$missing" ] || nl_setup_failed "missing tools:
-$missing"
-[ -x "$ENFORCER" ] || nl_setup_failed "no enforcer binary at $ENFORCER (make .output/enforcer)"
-nl_mount_bpffs || nl_setup_failed "cannot mount a private bpffs under $NL_TMP"
+nl_e2e_start enf-tun "$ENFORCER" nl_cleanup scapy:python3-scapy
 
 WEB4=10.0.1.10 ADMIN4=10.0.2.10 NODE4=203.0.113.1 INET4=$NL_INET4 PRIV4=$NL_PRIV4
 SPOOF4=10.0.9.50	# a private source, forged inside a tunnel from the internet
