@@ -122,14 +122,7 @@ done
 # bound on the servers' lives: 2 modes x 6 runs of (S + overhead) per round
 NL_LISTEN_SECS=$((runs * 12 * (seconds + 8) + 300))
 # cleanup runs once, whatever signal comes next
-cleanup()
-{
-	trap '' INT TERM
-	nl_cleanup
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+nl_on_exit nl_cleanup
 nl_init enf-dnsq || { ko "cannot create a temp dir"; finish; }
 [ -n "$outdir" ] || outdir=$NL_TMP/out
 mkdir -p "$outdir/logs" || { ko "cannot create $outdir"; finish; }

@@ -94,9 +94,7 @@ for t in jq "$FL_ENF"; do
 	command -v "$t" >/dev/null 2>&1 || { ko "missing tool $t"; finish; }
 done
 
-trap fl_cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+nl_on_exit fl_cleanup
 
 fl_setup enf-flood || { ko "cannot build the topology"; finish; }
 [ -n "$out" ] || out=$NL_TMP/out

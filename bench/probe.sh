@@ -137,14 +137,7 @@ installed()
 	return 1
 }
 
-cleanup()
-{
-	trap '' INT TERM
-	nl_cleanup
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+nl_on_exit nl_cleanup
 
 NL_LISTEN_SECS=30
 # One namespace: veth pa (10.78.0.5) <-> pb (10.78.0.1, 10.78.0.2); the

@@ -87,9 +87,7 @@ cleanup()
 	fi
 	fl_cleanup
 }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+nl_on_exit cleanup
 
 fl_setup enf-reload || { ko "cannot build the topology"; finish; }
 [ -n "$out" ] || out=$NL_TMP/out

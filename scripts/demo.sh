@@ -23,9 +23,7 @@ die() { echo "demo: $*" >&2; exit 1; }
 
 title() { printf '\n== %s ==\n' "$*"; }
 
-trap nl_cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+nl_on_exit nl_cleanup
 
 [ "$(id -u)" -eq 0 ] || die "needs root (network namespaces, XDP, bpffs); try: sudo make demo"
 missing=$(nl_missing_tools)

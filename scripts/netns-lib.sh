@@ -551,6 +551,16 @@ nl_setup_failed()
 	exit 1
 }
 
+# nl_on_exit FN: FN runs on exit, once, whatever signal comes next; ^C and
+# TERM end the script with 130 and 143.
+nl_on_exit()
+{
+	NL_EXIT_FN=$1
+	trap 'trap "" INT TERM; "$NL_EXIT_FN"' EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+}
+
 # nl_enforcer_path [PATH]: the enforcer binary a suite tests, absolute
 # (default: the build's).
 nl_enforcer_path()
@@ -572,11 +582,8 @@ nl_enforcer_path()
 nl_e2e_start()
 {
 	local tag=$1 enforcer=$2 missing t
-	NL_EXIT_FN=${3:-nl_cleanup}
+	nl_on_exit "${3:-nl_cleanup}"
 	shift 3 2>/dev/null || shift $#
-	trap 'trap "" INT TERM; "$NL_EXIT_FN"' EXIT
-	trap 'exit 130' INT
-	trap 'exit 143' TERM
 	[ "$(id -u)" -eq 0 ] || nl_skip_all "needs root (network namespaces, XDP, TC, bpffs)"
 	nl_init "$tag" || nl_setup_failed "cannot create a temp dir"
 	nl_netns_add node || nl_skip_all "cannot create a network namespace"

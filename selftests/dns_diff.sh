@@ -71,9 +71,7 @@ skip_all()
 ok() { printf 'ok   %s\n' "$1"; passed=$((passed + 1)); }
 fail() { printf 'FAIL %s\n' "$1"; failed=$((failed + 1)); }
 
-trap nl_dns_cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+nl_on_exit nl_dns_cleanup
 
 # ---- prerequisites -----------------------------------------------------
 

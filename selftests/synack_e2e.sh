@@ -23,9 +23,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 . "$ROOT/bench/flood_lib.sh"
 FL_ENF=${OUTPUT:-$ROOT/.output}/enforcer
 case "$FL_ENF" in /*) ;; *) FL_ENF="$PWD/$FL_ENF" ;; esac
-trap fl_cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+nl_on_exit fl_cleanup
 [ "$(id -u)" -eq 0 ] || { echo "needs root"; echo "0 passed, 1 failed"; exit 2; }
 fl_setup enf-synack || { echo "cannot build the topology"; echo "0 passed, 1 failed"; exit 2; }
 dmac=$(nl_in node cat "/sys/class/net/$NL_IF_INET/address")
