@@ -288,11 +288,13 @@ if [[ " $servers " == *" knot "* ]]; then
 fi
 
 answers() { jq -r '.dns.answer // empty' <<<"$(enf status --json 2>/dev/null)"; }
-# dns_other: every DNS counter but answer and pass, summed (must not move
+# dns_other: every DNS counter but answer, passed and not_query (what is no
+# query to a resolver: ARP, NDP, ...), summed (must not move
 # under load: NXDOMAIN, NODATA, errors, ... would mean wrong answers)
 dns_other()
 {
-	jq -r '[.dns | to_entries[] | select(.key != "answer" and .key != "pass") |
+	jq -r '[.dns | to_entries[] |
+		select(.key != "answer" and .key != "passed" and .key != "not_query") |
 		.value | numbers] | add // 0' <<<"$(enf status --json 2>/dev/null)"
 }
 attach() { enf attach p-cli >"$T/attach.out" 2>&1 || { cat "$T/attach.out" >&2; return 1; }; }
