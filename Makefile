@@ -75,9 +75,12 @@ LIB_OBJS	:= $(patsubst %.c,$(OUTPUT)/%.o,$(LIB_SRCS))
 CLI_OBJS	:= $(patsubst %.c,$(OUTPUT)/%.o,$(CLI_SRCS))
 USER_HDRS	:= $(shell find user -name '*.h') $(wildcard include/*.h)
 
-TEST_SRCS	:= $(wildcard selftests/test_*.c)
-TEST_BINS	:= $(patsubst selftests/%.c,$(OUTPUT)/%,$(TEST_SRCS))
-FUZZ_SRCS	:= $(wildcard selftests/fuzz_*.c)
+# selftests/{unit,bpf,fuzz}/test_*.c: one suite binary each, named after
+# the file; selftests/lib/ holds what they share.
+TEST_SRCS	:= $(wildcard selftests/*/test_*.c)
+TEST_BINS	:= $(patsubst %.c,$(OUTPUT)/%,$(notdir $(TEST_SRCS)))
+TEST_HDRS	:= $(wildcard selftests/lib/*.h)
+TEST_CFLAGS	:= -I.output -Iselftests/lib
 
 ENFORCER	:= $(OUTPUT)/enforcer
 
@@ -106,7 +109,7 @@ $(ENFORCER): $(CLI_OBJS) $(LIB_OBJS)
 	$(Q)$(CC) $(USER_LDFLAGS) $^ $(USER_LIBS) -o $@
 
 # The differential fuzzer includes its reference model.
-$(OUTPUT)/test_difffuzz: selftests/model.c selftests/model.h
+$(OUTPUT)/test_difffuzz: selftests/fuzz/model.c selftests/fuzz/model.h
 
 # The DNS fuzz suite also checks every reply with ldns when it is installed.
 LDNS_LIBS	:= $(shell $(PKG_CONFIG) --libs ldns 2>/dev/null)
@@ -115,14 +118,17 @@ $(OUTPUT)/test_dnsfuzz: USER_CFLAGS += -DHAVE_LDNS
 $(OUTPUT)/test_dnsfuzz: USER_LIBS += $(LDNS_LIBS)
 endif
 
-$(OUTPUT)/test_%: selftests/test_%.c $(wildcard selftests/*.h) $(LIB_OBJS) $(USER_HDRS) $(SKELS)
-	$(call msg,CC,$@)
-	$(Q)$(CC) $(USER_CFLAGS) -I.output -Iselftests $< $(LIB_OBJS) $(USER_LIBS) -lpthread $(USER_LDFLAGS) -o $@
+define test_rule
+$(OUTPUT)/$(basename $(notdir $(1))): $(1) $(TEST_HDRS) $(LIB_OBJS) $(USER_HDRS) $(SKELS)
+	$$(call msg,CC,$$@)
+	$$(Q)$$(CC) $$(USER_CFLAGS) $(TEST_CFLAGS) -I$(dir $(1)) $$< $$(LIB_OBJS) $$(USER_LIBS) -lpthread $$(USER_LDFLAGS) -o $$@
+endef
+$(foreach t,$(TEST_SRCS),$(eval $(call test_rule,$(t))))
 
 # Benchmarks (bench/*.c) build like the test suites; `make bench` runs them.
-$(OUTPUT)/bench_%: bench/bench_%.c $(wildcard selftests/*.h bench/*.h) $(LIB_OBJS) $(USER_HDRS) $(SKELS)
+$(OUTPUT)/bench_%: bench/bench_%.c $(TEST_HDRS) $(wildcard bench/*.h) $(LIB_OBJS) $(USER_HDRS) $(SKELS)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(USER_CFLAGS) -I.output -Iselftests $< $(LIB_OBJS) $(USER_LIBS) -lpthread $(USER_LDFLAGS) -o $@
+	$(Q)$(CC) $(USER_CFLAGS) $(TEST_CFLAGS) $< $(LIB_OBJS) $(USER_LIBS) -lpthread $(USER_LDFLAGS) -o $@
 
 # The benchmarks' live-frames flood sender (bench/flood.sh, bench/probe.sh):
 # a small libbpf program and its XDP_REDIRECT program.

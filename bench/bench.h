@@ -2,7 +2,7 @@
 /*
  * What the BPF_PROG_TEST_RUN benchmarks (bench_xdp.c, bench_dns.c) share: a
  * growing text buffer for the generated manifests, applying one in-process
- * (selftests/apply.h), medians, the clock and number lists. Header-only, like selftests/test.h: each benchmark is one file.
+ * (selftests/lib/apply.h), medians, the clock and number lists. Header-only, like selftests/lib/test.h: each benchmark is one file.
  */
 #ifndef ENFORCER_BENCH_H
 #define ENFORCER_BENCH_H

@@ -42,7 +42,7 @@
 # ENF_SCENARIOS are passed on to the suites in the guest. The suites run
 # unscaled by default: their time under emulation goes to loading and
 # verifying the BPF programs (test_xdp and test_dns do it per case), not
-# to the loops ENF_TEST_SCALE scales (selftests/test.h).
+# to the loops ENF_TEST_SCALE scales (selftests/lib/test.h).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 CHECKOUT=$PWD
@@ -87,21 +87,21 @@ fi
 # ---- the suites: NAME SECONDS COMMAND (run in the guest from the checkout) ---
 # SECONDS bounds one suite under emulation; a suite that runs out counts as
 # failed. The CI subset: every C suite and the three netns e2e suites.
-C_SUITES=$(cd selftests && ls test_*.c | sed 's/\.c$//')
+C_SUITES=$(basename -a -s .c selftests/*/test_*.c)
 PLAN=()
 for t in $C_SUITES; do
 	PLAN+=("$t 2400 .output/$t")
 done
-PLAN+=("e2e 1800 selftests/e2e.sh .output/enforcer"
-       "dns_e2e 1800 selftests/dns_e2e.sh .output/enforcer"
-       "flows_e2e 2400 selftests/flows_e2e.sh .output/enforcer")
+PLAN+=("e2e 1800 selftests/e2e/e2e.sh .output/enforcer"
+       "dns_e2e 1800 selftests/e2e/dns_e2e.sh .output/enforcer"
+       "flows_e2e 2400 selftests/e2e/flows_e2e.sh .output/enforcer")
 if [ "$FULL" = 1 ]; then
 	for t in $C_SUITES; do
 		PLAN+=("$t-san 3600 ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 .output/san/$t")
 	done
-	PLAN+=("e2e-san 2400 ASAN_OPTIONS=detect_leaks=1 selftests/e2e.sh .output/san/enforcer"
-	       "synack_e2e 900 selftests/synack_e2e.sh"
-	       "dns_diff 2400 selftests/dns_diff.sh .output/enforcer")
+	PLAN+=("e2e-san 2400 ASAN_OPTIONS=detect_leaks=1 selftests/e2e/e2e.sh .output/san/enforcer"
+	       "synack_e2e 900 selftests/e2e/synack_e2e.sh"
+	       "dns_diff 2400 selftests/e2e/dns_diff.sh .output/enforcer")
 fi
 if [ -n "$ONLY_SUITES" ]; then
 	sel=()

@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #
 # Long run of the differential fuzzer of the XDP program (the reference model
-# in selftests/model.c against the program's trace twin and the attached
-# program; see selftests/test_difffuzz.c). Needs root (BPF_PROG_TEST_RUN).
+# in selftests/fuzz/model.c against the program's trace twin and the attached
+# program; see selftests/fuzz/test_difffuzz.c). Needs root (BPF_PROG_TEST_RUN).
 #
 #   scripts/difffuzz.sh [FRAMES]    at least FRAMES frames (default 1000000)
 #

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #
-# libFuzzer targets (selftests/fuzz_*.c), built with clang and ASan/UBSan.
+# libFuzzer targets (selftests/fuzz/fuzz_*.c), built with clang and ASan/UBSan.
 #   scripts/fuzz.sh SECONDS   run each target for SECONDS (make fuzz)
 #   scripts/fuzz.sh --smoke   a bounded run per target with a fixed seed
 #                             (part of make check); closing line N passed, N failed
@@ -24,7 +24,7 @@ declare -A LIBS=(
 	[fuzz_manifest]="-lyaml"
 )
 
-for src in selftests/fuzz_*.c; do
+for src in selftests/fuzz/fuzz_*.c; do
 	[ -e "$src" ] || continue
 	name=$(basename "$src" .c)
 	bin=$OUT/$name

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 # shellcheck shell=bash
 #
-# scripts/netns-lib.sh: a throwaway network for selftests/e2e.sh and
+# scripts/netns-lib.sh: a throwaway network for selftests/e2e/*.sh and
 # scripts/demo.sh. Source it from bash, then
 #
 #	nl_init enf-e2e			# names, temp dir; call before anything else
@@ -338,7 +338,7 @@ nl_cleanup()
 	return 0
 }
 
-# ---- DNS helpers (selftests/dns_e2e.sh, selftests/dns_diff.sh) ------------
+# ---- DNS helpers (selftests/e2e/dns_e2e.sh, dns_diff.sh) ------------------
 #
 #	trap nl_dns_cleanup EXIT	# instead of nl_cleanup: also removes the
 #					# /etc/netns entries made by nl_resolv_conf
@@ -478,7 +478,7 @@ nl_dns_cleanup()
 	return 0
 }
 
-# ---- test harness (selftests/*_e2e.sh) ----------------------------------
+# ---- test harness (selftests/e2e/*.sh) ----------------------------------
 #
 #	NL_CASES=(a b c)		# every case the script runs, in order
 #	nl_begin a; ...; nl_why "reason"; ...; nl_end

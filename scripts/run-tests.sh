@@ -77,8 +77,8 @@ build() {
 	fi
 }
 
-# Every selftests/test_*.c is one suite binary.
-SUITES=$(cd selftests && ls test_*.c | sed 's/\.c$//')
+# Every selftests/*/test_*.c is one suite binary.
+SUITES=$(basename -a -s .c selftests/*/test_*.c)
 
 if build; then
 	for t in $SUITES; do
@@ -98,15 +98,15 @@ if [ $quick -eq 0 ]; then
 	fi
 	run_suite size scripts/check-size.sh
 	run_suite fuzz scripts/fuzz.sh --smoke
-	run_suite zone_nsd selftests/zone_nsd_check.sh .output/test_zone
+	run_suite zone_nsd selftests/e2e/zone_nsd_check.sh .output/test_zone
 	run_suite bench_smoke bash -c 'scripts/install-deps.sh --bench && make -s .output/bench_xdp .output/bench_dns .output/flood_gen .output/flood_gen.bpf.o && bench/run.sh --smoke'
-	run_suite e2e selftests/e2e.sh .output/enforcer
-	ASAN_OPTIONS=detect_leaks=1 run_suite e2e-san selftests/e2e.sh .output/san/enforcer
-	run_suite flows_e2e selftests/flows_e2e.sh .output/enforcer
-	run_suite synack_e2e bash -c 'scripts/install-deps.sh --bench && selftests/synack_e2e.sh'
-	run_suite tunnel_e2e selftests/tunnel_e2e.sh .output/enforcer
-	run_suite dns_e2e selftests/dns_e2e.sh .output/enforcer
-	run_suite dns_diff selftests/dns_diff.sh .output/enforcer
+	run_suite e2e selftests/e2e/e2e.sh .output/enforcer
+	ASAN_OPTIONS=detect_leaks=1 run_suite e2e-san selftests/e2e/e2e.sh .output/san/enforcer
+	run_suite flows_e2e selftests/e2e/flows_e2e.sh .output/enforcer
+	run_suite synack_e2e bash -c 'scripts/install-deps.sh --bench && selftests/e2e/synack_e2e.sh'
+	run_suite tunnel_e2e selftests/e2e/tunnel_e2e.sh .output/enforcer
+	run_suite dns_e2e selftests/e2e/dns_e2e.sh .output/enforcer
+	run_suite dns_diff selftests/e2e/dns_diff.sh .output/enforcer
 fi
 
 echo

@@ -12,7 +12,7 @@
 # The zones of examples/dns.yml are exported per view (test_zone --export, the
 # format of `enforcer zone export`); the SOA serial is set to the one the kernel
 # path answers (apply uses the wall clock), and one NSD serves each view. The
-# enforcer is attached to p-rack and p-shop. selftests/dns_diff.py, run inside a
+# enforcer is attached to p-rack and p-shop. selftests/e2e/dns_diff.py, run inside a
 # pod, sends every query both to the resolver address (the kernel answers it or
 # passes it on: nothing listens there, so a pass shows as no reply) and to the
 # NSD of the pod's view, and compares the replies field by field. Runs:
@@ -40,7 +40,7 @@
 # even under emulation); the case count is bounded (< 2000).
 set -u
 
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 . "$ROOT/scripts/netns-lib.sh"
 
 ENFORCER=${1:-$ROOT/.output/enforcer}
@@ -48,7 +48,7 @@ TEST_ZONE=${2:-$ROOT/.output/test_zone}
 case "$ENFORCER" in /*) ;; *) ENFORCER="$PWD/$ENFORCER" ;; esac
 case "$TEST_ZONE" in /*) ;; *) TEST_ZONE="$PWD/$TEST_ZONE" ;; esac
 MANIFEST=$ROOT/examples/dns.yml
-DRIVER=$ROOT/selftests/dns_diff.py
+DRIVER=$ROOT/selftests/e2e/dns_diff.py
 SEED=${DNS_DIFF_SEED:-$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}
 SAMPLE6=${DNS_DIFF_SAMPLE6:-150}
 

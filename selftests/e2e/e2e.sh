@@ -19,7 +19,7 @@
 # No retries: a probe that flakes is a bug to find, not to repeat.
 set -u
 
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 . "$ROOT/scripts/netns-lib.sh"
 
 ENFORCER=$(nl_enforcer_path "${1:-}")

@@ -30,7 +30,7 @@
 # removes all of it.
 set -u
 
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 . "$ROOT/scripts/netns-lib.sh"
 
 ENFORCER=$(nl_enforcer_path "${1:-}")

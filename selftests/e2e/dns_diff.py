@@ -1,9 +1,9 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 """
-selftests/dns_diff.py: differential test of the in-kernel DNS answers against NSD.
+selftests/e2e/dns_diff.py: differential test of the in-kernel DNS answers against NSD.
 
-Run inside a client namespace by selftests/dns_diff.sh. Every query is built
+Run inside a client namespace by selftests/e2e/dns_diff.sh. Every query is built
 byte by byte here (so every header bit, count and EDNS field is ours to set)
 and sent twice, at the same time: to the resolver address, where the
 enforcer's TC program answers it, and to an NSD serving the exported zone of
@@ -691,7 +691,7 @@ def compare(q, k, n, view):
 
 
 # Known product bugs, reported with reproductions (see the header of
-# selftests/dns_diff.sh). Each rule is narrow: it matches exactly the wrong
+# selftests/e2e/dns_diff.sh). Each rule is narrow: it matches exactly the wrong
 # answer the bug produces, with the rest of the reply equal. They count as
 # "known product bugs" (expected failures) and do not fail the run, unless
 # --strict (DNS_DIFF_STRICT=1), where they are mismatches like any other.

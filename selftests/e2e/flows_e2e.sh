@@ -45,7 +45,7 @@
 # all of it, also on failure and ^C. No retries.
 set -u
 
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 . "$ROOT/scripts/netns-lib.sh"
 
 ENFORCER=$(nl_enforcer_path "${1:-}")

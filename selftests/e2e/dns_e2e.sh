@@ -26,7 +26,7 @@
 # is bounded (+time=2 +tries=1, resolv.conf timeout:1 attempts:1).
 set -u
 
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 . "$ROOT/scripts/netns-lib.sh"
 
 ENFORCER=$(nl_enforcer_path "${1:-}")

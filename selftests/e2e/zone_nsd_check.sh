@@ -13,7 +13,7 @@
 # .output/test_zone, else it is compiled into a temporary directory.
 # Scenarios: $ENF_SCENARIOS (default ../shared/scenarios from the repo root).
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 
 scen_dir=${ENF_SCENARIOS:-../shared/scenarios}
 tmp=$(mktemp -d /tmp/zone_nsd_check.XXXXXX)

@@ -16,7 +16,7 @@
 # SYN-ACK went out through n-inet, the same SYN again: expected drop_not_admitted.
 # Safety: bench/flood_lib.sh (own namespaces and bpffs, bounded senders, trap).
 set -uo pipefail
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 # shellcheck source=scripts/netns-lib.sh
 . "$ROOT/scripts/netns-lib.sh"
 # shellcheck source=bench/flood_lib.sh
