@@ -2,15 +2,24 @@
 /*
  * What the BPF_PROG_TEST_RUN benchmarks (bench_xdp.c, bench_dns.c) share: a
  * growing text buffer for the generated manifests, applying one in-process
- * (selftests/lib/apply.h), medians, the clock and number lists. Header-only, like selftests/lib/test.h: each benchmark is one file.
+ * (selftests/lib/apply.h), the baseline program, the checks and their
+ * verdict line, the subcommands, medians, the clock and number lists.
+ * Header-only, like selftests/lib/test.h: each benchmark is one file.
  */
 #ifndef ENFORCER_BENCH_H
 #define ENFORCER_BENCH_H
 
+#include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
+
+#include <bpf/bpf.h>
+#include <linux/bpf.h>
 
 #include "apply.h"
 #include "state.h"
@@ -84,6 +93,88 @@ static inline int jit_enabled(void)
 		fclose(f);
 	}
 	return v > 0;
+}
+
+/* What every check of a benchmark adds to: the smoke run's verdict. */
+static int bench_passed, bench_failed;
+
+static inline void bench_expect(bool ok, const char *what, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static inline void bench_expect(bool ok, const char *what, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (ok) {
+		bench_passed++;
+		return;
+	}
+	bench_failed++;
+	fprintf(stderr, "FAIL %s: ", what);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* The baseline every figure is a ratio of: a program that only returns
+ * `ret`. A descriptor, or -1 (said). */
+static inline int bench_empty_prog(enum bpf_prog_type type, int ret)
+{
+	struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = ret },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	int fd = bpf_prog_load(type, "bench_empty", "GPL", insns, 2, NULL);
+
+	if (fd < 0)
+		fprintf(stderr, "%s: cannot load the empty program: %s\n",
+			program_invocation_short_name, strerror(errno));
+	return fd;
+}
+
+enum bench_cmd { BENCH_GEN, BENCH_RUN, BENCH_SMOKE };
+
+static inline void bench_usage(const char *usage)
+{
+	fputs(usage, stderr);
+	exit(2);
+}
+
+/* argv[1]: gen, run or smoke (else the usage, exit 2); the options
+ * that follow it are left to getopt_long (optind = 2). */
+static inline enum bench_cmd bench_command(int argc, char **argv, const char *usage)
+{
+	static const char *const names[] = { "gen", "run", "smoke" };
+	int i;
+
+	for (i = 0; argc >= 2 && i < 3; i++) {
+		if (!strcmp(argv[1], names[i])) {
+			optind = 2;
+			return (enum bench_cmd)i;
+		}
+	}
+	bench_usage(usage);
+	return BENCH_RUN;
+}
+
+/* gen: the manifest to stdout. */
+static inline int bench_write_manifest(struct buf *b)
+{
+	fwrite(b->p, 1, b->len, stdout);
+	free(b->p);
+	return 0;
+}
+
+/* The last line: the smoke run's verdict on stdout, a run's on stderr
+ * (its stdout is the CSV). The exit code. */
+static inline int bench_end(bool smoke, const char *checks, int err)
+{
+	if (smoke)
+		printf("%d passed, %d failed\n", bench_passed, bench_failed);
+	else
+		fprintf(stderr, "# %s: %d passed, %d failed\n", checks, bench_passed,
+			bench_failed);
+	return err || bench_failed;
 }
 
 /* "10,1000,100000" -> out[]; the count, or -1 for anything else. */

@@ -135,16 +135,6 @@ static void gen_manifest(struct buf *b, unsigned long names)
 #define LD_MAP(d, fd) INSN(BPF_LD | BPF_DW | BPF_IMM, d, BPF_PSEUDO_MAP_FD, 0, fd), INSN(0, 0, 0, 0, 0)
 #define EXIT() INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0)
 
-static int empty_prog(void)
-{
-	struct bpf_insn insns[] = { MOV64_IMM(BPF_REG_0, TC_ACT_OK), EXIT() };
-	int fd = bpf_prog_load(BPF_PROG_TYPE_SCHED_CLS, "bench_empty", "GPL", insns, 2, NULL);
-
-	if (fd < 0)
-		fprintf(stderr, "bench_dns: cannot load the empty program: %s\n", strerror(errno));
-	return fd;
-}
-
 /*
  * The restore program: the packet becomes the `len` bytes in query_map[0]
  * again, then tail call progs_map[0]. TC_ACT_OK if the tail call fails.
@@ -225,14 +215,10 @@ static double run_ns(int fd, const void *pkt, size_t len, unsigned int repeat, i
 /* enf_dns_stats[reason], summed over CPUs. */
 static uint64_t dns_stat(const struct enf_state *st, uint32_t reason)
 {
-	int ncpu = libbpf_num_possible_cpus(), i;
-	uint64_t v[512], sum = 0;
+	uint64_t v[ENF_DNS_REASON_MAX];
 
-	if (ncpu <= 0 || ncpu > 512 || bpf_map_lookup_elem(st->dns_stats_fd, &reason, v))
-		return 0;
-	for (i = 0; i < ncpu; i++)
-		sum += v[i];
-	return sum;
+	state_dns_stats(st, v);
+	return v[reason];
 }
 
 /* Compile and apply the manifest in b; *nnames gets the zone's (view, name) count. */
@@ -248,25 +234,6 @@ static const struct query queries[] = {
 	{ "long_a", LONG_NAME, { "10.64.0.10" }, 1 },
 };
 
-static int passed, failed;
-
-static void expect(bool ok, const char *what, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void expect(bool ok, const char *what, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (ok) {
-		passed++;
-		return;
-	}
-	failed++;
-	fprintf(stderr, "FAIL %s: ", what);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
 
 /* The reply in out[] must be NOERROR, AA, the question echoed and exactly
  * the A records of q. Returns the number of answers, or -1. */
@@ -279,13 +246,13 @@ static int check_reply(const struct query *q, const uint8_t *query_msg, size_t q
 	int i, j, ok = 1;
 
 	if (out_len <= d || dns_parse_reply(out + d, out_len - d, &rep)) {
-		expect(false, what, "reply does not parse (%u bytes)", out_len);
+		bench_expect(false, what, "reply does not parse (%u bytes)", out_len);
 		return -1;
 	}
-	expect(rep.qr && rep.aa && rep.rcode == 0 && rep.id == 0x1234, what,
+	bench_expect(rep.qr && rep.aa && rep.rcode == 0 && rep.id == 0x1234, what,
 	       "header qr %u aa %u rcode %u id %#x, want a NOERROR authoritative answer", rep.qr,
 	       rep.aa, rep.rcode, rep.id);
-	expect(rep.qlen == qmsg_len - 12 && !memcmp(rep.question, query_msg + 12, rep.qlen), what,
+	bench_expect(rep.qlen == qmsg_len - 12 && !memcmp(rep.question, query_msg + 12, rep.qlen), what,
 	       "question not echoed");
 	for (i = 0; i < rep.an; i++) {
 		uint8_t bin[4];
@@ -301,7 +268,7 @@ static int check_reply(const struct query *q, const uint8_t *query_msg, size_t q
 		else
 			seen[j] = true;
 	}
-	expect(ok && rep.an == q->nwant, what, "%u answers, want exactly the A records of %s",
+	bench_expect(ok && rep.an == q->nwant, what, "%u answers, want exactly the A records of %s",
 	       rep.an, q->name);
 	/* the source and destination must have been swapped */
 	{
@@ -309,7 +276,7 @@ static int check_reply(const struct query *q, const uint8_t *query_msg, size_t q
 
 		inet_pton(AF_INET, RESOLVER, res);
 		inet_pton(AF_INET, CLIENT, cli);
-		expect(!memcmp(out + 14 + 12, res, 4) && !memcmp(out + 14 + 16, cli, 4), what,
+		bench_expect(!memcmp(out + 14 + 12, res, 4) && !memcmp(out + 14 + 16, cli, 4), what,
 		       "reply not from the resolver to the client");
 	}
 	return rep.an;
@@ -372,7 +339,7 @@ static int bench_scale(const struct opts *o, int empty_fd, unsigned long target)
 		/* correctness first: one plain run, the reply must be the answer */
 		if (run_ns(st.dns_prog_fd, pkt, plen, 1, &ret) < 0)
 			ret = -1;
-		expect(ret == TC_ACT_REDIRECT, what, "verdict %d, want TC_ACT_REDIRECT (%d)", ret,
+		bench_expect(ret == TC_ACT_REDIRECT, what, "verdict %d, want TC_ACT_REDIRECT (%d)", ret,
 		       TC_ACT_REDIRECT);
 		an = ret == TC_ACT_REDIRECT ? check_reply(q, msg, mlen, what) : -1;
 
@@ -396,7 +363,7 @@ static int bench_scale(const struct opts *o, int empty_fd, unsigned long target)
 		before = dns_stat(&st, ENF_DNS_ANSWER);
 		run_ns(wrap_dns, pkt, plen, 3, &rret);
 		after = dns_stat(&st, ENF_DNS_ANSWER);
-		expect(rret == TC_ACT_REDIRECT && after - before == 3, what,
+		bench_expect(rret == TC_ACT_REDIRECT && after - before == 3, what,
 		       "restore harness: verdict %d, %llu answers counted over 3 runs, want %d and 3",
 		       rret, (unsigned long long)(after - before), TC_ACT_REDIRECT);
 		if (rret == TC_ACT_REDIRECT)
@@ -412,7 +379,7 @@ static int bench_scale(const struct opts *o, int empty_fd, unsigned long target)
 				counted = false;
 			ratio[n] = r[n] > 0 ? x[n] / r[n] : 0;
 		}
-		expect(counted, what, "answer counter did not grow by %u over a timed run",
+		bench_expect(counted, what, "answer counter did not grow by %u over a timed run",
 		       o->repeat);
 		{
 			double me = median(e, o->runs), mr = median(r, o->runs);
@@ -439,15 +406,11 @@ out:
 	return err;
 }
 
-static void usage(void)
-{
-	fprintf(stderr, "usage: bench_dns gen --names N\n"
-			"       bench_dns run [--names LIST] [--runs R] [--repeat N]\n"
-			"       bench_dns smoke\n");
-	exit(2);
-}
+static const char usage[] =
+	"usage: bench_dns gen --names N\n"
+	"       bench_dns run [--names LIST] [--runs R] [--repeat N]\n"
+	"       bench_dns smoke\n";
 
-/* 1 when the BPF JIT is on (the figures mean nothing interpreted). */
 int main(int argc, char **argv)
 {
 	static const struct option lopts[] = {
@@ -458,13 +421,9 @@ int main(int argc, char **argv)
 	};
 	struct opts o = { .names = { 10, 1000, 100000 }, .nnames = 3, .runs = 5,
 			  .repeat = 1000000 };
-	const char *cmd;
+	enum bench_cmd cmd = bench_command(argc, argv, usage);
 	int opt, empty_fd, i, err = 0;
 
-	if (argc < 2)
-		usage();
-	cmd = argv[1];
-	optind = 2;
 	while ((opt = getopt_long(argc, argv, "", lopts, NULL)) != -1) {
 		switch (opt) {
 		case 'n':
@@ -477,34 +436,30 @@ int main(int argc, char **argv)
 			o.repeat = strtoul(optarg, NULL, 10);
 			break;
 		default:
-			usage();
+			bench_usage(usage);
 		}
 	}
 	if (o.nnames <= 0 || o.runs < 1 || o.runs > 64 || !o.repeat)
-		usage();
+		bench_usage(usage);
 
-	if (!strcmp(cmd, "gen")) {
+	if (cmd == BENCH_GEN) {
 		struct buf b = { 0 };
 
 		gen_manifest(&b, o.names[0]);
-		fwrite(b.p, 1, b.len, stdout);
-		free(b.p);
-		return 0;
+		return bench_write_manifest(&b);
 	}
-	if (!strcmp(cmd, "smoke")) {
+	if (cmd == BENCH_SMOKE) {
 		o.runs = 1;
 		o.repeat = 1000;
 		o.nnames = 1;
 		o.names[0] = 10;
 		o.smoke = true;
-	} else if (strcmp(cmd, "run")) {
-		usage();
 	}
 
 	libbpf_set_print(NULL);
 	if (!jit_enabled())
 		fprintf(stderr, "bench_dns: warning: the BPF JIT is off; figures are interpreted\n");
-	empty_fd = empty_prog();
+	empty_fd = bench_empty_prog(BPF_PROG_TYPE_SCHED_CLS, TC_ACT_OK);
 	if (empty_fd < 0) {
 		printf("0 passed, 1 failed\n");
 		return 1;
@@ -513,13 +468,9 @@ int main(int argc, char **argv)
 	       "enforcer_ns,net_ns,ratio,all_answered\n");
 	for (i = 0; i < o.nnames; i++)
 		if (bench_scale(&o, empty_fd, o.names[i])) {
-			failed++;
+			bench_failed++;
 			err = 1;
 		}
 	close(empty_fd);
-	if (o.smoke)
-		printf("%d passed, %d failed\n", passed, failed);
-	else
-		fprintf(stderr, "# reply checks: %d passed, %d failed\n", passed, failed);
-	return err || failed;
+	return bench_end(o.smoke, "reply checks", err);
 }

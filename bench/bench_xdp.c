@@ -40,6 +40,7 @@
 
 #include "compile.h"
 #include "manifest.h"
+#include "maps.h"
 #include "pktgen.h"
 #include "state.h"
 #include "bench.h"
@@ -138,19 +139,6 @@ static void svc_addrs(unsigned long s, char *v4, char *v6)
 
 /* ---- test_run ---- */
 
-static int empty_prog(void)
-{
-	struct bpf_insn insns[] = {
-		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = XDP_PASS },
-		{ .code = BPF_JMP | BPF_EXIT },
-	};
-	int fd = bpf_prog_load(BPF_PROG_TYPE_XDP, "bench_empty", "GPL", insns, 2, NULL);
-
-	if (fd < 0)
-		fprintf(stderr, "bench_xdp: cannot load the empty program: %s\n", strerror(errno));
-	return fd;
-}
-
 /* Average ns per run of `repeat` runs, or -1; *ret gets the verdict. */
 static double run_ns(int fd, const void *pkt, size_t len, unsigned int repeat, int *ret)
 {
@@ -235,17 +223,6 @@ static int prog_map_fd(int prog_fd, const char *name, uint32_t *max_entries)
 	return -1;
 }
 
-static void map_clear(int fd, size_t key_size)
-{
-	uint8_t k[64], next[64];
-
-	while (!bpf_map_get_next_key(fd, NULL, next)) {
-		memcpy(k, next, key_size);
-		if (bpf_map_delete_elem(fd, k))
-			break;
-	}
-}
-
 #define XF_MAP_FLAG_DST 2	/* xdp-filter's common_kern_user.h: MAP_FLAG_DST */
 
 /*
@@ -268,8 +245,8 @@ static int xf_fill(int xf_fd, unsigned long nsvc)
 		err = -1;
 		goto out;
 	}
-	map_clear(fd4, 4);
-	map_clear(fd6, 16);
+	maps_empty(fd4, 4);
+	maps_empty(fd6, 16);
 	if (nsvc / 2 > max4 || nsvc / 2 > max6) {
 		err = -1;
 		goto out;
@@ -307,17 +284,6 @@ struct opts {
 	bool smoke;
 };
 
-static int passed, failed;
-
-static void verdict_check(const char *what, int got, int want)
-{
-	if (got == want) {
-		passed++;
-	} else {
-		failed++;
-		fprintf(stderr, "FAIL %s: verdict %d, want %d\n", what, got, want);
-	}
-}
 
 static int bench_scale(const struct opts *o, int empty_fd, unsigned long nsvc, unsigned long npfx)
 {
@@ -359,7 +325,8 @@ static int bench_scale(const struct opts *o, int empty_fd, unsigned long nsvc, u
 			/* correctness first: one run, the verdict must be the rule's */
 			if (run_ns(st.prog_fd, p[c][f].b, p[c][f].len, 1, &ret) < 0)
 				ret = -1;
-			verdict_check(what, ret, case_verdict[c]);
+			bench_expect(ret == case_verdict[c], what, "verdict %d, want %d", ret,
+				     case_verdict[c]);
 			if (xf_ok)
 				run_ns(o->xf_fd, p[c][f].b, p[c][f].len, 1, &xf_ret);
 			for (r = 0; r < o->runs; r++) {
@@ -385,15 +352,11 @@ static int bench_scale(const struct opts *o, int empty_fd, unsigned long nsvc, u
 	return 0;
 }
 
-static void usage(void)
-{
-	fprintf(stderr,
-		"usage: bench_xdp gen --services N [--instances K] [--prefixes P] [--change]\n"
-		"       bench_xdp run [--services LIST] [--prefixes LIST] [--runs R] [--repeat N]\n"
-		"                     [--xdp-filter-prog ID]\n"
-		"       bench_xdp smoke\n");
-	exit(2);
-}
+static const char usage[] =
+	"usage: bench_xdp gen --services N [--instances K] [--prefixes P] [--change]\n"
+	"       bench_xdp run [--services LIST] [--prefixes LIST] [--runs R] [--repeat N]\n"
+	"                     [--xdp-filter-prog ID]\n"
+	"       bench_xdp smoke\n";
 
 int main(int argc, char **argv)
 {
@@ -411,13 +374,9 @@ int main(int argc, char **argv)
 			  .runs = 5, .repeat = 1000000, .xf_fd = -1 };
 	unsigned long ninst = 2;
 	bool change = false;
-	const char *cmd;
+	enum bench_cmd cmd = bench_command(argc, argv, usage);
 	int opt, empty_fd, i, j, err = 0;
 
-	if (argc < 2)
-		usage();
-	cmd = argv[1];
-	optind = 2;
 	while ((opt = getopt_long(argc, argv, "", lopts, NULL)) != -1) {
 		switch (opt) {
 		case 's':
@@ -447,32 +406,28 @@ int main(int argc, char **argv)
 			change = true;
 			break;
 		default:
-			usage();
+			bench_usage(usage);
 		}
 	}
 	if (o.nsvcs <= 0 || o.nprefixes <= 0 || o.runs < 1 || o.runs > 64 || !o.repeat)
-		usage();
+		bench_usage(usage);
 
-	if (!strcmp(cmd, "gen")) {
+	if (cmd == BENCH_GEN) {
 		struct buf b = { 0 };
 
 		gen_manifest(&b, o.svcs[0], ninst, o.prefixes[0], change);
-		fwrite(b.p, 1, b.len, stdout);
-		free(b.p);
-		return 0;
+		return bench_write_manifest(&b);
 	}
-	if (!strcmp(cmd, "smoke")) {
+	if (cmd == BENCH_SMOKE) {
 		o.runs = 1;
 		o.repeat = 1000;
 		o.nsvcs = o.nprefixes = 1;
 		o.svcs[0] = o.prefixes[0] = 10;
 		o.smoke = true;
-	} else if (strcmp(cmd, "run")) {
-		usage();
 	}
 
 	libbpf_set_print(NULL);
-	empty_fd = empty_prog();
+	empty_fd = bench_empty_prog(BPF_PROG_TYPE_XDP, XDP_PASS);
 	if (empty_fd < 0) {
 		printf("0 passed, 1 failed\n");
 		return 1;
@@ -482,13 +437,9 @@ int main(int argc, char **argv)
 	for (i = 0; i < o.nsvcs; i++)
 		for (j = 0; j < o.nprefixes; j++)
 			if (bench_scale(&o, empty_fd, o.svcs[i], o.prefixes[j])) {
-				failed++;
+				bench_failed++;
 				err = 1;
 			}
 	close(empty_fd);
-	if (o.smoke)
-		printf("%d passed, %d failed\n", passed, failed);
-	else
-		fprintf(stderr, "# verdict checks: %d passed, %d failed\n", passed, failed);
-	return err || failed;
+	return bench_end(o.smoke, "verdict checks", err);
 }

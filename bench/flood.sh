@@ -63,14 +63,9 @@
 # removes everything, also on failure.
 set -uo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-# shellcheck source=scripts/netns-lib.sh
-. "$ROOT/scripts/netns-lib.sh"
 # shellcheck source=bench/flood_lib.sh
-. "$ROOT/bench/flood_lib.sh"
+. "$ROOT/bench/flood_lib.sh"	# and scripts/netns-lib.sh
 
-BIN=${OUTPUT:-$ROOT/.output}
-case "$BIN" in /*) ;; *) BIN="$PWD/$BIN" ;; esac
-FL_ENF=$BIN/enforcer
 runs=5 count=500000 out=
 modes="xdpdrop none enforcer nft nft_ingress ipt"
 kinds="udp syn"
@@ -90,9 +85,6 @@ while [ $# -gt 0 ]; do
 done
 
 fl_harness flood
-for t in jq "$FL_ENF"; do
-	command -v "$t" >/dev/null 2>&1 || { ko "missing tool $t"; finish; }
-done
 
 nl_on_exit fl_cleanup
 

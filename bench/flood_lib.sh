@@ -32,16 +32,20 @@ FL_SVC4=10.0.2.10		# the internal service's instance (flood target)
 FL_WEB4=10.0.1.10		# a public service (policy only)
 FL_PORT=4000
 FL_IPT=iptables-legacy		# classic xtables; `iptables` is the nft backend here
-FL_ENF=${FL_ENF:-}		# enforcer binary (absolute)
+# shellcheck source=scripts/netns-lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../scripts/netns-lib.sh"
+
+# the enforcer binary (absolute), from $OUTPUT as make passes it
+FL_ENF=${FL_ENF:-$(nl_enforcer_path "${OUTPUT:+$OUTPUT/enforcer}")}
 NL_LISTEN_SECS=${FL_LISTEN_SECS:-1200}	# listener lifetime: longer than any full run
 FL_LISTENER_STATS=		# JSON written by the listener every 0.2 s
 FL_LISTENER_PID=		# the listener's Python process (not `timeout`)
 
 # fl_harness NAME: the scripts' verdict counting (ok, ko NAME: why, sk
 # NAME: why for a measurement skipped because a benchmark peer is refused,
-# finish: the "N passed, N failed, N skipped" line and the exit status), and
-# the root check (failing with that line, not skipping: the benchmarks need
-# root to mean anything).
+# finish: the "N passed, N failed, N skipped" line and the exit status), the
+# root check (failing with that line, not skipping: the benchmarks need
+# root to mean anything) and the tools every flood needs.
 FL_NAME=${FL_NAME:-flood_lib}
 fl_harness()
 {
@@ -52,6 +56,9 @@ fl_harness()
 		echo "0 passed, 1 failed"
 		exit 1
 	fi
+	for t in jq "$FL_ENF"; do
+		command -v "$t" >/dev/null 2>&1 || { ko "missing tool $t"; finish; }
+	done
 }
 ok() { pass=$((pass + 1)); }
 ko() { fail=$((fail + 1)); echo "FAIL $FL_NAME: $*" >&2; }

@@ -47,14 +47,9 @@
 # everything, also on failure.
 set -uo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-# shellcheck source=scripts/netns-lib.sh
-. "$ROOT/scripts/netns-lib.sh"
 # shellcheck source=bench/flood_lib.sh
-. "$ROOT/bench/flood_lib.sh"
+. "$ROOT/bench/flood_lib.sh"	# and scripts/netns-lib.sh
 
-BIN=${OUTPUT:-$ROOT/.output}
-case "$BIN" in /*) ;; *) BIN="$PWD/$BIN" ;; esac
-FL_ENF=$BIN/enforcer
 applies=1000 batch=200000 maxsecs=330 out=
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -69,9 +64,6 @@ while [ $# -gt 0 ]; do
 done
 
 fl_harness reload_flood
-for t in jq "$FL_ENF"; do
-	command -v "$t" >/dev/null 2>&1 || { ko "missing tool $t"; finish; }
-done
 
 flood_pid=
 # shellcheck disable=SC2317	# called by the EXIT trap

@@ -21,23 +21,18 @@
  * synchronize_rcu() in the kernel) and creates them with headroom, which
  * costs nothing unallocated. Array inner maps may vary in size
  * (BPF_F_INNER_MAP); index 0 is never looked up. */
-#define ENF_INNER_HASH(name, key_type, value_type)		\
+#define ENF_INNER(name, map_type, flags, key_type, value_type)	\
 	struct name {						\
-		__uint(type, BPF_MAP_TYPE_HASH);		\
+		__uint(type, map_type);				\
 		__uint(max_entries, 1);				\
-		__uint(map_flags, BPF_F_NO_PREALLOC);		\
+		__uint(map_flags, flags);			\
 		__type(key, key_type);				\
 		__type(value, value_type);			\
 	}
-
+#define ENF_INNER_HASH(name, key_type, value_type)		\
+	ENF_INNER(name, BPF_MAP_TYPE_HASH, BPF_F_NO_PREALLOC, key_type, value_type)
 #define ENF_INNER_ARRAY(name, value_type)			\
-	struct name {						\
-		__uint(type, BPF_MAP_TYPE_ARRAY);		\
-		__uint(max_entries, 1);				\
-		__uint(map_flags, BPF_F_INNER_MAP);		\
-		__type(key, __u32);				\
-		__type(value, value_type);			\
-	}
+	ENF_INNER(name, BPF_MAP_TYPE_ARRAY, BPF_F_INNER_MAP, __u32, value_type)
 
 /* [slot] -> inner map of that generation. Written by `apply` (inactive slot
  * only), read with the slot from enf_active. */

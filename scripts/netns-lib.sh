@@ -240,6 +240,29 @@ while True:
 	nl_wait_listen "$1" udp "$2"
 }
 
+# nl_udp_sink SHORT PORT FILE: a UDP listener in SHORT (IPv4 and IPv6)
+# that answers nothing and appends "LENGTH PEER TEXT" to FILE for every
+# datagram (PEER as IPv4 for mapped addresses; TEXT: its first 64
+# characters, printable).
+nl_udp_sink()
+{
+	ip netns exec "$(nl_ns "$1")" timeout "$NL_LISTEN_SECS" "$NL_PY" -c '
+import socket, sys
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+s.bind(("::", int(sys.argv[1])))
+f = open(sys.argv[2], "a")
+while True:
+    data, peer = s.recvfrom(65535)
+    text = data[:64].decode("ascii", "replace").strip()
+    f.write("%d %s %s\n" % (len(data), peer[0].removeprefix("::ffff:"), text))
+    f.flush()
+' "$2" "$3" </dev/null >/dev/null 2>&1 &
+	NL_PIDS+=($!)
+	: >"$3"
+	nl_wait_listen "$1" udp "$2"
+}
+
 # Probes. nl_tcp and nl_udp print what the server sent and exit
 #   0  answered;
 #   2  no answer at all within SECS: the packet was silently dropped;
@@ -573,7 +596,8 @@ nl_enforcer_path()
 }
 
 # nl_e2e_start TAG ENFORCER [CLEANUP] [TOOL:PACKAGE...]: what every
-# end-to-end suite does first. The EXIT trap runs CLEANUP (default
+# end-to-end suite does first, with the enforcer binary it tests (empty:
+# the build's; nl_enf runs it). The EXIT trap runs CLEANUP (default
 # nl_cleanup) once, ^C and TERM exit 130 and 143; then root, a temp dir and
 # the node namespace (else every case is skipped, with why), the tools
 # (nl_missing_tools, plus each TOOL:PACKAGE; "scapy:python3-scapy" checks
@@ -581,7 +605,8 @@ nl_enforcer_path()
 # setup failed).
 nl_e2e_start()
 {
-	local tag=$1 enforcer=$2 missing t
+	local tag=$1 enforcer missing t
+	enforcer=$(nl_enforcer_path "$2")
 	nl_on_exit "${3:-nl_cleanup}"
 	shift 3 2>/dev/null || shift $#
 	[ "$(id -u)" -eq 0 ] || nl_skip_all "needs root (network namespaces, XDP, TC, bpffs)"
@@ -600,7 +625,82 @@ nl_e2e_start()
 	[ -z "$missing" ] || nl_setup_failed "missing tools (scripts/install-deps.sh installs them):
 $missing"
 	[ -x "$enforcer" ] || nl_setup_failed "no enforcer binary at $enforcer (make .output/enforcer)"
+	NL_ENFORCER=$enforcer
 	nl_mount_bpffs || nl_setup_failed "cannot mount a private bpffs under $NL_TMP"
+}
+
+# ---- the enforcer and probes in end-to-end cases ---------------------------
+
+NL_ENFORCER=''		# set by nl_e2e_start
+
+# nl_enf ARGS...: the enforcer inside the node namespace, on our pin dir.
+nl_enf() { nl_in node "$NL_ENFORCER" --pin-dir "$NL_PIN" "$@"; }
+
+# nl_oneline TEXT: TEXT on one line, spaces squeezed, shortened: for a reason.
+nl_oneline() { tr '\n' ' ' <<<"$1" | tr -s ' \t' ' ' | cut -c 1-400; }
+
+# nl_run VAR WANT_EXIT ARGS...: enforcer ARGS in the node namespace; its
+# output (stdout and stderr) into VAR; a wrong exit status is a reason.
+nl_run()
+{
+	local __var=$1 want=$2 __out rc
+	shift 2
+	__out=$(nl_enf "$@" 2>&1)
+	rc=$?
+	printf -v "$__var" '%s' "$__out"
+	[ "$rc" = "$want" ] ||
+		nl_why "enforcer $*: exit $rc, want $want; output: $(nl_oneline "$__out")"
+}
+
+# nl_ep ADDR PORT/PROTO: how a probe target is printed.
+nl_ep()
+{
+	case "$2" in
+	*/icmp) printf '%s ping' "$1" ;;
+	*) case "$1" in *:*) printf '[%s]:%s' "$1" "$2" ;; *) printf '%s:%s' "$1" "$2" ;; esac ;;
+	esac
+}
+
+# nl_probe_err RC: what a failed probe said (nl_tcp/nl_udp keep it in
+# $NL_TMP/probe.err), for a reason line.
+nl_probe_err()
+{
+	if [ "$1" = 1 ] && [ -s "$NL_TMP/probe.err" ]; then
+		printf ' (%s)' "$(nl_oneline "$(cat "$NL_TMP/probe.err")")"
+	fi
+}
+
+# nl_reach FROM ADDR PORT/PROTO WANT [BIND]: FROM must get WANT back. For
+# icmp, PORT is ignored and an echo reply is the answer.
+nl_reach()
+{
+	local port=${3%/*} proto=${3#*/} got='' rc
+	case "$proto" in
+	tcp) got=$(nl_tcp "$1" "$2" "$port" 2 "${5:-}"); rc=$? ;;
+	udp) got=$(nl_udp "$1" "$2" "$port" 2 "${5:-}"); rc=$? ;;
+	icmp) nl_ping "$1" "$2" 2 && got=$4; rc=$? ;;
+	esac
+	if [ "$rc" != 0 ] || [ "$got" != "$4" ]; then
+		nl_why "$1${5:+ (from $5)} -> $(nl_ep "$2" "$3"): expected '$4', got '${got:-no answer}'$(nl_probe_err "$rc")"
+	fi
+}
+
+# nl_blocked FROM ADDR PORT/PROTO [BIND]: FROM must get no answer at all
+# within 1 s (a refusal would mean the packet got through).
+nl_blocked()
+{
+	local port=${3%/*} proto=${3#*/} got='' rc
+	case "$proto" in
+	tcp) got=$(nl_tcp "$1" "$2" "$port" 1 "${4:-}"); rc=$? ;;
+	udp) got=$(nl_udp "$1" "$2" "$port" 1 "${4:-}"); rc=$? ;;
+	icmp)
+		nl_ping "$1" "$2" 1
+		case "$?" in 0) rc=0 ;; 1 | 124) rc=2 ;; *) rc=1 ;; esac ;;	# ping: 1 = no reply
+	esac
+	case "$rc" in
+	0) nl_why "$1${4:+ (from $4)} -> $(nl_ep "$2" "$3"): answered '${got:-echo reply}', expected no answer" ;;
+	1) nl_why "$1${4:+ (from $4)} -> $(nl_ep "$2" "$3"): not silently dropped$(nl_probe_err 1)" ;;
+	esac
 }
 
 # nl_until SECS CMD...: CMD until it succeeds, at most SECS seconds (polls

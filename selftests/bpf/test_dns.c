@@ -38,16 +38,7 @@ static const char manifest[] =
 	"  myapp:\n"
 	"    trusted: [198.51.100.0/24]\n"
 	"    services:\n"
-	"      web: { port: 3000, instances: [10.0.1.10, 10.0.1.11, \"fd00:10::1:10\"] }\n"
-	"      admin: { port: 4000, internal: true, instances: [10.0.2.10] }\n"
-	"      api: { ports: [5000, 53/udp], vip: 10.96.0.20, instances: [10.0.3.10, 10.0.3.11] }\n"
-	"      big:\n"
-	"        port: 80\n"
-	"        instances: [10.0.9.1, 10.0.9.2, 10.0.9.3, 10.0.9.4, 10.0.9.5, 10.0.9.6,\n"
-	"          10.0.9.7, 10.0.9.8, 10.0.9.9, 10.0.9.10, 10.0.9.11, 10.0.9.12, 10.0.9.13,\n"
-	"          10.0.9.14, 10.0.9.15, 10.0.9.16, 10.0.9.17, 10.0.9.18, 10.0.9.19, 10.0.9.20,\n"
-	"          10.0.9.21, 10.0.9.22, 10.0.9.23, 10.0.9.24, 10.0.9.25, 10.0.9.26, 10.0.9.27,\n"
-	"          10.0.9.28, 10.0.9.29, 10.0.9.30, 10.0.9.31, 10.0.9.32]\n"
+	DNSGEN_MYAPP_SERVICES
 	"  shop:\n"
 	"    network: shop\n"
 	"    services:\n"
@@ -129,21 +120,6 @@ static const char *const reason_name[ENF_DNS_REASON_MAX] = {
 #undef REASON_NAME
 };
 
-/* enf_dns_stats, summed over CPUs. */
-static void stats_read(uint64_t *v)
-{
-	int ncpu = libbpf_num_possible_cpus();
-	uint64_t vals[256];
-	uint32_t k;
-
-	for (k = 0; k < ENF_DNS_REASON_MAX; k++) {
-		v[k] = 0;
-		if (ncpu > 0 && ncpu <= 256 && !bpf_map_lookup_elem(st.dns_stats_fd, &k, vals))
-			for (int c = 0; c < ncpu; c++)
-				v[k] += vals[c];
-	}
-}
-
 /* Every packet counts exactly once, under one reason (include/enforcer_dns.h):
  * since `before`, `reason` grew by one and nothing else moved. */
 static bool counted_once(const uint64_t *before, int reason)
@@ -152,7 +128,7 @@ static bool counted_once(const uint64_t *before, int reason)
 	bool ok = true;
 	int r;
 
-	stats_read(after);
+	state_dns_stats(&st, after);
 	for (r = 0; r < ENF_DNS_REASON_MAX; r++)
 		ok &= CHECK(after[r] - before[r] == (r == reason),
 			    "%s: %llu -> %llu (want the packet counted once, as %s)",
@@ -167,7 +143,7 @@ static int run_counted(const uint8_t *pkt, size_t len, int reason)
 	uint64_t before[ENF_DNS_REASON_MAX];
 	int ret;
 
-	stats_read(before);
+	state_dns_stats(&st, before);
 	ret = run_pkt(pkt, len);
 	counted_once(before, reason);
 	return ret;
@@ -178,7 +154,7 @@ static int ask_counted(const struct dns_query_spec *q, int reason)
 	uint64_t before[ENF_DNS_REASON_MAX];
 	int ret;
 
-	stats_read(before);
+	state_dns_stats(&st, before);
 	ret = ask(q);
 	counted_once(before, reason);
 	return ret;

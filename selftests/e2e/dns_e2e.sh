@@ -29,7 +29,6 @@ set -u
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 . "$ROOT/scripts/netns-lib.sh"
 
-ENFORCER=$(nl_enforcer_path "${1:-}")
 MANIFEST=$ROOT/examples/dns.yml
 
 NL_CASES=(baseline_nsd_only apply_and_attach a_records aaaa_records srv_records
@@ -38,19 +37,10 @@ NL_CASES=(baseline_nsd_only apply_and_attach a_records aaaa_records srv_records
        glibc_getent glibc_over_ipv6 split_horizon internet_refused internet_reaches_nsd
        outside_names_untouched no_checksum_errors dns_counters detach_passes_to_nsd)
 
-abort()
-{
-	echo "$*"
-	skipped=$((${#NL_CASES[@]} - passed - failed))
-	nl_summary
-	exit 1
-}
-
-
 # ---- prerequisites -----------------------------------------------------
 
 START=$SECONDS
-nl_e2e_start enf-dns "$ENFORCER" nl_dns_cleanup dig:dnsutils kdig:knot-dnsutils nsd:nsd \
+nl_e2e_start enf-dns "${1:-}" nl_dns_cleanup dig:dnsutils kdig:knot-dnsutils nsd:nsd \
 	nsd-checkconf:nsd getent:libc-bin nstat:iproute2
 [ -r "$MANIFEST" ] || nl_setup_failed "no manifest at $MANIFEST"
 export NSTAT_HISTORY="$NL_TMP/nstat.history"	# never the shared /tmp/.nstat.u0
@@ -90,9 +80,6 @@ options ndots:1 timeout:1 attempts:1"
 
 # ---- helpers -------------------------------------------------------------
 
-enf() { nl_in node "$ENFORCER" --pin-dir "$NL_PIN" "$@"; }
-oneline() { tr '\n' ' ' <<<"$1" | tr -s ' \t' ' ' | cut -c 1-400; }
-
 # dq FROM SERVER DIG_ARGS...: dig from namespace FROM; the whole output in $DQ.
 dq()
 {
@@ -122,7 +109,7 @@ want_rcode()
 {
 	local got
 	got=$(d_status)
-	[ "$got" = "$1" ] || nl_why "$2: status '${got:-no answer}', want $1: $(oneline "$DQ")"
+	[ "$got" = "$1" ] || nl_why "$2: status '${got:-no answer}', want $1: $(nl_oneline "$DQ")"
 }
 
 # want_answer FROM SERVER NAME TYPE "RDATA..." [DIG_ARGS...]: NOERROR, AA, the
@@ -138,7 +125,7 @@ want_answer()
 	has_flag ra && nl_why "$from: $name $type: RA set"
 	got=$(d_rdata "$type")
 	[ "$got" = "$(sort <<<"$want")" ] ||
-		nl_why "$from: $name $type @$server: got [$(oneline "$got")], want [$(oneline "$want")]"
+		nl_why "$from: $name $type @$server: got [$(nl_oneline "$got")], want [$(nl_oneline "$want")]"
 	ttl=$(d_section ANSWER | awk '$2 != 5 { print $2 }' | head -n 1)
 	[ -z "$ttl" ] || nl_why "$from: $name $type: TTL $ttl, want 5"
 }
@@ -156,7 +143,7 @@ want_negative()
 	[ "$(d_count ANSWER)" = 0 ] || nl_why "$from: $name $type: $(d_count ANSWER) answers, want 0"
 	soa=$(d_section AUTHORITY | awk '{ $1 = $1; print }')
 	[[ "$soa" =~ ^internal\.\ 5\ IN\ SOA\ ns\.internal\.\ hostmaster\.internal\.\ [0-9]+\ 3600\ 600\ 86400\ 5$ ]] ||
-		nl_why "$from: $name $type: authority [$(oneline "$soa")], want the SOA of internal with TTL 5"
+		nl_why "$from: $name $type: authority [$(nl_oneline "$soa")], want the SOA of internal with TTL 5"
 }
 
 # udp_counters SHORT: "InDatagrams InCsumErrors" for UDP over IPv4 and IPv6,
@@ -195,7 +182,7 @@ fd00:10::1:11"
 nl_begin baseline_nsd_only
 dq rack "$RES4" www.example.test A +norec
 want_rcode NOERROR "rack: www.example.test (NSD, no enforcer)"
-[ "$(d_rdata A)" = 10.0.7.7 ] || nl_why "rack: www.example.test A: got [$(oneline "$(d_rdata A)")], want 10.0.7.7"
+[ "$(d_rdata A)" = 10.0.7.7 ] || nl_why "rack: www.example.test A: got [$(nl_oneline "$(d_rdata A)")], want 10.0.7.7"
 # without the enforcer the private zone is nobody's: NSD refuses it
 dq rack "$RES4" web.internal A +norec
 want_rcode REFUSED "rack: web.internal before attach (NSD is not authoritative)"
@@ -205,11 +192,11 @@ nl_case_ok || nl_abort "the topology or NSD does not work without the enforcer; 
 # ---- 2. apply + attach ------------------------------------------------------------
 
 nl_begin apply_and_attach
-out=$(enf apply -f "$MANIFEST" 2>&1) || nl_why "apply: $(oneline "$out")"
-out=$(enf attach "$NL_IF_INET" p-rack p-shop 2>&1) || nl_why "attach: $(oneline "$out")"
-json=$(enf status --json 2>/dev/null)
+out=$(nl_enf apply -f "$MANIFEST" 2>&1) || nl_why "apply: $(nl_oneline "$out")"
+out=$(nl_enf attach "$NL_IF_INET" p-rack p-shop 2>&1) || nl_why "attach: $(nl_oneline "$out")"
+json=$(nl_enf status --json 2>/dev/null)
 for i in "$NL_IF_INET" p-rack p-shop; do
-	grep -q "^$i: attached" <<<"$out" || nl_why "attach: no '$i: attached' in: $(oneline "$out")"
+	grep -q "^$i: attached" <<<"$out" || nl_why "attach: no '$i: attached' in: $(nl_oneline "$out")"
 done
 # the DNS program is on TC ingress (tcx or cls_bpf) of every attached interface
 for i in "$NL_IF_INET" p-rack p-shop; do
@@ -276,12 +263,12 @@ dq rack "$RES4" WeB.InTeRnAl A
 q=$(d_section QUESTION)
 [[ "$q" == ";WeB.InTeRnAl."* ]] || nl_why "reply question [$q], want ';WeB.InTeRnAl.' byte for byte"
 owners=$(d_section ANSWER | awk '{ print $1 }' | sort -u)
-[ "$owners" = WeB.InTeRnAl. ] || nl_why "answer owners [$(oneline "$owners")], want WeB.InTeRnAl."
-[ "$(d_rdata A)" = "$WEB4" ] || nl_why "WeB.InTeRnAl A: got [$(oneline "$(d_rdata A)")]"
+[ "$owners" = WeB.InTeRnAl. ] || nl_why "answer owners [$(nl_oneline "$owners")], want WeB.InTeRnAl."
+[ "$(d_rdata A)" = "$WEB4" ] || nl_why "WeB.InTeRnAl A: got [$(nl_oneline "$(d_rdata A)")]"
 dq rack "$RES4" _3000._TCP.Web.MYAPP.internal SRV
 [ "$(d_count ANSWER)" = 5 ] || nl_why "_3000._TCP.Web.MYAPP.internal SRV: $(d_count ANSWER) answers, want 5"
 d_section QUESTION | grep -q '^;_3000\._TCP\.Web\.MYAPP\.internal\.' ||
-	nl_why "SRV question not echoed with its case: $(oneline "$(d_section QUESTION)")"
+	nl_why "SRV question not echoed with its case: $(nl_oneline "$(d_section QUESTION)")"
 nl_end
 
 nl_begin round_robin
@@ -291,8 +278,8 @@ for _ in $(seq 1 12); do
 "
 done
 n=$(sort -u <<<"$firsts" | grep -c .)
-[ "$n" -ge 2 ] || nl_why "12 queries of web.internal A always began with the same record: $(oneline "$firsts")"
-grep -qvE '^(10\.0\.1\.1[012])?$' <<<"$firsts" && nl_why "unexpected first records: $(oneline "$firsts")"
+[ "$n" -ge 2 ] || nl_why "12 queries of web.internal A always began with the same record: $(nl_oneline "$firsts")"
+grep -qvE '^(10\.0\.1\.1[012])?$' <<<"$firsts" && nl_why "unexpected first records: $(nl_oneline "$firsts")"
 nl_end
 
 nl_begin nxdomain_with_soa
@@ -314,13 +301,13 @@ nl_end
 nl_begin edns_and_no_edns
 dq rack "$RES4" api.internal A +edns=0 +bufsize=4096
 grep -q '^; EDNS: version: 0, flags:; udp: 1232$' <<<"$DQ" ||
-	nl_why "EDNS query: no 'EDNS: version: 0, flags:; udp: 1232' in: $(oneline "$(grep EDNS <<<"$DQ")")"
+	nl_why "EDNS query: no 'EDNS: version: 0, flags:; udp: 1232' in: $(nl_oneline "$(grep EDNS <<<"$DQ")")"
 dq rack "$RES4" api.internal A +dnssec
-grep -q '^; EDNS: version: 0, flags: do; udp: 1232$' <<<"$DQ" || nl_why "DO not copied: $(oneline "$(grep EDNS <<<"$DQ")")"
+grep -q '^; EDNS: version: 0, flags: do; udp: 1232$' <<<"$DQ" || nl_why "DO not copied: $(nl_oneline "$(grep EDNS <<<"$DQ")")"
 dq rack "$RES4" api.internal A +noedns
 want_rcode NOERROR "api.internal A +noedns"
 grep -q 'OPT PSEUDOSECTION' <<<"$DQ" && nl_why "reply to a query without EDNS carries an OPT record"
-[ "$(d_rdata A)" = 10.0.2.10 ] || nl_why "+noedns: got [$(oneline "$(d_rdata A)")]"
+[ "$(d_rdata A)" = 10.0.2.10 ] || nl_why "+noedns: got [$(nl_oneline "$(d_rdata A)")]"
 dq rack "$RES4" api.internal A +edns=1 +noednsnegotiation
 want_rcode BADVERS "EDNS version 1"
 nl_end
@@ -356,15 +343,15 @@ nl_end
 nl_begin kdig_queries
 for srv in "$RES4" "$RES6"; do
 	got=$(nl_in rack timeout 30 kdig +time=2 +retry=0 "@$srv" web.internal A +short | sort)
-	[ "$got" = "$WEB4" ] || nl_why "kdig @$srv web.internal A: [$(oneline "$got")]"
+	[ "$got" = "$WEB4" ] || nl_why "kdig @$srv web.internal A: [$(nl_oneline "$got")]"
 	got=$(nl_in rack timeout 30 kdig +time=2 +retry=0 "@$srv" web.internal AAAA +edns +short | sort)
-	[ "$got" = "$WEB6" ] || nl_why "kdig @$srv web.internal AAAA +edns: [$(oneline "$got")]"
+	[ "$got" = "$WEB6" ] || nl_why "kdig @$srv web.internal AAAA +edns: [$(nl_oneline "$got")]"
 	got=$(nl_in rack timeout 30 kdig +time=2 +retry=0 "@$srv" _8080._tcp.api.myapp.internal SRV +short | sort)
 	[ "$got" = "0 0 8080 1.api.myapp.internal.
-0 0 8080 2.api.myapp.internal." ] || nl_why "kdig @$srv SRV: [$(oneline "$got")]"
+0 0 8080 2.api.myapp.internal." ] || nl_why "kdig @$srv SRV: [$(nl_oneline "$got")]"
 	out=$(nl_in rack timeout 30 kdig +time=2 +retry=0 "@$srv" nosuch.internal A +nsid +padding)
-	grep -q 'status: NXDOMAIN' <<<"$out" || nl_why "kdig @$srv nosuch.internal (+nsid +padding): $(oneline "$out")"
-	grep -q 'NSID\|PADDING' <<<"$out" && nl_why "kdig @$srv: options echoed: $(oneline "$out")"
+	grep -q 'status: NXDOMAIN' <<<"$out" || nl_why "kdig @$srv nosuch.internal (+nsid +padding): $(nl_oneline "$out")"
+	grep -q 'NSID\|PADDING' <<<"$out" && nl_why "kdig @$srv: options echoed: $(nl_oneline "$out")"
 done
 nl_end
 
@@ -376,24 +363,24 @@ getent_set() { nl_in "$1" timeout 30 getent "$2" "$3" | awk '{ print $1 }' | sor
 nl_begin glibc_getent
 got=$(getent_set rack ahosts web.internal)
 [ "$got" = "$(sort <<<"$WEB4
-$WEB6")" ] || nl_why "getent ahosts web.internal: [$(oneline "$got")], want every A and AAAA"
+$WEB6")" ] || nl_why "getent ahosts web.internal: [$(nl_oneline "$got")], want every A and AAAA"
 got=$(getent_set rack hosts web.myapp.internal)
 [ -n "$got" ] && grep -qvE '^(10\.0\.1\.1[012]|fd00:10::1:1[01])$' <<<"$got" &&
-	nl_why "getent hosts web.myapp.internal: [$(oneline "$got")]"
+	nl_why "getent hosts web.myapp.internal: [$(nl_oneline "$got")]"
 [ -n "$got" ] || nl_why "getent hosts web.myapp.internal: nothing"
 got=$(getent_set rack ahostsv4 gateway.internal)
-[ "$got" = 10.0.100.20 ] || nl_why "getent ahostsv4 gateway.internal: [$(oneline "$got")], want the VIP"
+[ "$got" = 10.0.100.20 ] || nl_why "getent ahostsv4 gateway.internal: [$(nl_oneline "$got")], want the VIP"
 got=$(getent_set rack ahostsv4 2.web.myapp.internal)
-[ "$got" = 10.0.1.11 ] || nl_why "getent ahostsv4 2.web.myapp.internal: [$(oneline "$got")]"
+[ "$got" = 10.0.1.11 ] || nl_why "getent ahostsv4 2.web.myapp.internal: [$(nl_oneline "$got")]"
 got=$(getent_set rack ahostsv6 Api.Internal)
-[ "$got" = fd00:10::2:10 ] || nl_why "getent ahostsv6 Api.Internal: [$(oneline "$got")]"
+[ "$got" = fd00:10::2:10 ] || nl_why "getent ahostsv6 Api.Internal: [$(nl_oneline "$got")]"
 nl_in rack timeout 30 getent hosts nosuch.internal >/dev/null
 rc=$?
 [ "$rc" = 2 ] || nl_why "getent hosts nosuch.internal: exit $rc, want 2 (not found)"
 got=$(getent_set rack ahostsv4 www.example.test)
-[ "$got" = 10.0.7.7 ] || nl_why "getent ahostsv4 www.example.test (NSD): [$(oneline "$got")]"
+[ "$got" = 10.0.7.7 ] || nl_why "getent ahostsv4 www.example.test (NSD): [$(nl_oneline "$got")]"
 got=$(getent_set shop ahostsv4 api.internal)
-[ "$got" = 10.30.1.10 ] || nl_why "shop: getent ahostsv4 api.internal: [$(oneline "$got")], want shop's own"
+[ "$got" = 10.30.1.10 ] || nl_why "shop: getent ahostsv4 api.internal: [$(nl_oneline "$got")], want shop's own"
 nl_end
 
 nl_begin glibc_over_ipv6
@@ -401,7 +388,7 @@ nl_resolv_conf rack "nameserver $RES6
 options ndots:1 timeout:1 attempts:1 edns0"
 got=$(getent_set rack ahosts api.internal)
 [ "$got" = "10.0.2.10
-fd00:10::2:10" ] || nl_why "getent ahosts api.internal via [$RES6] with edns0: [$(oneline "$got")]"
+fd00:10::2:10" ] || nl_why "getent ahosts api.internal via [$RES6] with edns0: [$(nl_oneline "$got")]"
 got=$(getent_set rack ahostsv4 big.internal | grep -c .)
 [ "$got" = 30 ] || nl_why "getent ahostsv4 big.internal via [$RES6]: $got addresses, want 30"
 nl_resolv_conf rack "nameserver $RES4
@@ -447,7 +434,7 @@ nl_begin internet_reaches_nsd
 for srv in "$RES4" "$RES6"; do
 	dq inet "$srv" www.example.test A +norec
 	want_rcode NOERROR "inet: www.example.test @$srv"
-	[ "$(d_rdata A)" = 10.0.7.7 ] || nl_why "inet: www.example.test @$srv: [$(oneline "$(d_rdata A)")]"
+	[ "$(d_rdata A)" = 10.0.7.7 ] || nl_why "inet: www.example.test @$srv: [$(nl_oneline "$(d_rdata A)")]"
 	d_section ANSWER | grep -q '[[:space:]]300[[:space:]]' || nl_why "inet: www.example.test: not NSD's TTL 300"
 done
 nl_end
@@ -455,21 +442,21 @@ nl_end
 nl_begin outside_names_untouched
 dq rack "$RES4" wWw.ExAmPlE.tEsT A +norec
 want_rcode NOERROR "rack: wWw.ExAmPlE.tEsT (NSD)"
-d_section QUESTION | grep -q '^;wWw\.ExAmPlE\.tEsT\.' || nl_why "question case not preserved: $(oneline "$(d_section QUESTION)")"
+d_section QUESTION | grep -q '^;wWw\.ExAmPlE\.tEsT\.' || nl_why "question case not preserved: $(nl_oneline "$(d_section QUESTION)")"
 d_section ANSWER | grep -qE '^wWw\.ExAmPlE\.tEsT\.[[:space:]]+300[[:space:]]+IN[[:space:]]+A[[:space:]]+10\.0\.7\.7$' ||
-	nl_why "answer is not NSD's (owner case, TTL 300): $(oneline "$(d_section ANSWER)")"
-d_section AUTHORITY | grep -q 'IN[[:space:]]NS' || nl_why "NSD's NS in authority missing: $(oneline "$DQ")"
+	nl_why "answer is not NSD's (owner case, TTL 300): $(nl_oneline "$(d_section ANSWER)")"
+d_section AUTHORITY | grep -q 'IN[[:space:]]NS' || nl_why "NSD's NS in authority missing: $(nl_oneline "$DQ")"
 dq rack "$RES6" www.example.test AAAA -6
-[ "$(d_rdata AAAA)" = fd00:10::7:7 ] || nl_why "rack: www.example.test AAAA over IPv6: [$(oneline "$(d_rdata AAAA)")]"
+[ "$(d_rdata AAAA)" = fd00:10::7:7 ] || nl_why "rack: www.example.test AAAA over IPv6: [$(nl_oneline "$(d_rdata AAAA)")]"
 dq shop "$RES4" www.example.test A
-[ "$(d_rdata A)" = 10.0.7.7 ] || nl_why "shop: www.example.test A: [$(oneline "$(d_rdata A)")]"
+[ "$(d_rdata A)" = 10.0.7.7 ] || nl_why "shop: www.example.test A: [$(nl_oneline "$(d_rdata A)")]"
 # a name NSD is not authoritative for: NSD's REFUSED, not ours
 dq rack "$RES4" example.org A
 want_rcode REFUSED "rack: example.org (NSD)"
 # the zone's name as a label elsewhere is not the zone
 dq rack "$RES4" internal.example.test A
 want_rcode NXDOMAIN "rack: internal.example.test (NSD)"
-d_section AUTHORITY | grep -q 'example\.test\..*SOA' || nl_why "internal.example.test: not NSD's SOA: $(oneline "$DQ")"
+d_section AUTHORITY | grep -q 'example\.test\..*SOA' || nl_why "internal.example.test: not NSD's SOA: $(nl_oneline "$DQ")"
 nl_end
 
 # ---- 7. checksums and counters ----------------------------------------------------------
@@ -485,7 +472,7 @@ done
 nl_end
 
 nl_begin dns_counters
-json=$(enf status --json 2>/dev/null)
+json=$(nl_enf status --json 2>/dev/null)
 # passed: the outside names went to NSD; not_query: ARP, neighbour
 # discovery and whatever else the hook saw (every packet counts once)
 for c in answer nodata nxdomain refused truncated badvers passed not_query; do
@@ -499,18 +486,18 @@ m=$(stats_map | awk '$1 == 1 { print $2 }')
 s=$(jq -r '.dns.answer // empty' <<<"$json")
 [ -n "$m" ] && [ "$m" = "$s" ] ||
 	nl_why "enf_dns_stats[1] (bpftool, summed over CPUs) = '${m:-unreadable}', status says '$s'"
-out=$(enf status 2>/dev/null)
+out=$(nl_enf status 2>/dev/null)
 grep -qE '^ +answer +[1-9]' <<<"$out" || nl_why "status (text): no non-zero 'answer' line"
 nl_end
 
 # ---- 8. detach: the normal resolver gets everything -------------------------------------
 
 nl_begin detach_passes_to_nsd
-out=$(enf detach 2>&1) || nl_why "detach: $(oneline "$out")"
+out=$(nl_enf detach 2>&1) || nl_why "detach: $(nl_oneline "$out")"
 dq rack "$RES4" web.internal A
 want_rcode REFUSED "rack: web.internal after detach (NSD's answer)"
 dq rack "$RES4" www.example.test A
-[ "$(d_rdata A)" = 10.0.7.7 ] || nl_why "rack: www.example.test after detach: [$(oneline "$(d_rdata A)")]"
+[ "$(d_rdata A)" = 10.0.7.7 ] || nl_why "rack: www.example.test after detach: [$(nl_oneline "$(d_rdata A)")]"
 nl_end
 
 echo "($((SECONDS - START)) s)"

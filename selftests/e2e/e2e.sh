@@ -22,8 +22,6 @@ set -u
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 . "$ROOT/scripts/netns-lib.sh"
 
-ENFORCER=$(nl_enforcer_path "${1:-}")
-
 NL_CASES=(baseline_without_enforcer bad_manifest_rejected apply_and_attach
        internet_reaches_public_web internet_blocked_from_internal_admin
        private_reaches_web_and_admin bad_apply_keeps_policy status_reports_enforcement
@@ -31,10 +29,9 @@ NL_CASES=(baseline_without_enforcer bad_manifest_rejected apply_and_attach
        reapply_flips_admin_public_and_back spoofed_private_source_dropped_on_public_uplink
        detach_restores_reachability generic_xdp_isolation)
 
-
 # ---- prerequisites -----------------------------------------------------
 
-nl_e2e_start enf-e2e "$ENFORCER"
+nl_e2e_start enf-e2e "${1:-}"
 
 # ---- topology ------------------------------------------------------------
 
@@ -96,79 +93,10 @@ EOF
 
 # ---- helpers -------------------------------------------------------------
 
-# enf ARGS...: the enforcer inside the node namespace, on our pin dir.
-enf() { nl_in node "$ENFORCER" --pin-dir "$NL_PIN" "$@"; }
-
 # jstatus JQ_EXPR: evaluate JQ_EXPR over `status --json`; status 0 iff true.
-jstatus() { enf status --json 2>/dev/null | jq -e "$1" >/dev/null 2>&1; }
+jstatus() { nl_enf status --json 2>/dev/null | jq -e "$1" >/dev/null 2>&1; }
 
-counter() { enf status --json 2>/dev/null | jq -r ".counters.$1.packets // 0"; }
-
-# ep ADDR PORT/PROTO: how a probe target is printed.
-ep()
-{
-	case "$2" in
-	*/icmp) printf '%s ping' "$1" ;;
-	*) case "$1" in *:*) printf '[%s]:%s' "$1" "$2" ;; *) printf '%s:%s' "$1" "$2" ;; esac ;;
-	esac
-}
-
-# oneline TEXT: TEXT on one line, shortened, for a reason line.
-oneline() { tr '\n' ' ' <<<"$1" | cut -c 1-300; }
-
-# reach FROM ADDR PORT/PROTO WANT [BIND]: FROM must get WANT back. For
-# icmp, PORT is ignored and an echo reply is the answer.
-reach()
-{
-	local port=${3%/*} proto=${3#*/} got='' rc
-	case "$proto" in
-	tcp) got=$(nl_tcp "$1" "$2" "$port" 2 "${5:-}"); rc=$? ;;
-	udp) got=$(nl_udp "$1" "$2" "$port" 2 "${5:-}"); rc=$? ;;
-	icmp) nl_ping "$1" "$2" 2 && got=$4; rc=$? ;;
-	esac
-	if [ "$rc" != 0 ] || [ "$got" != "$4" ]; then
-		nl_why "$1${5:+ (from $5)} -> $(ep "$2" "$3"): expected '$4', got '${got:-no answer}'$(probe_err "$rc")"
-	fi
-}
-
-# blocked FROM ADDR PORT/PROTO [BIND]: FROM must get no answer at all
-# within 1 s (a refusal would mean the packet got through).
-blocked()
-{
-	local port=${3%/*} proto=${3#*/} got='' rc
-	case "$proto" in
-	tcp) got=$(nl_tcp "$1" "$2" "$port" 1 "${4:-}"); rc=$? ;;
-	udp) got=$(nl_udp "$1" "$2" "$port" 1 "${4:-}"); rc=$? ;;
-	icmp)
-		nl_ping "$1" "$2" 1
-		case "$?" in 0) rc=0 ;; 1 | 124) rc=2 ;; *) rc=1 ;; esac ;;	# ping: 1 = no reply
-	esac
-	case "$rc" in
-	0) nl_why "$1${4:+ (from $4)} -> $(ep "$2" "$3"): answered '${got:-echo reply}', expected no answer" ;;
-	1) nl_why "$1${4:+ (from $4)} -> $(ep "$2" "$3"): not silently dropped$(probe_err 1)" ;;
-	esac
-}
-
-# probe_err RC: the reason of a failed probe, for a reason line.
-probe_err()
-{
-	if [ "$1" = 1 ] && [ -s "$NL_TMP/probe.err" ]; then
-		printf ' (%s)' "$(oneline "$(cat "$NL_TMP/probe.err")")"
-	fi
-}
-
-# run VAR WANT_EXIT ARGS...: enforcer ARGS in the node namespace; output
-# (stdout and stderr) into VAR; a wrong exit status is a reason.
-run()
-{
-	local __var=$1 want=$2 __out rc
-	shift 2
-	__out=$(enf "$@" 2>&1)
-	rc=$?
-	printf -v "$__var" '%s' "$__out"
-	[ "$rc" = "$want" ] ||
-		nl_why "enforcer $*: exit $rc, want $want; output: $(oneline "$__out")"
-}
+counter() { nl_enf status --json 2>/dev/null | jq -r ".counters.$1.packets // 0"; }
 
 # xdp_on IFACE: "native", "generic" or "none", from `ip link` (not from the enforcer).
 xdp_on()
@@ -185,25 +113,25 @@ xdp_on()
 # ---- 1. baseline ---------------------------------------------------------
 
 nl_begin baseline_without_enforcer
-reach inet "$WEB4" 3000/tcp web
-reach inet "$WEB6" 3000/tcp web
-reach inet "$ADMIN4" 4000/tcp admin
-reach inet "$ADMIN6" 4000/tcp admin
-reach inet "$ADMIN4" 4000/udp admin-udp
-reach inet "$ADMIN6" 4000/udp admin-udp
-reach inet "$ADMIN4" 0/icmp ping
-reach priv "$WEB4" 3000/tcp web
-reach priv "$ADMIN6" 4000/tcp admin
+nl_reach inet "$WEB4" 3000/tcp web
+nl_reach inet "$WEB6" 3000/tcp web
+nl_reach inet "$ADMIN4" 4000/tcp admin
+nl_reach inet "$ADMIN6" 4000/tcp admin
+nl_reach inet "$ADMIN4" 4000/udp admin-udp
+nl_reach inet "$ADMIN6" 4000/udp admin-udp
+nl_reach inet "$ADMIN4" 0/icmp ping
+nl_reach priv "$WEB4" 3000/tcp web
+nl_reach priv "$ADMIN6" 4000/tcp admin
 nl_end
 nl_case_ok || nl_abort "the topology does not carry traffic without the enforcer; every other case would be meaningless"
 
 # ---- 2. a bad manifest is rejected with its position -----------------------
 
 nl_begin bad_manifest_rejected
-run out 2 check -f "$M_BAD"
-grep -q "^$M_BAD:3:5: " <<<"$out" || nl_why "check: no '$M_BAD:3:5: ...' error line in: $(oneline "$out")"
-run out 2 apply -f "$M_BAD"
-grep -q "^$M_BAD:3:5: " <<<"$out" || nl_why "apply: no '$M_BAD:3:5: ...' error line in: $(oneline "$out")"
+nl_run out 2 check -f "$M_BAD"
+grep -q "^$M_BAD:3:5: " <<<"$out" || nl_why "check: no '$M_BAD:3:5: ...' error line in: $(nl_oneline "$out")"
+nl_run out 2 apply -f "$M_BAD"
+grep -q "^$M_BAD:3:5: " <<<"$out" || nl_why "apply: no '$M_BAD:3:5: ...' error line in: $(nl_oneline "$out")"
 # Nothing was applied before, so nothing may exist now.
 jstatus '.loaded == false' || nl_why "status after a rejected first apply: not 'loaded: false'"
 # (maps.debug and progs.debug come with every bpffs mount.)
@@ -218,54 +146,54 @@ nl_end
 # ---- 3. apply + attach: isolation in force ---------------------------------
 
 nl_begin apply_and_attach
-run out 0 apply -f "$M_BASE"
-grep -q "generation 1 is in force" <<<"$out" || nl_why "apply: no 'generation 1 is in force' in: $(oneline "$out")"
-run out 0 attach "$NL_IF_INET" "$NL_IF_PRIV"
+nl_run out 0 apply -f "$M_BASE"
+grep -q "generation 1 is in force" <<<"$out" || nl_why "apply: no 'generation 1 is in force' in: $(nl_oneline "$out")"
+nl_run out 0 attach "$NL_IF_INET" "$NL_IF_PRIV"
 grep -q "^$NL_IF_INET: attached (native XDP, role mixed)" <<<"$out" ||
-	nl_why "attach: no '$NL_IF_INET: attached (native XDP, role mixed)' in: $(oneline "$out")"
+	nl_why "attach: no '$NL_IF_INET: attached (native XDP, role mixed)' in: $(nl_oneline "$out")"
 grep -q "^$NL_IF_PRIV: attached (native XDP, role mixed)" <<<"$out" ||
-	nl_why "attach: no '$NL_IF_PRIV: attached (native XDP, role mixed)' in: $(oneline "$out")"
+	nl_why "attach: no '$NL_IF_PRIV: attached (native XDP, role mixed)' in: $(nl_oneline "$out")"
 nl_end
 
 nl_begin internet_reaches_public_web
-reach inet "$WEB4" 3000/tcp web
-reach inet "$WEB6" 3000/tcp web
+nl_reach inet "$WEB4" 3000/tcp web
+nl_reach inet "$WEB6" 3000/tcp web
 nl_end
 
 nl_begin internet_blocked_from_internal_admin
-blocked inet "$ADMIN4" 4000/tcp
-blocked inet "$ADMIN6" 4000/tcp
-blocked inet "$ADMIN4" 4000/udp
-blocked inet "$ADMIN6" 4000/udp
-blocked inet "$ADMIN4" 0/icmp
-blocked inet "$ADMIN6" 0/icmp
+nl_blocked inet "$ADMIN4" 4000/tcp
+nl_blocked inet "$ADMIN6" 4000/tcp
+nl_blocked inet "$ADMIN4" 4000/udp
+nl_blocked inet "$ADMIN6" 4000/udp
+nl_blocked inet "$ADMIN4" 0/icmp
+nl_blocked inet "$ADMIN6" 0/icmp
 nl_end
 
 nl_begin private_reaches_web_and_admin
-reach priv "$WEB4" 3000/tcp web
-reach priv "$WEB6" 3000/tcp web
-reach priv "$ADMIN4" 4000/tcp admin
-reach priv "$ADMIN6" 4000/tcp admin
-reach priv "$ADMIN4" 4000/udp admin-udp
-reach priv "$ADMIN6" 4000/udp admin-udp
-reach priv "$ADMIN4" 0/icmp ping
-reach priv "$ADMIN6" 0/icmp ping
+nl_reach priv "$WEB4" 3000/tcp web
+nl_reach priv "$WEB6" 3000/tcp web
+nl_reach priv "$ADMIN4" 4000/tcp admin
+nl_reach priv "$ADMIN6" 4000/tcp admin
+nl_reach priv "$ADMIN4" 4000/udp admin-udp
+nl_reach priv "$ADMIN6" 4000/udp admin-udp
+nl_reach priv "$ADMIN4" 0/icmp ping
+nl_reach priv "$ADMIN6" 0/icmp ping
 nl_end
 
 # ---- 2b. a bad manifest leaves the policy in force untouched --------------
 
 nl_begin bad_apply_keeps_policy
-sha=$(enf status --json 2>/dev/null | jq -r .policy.sha256)
-run out 2 apply -f "$M_BAD"
+sha=$(nl_enf status --json 2>/dev/null | jq -r .policy.sha256)
+nl_run out 2 apply -f "$M_BAD"
 jstatus ".policy.generation == 1 and .policy.sha256 == \"$sha\"" ||
 	nl_why "generation or manifest hash changed by a rejected apply"
-blocked inet "$ADMIN4" 4000/tcp
+nl_blocked inet "$ADMIN4" 4000/tcp
 nl_end
 
 # ---- 4. status -----------------------------------------------------------
 
 nl_begin status_reports_enforcement
-run out 0 status
+nl_run out 0 status
 grep -q "policy: *generation 1 " <<<"$out" || nl_why "status: no 'generation 1'"
 grep -q "interfaces: 2 attached" <<<"$out" || nl_why "status: not 'interfaces: 2 attached'"
 # The DNS and flow hooks are tcx links where the kernel has tcx (6.6 on),
@@ -276,9 +204,9 @@ for i in "$NL_IF_INET" "$NL_IF_PRIV"; do
 	grep -Eq "^  $i +[0-9]+ +native +($tc) +($tc) +mixed " <<<"$out" ||
 		nl_why "status: no '$i ... native $tc $tc mixed' row: $(grep -E "^  $i " <<<"$out")"
 done
-json=$(enf status --json 2>&1)
+json=$(nl_enf status --json 2>&1)
 if ! jq -e . >/dev/null 2>&1 <<<"$json"; then
-	nl_why "status --json is not JSON: $(oneline "$json")"
+	nl_why "status --json is not JSON: $(nl_oneline "$json")"
 else
 	for c in drop_not_admitted pass_admitted pass_public_port; do
 		jq -e ".counters.$c.packets > 0" >/dev/null <<<"$json" ||
@@ -292,14 +220,14 @@ else
 	jq -e '[.services[] | select(.service == "admin")][0].drop_packets > 0' >/dev/null <<<"$json" ||
 		nl_why "json: service admin shows no drops"
 fi
-run out 0 status --check
+nl_run out 0 status --check
 nl_end
 
 # ---- 5. bpftool reads the pinned maps with names ---------------------------
 
 nl_begin bpftool_dump_has_named_fields
 out=$(bpftool map dump pinned "$NL_PIN/enf_dst" 2>&1)
-grep -q '"service_id"' <<<"$out" || nl_why "bpftool map dump enf_dst: no \"service_id\" field: $(oneline "$out")"
+grep -q '"service_id"' <<<"$out" || nl_why "bpftool map dump enf_dst: no \"service_id\" field: $(nl_oneline "$out")"
 grep -q '"network_id"' <<<"$out" || nl_why "bpftool map dump enf_dst: no \"network_id\" field"
 n=$(grep -c '"service_id"' <<<"$out")
 [ "$n" = 4 ] || nl_why "bpftool map dump enf_dst: $n entries, want 4 (2 instances x v4/v6)"
@@ -310,38 +238,38 @@ nl_end
 # now. The XDP programs must still be attached and still drop.
 
 nl_begin links_survive_enforcer_exit
-prog=$(enf status --json 2>/dev/null | jq -r .program.id)
+prog=$(nl_enf status --json 2>/dev/null | jq -r .program.id)
 for i in "$NL_IF_INET" "$NL_IF_PRIV"; do
 	[ "$(xdp_on "$i")" = native ] || nl_why "ip link: $i has no native XDP program"
 	nl_in node ip link show dev "$i" | grep -q "prog/xdp id $prog " ||
 		nl_why "ip link: $i does not run program $prog"
 	[ -e "$NL_PIN/links/$i" ] || nl_why "no pinned link $NL_PIN/links/$i"
 done
-blocked inet "$ADMIN4" 4000/tcp
+nl_blocked inet "$ADMIN4" 4000/tcp
 nl_end
 
 # ---- --dry-run compiles and changes nothing ---------------------------------
 
 nl_begin dry_run_changes_nothing
-run out 0 apply --dry-run -f "$M_OPEN"
-grep -q "^would apply " <<<"$out" || nl_why "apply --dry-run: no 'would apply' in: $(oneline "$out")"
+nl_run out 0 apply --dry-run -f "$M_OPEN"
+grep -q "^would apply " <<<"$out" || nl_why "apply --dry-run: no 'would apply' in: $(nl_oneline "$out")"
 jstatus '.policy.generation == 1' || nl_why "generation changed by --dry-run"
 nl_end
 
 # ---- 7. a new manifest swaps in, and back ------------------------------------
 
 nl_begin reapply_flips_admin_public_and_back
-run out 0 apply -f "$M_OPEN"
-grep -q "generation 2 is in force" <<<"$out" || nl_why "apply: no 'generation 2 is in force' in: $(oneline "$out")"
-reach inet "$ADMIN4" 4000/tcp admin
-reach inet "$ADMIN6" 4000/tcp admin
+nl_run out 0 apply -f "$M_OPEN"
+grep -q "generation 2 is in force" <<<"$out" || nl_why "apply: no 'generation 2 is in force' in: $(nl_oneline "$out")"
+nl_reach inet "$ADMIN4" 4000/tcp admin
+nl_reach inet "$ADMIN6" 4000/tcp admin
 # Only the declared port/protocol became public: 4000/udp stays private.
-blocked inet "$ADMIN4" 4000/udp
-run out 0 apply -f "$M_BASE"
-grep -q "generation 3 is in force" <<<"$out" || nl_why "apply: no 'generation 3 is in force' in: $(oneline "$out")"
-blocked inet "$ADMIN4" 4000/tcp
-blocked inet "$ADMIN6" 4000/tcp
-reach inet "$WEB4" 3000/tcp web
+nl_blocked inet "$ADMIN4" 4000/udp
+nl_run out 0 apply -f "$M_BASE"
+grep -q "generation 3 is in force" <<<"$out" || nl_why "apply: no 'generation 3 is in force' in: $(nl_oneline "$out")"
+nl_blocked inet "$ADMIN4" 4000/tcp
+nl_blocked inet "$ADMIN6" 4000/tcp
+nl_reach inet "$WEB4" 3000/tcp web
 jstatus '.policy.generation == 3' || nl_why "status: generation is not 3"
 nl_end
 
@@ -353,78 +281,78 @@ nl_end
 
 nl_begin spoofed_private_source_dropped_on_public_uplink
 nl_spoof_route "$SPOOF4" "$SPOOF6" || nl_why "cannot set up the spoofed addresses"
-reach inet "$ADMIN4" 4000/tcp admin "$SPOOF4"	# control: mixed admits it
-reach inet "$ADMIN6" 4000/tcp admin "$SPOOF6"
-run out 0 apply -f "$M_UPLINK"
+nl_reach inet "$ADMIN4" 4000/tcp admin "$SPOOF4"	# control: mixed admits it
+nl_reach inet "$ADMIN6" 4000/tcp admin "$SPOOF6"
+nl_run out 0 apply -f "$M_UPLINK"
 jstatus "[.interfaces[] | select(.name == \"$NL_IF_INET\")][0].role == \"public\"" ||
 	nl_why "status: $NL_IF_INET is not role public after apply"
 before=$(counter drop_spoofed)
-blocked inet "$ADMIN4" 4000/tcp "$SPOOF4"
-blocked inet "$ADMIN6" 4000/tcp "$SPOOF6"
-blocked inet "$WEB4" 3000/tcp "$SPOOF4"	# even to a public port
+nl_blocked inet "$ADMIN4" 4000/tcp "$SPOOF4"
+nl_blocked inet "$ADMIN6" 4000/tcp "$SPOOF6"
+nl_blocked inet "$WEB4" 3000/tcp "$SPOOF4"	# even to a public port
 after=$(counter drop_spoofed)
 # One SYN per forged connect at least (a retransmission may add more).
 [ "$after" -ge $((before + 3)) ] 2>/dev/null ||
 	nl_why "counter drop_spoofed grew by $((after - before)), want >= 3 ($before -> $after)"
 # Genuine traffic on the public uplink is unaffected.
-reach inet "$WEB4" 3000/tcp web
-reach inet "$WEB6" 3000/tcp web
-blocked inet "$ADMIN4" 4000/tcp
-reach priv "$ADMIN4" 4000/tcp admin
+nl_reach inet "$WEB4" 3000/tcp web
+nl_reach inet "$WEB6" 3000/tcp web
+nl_blocked inet "$ADMIN4" 4000/tcp
+nl_reach priv "$ADMIN4" 4000/tcp admin
 nl_unspoof_route "$SPOOF4" "$SPOOF6"
 nl_end
 
 # ---- 9. detach ---------------------------------------------------------------
 
 nl_begin detach_restores_reachability
-run out 0 detach
+nl_run out 0 detach
 for i in "$NL_IF_INET" "$NL_IF_PRIV"; do
-	grep -q "^$i: detached" <<<"$out" || nl_why "detach: no '$i: detached' in: $(oneline "$out")"
+	grep -q "^$i: detached" <<<"$out" || nl_why "detach: no '$i: detached' in: $(nl_oneline "$out")"
 	[ "$(xdp_on "$i")" = none ] || nl_why "ip link: $i still has an XDP program"
 done
 jstatus '.interfaces | length == 0' || nl_why "status: interfaces not empty after detach"
-run out 0 status
+nl_run out 0 status
 grep -q "interfaces: 0 attached" <<<"$out" || nl_why "status: not 'interfaces: 0 attached'"
-reach inet "$ADMIN4" 4000/tcp admin
-reach inet "$ADMIN6" 4000/tcp admin
-reach inet "$ADMIN4" 4000/udp admin-udp
+nl_reach inet "$ADMIN4" 4000/tcp admin
+nl_reach inet "$ADMIN6" 4000/tcp admin
+nl_reach inet "$ADMIN4" 4000/udp admin-udp
 nl_end
 
 # ---- 10. the same isolation with generic XDP ---------------------------------
 
 nl_begin generic_xdp_isolation
-run out 0 attach --generic "$NL_IF_INET" "$NL_IF_PRIV"
+nl_run out 0 attach --generic "$NL_IF_INET" "$NL_IF_PRIV"
 grep -q "^$NL_IF_INET: attached (generic XDP" <<<"$out" ||
-	nl_why "attach --generic: no '$NL_IF_INET: attached (generic XDP' in: $(oneline "$out")"
+	nl_why "attach --generic: no '$NL_IF_INET: attached (generic XDP' in: $(nl_oneline "$out")"
 for i in "$NL_IF_INET" "$NL_IF_PRIV"; do
 	[ "$(xdp_on "$i")" = generic ] || nl_why "ip link: $i has no generic XDP program"
 done
 jstatus '[.interfaces[].xdp_mode] == ["generic", "generic"]' ||
 	nl_why "status: interfaces not both generic"
-blocked inet "$ADMIN4" 4000/tcp
-blocked inet "$ADMIN6" 4000/tcp
-reach inet "$WEB4" 3000/tcp web
-reach inet "$WEB6" 3000/tcp web
-reach priv "$ADMIN4" 4000/tcp admin
-reach priv "$ADMIN6" 4000/udp admin-udp
-run out 0 detach
+nl_blocked inet "$ADMIN4" 4000/tcp
+nl_blocked inet "$ADMIN6" 4000/tcp
+nl_reach inet "$WEB4" 3000/tcp web
+nl_reach inet "$WEB6" 3000/tcp web
+nl_reach priv "$ADMIN4" 4000/tcp admin
+nl_reach priv "$ADMIN6" 4000/udp admin-udp
+nl_run out 0 detach
 nl_end
 
 # Kernels before 6.6 have no tcx: the TC programs then go in as cls_bpf
 # filters. Force that path here and check it works and cleans up.
 nl_begin cls_bpf_fallback_for_kernels_without_tcx
-out=$(nl_in node env ENF_FORCE_CLS_BPF=1 "$ENFORCER" --pin-dir "$NL_PIN" attach \
-	"$NL_IF_INET" "$NL_IF_PRIV" 2>&1) || nl_why "attach with cls_bpf: $(oneline "$out")"
+out=$(nl_in node env ENF_FORCE_CLS_BPF=1 "$NL_ENFORCER" --pin-dir "$NL_PIN" attach \
+	"$NL_IF_INET" "$NL_IF_PRIV" 2>&1) || nl_why "attach with cls_bpf: $(nl_oneline "$out")"
 jstatus '[.interfaces[].dns_hook] == ["cls_bpf", "cls_bpf"]' ||
 	nl_why "status: DNS hooks are not cls_bpf"
 jstatus '[.interfaces[].egress_hook] == ["cls_bpf", "cls_bpf"]' ||
 	nl_why "status: egress hooks are not cls_bpf"
 nl_in node tc filter show dev "$NL_IF_INET" ingress | grep -q "bpf" ||
 	nl_why "tc: no bpf filter on $NL_IF_INET ingress"
-blocked inet "$ADMIN4" 4000/tcp
-reach inet "$WEB4" 3000/tcp web
-reach priv "$ADMIN4" 4000/tcp admin
-run out 0 detach
+nl_blocked inet "$ADMIN4" 4000/tcp
+nl_reach inet "$WEB4" 3000/tcp web
+nl_reach priv "$ADMIN4" 4000/tcp admin
+nl_run out 0 detach
 if nl_in node tc filter show dev "$NL_IF_INET" ingress | grep -q "bpf" ||
 	nl_in node tc filter show dev "$NL_IF_INET" egress | grep -q "bpf"; then
 	nl_why "tc: bpf filters left on $NL_IF_INET after detach"

@@ -17,12 +17,8 @@
 # Safety: bench/flood_lib.sh (own namespaces and bpffs, bounded senders, trap).
 set -uo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-# shellcheck source=scripts/netns-lib.sh
-. "$ROOT/scripts/netns-lib.sh"
 # shellcheck source=bench/flood_lib.sh
-. "$ROOT/bench/flood_lib.sh"
-FL_ENF=${OUTPUT:-$ROOT/.output}/enforcer
-case "$FL_ENF" in /*) ;; *) FL_ENF="$PWD/$FL_ENF" ;; esac
+. "$ROOT/bench/flood_lib.sh"	# and scripts/netns-lib.sh
 nl_on_exit fl_cleanup
 [ "$(id -u)" -eq 0 ] || { echo "needs root"; echo "0 passed, 1 failed"; exit 2; }
 fl_setup enf-synack || { echo "cannot build the topology"; echo "0 passed, 1 failed"; exit 2; }

@@ -33,8 +33,6 @@ set -u
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 . "$ROOT/scripts/netns-lib.sh"
 
-ENFORCER=$(nl_enforcer_path "${1:-}")
-
 NL_CASES=(baseline_side_doors_are_real attach_ethernet_and_layer3_links
 	  vxlan_from_internet_to_internal_dropped vxlan_public_port_still_served
 	  vxlan_spoofed_private_inner_source_dropped flannel_port_8472_judged_too
@@ -42,43 +40,24 @@ NL_CASES=(baseline_side_doors_are_real attach_ethernet_and_layer3_links
 	  tun_with_public_role_enforced status_tells_link_types)
 
 
-nl_e2e_start enf-tun "$ENFORCER" nl_cleanup scapy:python3-scapy
+nl_e2e_start enf-tun "${1:-}" nl_cleanup scapy:python3-scapy
 
 # Waits are by condition, bounded by READY seconds: a fast machine never
 # meets the bound, an emulated kernel (make check-kernels, where Python
 # and scapy take many seconds to start) may come close.
 READY=${READY:-300}
 NL_LISTEN_SECS=$((READY * 6))	# the sinks outlive the slowest run
-WEB4=10.0.1.10 ADMIN4=10.0.2.10 NODE4=203.0.113.1 INET4=$NL_INET4 PRIV4=$NL_PRIV4
+WEB4=10.0.1.10 ADMIN4=10.0.2.10 NODE4=203.0.113.1 INET4=$NL_INET4
 SPOOF4=10.0.9.50	# a private source, forged inside a tunnel from the internet
 FAR4=198.51.100.5	# an internet peer the admin pod talks to through the overlay
-
-# sink SHORT PORT FILE: a UDP sink in SHORT that writes "PEER PAYLOAD" per
-# datagram to FILE.
-sink()
-{
-	ip netns exec "$(nl_ns "$1")" timeout "$NL_LISTEN_SECS" "$NL_PY" -c '
-import socket, sys
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(("0.0.0.0", int(sys.argv[1])))
-f = open(sys.argv[2], "a")
-while True:
-    data, peer = s.recvfrom(65535)
-    f.write("%s %s\n" % (peer[0], data.decode("ascii", "replace").strip()))
-    f.flush()
-' "$2" "$3" </dev/null >/dev/null 2>&1 &
-	NL_PIDS+=($!)
-	: >"$3"
-	nl_wait_listen "$1" udp "$2"
-}
 
 # ---- topology ------------------------------------------------------------
 
 {
 	nl_topology &&
 	nl_pod web "$WEB4" fd00:10::1:10 && nl_pod admin "$ADMIN4" fd00:10::2:10 &&
-	sink web 3001 "$NL_TMP/sink-web" &&
-	sink admin 4001 "$NL_TMP/sink-admin"
+	nl_udp_sink web 3001 "$NL_TMP/sink-web" &&
+	nl_udp_sink admin 4001 "$NL_TMP/sink-admin"
 } || nl_setup_failed "cannot build the topology"
 
 # The node decapsulates: VXLAN on the IANA port and on Linux's (Flannel's),
@@ -134,10 +113,8 @@ EOF
 
 # ---- helpers -------------------------------------------------------------
 
-enf() { nl_in node "$ENFORCER" --pin-dir "$NL_PIN" "$@"; }
-
 # count REASON: packets the enforcer counted under REASON so far.
-count() { enf status --json 2>/dev/null | jq -r ".counters.$1.packets // 0"; }
+count() { nl_enf status --json 2>/dev/null | jq -r ".counters.$1.packets // 0"; }
 
 # tx KIND OUTER_DPORT DST_MAC INNER_SRC INNER_DST INNER_DPORT PAYLOAD [INNER_SPORT]:
 # one tunnel packet from the internet host to the node (KIND vxlan or
@@ -186,8 +163,31 @@ s.sendto(sys.argv[3].encode(), (sys.argv[1], int(sys.argv[2])))' "$2" "$3" "$4"
 # absent FILE TEXT: TEXT never arrived.
 absent() { got "$1" "$2" && nl_why "'$2' arrived in $(basename "$1"): the side door is open"; }
 
-# grew_by REASON BEFORE: REASON counted at least one more packet.
-grew() { [ "$(count "$1")" -gt "$2" ] || nl_why "counter $1 did not move (was $2)"; }
+# counted_over REASON BEFORE: REASON has counted more than BEFORE packets.
+counted_over() { [ "$(count "$1")" -gt "$2" ]; }
+
+# counted REASON CMD...: CMD sends a packet that REASON must count (within READY s).
+counted()
+{
+	local reason=$1 before
+	shift
+	before=$(count "$reason")
+	"$@"
+	nl_until "$READY" counted_over "$reason" "$before" || nl_why "$reason did not count: $*"
+}
+
+# kept_out CONTROL PAYLOAD...: CONTROL, sent after the PAYLOADs on the
+# same path, reached the admin sink; none of the PAYLOADs did.
+kept_out()
+{
+	local p
+	control "$1"
+	shift
+	for p in "$@"; do absent "$NL_TMP/sink-admin" "$p"; done
+}
+
+# flows_tracked: the egress program has recorded at least one flow.
+flows_tracked() { [ "$(nl_enf status --json | jq -r .flows.tracked)" -ge 1 ]; }
 
 # tun_tx SRC DST DPORT PAYLOAD: an IPv4/UDP packet written into tun0 (it
 # arrives on the node as if from a layer-3 link). Built by hand: Python
@@ -221,21 +221,17 @@ arrives "$NL_TMP/sink-admin" base-tun
 nl_end
 
 nl_begin attach_ethernet_and_layer3_links
-out=$(enf apply -f "$NL_TMP/manifest.yml" 2>&1) || nl_why "apply: $out"
-out=$(enf attach "$NL_IF_INET" 2>&1) || nl_why "attach $NL_IF_INET: $out"
-out=$(enf attach tun0 2>&1) && nl_why "native XDP on tun0 was expected to be refused: $out"
-out=$(enf attach --generic tun0 2>&1) || nl_why "attach --generic tun0: $out"
+out=$(nl_enf apply -f "$NL_TMP/manifest.yml" 2>&1) || nl_why "apply: $out"
+out=$(nl_enf attach "$NL_IF_INET" 2>&1) || nl_why "attach $NL_IF_INET: $out"
+out=$(nl_enf attach tun0 2>&1) && nl_why "native XDP on tun0 was expected to be refused: $out"
+out=$(nl_enf attach --generic tun0 2>&1) || nl_why "attach --generic tun0: $out"
 grep -q "libbpf" <<<"$out" && nl_why "attach printed libbpf noise: $out"
-out=$(enf status --check 2>&1) || nl_why "status --check: $(tail -n 1 <<<"$out")"
+out=$(nl_enf status --check 2>&1) || nl_why "status --check: $(tail -n 1 <<<"$out")"
 nl_end
 
 nl_begin vxlan_from_internet_to_internal_dropped
-before=$(count drop_not_admitted)
-tx vxlan 4789 "$VX0" "$INET4" "$ADMIN4" 4001 vx-internal
-nl_until "$READY" eval '[ "$(count drop_not_admitted)" -gt "$before" ]' ||
-	nl_why "drop_not_admitted did not count the tunnel packet"
-control ctl-1
-absent "$NL_TMP/sink-admin" vx-internal
+counted drop_not_admitted tx vxlan 4789 "$VX0" "$INET4" "$ADMIN4" 4001 vx-internal
+kept_out ctl-1 vx-internal
 nl_end
 
 nl_begin vxlan_public_port_still_served
@@ -244,20 +240,15 @@ arrives "$NL_TMP/sink-web" vx-public
 nl_end
 
 nl_begin vxlan_spoofed_private_inner_source_dropped
-before=$(count drop_spoofed)
-tx vxlan 4789 "$VX0" "$SPOOF4" "$ADMIN4" 4001 vx-spoofed
-nl_until "$READY" eval '[ "$(count drop_spoofed)" -gt "$before" ]' ||
-	nl_why "drop_spoofed did not count the tunnel packet"
-control ctl-2
-absent "$NL_TMP/sink-admin" vx-spoofed
+counted drop_spoofed tx vxlan 4789 "$VX0" "$SPOOF4" "$ADMIN4" 4001 vx-spoofed
+kept_out ctl-2 vx-spoofed
 nl_end
 
 nl_begin flannel_port_8472_judged_too
 tx vxlan 8472 "$VX1" "$INET4" "$ADMIN4" 4001 vx8472-internal
 tx vxlan 8472 "$VX1" "$INET4" "$WEB4" 3001 vx8472-public
 arrives "$NL_TMP/sink-web" vx8472-public
-control ctl-3
-absent "$NL_TMP/sink-admin" vx8472-internal
+kept_out ctl-3 vx8472-internal
 nl_end
 
 if [ "$GENEVE" = 1 ]; then
@@ -265,8 +256,7 @@ if [ "$GENEVE" = 1 ]; then
 	tx geneve 6081 "$GNV0" "$INET4" "$ADMIN4" 4001 gnv-internal
 	tx geneve 6081 "$GNV0" "$INET4" "$WEB4" 3001 gnv-public
 	arrives "$NL_TMP/sink-web" gnv-public
-	control ctl-4
-	absent "$NL_TMP/sink-admin" gnv-internal
+	kept_out ctl-4 gnv-internal
 	nl_end
 else
 	nl_skip geneve_device_judged_too "this kernel has no Geneve devices; test_tunnels covers Geneve with crafted packets"
@@ -292,33 +282,25 @@ data, peer = s.recvfrom(2048)
 open(sys.argv[2], "w").write("%s %s\n" % (peer[0], data.decode()))
 ' "$FAR4" "$NL_TMP/overlay-reply" "$READY" </dev/null >/dev/null 2>&1 &
 REPLY_PID=$!
-NL_PIDS+=($REPLY_PID)
-nl_until "$READY" eval '[ "$(enf status --json | jq -r .flows.tracked)" -ge 1 ]' ||
+NL_PIDS+=("$REPLY_PID")
+nl_until "$READY" flows_tracked ||
 	nl_why "no flow recorded for the admin pod's datagram through the overlay"
-before=$(count drop_not_admitted)
-tx vxlan 4789 "$VX0" "$FAR4" "$ADMIN4" 45101 overlay-wrong-port 7000
-nl_until "$READY" eval '[ "$(count drop_not_admitted)" -gt "$before" ]' ||
-	nl_why "a reply to a port without a flow was not dropped"
+counted drop_not_admitted tx vxlan 4789 "$VX0" "$FAR4" "$ADMIN4" 45101 overlay-wrong-port 7000
 tx vxlan 4789 "$VX0" "$FAR4" "$ADMIN4" 45100 overlay-reply 7000
 nl_until "$READY" test -s "$NL_TMP/overlay-reply" ||
 	nl_why "the reply through the overlay did not reach the admin pod"
 nl_end
 
 nl_begin tun_with_public_role_enforced
-before=$(count drop_not_admitted)
-tun_tx "$INET4" "$ADMIN4" 4001 tun-internal
-nl_until "$READY" eval '[ "$(count drop_not_admitted)" -gt "$before" ]' ||
-	nl_why "drop_not_admitted did not count the packet from tun0"
+counted drop_not_admitted tun_tx "$INET4" "$ADMIN4" 4001 tun-internal
 tun_tx "$SPOOF4" "$ADMIN4" 4001 tun-spoofed
 tun_tx "$INET4" "$WEB4" 3001 tun-public
 arrives "$NL_TMP/sink-web" tun-public
-control ctl-5
-absent "$NL_TMP/sink-admin" tun-internal
-absent "$NL_TMP/sink-admin" tun-spoofed
+kept_out ctl-5 tun-internal tun-spoofed
 nl_end
 
 nl_begin status_tells_link_types
-js=$(enf status --json 2>&1)
+js=$(nl_enf status --json 2>&1)
 [ "$(jq -r '.interfaces[] | select(.name == "tun0") | .link_type' <<<"$js")" = layer-3 ] ||
 	nl_why "status does not call tun0 a layer-3 link"
 [ "$(jq -r '.interfaces[] | select(.name == "tun0") | .xdp_mode' <<<"$js")" = generic ] ||
@@ -326,7 +308,7 @@ js=$(enf status --json 2>&1)
 [ "$(jq -r ".interfaces[] | select(.name == \"$NL_IF_INET\") | .link_type" <<<"$js")" = ethernet ] ||
 	nl_why "status does not call $NL_IF_INET an Ethernet link"
 [ "$(jq -r .health.ok <<<"$js")" = true ] || nl_why "status health: $(jq -c .health <<<"$js")"
-out=$(enf detach 2>&1) || nl_why "detach: $out"
+out=$(nl_enf detach 2>&1) || nl_why "detach: $out"
 grep -q "libbpf" <<<"$out" && nl_why "detach printed libbpf noise: $out"
 nl_end
 

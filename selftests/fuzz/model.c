@@ -309,24 +309,15 @@ static bool is_icmp_proto(uint8_t proto)
 static void parse_transport(const uint8_t *b, size_t len, size_t off, int how, struct mpkt *p)
 {
 	bool quote = how & MP_QUOTE;
-	size_t need;
+	size_t need = 8;	/* UDP, ICMP, ICMPv6; a quote's ports or type */
 
 	p->l4_off = off;
-	switch (p->proto) {
-	case IPPROTO_TCP:
-		need = quote ? 8 : 20;
-		break;
-	case IPPROTO_UDP:
-		need = 8;
-		break;
-	case IPPROTO_SCTP:
-		need = quote ? 8 : 12;
-		break;
-	case IPPROTO_ICMP:
-	case IPPROTO_ICMPV6:
-		need = 8;
-		break;
-	default:
+	if (p->proto == IPPROTO_TCP && !quote)
+		need = 20;
+	else if (p->proto == IPPROTO_SCTP && !quote)
+		need = 12;
+	else if (p->proto != IPPROTO_TCP && p->proto != IPPROTO_SCTP &&
+		 p->proto != IPPROTO_UDP && !is_icmp_proto(p->proto)) {
 		p->l4 = ML4_OTHER;
 		return;
 	}

@@ -51,6 +51,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "maps.h"
 #include "pipeline.h"
 #include "state.h"
 #include "trace.h"
@@ -514,7 +515,6 @@ static bool loaded;
 static struct manifest *mf;
 static struct model M;
 static int lo_role;
-static int ncpu;
 static bool pcap_started;
 static bool replay_print;	/* --replay: print every decision */
 static uint64_t valid_cover[ENF_REASON_MAX];
@@ -616,25 +616,14 @@ static bool as_layer3(const uint8_t *frame, size_t len)
 				       (frame[12] == 0x86 && frame[13] == 0xdd));
 }
 
-static void clear_map(int fd, size_t key_size)
-{
-	uint8_t key[64], next[64];
-
-	while (!bpf_map_get_next_key(fd, NULL, next)) {
-		memcpy(key, next, key_size);
-		if (bpf_map_delete_elem(fd, key))
-			break;
-	}
-}
-
 /* Keep the tables far below the LRU sizes (an eviction the model does not
  * make would be a false mismatch): empty both sides now and then. */
 static void bound_tables(void)
 {
 	if (M.nfrags < ENF_MAX_FRAGS / 4 && M.nflows < ENF_MAX_FLOWS / 8)
 		return;
-	clear_map(st.flows_fd, sizeof(struct enf_flow_key));
-	clear_map(st.frags_fd, sizeof(struct enf_frag_key));
+	maps_empty(st.flows_fd, sizeof(struct enf_flow_key));
+	maps_empty(st.frags_fd, sizeof(struct enf_frag_key));
 	model_clear_tables(&M);
 }
 
@@ -819,8 +808,8 @@ static bool case_begin(struct fz *f, const char *name, bool valid, const char *r
 	if (!CHECK_EQ(apply(role, mode, flows, expiry), 0))
 		return false;
 	lo_role = M.own_role;
-	clear_map(st.flows_fd, sizeof(struct enf_flow_key));
-	clear_map(st.frags_fd, sizeof(struct enf_frag_key));
+	maps_empty(st.flows_fd, sizeof(struct enf_flow_key));
+	maps_empty(st.frags_fd, sizeof(struct enf_frag_key));
 	model_clear_tables(&M);
 	return true;
 }
@@ -2093,9 +2082,6 @@ static bool setup(void)
 		sched_setaffinity(0, sizeof(set), &set);
 	}
 	init_pools();
-	ncpu = libbpf_num_possible_cpus();
-	if (ncpu <= 0)
-		return false;
 	state_init(&st);
 	if (state_load(&st)) {
 		printf("cannot load the BPF programs\n");

@@ -99,16 +99,7 @@ static const char manifest[] =
 	"  myapp:\n"
 	"    trusted: [198.51.100.0/24]\n"
 	"    services:\n"
-	"      web: { port: 3000, instances: [10.0.1.10, 10.0.1.11, \"fd00:10::1:10\"] }\n"
-	"      admin: { port: 4000, internal: true, instances: [10.0.2.10] }\n"
-	"      api: { ports: [5000, 53/udp], vip: 10.96.0.20, instances: [10.0.3.10, 10.0.3.11] }\n"
-	"      big:\n"
-	"        port: 80\n"
-	"        instances: [10.0.9.1, 10.0.9.2, 10.0.9.3, 10.0.9.4, 10.0.9.5, 10.0.9.6,\n"
-	"          10.0.9.7, 10.0.9.8, 10.0.9.9, 10.0.9.10, 10.0.9.11, 10.0.9.12, 10.0.9.13,\n"
-	"          10.0.9.14, 10.0.9.15, 10.0.9.16, 10.0.9.17, 10.0.9.18, 10.0.9.19, 10.0.9.20,\n"
-	"          10.0.9.21, 10.0.9.22, 10.0.9.23, 10.0.9.24, 10.0.9.25, 10.0.9.26, 10.0.9.27,\n"
-	"          10.0.9.28, 10.0.9.29, 10.0.9.30, 10.0.9.31, 10.0.9.32]\n"
+	DNSGEN_MYAPP_SERVICES
 	"      edge: { port: 7000, instances: [10.50.0.10, \"fd00:50::10\"] }\n"
 	"  " LONGAPP ":\n"
 	"    services:\n"
@@ -279,19 +270,6 @@ static const char *const outcome_name[O_N] = {
 static unsigned long tally_ab[O_N];	/* valid + mutated generators */
 static uint64_t stats_ab[ENF_DNS_REASON_MAX];
 static bool ran_valid, ran_mutated;
-
-static void stats_read(uint64_t *v)
-{
-	uint64_t vals[512];
-	uint32_t k;
-
-	for (k = 0; k < ENF_DNS_REASON_MAX; k++) {
-		v[k] = 0;
-		if (ncpu > 0 && ncpu <= 512 && !bpf_map_lookup_elem(st.dns_stats_fd, &k, vals))
-			for (int c = 0; c < ncpu; c++)
-				v[k] += vals[c];
-	}
-}
 
 static unsigned scaled(unsigned base)
 {
@@ -668,10 +646,7 @@ static void msg_inspect(const uint8_t *m, size_t len, struct qinfo *qi)
 	qi->id = m[0] << 8 | m[1];
 	qi->opcode = (m[2] >> 3) & 15;
 	qi->rd = m[2] & 1;
-	qi->qd = m[4] << 8 | m[5];
-	qi->an = m[6] << 8 | m[7];
-	qi->ns = m[8] << 8 | m[9];
-	qi->ar = m[10] << 8 | m[11];
+	dns_read_counts(m, &qi->qd, &qi->an, &qi->ns, &qi->ar);
 	for (;;) {
 		if (o >= len || o - 12 >= 255)
 			return;
@@ -2185,9 +2160,9 @@ static void run_gen(struct fz *f, unsigned n, void (*gen)(struct fz *, unsigned)
 {
 	uint64_t before[ENF_DNS_REASON_MAX], after[ENF_DNS_REASON_MAX];
 
-	stats_read(before);
+	state_dns_stats(&st, before);
 	gen(f, n);
-	stats_read(after);
+	state_dns_stats(&st, after);
 	if (ab) {
 		for (int i = 0; i < ENF_DNS_REASON_MAX; i++)
 			stats_ab[i] += after[i] - before[i];

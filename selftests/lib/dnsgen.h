@@ -15,6 +15,24 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "pktgen.h"
+
+/* The services both DNS suites (test_dns, test_dnsfuzz) answer for, under
+ * `apps: myapp: services:`: web (three addresses, one IPv6), admin
+ * (internal), api (a VIP and a UDP port), big (32 instances: more than
+ * one reply holds). */
+#define DNSGEN_MYAPP_SERVICES \
+	"      web: { port: 3000, instances: [10.0.1.10, 10.0.1.11, \"fd00:10::1:10\"] }\n" \
+	"      admin: { port: 4000, internal: true, instances: [10.0.2.10] }\n" \
+	"      api: { ports: [5000, 53/udp], vip: 10.96.0.20, instances: [10.0.3.10, 10.0.3.11] }\n" \
+	"      big:\n" \
+	"        port: 80\n" \
+	"        instances: [10.0.9.1, 10.0.9.2, 10.0.9.3, 10.0.9.4, 10.0.9.5, 10.0.9.6,\n" \
+	"          10.0.9.7, 10.0.9.8, 10.0.9.9, 10.0.9.10, 10.0.9.11, 10.0.9.12, 10.0.9.13,\n" \
+	"          10.0.9.14, 10.0.9.15, 10.0.9.16, 10.0.9.17, 10.0.9.18, 10.0.9.19, 10.0.9.20,\n" \
+	"          10.0.9.21, 10.0.9.22, 10.0.9.23, 10.0.9.24, 10.0.9.25, 10.0.9.26, 10.0.9.27,\n" \
+	"          10.0.9.28, 10.0.9.29, 10.0.9.30, 10.0.9.31, 10.0.9.32]\n"
+
 #define DNS_PKT_MAX 2048
 
 struct dns_query_spec {
@@ -107,32 +125,13 @@ static inline size_t dns_wrap(const struct dns_query_spec *q, const uint8_t *msg
 			      uint8_t *b)
 {
 	int v6 = strchr(q->dst, ':') != NULL;
-	size_t off = 14, ulen = 8 + mlen;
-	uint16_t et = htons(v6 ? ETH_P_IPV6 : ETH_P_IP), sp = htons(q->sport ? q->sport : 40000);
+	size_t off, ulen = 8 + mlen;
+	uint16_t sp = htons(q->sport ? q->sport : 40000);
 	uint16_t dp = htons(q->dport ? q->dport : 53), ul = htons(ulen);
 
 	memset(b, 0, DNS_PKT_MAX);
-	memcpy(b, "\x02\x00\x00\x00\x00\x02\x02\x00\x00\x00\x00\x01", 12);
-	memcpy(b + 12, &et, 2);
-	if (!v6) {
-		uint16_t tot = htons(20 + ulen);
-
-		b[off] = 0x45;
-		memcpy(b + off + 2, &tot, 2);
-		b[off + 8] = 64;
-		b[off + 9] = IPPROTO_UDP;
-		inet_pton(AF_INET, q->src, b + off + 12);
-		inet_pton(AF_INET, q->dst, b + off + 16);
-		off += 20;
-	} else {
-		b[off] = 0x60;
-		memcpy(b + off + 4, &ul, 2);
-		b[off + 6] = IPPROTO_UDP;
-		b[off + 7] = 64;
-		inet_pton(AF_INET6, q->src, b + off + 8);
-		inet_pton(AF_INET6, q->dst, b + off + 24);
-		off += 40;
-	}
+	off = pkt_put_eth(b, v6);
+	off += pkt_put_ip(b + off, v6, q->src, q->dst, IPPROTO_UDP, ulen, 0);
 	memcpy(b + off, &sp, 2);
 	memcpy(b + off + 2, &dp, 2);
 	memcpy(b + off + 4, &ul, 2);
@@ -248,6 +247,16 @@ static inline int dns_read_rr(const uint8_t *m, size_t len, size_t *off, struct 
 	return 0;
 }
 
+/* The header's four section counts (the message has at least 12 bytes). */
+static inline void dns_read_counts(const uint8_t *m, uint16_t *qd, uint16_t *an, uint16_t *ns,
+				   uint16_t *ar)
+{
+	*qd = m[4] << 8 | m[5];
+	*an = m[6] << 8 | m[7];
+	*ns = m[8] << 8 | m[9];
+	*ar = m[10] << 8 | m[11];
+}
+
 /* Parses a whole DNS message strictly; returns 0 or -1. */
 static inline int dns_parse_reply(const uint8_t *m, size_t len, struct dns_reply *r)
 {
@@ -268,10 +277,7 @@ static inline int dns_parse_reply(const uint8_t *m, size_t len, struct dns_reply
 	r->ad = (m[3] >> 5) & 1;
 	r->cd = (m[3] >> 4) & 1;
 	r->rcode = m[3] & 0xf;
-	r->qd = m[4] << 8 | m[5];
-	r->an = m[6] << 8 | m[7];
-	r->ns = m[8] << 8 | m[9];
-	r->ar = m[10] << 8 | m[11];
+	dns_read_counts(m, &r->qd, &r->an, &r->ns, &r->ar);
 	if (r->qd > 1 || r->an > 40 || r->ns > 4 || r->ar > 1)
 		return -1;
 	if (r->qd) {

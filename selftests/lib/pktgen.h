@@ -43,6 +43,45 @@ struct pkt_spec {
 
 #define PKT_MAX 1024
 
+/* The Ethernet header every crafted frame starts with; its length. */
+static inline size_t pkt_put_eth(uint8_t *b, int v6)
+{
+	uint16_t et = htons(v6 ? ETH_P_IPV6 : ETH_P_IP);
+
+	memcpy(b, "\x02\x00\x00\x00\x00\x02\x02\x00\x00\x00\x00\x01", 12);
+	memcpy(b + 12, &et, 2);
+	return 14;
+}
+
+/* A plain IPv4 (no options; `frag_off` as on the wire, host order) or
+ * IPv6 header for `plen` bytes of `proto`, TTL 64; its length. */
+static inline size_t pkt_put_ip(uint8_t *b, int v6, const char *src, const char *dst,
+				uint8_t proto, size_t plen, uint16_t frag_off)
+{
+	uint16_t v;
+
+	if (!v6) {
+		b[0] = 0x45;
+		v = htons(20 + plen);
+		memcpy(b + 2, &v, 2);
+		v = htons(frag_off);
+		memcpy(b + 6, &v, 2);
+		b[8] = 64;
+		b[9] = proto;
+		inet_pton(AF_INET, src, b + 12);
+		inet_pton(AF_INET, dst, b + 16);
+		return 20;
+	}
+	b[0] = 0x60;
+	v = htons(plen);
+	memcpy(b + 4, &v, 2);
+	b[6] = proto;
+	b[7] = 64;
+	inet_pton(AF_INET6, src, b + 8);
+	inet_pton(AF_INET6, dst, b + 24);
+	return 40;
+}
+
 static inline size_t pkt_build(const struct pkt_spec *s, uint8_t *b)
 {
 	int v6 = strchr(s->dst, ':') != NULL;
@@ -204,9 +243,7 @@ static inline size_t pkt_encap(const struct encap_spec *e, const uint8_t *inner,
 	uint16_t v;
 
 	memset(b, 0, PKT_MAX);
-	memcpy(b, "\x02\x00\x00\x00\x00\x02\x02\x00\x00\x00\x00\x01", 12);
-	v = htons(v6 ? ETH_P_IPV6 : ETH_P_IP);
-	memcpy(b + 12, &v, 2);
+	pkt_put_eth(b, v6);
 	if (strip) {
 		inner += 14;
 		ilen -= 14;
@@ -273,26 +310,8 @@ static inline size_t pkt_encap(const struct encap_spec *e, const uint8_t *inner,
 	plen = hdr + ilen;
 	if (e->cut && e->cut < plen)
 		plen = e->cut;
-	if (!v6) {
-		uint16_t tot = htons(20 + plen), fo = htons(e->frag ? 0x2000 : 0);
-
-		b[ip_off] = 0x45;
-		memcpy(b + ip_off + 2, &tot, 2);
-		memcpy(b + ip_off + 6, &fo, 2);
-		b[ip_off + 8] = 64;
-		b[ip_off + 9] = proto;
-		inet_pton(AF_INET, e->src, b + ip_off + 12);
-		inet_pton(AF_INET, e->dst, b + ip_off + 16);
-	} else {
-		v = htons(plen);
-		b[ip_off] = 0x60;
-		memcpy(b + ip_off + 4, &v, 2);
-		b[ip_off + 6] = proto;
-		b[ip_off + 7] = 64;
-		inet_pton(AF_INET6, e->src, b + ip_off + 8);
-		inet_pton(AF_INET6, e->dst, b + ip_off + 24);
-	}
-	return ip_off + (v6 ? 40 : 20) + plen;
+	return ip_off + pkt_put_ip(b + ip_off, v6, e->src, e->dst, proto, plen,
+				   e->frag ? 0x2000 : 0) + plen;
 }
 
 #endif /* ENFORCER_PKTGEN_H */

@@ -7,8 +7,43 @@
 #ifndef ENFORCER_CLI_H
 #define ENFORCER_CLI_H
 
+#include <getopt.h>
+#include <stdio.h>
+
 #define EXIT_RUNTIME	1
 #define EXIT_BADINPUT	2
+
+/*
+ * A subcommand: its name, its function and its command line. All of them
+ * stand in one table in main.c, which `enforcer --help` prints; each
+ * cmd_*() handles the option characters its row declares.
+ */
+struct cli_cmd {
+	const char *name;
+	int (*run)(const struct cli_cmd *cmd, int argc, char **argv);
+	const char *synopsis;	/* after "enforcer [--pin-dir DIR] " */
+	const char *help;	/* one line for `enforcer --help` */
+	const char *details;	/* more lines for the command's own --help, or NULL */
+	const char *shortopts;	/* each holds h: -h/--help is answered for them */
+	const struct option *longopts;
+};
+
+#define CLI_OPT_HELP	{ "help", no_argument, NULL, 'h' }
+
+/* cli_next_opt() returns this when the command is to end with *exit_code:
+ * 0 after --help, EXIT_BADINPUT after an unknown or incomplete option. */
+#define CLI_DONE	(-2)
+
+/* The next of the command's own options, -1 after the last (main() has
+ * set optind to 1 for the command), or CLI_DONE. */
+int cli_next_opt(const struct cli_cmd *cmd, int argc, char **argv, int *exit_code);
+/* 0 when no operand follows the options, else EXIT_BADINPUT, said. */
+int cli_no_operands(const struct cli_cmd *cmd, int argc, char **argv);
+void cli_usage(const struct cli_cmd *cmd, FILE *f);
+/* A command with one verb (`dns serve`, `zone export`): 0 with argv
+ * shifted onto the verb when argv[1] is `verb`, else CLI_DONE. */
+int cli_verb(const struct cli_cmd *cmd, int *argc, char ***argv, const char *verb,
+	     int *exit_code);
 
 struct cli_opts {
 	const char *pin_dir;
@@ -16,13 +51,13 @@ struct cli_opts {
 
 extern struct cli_opts cli;
 
-int cmd_apply(int argc, char **argv);
-int cmd_check(int argc, char **argv);
-int cmd_attach(int argc, char **argv);
-int cmd_detach(int argc, char **argv);
-int cmd_status(int argc, char **argv);
-int cmd_zone(int argc, char **argv);
-int cmd_dns(int argc, char **argv);
-int cmd_trace(int argc, char **argv);
+int cmd_apply(const struct cli_cmd *cmd, int argc, char **argv);
+int cmd_check(const struct cli_cmd *cmd, int argc, char **argv);
+int cmd_attach(const struct cli_cmd *cmd, int argc, char **argv);
+int cmd_detach(const struct cli_cmd *cmd, int argc, char **argv);
+int cmd_status(const struct cli_cmd *cmd, int argc, char **argv);
+int cmd_zone(const struct cli_cmd *cmd, int argc, char **argv);
+int cmd_dns(const struct cli_cmd *cmd, int argc, char **argv);
+int cmd_trace(const struct cli_cmd *cmd, int argc, char **argv);
 
 #endif /* ENFORCER_CLI_H */

@@ -39,59 +39,46 @@ static void print_summary(const char *verb, const char *path, const struct compi
 	       p->mode == ENF_MODE_AUDIT ? "audit" : "enforce");
 }
 
-static void usage_apply(FILE *f, const char *verb)
-{
-	fprintf(f, "usage: enforcer [--pin-dir DIR] %s -f MANIFEST%s\n", verb,
-		strcmp(verb, "apply") ? "" : " [--dry-run]");
-}
-
-static int parse_file_opts(int argc, char **argv, const char *verb, const char **path,
+/* -f MANIFEST and, for apply, --dry-run; returns -1 after --help. */
+static int parse_file_opts(const struct cli_cmd *cmd, int argc, char **argv, const char **path,
 			   int *dry_run)
 {
-	static const struct option opts[] = {
-		{ "file", required_argument, NULL, 'f' },
-		{ "dry-run", no_argument, NULL, 'n' },
-		{ "help", no_argument, NULL, 'h' },
-		{},
-	};
-	int c;
+	int c, code;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "f:nh", opts, NULL)) != -1) {
+	while ((c = cli_next_opt(cmd, argc, argv, &code)) != -1) {
 		switch (c) {
-		case 'f':
+		case 'f':	/* --file */
 			*path = optarg;
 			break;
-		case 'n':
-			if (!dry_run)
-				goto bad;
+		case 'n':	/* --dry-run */
+			if (!dry_run) {
+				/* --dry-run is apply's: check never changes anything */
+				pr_err("%s: unknown option '--dry-run'\n", cmd->name);
+				cli_usage(cmd, stderr);
+				return EXIT_BADINPUT;
+			}
 			*dry_run = 1;
 			break;
-		case 'h':
-			usage_apply(stdout, verb);
-			return -1;
-		default:
-			goto bad;
+		case CLI_DONE:
+			return code ? code : -1;
 		}
 	}
-	if (*path && optind == argc)
+	if (cli_no_operands(cmd, argc, argv))
+		return EXIT_BADINPUT;
+	if (*path)
 		return 0;
-	if (!*path)
-		pr_err("%s: missing -f MANIFEST\n", verb);
-	else
-		pr_err("%s: unexpected argument '%s'\n", verb, argv[optind]);
-bad:
-	usage_apply(stderr, verb);
+	pr_err("%s: missing -f MANIFEST\n", cmd->name);
+	cli_usage(cmd, stderr);
 	return EXIT_BADINPUT;
 }
 
-int cmd_check(int argc, char **argv)
+int cmd_check(const struct cli_cmd *cmd, int argc, char **argv)
 {
 	const char *path = NULL;
 	struct pipeline p;
 	int ret;
 
-	ret = parse_file_opts(argc, argv, "check", &path, NULL);
+	ret = parse_file_opts(cmd, argc, argv, &path, NULL);
 	if (ret)
 		return ret < 0 ? 0 : ret;
 	ret = load_and_compile(path, &p);
@@ -102,7 +89,7 @@ int cmd_check(int argc, char **argv)
 	return 0;
 }
 
-int cmd_apply(int argc, char **argv)
+int cmd_apply(const struct cli_cmd *cmd, int argc, char **argv)
 {
 	const char *path = NULL;
 	struct enf_state st;
@@ -110,7 +97,7 @@ int cmd_apply(int argc, char **argv)
 	uint64_t gen = 0;
 	int dry_run = 0, ret, err;
 
-	ret = parse_file_opts(argc, argv, "apply", &path, &dry_run);
+	ret = parse_file_opts(cmd, argc, argv, &path, &dry_run);
 	if (ret)
 		return ret < 0 ? 0 : ret;
 	ret = load_and_compile(path, &p);

@@ -18,34 +18,26 @@
 #include "names.h"
 #include "state.h"
 
-int cmd_attach(int argc, char **argv)
+int cmd_attach(const struct cli_cmd *cmd, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "generic", no_argument, NULL, 'g' },
-		{ "help", no_argument, NULL, 'h' },
-		{},
-	};
 	struct enf_policy pol = {};
 	struct enf_active act;
 	struct enf_state st;
-	int c, i, generic = 0, failed = 0, err;
+	int c, i, generic = 0, failed = 0, err, code;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "gh", opts, NULL)) != -1) {
+	while ((c = cli_next_opt(cmd, argc, argv, &code)) != -1) {
 		switch (c) {
-		case 'g':
+		case 'g':	/* --generic */
 			generic = 1;
 			break;
-		case 'h':
-			printf("usage: enforcer [--pin-dir DIR] attach [--generic] IFACE...\n");
-			return 0;
-		default:
-			goto usage;
+		case CLI_DONE:
+			return code;
 		}
 	}
 	if (optind == argc) {
 		pr_err("attach: name at least one interface\n");
-		goto usage;
+		cli_usage(cmd, stderr);
+		return EXIT_BADINPUT;
 	}
 
 	state_init(&st);
@@ -71,29 +63,20 @@ int cmd_attach(int argc, char **argv)
 		printf("note: no manifest applied yet; all traffic passes until `enforcer apply`\n");
 	state_close(&st);
 	return failed ? EXIT_RUNTIME : 0;
-usage:
-	fprintf(stderr, "usage: enforcer [--pin-dir DIR] attach [--generic] IFACE...\n");
-	return EXIT_BADINPUT;
 }
 
-int cmd_detach(int argc, char **argv)
+int cmd_detach(const struct cli_cmd *cmd, int argc, char **argv)
 {
 	struct link_info *links = NULL;
 	struct enf_state st;
 	size_t n = 0, i;
-	int failed = 0, err, a;
+	int failed = 0, err, a, code;
 
-	for (a = 1; a < argc; a++) {
-		if (!strcmp(argv[a], "-h") || !strcmp(argv[a], "--help")) {
-			printf("usage: enforcer [--pin-dir DIR] detach [IFACE...]\n");
-			return 0;
-		}
-		if (argv[a][0] == '-') {
-			pr_err("detach: unknown option '%s'\n", argv[a]);
-			fprintf(stderr, "usage: enforcer [--pin-dir DIR] detach [IFACE...]\n");
-			return EXIT_BADINPUT;
-		}
-	}
+	if (cli_next_opt(cmd, argc, argv, &code) == CLI_DONE)
+		return code;
+	/* The interfaces named, shifted to argv[1..]. */
+	argc -= optind - 1;
+	argv += optind - 1;
 	state_init(&st);
 	err = state_open(&st, cli.pin_dir, false, true);
 	if (err == -ENOENT) {

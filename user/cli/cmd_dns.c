@@ -34,12 +34,6 @@ static void on_signal(int sig)
 	stop = 1;
 }
 
-static void usage(FILE *f)
-{
-	fprintf(f, "usage: enforcer [--pin-dir DIR] dns serve [--listen ADDR[:PORT]]... [--udp]\n"
-		   "  ADDR is IPv4 or [IPv6]; default: the manifest's resolver addresses, port 53\n");
-}
-
 /* An endpoint (port 53 unless given) as a socket address. */
 static void to_listen(const struct enf_addr *a, uint16_t port, struct dns_listen *l)
 {
@@ -75,36 +69,20 @@ static int default_listen(struct enf_state *st, struct dns_listen *l, size_t *n)
 	return 0;
 }
 
-int cmd_dns(int argc, char **argv)
+int cmd_dns(const struct cli_cmd *cmd, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "listen", required_argument, NULL, 'l' },
-		{ "udp", no_argument, NULL, 'u' },
-		{ "help", no_argument, NULL, 'h' },
-		{},
-	};
 	struct dns_listen addrs[MAX_LISTEN];
 	struct endpoint ep;
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct enf_state st;
 	size_t n = 0;
-	int c, udp = 0, err;
+	int c, udp = 0, err, code;
 
-	if (argc < 2 || strcmp(argv[1], "serve")) {
-		if (argc >= 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
-			usage(stdout);
-			return 0;
-		}
-		pr_err("dns: unknown or missing subcommand (expected: serve)\n");
-		usage(stderr);
-		return EXIT_BADINPUT;
-	}
-	argc--;
-	argv++;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "l:uh", opts, NULL)) != -1) {
+	if (cli_verb(cmd, &argc, &argv, "serve", &code))
+		return code;
+	while ((c = cli_next_opt(cmd, argc, argv, &code)) != -1) {
 		switch (c) {
-		case 'l':
+		case 'l':	/* --listen */
 			if (n == MAX_LISTEN) {
 				pr_err("dns serve: at most %d --listen addresses\n", MAX_LISTEN);
 				return EXIT_BADINPUT;
@@ -116,21 +94,15 @@ int cmd_dns(int argc, char **argv)
 			}
 			to_listen(&ep.addr, ep.port ? ep.port : ENF_DNS_PORT, &addrs[n++]);
 			break;
-		case 'u':
+		case 'u':	/* --udp */
 			udp = 1;
 			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		default:
-			usage(stderr);
-			return EXIT_BADINPUT;
+		case CLI_DONE:
+			return code;
 		}
 	}
-	if (optind != argc) {
-		pr_err("dns serve: unexpected argument '%s'\n", argv[optind]);
+	if (cli_no_operands(cmd, argc, argv))
 		return EXIT_BADINPUT;
-	}
 
 	if (state_open_loaded(&st, cli.pin_dir, "dns serve"))
 		return EXIT_RUNTIME;

@@ -262,8 +262,7 @@ static int collect(struct enf_state *st, struct status *s)
 		return err;
 	for (r = 0; r < ENF_REASON_MAX; r++)
 		state_sum_percpu(st->stats_fd, r, &s->reasons[r], sizeof(s->reasons[r]), 2);
-	for (r = 0; r < ENF_DNS_REASON_MAX; r++)
-		state_sum_percpu(st->dns_stats_fd, r, &s->dns[r], sizeof(s->dns[r]), 1);
+	state_dns_stats(st, s->dns);
 	err = links_list(st->pin_dir, &s->links, &s->nlinks);
 	if (err)
 		return err;
@@ -445,39 +444,26 @@ static void print_json(struct enf_state *st, struct status *s)
 	json_object_put(root);
 }
 
-int cmd_status(int argc, char **argv)
+int cmd_status(const struct cli_cmd *cmd, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "check", no_argument, NULL, 'c' },
-		{ "help", no_argument, NULL, 'h' },
-		{},
-	};
 	struct status s = {};
 	struct enf_state st;
-	int c, json = 0, check = 0, err;
+	int c, json = 0, check = 0, err, code;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "jch", opts, NULL)) != -1) {
+	while ((c = cli_next_opt(cmd, argc, argv, &code)) != -1) {
 		switch (c) {
-		case 'j':
+		case 'j':	/* --json */
 			json = 1;
 			break;
-		case 'c':
+		case 'c':	/* --check */
 			check = 1;
 			break;
-		case 'h':
-			printf("usage: enforcer [--pin-dir DIR] status [--json] [--check]\n");
-			return 0;
-		default:
-			fprintf(stderr, "usage: enforcer [--pin-dir DIR] status [--json] [--check]\n");
-			return EXIT_BADINPUT;
+		case CLI_DONE:
+			return code;
 		}
 	}
-	if (optind != argc) {
-		pr_err("status: unexpected argument '%s'\n", argv[optind]);
+	if (cli_no_operands(cmd, argc, argv))
 		return EXIT_BADINPUT;
-	}
 
 	state_init(&st);
 	err = state_open(&st, cli.pin_dir, false, false);

@@ -28,15 +28,6 @@
 #include "trace.h"
 #include "zone.h"
 
-static void usage(FILE *f)
-{
-	fprintf(f, "usage: enforcer [--pin-dir DIR] trace --from ADDR[:PORT] "
-		   "--to NAME|ADDR[:PORT[/PROTO]] [--iface-role public|mixed|pods]\n"
-		   "       enforcer [--pin-dir DIR] trace --pcap FILE [--iface-role ROLE]\n"
-		   "  NAME: app/service or a private DNS name; PROTO: tcp (default with a "
-		   "port), udp, sctp, icmp (default without)\n");
-}
-
 /* First address of service `id` with `family` in the active enf_dst. */
 static int service_addr(struct enf_state *st, uint32_t slot, uint32_t id, uint8_t family,
 			struct enf_addr *out)
@@ -240,16 +231,8 @@ static int trace_pcap(struct enf_state *st, const char *file, uint32_t role)
 	return ret ? EXIT_RUNTIME : 0;
 }
 
-int cmd_trace(int argc, char **argv)
+int cmd_trace(const struct cli_cmd *cmd, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "from", required_argument, NULL, 'f' },
-		{ "to", required_argument, NULL, 't' },
-		{ "iface-role", required_argument, NULL, 'r' },
-		{ "pcap", required_argument, NULL, 'p' },
-		{ "help", no_argument, NULL, 'h' },
-		{},
-	};
 	const char *from_s = NULL, *to_s = NULL, *pcap = NULL;
 	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN], svc[3 * ENF_NAME_LEN + 32];
 	char label[300] = "";
@@ -259,37 +242,32 @@ int cmd_trace(int argc, char **argv)
 	struct enf_trace t;
 	uint8_t frame[256];
 	size_t len;
-	int c, err, ret = 0;
+	int c, err, ret = 0, code;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "f:t:r:p:h", opts, NULL)) != -1) {
+	while ((c = cli_next_opt(cmd, argc, argv, &code)) != -1) {
 		switch (c) {
-		case 'f':
+		case 'f':	/* --from */
 			from_s = optarg;
 			break;
-		case 't':
+		case 't':	/* --to */
 			to_s = optarg;
 			break;
-		case 'r':
+		case 'r':	/* --iface-role */
 			if (enf_role_parse(optarg, &role)) {
 				pr_err("trace: invalid role '%s' (public, mixed or pods)\n", optarg);
 				return EXIT_BADINPUT;
 			}
 			break;
-		case 'p':
+		case 'p':	/* --pcap */
 			pcap = optarg;
 			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		default:
-			usage(stderr);
-			return EXIT_BADINPUT;
+		case CLI_DONE:
+			return code;
 		}
 	}
 	if (optind != argc || (!pcap && (!from_s || !to_s)) || (pcap && (from_s || to_s))) {
 		pr_err("trace: give --from and --to, or --pcap\n");
-		usage(stderr);
+		cli_usage(cmd, stderr);
 		return EXIT_BADINPUT;
 	}
 	if (from_s && endpoint_parse(from_s, &from)) {

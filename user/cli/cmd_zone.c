@@ -24,16 +24,6 @@
 #include "state.h"
 #include "zone.h"
 
-static void usage(FILE *f)
-{
-	fprintf(f, "usage: enforcer [--pin-dir DIR] zone export [-f MANIFEST] [--view VIEW] "
-		   "[--dir DIR] [--serial N]\n"
-		   "  without -f: the manifest of the generation in force (must be unchanged),\n"
-		   "              with the SOA serial the node serves; with -f: serial = now\n"
-		   "  --view VIEW: rack (non-isolated networks) or an isolated network's name\n"
-		   "  --dir DIR: one file per view and zone, DIR/<view>/<apex>.zone\n");
-}
-
 /* The SOA serial the kernel serves (every zone of a generation has one). */
 static uint32_t applied_serial(struct enf_state *st, uint32_t slot)
 {
@@ -105,47 +95,29 @@ static int applied_manifest(char *path, size_t len, uint32_t *serial)
 	return 0;
 }
 
-int cmd_zone(int argc, char **argv)
+int cmd_zone(const struct cli_cmd *cmd, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "file", required_argument, NULL, 'f' },
-		{ "view", required_argument, NULL, 'w' },
-		{ "dir", required_argument, NULL, 'd' },
-		{ "serial", required_argument, NULL, 's' },
-		{ "help", no_argument, NULL, 'h' },
-		{},
-	};
 	const char *file = NULL, *view = NULL, *dir = NULL;
 	uint32_t serial = (uint32_t)time(NULL);
 	char applied[PATH_MAX], *end;
 	struct zone_compiled z = {};
 	struct manifest *m = NULL;
-	int c, err;
+	int c, err, code;
 
-	if (argc < 2 || strcmp(argv[1], "export")) {
-		if (argc >= 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
-			usage(stdout);
-			return 0;
-		}
-		pr_err("zone: unknown or missing subcommand (expected: export)\n");
-		usage(stderr);
-		return EXIT_BADINPUT;
-	}
-	optind = 1;
-	argc--;
-	argv++;
-	while ((c = getopt_long(argc, argv, "f:w:d:s:h", opts, NULL)) != -1) {
+	if (cli_verb(cmd, &argc, &argv, "export", &code))
+		return code;
+	while ((c = cli_next_opt(cmd, argc, argv, &code)) != -1) {
 		switch (c) {
-		case 'f':
+		case 'f':	/* --file */
 			file = optarg;
 			break;
-		case 'w':
+		case 'w':	/* --view */
 			view = optarg;
 			break;
-		case 'd':
+		case 'd':	/* --dir */
 			dir = optarg;
 			break;
-		case 's':
+		case 's':	/* --serial */
 			errno = 0;
 			serial = strtoul(optarg, &end, 10);
 			if (errno || *end || !*optarg) {
@@ -154,18 +126,12 @@ int cmd_zone(int argc, char **argv)
 				return EXIT_BADINPUT;
 			}
 			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		default:
-			usage(stderr);
-			return EXIT_BADINPUT;
+		case CLI_DONE:
+			return code;
 		}
 	}
-	if (optind != argc) {
-		pr_err("zone export: unexpected argument '%s'\n", argv[optind]);
+	if (cli_no_operands(cmd, argc, argv))
 		return EXIT_BADINPUT;
-	}
 	if (!file) {
 		err = applied_manifest(applied, sizeof(applied), &serial);
 		if (err)

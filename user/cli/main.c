@@ -19,20 +19,56 @@ struct cli_opts cli = {
 	.pin_dir = ENF_PIN_DIR,
 };
 
-static const struct {
-	const char *name;
-	int (*fn)(int argc, char **argv);
-	const char *help;
-} commands[] = {
-	{ "apply", cmd_apply, "-f MANIFEST [--dry-run]  compile, validate, swap in atomically" },
-	{ "check", cmd_check, "-f MANIFEST              validate only; errors as file:line:col" },
-	{ "attach", cmd_attach, "[--generic] IFACE...     attach the XDP program (pinned link)" },
-	{ "detach", cmd_detach, "[IFACE...]               detach (all interfaces when none named)" },
-	{ "status", cmd_status, "[--json] [--check]       the node's whole state" },
-	{ "zone", cmd_zone, "export [-f M] [--view V] [--dir D]  the private zone as zone files" },
-	{ "dns", cmd_dns, "serve [--listen A]... [--udp]    the zone over TCP (and UDP)" },
-	{ "trace", cmd_trace, "--from A --to NAME|A[:P/PROTO] [--iface-role R] | --pcap F\n"
-			      "          run packets through the loaded program: verdict and reason" },
+static const struct option file_opts[] = {
+	{ "file", required_argument, NULL, 'f' },
+	{ "dry-run", no_argument, NULL, 'n' },
+	CLI_OPT_HELP,
+	{},
+};
+
+static const struct cli_cmd commands[] = {
+	{ "apply", cmd_apply, "apply -f MANIFEST [--dry-run]",
+	  "compile, validate, swap in atomically", NULL, "f:nh", file_opts },
+	{ "check", cmd_check, "check -f MANIFEST",
+	  "validate only; errors as file:line:col", NULL, "f:h", file_opts },
+	{ "attach", cmd_attach, "attach [--generic] IFACE...",
+	  "attach the programs (pinned links)", NULL, "gh",
+	  (const struct option[]){ { "generic", no_argument, NULL, 'g' }, CLI_OPT_HELP, {} } },
+	{ "detach", cmd_detach, "detach [IFACE...]",
+	  "detach (all interfaces when none named)", NULL, "h",
+	  (const struct option[]){ CLI_OPT_HELP, {} } },
+	{ "status", cmd_status, "status [--json] [--check]",
+	  "the node's whole state; --check: exit 1 unless it enforces", NULL, "jch",
+	  (const struct option[]){ { "json", no_argument, NULL, 'j' },
+				   { "check", no_argument, NULL, 'c' }, CLI_OPT_HELP, {} } },
+	{ "zone", cmd_zone, "zone export [-f MANIFEST] [--view VIEW] [--dir DIR] [--serial N]",
+	  "the private zone as zone files",
+	  "  without -f: the manifest of the generation in force (must be unchanged),\n"
+	  "              with the SOA serial the node serves; with -f: serial = now\n"
+	  "  --view VIEW: rack (non-isolated networks) or an isolated network's name\n"
+	  "  --dir DIR: one file per view and zone, DIR/<view>/<apex>.zone\n",
+	  "f:w:d:s:h",
+	  (const struct option[]){ { "file", required_argument, NULL, 'f' },
+				   { "view", required_argument, NULL, 'w' },
+				   { "dir", required_argument, NULL, 'd' },
+				   { "serial", required_argument, NULL, 's' }, CLI_OPT_HELP, {} } },
+	{ "dns", cmd_dns, "dns serve [--listen ADDR[:PORT]]... [--udp]",
+	  "the zone over TCP (and UDP), answered by the loaded program",
+	  "  ADDR is IPv4 or [IPv6]; default: the manifest's resolver addresses, port 53\n",
+	  "l:uh",
+	  (const struct option[]){ { "listen", required_argument, NULL, 'l' },
+				   { "udp", no_argument, NULL, 'u' }, CLI_OPT_HELP, {} } },
+	{ "trace", cmd_trace,
+	  "trace --from ADDR[:PORT] --to NAME|ADDR[:PORT[/PROTO]] [--iface-role ROLE]\n"
+	  "       enforcer [--pin-dir DIR] trace --pcap FILE [--iface-role ROLE]",
+	  "run packets through the loaded program: verdict and reason",
+	  "  NAME: app/service or a private DNS name; PROTO: tcp (default with a port),\n"
+	  "  udp, sctp, icmp (default without); ROLE: public, mixed or pods\n",
+	  "f:t:r:p:h",
+	  (const struct option[]){ { "from", required_argument, NULL, 'f' },
+				   { "to", required_argument, NULL, 't' },
+				   { "iface-role", required_argument, NULL, 'r' },
+				   { "pcap", required_argument, NULL, 'p' }, CLI_OPT_HELP, {} } },
 };
 
 static void usage(FILE *f)
@@ -43,7 +79,7 @@ static void usage(FILE *f)
 		   "Keeps internal services off the internet: compiles a manifest into BPF maps\n"
 		   "and drops public ingress to internal services with XDP.\n\ncommands:\n");
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(f, "  %-7s %s\n", commands[i].name, commands[i].help);
+		fprintf(f, "  %s\n        %s\n", commands[i].synopsis, commands[i].help);
 	fprintf(f, "\noptions:\n"
 		   "  --pin-dir DIR  bpffs directory holding this node's state (default %s)\n"
 		   "  -v, -vv        more output (libbpf info / debug)\n"
@@ -100,9 +136,15 @@ int main(int argc, char **argv)
 			cli.pin_dir = p;
 	}
 	log_setup_libbpf();
-	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (!strcmp(argv[optind], commands[i].name))
-			return commands[i].fn(argc - optind, argv + optind);
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		int at = optind;
+
+		if (strcmp(argv[at], commands[i].name))
+			continue;
+		/* the command parses its own argv from its first option */
+		optind = 1;
+		return commands[i].run(&commands[i], argc - at, argv + at);
+	}
 	fprintf(stderr, "enforcer: unknown command '%s'\n", argv[optind]);
 	usage(stderr);
 	return EXIT_BADINPUT;

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
@@ -89,4 +90,16 @@ int maps_init(void)
 const struct sel_shape *sel_shape(enum sel sel)
 {
 	return &shapes[sel];
+}
+
+void maps_empty(int fd, size_t key_size)
+{
+	uint8_t key[64];
+
+	if (key_size > sizeof(key))
+		return;
+	/* always the first key: the one deleted before is gone */
+	while (!bpf_map_get_next_key(fd, NULL, key))
+		if (bpf_map_delete_elem(fd, key))
+			break;
 }

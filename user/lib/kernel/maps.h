@@ -60,4 +60,9 @@ int maps_init(void);
 /* The shape of `sel`; maps_init() must have succeeded. */
 const struct sel_shape *sel_shape(enum sel sel);
 
+/* Delete every entry of the map `fd` (keys of `key_size` <= 64 bytes) one
+ * by one: for the LRU tables between test and benchmark cases, where the
+ * map is small and nothing else writes it. */
+void maps_empty(int fd, size_t key_size);
+
 #endif /* ENFORCER_MAPS_H */

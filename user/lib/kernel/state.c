@@ -587,3 +587,12 @@ int state_sum_percpu(int fd, uint32_t key, void *out, size_t value_size, size_t 
 	return 0;
 }
 
+void state_dns_stats(const struct enf_state *st, uint64_t v[ENF_DNS_REASON_MAX])
+{
+	uint32_t r;
+
+	for (r = 0; r < ENF_DNS_REASON_MAX; r++)
+		if (state_sum_percpu(st->dns_stats_fd, r, &v[r], sizeof(v[r]), 1))
+			v[r] = 0;
+}
+

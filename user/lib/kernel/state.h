@@ -114,6 +114,10 @@ uint32_t state_role_for(const struct enf_policy *pol, const char *ifname);
 /* Sum a per-CPU counter array entry. */
 int state_sum_percpu(int fd, uint32_t key, void *out, size_t value_size, size_t nfields);
 
+/* Every DNS reason's packets (enf_dns_stats), summed over CPUs; a reason
+ * that cannot be read is 0. */
+void state_dns_stats(const struct enf_state *st, uint64_t v[ENF_DNS_REASON_MAX]);
+
 const char *state_inner_name(enum sel sel);
 
 #endif /* ENFORCER_STATE_H */
