@@ -12,8 +12,8 @@
 #   make bench      benchmarks -> bench/results.md and charts (docs/performance.md)
 #   make fuzz       libFuzzer targets for FUZZ_SECONDS each, then the XDP
 #                   differential fuzzer over FUZZ_FRAMES packets (default 1M)
-#   make format     rewrite the C sources in kernel style (.clang-format);
-#                   make format-check reports what differs
+#   make format [FILES="a.c b.h"]  rewrite C sources in kernel style
+#                   (.clang-format); make format-check reports what differs
 #   make V=1        show full commands
 #   make SAN=1      build everything with AddressSanitizer + UBSan into .output/san
 #
@@ -176,10 +176,10 @@ install: $(ENFORCER)
 	install -D -m 0755 $(ENFORCER) $(DESTDIR)/usr/local/sbin/enforcer
 
 format:
-	$(Q)scripts/check-format.sh --fix
+	$(Q)scripts/check-format.sh --fix $(FILES)
 
 format-check:
-	$(Q)scripts/check-format.sh
+	$(Q)scripts/check-format.sh $(FILES)
 
 clean:
 	$(call msg,CLEAN,.output)

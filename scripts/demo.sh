@@ -64,8 +64,7 @@ probe()
 	local target got secs=2 shown rc
 
 	[ "$want" = dropped ] && secs=1
-	case "$addr" in *:*) target="[$addr]:$4" ;; *) target="$addr:$4" ;; esac
-	[ "$proto" = icmp ] && target="$addr ping"
+	target=$(nl_ep "$addr" "$4")
 	case "$proto" in
 	tcp) got=$(nl_tcp "$from" "$addr" "$port" "$secs" "$bind"); rc=$? ;;
 	udp) got=$(nl_udp "$from" "$addr" "$port" "$secs" "$bind"); rc=$? ;;
@@ -101,6 +100,15 @@ svc()
 	esac
 }
 
+# probes FROM WHO: a probe per line of stdin: ADDR PORT/PROTO WANT WHY...
+probes()
+{
+	local addr pp want why
+	while read -r addr pp want why; do
+		probe "$1" "$2" "$addr" "$pp" "$want" "$why" </dev/null
+	done
+}
+
 title "before the enforcer: the internet reaches everything"
 probe inet internet 10.0.2.10 4000/tcp reached "no enforcer yet; this is the hole it closes"
 
@@ -111,20 +119,24 @@ title "enforcer attach $NL_IF_INET $NL_IF_PRIV"
 enf attach "$NL_IF_INET" "$NL_IF_PRIV" || die "attach failed"
 
 title "from the internet"
-probe inet internet 10.0.1.10 3000/tcp reached "3000/tcp is web's public port"
-probe inet internet fd00:10::1:10 3000/tcp reached "3000/tcp is web's public port"
-probe inet internet 10.0.1.10 0/icmp dropped "only declared ports are public"
-probe inet internet 10.0.2.10 4000/tcp dropped "internal service"
-probe inet internet fd00:10::2:10 4000/tcp dropped "internal service"
-probe inet internet 10.0.2.10 4000/udp dropped "internal service"
-probe inet internet 10.0.3.10 0/icmp dropped "worker has no port: internal"
+probes inet internet <<'EOF'
+10.0.1.10      3000/tcp reached 3000/tcp is web's public port
+fd00:10::1:10  3000/tcp reached 3000/tcp is web's public port
+10.0.1.10      0/icmp   dropped only declared ports are public
+10.0.2.10      4000/tcp dropped internal service
+fd00:10::2:10  4000/tcp dropped internal service
+10.0.2.10      4000/udp dropped internal service
+10.0.3.10      0/icmp   dropped worker has no port: internal
+EOF
 
 title "from the private network (10.0.0.0/16, fd00:10::/48)"
-probe priv private 10.0.1.10 3000/tcp reached "private source"
-probe priv private 10.0.2.10 4000/tcp reached "private source"
-probe priv private fd00:10::2:10 4000/tcp reached "private source"
-probe priv private 10.0.2.10 4000/udp reached "private source, every port"
-probe priv private 10.0.3.10 0/icmp reached "private source"
+probes priv private <<'EOF'
+10.0.1.10      3000/tcp reached private source
+10.0.2.10      4000/tcp reached private source
+fd00:10::2:10  4000/tcp reached private source
+10.0.2.10      4000/udp reached private source, every port
+10.0.3.10      0/icmp   reached private source
+EOF
 
 title "from the internet, forging a private source (10.0.9.50, fd00:10::50)"
 nl_spoof_route 10.0.9.50 fd00:10::50 || die "cannot set up the forged addresses"

@@ -14,6 +14,7 @@ set -euo pipefail
 
 PKGS=(
 	make gcc clang llvm pkg-config          # toolchain (clang -target bpf, llvm-strip)
+	clang-format                             # make format
 	libbpf-dev bpftool libelf-dev zlib1g-dev # libbpf, skeletons, bpftool map dump
 	libyaml-dev libjson-c-dev libssl-dev     # manifest, status --json, sha256
 	libpcap-dev                              # enforcer trace --pcap

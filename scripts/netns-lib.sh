@@ -219,49 +219,40 @@ nl_serve_tcp()
 	nl_wait_listen "$1" tcp "$2"
 }
 
-# nl_serve_udp SHORT PORT TEXT: a dual-stack UDP responder in SHORT that
-# answers every datagram with TEXT. Not socat: `socat UDP-RECVFROM,fork`
-# hands the shared socket to a child per datagram, and while that child
-# lives (its -t closing phase) it swallows datagrams from other peers;
-# two probes in quick succession then lose one. One process, one loop.
+# nl_serve_udp SHORT PORT TEXT [LOG]: a dual-stack UDP responder in SHORT
+# that answers every datagram with TEXT (nothing when TEXT is empty) and,
+# with LOG, appends "LENGTH PEER DATA" to it per datagram (PEER as IPv4 for
+# mapped addresses; DATA: the first 64 characters, printable). Not socat:
+# `socat UDP-RECVFROM,fork` hands the shared socket to a child per
+# datagram, and while that child lives (its -t closing phase) it swallows
+# datagrams from other peers; two probes in quick succession then lose
+# one. One process, one loop.
 nl_serve_udp()
 {
+	[ -z "${4:-}" ] || : >"$4"
 	ip netns exec "$(nl_ns "$1")" timeout "$NL_LISTEN_SECS" "$NL_PY" -c '
 import socket, sys
 s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
 s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
 s.bind(("::", int(sys.argv[1])))
-reply = (sys.argv[2] + "\n").encode()
+reply = (sys.argv[2] + "\n").encode() if sys.argv[2] else None
+log = open(sys.argv[3], "a") if sys.argv[3] else None
 while True:
-    _, peer = s.recvfrom(2048)
-    s.sendto(reply, peer)
-' "$2" "$3" </dev/null >/dev/null 2>&1 &
+    data, peer = s.recvfrom(65535)
+    if log:
+        text = data[:64].decode("ascii", "replace").strip()
+        log.write("%d %s %s\n" % (len(data), peer[0].removeprefix("::ffff:"), text))
+        log.flush()
+    if reply:
+        s.sendto(reply, peer)
+' "$2" "$3" "${4:-}" </dev/null >/dev/null 2>&1 &
 	NL_PIDS+=($!)
 	nl_wait_listen "$1" udp "$2"
 }
 
-# nl_udp_sink SHORT PORT FILE: a UDP listener in SHORT (IPv4 and IPv6)
-# that answers nothing and appends "LENGTH PEER TEXT" to FILE for every
-# datagram (PEER as IPv4 for mapped addresses; TEXT: its first 64
-# characters, printable).
-nl_udp_sink()
-{
-	ip netns exec "$(nl_ns "$1")" timeout "$NL_LISTEN_SECS" "$NL_PY" -c '
-import socket, sys
-s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
-s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
-s.bind(("::", int(sys.argv[1])))
-f = open(sys.argv[2], "a")
-while True:
-    data, peer = s.recvfrom(65535)
-    text = data[:64].decode("ascii", "replace").strip()
-    f.write("%d %s %s\n" % (len(data), peer[0].removeprefix("::ffff:"), text))
-    f.flush()
-' "$2" "$3" </dev/null >/dev/null 2>&1 &
-	NL_PIDS+=($!)
-	: >"$3"
-	nl_wait_listen "$1" udp "$2"
-}
+# nl_udp_sink SHORT PORT FILE: a UDP listener that answers nothing and
+# logs every datagram to FILE (see nl_serve_udp).
+nl_udp_sink() { nl_serve_udp "$1" "$2" "" "$3"; }
 
 # Probes. nl_tcp and nl_udp print what the server sent and exit
 #   0  answered;

@@ -110,18 +110,25 @@ xdp_on()
 	esac
 }
 
+# reaches_all FROM: FROM gets web and admin over IPv4 and IPv6, TCP, UDP
+# and ping: what every source may without the enforcer, and a private
+# source with it.
+reaches_all()
+{
+	local a
+	for a in "$WEB4" "$WEB6"; do nl_reach "$1" "$a" 3000/tcp web; done
+	for a in "$ADMIN4" "$ADMIN6"; do
+		nl_reach "$1" "$a" 4000/tcp admin
+		nl_reach "$1" "$a" 4000/udp admin-udp
+		nl_reach "$1" "$a" 0/icmp ping
+	done
+}
+
 # ---- 1. baseline ---------------------------------------------------------
 
 nl_begin baseline_without_enforcer
-nl_reach inet "$WEB4" 3000/tcp web
-nl_reach inet "$WEB6" 3000/tcp web
-nl_reach inet "$ADMIN4" 4000/tcp admin
-nl_reach inet "$ADMIN6" 4000/tcp admin
-nl_reach inet "$ADMIN4" 4000/udp admin-udp
-nl_reach inet "$ADMIN6" 4000/udp admin-udp
-nl_reach inet "$ADMIN4" 0/icmp ping
-nl_reach priv "$WEB4" 3000/tcp web
-nl_reach priv "$ADMIN6" 4000/tcp admin
+reaches_all inet
+reaches_all priv
 nl_end
 nl_case_ok || nl_abort "the topology does not carry traffic without the enforcer; every other case would be meaningless"
 
@@ -170,14 +177,7 @@ nl_blocked inet "$ADMIN6" 0/icmp
 nl_end
 
 nl_begin private_reaches_web_and_admin
-nl_reach priv "$WEB4" 3000/tcp web
-nl_reach priv "$WEB6" 3000/tcp web
-nl_reach priv "$ADMIN4" 4000/tcp admin
-nl_reach priv "$ADMIN6" 4000/tcp admin
-nl_reach priv "$ADMIN4" 4000/udp admin-udp
-nl_reach priv "$ADMIN6" 4000/udp admin-udp
-nl_reach priv "$ADMIN4" 0/icmp ping
-nl_reach priv "$ADMIN6" 0/icmp ping
+reaches_all priv
 nl_end
 
 # ---- 2b. a bad manifest leaves the policy in force untouched --------------

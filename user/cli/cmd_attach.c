@@ -26,13 +26,9 @@ int cmd_attach(const struct cli_cmd *cmd, int argc, char **argv)
 	int c, i, generic = 0, failed = 0, err, code;
 
 	while ((c = cli_next_opt(cmd, argc, argv, &code)) != -1) {
-		switch (c) {
-		case 'g':	/* --generic */
-			generic = 1;
-			break;
-		case CLI_DONE:
+		if (c == CLI_DONE)
 			return code;
-		}
+		generic |= c == 'g';	/* --generic */
 	}
 	if (optind == argc) {
 		pr_err("attach: name at least one interface\n");

@@ -451,16 +451,10 @@ int cmd_status(const struct cli_cmd *cmd, int argc, char **argv)
 	int c, json = 0, check = 0, err, code;
 
 	while ((c = cli_next_opt(cmd, argc, argv, &code)) != -1) {
-		switch (c) {
-		case 'j':	/* --json */
-			json = 1;
-			break;
-		case 'c':	/* --check */
-			check = 1;
-			break;
-		case CLI_DONE:
+		if (c == CLI_DONE)
 			return code;
-		}
+		json |= c == 'j';	/* --json */
+		check |= c == 'c';	/* --check */
 	}
 	if (cli_no_operands(cmd, argc, argv))
 		return EXIT_BADINPUT;

@@ -131,18 +131,9 @@ static bool zone_name_fits(struct ctx *c, size_t zi, const char *name, size_t in
 static int zone_name_cmp(const void *a, const void *b)
 {
 	const struct checked_name *x = a, *y = b;
-	int r;
 
-	if (x->net != y->net)
-		return x->net < y->net ? -1 : 1;
-	r = strcmp(x->name, y->name);
-	if (r)
-		return r;
-	if (x->zone != y->zone)
-		return x->zone < y->zone ? -1 : 1;
-	if (x->app != y->app)
-		return x->app < y->app ? -1 : 1;
-	return x->svc < y->svc ? -1 : x->svc > y->svc;
+	return mf_cmp(x->net, y->net) ?: strcmp(x->name, y->name) ?: mf_cmp(x->zone, y->zone) ?:
+	       mf_cmp(x->app, y->app) ?: mf_cmp(x->svc, y->svc);
 }
 
 /*
@@ -249,25 +240,16 @@ void mf_check_zones(struct ctx *c)
 static int addr_rec_cmp(const void *a, const void *b)
 {
 	const struct addr_rec *x = a, *y = b;
-	int r = addr_cmp(&x->addr, &y->addr);
 
-	if (r)
-		return r;
-	return x->seq < y->seq ? -1 : x->seq > y->seq;
+	return addr_cmp(&x->addr, &y->addr) ?: mf_cmp(x->seq, y->seq);
 }
 
 static int fe_rec_cmp(const void *a, const void *b)
 {
 	const struct fe_rec *x = a, *y = b;
-	int r = addr_cmp(&x->addr, &y->addr);
 
-	if (r)
-		return r;
-	if (x->port != y->port)
-		return x->port < y->port ? -1 : 1;
-	if (x->proto != y->proto)
-		return x->proto < y->proto ? -1 : 1;
-	return x->seq < y->seq ? -1 : x->seq > y->seq;
+	return addr_cmp(&x->addr, &y->addr) ?: mf_cmp(x->port, y->port) ?:
+	       mf_cmp(x->proto, y->proto) ?: mf_cmp(x->seq, y->seq);
 }
 
 static void rec_field(const struct manifest *m, char *buf, size_t sz, size_t app, size_t svc,

@@ -20,6 +20,9 @@
 #include "enforcer_common.h"
 #include "manifest.h"
 
+/* -1, 0 or 1 as a < b, a == b, a > b: comparators chain them with ?: */
+#define mf_cmp(a, b)	(((a) > (b)) - ((a) < (b)))
+
 #define MF_MAX_ERRORS	100
 #define MF_MAX_NODES	(1u << 20)	/* walked nodes, alias re-visits included */
 #define MF_MAX_DEPTH	64		/* YAML nesting; the schema needs 7 */

@@ -311,12 +311,9 @@ static int net_ptr_cmp(const void *a, const void *b)
 {
 	const struct mf_network *x = *(const struct mf_network *const *)a;
 	const struct mf_network *y = *(const struct mf_network *const *)b;
-	int r = strcmp(x->name, y->name);
 
 	/* equal names (an error already reported) resolve to the first */
-	if (r)
-		return r;
-	return x < y ? -1 : x > y;
+	return strcmp(x->name, y->name) ?: mf_cmp(x, y);
 }
 
 static int net_name_cmp(const void *key, const void *elem)

@@ -158,11 +158,8 @@ static int named_cmp(const void *a, const void *b)
 {
 	const struct named *x = *(const struct named *const *)a;
 	const struct named *y = *(const struct named *const *)b;
-	int r = strcmp(x->name, y->name);
 
-	if (r)
-		return r;
-	return x->i < y->i ? -1 : x->i > y->i;
+	return strcmp(x->name, y->name) ?: mf_cmp(x->i, y->i);
 }
 
 /*
