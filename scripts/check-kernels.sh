@@ -254,6 +254,18 @@ for k in "${KERNELS[@]}"; do
 	SEL+=("$label")
 done
 [ ${#SEL[@]} -gt 0 ] || die "no kernel matches ${LABELS[*]} (table: $(printf '%s ' "${KERNELS[@]%%	*}"))"
+
+# The cache keeps what the table's labels resolve to now (LABEL.resolved,
+# also for labels not run this time); a kernel Debian has replaced goes.
+keep=$(cat "$CACHE"/*.resolved 2>/dev/null | tr ' ' '_')
+for f in "$CACHE"/linux-image-* "$CACHE"/debs/linux-image-*.deb; do
+	[ -e "$f" ] || continue
+	b=$(basename "$f" .deb)
+	b=${b%_amd64} b=${b//%3a/:}
+	grep -qxF "$b" <<<"$keep" && continue
+	log "removing $f from the cache (no label resolves to it any more)"
+	rm -rf "$f"
+done
 log "kernel packages (cache $CACHE): $(($(now) - t)) s"
 
 t=$(now)
