@@ -348,6 +348,7 @@ for label in "${SEL[@]}"; do
 		log_f="$res/$name.log"
 		if [ ! -e "$res/$name.rc" ]; then
 			printf '  %-18s did not run to its end (VM stopped or crashed)\n' "$name"
+			[ -s "$log_f" ] && tail -n 20 "$log_f" | sed 's/^/      | /'
 			kf=$((kf + 1))
 			continue
 		fi
@@ -376,7 +377,9 @@ for label in "${SEL[@]}"; do
 	done
 	if [ ! -e "$res/done" ]; then
 		echo "  the VM did not finish; console tail:"
-		tail -n 30 "$WORK/$label/console.log" | sed 's/^/      | /'
+		# without the firmware's terminal escapes
+		sed 's/\x1b\[[0-9;?]*[A-Za-z]//g; s/\x1bc//g; s/\r$//' "$WORK/$label/console.log" |
+			tail -n 30 | sed 's/^/      | /'
 		kf=$((kf + 1))
 	fi
 	if [ -n "$KEEP" ]; then
