@@ -256,6 +256,18 @@ for k in "${KERNELS[@]}"; do
 	SEL+=("$label")
 done
 [ ${#SEL[@]} -gt 0 ] || die "no kernel matches ${LABELS[*]} (table: $(printf '%s ' "${KERNELS[@]%%	*}"))"
+
+# The cache keeps what the table's labels resolve to now (LABEL.resolved,
+# also for labels not run this time); a kernel Debian has replaced goes.
+keep=$(cat "$CACHE"/*.resolved 2>/dev/null | tr ' ' '_')
+for f in "$CACHE"/linux-image-* "$CACHE"/debs/linux-image-*.deb; do
+	[ -e "$f" ] || continue
+	b=$(basename "$f" .deb)
+	b=${b%_amd64} b=${b//%3a/:}
+	grep -qxF "$b" <<<"$keep" && continue
+	log "removing $f from the cache (no label resolves to it any more)"
+	rm -rf "$f"
+done
 log "kernel packages (cache $CACHE): $(($(now) - t)) s"
 
 t=$(now)
@@ -338,6 +350,7 @@ for label in "${SEL[@]}"; do
 		log_f="$res/$name.log"
 		if [ ! -e "$res/$name.rc" ]; then
 			printf '  %-18s did not run to its end (VM stopped or crashed)\n' "$name"
+			[ -s "$log_f" ] && tail -n 20 "$log_f" | sed 's/^/      | /'
 			kf=$((kf + 1))
 			continue
 		fi
@@ -366,7 +379,9 @@ for label in "${SEL[@]}"; do
 	done
 	if [ ! -e "$res/done" ]; then
 		echo "  the VM did not finish; console tail:"
-		tail -n 30 "$WORK/$label/console.log" | sed 's/^/      | /'
+		# without the firmware's terminal escapes
+		sed 's/\x1b\[[0-9;?]*[A-Za-z]//g; s/\x1bc//g; s/\r$//' "$WORK/$label/console.log" |
+			tail -n 30 | sed 's/^/      | /'
 		kf=$((kf + 1))
 	fi
 	if [ -n "$KEEP" ]; then
