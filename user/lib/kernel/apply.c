@@ -151,6 +151,26 @@ static size_t image_capacity(enum sel sel, const struct image *im)
 	return need < 64 ? 64 : 2 * need;
 }
 
+/* ENOMEM from a map without preallocation can be transient: since 6.1 its
+ * elements come from per-CPU caches that irq_work refills asynchronously,
+ * and a burst of updates on a slow CPU (seen on 6.12 under emulation,
+ * filling enf_svc_stats) can empty a cache before the refill runs. Give it
+ * a moment, a bounded number of times (at most ~0.2 s an element). */
+#define ENOMEM_RETRIES	200
+
+static int update_elem_retry(int fd, const void *key, const void *val)
+{
+	struct timespec pause = { .tv_nsec = 1000000 };
+	int tries = 0;
+
+	while (bpf_map_update_elem(fd, key, val, BPF_ANY)) {
+		if (errno != ENOMEM || ++tries > ENOMEM_RETRIES)
+			return -errno;
+		nanosleep(&pause, NULL);
+	}
+	return 0;
+}
+
 static int write_elems(int fd, enum sel sel, const void *keys, const void *vals, uint32_t n)
 {
 	const struct sel_shape *d = sel_shape(sel);
@@ -168,10 +188,10 @@ static int write_elems(int fd, enum sel sel, const void *keys, const void *vals,
 		i = count < n ? count : 0;
 	}
 	for (; i < n; i++) {
-		if (bpf_map_update_elem(fd, (const char *)keys + (size_t)i * d->key_size,
-					(const char *)vals + (size_t)i * vs, BPF_ANY)) {
-			int err = -errno;
+		int err = update_elem_retry(fd, (const char *)keys + (size_t)i * d->key_size,
+					    (const char *)vals + (size_t)i * vs);
 
+		if (err) {
 			pr_err("cannot fill map %s (entry %u of %u): %s\n", d->inner, i + 1, n,
 			       strerror(-err));
 			return err;
