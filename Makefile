@@ -55,14 +55,16 @@ BPF_CFLAGS	:= -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) \
 		   -Wall -Werror -Iinclude $(CLANG_SYS_INCLUDES)
 # user/lib/ is the library every front end links (CLI, tests, benchmarks);
 # user/cli/ the command line. Headers are found by name in any of them.
+NL_CFLAGS	:= $(or $(shell $(PKG_CONFIG) --cflags libnl-route-3.0 2>/dev/null),-I/usr/include/libnl3)
 USER_DIRS	:= $(sort $(dir $(shell find user -name '*.[ch]')))
 USER_CFLAGS	:= -g -O2 -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE \
-		   -Iinclude $(addprefix -I,$(USER_DIRS)) -I$(OUTPUT) $(LIBBPF_CFLAGS) \
+		   -Iinclude $(addprefix -I,$(USER_DIRS)) -I$(OUTPUT) $(LIBBPF_CFLAGS) $(NL_CFLAGS) \
 		   $(SAN_FLAGS) $(CFLAGS)
 USER_LDFLAGS	:= $(SAN_FLAGS) $(LDFLAGS)
 JSON_LIBS	:= $(or $(shell $(PKG_CONFIG) --libs json-c 2>/dev/null),-ljson-c)
 PCAP_LIBS	:= $(or $(shell $(PKG_CONFIG) --libs libpcap 2>/dev/null),-lpcap)
-USER_LIBS	:= $(LIBBPF_LIBS) $(YAML_LIBS) $(JSON_LIBS) $(PCAP_LIBS) -lcrypto
+NL_LIBS		:= $(or $(shell $(PKG_CONFIG) --libs libnl-route-3.0 2>/dev/null),-lnl-route-3 -lnl-3)
+USER_LIBS	:= $(LIBBPF_LIBS) $(YAML_LIBS) $(JSON_LIBS) $(PCAP_LIBS) $(NL_LIBS) -lcrypto
 
 BPF_SRCS	:= $(wildcard bpf/*.bpf.c)
 BPF_HDRS	:= $(wildcard bpf/*.bpf.h) $(wildcard include/*.h)

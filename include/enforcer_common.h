@@ -388,6 +388,34 @@ struct enf_svc_meta {
 	__u32 ports;
 };
 
+/*
+ * enf_daemon[0]: the node agent's heartbeat and last apply, so that `status`
+ * (the liveness probe) can tell a live daemon from a hung or killed one. A
+ * map the daemon creates and pins (not used by the data path); named fields
+ * in bpftool through the BTF anchor below.
+ */
+enum enf_daemon_state {
+	ENF_DAEMON_NONE,	/* no daemon ever ran on this pin dir */
+	ENF_DAEMON_RUNNING,
+	ENF_DAEMON_STOPPED,	/* exited cleanly (SIGTERM) */
+};
+
+struct enf_daemon_info {
+	__u32 state;		/* enum enf_daemon_state */
+	__u32 pid;
+	__u64 started_at;	/* unix seconds */
+	__u64 heartbeat_ns;	/* CLOCK_BOOTTIME of the last heartbeat (every second) */
+	__u64 last_apply_at;	/* unix seconds of the last apply attempt */
+	__u64 last_generation;	/* generation in force after it */
+	__u32 last_apply_ok;	/* 1: applied (or unchanged), 0: rejected */
+	__u32 last_errors;	/* manifest errors of a rejected apply */
+	__u64 applies;		/* generations this daemon applied */
+	__u64 rejects;		/* manifests it rejected */
+	__u32 links;		/* links it manages now */
+	__u32 unhealthy;	/* instances out of DNS answers by health */
+	char manifest[256];	/* the path it watches */
+};
+
 /* BTF anchor. clang 14 emits the key/value structs of inner-map templates
  * only as forward declarations, and a map cannot be created with BTF from a
  * FWD type. One global of this type in the BPF object puts their full
@@ -409,6 +437,7 @@ struct enf_btf_anchor {
 	struct enf_frag_key frag_key;
 	struct enf_frag_val frag_val;
 	struct enf_trace trace;
+	struct enf_daemon_info daemon_info;
 };
 
 _Static_assert(sizeof(struct enf_addr) == 20, "enf_addr ABI changed");

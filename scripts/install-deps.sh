@@ -18,6 +18,7 @@ PKGS=(
 	libbpf-dev bpftool libelf-dev zlib1g-dev # libbpf, skeletons, bpftool map dump
 	libyaml-dev libjson-c-dev libssl-dev     # manifest, status --json, sha256
 	libpcap-dev                              # enforcer trace --pcap
+	libnl-3-dev libnl-route-3-dev            # the daemon follows links (netlink)
 	libclang-rt-14-dev                       # libFuzzer runtime for the fuzz targets
 	iproute2 socat netcat-openbsd iputils-ping jq python3-scapy  # e2e tests and demo
 	nftables tcpdump                         # NodePort DNAT and captures in flows_e2e

@@ -103,7 +103,6 @@ private: [10.0.0.0/16, "fd00:10::/48"]
 interfaces:
   - { name: $NL_IF_INET, role: public }
   - { name: tun0, role: public }
-  - { match: "p-*", role: pods }
 apps:
   shop:
     services:

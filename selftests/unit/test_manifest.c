@@ -358,8 +358,8 @@ static void test_spec_example_loads_with_every_field(void)
 		CHECK(s->is_public, "api public via internalAndExternal");
 		CHECK_EQ(s->nfrontends, 1);
 		CHECK_EQ(s->frontends[0].port, 30080);
-		CHECK(s->has_health && s->health_port == 3000, "api health port");
-		CHECK_STR_CONTAINS(s->health_path, "/health");
+		CHECK(s->has_health && s->health.port == 3000, "api health port");
+		CHECK_STR_CONTAINS(s->health.path, "/health");
 	}
 	CHECK(s && s->instances[0].pos.line == 39, "instance position line %d",
 	      s ? s->instances[0].pos.line : 0);
@@ -1039,8 +1039,8 @@ static void test_health_string_probes_the_first_tcp_port(void)
 	const struct mf_service *s = find_svc(m, "myapp", "web");
 
 	if (CHECK(s && s->has_health, "has health")) {
-		CHECK_EQ(s->health_port, 8080);
-		CHECK_STR_CONTAINS(s->health_path, "/health");
+		CHECK_EQ(s->health.port, 8080);
+		CHECK_STR_CONTAINS(s->health.path, "/health");
 	}
 	manifest_free(m);
 }
@@ -1052,14 +1052,45 @@ static void test_health_mapping_gives_port_and_path(void)
 	const struct mf_service *s = find_svc(m, "myapp", "web");
 
 	if (CHECK(s && s->has_health, "has health")) {
-		CHECK_EQ(s->health_port, 9000);
-		CHECK(!strcmp(s->health_path, "/ready"), "path %s", s->health_path);
+		CHECK_EQ(s->health.port, 9000);
+		CHECK(!strcmp(s->health.path, "/ready"), "path %s", s->health.path);
 	}
 	manifest_free(m);
 	m = load_ok(svc("        port: 80\n        health: { path: /z }\n"));
 	s = find_svc(m, "myapp", "web");
-	CHECK(s && s->health_port == 80, "mapping without port uses the service port");
+	CHECK(s && s->health.port == 80, "mapping without port uses the service port");
 	manifest_free(m);
+}
+
+static void test_health_defaults_are_convox_s_and_a_mapping_without_path_connects(void)
+{
+	struct manifest *m = load_ok(svc("        port: 80\n        health: { port: 81 }\n"));
+	const struct mf_service *s = find_svc(m, "myapp", "web");
+
+	if (CHECK(s && s->has_health, "has health")) {
+		CHECK(s->health.path == NULL, "no path: a TCP connect probe");
+		CHECK_EQ(s->health.interval, 5);
+		CHECK_EQ(s->health.timeout, 2);
+		CHECK_EQ(s->health.healthy, 2);
+		CHECK_EQ(s->health.unhealthy, 2);
+	}
+	manifest_free(m);
+	m = load_ok(svc("        port: 80\n        health: { interval: 1, unhealthy: 3, "
+			"healthy: 1 }\n        publish_not_ready: true\n"));
+	s = find_svc(m, "myapp", "web");
+	if (CHECK(s && s->has_health, "has health")) {
+		CHECK_EQ(s->health.interval, 1);
+		CHECK_EQ(s->health.timeout, 1);	/* the default, capped at the interval */
+		CHECK_EQ(s->health.unhealthy, 3);
+		CHECK_EQ(s->health.healthy, 1);
+		CHECK(s->publish_not_ready, "publish_not_ready");
+	}
+	manifest_free(m);
+	CHECK_STR_CONTAINS(load_bad(svc("        port: 80\n        health: { interval: 2, "
+					"timeout: 3 }\n")),
+			   "health.timeout: timeout 3 s is longer than the interval 2 s");
+	CHECK_STR_CONTAINS(load_bad(svc("        port: 80\n        health: { interval: 0 }\n")),
+			   "health.interval:");
 }
 
 static void test_health_without_any_port_is_rejected(void)
@@ -1076,7 +1107,8 @@ static void test_health_path_must_start_with_a_slash(void)
 	CHECK_STR_CONTAINS(e, "apps.myapp.services.web.health.path: invalid health path 'health' "
 			   "(expected an HTTP path starting with '/'");
 	CHECK_STR_CONTAINS(load_bad(svc("        port: 80\n        health: { grace: 5 }\n")),
-			   "health: unknown key 'grace' (allowed: port, path)");
+			   "health: unknown key 'grace' (allowed: port, path, interval, timeout, healthy, "
+			   "unhealthy)");
 }
 
 /* ---------------------------------------------------------------------- */
@@ -1503,6 +1535,7 @@ static const struct test_case tests[] = {
 	TEST(health_mapping_gives_port_and_path),
 	TEST(health_without_any_port_is_rejected),
 	TEST(health_path_must_start_with_a_slash),
+	TEST(health_defaults_are_convox_s_and_a_mapping_without_path_connects),
 	TEST(interfaces_take_a_name_or_a_match_glob),
 	TEST(interface_rules_are_validated),
 	TEST(zone_templates_are_lowercased_and_type_is_an_alias),

@@ -792,6 +792,41 @@ out:
 	done();
 }
 
+/* Health-probed services keep a spare copy of each RRset the daemon may
+ * rewrite (zone.h): the service name's and each port's SRV set. */
+static void test_health_probed_sets_have_a_spare_copy(void)
+{
+	const struct enf_dns_name *web, *srv, *pnr;
+
+	if (!compile_yaml("rack: r\nzones: [\"{service}.{app}.internal\"]\napps:\n  a:\n"
+			  "    services:\n"
+			  "      web:\n        port: 80\n        instances: [10.0.1.1, 10.0.1.2]\n"
+			  "        health: { interval: 1 }\n"
+			  "      pnr:\n        port: 80\n        instances: [10.0.2.1]\n"
+			  "        health: /\n        publish_not_ready: true\n"
+			  "      vip:\n        port: 80\n        vip: 10.96.0.9\n"
+			  "        instances: [10.0.3.1]\n        health: /\n"))
+		return;
+	web = val("rack", "web.a.internal");
+	srv = val("rack", "_80._tcp.web.a.internal");
+	pnr = val("rack", "pnr.a.internal");
+	CHECK(zone_follows_health(&z), "health-probed sets are reported");
+	CHECK_EQ(z.nsvc_rrset, 3);
+	CHECK_EQ(z.svc_rrset[0], web->rrset_id);
+	CHECK_EQ(web->n_a, 2);
+	CHECK(web->rrset_id + 1 < z.nrrsets &&
+	      !memcmp(&z.a[web->rrset_id], &z.a[web->rrset_id + 1], sizeof(z.a[0])),
+	      "the spare is a copy of the set");
+	CHECK_EQ(z.port_rrset[0], srv->rrset_id);
+	CHECK(!memcmp(&z.srv[srv->rrset_id], &z.srv[srv->rrset_id + 1], sizeof(z.srv[0])),
+	      "the SRV spare is a copy of the set");
+	CHECK_EQ(z.svc_rrset[1], 0);	/* publish_not_ready: answers never change */
+	CHECK(pnr->n_a == 1, "pnr answers its instance");
+	CHECK_EQ(z.svc_rrset[2], 0);	/* a VIP answers for its service */
+	CHECK(z.port_rrset[2] != 0, "a VIP service's SRV set follows health");
+	done();
+}
+
 static void test_srv_owners_and_records(void)
 {
 	const struct zone_name *n;
@@ -1751,6 +1786,7 @@ static const struct test_case tests[] = {
 	TEST(convox_classic_app_ent_exists_without_data),
 	TEST(per_instance_names_in_manifest_order),
 	TEST(srv_owners_and_records),
+	TEST(health_probed_sets_have_a_spare_copy),
 	TEST(convox_rack_vip_answers_service_name),
 	TEST(dot_internal_split_horizon),
 	TEST(dot_internal_normalised_service_name),

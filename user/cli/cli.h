@@ -59,5 +59,6 @@ int cmd_status(const struct cli_cmd *cmd, int argc, char **argv);
 int cmd_zone(const struct cli_cmd *cmd, int argc, char **argv);
 int cmd_dns(const struct cli_cmd *cmd, int argc, char **argv);
 int cmd_trace(const struct cli_cmd *cmd, int argc, char **argv);
+int cmd_daemon(const struct cli_cmd *cmd, int argc, char **argv);
 
 #endif /* ENFORCER_CLI_H */

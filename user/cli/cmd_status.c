@@ -24,6 +24,7 @@
 #include <json-c/json.h>
 
 #include "cli.h"
+#include "daemon_info.h"
 #include "enforcer_dns.h"
 #include "links.h"
 #include "log.h"
@@ -131,6 +132,10 @@ struct status {
 	struct link_info *links;
 	size_t nlinks;
 	struct enf_counter reasons[ENF_REASON_MAX];
+	struct enf_daemon_info daemon;
+	bool daemon_running;
+	bool flows_full;
+	uint64_t heartbeat_age_ms;
 	int unhealthy;
 	char problem[256];
 };
@@ -245,6 +250,49 @@ static void check_link_program(struct status *s, const struct link_info *l)
 	}
 }
 
+/* Whether `name` is enforced: a pinned link on the interface of that name
+ * as it is now. */
+static bool enforced(const struct status *s, const char *name, uint32_t ifindex)
+{
+	size_t i;
+
+	for (i = 0; i < s->nlinks; i++)
+		if (s->links[i].iface.ifindex == ifindex && !strcmp(s->links[i].iface.name, name))
+			return true;
+	return false;
+}
+
+/* Every interface the manifest names, and every existing one a glob of it
+ * matches, must have its programs. */
+static void check_rules(struct status *s)
+{
+	struct if_nameindex *ifs = if_nameindex(), *it;
+	char pat[sizeof(s->pol.ifrules[0].pattern) + 1];
+	int r;
+
+	for (r = 0; r < ENF_MAX_IFRULES && s->pol.ifrules[r].pattern[0]; r++) {
+		const struct enf_ifrule *rule = &s->pol.ifrules[r];
+		uint32_t ifindex;
+
+		if (rule->is_glob)
+			continue;
+		snprintf(pat, sizeof(pat), "%.*s", (int)sizeof(rule->pattern), rule->pattern);
+		ifindex = if_nametoindex(pat);
+		if (!ifindex)
+			problem(s, "interface %s, which the manifest names, does not exist", pat);
+		else if (!enforced(s, pat, ifindex))
+			problem(s, "interface %s, which the manifest names, lacks its programs", pat);
+	}
+	for (it = ifs; it && it->if_index; it++) {
+		r = state_rule_for(&s->pol, it->if_name);
+		if (r >= 0 && s->pol.ifrules[r].is_glob && !enforced(s, it->if_name, it->if_index))
+			problem(s, "interface %s matches the manifest's interfaces but lacks its "
+				"programs", it->if_name);
+	}
+	if (ifs)
+		if_freenameindex(ifs);
+}
+
 static int collect(struct enf_state *st, struct status *s)
 {
 	__u32 len = sizeof(s->prog);
@@ -271,17 +319,81 @@ static int collect(struct enf_state *st, struct status *s)
 
 	if (!s->pol.generation)
 		problem(s, "no manifest applied%s", "");
+	if (!s->nlinks)
+		problem(s, "nothing attached (no interface is enforced)%s", "");
 	for (i = 0; i < s->nlinks; i++) {
+		/* a deleted interface (a pod's veth gone with its pod) is not a
+		 * fault: its link is defunct and enforces nothing anywhere */
 		if (!s->links[i].iface.ifindex)
-			problem(s, "interface %s is gone (its link is defunct)",
-				s->links[i].iface.name);
-		else if (!same_netns(&s->links[i]))
+			continue;
+		if (!same_netns(&s->links[i]))
 			problem(s, "interface %s is in another network namespace: run status there",
 				s->links[i].iface.name);
 		else
 			check_link_program(s, &s->links[i]);
 	}
+	check_rules(s);
+	s->flows_full = s->flows * 10 >= (uint64_t)ENF_MAX_FLOWS * 9;
+	if (s->flows_full)
+		problem(s, "the flow table is nearly full (%s: new flows evict tracked ones)",
+			"over 90%");
+	if (s->frags * 10 >= (uint64_t)ENF_MAX_FRAGS * 9)
+		problem(s, "the fragment table is nearly full (%s)", "over 90%");
+	if (!daemon_info_read(st->pin_dir, &s->daemon)) {
+		s->daemon_running = daemon_running(st->pin_dir);
+		s->heartbeat_age_ms = daemon_heartbeat_age_ms(&s->daemon);
+		if (s->daemon.state == ENF_DAEMON_RUNNING && s->heartbeat_age_ms > ENF_DAEMON_STALE_MS)
+			problem(s, "the daemon's heartbeat is stale (%s: hung, or killed without "
+				"stopping)", s->daemon_running ? "it holds the lock" : "it is gone");
+	}
 	return 0;
+}
+
+static void fmt_age(uint64_t ms, char *buf, size_t len)
+{
+	if (ms < 60000)
+		snprintf(buf, len, "%.1f s", (double)ms / 1000);
+	else if (ms < 3600000)
+		snprintf(buf, len, "%llum%02llus", (unsigned long long)(ms / 60000),
+			 (unsigned long long)(ms / 1000 % 60));
+	else
+		snprintf(buf, len, "%lluh%02llum", (unsigned long long)(ms / 3600000),
+			 (unsigned long long)(ms / 60000 % 60));
+}
+
+static const char *daemon_state_name(const struct status *s)
+{
+	if (s->daemon.state == ENF_DAEMON_NONE)
+		return "none";
+	if (s->daemon.state == ENF_DAEMON_STOPPED)
+		return "stopped";
+	if (s->heartbeat_age_ms > ENF_DAEMON_STALE_MS)
+		return s->daemon_running ? "hung" : "dead";
+	return "running";
+}
+
+static void print_daemon_text(const struct status *s)
+{
+	char up[32], beat[32], when[64];
+	time_t at = (time_t)s->daemon.last_apply_at;
+	struct tm tm;
+
+	if (s->daemon.state == ENF_DAEMON_NONE) {
+		printf("daemon:     none (this node is run by hand: `enforcer daemon -f MANIFEST`)\n");
+		return;
+	}
+	fmt_age(((uint64_t)time(NULL) - s->daemon.started_at) * 1000, up, sizeof(up));
+	fmt_age(s->heartbeat_age_ms, beat, sizeof(beat));
+	gmtime_r(&at, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm);
+	printf("daemon:     %s, pid %u, up %s, heartbeat %s ago, %u links, %u instances "
+	       "failing health\n", daemon_state_name(s), s->daemon.pid, up, beat, s->daemon.links,
+	       s->daemon.unhealthy);
+	printf("            watches %s; last apply %s: %s (generation %llu); %llu applied, "
+	       "%llu rejected\n", s->daemon.manifest, when,
+	       s->daemon.last_apply_ok ? "ok" : "rejected",
+	       (unsigned long long)s->daemon.last_generation,
+	       (unsigned long long)s->daemon.applies, (unsigned long long)s->daemon.rejects);
 }
 
 static void print_text(struct enf_state *st, struct status *s)
@@ -314,6 +426,8 @@ static void print_text(struct enf_state *st, struct status *s)
 		       s->pol.dests, s->pol.ports, s->pol.src_prefixes, s->pol.src_classes,
 		       s->pol.admit_entries);
 	}
+
+	print_daemon_text(s);
 
 	printf("\ninterfaces: %zu attached\n", s->nlinks);
 	if (s->nlinks)
@@ -350,6 +464,30 @@ static void print_text(struct enf_state *st, struct status *s)
 	}
 	printf("\nhealth:     %s%s\n", s->unhealthy ? "NOT enforcing: " : "ok",
 	       s->unhealthy ? s->problem : "");
+}
+
+static json_object *daemon_json(const struct status *s)
+{
+	json_object *o = json_object_new_object(), *la = json_object_new_object();
+
+	json_object_object_add(o, "state", jstr(daemon_state_name(s)));
+	json_object_object_add(o, "running",
+			       json_object_new_boolean(!strcmp(daemon_state_name(s), "running")));
+	json_object_object_add(o, "pid", ju64(s->daemon.pid));
+	json_object_object_add(o, "started_at", ju64(s->daemon.started_at));
+	json_object_object_add(o, "heartbeat_age_ms",
+			       ju64(s->daemon.state ? s->heartbeat_age_ms : 0));
+	json_object_object_add(o, "manifest", jstr(s->daemon.manifest));
+	json_object_object_add(o, "links", ju64(s->daemon.links));
+	json_object_object_add(o, "unhealthy_instances", ju64(s->daemon.unhealthy));
+	json_object_object_add(o, "applies", ju64(s->daemon.applies));
+	json_object_object_add(o, "rejects", ju64(s->daemon.rejects));
+	json_object_object_add(la, "at", ju64(s->daemon.last_apply_at));
+	json_object_object_add(la, "ok", json_object_new_boolean(s->daemon.last_apply_ok));
+	json_object_object_add(la, "generation", ju64(s->daemon.last_generation));
+	json_object_object_add(la, "errors", ju64(s->daemon.last_errors));
+	json_object_object_add(o, "last_apply", la);
+	return o;
 }
 
 static void print_json(struct enf_state *st, struct status *s)
@@ -433,6 +571,8 @@ static void print_json(struct enf_state *st, struct status *s)
 	if (s->pol.generation)
 		for_each_service(st, s, json_service_row, arr);
 	json_object_object_add(root, "services", arr);
+
+	json_object_object_add(root, "daemon", daemon_json(s));
 
 	o = json_object_new_object();
 	json_object_object_add(o, "ok", json_object_new_boolean(!s->unhealthy));

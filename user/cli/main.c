@@ -41,6 +41,22 @@ static const struct cli_cmd commands[] = {
 	  "the node's whole state; --check: exit 1 unless it enforces", NULL, "jch",
 	  (const struct option[]){ { "json", no_argument, NULL, 'j' },
 				   { "check", no_argument, NULL, 'c' }, CLI_OPT_HELP, {} } },
+	{ "daemon", cmd_daemon,
+	  "daemon -f MANIFEST [--detach-on-exit] [--generic] [--log-format text|json]",
+	  "the node agent: apply, watch the manifest, follow links, probe health",
+	  "  applies MANIFEST, then re-applies it whenever it changes (a ConfigMap's\n"
+	  "  ..data swap, an editor's rename or rewrite; SIGHUP re-reads it); attaches\n"
+	  "  every link that matches `interfaces:` as it appears, forgets links that go;\n"
+	  "  probes `health:` and keeps failing instances out of DNS answers.\n"
+	  "  Adopts what is pinned; exiting (SIGTERM) leaves enforcement in place.\n"
+	  "  --detach-on-exit: detach every link when it exits\n"
+	  "  --generic: attach generic (skb) XDP instead of native\n"
+	  "  --log-format json: one JSON object per event line\n",
+	  "f:dgl:h",
+	  (const struct option[]){ { "file", required_argument, NULL, 'f' },
+				   { "detach-on-exit", no_argument, NULL, 'd' },
+				   { "generic", no_argument, NULL, 'g' },
+				   { "log-format", required_argument, NULL, 'l' }, CLI_OPT_HELP, {} } },
 	{ "zone", cmd_zone, "zone export [-f MANIFEST] [--view VIEW] [--dir DIR] [--serial N]",
 	  "the private zone as zone files",
 	  "  without -f: the manifest of the generation in force (must be unchanged),\n"

@@ -10,11 +10,17 @@
 #include "links.h"
 #include "pipeline.h"
 
+void pipeline_sha256(const char *buf, size_t len, uint8_t out[32])
+{
+	unsigned int mdlen = 0;
+
+	EVP_Digest(buf, len, out, &mdlen, EVP_sha256(), NULL);
+}
+
 int pipeline_compile_buf(const char *buf, size_t len, const char *name, struct pipeline *p,
 			 FILE *errf)
 {
 	struct compile_clock clk;
-	unsigned int mdlen = 0;
 	struct timespec ts;
 	int err;
 
@@ -34,7 +40,7 @@ int pipeline_compile_buf(const char *buf, size_t len, const char *name, struct p
 		p->m = NULL;
 		return err;
 	}
-	EVP_Digest(buf, len, p->c.policy.sha256, &mdlen, EVP_sha256(), NULL);
+	pipeline_sha256(buf, len, p->c.policy.sha256);
 	snprintf(p->c.policy.manifest, sizeof(p->c.policy.manifest), "%s", name);
 	return 0;
 }

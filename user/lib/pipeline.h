@@ -34,6 +34,9 @@ struct pipeline {
  */
 int pipeline_compile_file(const char *path, struct pipeline *p, FILE *errf);
 
+/* The manifest's identity: the SHA-256 of its bytes (enf_policy.sha256). */
+void pipeline_sha256(const char *buf, size_t len, uint8_t out[32]);
+
 /* The same for `len` bytes in memory; `name` stands in for the path. */
 int pipeline_compile_buf(const char *buf, size_t len, const char *name, struct pipeline *p,
 			 FILE *errf);

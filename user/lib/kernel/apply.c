@@ -571,7 +571,8 @@ int state_apply(struct enf_state *st, const struct compiled *c, const struct enf
 	/* Rewrite the inactive slot: nothing reads it (the last apply waited a
 	 * grace period after leaving it). A map whose digest says it already
 	 * holds its image is left alone, except the ones something else
-	 * writes: per-service counters (traffic) and roles (`attach`). The
+	 * writes: per-service counters (traffic), roles (`attach`) and
+	 * health-probed answers (the daemon). The
 	 * slot's digests are cleared first, so that an apply failing half-way
 	 * leaves none that lie. */
 	err = build_images(im, c, &pol, ifaces, nifaces);
@@ -583,7 +584,12 @@ int state_apply(struct enf_state *st, const struct compiled *c, const struct enf
 			err = -errno;
 	}
 	for (i = 0; i < SEL_MAX && !err; i++) {
-		bool volatile_map = i == SEL_SVCSTAT || i == SEL_IFROLE;
+		/* the daemon writes the answers of health-probed services in
+		 * place (zone.h), so their maps' digests are not to be trusted */
+		bool answers = i == SEL_DNS_NAME || i == SEL_DNS_A || i == SEL_DNS_AAAA ||
+			       i == SEL_DNS_SRV;
+		bool volatile_map = i == SEL_SVCSTAT || i == SEL_IFROLE ||
+				    (answers && zone_follows_health(&c->zone));
 
 		pol.map_digest[i] = volatile_map ? 0 : image_digest(i, &im[i]);
 		err = sync_inner(st, i, slot, &im[i],

@@ -430,3 +430,35 @@ int links_detach(struct enf_state *st, const char *ifname)
 		set_active_role(st, li.iface.ifindex, -1);
 	return 0;
 }
+
+int links_rename(struct enf_state *st, const char *from, const char *to, uint32_t ifindex)
+{
+	static const char *const subdirs[] = { "links", "tc", "tc-egress" };
+	struct enf_policy pol = {};
+	struct enf_active act;
+	char old[PATH_MAX], new[PATH_MAX];
+	size_t i;
+	int fd, err;
+
+	/* the links are the same objects on the same device: only their pins
+	 * carry the name, so they are re-pinned, never detached */
+	for (i = 0; i < sizeof(subdirs) / sizeof(subdirs[0]); i++) {
+		if (pin_sub_path(old, sizeof(old), st->pin_dir, subdirs[i], from) ||
+		    pin_sub_path(new, sizeof(new), st->pin_dir, subdirs[i], to))
+			return -ENAMETOOLONG;
+		fd = bpf_obj_get(old);
+		if (fd < 0)
+			continue;	/* no tcx link there (cls_bpf, or a layer-3 link) */
+		unlink(new);
+		err = bpf_obj_pin(fd, new) ? -errno : 0;
+		close(fd);
+		if (err) {
+			pr_err("cannot pin %s: %s\n", new, strerror(-err));
+			return err;
+		}
+		unlink(old);
+	}
+	if (!state_active(st, &act, &pol))
+		set_active_role(st, ifindex, state_role_for(&pol, to));
+	return 0;
+}

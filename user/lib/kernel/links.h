@@ -47,6 +47,10 @@ const char *links_dns_mode(const char *pin_dir, const char *ifname, uint32_t ifi
 /* The same for the TC egress flow recorder. */
 const char *links_egress_mode(const char *pin_dir, const char *ifname, uint32_t ifindex);
 
+/* The interface `from` (ifindex) is now called `to`: move its pins and give
+ * it the role of its new name; enforcement continues throughout. */
+int links_rename(struct enf_state *st, const char *from, const char *to, uint32_t ifindex);
+
 /* Detach and unpin the link of `ifname`; -ENOENT when none is pinned. */
 int links_detach(struct enf_state *st, const char *ifname);
 

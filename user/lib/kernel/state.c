@@ -486,6 +486,37 @@ int state_open(struct enf_state *st, const char *pin_dir, bool create, bool lock
 	return err;
 }
 
+int state_lock(struct enf_state *st)
+{
+	if (st->lock_fd < 0) {
+		st->lock_fd = open(st->pin_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (st->lock_fd < 0)
+			return -errno;
+	}
+	return flock(st->lock_fd, LOCK_EX) ? -errno : 0;
+}
+
+void state_unlock(struct enf_state *st)
+{
+	if (st->lock_fd >= 0)
+		flock(st->lock_fd, LOCK_UN);
+}
+
+int state_rule_for(const struct enf_policy *pol, const char *ifname)
+{
+	int i;
+
+	for (i = 0; i < ENF_MAX_IFRULES && pol->ifrules[i].pattern[0]; i++) {
+		const struct enf_ifrule *r = &pol->ifrules[i];
+		char pat[sizeof(r->pattern) + 1];
+
+		snprintf(pat, sizeof(pat), "%.*s", (int)sizeof(r->pattern), r->pattern);
+		if (r->is_glob ? !fnmatch(pat, ifname, 0) : !strcmp(pat, ifname))
+			return i;
+	}
+	return -1;
+}
+
 int state_open_loaded(struct enf_state *st, const char *pin_dir, const char *who)
 {
 	int err;
@@ -549,17 +580,9 @@ int state_resolvers(struct enf_state *st, struct enf_addr *out, size_t max)
 
 uint32_t state_role_for(const struct enf_policy *pol, const char *ifname)
 {
-	int i;
+	int i = state_rule_for(pol, ifname);
 
-	for (i = 0; i < ENF_MAX_IFRULES && pol->ifrules[i].pattern[0]; i++) {
-		const struct enf_ifrule *r = &pol->ifrules[i];
-		char pat[sizeof(r->pattern) + 1];
-
-		snprintf(pat, sizeof(pat), "%.*s", (int)sizeof(r->pattern), r->pattern);
-		if (r->is_glob ? !fnmatch(pat, ifname, 0) : !strcmp(pat, ifname))
-			return r->role;
-	}
-	return ENF_ROLE_MIXED;
+	return i < 0 ? ENF_ROLE_MIXED : pol->ifrules[i].role;
 }
 
 int state_sum_percpu(int fd, uint32_t key, void *out, size_t value_size, size_t nfields)

@@ -108,6 +108,15 @@ int state_inner_fd(struct enf_state *st, enum sel sel, uint32_t slot);
  * returns how many, or -errno. */
 int state_resolvers(struct enf_state *st, struct enf_addr *out, size_t max);
 
+/* The pin dir lock (every command that changes state holds it while it
+ * does), for a process that keeps the state open: the daemon. */
+int state_lock(struct enf_state *st);
+void state_unlock(struct enf_state *st);
+
+/* Index of the first interface rule of a policy that names or matches
+ * `ifname`, or -1. */
+int state_rule_for(const struct enf_policy *pol, const char *ifname);
+
 /* Role of an interface name under a policy's interface rules. */
 uint32_t state_role_for(const struct enf_policy *pol, const char *ifname);
 

@@ -29,7 +29,6 @@
 #define MF_MAX_FILE	(16u << 20)
 #define MF_PATH_MAX	512
 #define MF_SHOW_MAX	72		/* user text quoted in a message */
-#define MF_HEALTH_MAX	256
 #define MF_ZONE_MAX	512		/* template as written */
 #define MF_MAX_ZONES	32		/* templates; each multiplies the names */
 #define MF_MAX_SERVICES	(ENF_MAX_SERVICES - 1)	/* service ids are 1..65535 */

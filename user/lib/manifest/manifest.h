@@ -76,6 +76,22 @@ struct mf_instance {
 	struct mf_pos pos;
 };
 
+/* health: the daemon's probe of every instance (TCP connect, or HTTP GET of
+ * path expecting 2xx/3xx); `unhealthy` failures in a row take an instance
+ * out of DNS answers, `healthy` passes put it back. */
+#define MF_HEALTH_INTERVAL	5	/* seconds, as Convox */
+#define MF_HEALTH_TIMEOUT	2
+#define MF_HEALTH_THRESHOLD	2
+#define MF_HEALTH_MAX		256	/* characters of a path */
+struct mf_health {
+	uint16_t port;		/* host order */
+	uint16_t interval;	/* seconds */
+	uint16_t timeout;	/* seconds, <= interval */
+	uint16_t healthy;	/* passes in a row to come back */
+	uint16_t unhealthy;	/* failures in a row to leave */
+	char *path;		/* HTTP GET of this path; NULL: TCP connect */
+};
+
 struct mf_service {
 	char name[MF_NAME_MAX];	/* normalised */
 	struct mf_pos pos;
@@ -91,9 +107,8 @@ struct mf_service {
 	struct mf_frontend *frontends;
 	size_t nfrontends;
 	bool has_health;
-	uint16_t health_port;	/* host order */
-	char *health_path;	/* starts with '/' */
-	bool publish_not_ready;
+	struct mf_health health;
+	bool publish_not_ready;	/* failing instances stay in DNS answers */
 };
 
 struct mf_app {

@@ -202,18 +202,47 @@ static bool health_path_ok(const char *p)
 	return true;
 }
 
-static const char *const health_keys[] = { "port", "path" };
+/* health: a path (HTTP GET on the first TCP port) or { port, path,
+ * interval, timeout, healthy, unhealthy }; without a path the probe is a
+ * TCP connect. Defaults as Convox's health checks: every 5 s. */
+enum { HK_PORT, HK_PATH, HK_INTERVAL, HK_TIMEOUT, HK_HEALTHY, HK_UNHEALTHY, HK_MAX };
+static const char *const health_keys[HK_MAX] = {
+	"port", "path", "interval", "timeout", "healthy", "unhealthy",
+};
+
+static bool health_uint(struct ctx *c, yaml_node_t *n, const char *key, unsigned long max,
+			uint16_t *out)
+{
+	unsigned long v;
+	size_t o;
+	bool ok;
+
+	if (!n)
+		return true;
+	o = mf_path_key(c, key);
+	ok = mf_get_uint(c, n, 1, max, &v);
+	mf_path_pop(c, o);
+	if (ok)
+		*out = (uint16_t)v;
+	return ok;
+}
 
 static void parse_health(struct ctx *c, yaml_node_t *n, struct mf_service *s)
 {
-	yaml_node_t *v[ARRAY_LEN(health_keys)] = { NULL, NULL };
-	const char *path = "/";
+	yaml_node_t *v[HK_MAX] = { NULL };
+	struct mf_health h = {
+		.interval = MF_HEALTH_INTERVAL,
+		.timeout = MF_HEALTH_TIMEOUT,
+		.healthy = MF_HEALTH_THRESHOLD,
+		.unhealthy = MF_HEALTH_THRESHOLD,
+	};
+	const char *path = NULL;
 	size_t old = mf_path_key(c, "health"), o;
 	unsigned long port = 0;
 	bool ok = true;
 	size_t i;
 
-	if (n->type == YAML_SCALAR_NODE && !mf_is_null(n)) {
+	if (n->type == YAML_SCALAR_NODE) {
 		path = mf_want_str(c, n, "a path such as /health");
 		ok = path != NULL;
 		if (path && !health_path_ok(path)) {
@@ -222,44 +251,59 @@ static void parse_health(struct ctx *c, yaml_node_t *n, struct mf_service *s)
 				 MF_HEALTH_MAX);
 			ok = false;
 		}
-	} else if (mf_get_fields(c, n, "a path or { port, path }", health_keys,
-			      ARRAY_LEN(health_keys), v, NULL)) {
-		if (v[0]) {
+	} else if (mf_get_fields(c, n, "a path or { port, path, interval, timeout, healthy, "
+				 "unhealthy }", health_keys, HK_MAX, v, NULL)) {
+		if (v[HK_PORT]) {
 			o = mf_path_key(c, "port");
-			ok = mf_get_uint(c, v[0], 1, 65535, &port);
+			ok = mf_get_uint(c, v[HK_PORT], 1, 65535, &port);
 			mf_path_pop(c, o);
 		}
-		if (v[1]) {
+		if (v[HK_PATH]) {
 			o = mf_path_key(c, "path");
-			path = mf_want_str(c, v[1], "a path such as /health");
+			path = mf_want_str(c, v[HK_PATH], "a path such as /health");
 			if (!path) {
 				ok = false;
 			} else if (!health_path_ok(path)) {
-				mf_err_node(c, v[1], "invalid health path %s (expected an HTTP path "
-					 "starting with '/', no spaces, under %d characters)",
+				mf_err_node(c, v[HK_PATH], "invalid health path %s (expected an HTTP "
+					 "path starting with '/', no spaces, under %d characters)",
 					 mf_show(c, path), MF_HEALTH_MAX);
 				ok = false;
 			}
 			mf_path_pop(c, o);
 		}
+		ok &= health_uint(c, v[HK_INTERVAL], "interval", 3600, &h.interval);
+		ok &= health_uint(c, v[HK_TIMEOUT], "timeout", 3600, &h.timeout);
+		ok &= health_uint(c, v[HK_HEALTHY], "healthy", 100, &h.healthy);
+		ok &= health_uint(c, v[HK_UNHEALTHY], "unhealthy", 100, &h.unhealthy);
+		if (ok && !v[HK_TIMEOUT] && h.timeout > h.interval)
+			h.timeout = h.interval;
+		if (ok && h.timeout > h.interval) {
+			o = mf_path_key(c, "timeout");
+			mf_err_node(c, v[HK_TIMEOUT], "timeout %u s is longer than the interval "
+				 "%u s (a probe must end before the next one starts)", h.timeout,
+				 h.interval);
+			mf_path_pop(c, o);
+			ok = false;
+		}
 	} else {
 		ok = false;
 	}
 	if (ok && !port) {
-		/* an HTTP probe needs TCP: the first TCP port of the service */
+		/* the probe needs TCP: the first TCP port of the service */
 		for (i = 0; i < s->nports && !port; i++)
 			if (s->ports[i].proto == IPPROTO_TCP)
 				port = s->ports[i].port;
 		if (!port) {
-			mf_err_node(c, n, "no TCP port to probe (give health: { port: N, path: /p } "
-				 "or a TCP port in port:/ports:)");
+			mf_err_node(c, n, "no TCP port to probe (give health: { port: N } or a TCP "
+				 "port in port:/ports:)");
 			ok = false;
 		}
 	}
 	if (ok) {
-		s->health_path = mf_xstrdup(c, path);
-		s->health_port = (uint16_t)port;
-		s->has_health = s->health_path != NULL;
+		h.port = (uint16_t)port;
+		h.path = path ? mf_xstrdup(c, path) : NULL;
+		s->health = h;
+		s->has_health = !path || h.path;
 	}
 	mf_path_pop(c, old);
 }

@@ -718,7 +718,7 @@ void manifest_free(struct manifest *m)
 			free(s->ports);
 			free(s->instances);
 			free(s->frontends);
-			free(s->health_path);
+			free(s->health.path);
 		}
 		free(a->services);
 		free(a->trusted.v);

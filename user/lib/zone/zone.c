@@ -604,6 +604,22 @@ static int build_rrset(struct zctx *cx, const struct ent_meta *meta, struct enf_
 		return 0;
 	}
 	val->rrset_id = id;
+	if (s->has_health && !s->publish_not_ready &&
+	    (meta->kind == K_SRV || (meta->kind == K_SVC && !s->has_vip))) {
+		uint32_t spare;
+
+		err = new_rrset(cx, &spare);	/* always id + 1: see zone.h */
+		if (err)
+			return err;
+		z->a[spare] = z->a[id];
+		z->aaaa[spare] = z->aaaa[id];
+		z->srv[spare] = z->srv[id];
+		if (meta->kind == K_SVC)
+			z->svc_rrset[cx->svc_base[meta->app] + meta->svc] = id;
+		else
+			z->port_rrset[cx->svcs[cx->svc_base[meta->app] + meta->svc].port_base +
+				      meta->idx] = id;
+	}
 	return 0;
 }
 
@@ -946,6 +962,19 @@ int zone_name_cmp(const void *pa, const void *pb)
 	return dns_wire_canon_cmp(a->wire, a->key.wire_len, b->wire, b->key.wire_len);
 }
 
+bool zone_follows_health(const struct zone_compiled *z)
+{
+	size_t i;
+
+	for (i = 0; i < z->nsvc_rrset; i++)
+		if (z->svc_rrset[i])
+			return true;
+	for (i = 0; i < z->nport_rrset; i++)
+		if (z->port_rrset[i])
+			return true;
+	return false;
+}
+
 void zone_free(struct zone_compiled *z)
 {
 	if (!z)
@@ -955,6 +984,8 @@ void zone_free(struct zone_compiled *z)
 	free(z->a);
 	free(z->aaaa);
 	free(z->srv);
+	free(z->svc_rrset);
+	free(z->port_rrset);
 	memset(z, 0, sizeof(*z));
 }
 
@@ -986,10 +1017,14 @@ int zone_compile(const struct manifest *m, uint32_t serial, struct zone_compiled
 	}
 	cx.inst_rr = calloc(ninst ? ninst : 1, sizeof(*cx.inst_rr));
 	cx.port_rr = calloc(nports ? nports : 1, sizeof(*cx.port_rr));
+	out->svc_rrset = calloc(nsvc ? nsvc : 1, sizeof(*out->svc_rrset));
+	out->port_rrset = calloc(nports ? nports : 1, sizeof(*out->port_rrset));
+	out->nsvc_rrset = nsvc;
+	out->nport_rrset = nports;
 	out->zones = calloc(m->nzones < ENF_DNS_MAX_ZONES ? (m->nzones ? m->nzones : 1) :
 			    ENF_DNS_MAX_ZONES, sizeof(*out->zones));
 	if (!cx.tmpls || !cx.svc_base || !cx.svcs || !cx.inst_rr || !cx.port_rr ||
-	    !out->zones) {
+	    !out->zones || !out->svc_rrset || !out->port_rrset) {
 		err = -ENOMEM;
 		goto out;
 	}

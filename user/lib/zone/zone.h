@@ -23,6 +23,7 @@
 #ifndef ENFORCER_ZONE_H
 #define ENFORCER_ZONE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -53,6 +54,20 @@ struct zone_compiled {
 	struct enf_dns_srv *srv;
 	size_t nrrsets;			/* highest rrset_id + 1 */
 	uint32_t ttl;
+	/*
+	 * The RRsets health can change (services with `health:` and without
+	 * `publish_not_ready`): the service name's instances, and each port's
+	 * SRV set, by global service number (manifest order over all apps)
+	 * and global port number; 0 = none. Each such RRset R has a spare,
+	 * R + 1, compiled as a copy: the daemon writes the healthy subset into
+	 * whichever of the two no name points at, then repoints the names
+	 * (one atomic hash update each), so no answer ever reads a half-written
+	 * set.
+	 */
+	uint32_t *svc_rrset;
+	size_t nsvc_rrset;
+	uint32_t *port_rrset;
+	size_t nport_rrset;
 };
 
 /*
@@ -78,6 +93,9 @@ int zone_export(const struct zone_compiled *z, const struct manifest *m, const c
 
 /* The name of view `view`: its isolated network's, or "rack" for view 0. */
 const char *zone_view_name(const struct manifest *m, uint32_t view);
+
+/* Whether any RRset follows health (has a spare, see svc_rrset). */
+bool zone_follows_health(const struct zone_compiled *z);
 
 /* qsort() order of struct zone_name: view, zone, then canonical name order. */
 int zone_name_cmp(const void *a, const void *b);

@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * The node agent (`enforcer daemon`): one process per node that keeps it
+ * enforcing while pods, manifests and the agent itself change. It is a
+ * front end of the library like the CLI: the manifest goes through the one
+ * pipeline (pipeline.h), links through links.h.
+ *
+ *   agent.c   the event loop: manifest watch (inotify on the directory, so a
+ *             ConfigMap's ..data swap and editors' rename-over are seen),
+ *             debounced re-apply, signals, heartbeat, expiry
+ *   follow.c  the node's links through libnl (route/link cache manager):
+ *             attach what matches `interfaces:`, forget what went away
+ *   health.c  `health:` probes of every instance; answers follow them
+ */
+#ifndef ENFORCER_AGENT_H
+#define ENFORCER_AGENT_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "enforcer_common.h"
+#include "pipeline.h"
+#include "state.h"
+
+struct agent_opts {
+	const char *manifest;	/* as given */
+	bool detach_on_exit;
+	bool generic;		/* generic (skb) XDP on links it attaches */
+	bool log_json;
+	unsigned int debounce_ms;
+};
+
+struct follow;
+struct health;
+
+struct agent {
+	struct agent_opts opts;
+	char manifest[PATH_MAX];	/* absolute: the directory resolved, the name kept */
+	char dir[PATH_MAX];		/* the directory watched */
+	struct enf_state st;
+	struct pipeline cur;		/* the manifest in force (cur.m NULL: none of ours) */
+	bool have_cur;
+	uint8_t seen_sha[32];		/* last content read (applied or rejected) */
+	bool seen_any;
+	struct enf_daemon_info info;
+	int info_fd;
+	int lock_fd;
+	int epoll_fd;
+	struct follow *follow;
+	struct health *health;
+	uint64_t generation;		/* in force, as this agent applied or adopted it */
+};
+
+/* Runs the agent until SIGTERM/SIGINT; returns the exit code. */
+int agent_run(const char *pin_dir, const struct agent_opts *opts);
+
+/* Milliseconds on CLOCK_MONOTONIC. */
+uint64_t agent_now_ms(void);
+
+/* epoll registration: ptr is what epoll_wait hands back. */
+int agent_watch_fd(struct agent *a, int fd, uint32_t events, void *ptr);
+void agent_unwatch_fd(struct agent *a, int fd);
+
+/* follow.c */
+int follow_init(struct agent *a);
+/* The netlink socket's events are pending: read them, reconcile. */
+void follow_ready(struct agent *a);
+/* Attach every link that matches and lacks its programs, forget links that
+ * are gone, re-pin links that were renamed. */
+void follow_reconcile(struct agent *a);
+/* A new generation may name other links or give them other roles: links
+ * whose attach failed get another chance. */
+void follow_retry_failed(struct agent *a);
+/* Links it manages now (pinned links in the pin dir). */
+uint32_t follow_count(struct agent *a);
+void follow_free(struct agent *a);
+bool follow_is_fd(struct agent *a, void *ptr);
+
+/* health.c */
+int health_init(struct agent *a);
+/* A new generation is in force (a->cur): rebuild the probe list, keep what
+ * is known of instances that stay, and write the answers of the generation
+ * to match. */
+void health_rebuild(struct agent *a);
+/* Start probes that are due, time out those that ran too long; returns
+ * milliseconds until the next thing to do (<= 1000). */
+int health_tick(struct agent *a);
+/* An epoll event for a probe socket (ptr from agent_watch_fd). */
+bool health_owns(struct agent *a, void *ptr);
+void health_event(struct agent *a, void *ptr, uint32_t events);
+uint32_t health_unhealthy(struct agent *a);
+void health_free(struct agent *a);
+
+#endif /* ENFORCER_AGENT_H */

@@ -1,0 +1,289 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * The node's links, followed through libnl's route/link cache manager: a
+ * netlink notification updates the cache and marks it dirty, and one
+ * reconcile pass then compares three things:
+ *
+ *   the links of this network namespace (the cache),
+ *   the links the enforcer has pinned (links_list),
+ *   the interface rules of the policy in force (names and globs),
+ *
+ * and attaches what matches and lacks its programs, re-pins what was
+ * renamed, and forgets what went away (deleted, or moved to another
+ * namespace: a pod's veth going with its pod is normal, not a fault).
+ * The pass is idempotent, so it also runs periodically, which covers a
+ * notification lost to a full socket buffer.
+ */
+#include <errno.h>
+#include <net/if.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+
+#include <netlink/cache.h>
+#include <netlink/netlink.h>
+#include <netlink/route/link.h>
+
+#include "agent.h"
+#include "events.h"
+#include "links.h"
+#include "log.h"
+#include "names.h"
+
+#define MAX_FAILED	64
+
+void *agent_netlink_tag(void);
+
+struct node_link {
+	char name[IF_NAMESIZE];
+	uint32_t ifindex;
+};
+
+struct follow {
+	struct nl_cache_mngr *mngr;
+	struct nl_cache *cache;
+	bool dirty;
+	bool adopted;		/* the first pass has reported the pinned links */
+	uint32_t count;
+	/* links whose attach failed: not retried until they change (a new
+	 * ifindex or name) or a new generation comes, so that one bad link
+	 * does not log every pass */
+	struct node_link failed[MAX_FAILED];
+	size_t nfailed;
+};
+
+static void link_changed(struct nl_cache *cache, struct nl_object *obj, int action, void *arg)
+{
+	struct agent *a = arg;
+
+	(void)cache;
+	(void)obj;
+	(void)action;
+	a->follow->dirty = true;
+}
+
+static int follow_open(struct agent *a)
+{
+	struct follow *f = a->follow;
+	int err;
+
+	err = nl_cache_mngr_alloc(NULL, NETLINK_ROUTE, NL_AUTO_PROVIDE, &f->mngr);
+	if (!err)
+		err = nl_cache_mngr_add(f->mngr, "route/link", link_changed, a, &f->cache);
+	if (err) {
+		pr_err("daemon: cannot follow the node's links (netlink): %s\n", nl_geterror(err));
+		return -EIO;
+	}
+	err = agent_watch_fd(a, nl_cache_mngr_get_fd(f->mngr), EPOLLIN, agent_netlink_tag());
+	if (err)
+		pr_err("daemon: cannot poll netlink: %s\n", strerror(-err));
+	f->dirty = true;
+	return err;
+}
+
+int follow_init(struct agent *a)
+{
+	a->follow = calloc(1, sizeof(*a->follow));
+	return a->follow ? follow_open(a) : -ENOMEM;
+}
+
+void follow_free(struct agent *a)
+{
+	struct follow *f = a->follow;
+
+	if (!f)
+		return;
+	if (f->mngr)
+		nl_cache_mngr_free(f->mngr);	/* frees the cache too */
+	free(f);
+	a->follow = NULL;
+}
+
+uint32_t follow_count(struct agent *a)
+{
+	return a->follow ? a->follow->count : 0;
+}
+
+void follow_ready(struct agent *a)
+{
+	struct follow *f = a->follow;
+	int err = nl_cache_mngr_data_ready(f->mngr);
+
+	if (err < 0) {
+		/* lost messages (ENOBUFS): the cache may be stale; start over
+		 * with a fresh one, filled from a dump */
+		pr_warn("daemon: netlink: %s; re-reading the links\n", nl_geterror(err));
+		agent_unwatch_fd(a, nl_cache_mngr_get_fd(f->mngr));
+		nl_cache_mngr_free(f->mngr);
+		f->mngr = NULL;
+		f->cache = NULL;
+		if (follow_open(a))
+			return;	/* the periodic pass finds nothing to do without a cache */
+	}
+	if (f->dirty)
+		follow_reconcile(a);
+}
+
+struct snapshot {
+	struct node_link *v;
+	size_t n, cap;
+};
+
+static void collect(struct nl_object *obj, void *arg)
+{
+	struct rtnl_link *l = (struct rtnl_link *)obj;
+	struct snapshot *s = arg;
+	const char *name = rtnl_link_get_name(l);
+
+	if (!name || strlen(name) >= IF_NAMESIZE)
+		return;
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 64;
+		struct node_link *v = realloc(s->v, cap * sizeof(*v));
+
+		if (!v)
+			return;
+		s->v = v;
+		s->cap = cap;
+	}
+	memcpy(s->v[s->n].name, name, strlen(name) + 1);
+	s->v[s->n].ifindex = (uint32_t)rtnl_link_get_ifindex(l);
+	s->n++;
+}
+
+static const struct node_link *by_ifindex(const struct snapshot *s, uint32_t ifindex)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		if (s->v[i].ifindex == ifindex)
+			return &s->v[i];
+	return NULL;
+}
+
+static bool failed_before(const struct follow *f, const struct node_link *l)
+{
+	size_t i;
+
+	for (i = 0; i < f->nfailed; i++)
+		if (f->failed[i].ifindex == l->ifindex && !strcmp(f->failed[i].name, l->name))
+			return true;
+	return false;
+}
+
+static void forget(struct agent *a, const struct link_info *li)
+{
+	links_detach(&a->st, li->iface.name);
+	EV("link_gone", EV_S("iface", li->iface.name));
+}
+
+static bool pinned_ok(const struct link_info *pinned, size_t n, const struct node_link *l)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (pinned[i].iface.ifindex == l->ifindex && !strcmp(pinned[i].iface.name, l->name))
+			return true;
+	return false;
+}
+
+static void enforce(struct agent *a, const struct enf_policy *pol, const struct node_link *l)
+{
+	enum link_kind kind = LINK_ETHERNET;
+	int err;
+
+	/* the cache may be a message behind: a link being deleted (or
+	 * renamed) is left to the event that says so */
+	if (if_nametoindex(l->name) != l->ifindex)
+		return;
+	err = links_attach(&a->st, l->name, a->opts.generic);
+	if (err == -EALREADY || (err == -ENODEV && if_nametoindex(l->name) != l->ifindex))
+		return;
+	if (err) {
+		EV("link_failed", EV_S("iface", l->name), EV_U("ifindex", l->ifindex),
+		   EV_S("error", strerror(-err)));
+		if (a->follow->nfailed < MAX_FAILED)
+			a->follow->failed[a->follow->nfailed++] = *l;
+		return;
+	}
+	links_kind(l->name, &kind, NULL);
+	EV("link_enforced", EV_S("iface", l->name),
+	   EV_S("role", enf_role_name(state_role_for(pol, l->name))), EV_U("ifindex", l->ifindex),
+	   EV_S("xdp", a->opts.generic ? "generic" : "native"), EV_S("type", links_kind_name(kind)));
+}
+
+void follow_reconcile(struct agent *a)
+{
+	struct follow *f = a->follow;
+	struct snapshot s = {};
+	struct link_info *pinned = NULL;
+	struct enf_policy pol = {};
+	struct enf_active act;
+	size_t npinned = 0, i;
+
+	if (!f || !f->cache)
+		return;
+	f->dirty = false;
+	if (state_active(&a->st, &act, &pol) || state_lock(&a->st))
+		return;
+	nl_cache_foreach(f->cache, collect, &s);
+	if (links_list(a->st.pin_dir, &pinned, &npinned))
+		goto out;
+
+	/* what is pinned: gone, renamed, or (first pass) adopted */
+	for (i = 0; i < npinned; i++) {
+		struct link_info *li = &pinned[i];
+		const struct node_link *now = li->iface.ifindex ? by_ifindex(&s, li->iface.ifindex)
+								: NULL;
+
+		if (!now) {
+			char name[IF_NAMESIZE];
+
+			/* the cache may be a message behind a link just made */
+			if (li->iface.ifindex && if_indextoname(li->iface.ifindex, name) &&
+			    !strcmp(name, li->iface.name))
+				continue;
+			forget(a, li);
+			li->iface.ifindex = 0;
+		} else if (strcmp(now->name, li->iface.name)) {
+			if (state_rule_for(&pol, now->name) < 0 && state_rule_for(&pol, li->iface.name) >= 0) {
+				/* renamed out of the manifest's interfaces */
+				links_detach(&a->st, li->iface.name);
+				EV("link_released", EV_S("iface", li->iface.name),
+				   EV_S("renamed_to", now->name));
+			} else if (!links_rename(&a->st, li->iface.name, now->name, now->ifindex)) {
+				EV("link_renamed", EV_S("from", li->iface.name), EV_S("to", now->name),
+				   EV_S("role", enf_role_name(state_role_for(&pol, now->name))));
+				memcpy(li->iface.name, now->name, sizeof(now->name));
+			}
+		} else if (!f->adopted) {
+			EV("link_adopted", EV_S("iface", li->iface.name),
+			   EV_S("role", enf_role_name(state_role_for(&pol, li->iface.name))),
+			   EV_U("link_id", li->link_id));
+		}
+	}
+	f->adopted = true;
+
+	/* what matches and lacks its programs */
+	for (i = 0; i < s.n; i++) {
+		if (state_rule_for(&pol, s.v[i].name) < 0 || pinned_ok(pinned, npinned, &s.v[i]))
+			continue;
+		if (failed_before(f, &s.v[i]))
+			continue;
+		enforce(a, &pol, &s.v[i]);
+	}
+	free(pinned);
+	pinned = NULL;
+	if (!links_list(a->st.pin_dir, &pinned, &npinned))
+		f->count = (uint32_t)npinned;
+out:
+	state_unlock(&a->st);
+	free(pinned);
+	free(s.v);
+}
+
+void follow_retry_failed(struct agent *a)
+{
+	if (a->follow)
+		a->follow->nfailed = 0;
+}

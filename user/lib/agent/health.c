@@ -1,0 +1,669 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * Health probes of the manifest's `health:` services, and DNS answers that
+ * follow them.
+ *
+ * Every instance of such a service is probed from the node: a TCP connect,
+ * or an HTTP/1.0 GET of the path expecting a 2xx or 3xx status. Probes are
+ * non-blocking sockets in the agent's epoll, at most MAX_INFLIGHT at once,
+ * each instance on its own schedule with jitter, so that ten thousand
+ * instances neither storm the network nor wait in one queue.
+ *
+ * `unhealthy` failures in a row take an instance out of the service name's
+ * A/AAAA answers and its SRV sets; `healthy` passes put it back. The packet
+ * path is untouched (health is not policy): only the answer maps of the
+ * generation in force change, and atomically, through the spare RRset the
+ * zone compiler keeps for every such set (zone.h): the healthy subset is
+ * written into the copy no name points at, then each name is repointed with
+ * one hash-map update. `publish_not_ready: true` services are probed and
+ * logged, but keep every instance in their answers.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+
+#include "addr.h"
+#include "agent.h"
+#include "events.h"
+#include "log.h"
+
+#define MAX_INFLIGHT	64
+#define REPUBLISH_MS	100	/* between two flips of one service: far longer than
+				 * any program run that may still read the old set */
+
+enum phase { IDLE, CONNECTING, READING };
+
+struct probe {
+	char app[MF_NAME_MAX];
+	char service[MF_NAME_MAX];
+	size_t gsvc;			/* global service number (zone.h) */
+	size_t inst;			/* instance index in the service */
+	struct enf_addr addr;
+	uint16_t port;
+	char *path;			/* NULL: TCP connect */
+	struct mf_health h;		/* thresholds and timings (h.path unused) */
+	bool healthy;
+	bool known;			/* state carried over from the last generation */
+	unsigned int passes, fails;	/* in a row */
+	uint64_t due_ms;
+	uint64_t deadline_ms;
+	int fd;
+	enum phase phase;
+	char resp[16];
+	size_t got;
+};
+
+struct svc_state {
+	bool spare;		/* the names point at R + 1 */
+	bool dirty;		/* healthy set changed, not yet published */
+	uint64_t published_ms;
+};
+
+struct health {
+	struct probe *v;
+	size_t n;
+	struct svc_state *svc;	/* per global service number */
+	size_t nsvc;
+	uint32_t inflight;
+	uint32_t unhealthy;
+};
+
+int health_init(struct agent *a)
+{
+	a->health = calloc(1, sizeof(*a->health));
+	return a->health ? 0 : -ENOMEM;
+}
+
+static void close_probe(struct agent *a, struct probe *p)
+{
+	if (p->fd >= 0) {
+		agent_unwatch_fd(a, p->fd);
+		close(p->fd);
+		a->health->inflight--;
+	}
+	p->fd = -1;
+	p->phase = IDLE;
+}
+
+static void free_probes(struct agent *a, struct probe *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		close_probe(a, &v[i]);
+		free(v[i].path);
+	}
+	free(v);
+}
+
+void health_free(struct agent *a)
+{
+	struct health *h = a->health;
+
+	if (!h)
+		return;
+	free_probes(a, h->v, h->n);
+	free(h->svc);
+	free(h);
+	a->health = NULL;
+}
+
+uint32_t health_unhealthy(struct agent *a)
+{
+	return a->health ? a->health->unhealthy : 0;
+}
+
+bool health_owns(struct agent *a, void *ptr)
+{
+	struct health *h = a->health;
+
+	return h && h->n && (struct probe *)ptr >= h->v && (struct probe *)ptr < h->v + h->n;
+}
+
+/* A random share of `ms` in [0, ms) (jitter; not security). */
+static uint64_t jitter(uint64_t ms)
+{
+	return ms ? (uint64_t)random() % ms : 0;
+}
+
+static const struct probe *find_old(const struct probe *old, size_t n, const struct probe *p)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(old[i].app, p->app) && !strcmp(old[i].service, p->service) &&
+		    addr_equal(&old[i].addr, &p->addr) && old[i].port == p->port)
+			return &old[i];
+	return NULL;
+}
+
+/* The first port number of global service `gsvc` among all ports. */
+static size_t port_base(const struct manifest *m, size_t gsvc)
+{
+	size_t g = 0, base = 0, i, j;
+
+	for (i = 0; i < m->napps; i++)
+		for (j = 0; j < m->apps[i].nservices; j++, g++) {
+			if (g == gsvc)
+				return base;
+			base += m->apps[i].services[j].nports;
+		}
+	return base;
+}
+
+static const struct mf_service *service_of(const struct manifest *m, size_t gsvc,
+					   const char **app)
+{
+	size_t i;
+
+	for (i = 0; i < m->napps; i++) {
+		if (gsvc < m->apps[i].nservices) {
+			*app = m->apps[i].name;
+			return &m->apps[i].services[gsvc];
+		}
+		gsvc -= m->apps[i].nservices;
+	}
+	return NULL;
+}
+
+/*
+ * An agent that starts on answers an earlier one narrowed (the names point
+ * at the spare) takes the instances missing from them as failing, so that
+ * they come back when they pass rather than never: from its own start it
+ * would see no change to publish. An instance beyond the 32 records a set
+ * holds is missing without failing: it is counted only while the set is
+ * short of that cap.
+ */
+static void recall(struct agent *a, size_t g, const struct mf_service *s,
+		   const struct enf_dns_name *v)
+{
+	struct enf_dns_a rec_a = {};
+	struct enf_dns_aaaa rec_aaaa = {};
+	size_t i, k, n4 = 0, n6 = 0;
+	int fd_a = state_active_map(&a->st, SEL_DNS_A);
+	int fd_aaaa = state_active_map(&a->st, SEL_DNS_AAAA);
+	bool ok = fd_a >= 0 && fd_aaaa >= 0 &&
+		  !bpf_map_lookup_elem(fd_a, &v->rrset_id, &rec_a) &&
+		  !bpf_map_lookup_elem(fd_aaaa, &v->rrset_id, &rec_aaaa);
+
+	if (fd_a >= 0)
+		close(fd_a);
+	if (fd_aaaa >= 0)
+		close(fd_aaaa);
+	if (!ok || !s)
+		return;
+	for (i = 0; i < s->ninstances; i++) {
+		if (s->instances[i].addr.family == ENF_AF_INET6)
+			n6++;
+		else
+			n4++;
+	}
+	for (i = 0; i < a->health->n; i++) {
+		struct probe *p = &a->health->v[i];
+		bool v6 = p->addr.family == ENF_AF_INET6, present = false;
+
+		if (p->gsvc != g || p->known)
+			continue;
+		for (k = 0; k < (v6 ? v->n_aaaa : v->n_a) && k < ENF_DNS_MAX_RR; k++)
+			present |= v6 ? !memcmp(rec_aaaa.addr[k], p->addr.addr, 16)
+				      : !memcmp(&rec_a.addr[k], p->addr.addr, 4);
+		if (present || (v6 ? v->n_aaaa : v->n_a) >= (v6 ? n6 : n4) ||
+		    (v6 ? v->n_aaaa : v->n_a) >= ENF_DNS_MAX_RR)
+			continue;
+		p->healthy = false;
+		p->fails = p->h.unhealthy;
+		a->health->unhealthy++;
+	}
+}
+
+/* Which copy of each service's RRsets its names point at now: a fresh
+ * generation points at the first, but one adopted from an earlier daemon
+ * may point at the spare, which must then not be written in place. */
+static void note_spares(struct agent *a)
+{
+	const struct zone_compiled *z = &a->cur.c.zone;
+	int fd = state_active_map(&a->st, SEL_DNS_NAME);
+	const char *app;
+	size_t g, i;
+
+	if (fd < 0)
+		return;
+	for (g = 0; g < a->health->nsvc && g < z->nsvc_rrset; g++) {
+		const struct mf_service *s = service_of(a->cur.m, g, &app);
+		uint32_t r = z->svc_rrset[g];
+		size_t p, pb = port_base(a->cur.m, g);
+		bool by_name = r != 0;
+
+		/* a service with a VIP has only its SRV sets to follow */
+		for (p = 0; !r && s && p < s->nports && pb + p < z->nport_rrset; p++)
+			r = z->port_rrset[pb + p];
+		for (i = 0; r && i < z->nnames; i++) {
+			struct enf_dns_name v;
+
+			if (z->names[i].val.rrset_id != r)
+				continue;
+			if (!bpf_map_lookup_elem(fd, &z->names[i].key, &v)) {
+				a->health->svc[g].spare = v.rrset_id == r + 1;
+				if (by_name && a->health->svc[g].spare)
+					recall(a, g, s, &v);
+				else if (a->health->svc[g].spare)
+					a->health->svc[g].dirty = true;	/* SRV only: restart from all */
+			}
+			break;
+		}
+	}
+	close(fd);
+}
+
+/* Repoint every name of RRset `from` at `to` with the given counts. */
+static int repoint(const struct zone_compiled *z, int names_fd, uint32_t from, uint32_t to,
+		   uint8_t n_a, uint8_t n_aaaa, uint8_t n_srv, bool srv)
+{
+	size_t i;
+
+	for (i = 0; i < z->nnames; i++) {
+		struct enf_dns_name v = z->names[i].val;
+
+		if (v.rrset_id != from)
+			continue;
+		v.rrset_id = to;
+		if (srv) {
+			v.n_srv = n_srv;
+		} else {
+			v.n_a = n_a;
+			v.n_aaaa = n_aaaa;
+		}
+		if (bpf_map_update_elem(names_fd, &z->names[i].key, &v, BPF_EXIST))
+			return -errno;
+	}
+	return 0;
+}
+
+/* Write service `gsvc`'s healthy instances into its spare RRsets and
+ * repoint its names there. */
+static int publish(struct agent *a, size_t gsvc)
+{
+	const struct zone_compiled *z = &a->cur.c.zone;
+	const struct manifest *m = a->cur.m;
+	struct svc_state *ss = &a->health->svc[gsvc];
+	const struct mf_service *s;
+	struct enf_dns_a rec_a = {};
+	struct enf_dns_aaaa rec_aaaa = {};
+	struct enf_dns_srv srv = {};
+	const char *app = "";
+	bool *up = NULL;
+	uint8_t n4 = 0, n6 = 0;
+	uint32_t r, off = ss->spare ? 0 : 1, answered = 0;
+	int fd_a = -1, fd_aaaa = -1, fd_srv = -1, fd_names = -1, err = 0;
+	size_t i, p, pb;
+
+	s = service_of(m, gsvc, &app);
+	if (!s)
+		return -ENOENT;
+	up = calloc(s->ninstances ? s->ninstances : 1, sizeof(*up));
+	if (!up)
+		return -ENOMEM;
+	for (i = 0; i < s->ninstances; i++)
+		up[i] = true;
+	for (i = 0; i < a->health->n; i++)
+		if (a->health->v[i].gsvc == gsvc && a->health->v[i].inst < s->ninstances)
+			up[a->health->v[i].inst] = a->health->v[i].healthy;
+	for (i = 0; i < s->ninstances; i++) {
+		const struct enf_addr *ad = &s->instances[i].addr;
+
+		if (!up[i])
+			continue;
+		answered++;
+		if (ad->family == ENF_AF_INET6 && n6 < ENF_DNS_MAX_RR)
+			memcpy(rec_aaaa.addr[n6++], ad->addr, 16);
+		else if (ad->family != ENF_AF_INET6 && n4 < ENF_DNS_MAX_RR)
+			memcpy(&rec_a.addr[n4++], ad->addr, 4);
+	}
+
+	fd_a = state_active_map(&a->st, SEL_DNS_A);
+	fd_aaaa = state_active_map(&a->st, SEL_DNS_AAAA);
+	fd_srv = state_active_map(&a->st, SEL_DNS_SRV);
+	fd_names = state_active_map(&a->st, SEL_DNS_NAME);
+	if (fd_a < 0 || fd_aaaa < 0 || fd_srv < 0 || fd_names < 0) {
+		err = -EIO;
+		goto out;
+	}
+	/* first every set, then the names: no name ever points at a set
+	 * being written */
+	r = gsvc < z->nsvc_rrset ? z->svc_rrset[gsvc] : 0;
+	if (r) {
+		uint32_t t = r + off;
+
+		if (bpf_map_update_elem(fd_a, &t, &rec_a, BPF_ANY) ||
+		    bpf_map_update_elem(fd_aaaa, &t, &rec_aaaa, BPF_ANY)) {
+			err = -errno;
+			goto out;
+		}
+	}
+	pb = port_base(m, gsvc);
+	for (p = 0; p < s->nports && pb + p < z->nport_rrset; p++) {
+		uint32_t rp = z->port_rrset[pb + p], t = rp + off;
+		uint8_t ns = 0;
+
+		if (!rp)
+			continue;
+		memset(&srv, 0, sizeof(srv));
+		for (i = 0; i < s->ninstances && i < ENF_DNS_MAX_RR; i++) {
+			struct enf_dns_srv_rr *rr;
+			int l;
+
+			if (!up[i])
+				continue;
+			rr = &srv.rr[ns++];
+			l = snprintf((char *)rr->label, sizeof(rr->label), "%zu", i + 1);
+			rr->label_len = (uint8_t)l;
+			rr->port = htons(s->ports[p].port);
+		}
+		if (bpf_map_update_elem(fd_srv, &t, &srv, BPF_ANY)) {
+			err = -errno;
+			goto out;
+		}
+		err = repoint(z, fd_names, rp, t, 0, 0, ns, true);
+		if (err)
+			goto out;
+	}
+	if (r)
+		err = repoint(z, fd_names, r, r + off, n4, n6, 0, false);
+	if (!err) {
+		ss->spare = !ss->spare;
+		EV("dns_updated", EV_S("app", app), EV_S("service", s->name),
+		   EV_U("answered", answered), EV_U("instances", s->ninstances));
+	}
+out:
+	if (err)
+		pr_warn("daemon: cannot update the DNS answers of %s/%s: %s\n", app, s->name,
+			strerror(-err));
+	free(up);
+	if (fd_a >= 0)
+		close(fd_a);
+	if (fd_aaaa >= 0)
+		close(fd_aaaa);
+	if (fd_srv >= 0)
+		close(fd_srv);
+	if (fd_names >= 0)
+		close(fd_names);
+	return err;
+}
+
+/* A service whose answers follow health: `health:` and no publish_not_ready. */
+static bool follows_health(const struct mf_service *s)
+{
+	return s->has_health && !s->publish_not_ready;
+}
+
+void health_rebuild(struct agent *a)
+{
+	struct health *h = a->health;
+	const struct manifest *m = a->cur.m;
+	struct probe *v = NULL;
+	size_t n = 0, cap = 0, nsvc = 0, i, j, k;
+	uint64_t now = agent_now_ms();
+
+	if (!h)
+		return;
+	for (i = 0; i < m->napps; i++)
+		nsvc += m->apps[i].nservices;
+	for (i = 0; i < m->napps; i++)
+		for (j = 0; j < m->apps[i].nservices; j++)
+			if (m->apps[i].services[j].has_health)
+				cap += m->apps[i].services[j].ninstances;
+	v = calloc(cap ? cap : 1, sizeof(*v));
+	free(h->svc);
+	h->svc = calloc(nsvc ? nsvc : 1, sizeof(*h->svc));
+	if (!v || !h->svc) {
+		free(v);
+		pr_warn("daemon: out of memory for health probes: none run\n");
+		free_probes(a, h->v, h->n);
+		h->v = NULL;
+		h->n = h->nsvc = h->unhealthy = 0;
+		return;
+	}
+	h->nsvc = nsvc;
+	h->unhealthy = 0;
+	for (i = 0, nsvc = 0; i < m->napps; i++) {
+		for (j = 0; j < m->apps[i].nservices; j++, nsvc++) {
+			const struct mf_service *s = &m->apps[i].services[j];
+
+			if (!s->has_health)
+				continue;
+			for (k = 0; k < s->ninstances; k++) {
+				struct probe *p = &v[n++];
+				const struct probe *o;
+
+				snprintf(p->app, sizeof(p->app), "%s", m->apps[i].name);
+				snprintf(p->service, sizeof(p->service), "%s", s->name);
+				p->gsvc = nsvc;
+				p->inst = k;
+				p->addr = s->instances[k].addr;
+				p->port = s->health.port;
+				p->path = s->health.path ? strdup(s->health.path) : NULL;
+				p->h = s->health;
+				p->h.path = NULL;
+				p->fd = -1;
+				p->healthy = true;
+				p->due_ms = now + jitter((uint64_t)p->h.interval * 1000);
+				o = find_old(h->v, h->n, p);
+				if (o) {
+					/* an instance that stays keeps what is known of it */
+					p->healthy = o->healthy;
+					p->passes = o->passes;
+					p->fails = o->fails;
+					p->due_ms = o->due_ms;
+					p->known = true;
+				}
+				if (!p->healthy) {
+					h->unhealthy++;
+					if (follows_health(s))
+						h->svc[nsvc].dirty = true;
+				}
+			}
+		}
+	}
+	free_probes(a, h->v, h->n);
+	h->v = v;
+	h->n = n;
+	h->inflight = 0;
+	note_spares(a);
+	/* the new generation answers with every instance: publish the
+	 * services that have failing ones now, not at their next change */
+	for (i = 0; i < h->nsvc; i++)
+		if (h->svc[i].dirty) {
+			h->svc[i].dirty = false;
+			publish(a, i);
+			h->svc[i].published_ms = now;
+		}
+}
+
+static void finish(struct agent *a, struct probe *p, bool ok, const char *why)
+{
+	struct health *h = a->health;
+	const struct mf_service *s;
+	const char *app;
+	char addr[64];
+	bool was = p->healthy;
+
+	close_probe(a, p);
+	if (ok) {
+		p->passes++;
+		p->fails = 0;
+		if (!p->healthy && p->passes >= p->h.healthy)
+			p->healthy = true;
+	} else {
+		p->fails++;
+		p->passes = 0;
+		if (p->healthy && p->fails >= p->h.unhealthy)
+			p->healthy = false;
+	}
+	if (p->healthy == was)
+		return;
+	h->unhealthy += p->healthy ? -1u : 1u;
+	addr_format(&p->addr, addr, sizeof(addr));
+	EV("health", EV_S("app", p->app), EV_S("service", p->service), EV_S("instance", addr),
+	   EV_U("port", p->port), EV_B("healthy", p->healthy), EV_S("reason", why));
+	s = service_of(a->cur.m, p->gsvc, &app);
+	if (s && follows_health(s))
+		h->svc[p->gsvc].dirty = true;
+}
+
+static void start(struct agent *a, struct probe *p, uint64_t now)
+{
+	struct sockaddr_storage ss = {};
+	socklen_t len;
+	int fd;
+
+	/* the next one is due one interval on, give or take a tenth */
+	p->due_ms = now + (uint64_t)p->h.interval * 900 + jitter((uint64_t)p->h.interval * 200);
+	if (p->addr.family == ENF_AF_INET6) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(p->port);
+		memcpy(&s6->sin6_addr, p->addr.addr, 16);
+		len = sizeof(*s6);
+	} else {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons(p->port);
+		memcpy(&s4->sin_addr, p->addr.addr, 4);
+		len = sizeof(*s4);
+	}
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		finish(a, p, false, strerror(errno));
+		return;
+	}
+	if (connect(fd, (struct sockaddr *)&ss, len) && errno != EINPROGRESS) {
+		int e = errno;
+
+		close(fd);
+		finish(a, p, false, strerror(e));
+		return;
+	}
+	if (agent_watch_fd(a, fd, EPOLLOUT, p)) {
+		close(fd);
+		finish(a, p, false, "cannot poll");
+		return;
+	}
+	p->fd = fd;
+	p->phase = CONNECTING;
+	p->got = 0;
+	p->deadline_ms = now + (uint64_t)p->h.timeout * 1000;
+	a->health->inflight++;
+}
+
+static void connected(struct agent *a, struct probe *p)
+{
+	char req[MF_HEALTH_MAX + 256], host[64];
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = p };
+	int n;
+
+	if (!p->path) {
+		finish(a, p, true, "connected");
+		return;
+	}
+	addr_format(&p->addr, host, sizeof(host));
+	n = snprintf(req, sizeof(req), "GET %s HTTP/1.0\r\nHost: %s%s%s:%u\r\n"
+		     "User-Agent: enforcer-health\r\nConnection: close\r\n\r\n", p->path,
+		     p->addr.family == ENF_AF_INET6 ? "[" : "", host,
+		     p->addr.family == ENF_AF_INET6 ? "]" : "", p->port);
+	/* a fresh socket's buffer takes a request this small at once */
+	if (n <= 0 || (size_t)n >= sizeof(req) || send(p->fd, req, (size_t)n, MSG_NOSIGNAL) != n ||
+	    epoll_ctl(a->epoll_fd, EPOLL_CTL_MOD, p->fd, &ev)) {
+		finish(a, p, false, "cannot send the request");
+		return;
+	}
+	p->phase = READING;
+}
+
+/* "HTTP/1.x NNN": 2xx and 3xx pass. */
+static void response(struct agent *a, struct probe *p)
+{
+	ssize_t n = recv(p->fd, p->resp + p->got, sizeof(p->resp) - 1 - p->got, 0);
+	char why[32];
+	int code;
+
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n > 0)
+		p->got += (size_t)n;
+	p->resp[p->got] = '\0';
+	if (p->got >= 12 || n <= 0) {
+		if (sscanf(p->resp, "HTTP/%*d.%*d %3d", &code) != 1) {
+			finish(a, p, false, n < 0 ? strerror(errno) : "no HTTP status line");
+			return;
+		}
+		snprintf(why, sizeof(why), "HTTP %d", code);
+		finish(a, p, code >= 200 && code < 400, why);
+	}
+}
+
+void health_event(struct agent *a, void *ptr, uint32_t events)
+{
+	struct probe *p = ptr;
+	socklen_t len = sizeof(int);
+	int soerr = 0;
+
+	if (p->fd < 0)
+		return;
+	if (p->phase == CONNECTING) {
+		if (getsockopt(p->fd, SOL_SOCKET, SO_ERROR, &soerr, &len) || soerr) {
+			finish(a, p, false, strerror(soerr ? soerr : errno));
+			return;
+		}
+		if (events & (EPOLLOUT | EPOLLERR | EPOLLHUP))
+			connected(a, p);
+	} else if (p->phase == READING) {
+		response(a, p);
+	}
+}
+
+int health_tick(struct agent *a)
+{
+	struct health *h = a->health;
+	uint64_t now = agent_now_ms(), next = now + 1000;
+	size_t i;
+
+	if (!h)
+		return 1000;
+	for (i = 0; i < h->n; i++) {
+		struct probe *p = &h->v[i];
+
+		if (p->fd >= 0 && p->deadline_ms <= now)
+			finish(a, p, false, "timeout");
+		if (p->fd < 0 && p->due_ms <= now && h->inflight < MAX_INFLIGHT)
+			start(a, p, now);
+		if (p->fd >= 0 && p->deadline_ms < next)
+			next = p->deadline_ms;
+		else if (p->fd < 0 && p->due_ms < next)
+			next = p->due_ms;
+	}
+	for (i = 0; i < h->nsvc; i++) {
+		struct svc_state *ss = &h->svc[i];
+
+		if (!ss->dirty)
+			continue;
+		if (now - ss->published_ms < REPUBLISH_MS) {
+			if (ss->published_ms + REPUBLISH_MS < next)
+				next = ss->published_ms + REPUBLISH_MS;
+			continue;
+		}
+		ss->dirty = false;
+		ss->published_ms = now;
+		publish(a, i);
+	}
+	return next > now ? (int)(next - now) : 0;
+}
