@@ -26,6 +26,7 @@
 #                   fragments, tunnels, trace --pcap (root)
 #   tunnel_e2e      VXLAN (and Geneve) devices decapsulating on the node, a tun
 #                   link with role public: no side door to internal services (root)
+#   daemon_e2e      enforcer daemon: ConfigMap swaps, live links, health in DNS, kill -9 (root)
 #   dns_e2e         dig, kdig, getent through the kernel DNS path; NSD as the resolver
 #   dns_diff        the kernel DNS path against NSD, ~1700 queries, 0 mismatches
 set -uo pipefail
@@ -105,6 +106,7 @@ if [ $quick -eq 0 ]; then
 	run_suite flows_e2e selftests/e2e/flows_e2e.sh .output/enforcer
 	run_suite synack_e2e bash -c 'scripts/install-deps.sh --bench && selftests/e2e/synack_e2e.sh'
 	run_suite tunnel_e2e selftests/e2e/tunnel_e2e.sh .output/enforcer
+	run_suite daemon_e2e selftests/e2e/daemon_e2e.sh .output/enforcer
 	run_suite dns_e2e selftests/e2e/dns_e2e.sh .output/enforcer
 	run_suite dns_diff selftests/e2e/dns_diff.sh .output/enforcer
 fi
