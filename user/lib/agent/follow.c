@@ -151,16 +151,6 @@ static void collect(struct nl_object *obj, void *arg)
 	s->n++;
 }
 
-static const struct node_link *by_ifindex(const struct snapshot *s, uint32_t ifindex)
-{
-	size_t i;
-
-	for (i = 0; i < s->n; i++)
-		if (s->v[i].ifindex == ifindex)
-			return &s->v[i];
-	return NULL;
-}
-
 static bool failed_before(const struct follow *f, const struct node_link *l)
 {
 	size_t i;
@@ -177,12 +167,14 @@ static void forget(struct agent *a, const struct link_info *li)
 	EV("link_gone", EV_S("iface", li->iface.name));
 }
 
+/* A pinned link holds the interface (under this name or, while a rename is
+ * being followed, another). */
 static bool pinned_ok(const struct link_info *pinned, size_t n, const struct node_link *l)
 {
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		if (pinned[i].iface.ifindex == l->ifindex && !strcmp(pinned[i].iface.name, l->name))
+		if (pinned[i].iface.ifindex == l->ifindex)
 			return true;
 	return false;
 }
@@ -230,31 +222,27 @@ void follow_reconcile(struct agent *a)
 	if (links_list(a->st.pin_dir, &pinned, &npinned))
 		goto out;
 
-	/* what is pinned: gone, renamed, or (first pass) adopted */
+	/* what is pinned: gone, renamed, or (first pass) adopted. The kernel
+	 * says what an ifindex is called now: the cache only says that
+	 * something changed, and can hold a stale entry for a moment. */
 	for (i = 0; i < npinned; i++) {
 		struct link_info *li = &pinned[i];
-		const struct node_link *now = li->iface.ifindex ? by_ifindex(&s, li->iface.ifindex)
-								: NULL;
+		char now[IF_NAMESIZE];
 
-		if (!now) {
-			char name[IF_NAMESIZE];
-
-			/* the cache may be a message behind a link just made */
-			if (li->iface.ifindex && if_indextoname(li->iface.ifindex, name) &&
-			    !strcmp(name, li->iface.name))
-				continue;
+		if (!li->iface.ifindex || !if_indextoname(li->iface.ifindex, now)) {
 			forget(a, li);
 			li->iface.ifindex = 0;
-		} else if (strcmp(now->name, li->iface.name)) {
-			if (state_rule_for(&pol, now->name) < 0 && state_rule_for(&pol, li->iface.name) >= 0) {
+		} else if (strcmp(now, li->iface.name)) {
+			if (state_rule_for(&pol, now) < 0 && state_rule_for(&pol, li->iface.name) >= 0) {
 				/* renamed out of the manifest's interfaces */
 				links_detach(&a->st, li->iface.name);
 				EV("link_released", EV_S("iface", li->iface.name),
-				   EV_S("renamed_to", now->name));
-			} else if (!links_rename(&a->st, li->iface.name, now->name, now->ifindex)) {
-				EV("link_renamed", EV_S("from", li->iface.name), EV_S("to", now->name),
-				   EV_S("role", enf_role_name(state_role_for(&pol, now->name))));
-				memcpy(li->iface.name, now->name, sizeof(now->name));
+				   EV_S("renamed_to", now));
+				li->iface.ifindex = 0;
+			} else if (!links_rename(&a->st, li->iface.name, now, li->iface.ifindex)) {
+				EV("link_renamed", EV_S("from", li->iface.name), EV_S("to", now),
+				   EV_S("role", enf_role_name(state_role_for(&pol, now))));
+				memcpy(li->iface.name, now, sizeof(now));
 			}
 		} else if (!f->adopted) {
 			EV("link_adopted", EV_S("iface", li->iface.name),
