@@ -327,11 +327,14 @@ want_ev()
 TPID='' DPID='' DLOG='' DERR=''
 
 # daemon_start NAME DIR ARGS...: `enforcer daemon ARGS` in the node namespace,
-# run from DIR (a relative -f resolves there), until its `started` event
+# run from DIR (a relative -f resolves there), until its `started` event;
+# with --log-format json in ARGS it reads the JSON line, else the text line
+# `TIME started pid=N ...`
 daemon_start()
 {
-	local name=$1 dir=$2 pp
+	local name=$1 dir=$2 pp json=0
 	shift 2
+	case " $* " in *" --log-format json "*) json=1 ;; esac
 	DLOG=$NL_TMP/$name.log DERR=$NL_TMP/$name.err DPID=''
 	: >"$DLOG"
 	# exec: $! is the PID of `timeout` (ip netns exec execs it)
@@ -339,35 +342,14 @@ daemon_start()
 		"$NL_ENFORCER" --pin-dir "$NL_PIN" daemon "$@" </dev/null >"$DLOG" 2>"$DERR") &
 	TPID=$!
 	NL_PIDS+=("$TPID")
-	if ! ev_wait "$DLOG" 0 "$DEADLINE" '.event == "started"'; then
+	if [ $json = 1 ] && ev_wait "$DLOG" 0 "$DEADLINE" '.event == "started"'; then
+		DPID=$(jq -r '.pid // empty' <<<"$EV")
+	elif [ $json = 0 ] && ev_wait_text "$DLOG" "$DEADLINE" "started "; then
+		DPID=$(sed -nE 's/.* pid=([0-9]+).*/\1/p' <<<"$EVT")
+	else
 		nl_why "daemon $*: no 'started' event within $DEADLINE s; stdout: $(nl_oneline "$(head -n 5 "$DLOG")"); stderr: $(nl_oneline "$(head -n 5 "$DERR")")"
 		return 1
 	fi
-	DPID=$(jq -r '.pid // empty' <<<"$EV")
-	pp=$(awk '/^PPid:/ { print $2 }' "/proc/$DPID/status" 2>/dev/null)
-	if [ "$pp" != "$TPID" ]; then
-		nl_why "started: pid '$DPID' is not the daemon we started (its parent is '$pp', want $TPID)"
-		return 1
-	fi
-}
-
-# daemon_start_text NAME DIR ARGS...: daemon_start with the default (text)
-# log: `TIME started pid=N ...`
-daemon_start_text()
-{
-	local name=$1 dir=$2 pp
-	shift 2
-	DLOG=$NL_TMP/$name.txt DERR=$NL_TMP/$name.err DPID=''
-	: >"$DLOG"
-	(cd "$dir" && exec ip netns exec "$(nl_ns node)" timeout "$NL_LISTEN_SECS" \
-		"$NL_ENFORCER" --pin-dir "$NL_PIN" daemon "$@" </dev/null >"$DLOG" 2>"$DERR") &
-	TPID=$!
-	NL_PIDS+=("$TPID")
-	if ! ev_wait_text "$DLOG" "$DEADLINE" "started "; then
-		nl_why "daemon $*: no 'started' line within $DEADLINE s; stdout: $(nl_oneline "$(head -n 5 "$DLOG")"); stderr: $(nl_oneline "$(head -n 5 "$DERR")")"
-		return 1
-	fi
-	DPID=$(sed -nE 's/.* pid=([0-9]+).*/\1/p' <<<"$EVT")
 	pp=$(awk '/^PPid:/ { print $2 }' "/proc/$DPID/status" 2>/dev/null)
 	if [ "$pp" != "$TPID" ]; then
 		nl_why "started: pid '$DPID' is not the daemon we started (its parent is '$pp', want $TPID)"
@@ -996,7 +978,7 @@ nl_end
 nl_begin generic_flag_and_text_log
 # the links are detached now (--detach-on-exit above): a daemon with --generic
 # attaches every one in generic mode; its log is the text format
-if daemon_start_text D "$NL_TMP" -f "$MF" --generic --detach-on-exit; then
+if daemon_start D "$NL_TMP" -f "$MF" --generic --detach-on-exit; then
 	for i in $ALL_LINKS; do
 		if ev_wait_text "$DLOG" "$DEADLINE" "link_enforced iface=$i "; then
 			grep -q " xdp=generic\>" <<<"$EVT" || nl_why "$i: $EVT, want xdp=generic"

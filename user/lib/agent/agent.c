@@ -495,8 +495,8 @@ int agent_run(const char *pin_dir, const struct agent_opts *opts)
 	   EV_B("previous_daemon_stopped_cleanly", other.state != ENF_DAEMON_RUNNING));
 	if (follow_init(a) || health_init(a))
 		goto out;
-	/* links first: the ones pinned are adopted, and what the manifest in
-	 * force names is enforced before the new one is even read */
+	/* the manifest (adopted when it is the one in force), then the links:
+	 * those pinned are adopted, those that match and lack programs get them */
 	reload(a, RELOAD_START);
 	follow_reconcile(a);
 	ret = agent_loop(a, sig_fd, ino_fd);
