@@ -49,6 +49,10 @@
 #define ENF_MAX_FRAGS		16384	/* LRU of passed first fragments (enf_frags) */
 #define ENF_FLOW_HINTS		65536	/* enf_flow_hint buckets (power of two) */
 #define ENF_MAX_INNER_MAPS	16	/* per-generation maps (enf_policy.map_digest) */
+/* enf_policy.map_digest[ENF_DIGEST_LAYOUT]: the zone's layout (names and
+ * RRset numbering), which a daemon checks before it adopts a generation it
+ * will write answers into; the last slot, which no inner map uses */
+#define ENF_DIGEST_LAYOUT	(ENF_MAX_INNER_MAPS - 1)
 
 /* Default timeouts (seconds), overridden by the manifest's `flows:`. */
 #define ENF_FLOW_TCP_S		3600	/* established TCP, idle */

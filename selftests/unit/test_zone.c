@@ -827,6 +827,30 @@ static void test_health_probed_sets_have_a_spare_copy(void)
 	done();
 }
 
+/* The layout digest a daemon checks before it adopts a generation: the same
+ * manifest gives the same digest, one more instance (one more record, the
+ * same names) another. */
+static void test_layout_digest_follows_names_and_rrsets(void)
+{
+	static const char *const yml[] = {
+		"rack: r\nzones: [\"{service}.{app}.internal\"]\napps:\n  a:\n    services:\n"
+		"      web: { port: 80, instances: [10.0.1.1], health: / }\n",
+		"rack: r\nzones: [\"{service}.{app}.internal\"]\napps:\n  a:\n    services:\n"
+		"      web: { port: 80, instances: [10.0.1.1, 10.0.1.2], health: / }\n",
+	};
+	uint64_t d[3];
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		if (!compile_yaml(yml[i == 2]))
+			return;
+		d[i] = zone_layout_digest(&z);
+		done();
+	}
+	CHECK(d[0] && d[0] == d[1], "the same manifest, the same digest");
+	CHECK(d[2] != d[0], "another layout, another digest");
+}
+
 static void test_srv_owners_and_records(void)
 {
 	const struct zone_name *n;
@@ -1787,6 +1811,7 @@ static const struct test_case tests[] = {
 	TEST(per_instance_names_in_manifest_order),
 	TEST(srv_owners_and_records),
 	TEST(health_probed_sets_have_a_spare_copy),
+	TEST(layout_digest_follows_names_and_rrsets),
 	TEST(convox_rack_vip_answers_service_name),
 	TEST(dot_internal_split_horizon),
 	TEST(dot_internal_normalised_service_name),

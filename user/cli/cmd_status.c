@@ -319,7 +319,9 @@ static int collect(struct enf_state *st, struct status *s)
 
 	if (!s->pol.generation)
 		problem(s, "no manifest applied%s", "");
-	if (!s->nlinks)
+	for (i = 0; i < s->nlinks && !s->links[i].iface.ifindex; i++)
+		;
+	if (i == s->nlinks)
 		problem(s, "nothing attached (no interface is enforced)%s", "");
 	for (i = 0; i < s->nlinks; i++) {
 		/* a deleted interface (a pod's veth gone with its pod) is not a
@@ -342,9 +344,13 @@ static int collect(struct enf_state *st, struct status *s)
 	if (!daemon_info_read(st->pin_dir, &s->daemon)) {
 		s->daemon_running = daemon_running(st->pin_dir);
 		s->heartbeat_age_ms = daemon_heartbeat_age_ms(&s->daemon);
-		if (s->daemon.state == ENF_DAEMON_RUNNING && s->heartbeat_age_ms > ENF_DAEMON_STALE_MS)
-			problem(s, "the daemon's heartbeat is stale (%s: hung, or killed without "
-				"stopping)", s->daemon_running ? "it holds the lock" : "it is gone");
+		/* a daemon that runs (holds its lock) but has not beaten: hung */
+		if (s->daemon_running && s->heartbeat_age_ms > ENF_DAEMON_STALE_MS)
+			problem(s, "the daemon's heartbeat is stale (%s)", "it hangs");
+		if (s->daemon_running && s->daemon.last_apply_at && !s->daemon.last_apply_ok &&
+		    !s->daemon.last_errors)
+			problem(s, "the daemon's last apply failed in the kernel (%s)",
+				"it retries; see its log");
 	}
 	return 0;
 }
@@ -367,9 +373,9 @@ static const char *daemon_state_name(const struct status *s)
 		return "none";
 	if (s->daemon.state == ENF_DAEMON_STOPPED)
 		return "stopped";
-	if (s->heartbeat_age_ms > ENF_DAEMON_STALE_MS)
-		return s->daemon_running ? "hung" : "dead";
-	return "running";
+	if (!s->daemon_running)
+		return "dead";	/* killed without stopping: its lock went with it */
+	return s->heartbeat_age_ms > ENF_DAEMON_STALE_MS ? "hung" : "running";
 }
 
 static void print_daemon_text(const struct status *s)

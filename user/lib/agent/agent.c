@@ -22,6 +22,7 @@
 #include <sys/epoll.h>
 #include <sys/inotify.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -107,7 +108,21 @@ static int64_t next_expiry(const struct manifest *m, int64_t after)
 	return best;
 }
 
-enum reload_why { RELOAD_START, RELOAD_WATCH, RELOAD_HUP, RELOAD_EXPIRY };
+enum reload_why { RELOAD_START, RELOAD_WATCH, RELOAD_HUP, RELOAD_EXPIRY, RELOAD_RETRY };
+
+/* The path stored with the policy: absolute, the directory resolved (as it
+ * is now: it may be a symlink that is swapped), the file's own name kept. */
+static const char *stored_name(struct agent *a)
+{
+	static char out[PATH_MAX];
+	char real[PATH_MAX], *b = strrchr(a->manifest, '/');
+
+	if (!b || !realpath(a->dir, real) ||
+	    snprintf(out, sizeof(out), "%s%s", strcmp(real, "/") ? real : "", b) >=
+		    (int)sizeof(out))
+		return a->manifest;
+	return out;
+}
 
 /* Compile errors go to stderr as they are; they are also counted. */
 static int compile_counted(struct agent *a, const char *buf, size_t len, struct pipeline *p,
@@ -118,7 +133,7 @@ static int compile_counted(struct agent *a, const char *buf, size_t len, struct 
 	FILE *mem = open_memstream(&text, &text_len);
 	int err;
 
-	err = pipeline_compile_buf(buf, len, a->manifest, p, mem ? mem : stderr);
+	err = pipeline_compile_buf(buf, len, stored_name(a), p, mem ? mem : stderr);
 	*errors = 0;
 	if (mem) {
 		fclose(mem);
@@ -165,6 +180,39 @@ static void take(struct agent *a, struct pipeline *p, uint64_t gen)
 	health_rebuild(a);
 }
 
+/* The kernel refused an apply (memory, a map): try the same bytes again,
+ * 1 s, 2 s, ... up to a minute apart. */
+static void retry_later(struct agent *a)
+{
+	a->retry_ms = a->retry_ms ? a->retry_ms * 2 : 1000;
+	if (a->retry_ms > 60000)
+		a->retry_ms = 60000;
+	a->retry_at = agent_now_ms() + a->retry_ms;
+}
+
+/* The bytes in force, kept: an expiry recompiles them, not whatever the
+ * file holds by then. */
+static void keep_bytes(struct agent *a, char *buf, size_t len, const uint8_t digest[32])
+{
+	free(a->cur_buf);
+	a->cur_buf = buf;
+	a->cur_len = len;
+	memcpy(a->seen_sha, digest, 32);
+	a->seen_any = true;
+	a->retry_at = a->retry_ms = 0;
+}
+
+/* The generation in force came from these bytes through this compiler. */
+static bool in_force(const struct enf_policy *pol, const uint8_t digest[32],
+		     const struct pipeline *p)
+{
+	int64_t e = next_expiry(p->m, (int64_t)pol->applied_at);
+
+	return pol->generation && !memcmp(pol->sha256, digest, 32) &&
+	       pol->map_digest[ENF_DIGEST_LAYOUT] == zone_layout_digest(&p->c.zone) &&
+	       !(e && e <= (int64_t)time(NULL));	/* no `expires:` passed since */
+}
+
 static void reload(struct agent *a, enum reload_why why)
 {
 	struct enf_policy pol = {};
@@ -177,17 +225,25 @@ static void reload(struct agent *a, enum reload_why why)
 	size_t len = 0;
 	int err;
 
-	err = manifest_read_file(a->manifest, &buf, &len, stderr);
-	if (err) {
-		/* mid-swap the name can be missing for a moment: the next event
-		 * brings it back; a start without a manifest is rejected */
-		if (why != RELOAD_WATCH || err != -ENOENT) {
-			EV("rejected", EV_S("manifest", a->manifest), EV_U("errors", 1),
-			   EV_S("error", strerror(-err)));
-			a->info.rejects++;
-			note_apply(a, false, 1);
+	if (why == RELOAD_EXPIRY && a->cur_buf) {
+		buf = malloc(a->cur_len + 1);
+		if (!buf)
+			return;
+		memcpy(buf, a->cur_buf, a->cur_len + 1);
+		len = a->cur_len;
+	} else {
+		err = manifest_read_file(a->manifest, &buf, &len, stderr);
+		if (err) {
+			/* mid-swap the name can be missing for a moment: the
+			 * next event brings it back */
+			if (why != RELOAD_WATCH || err != -ENOENT) {
+				EV("rejected", EV_S("manifest", a->manifest), EV_U("errors", 1),
+				   EV_S("error", strerror(-err)));
+				a->info.rejects++;
+				note_apply(a, false, 1);
+			}
+			return;
 		}
-		return;
 	}
 	pipeline_sha256(buf, len, digest);
 	sha_hex(digest, sha);
@@ -195,30 +251,28 @@ static void reload(struct agent *a, enum reload_why why)
 		free(buf);	/* an event that changed nothing we read */
 		return;
 	}
-	memcpy(a->seen_sha, digest, 32);
-	a->seen_any = true;
 
 	t0 = agent_now_ms();
 	err = compile_counted(a, buf, len, &p, &errors);
-	free(buf);
 	if (err) {
+		/* final for these bytes: not read again until they change */
+		memcpy(a->seen_sha, digest, 32);
+		a->seen_any = true;
+		a->retry_at = a->retry_ms = 0;
+		free(buf);
 		EV("rejected", EV_S("manifest", a->manifest), EV_S("sha256", sha),
 		   EV_U("errors", errors));
 		a->info.rejects++;
 		note_apply(a, false, errors);
 		return;
 	}
-	/* The policy in force came from these bytes: adopt it, unless an
-	 * `expires:` passed since it was compiled (then recompile). */
-	if (why != RELOAD_EXPIRY && !state_active(&a->st, &act, &pol) && pol.generation &&
-	    !memcmp(pol.sha256, digest, 32) &&
-	    !(next_expiry(p.m, (int64_t)pol.applied_at) &&
-	      next_expiry(p.m, (int64_t)pol.applied_at) <= (int64_t)time(NULL))) {
+	if (why != RELOAD_EXPIRY && !state_active(&a->st, &act, &pol) && in_force(&pol, digest, &p)) {
 		if (why == RELOAD_START)
 			EV("adopted", EV_U("generation", pol.generation), EV_S("sha256", sha),
 			   EV_S("manifest", a->manifest));
 		else
 			EV("unchanged", EV_U("generation", pol.generation), EV_S("sha256", sha));
+		keep_bytes(a, buf, len, digest);
 		if (a->have_cur && a->generation == pol.generation)
 			pipeline_free(&p);	/* what is in force already */
 		else
@@ -232,13 +286,16 @@ static void reload(struct agent *a, enum reload_why why)
 		state_unlock(&a->st);
 	}
 	if (err) {
-		EV("apply_failed", EV_S("manifest", a->manifest), EV_S("sha256", sha),
-		   EV_S("error", strerror(-err)));
+		free(buf);
 		pipeline_free(&p);
+		retry_later(a);
+		EV("apply_failed", EV_S("manifest", a->manifest), EV_S("sha256", sha),
+		   EV_S("error", strerror(-err)), EV_U("retry_ms", a->retry_ms));
 		a->info.rejects++;
 		note_apply(a, false, 0);
 		return;
 	}
+	keep_bytes(a, buf, len, digest);
 	a->info.applies++;
 	if (why == RELOAD_EXPIRY)
 		EV("expired", EV_U("generation", gen), EV_S("manifest", a->manifest));
@@ -248,29 +305,72 @@ static void reload(struct agent *a, enum reload_why why)
 	note_apply(a, true, 0);
 }
 
+/* Once a second: an `expires:` that passed re-applies (once per expiry),
+ * and a generation someone else applied is noticed: adopted when it is the
+ * agent's own manifest (`enforcer apply -f` of the same file), else
+ * reported, and the agent's health updates pause until its next apply. */
+static void check_in_force(struct agent *a)
+{
+	struct enf_policy pol = {};
+	struct enf_active act;
+	char sha[65];
+	int64_t e;
+
+	if (!a->have_cur || state_active(&a->st, &act, &pol))
+		return;
+	if (pol.generation != a->generation && pol.generation != a->foreign_generation) {
+		sha_hex(pol.sha256, sha);
+		if (!memcmp(pol.sha256, a->cur.c.policy.sha256, 32) &&
+		    pol.map_digest[ENF_DIGEST_LAYOUT] == zone_layout_digest(&a->cur.c.zone)) {
+			EV("adopted", EV_U("generation", pol.generation), EV_S("sha256", sha),
+			   EV_S("manifest", a->manifest));
+			a->generation = pol.generation;
+			health_rebuild(a);
+		} else {
+			EV("foreign_generation", EV_U("generation", pol.generation),
+			   EV_S("sha256", sha), EV_S("manifest", pol.manifest));
+			a->foreign_generation = pol.generation;
+		}
+	}
+	e = next_expiry(a->cur.m, (int64_t)pol.applied_at);
+	if (pol.generation == a->generation && e && e <= (int64_t)time(NULL) &&
+	    e != a->expiry_handled) {
+		a->expiry_handled = e;
+		reload(a, RELOAD_EXPIRY);
+	}
+}
+
 /* The manifest's path, absolute with its directory resolved but its own
  * name kept: a ConfigMap's manifest.yml is a symlink into ..data, which is
  * replaced on every update, and it is the name that must be followed. */
 static int manifest_path(struct agent *a, const char *given)
 {
-	char *d = strdup(given), *b = strdup(given), real[PATH_MAX];
-	int err = 0;
+	char cwd[PATH_MAX], *d = NULL, *b = strdup(given);
+	int err = 0, n;
 
-	if (!d || !b) {
+	if (given[0] == '/')
+		n = snprintf(a->manifest, sizeof(a->manifest), "%s", given);
+	else if (!getcwd(cwd, sizeof(cwd)))
+		n = -1;
+	else
+		n = snprintf(a->manifest, sizeof(a->manifest), "%s/%s", strcmp(cwd, "/") ? cwd : "",
+			     given);
+	if (n < 0 || n >= (int)sizeof(a->manifest)) {
+		pr_err("daemon: -f %s: path too long\n", given);
+		err = -ENAMETOOLONG;
+	} else if (!b || !(d = strdup(a->manifest))) {
 		err = -ENOMEM;
-	} else if (!realpath(dirname(d), real)) {
-		err = -errno;
-		pr_err("daemon: cannot watch %s: its directory: %s\n", given, strerror(-err));
-	} else if (!strcmp(basename(b), "/") || !strcmp(basename(b), ".") ||
+	} else if (given[strlen(given) - 1] == '/' || !strcmp(basename(b), ".") ||
 		   !strcmp(basename(b), "..")) {
 		err = -EISDIR;
 		pr_err("daemon: -f %s: name the manifest file, not a directory\n", given);
-	} else if (snprintf(a->manifest, sizeof(a->manifest), "%s/%s", strcmp(real, "/") ? real : "",
-			    basename(b)) >= (int)sizeof(a->manifest)) {
-		err = -ENAMETOOLONG;
-		pr_err("daemon: -f %s: path too long\n", given);
 	} else {
-		snprintf(a->dir, sizeof(a->dir), "%s", real);
+		snprintf(a->dir, sizeof(a->dir), "%s", dirname(d));
+		if (access(a->dir, X_OK)) {
+			err = -errno;
+			pr_err("daemon: cannot watch %s: its directory: %s\n", given,
+			       strerror(-err));
+		}
 	}
 	free(d);
 	free(b);
@@ -300,33 +400,74 @@ static int setup_signals(struct agent *a, sigset_t *old)
 	return fd;
 }
 
-static int setup_inotify(struct agent *a)
+/* (Re)watch the manifest's directory: the directory, not the file, since a
+ * rename over the file, or the ..data swap, replaces the inode a file watch
+ * would be on. Called again when the directory itself is replaced (its
+ * watch ends, or a symlink to it now names another). */
+static int watch_dir(struct agent *a)
 {
-	int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	struct stat sb;
 
-	if (fd < 0)
+	if (stat(a->dir, &sb))
 		return -errno;
-	/* the directory, not the file: a rename over the file, or the ..data
-	 * swap, replaces the inode a file watch would be on */
-	if (inotify_add_watch(fd, a->dir, IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE |
-				  IN_CLOSE_WRITE | IN_MODIFY | IN_ATTRIB | IN_DELETE_SELF |
-				  IN_MOVE_SELF) < 0 ||
-	    agent_watch_fd(a, fd, EPOLLIN, &tag_inotify)) {
-		int err = -errno;
-
-		pr_err("daemon: cannot watch %s: %s\n", a->dir, strerror(-err));
-		close(fd);
-		return err;
-	}
-	return fd;
+	if (inotify_add_watch(a->ino_fd, a->dir, IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM |
+				  IN_DELETE | IN_CLOSE_WRITE | IN_MODIFY | IN_ATTRIB |
+				  IN_DELETE_SELF | IN_MOVE_SELF) < 0)
+		return -errno;
+	a->watch_dev = sb.st_dev;
+	a->watch_ino = sb.st_ino;
+	a->watching = true;
+	return 0;
 }
 
-static void drain(int fd)
+static int setup_inotify(struct agent *a)
 {
-	char buf[4096];
+	int err;
 
-	while (read(fd, buf, sizeof(buf)) > 0)
-		;
+	a->ino_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (a->ino_fd < 0)
+		return -errno;
+	err = watch_dir(a);
+	if (!err && agent_watch_fd(a, a->ino_fd, EPOLLIN, &tag_inotify))
+		err = -errno;
+	if (err)
+		pr_err("daemon: cannot watch %s: %s\n", a->dir, strerror(-err));
+	return err;
+}
+
+/* Reads the pending events; false when the directory's watch ended. */
+static bool read_events(struct agent *a)
+{
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	bool alive = true;
+	ssize_t n;
+
+	while ((n = read(a->ino_fd, buf, sizeof(buf))) > 0) {
+		const struct inotify_event *e;
+		char *p;
+
+		for (p = buf; p < buf + n; p += sizeof(*e) + e->len) {
+			e = (const struct inotify_event *)p;
+			if (e->mask & (IN_IGNORED | IN_DELETE_SELF | IN_MOVE_SELF))
+				alive = false;
+		}
+	}
+	return alive;
+}
+
+/* Once a second: the directory is still the one watched. */
+static void check_dir(struct agent *a, uint64_t *debounce_at)
+{
+	struct stat sb;
+
+	if (!stat(a->dir, &sb) && a->watching && sb.st_dev == a->watch_dev &&
+	    sb.st_ino == a->watch_ino)
+		return;
+	a->watching = false;
+	if (!watch_dir(a)) {
+		EV("watching", EV_S("dir", a->dir));
+		*debounce_at = agent_now_ms();
+	}
 }
 
 static void detach_all(struct agent *a)
@@ -344,15 +485,17 @@ static void detach_all(struct agent *a)
 	free(links);
 }
 
-static int agent_loop(struct agent *a, int sig_fd, int ino_fd)
+#define DEBOUNCE_MAX_MS	2000	/* a file written without pause is read anyway */
+
+static int agent_loop(struct agent *a, int sig_fd)
 {
-	uint64_t debounce_at = 0, beat_at = 0, reconcile_at, expiry_check = 0;
+	uint64_t debounce_at = 0, debounce_first = 0, beat_at = 0, reconcile_at, second = 0;
 	struct epoll_event evs[32];
 	bool hup = false;
 	int stop_sig = 0;
 
 	reconcile_at = agent_now_ms() + RECONCILE_MS;
-	while (!stop_sig) {
+	while (!stop_sig && !a->fatal) {
 		uint64_t now = agent_now_ms();
 		int64_t wait = (int64_t)health_tick(a), n, i;
 
@@ -361,34 +504,31 @@ static int agent_loop(struct agent *a, int sig_fd, int ino_fd)
 			beat_at = now + HEARTBEAT_MS;
 		}
 		if (debounce_at && debounce_at <= now) {
-			debounce_at = 0;
+			debounce_at = debounce_first = 0;
 			reload(a, RELOAD_WATCH);
 		}
 		if (hup) {
 			hup = false;
 			reload(a, RELOAD_HUP);
 		}
+		if (a->retry_at && a->retry_at <= agent_now_ms())
+			reload(a, RELOAD_RETRY);
 		if (reconcile_at <= now) {
 			follow_reconcile(a);
 			reconcile_at = now + RECONCILE_MS;
 		}
-		if (expiry_check <= now) {
-			struct enf_policy pol = {};
-			int64_t e = 0;
-			struct enf_active act;
-
-			/* applied_at of what is in force: expiries after it are due */
-			if (a->have_cur && !state_active(&a->st, &act, &pol))
-				e = next_expiry(a->cur.m, (int64_t)pol.applied_at);
-			if (e && e <= (int64_t)time(NULL))
-				reload(a, RELOAD_EXPIRY);
-			expiry_check = now + 1000;
+		if (second <= now) {
+			check_in_force(a);
+			check_dir(a, &debounce_at);
+			second = now + 1000;
 		}
 		now = agent_now_ms();
 		if ((int64_t)(beat_at - now) < wait)
 			wait = (int64_t)(beat_at - now);
 		if (debounce_at && (int64_t)(debounce_at - now) < wait)
 			wait = (int64_t)(debounce_at - now);
+		if (a->retry_at && (int64_t)(a->retry_at - now) < wait)
+			wait = (int64_t)(a->retry_at - now);
 		if (wait < 0)
 			wait = 0;
 		n = epoll_wait(a->epoll_fd, evs, sizeof(evs) / sizeof(evs[0]), (int)wait);
@@ -409,14 +549,25 @@ static int agent_loop(struct agent *a, int sig_fd, int ino_fd)
 						stop_sig = (int)si.ssi_signo;
 				}
 			} else if (ptr == &tag_inotify) {
-				drain(ino_fd);
-				debounce_at = agent_now_ms() + a->opts.debounce_ms;
+				now = agent_now_ms();
+				if (!read_events(a))
+					a->watching = false;	/* check_dir watches again */
+				if (!debounce_first)
+					debounce_first = now;
+				debounce_at = now + a->opts.debounce_ms;
+				if (debounce_at > debounce_first + DEBOUNCE_MAX_MS)
+					debounce_at = debounce_first + DEBOUNCE_MAX_MS;
 			} else if (ptr == &tag_netlink) {
 				follow_ready(a);
 			} else if (health_owns(a, ptr)) {
 				health_event(a, ptr, evs[i].events);
 			}
 		}
+	}
+	if (a->fatal) {
+		pr_err("daemon: cannot follow the node's links any more; exiting (enforcement "
+		       "stays in place; a restarted daemon adopts it)\n");
+		return EXIT_FAILURE;
 	}
 	if (a->opts.detach_on_exit)
 		detach_all(a);
@@ -434,15 +585,16 @@ void *agent_netlink_tag(void)
 int agent_run(const char *pin_dir, const struct agent_opts *opts)
 {
 	struct agent *a = calloc(1, sizeof(*a));
-	int ret = EXIT_FAILURE, sig_fd = -1, ino_fd = -1, err;
+	int ret = EXIT_FAILURE, sig_fd = -1, err;
 	struct enf_daemon_info other;
 	sigset_t old;
 
 	if (!a)
 		return EXIT_FAILURE;
 	a->opts = *opts;
-	a->info_fd = a->lock_fd = a->epoll_fd = -1;
+	a->info_fd = a->lock_fd = a->epoll_fd = a->ino_fd = -1;
 	ev_json = opts->log_json;
+	srandom((unsigned int)getpid() ^ (unsigned int)time(NULL));	/* probe jitter */
 	state_init(&a->st);
 	if (manifest_path(a, opts->manifest)) {
 		ret = 2;
@@ -487,8 +639,7 @@ int agent_run(const char *pin_dir, const struct agent_opts *opts)
 		pr_err("daemon: cannot set up signals: %s\n", strerror(-sig_fd));
 		goto out;
 	}
-	ino_fd = setup_inotify(a);
-	if (ino_fd < 0)
+	if (setup_inotify(a))
 		goto out;
 	EV("started", EV_U("pid", a->info.pid), EV_S("pin_dir", pin_dir),
 	   EV_S("manifest", a->manifest),
@@ -499,19 +650,22 @@ int agent_run(const char *pin_dir, const struct agent_opts *opts)
 	 * those pinned are adopted, those that match and lack programs get them */
 	reload(a, RELOAD_START);
 	follow_reconcile(a);
-	ret = agent_loop(a, sig_fd, ino_fd);
-	a->info.state = ENF_DAEMON_STOPPED;
-	write_info(a);
+	ret = agent_loop(a, sig_fd);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 out:
+	if (a->info_fd >= 0 && a->info.state == ENF_DAEMON_RUNNING) {
+		a->info.state = ENF_DAEMON_STOPPED;	/* also after a failed start */
+		write_info(a);
+	}
 	health_free(a);
 	follow_free(a);
 	if (a->have_cur)
 		pipeline_free(&a->cur);
 	if (sig_fd >= 0)
 		close(sig_fd);
-	if (ino_fd >= 0)
-		close(ino_fd);
+	if (a->ino_fd >= 0)
+		close(a->ino_fd);
+	free(a->cur_buf);
 	if (a->epoll_fd >= 0)
 		close(a->epoll_fd);
 	if (a->info_fd >= 0)

@@ -18,6 +18,7 @@
 #include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "enforcer_common.h"
 #include "pipeline.h"
@@ -36,8 +37,19 @@ struct health;
 
 struct agent {
 	struct agent_opts opts;
-	char manifest[PATH_MAX];	/* absolute: the directory resolved, the name kept */
+	char manifest[PATH_MAX];	/* absolute, as given (symlinks kept: they are followed) */
 	char dir[PATH_MAX];		/* the directory watched */
+	int ino_fd;
+	bool watching;
+	dev_t watch_dev;		/* the directory the watch is on */
+	ino_t watch_ino;
+	char *cur_buf;			/* the bytes of the manifest in force */
+	size_t cur_len;
+	uint64_t retry_at;		/* a kernel-refused apply is tried again then */
+	uint64_t retry_ms;
+	uint64_t foreign_generation;	/* reported: applied by someone else */
+	int64_t expiry_handled;		/* the `expires:` last re-applied for */
+	bool fatal;			/* links can no longer be followed: exit */
 	struct enf_state st;
 	struct pipeline cur;		/* the manifest in force (cur.m NULL: none of ours) */
 	bool have_cur;

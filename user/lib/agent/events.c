@@ -14,7 +14,7 @@ bool ev_json;
 /* A value for people: as it is, or quoted when it holds spaces or quotes. */
 static void put_text(const char *s)
 {
-	if (*s && !strpbrk(s, " \t\"=")) {
+	if (*s && !strpbrk(s, " \t\n\r\"=\\")) {
 		fputs(s, stdout);
 		return;
 	}
@@ -22,7 +22,7 @@ static void put_text(const char *s)
 	for (; *s; s++) {
 		if (*s == '"' || *s == '\\')
 			putchar('\\');
-		putchar(*s == '\n' ? ' ' : *s);
+		putchar(*s == '\n' || *s == '\r' ? ' ' : *s);
 	}
 	putchar('"');
 }

@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 
+#include <bpf/libbpf.h>
 #include <netlink/cache.h>
 #include <netlink/netlink.h>
 #include <netlink/route/link.h>
@@ -117,8 +118,10 @@ void follow_ready(struct agent *a)
 		nl_cache_mngr_free(f->mngr);
 		f->mngr = NULL;
 		f->cache = NULL;
-		if (follow_open(a))
-			return;	/* the periodic pass finds nothing to do without a cache */
+		if (follow_open(a)) {
+			a->fatal = true;	/* a DaemonSet restarts the agent */
+			return;
+		}
 	}
 	if (f->dirty)
 		follow_reconcile(a);
@@ -161,12 +164,6 @@ static bool failed_before(const struct follow *f, const struct node_link *l)
 	return false;
 }
 
-static void forget(struct agent *a, const struct link_info *li)
-{
-	links_detach(&a->st, li->iface.name);
-	EV("link_gone", EV_S("iface", li->iface.name));
-}
-
 /* A pinned link holds the interface (under this name or, while a rename is
  * being followed, another). */
 static bool pinned_ok(const struct link_info *pinned, size_t n, const struct node_link *l)
@@ -204,14 +201,65 @@ static void enforce(struct agent *a, const struct enf_policy *pol, const struct 
 	   EV_S("xdp", a->opts.generic ? "generic" : "native"), EV_S("type", links_kind_name(kind)));
 }
 
+/* Whether the XDP program on ifindex `ifindex` of this namespace is the one
+ * the pinned link runs: a link's ifindex is its device's in whatever
+ * namespace the device is now, so the same number here can be another
+ * device. */
+static bool runs_here(const struct link_info *li)
+{
+	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+
+	if (bpf_xdp_query((int)li->iface.ifindex, 0, &q))
+		return false;
+	return q.prog_id == li->prog_id || q.drv_prog_id == li->prog_id ||
+	       q.skb_prog_id == li->prog_id;
+}
+
+/*
+ * Where each pinned link is now: `now` gets the name its interface has in
+ * this namespace, or "" when it is on none here (deleted, or moved away).
+ * Returns -errno when the kernel cannot be asked (then nothing is decided).
+ */
+static int locate(struct link_info *pinned, size_t n, char (*now)[IF_NAMESIZE])
+{
+	size_t i, j;
+
+	for (i = 0; i < n; i++) {
+		now[i][0] = '\0';
+		if (!pinned[i].iface.ifindex)
+			continue;	/* defunct: the interface was deleted */
+		if (!if_indextoname(pinned[i].iface.ifindex, now[i])) {
+			if (errno != ENXIO && errno != ENODEV)
+				return -errno;
+			now[i][0] = '\0';
+			continue;
+		}
+		if (!runs_here(&pinned[i]))
+			now[i][0] = '\0';
+	}
+	/* two links on one ifindex: only the one pinned under the name the
+	 * interface has can be ours here (or the one renamed, if neither) */
+	for (i = 0; i < n; i++)
+		for (j = i + 1; j < n; j++)
+			if (now[i][0] && now[j][0] &&
+			    pinned[i].iface.ifindex == pinned[j].iface.ifindex) {
+				size_t drop = strcmp(now[j], pinned[j].iface.name) ? j : i;
+
+				now[drop][0] = '\0';
+			}
+	return 0;
+}
+
 void follow_reconcile(struct agent *a)
 {
 	struct follow *f = a->follow;
 	struct snapshot s = {};
 	struct link_info *pinned = NULL;
+	char (*now)[IF_NAMESIZE] = NULL, (*was)[32] = NULL;
 	struct enf_policy pol = {};
 	struct enf_active act;
 	size_t npinned = 0, i;
+	int err;
 
 	if (!f || !f->cache)
 		return;
@@ -221,35 +269,74 @@ void follow_reconcile(struct agent *a)
 	nl_cache_foreach(f->cache, collect, &s);
 	if (links_list(a->st.pin_dir, &pinned, &npinned))
 		goto out;
+	now = calloc(npinned ? npinned : 1, sizeof(*now));
+	was = calloc(npinned ? npinned : 1, sizeof(*was));
+	if (!now || !was)
+		goto out;
+	for (i = 0; i < npinned; i++)
+		snprintf(was[i], sizeof(was[i]), "%s", pinned[i].iface.name);
+	/* the kernel says where a link is; the cache only says that
+	 * something changed, and can be a message behind */
+	err = locate(pinned, npinned, now);
+	if (err) {
+		pr_warn("daemon: cannot read the node's interfaces: %s; links unchanged\n",
+			strerror(-err));
+		goto out;
+	}
 
-	/* what is pinned: gone, renamed, or (first pass) adopted. The kernel
-	 * says what an ifindex is called now: the cache only says that
-	 * something changed, and can hold a stale entry for a moment. */
+	/* gone (deleted, or moved to another namespace) */
+	for (i = 0; i < npinned; i++) {
+		if (now[i][0])
+			continue;
+		links_forget(&a->st, pinned[i].iface.name);
+		EV("link_gone", EV_S("iface", pinned[i].iface.name));
+		pinned[i].iface.ifindex = 0;
+	}
+	/* renamed: through a temporary name first, so that two interfaces
+	 * trading names never have a pin overwritten */
 	for (i = 0; i < npinned; i++) {
 		struct link_info *li = &pinned[i];
-		char now[IF_NAMESIZE];
+		char tmp[32];
 
-		if (!li->iface.ifindex || !if_indextoname(li->iface.ifindex, now)) {
-			forget(a, li);
+		if (!li->iface.ifindex || !strcmp(now[i], li->iface.name))
+			continue;
+		if (state_rule_for(&pol, now[i]) < 0 && state_rule_for(&pol, li->iface.name) >= 0) {
+			/* renamed out of the manifest's interfaces */
+			links_detach(&a->st, li->iface.name);
+			EV("link_released", EV_S("iface", li->iface.name), EV_S("renamed_to", now[i]));
 			li->iface.ifindex = 0;
-		} else if (strcmp(now, li->iface.name)) {
-			if (state_rule_for(&pol, now) < 0 && state_rule_for(&pol, li->iface.name) >= 0) {
-				/* renamed out of the manifest's interfaces */
-				links_detach(&a->st, li->iface.name);
-				EV("link_released", EV_S("iface", li->iface.name),
-				   EV_S("renamed_to", now));
-				li->iface.ifindex = 0;
-			} else if (!links_rename(&a->st, li->iface.name, now, li->iface.ifindex)) {
-				EV("link_renamed", EV_S("from", li->iface.name), EV_S("to", now),
-				   EV_S("role", enf_role_name(state_role_for(&pol, now))));
-				memcpy(li->iface.name, now, sizeof(now));
-			}
-		} else if (!f->adopted) {
-			EV("link_adopted", EV_S("iface", li->iface.name),
-			   EV_S("role", enf_role_name(state_role_for(&pol, li->iface.name))),
-			   EV_U("link_id", li->link_id));
+			continue;
 		}
+		/* ':' is in no interface name (and bpffs takes no '.') */
+		snprintf(tmp, sizeof(tmp), ":rename-%u", li->iface.ifindex);
+		if (links_rename(&a->st, li->iface.name, tmp, 0)) {
+			now[i][0] = '\0';	/* left as it is; the next pass tries again */
+			continue;
+		}
+		memcpy(li->iface.name, tmp, strlen(tmp) + 1);
 	}
+	for (i = 0; i < npinned; i++) {
+		struct link_info *li = &pinned[i];
+
+		if (!li->iface.ifindex || strncmp(li->iface.name, ":rename-", 8))
+			continue;
+		err = links_rename(&a->st, li->iface.name, now[i], li->iface.ifindex);
+		if (err) {
+			EV("link_failed", EV_S("iface", now[i]), EV_U("ifindex", li->iface.ifindex),
+			   EV_S("error", strerror(-err)));
+			continue;
+		}
+		EV("link_renamed", EV_S("from", was[i]), EV_S("to", now[i]),
+		   EV_U("ifindex", li->iface.ifindex),
+		   EV_S("role", enf_role_name(state_role_for(&pol, now[i]))));
+		memcpy(li->iface.name, now[i], sizeof(now[i]));
+	}
+	if (!f->adopted)
+		for (i = 0; i < npinned; i++)
+			if (pinned[i].iface.ifindex)
+				EV("link_adopted", EV_S("iface", pinned[i].iface.name),
+				   EV_S("role", enf_role_name(state_role_for(&pol, pinned[i].iface.name))),
+				   EV_U("link_id", pinned[i].link_id));
 	f->adopted = true;
 
 	/* what matches and lacks its programs */
@@ -266,6 +353,8 @@ void follow_reconcile(struct agent *a)
 		f->count = (uint32_t)npinned;
 out:
 	state_unlock(&a->st);
+	free(now);
+	free(was);
 	free(pinned);
 	free(s.v);
 }

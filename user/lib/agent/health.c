@@ -174,6 +174,50 @@ static const struct mf_service *service_of(const struct manifest *m, size_t gsvc
 	return NULL;
 }
 
+/* The answer maps of the generation in force, under the pin dir lock, and
+ * only while that generation is the agent's own: its numbering of names and
+ * RRsets is the agent's compile, and nothing else may be written by it. */
+struct answer_maps {
+	int a, aaaa, srv, names;
+};
+
+static int open_answers(struct agent *a, struct answer_maps *m)
+{
+	struct enf_policy pol = {};
+	struct enf_active act;
+	int err;
+
+	m->a = m->aaaa = m->srv = m->names = -1;
+	err = state_lock(&a->st);
+	if (err)
+		return err;
+	err = state_active(&a->st, &act, &pol);
+	if (!err && pol.generation != a->generation)
+		err = -ESTALE;
+	if (!err) {
+		m->a = state_inner_fd(&a->st, SEL_DNS_A, act.slot);
+		m->aaaa = state_inner_fd(&a->st, SEL_DNS_AAAA, act.slot);
+		m->srv = state_inner_fd(&a->st, SEL_DNS_SRV, act.slot);
+		m->names = state_inner_fd(&a->st, SEL_DNS_NAME, act.slot);
+		if (m->a < 0 || m->aaaa < 0 || m->srv < 0 || m->names < 0)
+			err = -EIO;
+	}
+	if (err)
+		state_unlock(&a->st);
+	return err;
+}
+
+static void close_answers(struct agent *a, struct answer_maps *m)
+{
+	int *fds[] = { &m->a, &m->aaaa, &m->srv, &m->names };
+	size_t i;
+
+	for (i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
+		if (*fds[i] >= 0)
+			close(*fds[i]);
+	state_unlock(&a->st);
+}
+
 /*
  * An agent that starts on answers an earlier one narrowed (the names point
  * at the spare) takes the instances missing from them as failing, so that
@@ -182,23 +226,15 @@ static const struct mf_service *service_of(const struct manifest *m, size_t gsvc
  * holds is missing without failing: it is counted only while the set is
  * short of that cap.
  */
-static void recall(struct agent *a, size_t g, const struct mf_service *s,
-		   const struct enf_dns_name *v)
+static void recall(struct agent *a, const struct answer_maps *m, size_t g,
+		   const struct mf_service *s, const struct enf_dns_name *v)
 {
 	struct enf_dns_a rec_a = {};
 	struct enf_dns_aaaa rec_aaaa = {};
 	size_t i, k, n4 = 0, n6 = 0;
-	int fd_a = state_active_map(&a->st, SEL_DNS_A);
-	int fd_aaaa = state_active_map(&a->st, SEL_DNS_AAAA);
-	bool ok = fd_a >= 0 && fd_aaaa >= 0 &&
-		  !bpf_map_lookup_elem(fd_a, &v->rrset_id, &rec_a) &&
-		  !bpf_map_lookup_elem(fd_aaaa, &v->rrset_id, &rec_aaaa);
 
-	if (fd_a >= 0)
-		close(fd_a);
-	if (fd_aaaa >= 0)
-		close(fd_aaaa);
-	if (!ok || !s)
+	if (!s || bpf_map_lookup_elem(m->a, &v->rrset_id, &rec_a) ||
+	    bpf_map_lookup_elem(m->aaaa, &v->rrset_id, &rec_aaaa))
 		return;
 	for (i = 0; i < s->ninstances; i++) {
 		if (s->instances[i].addr.family == ENF_AF_INET6)
@@ -230,11 +266,11 @@ static void recall(struct agent *a, size_t g, const struct mf_service *s,
 static void note_spares(struct agent *a)
 {
 	const struct zone_compiled *z = &a->cur.c.zone;
-	int fd = state_active_map(&a->st, SEL_DNS_NAME);
+	struct answer_maps m;
 	const char *app;
 	size_t g, i;
 
-	if (fd < 0)
+	if (open_answers(a, &m))
 		return;
 	for (g = 0; g < a->health->nsvc && g < z->nsvc_rrset; g++) {
 		const struct mf_service *s = service_of(a->cur.m, g, &app);
@@ -250,17 +286,17 @@ static void note_spares(struct agent *a)
 
 			if (z->names[i].val.rrset_id != r)
 				continue;
-			if (!bpf_map_lookup_elem(fd, &z->names[i].key, &v)) {
+			if (!bpf_map_lookup_elem(m.names, &z->names[i].key, &v)) {
 				a->health->svc[g].spare = v.rrset_id == r + 1;
 				if (by_name && a->health->svc[g].spare)
-					recall(a, g, s, &v);
+					recall(a, &m, g, s, &v);
 				else if (a->health->svc[g].spare)
 					a->health->svc[g].dirty = true;	/* SRV only: restart from all */
 			}
 			break;
 		}
 	}
-	close(fd);
+	close_answers(a, &m);
 }
 
 /* Repoint every name of RRset `from` at `to` with the given counts. */
@@ -302,8 +338,9 @@ static int publish(struct agent *a, size_t gsvc)
 	bool *up = NULL;
 	uint8_t n4 = 0, n6 = 0;
 	uint32_t r, off = ss->spare ? 0 : 1, answered = 0;
-	int fd_a = -1, fd_aaaa = -1, fd_srv = -1, fd_names = -1, err = 0;
+	struct answer_maps mp;
 	size_t i, p, pb;
+	int err;
 
 	s = service_of(m, gsvc, &app);
 	if (!s)
@@ -328,24 +365,25 @@ static int publish(struct agent *a, size_t gsvc)
 			memcpy(&rec_a.addr[n4++], ad->addr, 4);
 	}
 
-	fd_a = state_active_map(&a->st, SEL_DNS_A);
-	fd_aaaa = state_active_map(&a->st, SEL_DNS_AAAA);
-	fd_srv = state_active_map(&a->st, SEL_DNS_SRV);
-	fd_names = state_active_map(&a->st, SEL_DNS_NAME);
-	if (fd_a < 0 || fd_aaaa < 0 || fd_srv < 0 || fd_names < 0) {
-		err = -EIO;
-		goto out;
+	err = open_answers(a, &mp);
+	if (err == -ESTALE) {
+		/* another generation is in force: the agent's next one
+		 * publishes what it knows */
+		free(up);
+		return err;
 	}
+	if (err)
+		goto out;
 	/* first every set, then the names: no name ever points at a set
 	 * being written */
 	r = gsvc < z->nsvc_rrset ? z->svc_rrset[gsvc] : 0;
 	if (r) {
 		uint32_t t = r + off;
 
-		if (bpf_map_update_elem(fd_a, &t, &rec_a, BPF_ANY) ||
-		    bpf_map_update_elem(fd_aaaa, &t, &rec_aaaa, BPF_ANY)) {
+		if (bpf_map_update_elem(mp.a, &t, &rec_a, BPF_ANY) ||
+		    bpf_map_update_elem(mp.aaaa, &t, &rec_aaaa, BPF_ANY)) {
 			err = -errno;
-			goto out;
+			goto unlock;
 		}
 	}
 	pb = port_base(m, gsvc);
@@ -356,45 +394,41 @@ static int publish(struct agent *a, size_t gsvc)
 		if (!rp)
 			continue;
 		memset(&srv, 0, sizeof(srv));
-		for (i = 0; i < s->ninstances && i < ENF_DNS_MAX_RR; i++) {
+		for (i = 0; i < s->ninstances && ns < ENF_DNS_MAX_RR; i++) {
 			struct enf_dns_srv_rr *rr;
+			char num[8];
 			int l;
 
 			if (!up[i])
 				continue;
 			rr = &srv.rr[ns++];
-			l = snprintf((char *)rr->label, sizeof(rr->label), "%zu", i + 1);
+			l = snprintf(num, sizeof(num), "%zu", i + 1);
 			rr->label_len = (uint8_t)l;
+			memcpy(rr->label, num, (size_t)l);
 			rr->port = htons(s->ports[p].port);
 		}
-		if (bpf_map_update_elem(fd_srv, &t, &srv, BPF_ANY)) {
+		if (bpf_map_update_elem(mp.srv, &t, &srv, BPF_ANY)) {
 			err = -errno;
-			goto out;
+			goto unlock;
 		}
-		err = repoint(z, fd_names, rp, t, 0, 0, ns, true);
+		err = repoint(z, mp.names, rp, t, 0, 0, ns, true);
 		if (err)
-			goto out;
+			goto unlock;
 	}
 	if (r)
-		err = repoint(z, fd_names, r, r + off, n4, n6, 0, false);
+		err = repoint(z, mp.names, r, r + off, n4, n6, 0, false);
 	if (!err) {
 		ss->spare = !ss->spare;
 		EV("dns_updated", EV_S("app", app), EV_S("service", s->name),
 		   EV_U("answered", answered), EV_U("instances", s->ninstances));
 	}
+unlock:
+	close_answers(a, &mp);
 out:
 	if (err)
 		pr_warn("daemon: cannot update the DNS answers of %s/%s: %s\n", app, s->name,
 			strerror(-err));
 	free(up);
-	if (fd_a >= 0)
-		close(fd_a);
-	if (fd_aaaa >= 0)
-		close(fd_aaaa);
-	if (fd_srv >= 0)
-		close(fd_srv);
-	if (fd_names >= 0)
-		close(fd_names);
 	return err;
 }
 
@@ -518,6 +552,26 @@ static void finish(struct agent *a, struct probe *p, bool ok, const char *why)
 		h->svc[p->gsvc].dirty = true;
 }
 
+/* Errors of this node, not of the instance (out of fds, memory, ports): no
+ * result, so that pressure on the node never empties the answers. */
+static bool is_local(int e)
+{
+	return e == EMFILE || e == ENFILE || e == ENOBUFS || e == ENOMEM || e == EADDRNOTAVAIL ||
+	       e == EAGAIN;
+}
+
+static void local_failure(int e)
+{
+	static uint64_t said_ms;
+	uint64_t now = agent_now_ms();
+
+	if (now - said_ms > 60000) {
+		pr_warn("daemon: cannot probe (%s): probes skipped, their instances unchanged\n",
+			strerror(e));
+		said_ms = now;
+	}
+}
+
 static void start(struct agent *a, struct probe *p, uint64_t now)
 {
 	struct sockaddr_storage ss = {};
@@ -543,14 +597,17 @@ static void start(struct agent *a, struct probe *p, uint64_t now)
 	}
 	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
-		finish(a, p, false, strerror(errno));
+		local_failure(errno);
 		return;
 	}
 	if (connect(fd, (struct sockaddr *)&ss, len) && errno != EINPROGRESS) {
 		int e = errno;
 
 		close(fd);
-		finish(a, p, false, strerror(e));
+		if (is_local(e))
+			local_failure(e);
+		else
+			finish(a, p, false, strerror(e));
 		return;
 	}
 	if (agent_watch_fd(a, fd, EPOLLOUT, p)) {
@@ -648,8 +705,8 @@ int health_tick(struct agent *a)
 			start(a, p, now);
 		if (p->fd >= 0 && p->deadline_ms < next)
 			next = p->deadline_ms;
-		else if (p->fd < 0 && p->due_ms < next)
-			next = p->due_ms;
+		else if (p->fd < 0 && p->due_ms < next && h->inflight < MAX_INFLIGHT)
+			next = p->due_ms;	/* when all slots are busy, an end frees one */
 	}
 	for (i = 0; i < h->nsvc; i++) {
 		struct svc_state *ss = &h->svc[i];

@@ -596,6 +596,7 @@ int state_apply(struct enf_state *st, const struct compiled *c, const struct enf
 				 !volatile_map && pol.map_digest[i] == old[slot].map_digest[i],
 				 &fds[i], &fresh[i]);
 	}
+	pol.map_digest[ENF_DIGEST_LAYOUT] = zone_layout_digest(&c->zone);
 	for (i = 0; !err && i < SEL_MAX; i++)
 		if (fresh[i])
 			err = state_put_inner(st, i, slot, fds[i]);

@@ -262,7 +262,9 @@ int links_list(const char *pin_dir, struct link_info **out, size_t *n)
 		struct link_info li = {};
 		int fd;
 
-		if (de->d_name[0] == '.' || strlen(de->d_name) >= sizeof(li.iface.name))
+		/* ':' is in no interface name: a pin on its way to a new name */
+		if (de->d_name[0] == '.' || strchr(de->d_name, ':') ||
+		    strlen(de->d_name) >= sizeof(li.iface.name))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
 		fd = bpf_obj_get(path);
@@ -449,7 +451,9 @@ int links_rename(struct enf_state *st, const char *from, const char *to, uint32_
 		fd = bpf_obj_get(old);
 		if (fd < 0)
 			continue;	/* no tcx link there (cls_bpf, or a layer-3 link) */
-		unlink(new);
+		/* never over another pin: it may hold another interface's
+		 * live link (two names swapped); the caller moves through a
+		 * temporary name */
 		err = bpf_obj_pin(fd, new) ? -errno : 0;
 		close(fd);
 		if (err) {
@@ -458,7 +462,30 @@ int links_rename(struct enf_state *st, const char *from, const char *to, uint32_
 		}
 		unlink(old);
 	}
-	if (!state_active(st, &act, &pol))
+	if (ifindex && !state_active(st, &act, &pol))
 		set_active_role(st, ifindex, state_role_for(&pol, to));
+	return 0;
+}
+
+int links_forget(struct enf_state *st, const char *ifname)
+{
+	static const char *const subdirs[] = { "links", "tc", "tc-egress" };
+	char path[PATH_MAX];
+	size_t i;
+	int fd;
+
+	/* through the links themselves, wherever their device is now: no
+	 * ifindex of this namespace is touched, it may be another device's */
+	for (i = 0; i < sizeof(subdirs) / sizeof(subdirs[0]); i++) {
+		if (pin_sub_path(path, sizeof(path), st->pin_dir, subdirs[i], ifname))
+			return -ENAMETOOLONG;
+		fd = bpf_obj_get(path);
+		if (fd < 0)
+			continue;
+		bpf_link_detach(fd);
+		close(fd);
+		if (unlink(path) && errno != ENOENT)
+			return -errno;
+	}
 	return 0;
 }

@@ -48,8 +48,14 @@ const char *links_dns_mode(const char *pin_dir, const char *ifname, uint32_t ifi
 const char *links_egress_mode(const char *pin_dir, const char *ifname, uint32_t ifindex);
 
 /* The interface `from` (ifindex) is now called `to`: move its pins and give
- * it the role of its new name; enforcement continues throughout. */
+ * it the role of its new name (ifindex 0: a move to a temporary name, no
+ * role); enforcement continues throughout. -EEXIST when `to` is pinned. */
 int links_rename(struct enf_state *st, const char *from, const char *to, uint32_t ifindex);
+
+/* The links pinned as `ifname` are on no interface of this namespace (it
+ * was deleted, or moved to another namespace): detach them through their
+ * own fds and unpin them, touching no interface here. */
+int links_forget(struct enf_state *st, const char *ifname);
 
 /* Detach and unpin the link of `ifname`; -ENOENT when none is pinned. */
 int links_detach(struct enf_state *st, const char *ifname);

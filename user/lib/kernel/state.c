@@ -49,7 +49,7 @@ size_t state_initial_entries(enum sel sel)
 	return sel_shape(sel)->type == BPF_MAP_TYPE_ARRAY ? 64 : 1024;
 }
 
-_Static_assert(SEL_MAX <= ENF_MAX_INNER_MAPS, "enf_policy.map_digest too small");
+_Static_assert(SEL_MAX <= ENF_DIGEST_LAYOUT, "enf_policy.map_digest too small");
 
 /* Maps the DNS object shares with the XDP object (same fds: one truth). */
 static const char *const dns_shared[] = { "enf_active", "enf_policy", "enf_src_sel",

@@ -962,6 +962,33 @@ int zone_name_cmp(const void *pa, const void *pb)
 	return dns_wire_canon_cmp(a->wire, a->key.wire_len, b->wire, b->key.wire_len);
 }
 
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		h = (h ^ b[i]) * ENF_FNV64_PRIME;
+	return h;
+}
+
+uint64_t zone_layout_digest(const struct zone_compiled *z)
+{
+	uint64_t h = ENF_FNV64_OFFSET, n = z->nrrsets;
+	size_t i;
+
+	h = fnv(h, &n, sizeof(n));
+	for (i = 0; i < z->nnames; i++) {
+		h = fnv(h, &z->names[i].key, sizeof(z->names[i].key));
+		h = fnv(h, &z->names[i].val, sizeof(z->names[i].val));
+	}
+	if (z->nsvc_rrset)
+		h = fnv(h, z->svc_rrset, z->nsvc_rrset * sizeof(*z->svc_rrset));
+	if (z->nport_rrset)
+		h = fnv(h, z->port_rrset, z->nport_rrset * sizeof(*z->port_rrset));
+	return h ? h : 1;
+}
+
 bool zone_follows_health(const struct zone_compiled *z)
 {
 	size_t i;

@@ -94,6 +94,11 @@ int zone_export(const struct zone_compiled *z, const struct manifest *m, const c
 /* The name of view `view`: its isolated network's, or "rack" for view 0. */
 const char *zone_view_name(const struct manifest *m, uint32_t view);
 
+/* A digest of the zone's layout (every name's key and value, the RRset
+ * numbering): equal for the same manifest through the same compiler only.
+ * Never 0. */
+uint64_t zone_layout_digest(const struct zone_compiled *z);
+
 /* Whether any RRset follows health (has a spare, see svc_rrset). */
 bool zone_follows_health(const struct zone_compiled *z);
 
