@@ -20,6 +20,7 @@
 #   size            no product file over 1,200 lines, no function over 200
 #   fuzz            bounded libFuzzer smoke of every parser, fixed seed
 #   zone_nsd        exported zone files accepted by nsd-checkzone
+#   services        `enforcer services` lists every service name the zone has
 #   bench_smoke     the benchmark harness at its smallest scale (no figures)
 #   e2e             network namespaces, real listeners, attach/apply/detach (root)
 #   flows_e2e       replies to flows instances open, NodePort frontends, PMTU,
@@ -100,6 +101,7 @@ if [ $quick -eq 0 ]; then
 	run_suite size scripts/check-size.sh
 	run_suite fuzz scripts/fuzz.sh --smoke
 	run_suite zone_nsd selftests/e2e/zone_nsd_check.sh .output/test_zone
+	run_suite services selftests/e2e/services_check.sh .output/enforcer
 	run_suite bench_smoke bash -c 'scripts/install-deps.sh --bench && make -s .output/bench_xdp .output/bench_dns .output/flood_gen .output/flood_gen.bpf.o && bench/run.sh --smoke'
 	run_suite e2e selftests/e2e/e2e.sh .output/enforcer
 	ASAN_OPTIONS=detect_leaks=1 run_suite e2e-san selftests/e2e/e2e.sh .output/san/enforcer

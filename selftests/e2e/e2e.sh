@@ -25,6 +25,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 NL_CASES=(baseline_without_enforcer bad_manifest_rejected apply_and_attach
        internet_reaches_public_web internet_blocked_from_internal_admin
        private_reaches_web_and_admin bad_apply_keeps_policy status_reports_enforcement
+       services_lists_names_ports_and_visibility
        bpftool_dump_has_named_fields links_survive_enforcer_exit dry_run_changes_nothing
        reapply_flips_admin_public_and_back spoofed_private_source_dropped_on_public_uplink
        detach_restores_reachability generic_xdp_isolation)
@@ -221,6 +222,18 @@ else
 		nl_why "json: service admin shows no drops"
 fi
 nl_run out 0 status --check
+nl_end
+
+nl_begin services_lists_names_ports_and_visibility
+nl_run out 0 services
+grep -Eq '^shop/web +public +3000/tcp +web\.shop\.internal$' <<<"$out" ||
+	nl_why "services: no 'shop/web public 3000/tcp web.shop.internal' row: $(nl_oneline "$out")"
+grep -Eq '^shop/admin +internal +4000/tcp +admin\.shop\.internal$' <<<"$out" ||
+	nl_why "services: no 'shop/admin internal 4000/tcp admin.shop.internal' row"
+json=$(nl_enf services --json 2>&1)
+jq -e '[.[] | select(.service == "admin")][0] | .visibility == "internal" and
+       .domains == ["admin.shop.internal"] and .ports == ["4000/tcp"] and .instances == 2' \
+	>/dev/null 2>&1 <<<"$json" || nl_why "services --json: admin is $(nl_oneline "$json")"
 nl_end
 
 # ---- 5. bpftool reads the pinned maps with names ---------------------------

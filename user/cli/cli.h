@@ -8,6 +8,8 @@
 #define ENFORCER_CLI_H
 
 #include <getopt.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #define EXIT_RUNTIME	1
@@ -45,6 +47,12 @@ void cli_usage(const struct cli_cmd *cmd, FILE *f);
 int cli_verb(const struct cli_cmd *cmd, int *argc, char ***argv, const char *verb,
 	     int *exit_code);
 
+/* The path of the manifest the generation in force was applied from, when
+ * the file still has the applied SHA-256, and the SOA serial its zones are
+ * served with (serial may be NULL). Says why not (`who` names the command):
+ * -ENOENT nothing applied or no file, -ESTALE the file changed. */
+int cli_applied_manifest(const char *who, char *path, size_t len, uint32_t *serial);
+
 struct cli_opts {
 	const char *pin_dir;
 };
@@ -60,5 +68,6 @@ int cmd_zone(const struct cli_cmd *cmd, int argc, char **argv);
 int cmd_dns(const struct cli_cmd *cmd, int argc, char **argv);
 int cmd_trace(const struct cli_cmd *cmd, int argc, char **argv);
 int cmd_daemon(const struct cli_cmd *cmd, int argc, char **argv);
+int cmd_services(const struct cli_cmd *cmd, int argc, char **argv);
 
 #endif /* ENFORCER_CLI_H */

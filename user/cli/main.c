@@ -41,6 +41,14 @@ static const struct cli_cmd commands[] = {
 	  "the node's whole state; --check: exit 1 unless it enforces", NULL, "jch",
 	  (const struct option[]){ { "json", no_argument, NULL, 'j' },
 				   { "check", no_argument, NULL, 'c' }, CLI_OPT_HELP, {} } },
+	{ "services", cmd_services, "services [-f MANIFEST] [--json]",
+	  "per app and service: visibility, ports and private names",
+	  "  without -f: the manifest of the generation in force (must be unchanged)\n"
+	  "  names: one per zone template that names the service; {index} stands for\n"
+	  "  the instance number (every name also has N.<name> per instance)\n",
+	  "f:jh",
+	  (const struct option[]){ { "file", required_argument, NULL, 'f' },
+				   { "json", no_argument, NULL, 'j' }, CLI_OPT_HELP, {} } },
 	{ "daemon", cmd_daemon,
 	  "daemon -f MANIFEST [--detach-on-exit] [--generic] [--log-format text|json]",
 	  "the node agent: apply, watch the manifest, follow links, probe health",
