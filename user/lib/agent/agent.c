@@ -202,15 +202,19 @@ static void keep_bytes(struct agent *a, char *buf, size_t len, const uint8_t dig
 	a->retry_at = a->retry_ms = 0;
 }
 
-/* The generation in force came from these bytes through this compiler. */
-static bool in_force(const struct enf_policy *pol, const uint8_t digest[32],
-		     const struct pipeline *p)
+/* The generation `pol` came from the bytes of `p` through this compiler. */
+static bool same_source(const struct enf_policy *pol, const struct pipeline *p)
+{
+	return pol->generation && !memcmp(pol->sha256, p->c.policy.sha256, 32) &&
+	       pol->map_digest[ENF_DIGEST_LAYOUT] == zone_layout_digest(&p->c.zone);
+}
+
+/* ... and no `expires:` passed since it was applied. */
+static bool in_force(const struct enf_policy *pol, const struct pipeline *p)
 {
 	int64_t e = next_expiry(p->m, (int64_t)pol->applied_at);
 
-	return pol->generation && !memcmp(pol->sha256, digest, 32) &&
-	       pol->map_digest[ENF_DIGEST_LAYOUT] == zone_layout_digest(&p->c.zone) &&
-	       !(e && e <= (int64_t)time(NULL));	/* no `expires:` passed since */
+	return same_source(pol, p) && !(e && e <= (int64_t)time(NULL));
 }
 
 static void reload(struct agent *a, enum reload_why why)
@@ -266,7 +270,7 @@ static void reload(struct agent *a, enum reload_why why)
 		note_apply(a, false, errors);
 		return;
 	}
-	if (why != RELOAD_EXPIRY && !state_active(&a->st, &act, &pol) && in_force(&pol, digest, &p)) {
+	if (why != RELOAD_EXPIRY && !state_active(&a->st, &act, &pol) && in_force(&pol, &p)) {
 		if (why == RELOAD_START)
 			EV("adopted", EV_U("generation", pol.generation), EV_S("sha256", sha),
 			   EV_S("manifest", a->manifest));
@@ -320,8 +324,7 @@ static void check_in_force(struct agent *a)
 		return;
 	if (pol.generation != a->generation && pol.generation != a->foreign_generation) {
 		sha_hex(pol.sha256, sha);
-		if (!memcmp(pol.sha256, a->cur.c.policy.sha256, 32) &&
-		    pol.map_digest[ENF_DIGEST_LAYOUT] == zone_layout_digest(&a->cur.c.zone)) {
+		if (same_source(&pol, &a->cur)) {
 			EV("adopted", EV_U("generation", pol.generation), EV_S("sha256", sha),
 			   EV_S("manifest", a->manifest));
 			a->generation = pol.generation;

@@ -433,9 +433,12 @@ int links_detach(struct enf_state *st, const char *ifname)
 	return 0;
 }
 
+/* Every pin an interface has: its XDP link, and its tcx links where the
+ * kernel has tcx (tc_hooks[].subdir). */
+static const char *const pin_subdirs[] = { "links", "tc", "tc-egress" };
+
 int links_rename(struct enf_state *st, const char *from, const char *to, uint32_t ifindex)
 {
-	static const char *const subdirs[] = { "links", "tc", "tc-egress" };
 	struct enf_policy pol = {};
 	struct enf_active act;
 	char old[PATH_MAX], new[PATH_MAX];
@@ -444,9 +447,9 @@ int links_rename(struct enf_state *st, const char *from, const char *to, uint32_
 
 	/* the links are the same objects on the same device: only their pins
 	 * carry the name, so they are re-pinned, never detached */
-	for (i = 0; i < sizeof(subdirs) / sizeof(subdirs[0]); i++) {
-		if (pin_sub_path(old, sizeof(old), st->pin_dir, subdirs[i], from) ||
-		    pin_sub_path(new, sizeof(new), st->pin_dir, subdirs[i], to))
+	for (i = 0; i < sizeof(pin_subdirs) / sizeof(pin_subdirs[0]); i++) {
+		if (pin_sub_path(old, sizeof(old), st->pin_dir, pin_subdirs[i], from) ||
+		    pin_sub_path(new, sizeof(new), st->pin_dir, pin_subdirs[i], to))
 			return -ENAMETOOLONG;
 		fd = bpf_obj_get(old);
 		if (fd < 0)
@@ -469,15 +472,14 @@ int links_rename(struct enf_state *st, const char *from, const char *to, uint32_
 
 int links_forget(struct enf_state *st, const char *ifname)
 {
-	static const char *const subdirs[] = { "links", "tc", "tc-egress" };
 	char path[PATH_MAX];
 	size_t i;
 	int fd;
 
 	/* through the links themselves, wherever their device is now: no
 	 * ifindex of this namespace is touched, it may be another device's */
-	for (i = 0; i < sizeof(subdirs) / sizeof(subdirs[0]); i++) {
-		if (pin_sub_path(path, sizeof(path), st->pin_dir, subdirs[i], ifname))
+	for (i = 0; i < sizeof(pin_subdirs) / sizeof(pin_subdirs[0]); i++) {
+		if (pin_sub_path(path, sizeof(path), st->pin_dir, pin_subdirs[i], ifname))
 			return -ENAMETOOLONG;
 		fd = bpf_obj_get(path);
 		if (fd < 0)
