@@ -64,7 +64,9 @@ USER_LDFLAGS	:= $(SAN_FLAGS) $(LDFLAGS)
 JSON_LIBS	:= $(or $(shell $(PKG_CONFIG) --libs json-c 2>/dev/null),-ljson-c)
 PCAP_LIBS	:= $(or $(shell $(PKG_CONFIG) --libs libpcap 2>/dev/null),-lpcap)
 NL_LIBS		:= $(or $(shell $(PKG_CONFIG) --libs libnl-route-3.0 2>/dev/null),-lnl-route-3 -lnl-3)
-USER_LIBS	:= $(LIBBPF_LIBS) $(YAML_LIBS) $(JSON_LIBS) $(PCAP_LIBS) $(NL_LIBS) -lcrypto
+MHD_LIBS	:= $(or $(shell $(PKG_CONFIG) --libs libmicrohttpd 2>/dev/null),-lmicrohttpd)
+USER_LIBS	:= $(LIBBPF_LIBS) $(YAML_LIBS) $(JSON_LIBS) $(PCAP_LIBS) $(NL_LIBS) $(MHD_LIBS) \
+		   -lcrypto -lpthread
 
 BPF_SRCS	:= $(wildcard bpf/*.bpf.c)
 BPF_HDRS	:= $(wildcard bpf/*.bpf.h) $(wildcard include/*.h)

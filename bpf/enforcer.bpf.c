@@ -158,6 +158,34 @@ struct {
 	__type(value, struct enf_counter);
 } enf_stats SEC(".maps");
 
+/* [interface row * ENF_REASON_SLOTS + reason] -> per-CPU packets/bytes;
+ * the row is the interface's (enf_iface_val.stats_row). For the metrics. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, ENF_IF_ROWS * ENF_REASON_SLOTS);
+	__type(key, __u32);
+	__type(value, struct enf_counter);
+} enf_if_stats SEC(".maps");
+
+/* `enforcer monitor`: see struct enf_monitor in enforcer_common.h. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, ENF_EVENTS_BYTES);
+} enf_events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct enf_monitor);
+} enf_monitor SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct enf_mon_cpu);
+} enf_mon_cpu SEC(".maps");
 
 struct verdict_ctx {
 	void *svcstat;		/* inner map of the slot, may be NULL */
@@ -173,17 +201,102 @@ struct verdict_ctx {
 	__u32 encap;		/* enum enf_encap of the outermost tunnel walked */
 	__u32 depth;		/* inner packets walked */
 	__u32 outer_public;	/* a tunnel's outer source was not private */
+	__u32 ifindex;
+	__u32 role;		/* of the receiving interface (enum enf_role) */
+	__u32 row;		/* its row of enf_if_stats */
 	__u64 bytes;
 };
 
-static __always_inline void count_reason(__u32 reason, __u64 bytes)
+static __always_inline void count_reason(struct verdict_ctx *v, __u32 reason)
 {
+	__u32 idx = (v->row % ENF_IF_ROWS) * ENF_REASON_SLOTS + reason;
 	struct enf_counter *c = bpf_map_lookup_elem(&enf_stats, &reason);
 
 	if (c) {	/* cannot fail for reason < ENF_REASON_MAX; verifier wants it */
 		c->packets++;
-		c->bytes += bytes;
+		c->bytes += v->bytes;
 	}
+	c = bpf_map_lookup_elem(&enf_if_stats, &idx);
+	if (c) {
+		c->packets++;
+		c->bytes += v->bytes;
+	}
+}
+
+/* One event for `enforcer monitor`, when someone listens and this CPU's
+ * token bucket allows it. Nobody listening costs the load of flags. */
+static __always_inline void monitor_event(struct verdict_ctx *v, __u32 reason, int verdict,
+					  int audited)
+{
+	__u32 zero = 0, want = verdict == XDP_DROP || audited ? ENF_MON_DROPS : ENF_MON_PASSES;
+	struct enf_monitor *m = bpf_map_lookup_elem(&enf_monitor, &zero);
+	struct enf_mon_cpu *c;
+	struct enf_event *e;
+	struct pkt *p = v->p;
+	__u64 now;
+
+	if (!m || !(m->flags & want))
+		return;
+	if (want == ENF_MON_PASSES && m->pass_sample > 1 &&
+	    bpf_get_prandom_u32() % m->pass_sample)
+		return;
+	c = bpf_map_lookup_elem(&enf_mon_cpu, &zero);
+	if (!c)
+		return;
+	now = bpf_ktime_get_ns();
+	if (now > m->lease_ns) {	/* the reader is gone: stop for everyone */
+		m->flags = 0;
+		return;
+	}
+	/* virtual scheduling: an event is due interval_ns after the last;
+	 * up to burst of them may come early */
+	if (c->tat_ns + m->interval_ns > now + m->burst_ns) {
+		c->rate_limited++;
+		return;
+	}
+	c->tat_ns = (c->tat_ns > now ? c->tat_ns : now) + m->interval_ns;
+	e = bpf_ringbuf_reserve(&enf_events, sizeof(*e), 0);
+	if (!e) {
+		c->ring_full++;
+		return;
+	}
+	e->ts_ns = now;
+	e->generation = v->pol ? v->pol->generation : 0;
+	e->ifindex = v->ifindex;
+	e->reason = reason;
+	e->service_id = v->service_id;
+	e->network_id = v->network_id;
+	e->class_id = v->class_id;
+	e->bytes = v->bytes;
+	e->verdict = audited ? ENF_EV_AUDIT : verdict == XDP_DROP ? ENF_EV_DROP : ENF_EV_PASS;
+	e->encap = v->encap;
+	e->depth = v->depth;
+	__builtin_memset(&e->src, 0, sizeof(e->src));
+	__builtin_memset(&e->dst, 0, sizeof(e->dst));
+	e->sport = 0;
+	e->dport = 0;
+	e->proto = 0;
+	e->tcp_flags = 0;
+	e->icmp_type = 0;
+	e->icmp_code = 0;
+	e->has_ports = 0;
+	__builtin_memset(e->pad, 0, sizeof(e->pad));
+	if (p) {
+		e->src = p->src;
+		e->dst = p->dst;
+		e->proto = p->proto;
+		if (p->l4 == L4_PORTS) {
+			e->sport = p->sport;
+			e->dport = p->dport;
+			e->has_ports = 1;
+			e->tcp_flags = p->tcp_flags;
+		} else if (p->l4 == L4_OTHER) {
+			e->icmp_type = p->icmp_type;
+			e->icmp_code = p->icmp_code;
+		}
+	}
+	bpf_ringbuf_submit(e, 0);
+	c->emitted++;
 }
 
 /* A first fragment that passed on its ports: remember it for the rest. */
@@ -231,9 +344,10 @@ static __always_inline int account(struct verdict_ctx *v, __u32 reason, int verd
 		}
 		return verdict;
 	}
-	count_reason(reason, v->bytes);
+	count_reason(v, reason);
 	if (audited)
-		count_reason(ENF_REASON_AUDIT_PASS, v->bytes);
+		count_reason(v, ENF_REASON_AUDIT_PASS);
+	monitor_event(v, reason, verdict, audited);
 	/* Later fragments carry no ports. Where they will need the first
 	 * fragment's verdict (public ports, replies; and every verdict at a
 	 * frontend address, which is ours only on some ports), remember it. */
@@ -446,20 +560,23 @@ static __always_inline int fragment_verdict(struct verdict_ctx *v)
 	return account(v, ENF_REASON_DROP_FRAGMENT, XDP_DROP);
 }
 
-/* The role of the receiving interface; the trace twin may be told one. */
-static __always_inline __u32 iface_role(struct xdp_md *ctx, void *ifrole_map, const int trace)
+/* The role of the receiving interface and its counter row, from one
+ * lookup; the trace twin may be told a role. */
+static __always_inline void iface_lookup(struct xdp_md *ctx, struct verdict_ctx *v,
+					 void *ifrole_map, const int trace)
 {
 	__u32 zero = 0, ifindex = ctx->ingress_ifindex;
 	struct enf_iface_val *iv;
 	struct enf_trace *tr;
 
+	iv = bpf_map_lookup_elem(ifrole_map, &ifindex);
+	v->role = iv ? iv->role : ENF_ROLE_MIXED;
+	v->row = iv ? iv->stats_row : 0;
 	if (trace) {
 		tr = bpf_map_lookup_elem(&enf_trace, &zero);
 		if (tr && tr->role < ENF_ROLE_MAX)
-			return tr->role;
+			v->role = tr->role;
 	}
-	iv = bpf_map_lookup_elem(ifrole_map, &ifindex);
-	return iv ? iv->role : ENF_ROLE_MIXED;
 }
 
 /* Is the packet's destination a service's? A frontend address (a node
@@ -514,7 +631,7 @@ static __always_inline int hides_destination(const struct pkt *p)
 static __always_inline int follow_packet(struct xdp_md *ctx, struct verdict_ctx *v,
 					 struct pkt *pp, struct enf_dst_val **dvp,
 					 void *src16_map, void *src_map, void *dst_map,
-					 void *port_map, void *ifrole_map, const int trace)
+					 void *port_map)
 {
 	struct enf_dst_val *dv;
 	__u32 cls, fl, private;
@@ -542,8 +659,7 @@ static __always_inline int follow_packet(struct xdp_md *ctx, struct verdict_ctx 
 		v->class_id = cls;
 		v->src_flags = fl;
 		/* Rule 2 holds at every layer. */
-		if (private && (v->outer_public ||
-				iface_role(ctx, ifrole_map, trace) == ENF_ROLE_PUBLIC))
+		if (private && (v->outer_public || v->role == ENF_ROLE_PUBLIC))
 			return account(v, ENF_REASON_DROP_SPOOFED, XDP_DROP);
 		if (!pp->encap) {
 			/* where it goes cannot be told: a private source's
@@ -577,7 +693,9 @@ static __always_inline int enforce(struct xdp_md *ctx, const int trace, const in
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
-	struct verdict_ctx v = { .bytes = data_end - data, .trace = trace };
+	struct verdict_ctx v = {
+		.bytes = data_end - data, .trace = trace, .ifindex = ctx->ingress_ifindex,
+	};
 	void *src16_map, *src_map, *dst_map, *port_map, *admit_map, *ifrole_map;
 	__u32 zero = 0, slot, key = PKT_XDP;
 	__u32 class_id, src_flags, network_id, dst_flags, trust_group;
@@ -614,6 +732,7 @@ static __always_inline int enforce(struct xdp_md *ctx, const int trace, const in
 	 * be a loader bug. Pass (counted) rather than black-hole the node. */
 	if (!src16_map || !src_map || !dst_map || !port_map || !admit_map || !ifrole_map)
 		return account(&v, ENF_REASON_PASS_NO_POLICY, XDP_PASS);
+	iface_lookup(ctx, &v, ifrole_map, trace);
 
 	/* A layer-3 link (tun, WireGuard, ppp, ipip) hands the program the IP
 	 * header first; everything else an Ethernet header. */
@@ -625,15 +744,14 @@ static __always_inline int enforce(struct xdp_md *ctx, const int trace, const in
 	if (ret != PARSE_OK)
 		return account(&v, ENF_REASON_DROP_MALFORMED, XDP_DROP);
 
-	ret = follow_packet(ctx, &v, pp, &dv, src16_map, src_map, dst_map, port_map,
-			    ifrole_map, trace);
+	ret = follow_packet(ctx, &v, pp, &dv, src16_map, src_map, dst_map, port_map);
 	if (ret != ENF_JUDGE)
 		return ret;
 
 	/* Neighbour discovery keeps IPv6 working on the link for every
 	 * address; rule 2 still comes first. */
 	if (is_ndp(pp)) {
-		if (v.outer_public || iface_role(ctx, ifrole_map, trace) == ENF_ROLE_PUBLIC) {
+		if (v.outer_public || v.role == ENF_ROLE_PUBLIC) {
 			classify_source(src16_map, src_map, &pp->src, &class_id, &src_flags);
 			v.class_id = class_id;
 			v.src_flags = src_flags;
@@ -645,7 +763,7 @@ static __always_inline int enforce(struct xdp_md *ctx, const int trace, const in
 
 	/* Rule 1: not a service address -> not our business, unless the
 	 * interface faces the internet (rule 2 below). */
-	if (!dv && !v.outer_public && iface_role(ctx, ifrole_map, trace) != ENF_ROLE_PUBLIC)
+	if (!dv && !v.outer_public && v.role != ENF_ROLE_PUBLIC)
 		return account(&v, ENF_REASON_PASS_NOT_OWNED, XDP_PASS);
 
 	classify_source(src16_map, src_map, &pp->src, &class_id, &src_flags);
@@ -653,11 +771,9 @@ static __always_inline int enforce(struct xdp_md *ctx, const int trace, const in
 	v.src_flags = src_flags;
 
 	/* Rule 2: a private source cannot arrive from the internet uplink
-	 * (or from inside a tunnel whose outer source is not private). Only
-	 * a private source needs the role: a public one (the flood) is judged
-	 * the same on every interface. */
+	 * (or from inside a tunnel whose outer source is not private). */
 	if ((src_flags & (ENF_SRC_PRIVATE | ENF_SRC_MEMBER)) &&
-	    (v.outer_public || iface_role(ctx, ifrole_map, trace) == ENF_ROLE_PUBLIC))
+	    (v.outer_public || v.role == ENF_ROLE_PUBLIC))
 		return account(&v, ENF_REASON_DROP_SPOOFED, XDP_DROP);
 	if (!dv)
 		return account(&v, ENF_REASON_PASS_NOT_OWNED, XDP_PASS);

@@ -32,7 +32,7 @@
 
 #include <linux/types.h>
 
-#define ENF_ABI_VERSION		4
+#define ENF_ABI_VERSION		5
 #define ENF_PIN_DIR		"/sys/fs/bpf/enforcer"
 
 /* Named limits. Inner maps are sized to the manifest; these are ceilings. */
@@ -263,8 +263,19 @@ struct enf_admit_key {
 /* Interface role, keyed by ifindex (__u32). Missing = ENF_ROLE_MIXED. */
 struct enf_iface_val {
 	__u32 role;		/* enum enf_role */
-	__u32 pad;
+	__u32 stats_row;	/* row of enf_if_stats, 1..ENF_IF_ROWS-1; 0 = shared "other"
+				 * row. Kept by every apply while the interface stays */
 };
+
+/*
+ * enf_if_stats (global, per CPU): packets and bytes per interface and
+ * reason, at [stats_row * ENF_REASON_SLOTS + reason]. The row comes with the
+ * interface's role from one lookup the data path makes anyway; `attach` and
+ * `apply` hand rows out (the lowest free one, zeroed first), and the
+ * metrics name a row by the interface that holds it now.
+ */
+#define ENF_IF_ROWS		256
+#define ENF_REASON_SLOTS	32	/* stride; ENF_REASON_MAX stays below it */
 
 /* enf_flows key: a flow an instance opened, seen from the instance. ICMP
  * echo uses the echo identifier as local_port and 0 as remote_port. */
@@ -331,6 +342,67 @@ struct enf_svc_counter {
 	__u64 pass_bytes;
 	__u64 drop_packets;
 	__u64 drop_bytes;
+};
+
+/*
+ * `enforcer monitor`: events from the verdict path into a ring buffer
+ * (enf_events). Nothing is written while nobody reads: enf_monitor[0].flags
+ * is 0 and the data path pays one load and compare. A reader sets the flags
+ * and renews lease_ns every second; a reader that died stops the events
+ * once its lease runs out (the data path clears the flags itself). Each CPU
+ * writes at most rate events a second with bursts of burst (a virtual
+ * scheduling token bucket, enf_mon_cpu[0].tat_ns); what it leaves out is
+ * counted, never reserved, so a flood costs the data path a compare.
+ */
+#define ENF_EVENTS_BYTES	(1U << 20)	/* ring buffer size */
+#define ENF_MON_DROPS		(1U << 0)	/* drops (and audit-mode would-be drops) */
+#define ENF_MON_PASSES		(1U << 1)	/* passes too, one in pass_sample */
+#define ENF_MON_RATE		1000		/* default events/s per CPU */
+#define ENF_MON_BURST		100
+
+struct enf_monitor {
+	__u32 flags;		/* ENF_MON_*; 0 = nobody listens */
+	__u32 reader_pid;	/* for `status`: who reads */
+	__u64 lease_ns;		/* CLOCK_MONOTONIC until which the reader is there */
+	__u64 interval_ns;	/* 1e9 / events per second per CPU */
+	__u64 burst_ns;		/* burst * interval_ns */
+	__u32 pass_sample;	/* passes: one in this many (0, 1: every one) */
+	__u32 pad;
+};
+
+struct enf_mon_cpu {
+	__u64 tat_ns;		/* token bucket: theoretical arrival time */
+	__u64 emitted;		/* events written */
+	__u64 rate_limited;	/* events left out by the rate */
+	__u64 ring_full;	/* events left out: the reader fell behind */
+};
+
+#define ENF_EV_PASS		0
+#define ENF_EV_DROP		1
+#define ENF_EV_AUDIT		2	/* audit mode: would have been dropped */
+
+struct enf_event {
+	__u64 ts_ns;		/* CLOCK_MONOTONIC (bpf_ktime_get_ns) */
+	__u64 generation;	/* policy the packet was judged by */
+	__u32 ifindex;
+	__u32 reason;		/* enum enf_reason */
+	__u32 service_id;	/* 0 = none */
+	__u32 network_id;
+	__u32 class_id;		/* source class, 0 = public */
+	__u32 bytes;		/* frame length */
+	struct enf_addr src;	/* family 0: not parsed that far */
+	struct enf_addr dst;
+	__be16 sport;		/* network order; 0 when the packet has no ports */
+	__be16 dport;
+	__u8 proto;		/* IPPROTO_* of the judged packet */
+	__u8 verdict;		/* ENF_EV_* */
+	__u8 encap;		/* enum enf_encap of the outermost tunnel walked */
+	__u8 depth;		/* inner packets walked */
+	__u8 tcp_flags;
+	__u8 icmp_type;
+	__u8 icmp_code;
+	__u8 has_ports;		/* sport/dport are valid */
+	__u8 pad[4];
 };
 
 /* enf_active[0]: which slot of every enf_*_sel map is in force. The data
@@ -442,6 +514,9 @@ struct enf_btf_anchor {
 	struct enf_frag_val frag_val;
 	struct enf_trace trace;
 	struct enf_daemon_info daemon_info;
+	struct enf_monitor monitor;
+	struct enf_mon_cpu mon_cpu;
+	struct enf_event event;
 };
 
 _Static_assert(sizeof(struct enf_addr) == 20, "enf_addr ABI changed");
@@ -454,5 +529,7 @@ _Static_assert(sizeof(struct enf_admit_key) == 8, "enf_admit_key ABI changed");
 _Static_assert(sizeof(struct enf_active) == 16, "enf_active ABI changed");
 _Static_assert(sizeof(struct enf_flow_key) == 48, "enf_flow_key ABI changed");
 _Static_assert(sizeof(struct enf_frag_key) == 48, "enf_frag_key ABI changed");
+_Static_assert(sizeof(struct enf_event) == 96, "enf_event ABI changed");
+_Static_assert(ENF_REASON_MAX <= ENF_REASON_SLOTS, "enf_if_stats rows are too narrow");
 
 #endif /* ENFORCER_COMMON_H */

@@ -88,7 +88,8 @@ fi
 # SECONDS bounds one suite under emulation; a suite that runs out counts as
 # failed. The CI subset: every C suite and the netns e2e suites (tunnel_e2e:
 # the Geneve device case runs where the kernel has Geneve, as Debian's do;
-# daemon_e2e: libnl, tcx or cls_bpf on links that appear, adoption).
+# daemon_e2e: libnl, tcx or cls_bpf on links that appear, adoption;
+# monitor_e2e: the ring buffer and the data path's events on each kernel).
 C_SUITES=$(basename -a -s .c selftests/*/test_*.c)
 PLAN=()
 for t in $C_SUITES; do
@@ -98,7 +99,8 @@ PLAN+=("e2e 1800 selftests/e2e/e2e.sh .output/enforcer"
        "dns_e2e 1800 selftests/e2e/dns_e2e.sh .output/enforcer"
        "flows_e2e 2400 selftests/e2e/flows_e2e.sh .output/enforcer"
        "tunnel_e2e 1800 selftests/e2e/tunnel_e2e.sh .output/enforcer"
-       "daemon_e2e 1800 selftests/e2e/daemon_e2e.sh .output/enforcer")
+       "daemon_e2e 1800 selftests/e2e/daemon_e2e.sh .output/enforcer"
+       "monitor_e2e 1200 selftests/e2e/monitor_e2e.sh .output/enforcer")
 if [ "$FULL" = 1 ]; then
 	for t in $C_SUITES; do
 		PLAN+=("$t-san 3600 ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 .output/san/$t")

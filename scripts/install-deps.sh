@@ -19,6 +19,7 @@ PKGS=(
 	libyaml-dev libjson-c-dev libssl-dev     # manifest, status --json, sha256
 	libpcap-dev                              # enforcer trace --pcap
 	libnl-3-dev libnl-route-3-dev            # the daemon follows links (netlink)
+	libmicrohttpd-dev prometheus             # the daemon's --metrics; promtool checks them
 	libclang-rt-14-dev                       # libFuzzer runtime for the fuzz targets
 	iproute2 socat netcat-openbsd iputils-ping jq python3-scapy  # e2e tests and demo
 	nftables tcpdump                         # NodePort DNAT and captures in flows_e2e

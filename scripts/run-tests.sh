@@ -21,6 +21,11 @@
 #   fuzz            bounded libFuzzer smoke of every parser, fixed seed
 #   zone_nsd        exported zone files accepted by nsd-checkzone
 #   services        `enforcer services` lists every service name the zone has
+#   cli             what the CLI says: "did you mean", -f DIR, trace's [v6]:port,
+#                   capture rows and exit status, quiet detach, permission
+#                   denied (root for the netns cases)
+#   metrics_rules   alert rules and their unit tests (promtool), the Grafana dashboard,
+#                   every metric they use documented and produced by the code
 #   bench_smoke     the benchmark harness at its smallest scale (no figures)
 #   e2e             network namespaces, real listeners, attach/apply/detach (root)
 #   flows_e2e       replies to flows instances open, NodePort frontends, PMTU,
@@ -28,6 +33,9 @@
 #   tunnel_e2e      VXLAN (and Geneve) devices decapsulating on the node, a tun
 #                   link with role public: no side door to internal services (root)
 #   daemon_e2e      enforcer daemon: ConfigMap swaps, live links, health in DNS, kill -9 (root)
+#   monitor_e2e     enforcer monitor: drop events decoded, filters, a flood at the rate
+#                   and every drop accounted for, dead readers, per-interface rows (root)
+#   monitor_e2e-san the same with the sanitizer build
 #   dns_e2e         dig, kdig, getent through the kernel DNS path; NSD as the resolver
 #   dns_diff        the kernel DNS path against NSD, ~1700 queries, 0 mismatches
 set -uo pipefail
@@ -102,6 +110,8 @@ if [ $quick -eq 0 ]; then
 	run_suite fuzz scripts/fuzz.sh --smoke
 	run_suite zone_nsd selftests/e2e/zone_nsd_check.sh .output/test_zone
 	run_suite services selftests/e2e/services_check.sh .output/enforcer
+	run_suite cli selftests/e2e/cli_check.sh .output/enforcer
+	run_suite metrics_rules selftests/e2e/metrics_rules_check.sh
 	run_suite bench_smoke bash -c 'scripts/install-deps.sh --bench && make -s .output/bench_xdp .output/bench_dns .output/flood_gen .output/flood_gen.bpf.o && bench/run.sh --smoke'
 	run_suite e2e selftests/e2e/e2e.sh .output/enforcer
 	ASAN_OPTIONS=detect_leaks=1 run_suite e2e-san selftests/e2e/e2e.sh .output/san/enforcer
@@ -109,6 +119,8 @@ if [ $quick -eq 0 ]; then
 	run_suite synack_e2e bash -c 'scripts/install-deps.sh --bench && selftests/e2e/synack_e2e.sh'
 	run_suite tunnel_e2e selftests/e2e/tunnel_e2e.sh .output/enforcer
 	run_suite daemon_e2e selftests/e2e/daemon_e2e.sh .output/enforcer
+	run_suite monitor_e2e selftests/e2e/monitor_e2e.sh .output/enforcer
+	ASAN_OPTIONS=detect_leaks=1 run_suite monitor_e2e-san selftests/e2e/monitor_e2e.sh .output/san/enforcer
 	run_suite dns_e2e selftests/e2e/dns_e2e.sh .output/enforcer
 	run_suite dns_diff selftests/e2e/dns_diff.sh .output/enforcer
 fi

@@ -9,6 +9,7 @@
  * interface role is set by naming `lo` in the manifest's interfaces.
  */
 #include <errno.h>
+#include <sched.h>
 #include <linux/pkt_cls.h>
 #include <pthread.h>
 #include <time.h>
@@ -704,6 +705,127 @@ out:
 	teardown();
 }
 
+/* `enforcer monitor`'s kernel side: nothing while nobody reads; a drop
+ * as a decoded event; a burst, then the rate, and what was left out
+ * counted; passes only when asked; a dead reader's lease stops it all. */
+struct mon_seen {
+	struct enf_event ev[8];
+	int n;
+};
+
+static int mon_collect(void *ctx, void *data, size_t size)
+{
+	struct mon_seen *s = ctx;
+
+	if (size == sizeof(struct enf_event) && s->n < 8)
+		memcpy(&s->ev[s->n++], data, size);
+	return 0;
+}
+
+static void mon_set(uint32_t flags, int64_t lease_from_now_ns, uint32_t burst)
+{
+	struct enf_monitor m = {
+		.flags = flags,
+		.interval_ns = 3600ULL * 1000000000ULL,	/* one an hour: only the burst */
+		.burst_ns = burst * 3600ULL * 1000000000ULL,
+	};
+	struct timespec ts;
+	uint32_t zero = 0;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	m.lease_ns = (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec + lease_from_now_ns;
+	bpf_map_update_elem(st.monitor_fd, &zero, &m, BPF_ANY);
+}
+
+static void test_monitor_events_rate_and_lease(void)
+{
+	struct pkt_spec drop = { .src = "203.0.113.7", .dst = "10.0.2.10", .dport = 4000,
+				 .sport = 40000 };
+	struct pkt_spec pass = { .src = "203.0.113.7", .dst = "10.0.1.10", .dport = 80 };
+	struct enf_mon_cpu c0 = {}, c1 = {}, *zeros;
+	struct enf_monitor m = {};
+	struct ring_buffer *rb = NULL;
+	struct mon_seen seen = {};
+	struct enf_addr dst;
+	cpu_set_t cpus;
+	uint32_t zero = 0;
+	int i;
+
+	/* one CPU: the bucket is per CPU */
+	CPU_ZERO(&cpus);
+	CPU_SET(sched_getcpu() < 0 ? 0 : sched_getcpu(), &cpus);
+	if (!CHECK(!sched_setaffinity(0, sizeof(cpus), &cpus), "cannot pin to a CPU"))
+		return;
+	if (!setup("mixed", NULL))
+		goto out;
+	rb = ring_buffer__new(st.events_fd, mon_collect, &seen, NULL);
+	if (!CHECK(rb != NULL, "ring_buffer__new: %s", strerror(errno)))
+		goto out;
+	/* nobody listening: nothing written, nothing counted */
+	EXPECT(drop, DROP, ENF_REASON_DROP_NOT_ADMITTED);
+	state_sum_percpu(st.mon_cpu_fd, 0, &c0, sizeof(c0), 4);
+	CHECK_EQ(c0.emitted + c0.rate_limited + c0.ring_full, 0);
+
+	mon_set(ENF_MON_DROPS, 10LL * 1000000000LL, 2);
+	for (i = 0; i < 5; i++)
+		EXPECT(drop, DROP, ENF_REASON_DROP_NOT_ADMITTED);
+	EXPECT(pass, PASS, ENF_REASON_PASS_PUBLIC_PORT);	/* no passes asked for */
+	ring_buffer__consume(rb);
+	state_sum_percpu(st.mon_cpu_fd, 0, &c1, sizeof(c1), 4);
+	CHECK_EQ(seen.n, 2);				/* the burst */
+	CHECK_EQ(c1.emitted, 2);
+	CHECK_EQ(c1.rate_limited, 3);			/* the rest, counted */
+	CHECK_EQ(c1.ring_full, 0);
+	if (seen.n) {
+		struct enf_event *e = &seen.ev[0];
+
+		addr_parse("10.0.2.10", &dst);
+		CHECK_EQ(e->verdict, ENF_EV_DROP);
+		CHECK_EQ(e->reason, ENF_REASON_DROP_NOT_ADMITTED);
+		CHECK(addr_equal(&e->dst, &dst), "event destination");
+		CHECK_EQ(e->src.family, ENF_AF_INET);
+		CHECK_EQ(e->proto, IPPROTO_TCP);
+		CHECK_EQ(e->has_ports, 1);
+		CHECK_EQ(ntohs(e->dport), 4000);
+		CHECK_EQ(ntohs(e->sport), 40000);
+		CHECK(e->service_id != 0, "event names no service");
+		CHECK(e->generation != 0, "event names no generation");
+		CHECK(e->ifindex != 0 && e->bytes > 0, "event interface/length");
+	}
+
+	/* passes on request */
+	seen.n = 0;
+	mon_set(ENF_MON_PASSES, 10LL * 1000000000LL, 2);
+	zeros = calloc(libbpf_num_possible_cpus(), sizeof(*zeros));	/* a fresh bucket */
+	if (zeros)
+		bpf_map_update_elem(st.mon_cpu_fd, &zero, zeros, BPF_ANY);
+	free(zeros);
+	EXPECT(pass, PASS, ENF_REASON_PASS_PUBLIC_PORT);
+	EXPECT(drop, DROP, ENF_REASON_DROP_NOT_ADMITTED);	/* drops not asked for */
+	ring_buffer__consume(rb);
+	CHECK_EQ(seen.n, 1);
+	if (seen.n) {
+		CHECK_EQ(seen.ev[0].verdict, ENF_EV_PASS);
+		CHECK_EQ(seen.ev[0].reason, ENF_REASON_PASS_PUBLIC_PORT);
+	}
+
+	/* a reader whose lease ran out: the next packet turns the events off */
+	seen.n = 0;
+	mon_set(ENF_MON_DROPS, -1, 2);
+	EXPECT(drop, DROP, ENF_REASON_DROP_NOT_ADMITTED);
+	ring_buffer__consume(rb);
+	CHECK_EQ(seen.n, 0);
+	bpf_map_lookup_elem(st.monitor_fd, &zero, &m);
+	CHECK_EQ(m.flags, 0);
+out:
+	ring_buffer__free(rb);
+	teardown();
+	CPU_ZERO(&cpus);
+	for (i = 0; i < libbpf_num_possible_cpus(); i++)
+		CPU_SET(i, &cpus);
+	sched_setaffinity(0, sizeof(cpus), &cpus);
+}
+
 static void test_per_service_counters_count_pass_and_drop(void)
 {
 	struct pkt_spec drop = { .src = "203.0.113.7", .dst = "10.0.2.10", .dport = 4000 };
@@ -1385,6 +1507,7 @@ static const struct test_case tests[] = {
 	TEST(truncated_ipv6_extension_header_dropped),
 	TEST(unknown_l4_protocol_to_public_service_dropped),
 	TEST(audit_mode_counts_but_passes),
+	TEST(monitor_events_rate_and_lease),
 	TEST(per_service_counters_count_pass_and_drop),
 	TEST(second_apply_replaces_policy),
 	TEST(invalid_manifest_leaves_policy_untouched),

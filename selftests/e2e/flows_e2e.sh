@@ -343,13 +343,14 @@ pod_udp_bg()
 }
 
 # trace_says ARGS... -- VERDICT REASON: `enforcer trace ARGS` must print
-# VERDICT and REASON.
+# VERDICT and REASON, and exit by it (0 PASS, 3 DROP).
 trace_says()
 {
-	local args=() out
+	local args=() out want=0
 	while [ "$1" != -- ]; do args+=("$1"); shift; done
 	shift
-	nl_run out 0 trace "${args[@]}"
+	[ "$1" = DROP ] && want=3
+	nl_run out "$want" trace "${args[@]}"
 	grep -q "^verdict: *$1\b" <<<"$out" && grep -q "^reason: *$2:" <<<"$out" ||
 		nl_why "trace ${args[*]}: want $1 $2, got: $(nl_oneline "$out")"
 }
@@ -522,7 +523,7 @@ if [ -z "$TCPDUMP_PID" ]; then
 	nl_why "tcpdump did not start: $(nl_oneline "$(cat "$NL_TMP/tcpdump.err")")"
 else
 	trout=''
-	nl_run trout 0 trace --pcap "$PCAP" --iface-role public
+	nl_run trout 3 trace --pcap "$PCAP" --iface-role public	# 3: it drops some
 	pk=$(tcpdump -r "$PCAP" -nn -q -t 2>/dev/null)
 	npk=$(grep -c . <<<"$pk")
 	rows=$(grep -E '^[0-9]+ +(PASS|DROP) +[a-z_]+' <<<"$trout")
@@ -907,7 +908,7 @@ PY
 [ "$out" = NA ] || nl_why "NS from the internet host to the node's 2001:db8::1: '$out', want a neighbour advertisement"
 c3=$(snap)
 want_grew "$c2" "$c3" pass_ndp -ge 1
-nl_run out 0 trace --pcap "$NL_TMP/ns.pcap" --iface-role public
+nl_run out 3 trace --pcap "$NL_TMP/ns.pcap" --iface-role public
 grep -Eq '^1 +DROP ' <<<"$out" ||
 	nl_why "trace --pcap of that NS: $(nl_oneline "$(grep -E '^1 ' <<<"$out")"), want DROP"
 nl_end

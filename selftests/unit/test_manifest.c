@@ -538,11 +538,24 @@ static void test_bad_tunnel_ports_are_rejected(void)
 
 static void test_unknown_top_level_key_is_rejected_with_allowed_keys(void)
 {
-	const char *e = load_bad("rack: a\nprivates: [10.0.0.0/8]\n");
+	const char *e = load_bad("rack: a\npolicy: [10.0.0.0/8]\n");
 
-	CHECK_STR_CONTAINS(e, "t.yml:2:1: manifest: unknown key 'privates' (allowed: rack, zones, "
+	CHECK_STR_CONTAINS(e, "t.yml:2:1: manifest: unknown key 'policy' (allowed: rack, zones, "
 			   "dns, private, internal_only, mode, interfaces, networks, apps, flows, "
 			   "tunnels)");
+}
+
+static void test_unknown_key_typo_suggests_the_closest_key(void)
+{
+	const char *e = load_bad("rack: a\nprivates: [10.0.0.0/8]\n");
+
+	CHECK_STR_CONTAINS(e, "t.yml:2:1: manifest: unknown key 'privates' (did you mean private? "
+			   "allowed: rack, zones,");
+	e = load_bad(svc("        port: 80\n        instnaces: [10.0.1.10]\n"));
+	CHECK_STR_CONTAINS(e, "unknown key 'instnaces' (did you mean instances? allowed: ");
+	/* too far from every key to be a typo of one */
+	e = load_bad(svc("        port: 80\n        replicas: 2\n"));
+	CHECK_STR_CONTAINS(e, "unknown key 'replicas' (allowed: ");
 }
 
 static void test_unknown_service_key_is_rejected_with_a_suggestion(void)
@@ -559,8 +572,8 @@ static void test_unknown_key_in_cidr_mapping_is_rejected(void)
 {
 	const char *e = load_bad("private:\n  - { cidr: 10.0.0.0/8, lable: vpn }\n");
 
-	CHECK_STR_CONTAINS(e, "t.yml:2:25: private[0]: unknown key 'lable' (allowed: cidr, label, "
-			   "expires)");
+	CHECK_STR_CONTAINS(e, "t.yml:2:25: private[0]: unknown key 'lable' (did you mean label? "
+			   "allowed: cidr, label, expires)");
 }
 
 static void test_duplicate_key_is_rejected(void)
@@ -1487,6 +1500,7 @@ static const struct test_case tests[] = {
 	TEST(tunnel_kind_given_replaces_its_defaults),
 	TEST(bad_tunnel_ports_are_rejected),
 	TEST(unknown_top_level_key_is_rejected_with_allowed_keys),
+	TEST(unknown_key_typo_suggests_the_closest_key),
 	TEST(unknown_service_key_is_rejected_with_a_suggestion),
 	TEST(unknown_key_in_cidr_mapping_is_rejected),
 	TEST(duplicate_key_is_rejected),

@@ -2,7 +2,8 @@
 /*
  * Subcommands (one file each) and the global options main() parsed.
  * Each cmd_*() returns the process exit code: 0 success, 1 runtime
- * failure, 2 bad input (usage or manifest).
+ * failure, 2 bad input (usage or manifest); `trace` also 3, a packet it
+ * traced was dropped.
  */
 #ifndef ENFORCER_CLI_H
 #define ENFORCER_CLI_H
@@ -14,6 +15,7 @@
 
 #define EXIT_RUNTIME	1
 #define EXIT_BADINPUT	2
+#define EXIT_DROPPED	3	/* trace: the program dropped a packet traced */
 
 /*
  * A subcommand: its name, its function and its command line. All of them
@@ -42,6 +44,16 @@ int cli_next_opt(const struct cli_cmd *cmd, int argc, char **argv, int *exit_cod
 /* 0 when no operand follows the options, else EXIT_BADINPUT, said. */
 int cli_no_operands(const struct cli_cmd *cmd, int argc, char **argv);
 void cli_usage(const struct cli_cmd *cmd, FILE *f);
+/* After a mistake on the command line: one line naming the --help that
+ * lists what is valid (`who` a command's name; NULL: the global one). */
+void cli_see_help(const char *who);
+/* Says which option getopt_long (with opterr = 0) just refused and why,
+ * with the closest long option for an unknown one, then cli_see_help(). */
+void cli_bad_option(const char *who, const char *shortopts, const struct option *longopts,
+		    int argc, char **argv);
+/* 0 when `path` (a -f argument) can be a manifest, else EXIT_BADINPUT,
+ * said: a directory is not one. */
+int cli_manifest_arg(const char *path);
 /* A command with one verb (`dns serve`, `zone export`): 0 with argv
  * shifted onto the verb when argv[1] is `verb`, else CLI_DONE. */
 int cli_verb(const struct cli_cmd *cmd, int *argc, char ***argv, const char *verb,
@@ -69,5 +81,7 @@ int cmd_dns(const struct cli_cmd *cmd, int argc, char **argv);
 int cmd_trace(const struct cli_cmd *cmd, int argc, char **argv);
 int cmd_daemon(const struct cli_cmd *cmd, int argc, char **argv);
 int cmd_services(const struct cli_cmd *cmd, int argc, char **argv);
+int cmd_monitor(const struct cli_cmd *cmd, int argc, char **argv);
+int cmd_metrics(const struct cli_cmd *cmd, int argc, char **argv);
 
 #endif /* ENFORCER_CLI_H */

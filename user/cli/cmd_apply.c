@@ -53,8 +53,9 @@ static int parse_file_opts(const struct cli_cmd *cmd, int argc, char **argv, con
 		case 'n':	/* --dry-run */
 			if (!dry_run) {
 				/* --dry-run is apply's: check never changes anything */
-				pr_err("%s: unknown option '--dry-run'\n", cmd->name);
-				cli_usage(cmd, stderr);
+				pr_err("%s: unknown option '--dry-run' (apply --dry-run shows what "
+				       "would be applied)\n", cmd->name);
+				cli_see_help(cmd->name);
 				return EXIT_BADINPUT;
 			}
 			*dry_run = 1;
@@ -66,7 +67,7 @@ static int parse_file_opts(const struct cli_cmd *cmd, int argc, char **argv, con
 	if (cli_no_operands(cmd, argc, argv))
 		return EXIT_BADINPUT;
 	if (*path)
-		return 0;
+		return cli_manifest_arg(*path);
 	pr_err("%s: missing -f MANIFEST\n", cmd->name);
 	cli_usage(cmd, stderr);
 	return EXIT_BADINPUT;

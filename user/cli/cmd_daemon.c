@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
  * enforcer daemon -f MANIFEST [--detach-on-exit] [--generic] [--log-format text|json]
+ *                 [--metrics ADDR:PORT]
  *
  * The node agent (DaemonSet or systemd mode): applies the manifest, follows
  * it and the node's links, probes health; see user/lib/agent/agent.h.
@@ -37,6 +38,9 @@ int cmd_daemon(const struct cli_cmd *cmd, int argc, char **argv)
 			}
 			o.log_json = !strcmp(optarg, "json");
 			break;
+		case 'm':	/* --metrics ADDR:PORT */
+			o.metrics = optarg;
+			break;
 		case CLI_DONE:
 			return code;
 		}
@@ -52,5 +56,7 @@ int cmd_daemon(const struct cli_cmd *cmd, int argc, char **argv)
 		pr_err("daemon: -f -: the daemon watches a file; name it\n");
 		return EXIT_BADINPUT;
 	}
+	if (cli_manifest_arg(o.manifest))
+		return EXIT_BADINPUT;
 	return agent_run(cli.pin_dir, &o);
 }

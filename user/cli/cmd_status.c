@@ -98,29 +98,6 @@ static const char *egress_mode_name(const char *pin_dir, const struct link_info 
 			     : xdp_mode_name(l);
 }
 
-/* Entries of an LRU map (the fill `status` reports). */
-static uint64_t count_entries(int fd, size_t key_size)
-{
-	uint8_t key[64], next[64];
-	uint64_t n = 0;
-	int err;
-
-	if (fd < 0 || key_size > sizeof(key))
-		return 0;
-	for (err = bpf_map_get_next_key(fd, NULL, next); !err;
-	     err = bpf_map_get_next_key(fd, key, next)) {
-		memcpy(key, next, key_size);
-		n++;
-	}
-	return n;
-}
-
-static const char *const dns_reason_names[ENF_DNS_REASON_MAX] = {
-#define DNS_REASON_NAME(name, num, str, help) [num] = str,
-	ENF_DNS_REASONS(DNS_REASON_NAME)
-#undef DNS_REASON_NAME
-};
-
 struct status {
 	struct bpf_prog_info prog;
 	struct bpf_prog_info l3_prog;	/* the program for layer-3 links */
@@ -314,8 +291,8 @@ static int collect(struct enf_state *st, struct status *s)
 	err = links_list(st->pin_dir, &s->links, &s->nlinks);
 	if (err)
 		return err;
-	s->flows = count_entries(st->flows_fd, sizeof(struct enf_flow_key));
-	s->frags = count_entries(st->frags_fd, sizeof(struct enf_frag_key));
+	s->flows = state_count_entries(st->flows_fd, sizeof(struct enf_flow_key));
+	s->frags = state_count_entries(st->frags_fd, sizeof(struct enf_frag_key));
 
 	if (!s->pol.generation)
 		problem(s, "no manifest applied%s", "");
@@ -460,7 +437,7 @@ static void print_text(struct enf_state *st, struct status *s)
 	       (unsigned long long)s->frags, ENF_MAX_FRAGS);
 	printf("\nDNS answers (since load):\n");
 	for (r = 0; r < ENF_DNS_REASON_MAX; r++)
-		printf("  %-20s %14llu\n", dns_reason_names[r], (unsigned long long)s->dns[r]);
+		printf("  %-20s %14llu\n", enf_dns_reason_name(r), (unsigned long long)s->dns[r]);
 
 	if (s->pol.generation && s->pol.services) {
 		printf("\nservices (since generation %llu):\n  %-32s %-16s %-8s %12s %12s\n",
@@ -563,7 +540,7 @@ static void print_json(struct enf_state *st, struct status *s)
 
 	o = json_object_new_object();
 	for (r = 0; r < ENF_DNS_REASON_MAX; r++)
-		json_object_object_add(o, dns_reason_names[r], ju64(s->dns[r]));
+		json_object_object_add(o, enf_dns_reason_name(r), ju64(s->dns[r]));
 	json_object_object_add(root, "dns", o);
 
 	o = json_object_new_object();

@@ -7,10 +7,15 @@
  * decided and why. NAME is "app/service" or a DNS name of the private zone;
  * it is resolved from the live maps. Without a port the packet is an ICMP
  * echo request; with a port and no protocol, a TCP SYN.
+ *
+ * Exit status by verdict, for scripts: 0 when every packet traced passes
+ * (an audit-mode would-drop passes), EXIT_DROPPED (3) when the program
+ * dropped one; 1 and 2 as for every command.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
+#include <linux/if_ether.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -188,17 +193,39 @@ static void service_label(struct enf_state *st, uint32_t id, char *buf, size_t l
 struct pcap_ctx {
 	struct enf_state *st;
 	uint32_t role;
+	unsigned long dropped;
 };
+
+/* A capture row's columns (the first three are what scripts read). */
+#define PCAP_ROW	"%-8s %-7s %-20s %-7s %-24s %-24s %s"
+
+/* The protocol column: the transport's name, else its number; for what is
+ * not IP, the EtherType. */
+static const char *flow_proto(const struct trace_flow *f, char *buf, size_t len)
+{
+	if (!f->src.family && f->ethertype == ETH_P_ARP)
+		return "arp";
+	if (!f->src.family)
+		snprintf(buf, len, "0x%04x", f->ethertype);
+	else if (strcmp(enf_proto_name(f->proto), "?"))
+		snprintf(buf, len, "%s", enf_proto_name(f->proto));
+	else
+		snprintf(buf, len, "%u", f->proto);
+	return buf;
+}
 
 static int pcap_packet(void *arg, unsigned long idx, const uint8_t *data, size_t len)
 {
+	char svc[3 * ENF_NAME_LEN + 32], num[24], proto[16];
+	char src[ADDR_STRLEN + 8] = "-", dst[ADDR_STRLEN + 8] = "-";
 	struct pcap_ctx *pc = arg;
-	char svc[3 * ENF_NAME_LEN + 32];
+	struct trace_flow f;
 	struct enf_trace t;
 	int err;
 
+	snprintf(num, sizeof(num), "%lu", idx);
 	if (len < 14) {
-		printf("%-8lu %-7s %-20s %s\n", idx, "-", "-", "(shorter than Ethernet)");
+		printf(PCAP_ROW "\n", num, "-", "-", "-", "-", "-", "(shorter than Ethernet)");
 		return 0;
 	}
 	err = trace_run(pc->st, data, len, pc->role, &t);
@@ -206,9 +233,17 @@ static int pcap_packet(void *arg, unsigned long idx, const uint8_t *data, size_t
 		pr_err("packet %lu: cannot run it through the program: %s\n", idx, strerror(-err));
 		return err;
 	}
+	trace_flow_of(data, len, &f);
+	if (f.src.family) {
+		endpoint_format(&f.src, f.has_ports ? f.sport : 0, src, sizeof(src));
+		endpoint_format(&f.dst, f.has_ports ? f.dport : 0, dst, sizeof(dst));
+	}
+	if (t.verdict != XDP_PASS)
+		pc->dropped++;
 	service_label(pc->st, t.service_id, svc, sizeof(svc));
-	printf("%-8lu %-7s %-20s %s%s", idx, t.verdict == 2 ? "PASS" : "DROP",
-	       enf_reason_name(t.reason), svc, t.audit ? " (audit: would drop)" : "");
+	printf(PCAP_ROW "%s", num, t.verdict == XDP_PASS ? "PASS" : "DROP",
+	       enf_reason_name(t.reason), flow_proto(&f, proto, sizeof(proto)), src, dst, svc,
+	       t.audit ? " (audit: would drop)" : "");
 	if (t.encap)
 		printf(" [inside %s, %u deep%s]", enf_encap_name(t.encap), t.encap_depth,
 		       t.outer_public ? ", outer source public" : "");
@@ -222,19 +257,22 @@ static int trace_pcap(struct enf_state *st, const char *file, uint32_t role)
 	char err[512];
 	int ret;
 
-	printf("%-8s %-7s %-20s %s\n", "PACKET", "VERDICT", "REASON", "SERVICE");
+	printf(PCAP_ROW "\n", "PACKET", "VERDICT", "REASON", "PROTO", "SOURCE", "DESTINATION",
+	       "SERVICE");
 	ret = capture_foreach(file, pcap_packet, &pc, err, sizeof(err));
 	if (ret == -EINVAL) {
 		pr_err("cannot read capture '%s': %s\n", file, err);
 		return EXIT_BADINPUT;
 	}
-	return ret ? EXIT_RUNTIME : 0;
+	if (ret)
+		return EXIT_RUNTIME;
+	return pc.dropped ? EXIT_DROPPED : 0;
 }
 
 int cmd_trace(const struct cli_cmd *cmd, int argc, char **argv)
 {
 	const char *from_s = NULL, *to_s = NULL, *pcap = NULL;
-	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN], svc[3 * ENF_NAME_LEN + 32];
+	char a[ADDR_STRLEN + 8], b[ADDR_STRLEN], svc[3 * ENF_NAME_LEN + 32];
 	char label[300] = "";
 	struct endpoint from, to;
 	uint32_t role = ENF_ROLE_MAX;
@@ -302,11 +340,12 @@ int cmd_trace(const struct cli_cmd *cmd, int argc, char **argv)
 		ret = EXIT_RUNTIME;
 		goto out;
 	}
-	addr_format(&from.addr, a, sizeof(a));
+	/* [v6]:port: a v6 address and a port joined by a bare colon read as
+	 * one longer address */
+	endpoint_format(&from.addr, from.port, a, sizeof(a));
 	addr_format(&to.addr, b, sizeof(b));
 	service_label(&st, t.service_id, svc, sizeof(svc));
-	printf("packet:   %s%s%.0u -> %s%s%s", a, from.port ? ":" : "", from.port, b,
-	       label[0] ? " (" : "", label);
+	printf("packet:   %s -> %s%s%s", a, b, label[0] ? " (" : "", label);
 	if (label[0])
 		printf(")");
 	if (to.port)
@@ -316,7 +355,7 @@ int cmd_trace(const struct cli_cmd *cmd, int argc, char **argv)
 				   enf_proto_name(to.proto) : "icmp");
 	printf(", on a %s interface\n",
 	       enf_role_name(role == ENF_ROLE_MAX ? ENF_ROLE_MIXED : role));
-	printf("verdict:  %s%s\n", t.verdict == 2 ? "PASS" : "DROP",
+	printf("verdict:  %s%s\n", t.verdict == XDP_PASS ? "PASS" : "DROP",
 	       t.audit ? " (audit mode: the drop below is only counted)" : "");
 	printf("reason:   %s: %s\n", enf_reason_name(t.reason), enf_reason_help(t.reason));
 	printf("service:  %s\n", svc);
@@ -329,6 +368,7 @@ int cmd_trace(const struct cli_cmd *cmd, int argc, char **argv)
 	       t.src_flags & ENF_SRC_PRIVATE ? ", rack-private" : "",
 	       t.src_flags & ENF_SRC_MEMBER ? ", network member" : "",
 	       !(t.src_flags & (ENF_SRC_PRIVATE | ENF_SRC_MEMBER)) ? " (public)" : "");
+	ret = t.verdict == XDP_PASS ? 0 : EXIT_DROPPED;
 out:
 	state_close(&st);
 	return ret;

@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "enforcer_common.h"
 #include "log.h"
+#include "suggest.h"
 
 #ifndef ENF_VERSION
 #define ENF_VERSION "0.1.0"
@@ -49,9 +50,33 @@ static const struct cli_cmd commands[] = {
 	  "f:jh",
 	  (const struct option[]){ { "file", required_argument, NULL, 'f' },
 				   { "json", no_argument, NULL, 'j' }, CLI_OPT_HELP, {} } },
+	{ "monitor", cmd_monitor,
+	  "monitor [--json] [--reason R[,R]] [--service APP/SVC] [--addr A[/LEN]]\n"
+	  "                 [--verdict drop|pass|audit] [--passes[=N]] [--rate N] [--burst N]\n"
+	  "                 [--count N] [--duration S]",
+	  "verdicts as they happen (drops; passes on request), decoded",
+	  "  the kernel writes at most --rate events a second per CPU (default 1000,\n"
+	  "  bursts of --burst, default 100) and counts what it leaves out, said once a\n"
+	  "  second; one reader per pin dir. --passes: passes too, one in N (default 1)\n"
+	  "  --reason, --service, --addr (source or destination): filters, applied here\n"
+	  "  --count N / --duration S: stop after N events shown / S seconds\n"
+	  "  --json: one object per line (fields: docs/monitor.md)\n",
+	  "jr:s:a:V:p::R:b:c:d:h",
+	  (const struct option[]){ { "json", no_argument, NULL, 'j' },
+				   { "reason", required_argument, NULL, 'r' },
+				   { "service", required_argument, NULL, 's' },
+				   { "addr", required_argument, NULL, 'a' },
+				   { "verdict", required_argument, NULL, 'V' },
+				   { "passes", optional_argument, NULL, 'p' },
+				   { "rate", required_argument, NULL, 'R' },
+				   { "burst", required_argument, NULL, 'b' },
+				   { "count", required_argument, NULL, 'c' },
+				   { "duration", required_argument, NULL, 'd' },
+				   CLI_OPT_HELP, {} } },
 	{ "daemon", cmd_daemon,
-	  "daemon -f MANIFEST [--detach-on-exit] [--generic] [--log-format text|json]",
-	  "the node agent: apply, watch the manifest, follow links, probe health",
+	  "daemon -f MANIFEST [--detach-on-exit] [--generic] [--log-format text|json]\n"
+	  "                [--metrics ADDR:PORT]",
+	  "the node agent: apply, watch the manifest, follow links, probe health, metrics",
 	  "  applies MANIFEST, then re-applies it whenever it changes (a ConfigMap's\n"
 	  "  ..data swap, an editor's rename or rewrite; SIGHUP re-reads it); attaches\n"
 	  "  every link that matches `interfaces:` as it appears, forgets links that go;\n"
@@ -59,12 +84,20 @@ static const struct cli_cmd commands[] = {
 	  "  Adopts what is pinned; exiting (SIGTERM) leaves enforcement in place.\n"
 	  "  --detach-on-exit: detach every link when it exits\n"
 	  "  --generic: attach generic (skb) XDP instead of native\n"
-	  "  --log-format json: one JSON object per event line\n",
-	  "f:dgl:h",
+	  "  --log-format json: one JSON object per event line\n"
+	  "  --metrics ADDR:PORT: Prometheus metrics at http://ADDR:PORT/metrics\n"
+	  "                       ([IPv6]:PORT; names: docs/metrics.md)\n",
+	  "f:dgl:m:h",
 	  (const struct option[]){ { "file", required_argument, NULL, 'f' },
 				   { "detach-on-exit", no_argument, NULL, 'd' },
 				   { "generic", no_argument, NULL, 'g' },
-				   { "log-format", required_argument, NULL, 'l' }, CLI_OPT_HELP, {} } },
+				   { "log-format", required_argument, NULL, 'l' },
+				   { "metrics", required_argument, NULL, 'm' }, CLI_OPT_HELP, {} } },
+	{ "metrics", cmd_metrics, "metrics",
+	  "the node's Prometheus metrics, printed once (the daemon serves them)",
+	  "  the kernel's side of what `daemon --metrics` serves: for a textfile\n"
+	  "  collector, or a look (names: docs/metrics.md)\n",
+	  "h", (const struct option[]){ CLI_OPT_HELP, {} } },
 	{ "zone", cmd_zone, "zone export [-f MANIFEST] [--view VIEW] [--dir DIR] [--serial N]",
 	  "the private zone as zone files",
 	  "  without -f: the manifest of the generation in force (must be unchanged),\n"
@@ -87,7 +120,9 @@ static const struct cli_cmd commands[] = {
 	  "       enforcer [--pin-dir DIR] trace --pcap FILE [--iface-role ROLE]",
 	  "run packets through the loaded program: verdict and reason",
 	  "  NAME: app/service or a private DNS name; PROTO: tcp (default with a port),\n"
-	  "  udp, sctp, icmp (default without); ROLE: public, mixed or pods\n",
+	  "  udp, sctp, icmp (default without); ROLE: public, mixed or pods\n"
+	  "  exit status: 0 when every packet passes (an audit-mode would-drop too),\n"
+	  "  3 when one is dropped; 1 runtime failure, 2 bad input\n",
 	  "f:t:r:p:h",
 	  (const struct option[]){ { "from", required_argument, NULL, 'f' },
 				   { "to", required_argument, NULL, 't' },
@@ -110,7 +145,8 @@ static void usage(FILE *f)
 		   "  -h, --help     this text;  --version  print the version\n\n"
 		   "Attached programs stay attached after enforcer exits (their links are pinned);\n"
 		   "`enforcer detach` removes them.\n"
-		   "exit codes: 0 success, 1 runtime failure, 2 bad input (usage or manifest)\n",
+		   "exit codes: 0 success, 1 runtime failure, 2 bad input (usage or manifest),\n"
+		   "            3 (trace) a packet traced was dropped\n",
 		ENF_PIN_DIR);
 }
 
@@ -120,10 +156,12 @@ int main(int argc, char **argv)
 		{ "pin-dir", required_argument, NULL, 'p' }, { "verbose", no_argument, NULL, 'v' },
 		{ "version", no_argument, NULL, 'V' }, CLI_OPT_HELP, {},
 	};
+	struct suggest s;
 	size_t i;
 	int c;
 
 	/* '+': stop at the subcommand; its options are its own. */
+	opterr = 0;	/* cli_bad_option() says what was wrong */
 	while ((c = getopt_long(argc, argv, "+p:vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
@@ -139,7 +177,7 @@ int main(int argc, char **argv)
 			printf("enforcer %s (ABI %d)\n", ENF_VERSION, ENF_ABI_VERSION);
 			return 0;
 		default:
-			usage(stderr);
+			cli_bad_option(NULL, "+p:vh", opts, argc, argv);
 			return EXIT_BADINPUT;
 		}
 	}
@@ -166,7 +204,14 @@ int main(int argc, char **argv)
 		optind = 1;
 		return commands[i].run(&commands[i], argc - at, argv + at);
 	}
-	fprintf(stderr, "enforcer: unknown command '%s'\n", argv[optind]);
-	usage(stderr);
+	/* the closest command and where the list is, not the whole usage */
+	suggest_init(&s, argv[optind]);
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		suggest_add(&s, commands[i].name);
+	if (s.best)
+		pr_err("unknown command '%s'; did you mean '%s'?\n", argv[optind], s.best);
+	else
+		pr_err("unknown command '%s'\n", argv[optind]);
+	cli_see_help(NULL);
 	return EXIT_BADINPUT;
 }

@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "enforcer_common.h"
+#include "enforcer_dns.h"
 #include "names.h"
 
 static const char *const reason_names[ENF_REASON_MAX] = {
@@ -56,6 +57,17 @@ const char *enf_role_name(unsigned int role)
 const char *enf_encap_name(unsigned int encap)
 {
 	return name_of(encap_names, ENF_ENCAP_MAX, encap, "unknown");
+}
+
+static const char *const dns_reason_names[ENF_DNS_REASON_MAX] = {
+#define DNS_REASON_NAME(name, num, str, help) [num] = str,
+	ENF_DNS_REASONS(DNS_REASON_NAME)
+#undef DNS_REASON_NAME
+};
+
+const char *enf_dns_reason_name(unsigned int reason)
+{
+	return name_of(dns_reason_names, ENF_DNS_REASON_MAX, reason, "unknown");
 }
 
 int enf_role_parse(const char *s, uint32_t *role)

@@ -13,6 +13,7 @@ const char *enf_reason_name(unsigned int reason);	/* "drop_spoofed", or "unknown
 const char *enf_reason_help(unsigned int reason);	/* one line on what it means */
 const char *enf_role_name(unsigned int role);		/* "public", or "unknown" */
 const char *enf_encap_name(unsigned int encap);		/* "vxlan", or "unknown" */
+const char *enf_dns_reason_name(unsigned int reason);	/* "nxdomain", or "unknown" */
 
 /* "public", "mixed" or "pods" (any letter case) -> *role; -EINVAL otherwise. */
 int enf_role_parse(const char *s, uint32_t *role);

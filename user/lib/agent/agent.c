@@ -81,6 +81,21 @@ static void write_info(struct agent *a)
 	a->info.unhealthy = health_unhealthy(a);
 	if (daemon_info_write(a->info_fd, &a->info))
 		pr_warn("cannot write the heartbeat: %s\n", strerror(errno));
+	metrics_http_publish(a);
+}
+
+/* An applied generation's time, into the histogram. */
+static void observe_apply(struct agent *a, uint64_t ms)
+{
+	static const uint64_t le_ms[AGENT_APPLY_BUCKETS] = { 5, 10, 25, 50, 100,
+							     250, 500, 1000, 2500, 10000 };
+	int i;
+
+	a->stats.results[AGENT_APPLIED]++;
+	a->stats.apply_sum_s += ms / 1000.0;
+	for (i = 0; i < AGENT_APPLY_BUCKETS; i++)
+		if (ms <= le_ms[i])
+			a->stats.apply_le[i]++;
 }
 
 static void list_expiry(const struct mf_cidr_list *l, int64_t after, int64_t *best)
@@ -244,6 +259,7 @@ static void reload(struct agent *a, enum reload_why why)
 				EV("rejected", EV_S("manifest", a->manifest), EV_U("errors", 1),
 				   EV_S("error", strerror(-err)));
 				a->info.rejects++;
+				a->stats.results[AGENT_REJECTED]++;
 				note_apply(a, false, 1);
 			}
 			return;
@@ -267,6 +283,7 @@ static void reload(struct agent *a, enum reload_why why)
 		EV("rejected", EV_S("manifest", a->manifest), EV_S("sha256", sha),
 		   EV_U("errors", errors));
 		a->info.rejects++;
+		a->stats.results[AGENT_REJECTED]++;
 		note_apply(a, false, errors);
 		return;
 	}
@@ -276,6 +293,7 @@ static void reload(struct agent *a, enum reload_why why)
 			   EV_S("manifest", a->manifest));
 		else
 			EV("unchanged", EV_U("generation", pol.generation), EV_S("sha256", sha));
+		a->stats.results[AGENT_UNCHANGED]++;
 		keep_bytes(a, buf, len, digest);
 		if (a->have_cur && a->generation == pol.generation)
 			pipeline_free(&p);	/* what is in force already */
@@ -296,11 +314,13 @@ static void reload(struct agent *a, enum reload_why why)
 		EV("apply_failed", EV_S("manifest", a->manifest), EV_S("sha256", sha),
 		   EV_S("error", strerror(-err)), EV_U("retry_ms", a->retry_ms));
 		a->info.rejects++;
+		a->stats.results[AGENT_FAILED]++;
 		note_apply(a, false, 0);
 		return;
 	}
 	keep_bytes(a, buf, len, digest);
 	a->info.applies++;
+	observe_apply(a, agent_now_ms() - t0);
 	if (why == RELOAD_EXPIRY)
 		EV("expired", EV_U("generation", gen), EV_S("manifest", a->manifest));
 	EV("applied", EV_U("generation", gen), EV_S("sha256", sha), EV_S("manifest", a->manifest),
@@ -649,6 +669,9 @@ int agent_run(const char *pin_dir, const struct agent_opts *opts)
 	   EV_B("previous_daemon_stopped_cleanly", other.state != ENF_DAEMON_RUNNING));
 	if (follow_init(a) || health_init(a))
 		goto out;
+	/* after the signals are blocked: the HTTP thread inherits the mask */
+	if (opts->metrics && metrics_http_start(a, pin_dir, opts->metrics))
+		goto out;
 	/* the manifest (adopted when it is the one in force), then the links:
 	 * those pinned are adopted, those that match and lack programs get them */
 	reload(a, RELOAD_START);
@@ -660,6 +683,7 @@ out:
 		a->info.state = ENF_DAEMON_STOPPED;	/* also after a failed start */
 		write_info(a);
 	}
+	metrics_http_stop(a);
 	health_free(a);
 	follow_free(a);
 	if (a->have_cur)

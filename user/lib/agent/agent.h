@@ -26,6 +26,7 @@
 
 struct agent_opts {
 	const char *manifest;	/* as given */
+	const char *metrics;	/* --metrics ADDR:PORT, or NULL */
 	bool detach_on_exit;
 	bool generic;		/* generic (skb) XDP on links it attaches */
 	bool log_json;
@@ -34,6 +35,19 @@ struct agent_opts {
 
 struct follow;
 struct health;
+struct metrics_http;
+
+/* What the daemon counts for its metrics (metrics_http.c), kept by the
+ * event loop alone. */
+enum agent_result { AGENT_APPLIED, AGENT_UNCHANGED, AGENT_REJECTED, AGENT_FAILED, AGENT_RESULTS };
+#define AGENT_APPLY_BUCKETS	10
+
+struct agent_stats {
+	uint64_t results[AGENT_RESULTS];
+	uint64_t apply_le[AGENT_APPLY_BUCKETS];	/* cumulative histogram buckets */
+	double apply_sum_s;
+	uint64_t probes_ok, probes_failed;
+};
 
 struct agent {
 	struct agent_opts opts;
@@ -62,6 +76,8 @@ struct agent {
 	struct follow *follow;
 	struct health *health;
 	uint64_t generation;		/* in force, as this agent applied or adopted it */
+	struct agent_stats stats;
+	struct metrics_http *http;	/* NULL without --metrics */
 };
 
 /* Runs the agent until SIGTERM/SIGINT; returns the exit code. */
@@ -88,6 +104,13 @@ void follow_retry_failed(struct agent *a);
 uint32_t follow_count(struct agent *a);
 void follow_free(struct agent *a);
 bool follow_is_fd(struct agent *a, void *ptr);
+
+/* metrics_http.c: serve GET /metrics on `listen` (ADDR:PORT) from a
+ * thread of its own; publish hands it the agent's part (call after the
+ * stats change, and once a second). */
+int metrics_http_start(struct agent *a, const char *pin_dir, const char *listen);
+void metrics_http_publish(struct agent *a);
+void metrics_http_stop(struct agent *a);
 
 /* health.c */
 int health_init(struct agent *a);

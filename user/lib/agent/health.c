@@ -530,6 +530,10 @@ static void finish(struct agent *a, struct probe *p, bool ok, const char *why)
 	bool was = p->healthy;
 
 	close_probe(a, p);
+	if (ok)
+		a->stats.probes_ok++;
+	else
+		a->stats.probes_failed++;
 	if (ok) {
 		p->passes++;
 		p->fails = 0;

@@ -102,19 +102,28 @@ static int image_array(struct image *im, enum sel sel, const void *values, size_
 	return 0;
 }
 
-static int image_ifroles(struct image *im, const struct enf_policy *pol,
+/* Roles from the new interface rules; counter rows kept (state_stats_rows). */
+static int image_ifroles(struct image *im, struct enf_state *st, const struct enf_policy *pol,
 			 const struct enf_iface *ifaces, size_t n)
 {
 	struct enf_iface_val *v;
+	uint32_t *rows;
 	size_t i;
 
 	if (image_alloc(im, SEL_IFROLE, n))
 		return -ENOMEM;
+	rows = calloc(n ? n : 1, sizeof(*rows));
+	if (!rows)
+		return -ENOMEM;
+	for (i = 0; i < n; i++)
+		((uint32_t *)im->keys)[i] = ifaces[i].ifindex;
+	state_stats_rows(st, im->keys, n, rows, false);
 	v = im->vals;
 	for (i = 0; i < n; i++) {
-		((uint32_t *)im->keys)[i] = ifaces[i].ifindex;
 		v[i].role = state_role_for(pol, ifaces[i].name);
+		v[i].stats_row = rows[i];
 	}
+	free(rows);
 	return 0;
 }
 
@@ -483,8 +492,8 @@ static uint64_t image_digest(enum sel sel, const struct image *im)
 }
 
 /* The content of every inner map for compiled policy `c`. */
-static int build_images(struct image *im, const struct compiled *c, const struct enf_policy *pol,
-			const struct enf_iface *ifaces, size_t nifaces)
+static int build_images(struct image *im, struct enf_state *st, const struct compiled *c,
+			const struct enf_policy *pol, const struct enf_iface *ifaces, size_t nifaces)
 {
 	uint32_t one = 1;
 	int err;
@@ -498,7 +507,7 @@ static int build_images(struct image *im, const struct compiled *c, const struct
 				   sizeof(*c->ports), NULL, offsetof(struct port_entry, val));
 	err = err ?: image_records(&im[SEL_ADMIT], SEL_ADMIT, c->admit, c->nadmit,
 				   sizeof(*c->admit), &one, 0);
-	err = err ?: image_ifroles(&im[SEL_IFROLE], pol, ifaces, nifaces);
+	err = err ?: image_ifroles(&im[SEL_IFROLE], st, pol, ifaces, nifaces);
 	err = err ?: image_svcstats(&im[SEL_SVCSTAT], c->nmeta);
 	err = err ?: image_array(&im[SEL_META], SEL_META, c->meta, c->nmeta);
 	err = err ?: image_records(&im[SEL_DNS_NAME], SEL_DNS_NAME, c->zone.names, c->zone.nnames,
@@ -575,7 +584,7 @@ int state_apply(struct enf_state *st, const struct compiled *c, const struct enf
 	 * health-probed answers (the daemon). The
 	 * slot's digests are cleared first, so that an apply failing half-way
 	 * leaves none that lie. */
-	err = build_images(im, c, &pol, ifaces, nifaces);
+	err = build_images(im, st, c, &pol, ifaces, nifaces);
 	if (!err) {
 		struct enf_policy cleared = old[slot];
 

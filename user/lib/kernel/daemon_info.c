@@ -19,12 +19,12 @@
 #define DAEMON_MAP	"enf_daemon"
 #define DAEMON_LOCK	"daemon"
 
-int daemon_lock(const char *pin_dir)
+int state_claim(const char *pin_dir, const char *name)
 {
 	char path[PATH_MAX];
 	int fd, err;
 
-	err = state_pin_path(path, sizeof(path), pin_dir, DAEMON_LOCK);
+	err = state_pin_path(path, sizeof(path), pin_dir, name);
 	if (err)
 		return err;
 	if (mkdir(path, 0700) && errno != EEXIST)
@@ -38,6 +38,11 @@ int daemon_lock(const char *pin_dir)
 		return err;
 	}
 	return fd;
+}
+
+int daemon_lock(const char *pin_dir)
+{
+	return state_claim(pin_dir, DAEMON_LOCK);
 }
 
 bool daemon_running(const char *pin_dir)

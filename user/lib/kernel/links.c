@@ -167,26 +167,38 @@ static int tc_attach(struct enf_state *st, enum tc_hook h, int prog_fd, const ch
 	return err;
 }
 
-static void tc_detach(struct enf_state *st, enum tc_hook h, const char *ifname, uint32_t ifindex)
+/* Detaches and unpins the hook's tcx link; false when it has none (the
+ * interface has a cls_bpf filter instead, or nothing). */
+static bool tc_detach_tcx(struct enf_state *st, enum tc_hook h, const char *ifname)
 {
-	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = tc_hooks[h].point);
-	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = ENF_TC_HANDLE, .priority = ENF_TC_PRIORITY);
 	char path[PATH_MAX];
 	int fd;
 
-	if (!tc_path(path, sizeof(path), st->pin_dir, h, ifname)) {
-		fd = bpf_obj_get(path);
-		if (fd >= 0) {
-			bpf_link_detach(fd);
-			close(fd);
-			unlink(path);
-		}
-	}
-	if (ifindex) {
-		log_libbpf_expect(true);	/* ENOENT when tcx was used */
-		bpf_tc_detach(&hook, &opts);
-		log_libbpf_expect(false);
-	}
+	if (tc_path(path, sizeof(path), st->pin_dir, h, ifname))
+		return false;
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return false;
+	bpf_link_detach(fd);
+	close(fd);
+	unlink(path);
+	return true;
+}
+
+static void tc_detach_cls_bpf(enum tc_hook h, uint32_t ifindex)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = tc_hooks[h].point);
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = ENF_TC_HANDLE, .priority = ENF_TC_PRIORITY);
+
+	log_libbpf_expect(true);	/* the filter or the qdisc may be gone already */
+	bpf_tc_detach(&hook, &opts);
+	log_libbpf_expect(false);
+}
+
+static void tc_detach(struct enf_state *st, enum tc_hook h, const char *ifname, uint32_t ifindex)
+{
+	if (!tc_detach_tcx(st, h, ifname) && ifindex)
+		tc_detach_cls_bpf(h, ifindex);
 }
 
 static const char *tc_mode(const char *pin_dir, enum tc_hook h, const char *ifname,
@@ -305,6 +317,8 @@ static void set_active_role(struct enf_state *st, uint32_t ifindex, int role)
 	if (role >= 0) {
 		struct enf_iface_val v = { .role = role };
 
+		state_stats_rows(st, &ifindex, 1, &v.stats_row, true);
+
 		if (bpf_map_update_elem(fd, &ifindex, &v, BPF_ANY))
 			pr_warn("cannot set interface role: %s\n", strerror(errno));
 	} else {
@@ -408,6 +422,7 @@ int links_detach(struct enf_state *st, const char *ifname)
 {
 	struct link_info li = {};
 	char path[PATH_MAX];
+	bool tcx;
 	int fd, err;
 
 	err = link_path(path, sizeof(path), st->pin_dir, ifname);
@@ -417,8 +432,16 @@ int links_detach(struct enf_state *st, const char *ifname)
 	if (fd < 0)
 		return -errno;
 	read_link(fd, &li);
-	tc_detach(st, TC_DNS, ifname, li.iface.ifindex);
-	tc_detach(st, TC_EGRESS, ifname, li.iface.ifindex);
+	/* A tcx link on either hook means this kernel has tcx, so neither
+	 * has a cls_bpf filter (a layer-3 link has no DNS hook at all); the
+	 * filter is only asked for without them: the kernel reports a missing
+	 * clsact qdisc as an error, which a quiet detach must not print. */
+	tcx = tc_detach_tcx(st, TC_DNS, ifname);
+	tcx |= tc_detach_tcx(st, TC_EGRESS, ifname);
+	if (!tcx && li.iface.ifindex) {
+		tc_detach_cls_bpf(TC_DNS, li.iface.ifindex);
+		tc_detach_cls_bpf(TC_EGRESS, li.iface.ifindex);
+	}
 	/* Detach explicitly: someone else may hold an fd to the link. A
 	 * defunct link (interface gone) reports an error we do not care for. */
 	bpf_link_detach(fd);

@@ -73,6 +73,7 @@ void state_init(struct enf_state *st)
 	st->dns_prog_fd = st->dns_stats_fd = st->dns_stream_fd = -1;
 	st->egress_fd = st->trace_fd = st->trace_map_fd = st->flows_fd = st->frags_fd = -1;
 	st->l3_prog_fd = st->l3_egress_fd = -1;
+	st->if_stats_fd = st->events_fd = st->monitor_fd = st->mon_cpu_fd = -1;
 	st->lock_fd = st->btf_fd = -1;
 	for (i = 0; i < SEL_MAX; i++)
 		st->sel_fd[i] = -1;
@@ -99,6 +100,7 @@ void state_close(struct enf_state *st)
 		st->dns_prog_fd = st->dns_stats_fd = st->dns_stream_fd = -1;
 		st->egress_fd = st->trace_fd = st->trace_map_fd = st->flows_fd = -1;
 		st->frags_fd = st->l3_prog_fd = st->l3_egress_fd = -1;
+		st->if_stats_fd = st->events_fd = st->monitor_fd = st->mon_cpu_fd = -1;
 		for (i = 0; i < SEL_MAX; i++)
 			st->sel_fd[i] = -1;
 		st->btf = NULL;
@@ -117,6 +119,10 @@ void state_close(struct enf_state *st)
 		close_fd(&st->active_fd);
 		close_fd(&st->policy_fd);
 		close_fd(&st->stats_fd);
+		close_fd(&st->if_stats_fd);
+		close_fd(&st->events_fd);
+		close_fd(&st->monitor_fd);
+		close_fd(&st->mon_cpu_fd);
 		close_fd(&st->btf_fd);
 		for (i = 0; i < SEL_MAX; i++)
 			close_fd(&st->sel_fd[i]);
@@ -263,6 +269,10 @@ int state_load(struct enf_state *st)
 	st->active_fd = bpf_map__fd(skel->maps.enf_active);
 	st->policy_fd = bpf_map__fd(skel->maps.enf_policy);
 	st->stats_fd = bpf_map__fd(skel->maps.enf_stats);
+	st->if_stats_fd = bpf_map__fd(skel->maps.enf_if_stats);
+	st->events_fd = bpf_map__fd(skel->maps.enf_events);
+	st->monitor_fd = bpf_map__fd(skel->maps.enf_monitor);
+	st->mon_cpu_fd = bpf_map__fd(skel->maps.enf_mon_cpu);
 	st->egress_fd = bpf_program__fd(skel->progs.enf_tc_egress);
 	st->l3_prog_fd = bpf_program__fd(skel->progs.enf_xdp_l3);
 	st->l3_egress_fd = bpf_program__fd(skel->progs.enf_egress_l3);
@@ -317,6 +327,10 @@ static size_t pinned_objs(struct enf_state *st, struct pinned_obj *o)
 		{ "enf_flows", &st->flows_fd },
 		{ "enf_frags", &st->frags_fd },
 		{ "enf_dns_stats", &st->dns_stats_fd },
+		{ "enf_if_stats", &st->if_stats_fd },
+		{ "enf_events", &st->events_fd },
+		{ "enf_monitor", &st->monitor_fd },
+		{ "enf_mon_cpu", &st->mon_cpu_fd },
 	};
 	size_t n = 0, i;
 
@@ -329,7 +343,7 @@ static size_t pinned_objs(struct enf_state *st, struct pinned_obj *o)
 	return n;
 }
 
-#define MAX_PINNED	(14 + SEL_MAX)
+#define MAX_PINNED	(18 + SEL_MAX)
 
 static int pin_all(struct enf_state *st)
 {
@@ -357,6 +371,34 @@ static int pin_all(struct enf_state *st)
 	return err;
 }
 
+/*
+ * The pin dir and its objects are root's (mode 0700 and 0600), and bpf(2)
+ * may refuse a caller without CAP_BPF (kernel.unprivileged_bpf_disabled):
+ * an operator without them is told so, not that nothing is loaded. The
+ * capabilities named are what reading takes (measured: CAP_BPF alone cannot
+ * open a pin, which needs write access to it). Returns err.
+ */
+static int denied(const char *pin_dir, int err)
+{
+	pr_err("cannot read %s: permission denied (run as root, or with CAP_BPF and "
+	       "CAP_DAC_OVERRIDE)\n", pin_dir);
+	return err;
+}
+
+/* Whether `path` exists, as the caller's effective credentials see it:
+ * access(2) would judge with the real uid and drop the capabilities of a
+ * non-root caller. 0, -ENOENT, or -EACCES/-EPERM said by denied(). */
+static int pin_exists(const char *pin_dir, const char *path)
+{
+	struct stat sb;
+
+	if (!stat(path, &sb))
+		return 0;
+	if (errno == EACCES || errno == EPERM)
+		return denied(pin_dir, -errno);
+	return -ENOENT;
+}
+
 static int open_pinned(struct enf_state *st, const char *name, int *fd)
 {
 	char path[PATH_MAX];
@@ -367,6 +409,8 @@ static int open_pinned(struct enf_state *st, const char *name, int *fd)
 	*fd = bpf_obj_get(path);
 	if (*fd < 0) {
 		err = -errno;
+		if (err == -EACCES || err == -EPERM)
+			return denied(st->pin_dir, err);
 		if (err != -ENOENT)
 			pr_err("cannot open pinned object %s: %s\n", path, strerror(-err));
 		return err;
@@ -397,6 +441,8 @@ static int open_all(struct enf_state *st)
 	}
 	for (i = 0; !err && i < n - 2; i++)	/* the last two are open */
 		err = open_pinned(st, objs[i].name, objs[i].fd);
+	if (err == -EACCES || err == -EPERM)
+		return err;	/* said by denied() */
 	if (err) {
 		pr_err("pinned state in %s is incomplete: %s (remove the directory and apply again)\n",
 		       st->pin_dir, strerror(-err));
@@ -425,7 +471,7 @@ static int prepare_pin_dir(const char *dir, bool create)
 		slash[1] = '\0';
 
 	if (!create)
-		return access(dir, F_OK) ? -ENOENT : 0;
+		return pin_exists(dir, dir);
 	if (!strcmp(dir, ENF_PIN_DIR) && !statfs(parent, &sfs) && sfs.f_type != BPF_FS_MAGIC) {
 		if (mount("bpf", parent, "bpf", 0, "mode=0700")) {
 			pr_err("cannot mount bpffs on %s: %s\n", parent, strerror(errno));
@@ -468,6 +514,8 @@ int state_open(struct enf_state *st, const char *pin_dir, bool create, bool lock
 		st->lock_fd = open(pin_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (st->lock_fd < 0 || flock(st->lock_fd, LOCK_EX)) {
 			err = -errno;
+			if (err == -EACCES || err == -EPERM)
+				return denied(pin_dir, err);
 			pr_err("cannot lock pin directory %s: %s\n", pin_dir, strerror(-err));
 			return err;
 		}
@@ -475,10 +523,11 @@ int state_open(struct enf_state *st, const char *pin_dir, bool create, bool lock
 	err = state_pin_path(path, sizeof(path), pin_dir, "enf_active");
 	if (err)
 		return err;
-	if (!access(path, F_OK))
+	err = pin_exists(pin_dir, path);
+	if (!err)
 		return open_all(st);
-	if (!create)
-		return -ENOENT;
+	if (err != -ENOENT || !create)
+		return err;
 
 	err = state_load(st);
 	if (!err)
@@ -607,6 +656,84 @@ int state_sum_percpu(int fd, uint32_t key, void *out, size_t value_size, size_t 
 		for (f = 0; f < nfields; f++)
 			sum[f] += buf[c * stride / sizeof(uint64_t) + f];
 	free(buf);
+	return 0;
+}
+
+uint64_t state_count_entries(int fd, size_t key_size)
+{
+	uint8_t key[64], next[64];
+	uint64_t n = 0;
+	int err;
+
+	if (fd < 0 || key_size > sizeof(key))
+		return 0;
+	for (err = bpf_map_get_next_key(fd, NULL, next); !err;
+	     err = bpf_map_get_next_key(fd, key, next)) {
+		memcpy(key, next, key_size);
+		n++;
+	}
+	return n;
+}
+
+/* Zero every CPU's counters of one enf_if_stats row. */
+static void clear_stats_row(struct enf_state *st, uint32_t row)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	struct enf_counter *zero;
+	uint32_t r, key;
+
+	if (ncpu <= 0 || st->if_stats_fd < 0)
+		return;
+	zero = calloc(ncpu, sizeof(*zero));
+	if (!zero)
+		return;
+	for (r = 0; r < ENF_REASON_SLOTS; r++) {
+		key = row * ENF_REASON_SLOTS + r;
+		bpf_map_update_elem(st->if_stats_fd, &key, zero, BPF_ANY);
+	}
+	free(zero);
+}
+
+int state_stats_rows(struct enf_state *st, const uint32_t *ifindex, size_t n, uint32_t *rows,
+		     bool keep_others)
+{
+	bool taken[ENF_IF_ROWS] = { true };	/* row 0: the shared "other" row */
+	uint32_t key, *next = NULL, cur;
+	struct enf_iface_val v;
+	uint32_t row = 1;
+	size_t i;
+	int fd;
+
+	memset(rows, 0, n * sizeof(*rows));
+	fd = state_active_map(st, SEL_IFROLE);
+	/* Rows held in the active generation: kept by their interface, and
+	 * taken by the others' when asked to (attach of one interface). */
+	while (fd >= 0 && !bpf_map_get_next_key(fd, next, &key)) {
+		cur = key;
+		next = &cur;
+		if (bpf_map_lookup_elem(fd, &key, &v) || !v.stats_row || v.stats_row >= ENF_IF_ROWS)
+			continue;
+		for (i = 0; i < n; i++)
+			if (ifindex[i] == key && !taken[v.stats_row]) {
+				rows[i] = v.stats_row;
+				taken[v.stats_row] = true;
+			}
+		if (keep_others)
+			taken[v.stats_row] = true;
+	}
+	if (fd >= 0)
+		close(fd);
+	for (i = 0; i < n; i++) {
+		if (rows[i])
+			continue;
+		while (row < ENF_IF_ROWS && taken[row])
+			row++;
+		if (row == ENF_IF_ROWS)
+			break;	/* the rest count in row 0 */
+		clear_stats_row(st, row);
+		rows[i] = row;
+		taken[row] = true;
+	}
 	return 0;
 }
 

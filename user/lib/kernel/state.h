@@ -9,6 +9,9 @@
  *                              TC egress flow recorders, the XDP trace twin
  *   enf_tc_dns enf_dns_stream  the TC DNS program, its TCP twin
  *   enf_active enf_policy enf_stats enf_dns_stats   global maps
+ *   enf_if_stats               per interface and reason (rows: enf_ifrole)
+ *   enf_events enf_monitor enf_mon_cpu   `enforcer monitor`: ring buffer,
+ *                              its reader's settings, per-CPU bucket and counts
  *   enf_src_sel enf_dst_sel ... enf_meta_sel  outer maps, [slot] -> inner map
  *   enf_src enf_dst enf_ports enf_admit enf_ifrole enf_svc_stats enf_svc_meta
  *   enf_dns_names enf_dns_zones enf_dns_a ...
@@ -52,6 +55,10 @@ struct enf_state {
 	int active_fd;
 	int policy_fd;
 	int stats_fd;
+	int if_stats_fd;		/* enf_if_stats */
+	int events_fd;			/* enf_events: the monitor's ring buffer */
+	int monitor_fd;			/* enf_monitor */
+	int mon_cpu_fd;			/* enf_mon_cpu */
 	int sel_fd[SEL_MAX];
 	int lock_fd;
 	int btf_fd;
@@ -74,6 +81,8 @@ int state_load(struct enf_state *st);
  * Open the state pinned in pin_dir. When nothing is pinned there and
  * `create` is set, load the program, pin everything and initialise both
  * slots; otherwise return -ENOENT. Takes the pin dir lock when `lock` is set.
+ * A caller without the rights to read it gets -EACCES or -EPERM, said
+ * ("permission denied", with what it takes).
  */
 int state_open(struct enf_state *st, const char *pin_dir, bool create, bool lock);
 
@@ -122,6 +131,17 @@ uint32_t state_role_for(const struct enf_policy *pol, const char *ifname);
 
 /* Sum a per-CPU counter array entry. */
 int state_sum_percpu(int fd, uint32_t key, void *out, size_t value_size, size_t nfields);
+
+/* Entries of a hash map, walked (the flow and fragment fill). */
+uint64_t state_count_entries(int fd, size_t key_size);
+
+/* Rows of enf_if_stats for the interfaces ifindex[0..n) into rows[]: each
+ * keeps the row it has in the active generation, the others get the lowest
+ * free rows, zeroed (0, the shared row, when none is left). With
+ * `keep_others`, rows of interfaces not listed stay taken (attach); without,
+ * the list is every interface there is (apply). */
+int state_stats_rows(struct enf_state *st, const uint32_t *ifindex, size_t n, uint32_t *rows,
+		     bool keep_others);
 
 /* Every DNS reason's packets (enf_dns_stats), summed over CPUs; a reason
  * that cannot be read is 0. */

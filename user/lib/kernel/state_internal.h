@@ -23,4 +23,10 @@ int state_put_inner(struct enf_state *st, enum sel sel, uint32_t slot, int inner
 /* "<dir>/<name>", or -ENAMETOOLONG. */
 int state_pin_path(char *buf, size_t len, const char *dir, const char *name);
 
+/* An exclusive flock on the directory <dir>/<name> (made when missing),
+ * for one holder of a role per pin dir (the daemon, the monitor's reader):
+ * its fd, -EWOULDBLOCK while another holds it, or -errno. Dies with the
+ * process. */
+int state_claim(const char *pin_dir, const char *name);
+
 #endif /* ENFORCER_STATE_INTERNAL_H */

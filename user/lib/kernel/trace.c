@@ -72,6 +72,92 @@ size_t trace_build(const struct endpoint *from, const struct endpoint *to,
 	return off + l4;
 }
 
+static uint16_t get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+/* Offset of the transport header after the IPv6 header at `off`, and its
+ * protocol in *proto; -1 past a later fragment or a cut. */
+static long ipv6_l4(const uint8_t *b, size_t len, size_t off, uint8_t *proto)
+{
+	uint8_t nh = b[off + 6];
+	int i;
+
+	off += 40;
+	for (i = 0; i < ENF_MAX_EXT_HDRS; i++) {
+		switch (nh) {
+		case IPPROTO_HOPOPTS:
+		case IPPROTO_ROUTING:
+		case IPPROTO_DSTOPTS:
+			if (off + 2 > len)
+				return -1;
+			nh = b[off];
+			off += (b[off + 1] + 1) * 8;
+			break;
+		case IPPROTO_AH:
+			if (off + 2 > len)
+				return -1;
+			nh = b[off];
+			off += (b[off + 1] + 2) * 4;
+			break;
+		case IPPROTO_FRAGMENT:
+			if (off + 8 > len)
+				return -1;
+			*proto = b[off];
+			if (get16(b + off + 2) & 0xfff8)
+				return -1;	/* a later fragment: no transport header */
+			nh = b[off];
+			off += 8;
+			break;
+		default:
+			*proto = nh;
+			return (long)off;
+		}
+	}
+	*proto = nh;
+	return -1;
+}
+
+void trace_flow_of(const uint8_t *b, size_t len, struct trace_flow *f)
+{
+	size_t off = 14;
+	long l4 = -1;
+	int i;
+
+	memset(f, 0, sizeof(*f));
+	if (len < 14)
+		return;
+	f->ethertype = get16(b + 12);
+	for (i = 0; i < ENF_MAX_VLAN_DEPTH; i++) {
+		if ((f->ethertype != ETH_P_8021Q && f->ethertype != ETH_P_8021AD) ||
+		    off + 4 > len)
+			break;
+		f->ethertype = get16(b + off + 2);
+		off += 4;
+	}
+	if (f->ethertype == ETH_P_IP && off + 20 <= len && b[off] >> 4 == 4) {
+		f->src.family = f->dst.family = ENF_AF_INET;
+		memcpy(f->src.addr, b + off + 12, 4);
+		memcpy(f->dst.addr, b + off + 16, 4);
+		f->proto = b[off + 9];
+		/* not a later fragment, and a header length that holds one */
+		if (!(get16(b + off + 6) & 0x1fff) && (b[off] & 0xf) >= 5)
+			l4 = (long)(off + (b[off] & 0xf) * 4);
+	} else if (f->ethertype == ETH_P_IPV6 && off + 40 <= len && b[off] >> 4 == 6) {
+		f->src.family = f->dst.family = ENF_AF_INET6;
+		memcpy(f->src.addr, b + off + 8, 16);
+		memcpy(f->dst.addr, b + off + 24, 16);
+		l4 = ipv6_l4(b, len, off, &f->proto);
+	}
+	if (l4 >= 0 && (size_t)l4 + 4 <= len &&
+	    (f->proto == IPPROTO_TCP || f->proto == IPPROTO_UDP || f->proto == IPPROTO_SCTP)) {
+		f->sport = get16(b + l4);
+		f->dport = get16(b + l4 + 2);
+		f->has_ports = 1;
+	}
+}
+
 int prog_run(int fd, const void *in, size_t len, void *out, uint32_t *out_len, uint32_t *retval)
 {
 	LIBBPF_OPTS(bpf_test_run_opts, opts,

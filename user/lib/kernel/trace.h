@@ -29,6 +29,21 @@ int prog_run(int fd, const void *in, size_t len, void *out, uint32_t *out_len, u
 size_t trace_build(const struct endpoint *from, const struct endpoint *to,
 		   uint8_t *buf, size_t size);
 
+/* What a frame is, for a person reading a capture's verdicts: the outer
+ * packet's addresses, ports and protocol (a tunnel's inner packet is the
+ * program's business; enf_trace says when it judged one). */
+struct trace_flow {
+	uint16_t ethertype;	/* host order, after VLAN tags */
+	uint8_t proto;		/* IPPROTO_*; 0 when not IP */
+	uint8_t has_ports;	/* TCP, UDP, SCTP first (or only) fragment, ports present */
+	struct enf_addr src, dst;	/* family 0 when not IP */
+	uint16_t sport, dport;	/* host order */
+};
+
+/* Reads the Ethernet, VLAN, IP and transport headers of a frame as far as
+ * they are there (a cut packet yields what precedes the cut). */
+void trace_flow_of(const uint8_t *frame, size_t len, struct trace_flow *f);
+
 /* Runs one frame through the trace twin with interface role `role`
  * (ENF_ROLE_MAX: as the interface it would arrive on, here loopback:
  * mixed). Returns 0 and fills `out`, or -errno. */

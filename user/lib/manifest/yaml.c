@@ -32,6 +32,7 @@
 #include <sys/stat.h>
 
 #include "internal.h"
+#include "suggest.h"
 
 /* ------------------------------------------------------------------------ */
 /* Errors and field paths */
@@ -368,16 +369,22 @@ bool mf_get_fields(struct ctx *c, yaml_node_t *n, const char *what, const char *
 		if (k == nkeys) {
 			char allowed[512];
 			const char *hint = NULL;
+			struct suggest near;
 			size_t o = 0;
 
 			allowed[0] = '\0';
+			suggest_init(&near, key);
 			for (k = 0; k < nkeys; k++) {
 				snprintf(allowed + o, sizeof(allowed) - o, "%s%s", k ? ", " : "",
 					 keys[k]);
 				o = strlen(allowed);
 				if (!hint && key_alike(key, keys[k]))
 					hint = keys[k];
+				suggest_add(&near, keys[k]);
 			}
+			/* a spelling of the key first, else a typo of it */
+			if (!hint)
+				hint = near.best;
 			if (hint)
 				mf_err_node(c, kn, "unknown key %s (did you mean %s? allowed: %s)",
 					 mf_show(c, key), hint, allowed);
