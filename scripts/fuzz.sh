@@ -18,7 +18,7 @@ passed=0 failed=0
 
 # Sources each target needs besides itself.
 declare -A DEPS=(
-	[fuzz_manifest]="user/lib/manifest/*.c user/lib/addr.c user/lib/names.c user/lib/zone/template.c"
+	[fuzz_manifest]="user/lib/manifest/*.c user/lib/addr.c user/lib/names.c user/lib/suggest.c user/lib/zone/template.c"
 )
 declare -A LIBS=(
 	[fuzz_manifest]="-lyaml"
