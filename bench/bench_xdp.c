@@ -7,8 +7,11 @@
  *       print a synthetic manifest (YAML) on stdout; --change moves one
  *       service to another port (the "one-service change" of bench_ctl.sh)
  *   bench_xdp run [--services 10,1000,...] [--prefixes 10,1000,...]
- *                 [--runs R] [--repeat N] [--xdp-filter-prog ID]
- *       CSV on stdout: one line per (scale, case, family); medians of R runs
+ *                 [--runs R] [--repeat N] [--xdp-filter-prog ID] [--monitor RATE]
+ *       CSV on stdout: one line per (scale, case, family); medians of R runs;
+ *       --monitor adds the enforcer with `enforcer monitor` reading drops at
+ *       RATE events/s per CPU (its bucket empty within the first runs: the
+ *       cost a flood pays while someone watches)
  *   bench_xdp smoke
  *       the harness in a few hundred milliseconds: smallest scale, repeat
  *       1000, one run; checks every verdict; ends "N passed, N failed"
@@ -281,8 +284,28 @@ struct opts {
 	int runs;
 	unsigned int repeat;
 	int xf_fd;		/* xdp-filter's program, or -1 */
+	unsigned int mon_rate;	/* --monitor: events/s per CPU, 0 = not measured */
 	bool smoke;
 };
+
+/* The monitor's settings as a reader would write them (monitor.c), with a
+ * lease that outlives the run; rate 0 turns it off. Nothing drains the
+ * ring: once full, what the bucket lets through costs a failed reserve. */
+static void monitor_set(struct enf_state *st, unsigned int rate)
+{
+	struct enf_monitor m = {};
+	struct timespec ts;
+	uint32_t zero = 0;
+
+	if (rate) {
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		m.flags = ENF_MON_DROPS;
+		m.lease_ns = (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec + 3600ULL * 1000000000ULL;
+		m.interval_ns = 1000000000ULL / rate;
+		m.burst_ns = ENF_MON_BURST * m.interval_ns;
+	}
+	bpf_map_update_elem(st->monitor_fd, &zero, &m, BPF_ANY);
+}
 
 
 static int bench_scale(const struct opts *o, int empty_fd, unsigned long nsvc, unsigned long npfx)
@@ -316,7 +339,7 @@ static int bench_scale(const struct opts *o, int empty_fd, unsigned long nsvc, u
 
 	for (c = 0; c < C_MAX; c++) {
 		for (f = 0; f < 2; f++) {
-			double e[64], x[64], q[64], xf[64], xq[64];
+			double e[64], x[64], q[64], xf[64], xq[64], mx[64], mq[64];
 			char what[128];
 			int xf_ret = -1;
 
@@ -337,6 +360,13 @@ static int bench_scale(const struct opts *o, int empty_fd, unsigned long nsvc, u
 					xf[r] = run_ns(o->xf_fd, p[c][f].b, p[c][f].len, o->repeat, NULL);
 					xq[r] = e[r] > 0 ? xf[r] / e[r] : 0;
 				}
+				if (o->mon_rate) {
+					monitor_set(&st, o->mon_rate);
+					mx[r] = run_ns(st.prog_fd, p[c][f].b, p[c][f].len, o->repeat,
+						       NULL);
+					monitor_set(&st, 0);
+					mq[r] = e[r] > 0 ? mx[r] / e[r] : 0;
+				}
 			}
 			printf("%lu,%lu,%s,v%d,%d,%.1f,%.1f,%.2f", nsvc, npfx, case_name[c], f ? 6 : 4,
 			       ret, median(e, o->runs), median(x, o->runs), median(q, o->runs));
@@ -344,6 +374,8 @@ static int bench_scale(const struct opts *o, int empty_fd, unsigned long nsvc, u
 				printf(",%d,%.1f,%.2f", xf_ret, median(xf, o->runs), median(xq, o->runs));
 			else
 				printf(",,,");
+			if (o->mon_rate)
+				printf(",%.1f,%.2f", median(mx, o->runs), median(mq, o->runs));
 			printf("\n");
 			fflush(stdout);
 		}
@@ -355,7 +387,7 @@ static int bench_scale(const struct opts *o, int empty_fd, unsigned long nsvc, u
 static const char usage[] =
 	"usage: bench_xdp gen --services N [--instances K] [--prefixes P] [--change]\n"
 	"       bench_xdp run [--services LIST] [--prefixes LIST] [--runs R] [--repeat N]\n"
-	"                     [--xdp-filter-prog ID]\n"
+	"                     [--xdp-filter-prog ID] [--monitor RATE]\n"
 	"       bench_xdp smoke\n";
 
 int main(int argc, char **argv)
@@ -367,6 +399,7 @@ int main(int argc, char **argv)
 		{ "runs", required_argument, NULL, 'r' },
 		{ "repeat", required_argument, NULL, 'n' },
 		{ "xdp-filter-prog", required_argument, NULL, 'x' },
+		{ "monitor", required_argument, NULL, 'm' },
 		{ "change", no_argument, NULL, 'c' },
 		{ 0 },
 	};
@@ -405,6 +438,11 @@ int main(int argc, char **argv)
 		case 'c':
 			change = true;
 			break;
+		case 'm':
+			o.mon_rate = strtoul(optarg, NULL, 10);
+			if (!o.mon_rate || o.mon_rate > 1000000)
+				bench_usage(usage);
+			break;
 		default:
 			bench_usage(usage);
 		}
@@ -433,7 +471,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	printf("services,prefixes,case,family,verdict,empty_ns,enforcer_ns,ratio,"
-	       "xdpfilter_verdict,xdpfilter_ns,xdpfilter_ratio\n");
+	       "xdpfilter_verdict,xdpfilter_ns,xdpfilter_ratio%s\n",
+	       o.mon_rate ? ",monitor_ns,monitor_ratio" : "");
 	for (i = 0; i < o.nsvcs; i++)
 		for (j = 0; j < o.nprefixes; j++)
 			if (bench_scale(&o, empty_fd, o.svcs[i], o.prefixes[j])) {

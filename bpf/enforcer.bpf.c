@@ -167,6 +167,15 @@ struct {
 	__type(value, struct enf_counter);
 } enf_if_stats SEC(".maps");
 
+/* [ifindex & (ENF_IFROW_SLOTS - 1)] -> the interface's row (a cache of
+ * enf_iface_val.stats_row, tagged with the ifindex) */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, ENF_IFROW_SLOTS);
+	__type(key, __u32);
+	__type(value, struct enf_ifrow);
+} enf_ifrow SEC(".maps");
+
 /* `enforcer monitor`: see struct enf_monitor in enforcer_common.h. */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -202,8 +211,7 @@ struct verdict_ctx {
 	__u32 depth;		/* inner packets walked */
 	__u32 outer_public;	/* a tunnel's outer source was not private */
 	__u32 ifindex;
-	__u32 role;		/* of the receiving interface (enum enf_role) */
-	__u32 row;		/* its row of enf_if_stats */
+	__u32 row;		/* the receiving interface's row of enf_if_stats */
 	__u64 bytes;
 };
 
@@ -243,6 +251,11 @@ static __always_inline void monitor_event(struct verdict_ctx *v, __u32 reason, i
 	c = bpf_map_lookup_elem(&enf_mon_cpu, &zero);
 	if (!c)
 		return;
+	if (c->skip) {		/* refused a moment ago: no clock read */
+		c->skip--;
+		c->rate_limited++;
+		return;
+	}
 	now = bpf_ktime_get_ns();
 	if (now > m->lease_ns) {	/* the reader is gone: stop for everyone */
 		m->flags = 0;
@@ -252,6 +265,7 @@ static __always_inline void monitor_event(struct verdict_ctx *v, __u32 reason, i
 	 * up to burst of them may come early */
 	if (c->tat_ns + m->interval_ns > now + m->burst_ns) {
 		c->rate_limited++;
+		c->skip = ENF_MON_SKIP;
 		return;
 	}
 	c->tat_ns = (c->tat_ns > now ? c->tat_ns : now) + m->interval_ns;
@@ -560,23 +574,36 @@ static __always_inline int fragment_verdict(struct verdict_ctx *v)
 	return account(v, ENF_REASON_DROP_FRAGMENT, XDP_DROP);
 }
 
-/* The role of the receiving interface and its counter row, from one
- * lookup; the trace twin may be told a role. */
-static __always_inline void iface_lookup(struct xdp_md *ctx, struct verdict_ctx *v,
-					 void *ifrole_map, const int trace)
+/* The role of the receiving interface (looked up only where a verdict
+ * depends on it: the flood from public sources never needs it); the trace
+ * twin may be told one. */
+static __always_inline __u32 iface_role(struct xdp_md *ctx, void *ifrole_map, const int trace)
 {
 	__u32 zero = 0, ifindex = ctx->ingress_ifindex;
 	struct enf_iface_val *iv;
 	struct enf_trace *tr;
 
-	iv = bpf_map_lookup_elem(ifrole_map, &ifindex);
-	v->role = iv ? iv->role : ENF_ROLE_MIXED;
-	v->row = iv ? iv->stats_row : 0;
 	if (trace) {
 		tr = bpf_map_lookup_elem(&enf_trace, &zero);
 		if (tr && tr->role < ENF_ROLE_MAX)
-			v->role = tr->role;
+			return tr->role;
 	}
+	iv = bpf_map_lookup_elem(ifrole_map, &ifindex);
+	return iv ? iv->role : ENF_ROLE_MIXED;
+}
+
+/* The interface's row of enf_if_stats: from the cache, or (its slot held
+ * by another interface) from the role map. */
+static __always_inline __u32 iface_row(__u32 ifindex, void *ifrole_map)
+{
+	__u32 slot = ifindex & (ENF_IFROW_SLOTS - 1);
+	struct enf_ifrow *r = bpf_map_lookup_elem(&enf_ifrow, &slot);
+	struct enf_iface_val *iv;
+
+	if (r && r->ifindex == ifindex)
+		return r->row;
+	iv = bpf_map_lookup_elem(ifrole_map, &ifindex);
+	return iv ? iv->stats_row : 0;
 }
 
 /* Is the packet's destination a service's? A frontend address (a node
@@ -631,7 +658,7 @@ static __always_inline int hides_destination(const struct pkt *p)
 static __always_inline int follow_packet(struct xdp_md *ctx, struct verdict_ctx *v,
 					 struct pkt *pp, struct enf_dst_val **dvp,
 					 void *src16_map, void *src_map, void *dst_map,
-					 void *port_map)
+					 void *port_map, void *ifrole_map, const int trace)
 {
 	struct enf_dst_val *dv;
 	__u32 cls, fl, private;
@@ -659,7 +686,8 @@ static __always_inline int follow_packet(struct xdp_md *ctx, struct verdict_ctx 
 		v->class_id = cls;
 		v->src_flags = fl;
 		/* Rule 2 holds at every layer. */
-		if (private && (v->outer_public || v->role == ENF_ROLE_PUBLIC))
+		if (private && (v->outer_public ||
+				iface_role(ctx, ifrole_map, trace) == ENF_ROLE_PUBLIC))
 			return account(v, ENF_REASON_DROP_SPOOFED, XDP_DROP);
 		if (!pp->encap) {
 			/* where it goes cannot be told: a private source's
@@ -732,7 +760,8 @@ static __always_inline int enforce(struct xdp_md *ctx, const int trace, const in
 	 * be a loader bug. Pass (counted) rather than black-hole the node. */
 	if (!src16_map || !src_map || !dst_map || !port_map || !admit_map || !ifrole_map)
 		return account(&v, ENF_REASON_PASS_NO_POLICY, XDP_PASS);
-	iface_lookup(ctx, &v, ifrole_map, trace);
+	if (!trace)
+		v.row = iface_row(v.ifindex, ifrole_map);
 
 	/* A layer-3 link (tun, WireGuard, ppp, ipip) hands the program the IP
 	 * header first; everything else an Ethernet header. */
@@ -744,14 +773,15 @@ static __always_inline int enforce(struct xdp_md *ctx, const int trace, const in
 	if (ret != PARSE_OK)
 		return account(&v, ENF_REASON_DROP_MALFORMED, XDP_DROP);
 
-	ret = follow_packet(ctx, &v, pp, &dv, src16_map, src_map, dst_map, port_map);
+	ret = follow_packet(ctx, &v, pp, &dv, src16_map, src_map, dst_map, port_map,
+			    ifrole_map, trace);
 	if (ret != ENF_JUDGE)
 		return ret;
 
 	/* Neighbour discovery keeps IPv6 working on the link for every
 	 * address; rule 2 still comes first. */
 	if (is_ndp(pp)) {
-		if (v.outer_public || v.role == ENF_ROLE_PUBLIC) {
+		if (v.outer_public || iface_role(ctx, ifrole_map, trace) == ENF_ROLE_PUBLIC) {
 			classify_source(src16_map, src_map, &pp->src, &class_id, &src_flags);
 			v.class_id = class_id;
 			v.src_flags = src_flags;
@@ -763,7 +793,7 @@ static __always_inline int enforce(struct xdp_md *ctx, const int trace, const in
 
 	/* Rule 1: not a service address -> not our business, unless the
 	 * interface faces the internet (rule 2 below). */
-	if (!dv && !v.outer_public && v.role != ENF_ROLE_PUBLIC)
+	if (!dv && !v.outer_public && iface_role(ctx, ifrole_map, trace) != ENF_ROLE_PUBLIC)
 		return account(&v, ENF_REASON_PASS_NOT_OWNED, XDP_PASS);
 
 	classify_source(src16_map, src_map, &pp->src, &class_id, &src_flags);
@@ -771,9 +801,11 @@ static __always_inline int enforce(struct xdp_md *ctx, const int trace, const in
 	v.src_flags = src_flags;
 
 	/* Rule 2: a private source cannot arrive from the internet uplink
-	 * (or from inside a tunnel whose outer source is not private). */
+	 * (or from inside a tunnel whose outer source is not private). Only
+	 * a private source needs the role: a public one (the flood) is judged
+	 * the same on every interface. */
 	if ((src_flags & (ENF_SRC_PRIVATE | ENF_SRC_MEMBER)) &&
-	    (v.outer_public || v.role == ENF_ROLE_PUBLIC))
+	    (v.outer_public || iface_role(ctx, ifrole_map, trace) == ENF_ROLE_PUBLIC))
 		return account(&v, ENF_REASON_DROP_SPOOFED, XDP_DROP);
 	if (!dv)
 		return account(&v, ENF_REASON_PASS_NOT_OWNED, XDP_PASS);

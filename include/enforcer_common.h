@@ -264,7 +264,8 @@ struct enf_admit_key {
 struct enf_iface_val {
 	__u32 role;		/* enum enf_role */
 	__u32 stats_row;	/* row of enf_if_stats, 1..ENF_IF_ROWS-1; 0 = shared "other"
-				 * row. Kept by every apply while the interface stays */
+				 * row. Kept by every apply while the interface stays;
+				 * cached in enf_ifrow */
 };
 
 /*
@@ -276,6 +277,20 @@ struct enf_iface_val {
  */
 #define ENF_IF_ROWS		256
 #define ENF_REASON_SLOTS	32	/* stride; ENF_REASON_MAX stays below it */
+
+/*
+ * enf_ifrow (global): a direct-mapped cache of the rows, at [ifindex &
+ * (ENF_IFROW_SLOTS - 1)], so that counting per interface costs the data
+ * path one array load and compare, not a hash lookup. A slot holds one
+ * interface (the ifindex is the tag); an interface whose slot another
+ * holds is looked up in enf_ifrole instead.
+ */
+#define ENF_IFROW_SLOTS		4096
+
+struct enf_ifrow {
+	__u32 ifindex;		/* 0: empty */
+	__u32 row;
+};
 
 /* enf_flows key: a flow an instance opened, seen from the instance. ICMP
  * echo uses the echo identifier as local_port and 0 as remote_port. */
@@ -352,7 +367,8 @@ struct enf_svc_counter {
  * once its lease runs out (the data path clears the flags itself). Each CPU
  * writes at most rate events a second with bursts of burst (a virtual
  * scheduling token bucket, enf_mon_cpu[0].tat_ns); what it leaves out is
- * counted, never reserved, so a flood costs the data path a compare.
+ * counted, never reserved, and the clock is not read again for a while
+ * (ENF_MON_SKIP), so a flood costs the data path a decrement and a compare.
  */
 #define ENF_EVENTS_BYTES	(1U << 20)	/* ring buffer size */
 #define ENF_MON_DROPS		(1U << 0)	/* drops (and audit-mode would-be drops) */
@@ -375,7 +391,15 @@ struct enf_mon_cpu {
 	__u64 emitted;		/* events written */
 	__u64 rate_limited;	/* events left out by the rate */
 	__u64 ring_full;	/* events left out: the reader fell behind */
+	__u32 skip;		/* after a refusal, the next ones are refused without
+				 * reading the clock (ENF_MON_SKIP) */
+	__u32 pad;
 };
+
+/* Events refused after one the rate refused, before the clock is read
+ * again: a flood costs a decrement and a compare, not a clock read, per
+ * packet; an event may come up to this many packets late. */
+#define ENF_MON_SKIP		63
 
 #define ENF_EV_PASS		0
 #define ENF_EV_DROP		1
@@ -462,6 +486,9 @@ struct enf_svc_meta {
 	__u32 public;		/* 1 if the service has public ports */
 	__u32 instances;
 	__u32 ports;
+	__u64 digest;		/* of its addresses, ports and flags: an apply keeps the
+				 * counters (enf_svc_stats) of a service whose name and
+				 * digest stay */
 };
 
 /*
@@ -514,6 +541,7 @@ struct enf_btf_anchor {
 	struct enf_frag_val frag_val;
 	struct enf_trace trace;
 	struct enf_daemon_info daemon_info;
+	struct enf_ifrow ifrow;
 	struct enf_monitor monitor;
 	struct enf_mon_cpu mon_cpu;
 	struct enf_event event;
@@ -530,6 +558,8 @@ _Static_assert(sizeof(struct enf_active) == 16, "enf_active ABI changed");
 _Static_assert(sizeof(struct enf_flow_key) == 48, "enf_flow_key ABI changed");
 _Static_assert(sizeof(struct enf_frag_key) == 48, "enf_frag_key ABI changed");
 _Static_assert(sizeof(struct enf_event) == 96, "enf_event ABI changed");
+_Static_assert(sizeof(struct enf_svc_meta) == 216, "enf_svc_meta ABI changed");
+_Static_assert(sizeof(struct enf_mon_cpu) == 40, "enf_mon_cpu ABI changed");
 _Static_assert(ENF_REASON_MAX <= ENF_REASON_SLOTS, "enf_if_stats rows are too narrow");
 
 #endif /* ENFORCER_COMMON_H */

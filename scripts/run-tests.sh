@@ -24,6 +24,10 @@
 #   cli             what the CLI says: "did you mean", -f DIR, trace's [v6]:port,
 #                   capture rows and exit status, quiet detach, permission
 #                   denied (root for the netns cases)
+#   json            --json of apply, check and trace; apply --dry-run's diff (root for
+#                   the netns cases)
+#   maps            enforcer maps: every view decodes what the manifest says (root)
+#   maps-san        the same with the sanitizer build
 #   metrics_rules   alert rules and their unit tests (promtool), the Grafana dashboard,
 #                   every metric they use documented and produced by the code
 #   bench_smoke     the benchmark harness at its smallest scale (no figures)
@@ -112,6 +116,9 @@ if [ $quick -eq 0 ]; then
 	run_suite services selftests/e2e/services_check.sh .output/enforcer
 	run_suite cli selftests/e2e/cli_check.sh .output/enforcer
 	run_suite metrics_rules selftests/e2e/metrics_rules_check.sh
+	run_suite json selftests/e2e/json_check.sh .output/enforcer
+	run_suite maps selftests/e2e/maps_check.sh .output/enforcer
+	ASAN_OPTIONS=detect_leaks=1 run_suite maps-san selftests/e2e/maps_check.sh .output/san/enforcer
 	run_suite bench_smoke bash -c 'scripts/install-deps.sh --bench && make -s .output/bench_xdp .output/bench_dns .output/flood_gen .output/flood_gen.bpf.o && bench/run.sh --smoke'
 	run_suite e2e selftests/e2e/e2e.sh .output/enforcer
 	ASAN_OPTIONS=detect_leaks=1 run_suite e2e-san selftests/e2e/e2e.sh .output/san/enforcer

@@ -826,6 +826,73 @@ out:
 	sched_setaffinity(0, sizeof(cpus), &cpus);
 }
 
+/* Sum of a service's drop packets in the generation in force, by name. */
+static uint64_t service_drops(const char *app, const char *service)
+{
+	struct enf_svc_counter c = {};
+	struct enf_svc_meta m;
+	struct enf_active act;
+	struct enf_policy pol;
+	int meta_fd, stat_fd;
+	uint32_t id;
+
+	if (state_active(&st, &act, &pol))
+		return ~0ULL;
+	meta_fd = state_inner_fd(&st, SEL_META, act.slot);
+	stat_fd = state_inner_fd(&st, SEL_SVCSTAT, act.slot);
+	for (id = 1; meta_fd >= 0 && stat_fd >= 0 && id <= pol.services; id++) {
+		if (bpf_map_lookup_elem(meta_fd, &id, &m))
+			break;
+		if (!strcmp(m.app, app) && !strcmp(m.service, service)) {
+			state_sum_percpu(stat_fd, id, &c, sizeof(c), 4);
+			break;
+		}
+	}
+	if (meta_fd >= 0)
+		close(meta_fd);
+	if (stat_fd >= 0)
+		close(stat_fd);
+	return c.drop_packets;
+}
+
+/* An apply keeps the counters of the services it does not change (by name
+ * and digest, whatever their new ids), and restarts those it changes. */
+static void test_per_service_counters_survive_applies(void)
+{
+	struct pkt_spec admin = { .src = "203.0.113.7", .dst = "10.0.2.10", .dport = 4000 };
+	struct pkt_spec hidden = { .src = "203.0.113.7", .dst = "10.0.5.10", .dport = 5000 };
+	char yaml[sizeof(base_manifest) + 128], *at;
+
+	if (!setup("mixed", NULL))
+		goto out;
+	EXPECT(admin, DROP, ENF_REASON_DROP_NOT_ADMITTED);
+	EXPECT(admin, DROP, ENF_REASON_DROP_NOT_ADMITTED);
+	EXPECT(hidden, DROP, ENF_REASON_DROP_NOT_ADMITTED);
+	/* the same manifest again: a new generation, the same counts */
+	CHECK_EQ(apply_base("mixed", "enforce"), 0);
+	CHECK_EQ(service_drops("shop", "admin"), 2);
+	CHECK_EQ(service_drops("shop", "hidden"), 1);
+	/* a service added in front (every id moves), hidden's instance moved
+	 * (its internal port alone would not count: no map holds it) */
+	snprintf(yaml, sizeof(yaml), base_manifest, "name: lo", "mixed", "enforce");
+	at = strstr(yaml, "instances: [10.0.5.10]");
+	if (!CHECK(at != NULL, "base manifest changed"))
+		goto out;
+	memcpy(at, "instances: [10.0.5.11]", strlen("instances: [10.0.5.11]"));
+	at = strstr(yaml, "    services:\n");
+	memmove(at + strlen("    services:\n      aaa: { port: 1, instances: [10.0.9.77] }\n"),
+		at + strlen("    services:\n"), strlen(at + strlen("    services:\n")) + 1);
+	memcpy(at, "    services:\n      aaa: { port: 1, instances: [10.0.9.77] }\n",
+	       strlen("    services:\n      aaa: { port: 1, instances: [10.0.9.77] }\n"));
+	CHECK_EQ(apply_yaml(yaml), 0);
+	CHECK_EQ(service_drops("shop", "admin"), 2);	/* unchanged: kept */
+	CHECK_EQ(service_drops("shop", "hidden"), 0);	/* changed: restarted */
+	EXPECT(admin, DROP, ENF_REASON_DROP_NOT_ADMITTED);
+	CHECK_EQ(service_drops("shop", "admin"), 3);
+out:
+	teardown();
+}
+
 static void test_per_service_counters_count_pass_and_drop(void)
 {
 	struct pkt_spec drop = { .src = "203.0.113.7", .dst = "10.0.2.10", .dport = 4000 };
@@ -1509,6 +1576,7 @@ static const struct test_case tests[] = {
 	TEST(audit_mode_counts_but_passes),
 	TEST(monitor_events_rate_and_lease),
 	TEST(per_service_counters_count_pass_and_drop),
+	TEST(per_service_counters_survive_applies),
 	TEST(second_apply_replaces_policy),
 	TEST(invalid_manifest_leaves_policy_untouched),
 	TEST(expired_private_range_stops_admitting_in_kernel),

@@ -76,6 +76,7 @@ int cmd_check(const struct cli_cmd *cmd, int argc, char **argv);
 int cmd_attach(const struct cli_cmd *cmd, int argc, char **argv);
 int cmd_detach(const struct cli_cmd *cmd, int argc, char **argv);
 int cmd_status(const struct cli_cmd *cmd, int argc, char **argv);
+int cmd_maps(const struct cli_cmd *cmd, int argc, char **argv);
 int cmd_zone(const struct cli_cmd *cmd, int argc, char **argv);
 int cmd_dns(const struct cli_cmd *cmd, int argc, char **argv);
 int cmd_trace(const struct cli_cmd *cmd, int argc, char **argv);

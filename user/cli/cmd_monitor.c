@@ -265,7 +265,7 @@ static int on_event(void *ctx, const struct monitor_event *ev)
 		print_json(ev);
 	else
 		print_text(ev);
-	if (fflush(stdout) || ferror(stdout)) {
+	if (ferror(stdout)) {
 		r->out_failed = 1;
 		return 1;
 	}
@@ -425,6 +425,9 @@ int cmd_monitor(const struct cli_cmd *cmd, int argc, char **argv)
 	reported = t0.tv_sec;
 	while (!stop_signal) {
 		ret = monitor_poll(m, 250);
+		/* written as a batch: what one poll brought, then flushed */
+		if (fflush(stdout) || ferror(stdout))
+			r.out_failed = 1;
 		if (ret < 0 && ret != -EINTR) {
 			pr_err("monitor: reading events failed: %s\n", strerror(-ret));
 			code = EXIT_RUNTIME;

@@ -10,6 +10,7 @@
  * runs another program.
  */
 #include <errno.h>
+#include <fnmatch.h>
 #include <getopt.h>
 #include <linux/if_link.h>
 #include <net/if.h>
@@ -99,6 +100,8 @@ static const char *egress_mode_name(const char *pin_dir, const struct link_info 
 }
 
 struct status {
+	const char *service_glob;	/* --service: rows whose APP/SERVICE match */
+	bool all_services;		/* --services: every row in the text form */
 	struct bpf_prog_info prog;
 	struct bpf_prog_info l3_prog;	/* the program for layer-3 links */
 	uint64_t flows;
@@ -156,8 +159,13 @@ static int for_each_service(struct enf_state *st, const struct status *s,
 		struct enf_svc_meta meta = {};
 		struct enf_svc_counter cnt = {};
 
+		char name[2 * ENF_NAME_LEN + 2];
+
 		if (bpf_map_lookup_elem(meta_fd, &id, &meta))
 			break;
+		snprintf(name, sizeof(name), "%s/%s", meta.app, meta.service);
+		if (s->service_glob && fnmatch(s->service_glob, name, 0))
+			continue;
 		state_sum_percpu(stat_fd, id, &cnt, sizeof(cnt), 4);
 		row(arg, id, &meta, &cnt);
 	}
@@ -166,17 +174,125 @@ static int for_each_service(struct enf_state *st, const struct status *s,
 	return 0;
 }
 
+/* The text form's service rows: collected, the busiest first. */
+#define STATUS_TEXT_ROWS	20	/* rows without --services */
+
+struct svc_row {
+	struct enf_svc_meta m;
+	struct enf_svc_counter c;
+};
+
+struct svc_rows {
+	struct svc_row *v;
+	size_t n, cap;
+	bool failed;
+};
+
 static void text_service_row(void *arg, uint32_t id, const struct enf_svc_meta *m,
 			     const struct enf_svc_counter *c)
 {
-	char name[2 * ENF_NAME_LEN + 2];
+	struct svc_rows *r = arg;
+	struct svc_row *nv;
 
-	(void)arg;
 	(void)id;
-	snprintf(name, sizeof(name), "%s/%s", m->app, m->service);
-	printf("  %-32s %-16s %-8s %12llu %12llu\n", name, m->network,
-	       m->public ? "public" : "internal", (unsigned long long)c->pass_packets,
-	       (unsigned long long)c->drop_packets);
+	if (r->n == r->cap) {
+		nv = realloc(r->v, (r->cap ? 2 * r->cap : 64) * sizeof(*nv));
+		if (!nv) {
+			r->failed = true;
+			return;
+		}
+		r->v = nv;
+		r->cap = r->cap ? 2 * r->cap : 64;
+	}
+	r->v[r->n].m = *m;
+	r->v[r->n++].c = *c;
+}
+
+static int busiest_first(const void *a, const void *b)
+{
+	const struct svc_row *x = a, *y = b;
+	uint64_t tx = x->c.pass_packets + x->c.drop_packets;
+	uint64_t ty = y->c.pass_packets + y->c.drop_packets;
+
+	if (tx != ty)
+		return tx < ty ? 1 : -1;
+	return strcmp(x->m.app, y->m.app) ?: strcmp(x->m.service, y->m.service);
+}
+
+static void print_services_text(struct enf_state *st, struct status *s)
+{
+	struct svc_rows r = {};
+	char name[2 * ENF_NAME_LEN + 2];
+	size_t i, shown;
+
+	for_each_service(st, s, text_service_row, &r);
+	if (r.failed)
+		pr_warn("status: out of memory listing services\n");
+	shown = s->all_services || s->service_glob || r.n <= STATUS_TEXT_ROWS ? r.n
+									       : STATUS_TEXT_ROWS;
+	if (shown < r.n)
+		qsort(r.v, r.n, sizeof(*r.v), busiest_first);
+	printf("\nservices (since generation %llu%s):\n  %-32s %-16s %-8s %12s %12s\n",
+	       (unsigned long long)s->pol.generation,
+	       shown < r.n ? ", the busiest first" : "", "APP/SERVICE", "NETWORK", "KIND",
+	       "PASS", "DROP");
+	for (i = 0; i < shown; i++) {
+		snprintf(name, sizeof(name), "%s/%s", r.v[i].m.app, r.v[i].m.service);
+		printf("  %-32s %-16s %-8s %12llu %12llu\n", name, r.v[i].m.network,
+		       r.v[i].m.public ? "public" : "internal",
+		       (unsigned long long)r.v[i].c.pass_packets,
+		       (unsigned long long)r.v[i].c.drop_packets);
+	}
+	if (shown < r.n)
+		printf("  ... and %zu more (--services lists every one, --service 'APP/*' "
+		       "filters)\n", r.n - shown);
+	else if (!r.n && s->service_glob)
+		printf("  (no service matches '%s')\n", s->service_glob);
+	free(r.v);
+}
+
+/* status --short: what an operator looks at first, in a few lines. */
+static void print_short(struct enf_state *st, struct status *s)
+{
+	uint64_t pass = 0, drop = 0;
+	size_t i, up = 0;
+	uint32_t r;
+
+	for (r = 0; r < ENF_REASON_MAX; r++) {
+		if (r == ENF_REASON_AUDIT_PASS)
+			continue;
+		if (!strncmp(enf_reason_name(r), "drop_", 5))
+			drop += s->reasons[r].packets;
+		else
+			pass += s->reasons[r].packets;
+	}
+	for (i = 0; i < s->nlinks; i++)
+		up += s->links[i].iface.ifindex != 0;
+	if (s->pol.generation)
+		printf("policy:     generation %llu, %s, rack '%s': %u services, %u instances\n",
+		       (unsigned long long)s->pol.generation,
+		       s->pol.mode == ENF_MODE_AUDIT ? "audit" : "enforce", s->pol.rack,
+		       s->pol.services, s->pol.instances);
+	else
+		printf("policy:     none applied (all traffic passes)\n");
+	printf("interfaces: %zu attached", up);
+	for (i = 0; i < s->nlinks && i < 8; i++)
+		if (s->links[i].iface.ifindex)
+			printf("%s%s", i ? ", " : " (", s->links[i].iface.name);
+	printf("%s\n", s->nlinks > 8 ? ", ...)" : up ? ")" : "");
+	if (s->daemon.state == ENF_DAEMON_RUNNING && s->daemon_running)
+		printf("daemon:     pid %u, heartbeat %llu ms ago\n", s->daemon.pid,
+		       (unsigned long long)s->heartbeat_age_ms);
+	printf("packets:    %llu passed, %llu dropped", (unsigned long long)pass,
+	       (unsigned long long)drop);
+	for (r = 0, i = 0; r < ENF_REASON_MAX; r++)
+		if (!strncmp(enf_reason_name(r), "drop_", 5) && s->reasons[r].packets)
+			printf("%s %s %llu", i++ ? "," : ":", enf_reason_name(r),
+			       (unsigned long long)s->reasons[r].packets);
+	printf("\nflows:      %llu of %d\n", (unsigned long long)s->flows, ENF_MAX_FLOWS);
+	printf("health:     %s%s\n", s->unhealthy ? "NOT enforcing: " : "ok",
+	       s->unhealthy ? s->problem : "");
+	(void)st;
 }
 
 static void json_service_row(void *arg, uint32_t id, const struct enf_svc_meta *m,
@@ -439,12 +555,8 @@ static void print_text(struct enf_state *st, struct status *s)
 	for (r = 0; r < ENF_DNS_REASON_MAX; r++)
 		printf("  %-20s %14llu\n", enf_dns_reason_name(r), (unsigned long long)s->dns[r]);
 
-	if (s->pol.generation && s->pol.services) {
-		printf("\nservices (since generation %llu):\n  %-32s %-16s %-8s %12s %12s\n",
-		       (unsigned long long)s->pol.generation, "APP/SERVICE", "NETWORK", "KIND",
-		       "PASS", "DROP");
-		for_each_service(st, s, text_service_row, NULL);
-	}
+	if (s->pol.generation && s->pol.services)
+		print_services_text(st, s);
 	printf("\nhealth:     %s%s\n", s->unhealthy ? "NOT enforcing: " : "ok",
 	       s->unhealthy ? s->problem : "");
 }
@@ -571,13 +683,18 @@ int cmd_status(const struct cli_cmd *cmd, int argc, char **argv)
 {
 	struct status s = {};
 	struct enf_state st;
-	int c, json = 0, check = 0, err, code;
+	int c, json = 0, check = 0, brief = 0, err, code;
 
 	while ((c = cli_next_opt(cmd, argc, argv, &code)) != -1) {
 		if (c == CLI_DONE)
 			return code;
 		json |= c == 'j';	/* --json */
 		check |= c == 'c';	/* --check */
+		brief |= c == 's';	/* --short */
+		if (c == 'a')		/* --services */
+			s.all_services = true;
+		if (c == 'S')		/* --service APP/SVC (a glob) */
+			s.service_glob = optarg;
 	}
 	if (cli_no_operands(cmd, argc, argv))
 		return EXIT_BADINPUT;
@@ -615,6 +732,8 @@ int cmd_status(const struct cli_cmd *cmd, int argc, char **argv)
 	}
 	if (json)
 		print_json(&st, &s);
+	else if (brief)
+		print_short(&st, &s);
 	else
 		print_text(&st, &s);
 	free(s.links);

@@ -11,6 +11,10 @@
  * Exit status by verdict, for scripts: 0 when every packet traced passes
  * (an audit-mode would-drop passes), EXIT_DROPPED (3) when the program
  * dropped one; 1 and 2 as for every command.
+ *
+ * --json: the same facts as one object, or with --pcap one object per
+ * packet on a line of its own (fields: docs/json.md; the names are those of
+ * `monitor --json` where they mean the same). Errors stay on stderr.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -23,6 +27,7 @@
 #include <unistd.h>
 
 #include <bpf/bpf.h>
+#include <json-c/json.h>
 
 #include "capture.h"
 #include "cli.h"
@@ -190,11 +195,102 @@ static void service_label(struct enf_state *st, uint32_t id, char *buf, size_t l
 	close(fd);
 }
 
+/* ---- --json ---- */
+
+static json_object *jstr(const char *s)
+{
+	return json_object_new_string(s);
+}
+
+static void print_json(json_object *o, int flags)
+{
+	printf("%s\n", json_object_to_json_string_ext(o, flags | JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(o);
+}
+
+/* "tcp", "udp", "sctp", "icmp", "icmpv6", else "proto-N": as `monitor`. */
+static const char *json_proto(uint8_t proto, char *buf, size_t len)
+{
+	if (strcmp(enf_proto_name(proto), "?"))
+		return enf_proto_name(proto);
+	snprintf(buf, len, "proto-%u", proto);
+	return buf;
+}
+
+/* What the frame is: ethertype, and for IP proto, src, dst and the ports. */
+static void json_flow(json_object *o, const struct trace_flow *f)
+{
+	char a[ADDR_STRLEN], proto[16];
+
+	json_object_object_add(o, "ethertype", json_object_new_int(f->ethertype));
+	json_object_object_add(o, "proto", f->src.family ?
+			       jstr(json_proto(f->proto, proto, sizeof(proto))) : NULL);
+	json_object_object_add(o, "src", f->src.family ?
+			       jstr(addr_format(&f->src, a, sizeof(a))) : NULL);
+	json_object_object_add(o, "dst", f->dst.family ?
+			       jstr(addr_format(&f->dst, a, sizeof(a))) : NULL);
+	if (f->has_ports) {
+		json_object_object_add(o, "src_port", json_object_new_int(f->sport));
+		json_object_object_add(o, "dst_port", json_object_new_int(f->dport));
+	}
+}
+
+/* What the program decided and why, with the destination's service and
+ * what the source counts as: every line of the text form. */
+static void json_verdict(json_object *o, struct enf_state *st, const struct enf_trace *t)
+{
+	struct enf_svc_meta m;
+	int fd = t->service_id ? state_active_map(st, SEL_META) : -1, have = 0;
+
+	if (fd >= 0) {
+		have = !bpf_map_lookup_elem(fd, &t->service_id, &m);
+		close(fd);
+	}
+	json_object_object_add(o, "verdict", jstr(t->verdict != XDP_PASS ? "drop" :
+						  t->audit ? "audit" : "pass"));
+	json_object_object_add(o, "reason", jstr(enf_reason_name(t->reason)));
+	json_object_object_add(o, "reason_help", jstr(enf_reason_help(t->reason)));
+	json_object_object_add(o, "app", have ? jstr(m.app) : NULL);
+	json_object_object_add(o, "service", have ? jstr(m.service) : NULL);
+	json_object_object_add(o, "network", have ? jstr(m.network) : NULL);
+	json_object_object_add(o, "public", have ? json_object_new_boolean(m.public) : NULL);
+	json_object_object_add(o, "source_class", json_object_new_int64(t->class_id));
+	json_object_object_add(o, "source_private",
+			       json_object_new_boolean(t->src_flags & ENF_SRC_PRIVATE));
+	json_object_object_add(o, "source_member",
+			       json_object_new_boolean(t->src_flags & ENF_SRC_MEMBER));
+	json_object_object_add(o, "encap", jstr(enf_encap_name(t->encap)));
+	json_object_object_add(o, "encap_depth", json_object_new_int64(t->encap_depth));
+	json_object_object_add(o, "outer_public", json_object_new_boolean(t->outer_public));
+}
+
 struct pcap_ctx {
 	struct enf_state *st;
 	uint32_t role;
 	unsigned long dropped;
+	int json;
 };
+
+/* One packet of a capture as a JSON line. */
+static void pcap_json(struct pcap_ctx *pc, unsigned long idx, const struct trace_flow *f,
+		      const struct enf_trace *t)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "frame", json_object_new_uint64(idx));
+	if (f)
+		json_flow(o, f);
+	json_object_object_add(o, "iface_role", jstr(enf_role_name(pc->role)));
+	if (t) {
+		json_verdict(o, pc->st, t);
+	} else {
+		/* not run: the program never sees less than an Ethernet header */
+		json_object_object_add(o, "verdict", NULL);
+		json_object_object_add(o, "reason", NULL);
+		json_object_object_add(o, "error", jstr("shorter than Ethernet"));
+	}
+	print_json(o, JSON_C_TO_STRING_PLAIN);
+}
 
 /* A capture row's columns (the first three are what scripts read). */
 #define PCAP_ROW	"%-8s %-7s %-20s %-7s %-24s %-24s %s"
@@ -225,7 +321,11 @@ static int pcap_packet(void *arg, unsigned long idx, const uint8_t *data, size_t
 
 	snprintf(num, sizeof(num), "%lu", idx);
 	if (len < 14) {
-		printf(PCAP_ROW "\n", num, "-", "-", "-", "-", "-", "(shorter than Ethernet)");
+		if (pc->json)
+			pcap_json(pc, idx, NULL, NULL);
+		else
+			printf(PCAP_ROW "\n", num, "-", "-", "-", "-", "-",
+			       "(shorter than Ethernet)");
 		return 0;
 	}
 	err = trace_run(pc->st, data, len, pc->role, &t);
@@ -234,12 +334,16 @@ static int pcap_packet(void *arg, unsigned long idx, const uint8_t *data, size_t
 		return err;
 	}
 	trace_flow_of(data, len, &f);
+	if (t.verdict != XDP_PASS)
+		pc->dropped++;
+	if (pc->json) {
+		pcap_json(pc, idx, &f, &t);
+		return 0;
+	}
 	if (f.src.family) {
 		endpoint_format(&f.src, f.has_ports ? f.sport : 0, src, sizeof(src));
 		endpoint_format(&f.dst, f.has_ports ? f.dport : 0, dst, sizeof(dst));
 	}
-	if (t.verdict != XDP_PASS)
-		pc->dropped++;
 	service_label(pc->st, t.service_id, svc, sizeof(svc));
 	printf(PCAP_ROW "%s", num, t.verdict == XDP_PASS ? "PASS" : "DROP",
 	       enf_reason_name(t.reason), flow_proto(&f, proto, sizeof(proto)), src, dst, svc,
@@ -251,14 +355,15 @@ static int pcap_packet(void *arg, unsigned long idx, const uint8_t *data, size_t
 	return 0;
 }
 
-static int trace_pcap(struct enf_state *st, const char *file, uint32_t role)
+static int trace_pcap(struct enf_state *st, const char *file, uint32_t role, int json)
 {
-	struct pcap_ctx pc = { .st = st, .role = role };
+	struct pcap_ctx pc = { .st = st, .role = role, .json = json };
 	char err[512];
 	int ret;
 
-	printf(PCAP_ROW "\n", "PACKET", "VERDICT", "REASON", "PROTO", "SOURCE", "DESTINATION",
-	       "SERVICE");
+	if (!json)
+		printf(PCAP_ROW "\n", "PACKET", "VERDICT", "REASON", "PROTO", "SOURCE",
+		       "DESTINATION", "SERVICE");
 	ret = capture_foreach(file, pcap_packet, &pc, err, sizeof(err));
 	if (ret == -EINVAL) {
 		pr_err("cannot read capture '%s': %s\n", file, err);
@@ -280,7 +385,7 @@ int cmd_trace(const struct cli_cmd *cmd, int argc, char **argv)
 	struct enf_trace t;
 	uint8_t frame[256];
 	size_t len;
-	int c, err, ret = 0, code;
+	int c, err, ret = 0, code, json = 0;
 
 	while ((c = cli_next_opt(cmd, argc, argv, &code)) != -1) {
 		switch (c) {
@@ -298,6 +403,9 @@ int cmd_trace(const struct cli_cmd *cmd, int argc, char **argv)
 			break;
 		case 'p':	/* --pcap */
 			pcap = optarg;
+			break;
+		case 'j':	/* --json */
+			json = 1;
 			break;
 		case CLI_DONE:
 			return code;
@@ -317,7 +425,7 @@ int cmd_trace(const struct cli_cmd *cmd, int argc, char **argv)
 	if (state_open_loaded(&st, cli.pin_dir, "trace"))
 		return EXIT_RUNTIME;
 	if (pcap) {
-		ret = trace_pcap(&st, pcap, role == ENF_ROLE_MAX ? ENF_ROLE_MIXED : role);
+		ret = trace_pcap(&st, pcap, role == ENF_ROLE_MAX ? ENF_ROLE_MIXED : role, json);
 		goto out;
 	}
 	err = resolve_to(&st, to_s, from.addr.family, &to, label, sizeof(label));
@@ -338,6 +446,21 @@ int cmd_trace(const struct cli_cmd *cmd, int argc, char **argv)
 	if (err) {
 		pr_err("trace: cannot run the packet through the program: %s\n", strerror(-err));
 		ret = EXIT_RUNTIME;
+		goto out;
+	}
+	ret = t.verdict == XDP_PASS ? 0 : EXIT_DROPPED;
+	if (json) {
+		json_object *o = json_object_new_object();
+		struct trace_flow f;
+
+		/* the packet as built: its source port is there when none was given */
+		trace_flow_of(frame, len, &f);
+		json_flow(o, &f);
+		json_object_object_add(o, "dst_name", label[0] ? jstr(label) : NULL);
+		json_object_object_add(o, "iface_role", jstr(enf_role_name(
+				       role == ENF_ROLE_MAX ? ENF_ROLE_MIXED : role)));
+		json_verdict(o, &st, &t);
+		print_json(o, JSON_C_TO_STRING_PRETTY);
 		goto out;
 	}
 	/* [v6]:port: a v6 address and a port joined by a bare colon read as
@@ -368,7 +491,6 @@ int cmd_trace(const struct cli_cmd *cmd, int argc, char **argv)
 	       t.src_flags & ENF_SRC_PRIVATE ? ", rack-private" : "",
 	       t.src_flags & ENF_SRC_MEMBER ? ", network member" : "",
 	       !(t.src_flags & (ENF_SRC_PRIVATE | ENF_SRC_MEMBER)) ? " (public)" : "");
-	ret = t.verdict == XDP_PASS ? 0 : EXIT_DROPPED;
 out:
 	state_close(&st);
 	return ret;

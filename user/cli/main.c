@@ -23,25 +23,61 @@ struct cli_opts cli = {
 static const struct option file_opts[] = {
 	{ "file", required_argument, NULL, 'f' },
 	{ "dry-run", no_argument, NULL, 'n' },
+	{ "json", no_argument, NULL, 'j' },
 	CLI_OPT_HELP,
 	{},
 };
 
 static const struct cli_cmd commands[] = {
-	{ "apply", cmd_apply, "apply -f MANIFEST [--dry-run]",
-	  "compile, validate, swap in atomically", NULL, "f:nh", file_opts },
-	{ "check", cmd_check, "check -f MANIFEST",
-	  "validate only; errors as file:line:col", NULL, "f:h", file_opts },
+	{ "apply", cmd_apply, "apply -f MANIFEST [--dry-run] [--json]",
+	  "compile, validate, swap in atomically",
+	  "  --dry-run: change nothing; list what would change against the generation\n"
+	  "             in force (services, addresses, ports, settings), then a summary\n"
+	  "  --json: one object, the manifest's errors in it (fields: docs/json.md)\n",
+	  "f:njh", file_opts },
+	{ "check", cmd_check, "check -f MANIFEST [--json]",
+	  "validate only; errors as file:line:col",
+	  "  --json: one object, the errors in it (fields: docs/json.md)\n",
+	  "f:jh", file_opts },
 	{ "attach", cmd_attach, "attach [--generic] IFACE...",
 	  "attach the programs (pinned links)", NULL, "gh",
 	  (const struct option[]){ { "generic", no_argument, NULL, 'g' }, CLI_OPT_HELP, {} } },
 	{ "detach", cmd_detach, "detach [IFACE...]",
 	  "detach (all interfaces when none named)", NULL, "h",
 	  (const struct option[]){ CLI_OPT_HELP, {} } },
-	{ "status", cmd_status, "status [--json] [--check]",
-	  "the node's whole state; --check: exit 1 unless it enforces", NULL, "jch",
+	{ "status", cmd_status,
+	  "status [--json] [--check] [--short] [--services] [--service APP/SVC]",
+	  "the node's whole state; --check: exit 1 unless it enforces",
+	  "  --short: a few lines (policy, interfaces, daemon, drops by reason, health)\n"
+	  "  services: the 20 busiest unless --services (all) or --service APP/SVC, a\n"
+	  "  glob such as 'shop/*' (also filters --json)\n",
+	  "jcsaS:h",
 	  (const struct option[]){ { "json", no_argument, NULL, 'j' },
-				   { "check", no_argument, NULL, 'c' }, CLI_OPT_HELP, {} } },
+				   { "check", no_argument, NULL, 'c' },
+				   { "short", no_argument, NULL, 's' },
+				   { "services", no_argument, NULL, 'a' },
+				   { "service", required_argument, NULL, 'S' }, CLI_OPT_HELP, {} } },
+	{ "maps", cmd_maps, "maps [MAP] [--json] [--limit N] [-f MANIFEST]",
+	  "the pinned maps, decoded (addresses, host-order ports, CIDRs, flags, names)",
+	  "  without MAP: every map pinned (kind, entries, limit, what it holds); MAP is a\n"
+	  "  view (or the pinned map it decodes, e.g. enf_dst):\n"
+	  "    dst     service addresses: service, network, flags\n"
+	  "    ports   ADDR:PORT/PROTO: service, network, public/isolated, trust group\n"
+	  "    src     source prefixes as CIDRs: class, flags, expiry, admitted to\n"
+	  "    admit   source class -> network or trusted ranges admitted\n"
+	  "    ifrole  interfaces: role, counter row, attached\n"
+	  "    flows   flows instances opened: endpoints, open/closing, idle, time left\n"
+	  "    frags   first fragments that passed: reason, age\n"
+	  "    dns     DNS names (their hashes named from the manifest) and records\n"
+	  "    stats   packets and bytes per reason, in all and per interface\n"
+	  "  --json: an array of objects (fields: docs/maps.md)\n"
+	  "  --limit N: at most N rows (default 1000 in text, all in JSON; 0: all)\n"
+	  "  -f MANIFEST: dns: names from this manifest (default: the one in force,\n"
+	  "               while the file is unchanged)\n",
+	  "jl:f:h",
+	  (const struct option[]){ { "json", no_argument, NULL, 'j' },
+				   { "limit", required_argument, NULL, 'l' },
+				   { "file", required_argument, NULL, 'f' }, CLI_OPT_HELP, {} } },
 	{ "services", cmd_services, "services [-f MANIFEST] [--json]",
 	  "per app and service: visibility, ports and private names",
 	  "  without -f: the manifest of the generation in force (must be unchanged)\n"
@@ -116,18 +152,21 @@ static const struct cli_cmd commands[] = {
 	  (const struct option[]){ { "listen", required_argument, NULL, 'l' },
 				   { "udp", no_argument, NULL, 'u' }, CLI_OPT_HELP, {} } },
 	{ "trace", cmd_trace,
-	  "trace --from ADDR[:PORT] --to NAME|ADDR[:PORT[/PROTO]] [--iface-role ROLE]\n"
-	  "       enforcer [--pin-dir DIR] trace --pcap FILE [--iface-role ROLE]",
+	  "trace --from ADDR[:PORT] --to NAME|ADDR[:PORT[/PROTO]] [--iface-role ROLE] [--json]\n"
+	  "       enforcer [--pin-dir DIR] trace --pcap FILE [--iface-role ROLE] [--json]",
 	  "run packets through the loaded program: verdict and reason",
 	  "  NAME: app/service or a private DNS name; PROTO: tcp (default with a port),\n"
 	  "  udp, sctp, icmp (default without); ROLE: public, mixed or pods\n"
 	  "  exit status: 0 when every packet passes (an audit-mode would-drop too),\n"
-	  "  3 when one is dropped; 1 runtime failure, 2 bad input\n",
-	  "f:t:r:p:h",
+	  "  3 when one is dropped; 1 runtime failure, 2 bad input\n"
+	  "  --json: one object; with --pcap one per packet, a line each\n"
+	  "          (fields: docs/json.md)\n",
+	  "f:t:r:p:jh",
 	  (const struct option[]){ { "from", required_argument, NULL, 'f' },
 				   { "to", required_argument, NULL, 't' },
 				   { "iface-role", required_argument, NULL, 'r' },
-				   { "pcap", required_argument, NULL, 'p' }, CLI_OPT_HELP, {} } },
+				   { "pcap", required_argument, NULL, 'p' },
+				   { "json", no_argument, NULL, 'j' }, CLI_OPT_HELP, {} } },
 };
 
 static void usage(FILE *f)

@@ -127,16 +127,117 @@ static int image_ifroles(struct image *im, struct enf_state *st, const struct en
 	return 0;
 }
 
-/* Every service id 1..nmeta-1 with zero per-CPU counters: the data path
- * only ever looks up. */
-static int image_svcstats(struct image *im, size_t nmeta)
+static uint64_t mix64(uint64_t h, uint64_t v)
 {
+	h ^= v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
+	h ^= h >> 31;
+	h *= 0xbf58476d1ce4e5b9ULL;
+	return h ^ (h >> 29);
+}
+
+static uint64_t mix_bytes(uint64_t h, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+	uint64_t w;
+	size_t i;
+
+	for (i = 0; i < n; i += 8) {
+		w = 0;
+		memcpy(&w, b + i, n - i < 8 ? n - i : 8);
+		h = mix64(h, w);
+	}
+	return h;
+}
+
+/* Each service's digest (enf_svc_meta.digest) into the meta image: its
+ * network and visibility, and every address and port with their flags,
+ * summed so that order does not matter. Ids are left out: they are
+ * renumbered by every apply. */
+static void meta_digests(struct enf_svc_meta *meta, size_t nmeta, const struct compiled *c)
+{
+	size_t i;
+
+	for (i = 1; i < nmeta; i++) {
+		meta[i].digest = mix_bytes(0, meta[i].network, sizeof(meta[i].network));
+		meta[i].digest = mix64(meta[i].digest, meta[i].public);
+	}
+	for (i = 0; i < c->ndst; i++) {
+		uint32_t id = c->dst[i].val.service_id;
+
+		if (id && id < nmeta)
+			meta[id].digest += mix64(mix_bytes(1, &c->dst[i].key, sizeof(c->dst[i].key)),
+						 c->dst[i].val.flags);
+	}
+	for (i = 0; i < c->nports; i++) {
+		uint32_t id = c->ports[i].val.service_id;
+
+		if (id && id < nmeta)
+			meta[id].digest += mix64(mix_bytes(2, &c->ports[i].key,
+							   sizeof(c->ports[i].key)),
+						 c->ports[i].val.flags);
+	}
+}
+
+/* A service of the generation in force: its names, digest and id. */
+struct old_svc {
+	struct enf_svc_meta m;
+	uint32_t id;
+};
+
+static int cmp_old_svc(const void *a, const void *b)
+{
+	const struct old_svc *x = a, *y = b;
+	int d = strcmp(x->m.app, y->m.app);
+
+	return d ? d : strcmp(x->m.service, y->m.service);
+}
+
+/* Every service id 1..nmeta-1 with its per-CPU counters: those of the
+ * generation in force for a service of the same name and digest (it did
+ * not change: its counters keep counting), zero for the others. What the
+ * old slot counts between this copy and the flip is not carried. The data
+ * path only ever looks up. */
+static int image_svcstats(struct image *im, struct enf_state *st, const struct enf_svc_meta *meta,
+			  size_t nmeta)
+{
+	size_t stride = value_stride(SEL_SVCSTAT), nold = 0;
+	struct old_svc *old = NULL, *hit, want;
+	struct enf_policy pol;
+	struct enf_active act;
+	int meta_fd = -1, stat_fd = -1;
 	uint32_t id;
 
 	if (image_alloc(im, SEL_SVCSTAT, nmeta > 1 ? nmeta - 1 : 0))
 		return -ENOMEM;
 	for (id = 1; id < nmeta; id++)
 		((uint32_t *)im->keys)[id - 1] = id;
+	if (state_active(st, &act, &pol) || !pol.generation || !pol.services)
+		return 0;
+	meta_fd = state_inner_fd(st, SEL_META, act.slot);
+	stat_fd = state_inner_fd(st, SEL_SVCSTAT, act.slot);
+	old = calloc(pol.services, sizeof(*old));
+	for (id = 1; old && meta_fd >= 0 && stat_fd >= 0 && id <= pol.services; id++) {
+		if (bpf_map_lookup_elem(meta_fd, &id, &old[nold].m))
+			break;
+		old[nold++].id = id;
+	}
+	if (nold)
+		qsort(old, nold, sizeof(*old), cmp_old_svc);
+	for (id = 1; nold && id < nmeta; id++) {
+		char *v = (char *)im->vals + (id - 1) * stride;
+
+		want.m = meta[id];
+		hit = bsearch(&want, old, nold, sizeof(*old), cmp_old_svc);
+		if (!hit || hit->m.digest != meta[id].digest)
+			continue;
+		if (bpf_map_lookup_elem(stat_fd, &hit->id, v))
+			memset(v, 0, stride);
+	}
+	free(old);
+	if (meta_fd >= 0)
+		close(meta_fd);
+	if (stat_fd >= 0)
+		close(stat_fd);
 	return 0;
 }
 
@@ -508,8 +609,10 @@ static int build_images(struct image *im, struct enf_state *st, const struct com
 	err = err ?: image_records(&im[SEL_ADMIT], SEL_ADMIT, c->admit, c->nadmit,
 				   sizeof(*c->admit), &one, 0);
 	err = err ?: image_ifroles(&im[SEL_IFROLE], st, pol, ifaces, nifaces);
-	err = err ?: image_svcstats(&im[SEL_SVCSTAT], c->nmeta);
 	err = err ?: image_array(&im[SEL_META], SEL_META, c->meta, c->nmeta);
+	if (!err)
+		meta_digests(im[SEL_META].vals, c->nmeta, c);
+	err = err ?: image_svcstats(&im[SEL_SVCSTAT], st, im[SEL_META].vals, c->nmeta);
 	err = err ?: image_records(&im[SEL_DNS_NAME], SEL_DNS_NAME, c->zone.names, c->zone.nnames,
 				   sizeof(*c->zone.names), NULL, offsetof(struct zone_name, val));
 	err = err ?: image_records(&im[SEL_DNS_ZONE], SEL_DNS_ZONE, c->zone.zones, c->zone.nzones,

@@ -323,6 +323,7 @@ static void set_active_role(struct enf_state *st, uint32_t ifindex, int role)
 			pr_warn("cannot set interface role: %s\n", strerror(errno));
 	} else {
 		bpf_map_delete_elem(fd, &ifindex);
+		state_stats_row_forget(st, ifindex);
 	}
 	close(fd);
 }

@@ -144,10 +144,10 @@ static void service_counters(struct enf_state *st, const struct enf_policy *pol,
 	}
 	for (k = 0; k < 2; k++) {
 		metrics_head(f, names[k], "counter",
-			     k ? "Bytes to a service's addresses and ports, by verdict (since the "
-				 "generation in force was applied)."
-			       : "Packets to a service's addresses and ports, by verdict (since the "
-				 "generation in force was applied).");
+			     k ? "Bytes to a service's addresses and ports, by verdict (kept "
+				 "across applies while the service does not change)."
+			       : "Packets to a service's addresses and ports, by verdict (kept "
+				 "across applies while the service does not change).");
 		for (id = 1; id <= n; id++) {
 			metrics_label(meta[id].app, app, sizeof(app));
 			metrics_label(meta[id].service, svc, sizeof(svc));

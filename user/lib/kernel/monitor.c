@@ -26,8 +26,19 @@ struct gen_names {
 	uint32_t n;		/* ids 0..n-1 */
 };
 
+/* Interface names by ifindex, looked up once a second at most: a flood of
+ * events must not cost a syscall each. */
+#define IFNAME_SLOTS	64
+
+struct ifname_slot {
+	uint32_t ifindex;
+	uint64_t at_ns;		/* CLOCK_MONOTONIC of the lookup */
+	char name[IF_NAMESIZE];
+};
+
 struct monitor {
 	struct enf_state *st;
+	struct ifname_slot ifnames[IFNAME_SLOTS];
 	struct ring_buffer *rb;
 	struct enf_monitor cfg;
 	uint64_t renewed_ns;
@@ -95,6 +106,19 @@ static const struct enf_svc_meta *event_service(struct monitor *m, const struct 
 	return NULL;
 }
 
+static void ifname(struct monitor *m, uint32_t ifindex, uint64_t now, char *out)
+{
+	struct ifname_slot *c = &m->ifnames[ifindex % IFNAME_SLOTS];
+
+	if (c->ifindex != ifindex || now - c->at_ns > 1000000000ULL) {
+		c->ifindex = ifindex;
+		c->at_ns = now;
+		if (!ifindex || !if_indextoname(ifindex, c->name))
+			snprintf(c->name, sizeof(c->name), "if%u", ifindex);
+	}
+	memcpy(out, c->name, IF_NAMESIZE);
+}
+
 static int on_event(void *ctx, void *data, size_t size)
 {
 	struct monitor *m = ctx;
@@ -108,10 +132,34 @@ static int on_event(void *ctx, void *data, size_t size)
 	wall = now_ns(CLOCK_REALTIME) - (now_ns(CLOCK_MONOTONIC) - e->ts_ns);
 	ev.wall.tv_sec = wall / 1000000000ULL;
 	ev.wall.tv_nsec = wall % 1000000000ULL;
-	if (!e->ifindex || !if_indextoname(e->ifindex, ev.ifname))
-		snprintf(ev.ifname, sizeof(ev.ifname), "if%u", e->ifindex);
+	ifname(m, e->ifindex, e->ts_ns, ev.ifname);
 	ev.svc = event_service(m, e);
 	return m->cb(m->ctx, &ev);
+}
+
+/* A new reader starts with a full bucket on every CPU and no refusals
+ * pending from an earlier one (whose rate was perhaps lower); the counts
+ * stay. */
+static void reset_buckets(struct enf_state *st)
+{
+	int ncpu = libbpf_num_possible_cpus(), i;
+	size_t stride = (sizeof(struct enf_mon_cpu) + 7) & ~(size_t)7;
+	uint32_t zero = 0;
+	char *v;
+
+	if (ncpu <= 0)
+		return;
+	v = calloc(ncpu, stride);
+	if (v && !bpf_map_lookup_elem(st->mon_cpu_fd, &zero, v)) {
+		for (i = 0; i < ncpu; i++) {
+			struct enf_mon_cpu *c = (struct enf_mon_cpu *)(v + i * stride);
+
+			c->tat_ns = 0;
+			c->skip = 0;
+		}
+		bpf_map_update_elem(st->mon_cpu_fd, &zero, v, BPF_ANY);
+	}
+	free(v);
 }
 
 /* Writes the reader's settings with a fresh lease: the data path writes
@@ -177,6 +225,7 @@ int monitor_open(struct enf_state *st, const struct monitor_opts *o, monitor_cb 
 	}
 	ring_buffer__consume(m->rb);	/* stale: dropped unseen (not started) */
 	m->started = 1;
+	reset_buckets(st);
 	err = renew(m);
 	if (err) {
 		pr_err("cannot start the events: %s\n", strerror(-err));

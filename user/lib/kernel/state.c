@@ -74,6 +74,7 @@ void state_init(struct enf_state *st)
 	st->egress_fd = st->trace_fd = st->trace_map_fd = st->flows_fd = st->frags_fd = -1;
 	st->l3_prog_fd = st->l3_egress_fd = -1;
 	st->if_stats_fd = st->events_fd = st->monitor_fd = st->mon_cpu_fd = -1;
+	st->ifrow_fd = -1;
 	st->lock_fd = st->btf_fd = -1;
 	for (i = 0; i < SEL_MAX; i++)
 		st->sel_fd[i] = -1;
@@ -101,6 +102,7 @@ void state_close(struct enf_state *st)
 		st->egress_fd = st->trace_fd = st->trace_map_fd = st->flows_fd = -1;
 		st->frags_fd = st->l3_prog_fd = st->l3_egress_fd = -1;
 		st->if_stats_fd = st->events_fd = st->monitor_fd = st->mon_cpu_fd = -1;
+		st->ifrow_fd = -1;
 		for (i = 0; i < SEL_MAX; i++)
 			st->sel_fd[i] = -1;
 		st->btf = NULL;
@@ -120,6 +122,7 @@ void state_close(struct enf_state *st)
 		close_fd(&st->policy_fd);
 		close_fd(&st->stats_fd);
 		close_fd(&st->if_stats_fd);
+		close_fd(&st->ifrow_fd);
 		close_fd(&st->events_fd);
 		close_fd(&st->monitor_fd);
 		close_fd(&st->mon_cpu_fd);
@@ -270,6 +273,7 @@ int state_load(struct enf_state *st)
 	st->policy_fd = bpf_map__fd(skel->maps.enf_policy);
 	st->stats_fd = bpf_map__fd(skel->maps.enf_stats);
 	st->if_stats_fd = bpf_map__fd(skel->maps.enf_if_stats);
+	st->ifrow_fd = bpf_map__fd(skel->maps.enf_ifrow);
 	st->events_fd = bpf_map__fd(skel->maps.enf_events);
 	st->monitor_fd = bpf_map__fd(skel->maps.enf_monitor);
 	st->mon_cpu_fd = bpf_map__fd(skel->maps.enf_mon_cpu);
@@ -328,6 +332,7 @@ static size_t pinned_objs(struct enf_state *st, struct pinned_obj *o)
 		{ "enf_frags", &st->frags_fd },
 		{ "enf_dns_stats", &st->dns_stats_fd },
 		{ "enf_if_stats", &st->if_stats_fd },
+		{ "enf_ifrow", &st->ifrow_fd },
 		{ "enf_events", &st->events_fd },
 		{ "enf_monitor", &st->monitor_fd },
 		{ "enf_mon_cpu", &st->mon_cpu_fd },
@@ -343,7 +348,7 @@ static size_t pinned_objs(struct enf_state *st, struct pinned_obj *o)
 	return n;
 }
 
-#define MAX_PINNED	(18 + SEL_MAX)
+#define MAX_PINNED	(19 + SEL_MAX)
 
 static int pin_all(struct enf_state *st)
 {
@@ -694,6 +699,39 @@ static void clear_stats_row(struct enf_state *st, uint32_t row)
 	free(zero);
 }
 
+/* Puts (ifindex, row) in its enf_ifrow slot unless the slot holds another
+ * interface that still has its programs: one in `list` (apply: the list is
+ * every interface), or, for attach, one with an entry in the active role
+ * map. A slot lost that way only costs that interface a hash lookup. */
+static void cache_row(struct enf_state *st, uint32_t ifindex, uint32_t row, const uint32_t *list,
+		      size_t n, bool keep_others)
+{
+	uint32_t slot = ifindex & (ENF_IFROW_SLOTS - 1);
+	struct enf_ifrow r = {}, want = { .ifindex = ifindex, .row = row };
+	struct enf_iface_val v;
+	bool held = false;
+	size_t i;
+	int fd;
+
+	if (st->ifrow_fd < 0)
+		return;
+	bpf_map_lookup_elem(st->ifrow_fd, &slot, &r);
+	if (r.ifindex && r.ifindex != ifindex) {
+		for (i = 0; i < n && !held; i++)
+			held = list[i] == r.ifindex;
+		if (!held && keep_others) {
+			fd = state_active_map(st, SEL_IFROLE);
+			held = fd >= 0 && !bpf_map_lookup_elem(fd, &r.ifindex, &v);
+			if (fd >= 0)
+				close(fd);
+		}
+		if (held)
+			return;
+	}
+	if (r.ifindex != ifindex || r.row != row)
+		bpf_map_update_elem(st->ifrow_fd, &slot, &want, BPF_ANY);
+}
+
 int state_stats_rows(struct enf_state *st, const uint32_t *ifindex, size_t n, uint32_t *rows,
 		     bool keep_others)
 {
@@ -734,7 +772,21 @@ int state_stats_rows(struct enf_state *st, const uint32_t *ifindex, size_t n, ui
 		rows[i] = row;
 		taken[row] = true;
 	}
+	for (i = 0; i < n; i++)
+		cache_row(st, ifindex[i], rows[i], ifindex, n, keep_others);
 	return 0;
+}
+
+void state_stats_row_forget(struct enf_state *st, uint32_t ifindex)
+{
+	uint32_t slot = ifindex & (ENF_IFROW_SLOTS - 1);
+	struct enf_ifrow r;
+
+	if (st->ifrow_fd >= 0 && !bpf_map_lookup_elem(st->ifrow_fd, &slot, &r) &&
+	    r.ifindex == ifindex) {
+		memset(&r, 0, sizeof(r));
+		bpf_map_update_elem(st->ifrow_fd, &slot, &r, BPF_ANY);
+	}
 }
 
 void state_dns_stats(const struct enf_state *st, uint64_t v[ENF_DNS_REASON_MAX])

@@ -9,7 +9,8 @@
  *                              TC egress flow recorders, the XDP trace twin
  *   enf_tc_dns enf_dns_stream  the TC DNS program, its TCP twin
  *   enf_active enf_policy enf_stats enf_dns_stats   global maps
- *   enf_if_stats               per interface and reason (rows: enf_ifrole)
+ *   enf_if_stats enf_ifrow     per interface and reason (rows: enf_ifrole,
+ *                              cached by ifindex in enf_ifrow)
  *   enf_events enf_monitor enf_mon_cpu   `enforcer monitor`: ring buffer,
  *                              its reader's settings, per-CPU bucket and counts
  *   enf_src_sel enf_dst_sel ... enf_meta_sel  outer maps, [slot] -> inner map
@@ -56,6 +57,7 @@ struct enf_state {
 	int policy_fd;
 	int stats_fd;
 	int if_stats_fd;		/* enf_if_stats */
+	int ifrow_fd;			/* enf_ifrow: the rows, cached by ifindex */
 	int events_fd;			/* enf_events: the monitor's ring buffer */
 	int monitor_fd;			/* enf_monitor */
 	int mon_cpu_fd;			/* enf_mon_cpu */
@@ -142,6 +144,10 @@ uint64_t state_count_entries(int fd, size_t key_size);
  * the list is every interface there is (apply). */
 int state_stats_rows(struct enf_state *st, const uint32_t *ifindex, size_t n, uint32_t *rows,
 		     bool keep_others);
+
+/* The interface is gone from the policy (detach): its enf_ifrow slot, if
+ * it holds one, is emptied. */
+void state_stats_row_forget(struct enf_state *st, uint32_t ifindex);
 
 /* Every DNS reason's packets (enf_dns_stats), summed over CPUs; a reason
  * that cannot be read is 0. */

@@ -1,0 +1,1601 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* Decoded views of the pinned maps (see views.h). */
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "addr.h"
+#include "enforcer_common.h"
+#include "enforcer_dns.h"
+#include "links.h"
+#include "manifest.h"
+#include "names.h"
+#include "state.h"
+#include "views.h"
+#include "wire.h"
+#include "zone.h"
+
+#ifndef ENOTSUPP
+#define ENOTSUPP	524	/* the kernel's "no such operation for this map type" */
+#endif
+
+#define WALK_BATCH	256	/* entries per BPF_MAP_LOOKUP_BATCH */
+#define WALK_BATCH_MAX	65536	/* a hash bucket longer than this cannot be read in batches */
+#define WALK_KEY_MAX	64	/* largest key of a map we walk (enf_flow_key: 48) */
+
+struct admit_pair {
+	uint32_t class_id;
+	uint32_t target;
+};
+
+struct views {
+	struct enf_state st;
+	struct enf_active act;
+	struct enf_policy pol;
+	int fd[SEL_MAX];		/* the slot's inner maps, opened when first read */
+	view_cb cb;			/* of the walk under way */
+	void *cb_ctx;
+	/* names */
+	const struct manifest *m;	/* the manifest in force, or NULL */
+	const struct zone_compiled *z;
+	const struct zone_name **dns;	/* z's names sorted by key */
+	const char *unknown;		/* why names are unknown */
+	char (*nets)[ENF_NAME_LEN];	/* network id -> name, from enf_svc_meta */
+	uint32_t nnets;
+	bool nets_read;
+	char (*trust)[ENF_NAME_LEN];	/* trust group id -> app, from enf_ports */
+	uint32_t ntrust;
+	bool trust_read;
+	struct enf_svc_meta meta;	/* the service looked up last */
+	uint32_t meta_id;
+	bool meta_ok;
+	struct admit_pair *admit;	/* enf_admit by class (the src view) */
+	size_t nadmit;
+	struct link_info *links;	/* pinned links (the ifrole view) */
+	size_t nlinks;
+	struct enf_dns_a a;		/* a name's records, read for its row */
+	struct enf_dns_aaaa aaaa;
+	struct enf_dns_srv srv;
+	struct view_row row;
+};
+
+/* ---- rows ---------------------------------------------------------------- */
+
+static void row_reset(struct view_row *r)
+{
+	memset(r->c, 0, sizeof(r->c));
+	r->used = 0;
+}
+
+/* Room for `len` bytes in the row's text, or NULL (the value is left out). */
+static char *row_room(struct view_row *r, size_t len)
+{
+	char *p;
+
+	if (len > sizeof(r->text) - r->used)
+		return NULL;
+	p = r->text + r->used;
+	r->used += len;
+	return p;
+}
+
+static void put_str(struct view_row *r, int col, const char *s)
+{
+	size_t len = s ? strlen(s) + 1 : 0;
+	char *p = s ? row_room(r, len) : NULL;
+
+	if (!p)
+		return;
+	memcpy(p, s, len);
+	r->c[col].s = p;
+	r->c[col].set = true;
+}
+
+__attribute__((format(printf, 3, 4)))
+static void put_fmt(struct view_row *r, int col, const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	put_str(r, col, buf);
+}
+
+static void put_uint(struct view_row *r, int col, uint64_t u)
+{
+	r->c[col].u = u;
+	r->c[col].set = true;
+}
+
+static void put_int(struct view_row *r, int col, int64_t i)
+{
+	r->c[col].i = i;
+	r->c[col].set = true;
+}
+
+static void put_bool(struct view_row *r, int col, bool b)
+{
+	put_uint(r, col, b);
+}
+
+/* An empty list (JSON []), which list_add() then fills. */
+static void put_list(struct view_row *r, int col)
+{
+	r->c[col].set = true;
+	r->c[col].s = r->text + r->used;
+	r->c[col].n = 0;
+}
+
+/* Appends to a list: its strings stay back to back, so a list that others
+ * wrote after is moved to the end first. */
+static void list_add(struct view_row *r, int col, const char *s)
+{
+	struct view_cell *c = &r->c[col];
+	size_t have = 0, i, len = strlen(s) + 1;
+	const char *p = c->s;
+	char *at;
+
+	if (!c->set)
+		put_list(r, col);
+	for (i = 0; i < c->n; i++, p += strlen(p) + 1)
+		;
+	have = (size_t)(p - c->s);
+	if (p != r->text + r->used) {
+		at = row_room(r, have);
+		if (!at)
+			return;
+		memmove(at, c->s, have);
+		c->s = at;
+	}
+	at = row_room(r, len);
+	if (!at)
+		return;
+	memcpy(at, s, len);
+	c->n++;
+}
+
+__attribute__((format(printf, 3, 4)))
+static void list_fmt(struct view_row *r, int col, const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	list_add(r, col, buf);
+}
+
+/* The names of the bits set in `flags`; bits without a name as hex. */
+static void put_flags(struct view_row *r, int col, uint32_t flags, const char *const *names,
+		      unsigned int nnames)
+{
+	unsigned int b;
+
+	put_list(r, col);
+	for (b = 0; b < 32; b++) {
+		if (!(flags & (1U << b)))
+			continue;
+		if (b < nnames && names[b])
+			list_add(r, col, names[b]);
+		else
+			list_fmt(r, col, "0x%x", 1U << b);
+	}
+}
+
+static const char *const src_flag_names[] = { "private", "member" };
+static const char *const dst_flag_names[] = { "isolated", "frontend", "vip", "ports" };
+static const char *const port_flag_names[] = { "public", "isolated" };
+static const char *const dns_flag_names[] = { "apex" };
+#define NFLAGS(a) ((unsigned int)(sizeof(a) / sizeof((a)[0])))
+
+/* ---- reading maps -------------------------------------------------------- */
+
+static uint64_t now_ns(clockid_t clk)
+{
+	struct timespec ts;
+
+	clock_gettime(clk, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static bool percpu_type(enum bpf_map_type t)
+{
+	return t == BPF_MAP_TYPE_PERCPU_HASH || t == BPF_MAP_TYPE_LRU_PERCPU_HASH ||
+	       t == BPF_MAP_TYPE_PERCPU_ARRAY;
+}
+
+typedef int (*entry_fn)(void *arg, const void *key, const void *val);
+
+/* Key by key, for maps without batch lookups (the LPM trie). A key deleted
+ * under the walk makes the kernel start over: never more than max_entries
+ * steps. */
+static int walk_keys(int fd, const struct bpf_map_info *info, size_t vsz, entry_fn fn, void *arg)
+{
+	uint8_t key[WALK_KEY_MAX], next[WALK_KEY_MAX];
+	void *val = malloc(vsz);
+	uint32_t steps = 0;
+	void *prev = NULL;
+	int err = 0;
+
+	if (!val)
+		return -ENOMEM;
+	while (steps++ < info->max_entries && !bpf_map_get_next_key(fd, prev, next)) {
+		memcpy(key, next, info->key_size);
+		prev = key;
+		if (bpf_map_lookup_elem(fd, key, val))
+			continue;	/* deleted meanwhile */
+		err = fn(arg, key, val);
+		if (err)
+			break;
+	}
+	free(val);
+	return err;
+}
+
+/*
+ * Every entry of a map, handed to fn(arg, key, value) a batch at a time
+ * (BPF_MAP_LOOKUP_BATCH: hashes, LRU tables, arrays), else key by key.
+ * Per-CPU values come as the kernel gives them (one per CPU, 8-byte
+ * aligned). Returns 0, fn's non-zero value, or -errno.
+ */
+static int map_walk(int fd, entry_fn fn, void *arg)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	uint8_t in[WALK_KEY_MAX], out[WALK_KEY_MAX];
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info), cap = WALK_BATCH, n, i;
+	uint8_t *keys = NULL, *vals = NULL;
+	bool first = true;
+	size_t vsz;
+	int err, ret = 0;
+
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return -errno;
+	if (info.key_size > WALK_KEY_MAX)
+		return -E2BIG;
+	vsz = info.value_size;
+	if (percpu_type(info.type))
+		vsz = ((vsz + 7) & ~(size_t)7) * (size_t)libbpf_num_possible_cpus();
+	for (;;) {
+		if (!keys) {
+			keys = malloc((size_t)info.key_size * cap);
+			vals = malloc(vsz * cap);
+			if (!keys || !vals) {
+				ret = -ENOMEM;
+				break;
+			}
+		}
+		n = cap;
+		err = bpf_map_lookup_batch(fd, first ? NULL : in, out, keys, vals, &n, &opts);
+		err = err ? -errno : 0;
+		if (err == -ENOSPC && !n && cap < WALK_BATCH_MAX) {
+			/* a hash bucket holds more than a batch: a bigger one */
+			cap *= 4;
+			free(keys);
+			free(vals);
+			keys = vals = NULL;
+			continue;
+		}
+		if (err && err != -ENOENT) {
+			if (first && (err == -EINVAL || err == -ENOTSUPP || err == -EOPNOTSUPP))
+				ret = walk_keys(fd, &info, vsz, fn, arg);
+			else
+				ret = err;
+			break;
+		}
+		for (i = 0; i < n && !ret; i++)
+			ret = fn(arg, keys + (size_t)i * info.key_size, vals + (size_t)i * vsz);
+		if (ret || err == -ENOENT || !n)
+			break;
+		memcpy(in, out, sizeof(in));
+		first = false;
+	}
+	free(keys);
+	free(vals);
+	return ret;
+}
+
+/* The inner map of `sel` in the slot the views read; -errno. */
+static int slot_fd(struct views *v, enum sel sel)
+{
+	if (v->fd[sel] < 0)
+		v->fd[sel] = state_inner_fd(&v->st, sel, v->act.slot);
+	return v->fd[sel];
+}
+
+/* ---- names --------------------------------------------------------------- */
+
+static const struct enf_svc_meta *svc_meta(struct views *v, uint32_t id)
+{
+	int fd;
+
+	if (!id)
+		return NULL;
+	if (v->meta_id != id) {
+		fd = slot_fd(v, SEL_META);
+		v->meta_id = id;
+		memset(&v->meta, 0, sizeof(v->meta));
+		v->meta_ok = fd >= 0 && !bpf_map_lookup_elem(fd, &id, &v->meta) && v->meta.app[0];
+		v->meta.app[ENF_NAME_LEN - 1] = v->meta.service[ENF_NAME_LEN - 1] = '\0';
+		v->meta.network[ENF_NAME_LEN - 1] = '\0';
+	}
+	return v->meta_ok ? &v->meta : NULL;
+}
+
+static int nets_fn(void *arg, const void *key, const void *val)
+{
+	struct views *v = arg;
+	const struct enf_svc_meta *m = val;
+	uint32_t id = *(const uint32_t *)key;
+
+	if (id && m->app[0] && m->network_id < v->nnets && !v->nets[m->network_id][0])
+		snprintf(v->nets[m->network_id], ENF_NAME_LEN, "%.*s", ENF_NAME_LEN - 1,
+			 m->network);
+	return 0;
+}
+
+/* A network's name: the one its services carry in enf_svc_meta, else (a
+ * network without services) the manifest's, when the views have it. */
+static const char *net_name(struct views *v, uint32_t id)
+{
+	int fd;
+
+	if (!v->nets_read) {
+		v->nets_read = true;
+		v->nnets = v->pol.networks ? v->pol.networks : 1;
+		v->nets = calloc(v->nnets, sizeof(*v->nets));
+		if (v->nets) {
+			snprintf(v->nets[0], ENF_NAME_LEN, "rack");	/* the implicit one */
+			fd = slot_fd(v, SEL_META);
+			if (fd >= 0)
+				map_walk(fd, nets_fn, v);
+		}
+	}
+	if (v->nets && id < v->nnets && v->nets[id][0])
+		return v->nets[id];
+	return v->m && id < v->m->nnetworks ? v->m->networks[id].name : NULL;
+}
+
+static int trust_fn(void *arg, const void *key, const void *val)
+{
+	const struct enf_port_val *pv = val;
+	const struct enf_svc_meta *m;
+	struct views *v = arg;
+
+	(void)key;
+	if (!pv->trust_group || pv->trust_group >= v->ntrust || v->trust[pv->trust_group][0])
+		return 0;
+	m = svc_meta(v, pv->service_id);
+	if (m)
+		snprintf(v->trust[pv->trust_group], ENF_NAME_LEN, "%s", m->app);
+	return 0;
+}
+
+/* A trust group's name: the app whose `trusted:` ranges it is, which a
+ * public port of the app carries (else the manifest's, when the views have
+ * it: trust group N is the Nth app with `trusted:`). */
+static const char *trust_name(struct views *v, uint32_t id)
+{
+	uint32_t k = 0;
+	size_t a;
+	int fd;
+
+	if (!v->trust_read) {
+		v->trust_read = true;
+		v->ntrust = v->pol.apps + 1;
+		v->trust = calloc(v->ntrust, sizeof(*v->trust));
+		fd = slot_fd(v, SEL_PORT);
+		if (v->trust && fd >= 0)
+			map_walk(fd, trust_fn, v);
+	}
+	if (v->trust && id < v->ntrust && v->trust[id][0])
+		return v->trust[id];
+	for (a = 0; v->m && a < v->m->napps; a++)
+		if (v->m->apps[a].trusted.n && ++k == id)
+			return v->m->apps[a].name;
+	return NULL;
+}
+
+static const char *family_name(uint8_t family)
+{
+	return family == ENF_AF_INET ? "ipv4" : family == ENF_AF_INET6 ? "ipv6" : "?";
+}
+
+static const char *proto_str(uint8_t proto, char *buf, size_t len)
+{
+	const char *n = enf_proto_name(proto);
+
+	if (strcmp(n, "?"))
+		return n;
+	snprintf(buf, len, "%u", proto);
+	return buf;
+}
+
+/* A CLOCK_BOOTTIME instant as a UTC date (ISO 8601). */
+static void boot_to_date(uint64_t boot_ns, char *buf, size_t len)
+{
+	int64_t wall = (int64_t)now_ns(CLOCK_REALTIME) - (int64_t)now_ns(CLOCK_BOOTTIME) +
+		       (int64_t)boot_ns;
+	time_t t = (time_t)(wall / 1000000000LL);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static int64_t ms_between(uint64_t from_ns, uint64_t to_ns)
+{
+	return ((int64_t)to_ns - (int64_t)from_ns) / 1000000;
+}
+
+/* app, service and their id, and the text column "app/service". */
+static void put_service(struct views *v, int text_col, int app_col, int svc_col, int id_col,
+			uint32_t id)
+{
+	const struct enf_svc_meta *m = svc_meta(v, id);
+
+	if (id)
+		put_uint(&v->row, id_col, id);
+	if (!m)
+		return;
+	put_fmt(&v->row, text_col, "%s/%s", m->app, m->service);
+	put_str(&v->row, app_col, m->app);
+	put_str(&v->row, svc_col, m->service);
+}
+
+/* ---- dst ------------------------------------------------------------------ */
+
+enum {
+	DST_ADDR, DST_FAMILY, DST_SVC, DST_APP, DST_SERVICE, DST_SERVICE_ID, DST_NETWORK,
+	DST_NETWORK_ID, DST_FLAGS, DST_NCOLS
+};
+
+static const struct view_col dst_cols[DST_NCOLS] = {
+	[DST_ADDR] = { "addr", "ADDRESS", VIEW_STR },
+	[DST_FAMILY] = { "family", NULL, VIEW_STR },
+	[DST_SVC] = { NULL, "SERVICE", VIEW_STR },
+	[DST_APP] = { "app", NULL, VIEW_STR },
+	[DST_SERVICE] = { "service", NULL, VIEW_STR },
+	[DST_SERVICE_ID] = { "service_id", NULL, VIEW_UINT },
+	[DST_NETWORK] = { "network", "NETWORK", VIEW_STR },
+	[DST_NETWORK_ID] = { "network_id", NULL, VIEW_UINT },
+	[DST_FLAGS] = { "flags", "FLAGS", VIEW_LIST },
+};
+
+static int dst_fn(void *arg, const void *key, const void *val)
+{
+	const struct enf_addr *a = key;
+	const struct enf_dst_val *d = val;
+	struct views *v = arg;
+	struct view_row *r = &v->row;
+	char s[ADDR_STRLEN];
+
+	row_reset(r);
+	put_str(r, DST_ADDR, addr_format(a, s, sizeof(s)));
+	put_str(r, DST_FAMILY, family_name(a->family));
+	put_service(v, DST_SVC, DST_APP, DST_SERVICE, DST_SERVICE_ID, d->service_id);
+	/* a frontend-only address has no service or network of its own: its
+	 * ports have them (the ports view) */
+	if (d->service_id || !(d->flags & ENF_DST_FRONTEND)) {
+		put_uint(r, DST_NETWORK_ID, d->network_id);
+		put_str(r, DST_NETWORK, net_name(v, d->network_id));
+	}
+	put_flags(r, DST_FLAGS, d->flags, dst_flag_names, NFLAGS(dst_flag_names));
+	return v->cb(v->cb_ctx, r);
+}
+
+static int dst_walk(struct views *v, view_cb cb, void *ctx)
+{
+	int fd = slot_fd(v, SEL_DST);
+
+	v->cb = cb;
+	v->cb_ctx = ctx;
+	return fd < 0 ? fd : map_walk(fd, dst_fn, v);
+}
+
+/* ---- ports ---------------------------------------------------------------- */
+
+enum {
+	PRT_ENDPOINT, PRT_ADDR, PRT_PORT, PRT_PROTO, PRT_FAMILY, PRT_SVC, PRT_APP, PRT_SERVICE,
+	PRT_SERVICE_ID, PRT_NETWORK, PRT_NETWORK_ID, PRT_FLAGS, PRT_TRUST, PRT_TRUST_ID,
+	PRT_NCOLS
+};
+
+static const struct view_col port_cols[PRT_NCOLS] = {
+	[PRT_ENDPOINT] = { NULL, "ENDPOINT", VIEW_STR },
+	[PRT_ADDR] = { "addr", NULL, VIEW_STR },
+	[PRT_PORT] = { "port", NULL, VIEW_UINT },
+	[PRT_PROTO] = { "proto", NULL, VIEW_STR },
+	[PRT_FAMILY] = { "family", NULL, VIEW_STR },
+	[PRT_SVC] = { NULL, "SERVICE", VIEW_STR },
+	[PRT_APP] = { "app", NULL, VIEW_STR },
+	[PRT_SERVICE] = { "service", NULL, VIEW_STR },
+	[PRT_SERVICE_ID] = { "service_id", NULL, VIEW_UINT },
+	[PRT_NETWORK] = { "network", "NETWORK", VIEW_STR },
+	[PRT_NETWORK_ID] = { "network_id", NULL, VIEW_UINT },
+	[PRT_FLAGS] = { "flags", "FLAGS", VIEW_LIST },
+	[PRT_TRUST] = { "trust_group", "TRUST GROUP", VIEW_STR },
+	[PRT_TRUST_ID] = { "trust_group_id", NULL, VIEW_UINT },
+};
+
+static int port_fn(void *arg, const void *key, const void *val)
+{
+	const struct enf_port_key *k = key;
+	const struct enf_port_val *p = val;
+	struct views *v = arg;
+	struct view_row *r = &v->row;
+	char s[ADDR_STRLEN + 16], pn[8];
+	uint16_t port = ntohs(k->port);
+	const char *proto = proto_str(k->proto, pn, sizeof(pn));
+
+	row_reset(r);
+	put_fmt(r, PRT_ENDPOINT, "%s/%s", endpoint_format(&k->a, port, s, sizeof(s)), proto);
+	put_str(r, PRT_ADDR, addr_format(&k->a, s, sizeof(s)));
+	put_uint(r, PRT_PORT, port);
+	put_str(r, PRT_PROTO, proto);
+	put_str(r, PRT_FAMILY, family_name(k->a.family));
+	put_service(v, PRT_SVC, PRT_APP, PRT_SERVICE, PRT_SERVICE_ID, p->service_id);
+	put_uint(r, PRT_NETWORK_ID, p->network_id);
+	put_str(r, PRT_NETWORK, net_name(v, p->network_id));
+	put_flags(r, PRT_FLAGS, p->flags, port_flag_names, NFLAGS(port_flag_names));
+	if (p->trust_group) {
+		/* a trust group is the `trusted:` ranges of the port's own app */
+		const struct enf_svc_meta *m = svc_meta(v, p->service_id);
+
+		put_uint(r, PRT_TRUST_ID, p->trust_group);
+		put_str(r, PRT_TRUST, m ? m->app : trust_name(v, p->trust_group));
+	}
+	return v->cb(v->cb_ctx, r);
+}
+
+static int port_walk(struct views *v, view_cb cb, void *ctx)
+{
+	int fd = slot_fd(v, SEL_PORT);
+
+	v->cb = cb;
+	v->cb_ctx = ctx;
+	return fd < 0 ? fd : map_walk(fd, port_fn, v);
+}
+
+/* ---- admit ---------------------------------------------------------------- */
+
+enum {
+	ADM_CLASS, ADM_TARGET, ADM_KIND, ADM_NETWORK, ADM_NETWORK_ID, ADM_TRUST, ADM_TRUST_ID,
+	ADM_ADMITTED, ADM_NCOLS
+};
+
+static const struct view_col admit_cols[ADM_NCOLS] = {
+	[ADM_CLASS] = { "class", "CLASS", VIEW_UINT },
+	[ADM_TARGET] = { NULL, "ADMITTED TO", VIEW_STR },
+	[ADM_KIND] = { "kind", NULL, VIEW_STR },
+	[ADM_NETWORK] = { "network", NULL, VIEW_STR },
+	[ADM_NETWORK_ID] = { "network_id", NULL, VIEW_UINT },
+	[ADM_TRUST] = { "trust_group", NULL, VIEW_STR },
+	[ADM_TRUST_ID] = { "trust_group_id", NULL, VIEW_UINT },
+	[ADM_ADMITTED] = { "admitted", NULL, VIEW_BOOL },
+};
+
+/* "network NAME" or "trusted ranges of APP", with the id when unnamed. */
+static void target_text(struct views *v, uint32_t target, char *buf, size_t len)
+{
+	uint32_t id = target & ~ENF_TARGET_TRUST;
+	const char *name;
+
+	if (target & ENF_TARGET_TRUST) {
+		name = trust_name(v, id);
+		if (name)
+			snprintf(buf, len, "trusted ranges of %s", name);
+		else
+			snprintf(buf, len, "trust group %u", id);
+	} else {
+		name = net_name(v, id);
+		if (name)
+			snprintf(buf, len, "network %s", name);
+		else
+			snprintf(buf, len, "network %u", id);
+	}
+}
+
+static int admit_fn(void *arg, const void *key, const void *val)
+{
+	const struct enf_admit_key *k = key;
+	uint32_t id = k->target & ~ENF_TARGET_TRUST;
+	struct views *v = arg;
+	struct view_row *r = &v->row;
+	char t[ENF_NAME_LEN + 32];
+
+	(void)val;	/* present = admitted; the data path reads no value */
+	row_reset(r);
+	put_uint(r, ADM_CLASS, k->class_id);
+	target_text(v, k->target, t, sizeof(t));
+	put_str(r, ADM_TARGET, t);
+	if (k->target & ENF_TARGET_TRUST) {
+		put_str(r, ADM_KIND, "trust_group");
+		put_uint(r, ADM_TRUST_ID, id);
+		put_str(r, ADM_TRUST, trust_name(v, id));
+	} else {
+		put_str(r, ADM_KIND, "network");
+		put_uint(r, ADM_NETWORK_ID, id);
+		put_str(r, ADM_NETWORK, net_name(v, id));
+	}
+	put_bool(r, ADM_ADMITTED, true);
+	return v->cb(v->cb_ctx, r);
+}
+
+static int admit_walk(struct views *v, view_cb cb, void *ctx)
+{
+	int fd = slot_fd(v, SEL_ADMIT);
+
+	v->cb = cb;
+	v->cb_ctx = ctx;
+	return fd < 0 ? fd : map_walk(fd, admit_fn, v);
+}
+
+/* ---- src ------------------------------------------------------------------ */
+
+enum {
+	SRC_PREFIX, SRC_FAMILY, SRC_CLASS, SRC_FLAGS, SRC_EXPIRES, SRC_EXPIRED, SRC_THEN,
+	SRC_CLASS_AFTER, SRC_FLAGS_AFTER, SRC_ADMITTED, SRC_NCOLS
+};
+
+static const struct view_col src_cols[SRC_NCOLS] = {
+	[SRC_PREFIX] = { "prefix", "PREFIX", VIEW_STR },
+	[SRC_FAMILY] = { "family", NULL, VIEW_STR },
+	[SRC_CLASS] = { "class", "CLASS", VIEW_UINT },
+	[SRC_FLAGS] = { "flags", "FLAGS", VIEW_LIST },
+	[SRC_EXPIRES] = { "expires", "EXPIRES", VIEW_STR },
+	[SRC_EXPIRED] = { "expired", NULL, VIEW_BOOL },
+	[SRC_THEN] = { NULL, "THEN", VIEW_STR },
+	[SRC_CLASS_AFTER] = { "class_after", NULL, VIEW_UINT },
+	[SRC_FLAGS_AFTER] = { "flags_after", NULL, VIEW_LIST },
+	[SRC_ADMITTED] = { "admitted_to", "ADMITTED TO", VIEW_LIST },
+};
+
+static int admit_pair_cmp(const void *a, const void *b)
+{
+	const struct admit_pair *x = a, *y = b;
+
+	if (x->class_id != y->class_id)
+		return x->class_id < y->class_id ? -1 : 1;
+	return x->target < y->target ? -1 : x->target > y->target;
+}
+
+static int admit_load_fn(void *arg, const void *key, const void *val)
+{
+	const struct enf_admit_key *k = key;
+	struct views *v = arg;
+	struct admit_pair *p;
+
+	(void)val;
+	if (!(v->nadmit & (v->nadmit + 1)) || !v->admit) {
+		/* grow at 2^n - 1 entries */
+		p = realloc(v->admit, (v->nadmit + 1) * 2 * sizeof(*p));
+		if (!p)
+			return -ENOMEM;
+		v->admit = p;
+	}
+	v->admit[v->nadmit++] = (struct admit_pair){ k->class_id, k->target };
+	return 0;
+}
+
+/* What a class is admitted to, from enf_admit (read once, sorted). */
+static void put_admitted(struct views *v, int col, uint32_t class_id)
+{
+	struct admit_pair key = { class_id, 0 };
+	char t[ENF_NAME_LEN + 32];
+	size_t lo = 0, hi = v->nadmit;
+
+	put_list(&v->row, col);
+	while (lo < hi) {	/* the first pair of the class */
+		size_t mid = (lo + hi) / 2;
+
+		if (admit_pair_cmp(&v->admit[mid], &key) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < v->nadmit && v->admit[lo].class_id == class_id; lo++) {
+		target_text(v, v->admit[lo].target, t, sizeof(t));
+		list_add(&v->row, col, t);
+	}
+}
+
+static int src_fn(void *arg, const void *key, const void *val)
+{
+	const struct enf_src_key *k = key;
+	const struct enf_src_val *s = val;
+	struct views *v = arg;
+	struct view_row *r = &v->row;
+	char a[ADDR_STRLEN], date[32], then[64];
+	const char *sep = " ";
+	size_t len;
+	uint32_t i;
+
+	row_reset(r);
+	addr_format(&k->a, a, sizeof(a));
+	/* the family byte and its padding are the first 32 bits of the key */
+	if (k->prefixlen >= 32)
+		put_fmt(r, SRC_PREFIX, "%s/%u", a, k->prefixlen - 32);
+	else
+		put_fmt(r, SRC_PREFIX, "%s (stored prefixlen %u)", a, k->prefixlen);
+	put_str(r, SRC_FAMILY, family_name(k->a.family));
+	put_uint(r, SRC_CLASS, s->class_id);
+	put_flags(r, SRC_FLAGS, s->flags, src_flag_names, NFLAGS(src_flag_names));
+	if (s->expires_ns) {
+		bool past = now_ns(CLOCK_BOOTTIME) >= s->expires_ns;
+
+		boot_to_date(s->expires_ns, date, sizeof(date));
+		put_str(r, SRC_EXPIRES, date);
+		put_bool(r, SRC_EXPIRED, past);
+		put_uint(r, SRC_CLASS_AFTER, s->class_after);
+		put_flags(r, SRC_FLAGS_AFTER, s->flags_after, src_flag_names,
+			  NFLAGS(src_flag_names));
+		/* class 0 without flags: the public class, nothing admitted */
+		len = (size_t)snprintf(then, sizeof(then), s->class_after || s->flags_after ?
+				       "class %u" : "public", s->class_after);
+		for (i = 0; i < NFLAGS(src_flag_names) && len < sizeof(then); i++) {
+			if (!(s->flags_after & (1U << i)))
+				continue;
+			len += (size_t)snprintf(then + len, sizeof(then) - len, "%s%s", sep,
+						src_flag_names[i]);
+			sep = ",";
+		}
+		put_str(r, SRC_THEN, then);
+	} else {
+		put_bool(r, SRC_EXPIRED, false);
+	}
+	put_admitted(v, SRC_ADMITTED, s->class_id);
+	return v->cb(v->cb_ctx, r);
+}
+
+static int src_walk(struct views *v, view_cb cb, void *ctx)
+{
+	int fd = slot_fd(v, SEL_SRC), afd = slot_fd(v, SEL_ADMIT), err;
+
+	if (fd < 0)
+		return fd;
+	if (!v->admit && afd >= 0) {
+		err = map_walk(afd, admit_load_fn, v);
+		if (err)
+			return err;
+		if (v->nadmit)
+			qsort(v->admit, v->nadmit, sizeof(*v->admit), admit_pair_cmp);
+	}
+	v->cb = cb;
+	v->cb_ctx = ctx;
+	return map_walk(fd, src_fn, v);
+}
+
+/* ---- ifrole --------------------------------------------------------------- */
+
+enum { IFR_IFACE, IFR_IFINDEX, IFR_ROLE, IFR_ROLE_ID, IFR_ROW, IFR_ATTACHED, IFR_NCOLS };
+
+static const struct view_col ifrole_cols[IFR_NCOLS] = {
+	[IFR_IFACE] = { "interface", "INTERFACE", VIEW_STR },
+	[IFR_IFINDEX] = { "ifindex", "IFINDEX", VIEW_UINT },
+	[IFR_ROLE] = { "role", "ROLE", VIEW_STR },
+	[IFR_ROLE_ID] = { "role_id", NULL, VIEW_UINT },
+	[IFR_ROW] = { "stats_row", "STATS ROW", VIEW_UINT },
+	[IFR_ATTACHED] = { "attached", "ATTACHED", VIEW_BOOL },
+};
+
+static int ifrole_fn(void *arg, const void *key, const void *val)
+{
+	const struct enf_iface_val *iv = val;
+	uint32_t ifindex = *(const uint32_t *)key;
+	struct views *v = arg;
+	struct view_row *r = &v->row;
+	char name[IF_NAMESIZE];
+	bool named = if_indextoname(ifindex, name), attached = false;
+	size_t i;
+
+	row_reset(r);
+	if (named)
+		put_str(r, IFR_IFACE, name);
+	put_uint(r, IFR_IFINDEX, ifindex);
+	put_str(r, IFR_ROLE, enf_role_name(iv->role));
+	put_uint(r, IFR_ROLE_ID, iv->role);
+	put_uint(r, IFR_ROW, iv->stats_row);
+	/* a pinned link on that interface as it is now: an entry of a
+	 * detached or deleted interface stays until the next apply */
+	for (i = 0; named && i < v->nlinks; i++)
+		attached |= v->links[i].iface.ifindex == ifindex &&
+			    !strcmp(v->links[i].iface.name, name);
+	put_bool(r, IFR_ATTACHED, attached);
+	return v->cb(v->cb_ctx, r);
+}
+
+static int ifrole_walk(struct views *v, view_cb cb, void *ctx)
+{
+	int fd = slot_fd(v, SEL_IFROLE);
+
+	if (fd < 0)
+		return fd;
+	if (!v->links)
+		links_list(v->st.pin_dir, &v->links, &v->nlinks);
+	v->cb = cb;
+	v->cb_ctx = ctx;
+	return map_walk(fd, ifrole_fn, v);
+}
+
+/* ---- flows ---------------------------------------------------------------- */
+
+enum {
+	FL_LOCAL_EP, FL_LOCAL, FL_LOCAL_PORT, FL_ECHO_ID, FL_REMOTE_EP, FL_REMOTE, FL_REMOTE_PORT,
+	FL_PROTO, FL_FAMILY, FL_STATE, FL_AGE, FL_LEFT, FL_EXPIRED, FL_SVC, FL_APP, FL_SERVICE,
+	FL_SERVICE_ID, FL_NCOLS
+};
+
+static const struct view_col flow_cols[FL_NCOLS] = {
+	[FL_LOCAL_EP] = { NULL, "LOCAL", VIEW_STR },
+	[FL_LOCAL] = { "local", NULL, VIEW_STR },
+	[FL_LOCAL_PORT] = { "local_port", NULL, VIEW_UINT },
+	[FL_ECHO_ID] = { "echo_id", NULL, VIEW_UINT },
+	[FL_REMOTE_EP] = { NULL, "REMOTE", VIEW_STR },
+	[FL_REMOTE] = { "remote", NULL, VIEW_STR },
+	[FL_REMOTE_PORT] = { "remote_port", NULL, VIEW_UINT },
+	[FL_PROTO] = { "proto", "PROTO", VIEW_STR },
+	[FL_FAMILY] = { "family", NULL, VIEW_STR },
+	[FL_STATE] = { "state", "STATE", VIEW_STR },
+	[FL_AGE] = { "age_ms", "IDLE", VIEW_MS },
+	[FL_LEFT] = { "left_ms", "LEFT", VIEW_MS },
+	[FL_EXPIRED] = { "expired", NULL, VIEW_BOOL },
+	[FL_SVC] = { NULL, "SERVICE", VIEW_STR },
+	[FL_APP] = { "app", NULL, VIEW_STR },
+	[FL_SERVICE] = { "service", NULL, VIEW_STR },
+	[FL_SERVICE_ID] = { "service_id", NULL, VIEW_UINT },
+};
+
+/* The data path's flow_timeout(), from the policy in force. */
+static uint64_t flow_timeout(const struct enf_policy *pol, uint8_t proto, uint32_t state)
+{
+	if (proto == IPPROTO_TCP || proto == IPPROTO_SCTP)
+		return state == ENF_FLOW_CLOSING ? pol->flow_tcp_closing_ns : pol->flow_tcp_ns;
+	if (proto == IPPROTO_UDP)
+		return pol->flow_udp_ns;
+	return pol->flow_icmp_ns;
+}
+
+/* The service an address belongs to, in the generation the views read. */
+static uint32_t addr_service(struct views *v, const struct enf_addr *a)
+{
+	struct enf_dst_val d;
+	int fd = slot_fd(v, SEL_DST);
+
+	return fd >= 0 && !bpf_map_lookup_elem(fd, a, &d) ? d.service_id : 0;
+}
+
+static int flow_fn(void *arg, const void *key, const void *val)
+{
+	const struct enf_flow_key *k = key;
+	const struct enf_flow_val *f = val;
+	bool echo = k->proto == IPPROTO_ICMP || k->proto == IPPROTO_ICMPV6;
+	struct views *v = arg;
+	struct view_row *r = &v->row;
+	uint64_t now = now_ns(CLOCK_MONOTONIC), ttl = flow_timeout(&v->pol, k->proto, f->state);
+	char s[ADDR_STRLEN + 16], pn[8];
+	int64_t age;
+
+	row_reset(r);
+	if (echo) {
+		/* ICMP echo: the identifier stands where the local port does */
+		put_fmt(r, FL_LOCAL_EP, "%s id %u", addr_format(&k->local, s, sizeof(s)),
+			ntohs(k->local_port));
+		put_uint(r, FL_ECHO_ID, ntohs(k->local_port));
+		put_str(r, FL_REMOTE_EP, addr_format(&k->remote, s, sizeof(s)));
+	} else {
+		put_str(r, FL_LOCAL_EP,
+			endpoint_format(&k->local, ntohs(k->local_port), s, sizeof(s)));
+		put_uint(r, FL_LOCAL_PORT, ntohs(k->local_port));
+		put_str(r, FL_REMOTE_EP,
+			endpoint_format(&k->remote, ntohs(k->remote_port), s, sizeof(s)));
+		put_uint(r, FL_REMOTE_PORT, ntohs(k->remote_port));
+	}
+	put_str(r, FL_LOCAL, addr_format(&k->local, s, sizeof(s)));
+	put_str(r, FL_REMOTE, addr_format(&k->remote, s, sizeof(s)));
+	put_str(r, FL_PROTO, proto_str(k->proto, pn, sizeof(pn)));
+	put_str(r, FL_FAMILY, family_name(k->local.family));
+	put_str(r, FL_STATE, f->state == ENF_FLOW_CLOSING ? "closing" :
+			     f->state == ENF_FLOW_OPEN ? "open" : "unknown");
+	age = now > f->last_ns ? ms_between(f->last_ns, now) : 0;
+	put_int(r, FL_AGE, age);
+	put_int(r, FL_LEFT, (int64_t)(ttl / 1000000) - age);
+	/* an expired flow lets nothing in; the LRU table drops it when it needs the room */
+	put_bool(r, FL_EXPIRED, now - f->last_ns > ttl && now > f->last_ns);
+	put_service(v, FL_SVC, FL_APP, FL_SERVICE, FL_SERVICE_ID, addr_service(v, &k->local));
+	return v->cb(v->cb_ctx, r);
+}
+
+static int flow_walk(struct views *v, view_cb cb, void *ctx)
+{
+	v->cb = cb;
+	v->cb_ctx = ctx;
+	return v->st.flows_fd < 0 ? -ENOENT : map_walk(v->st.flows_fd, flow_fn, v);
+}
+
+/* ---- frags ---------------------------------------------------------------- */
+
+enum {
+	FR_SRC, FR_DST, FR_FAMILY, FR_ID, FR_PROTO, FR_REASON, FR_REASON_ID, FR_AGE, FR_LEFT,
+	FR_EXPIRED, FR_SVC, FR_APP, FR_SERVICE, FR_SERVICE_ID, FR_NCOLS
+};
+
+static const struct view_col frag_cols[FR_NCOLS] = {
+	[FR_SRC] = { "src", "SOURCE", VIEW_STR },
+	[FR_DST] = { "dst", "DESTINATION", VIEW_STR },
+	[FR_FAMILY] = { "family", NULL, VIEW_STR },
+	[FR_ID] = { "id", "ID", VIEW_UINT },
+	[FR_PROTO] = { "proto", "PROTO", VIEW_STR },
+	[FR_REASON] = { "reason", "PASSED AS", VIEW_STR },
+	[FR_REASON_ID] = { "reason_id", NULL, VIEW_UINT },
+	[FR_AGE] = { "age_ms", "AGE", VIEW_MS },
+	[FR_LEFT] = { "left_ms", "LEFT", VIEW_MS },
+	[FR_EXPIRED] = { "expired", NULL, VIEW_BOOL },
+	[FR_SVC] = { NULL, "SERVICE", VIEW_STR },
+	[FR_APP] = { "app", NULL, VIEW_STR },
+	[FR_SERVICE] = { "service", NULL, VIEW_STR },
+	[FR_SERVICE_ID] = { "service_id", NULL, VIEW_UINT },
+};
+
+static int frag_fn(void *arg, const void *key, const void *val)
+{
+	const struct enf_frag_key *k = key;
+	const struct enf_frag_val *f = val;
+	struct views *v = arg;
+	struct view_row *r = &v->row;
+	uint64_t now = now_ns(CLOCK_MONOTONIC);
+	char s[ADDR_STRLEN], pn[8];
+	int64_t age;
+
+	row_reset(r);
+	put_str(r, FR_SRC, addr_format(&k->src, s, sizeof(s)));
+	put_str(r, FR_DST, addr_format(&k->dst, s, sizeof(s)));
+	put_str(r, FR_FAMILY, family_name(k->src.family));
+	put_uint(r, FR_ID, k->id);
+	put_str(r, FR_PROTO, proto_str(k->proto, pn, sizeof(pn)));
+	put_str(r, FR_REASON, enf_reason_name(f->reason));
+	put_uint(r, FR_REASON_ID, f->reason);
+	age = now > f->created_ns ? ms_between(f->created_ns, now) : 0;
+	put_int(r, FR_AGE, age);
+	put_int(r, FR_LEFT, (int64_t)(v->pol.frag_ns / 1000000) - age);
+	put_bool(r, FR_EXPIRED, now > f->created_ns && now - f->created_ns > v->pol.frag_ns);
+	/* the id of the generation that passed it: named by the one in force */
+	put_service(v, FR_SVC, FR_APP, FR_SERVICE, FR_SERVICE_ID, f->service_id);
+	return v->cb(v->cb_ctx, r);
+}
+
+static int frag_walk(struct views *v, view_cb cb, void *ctx)
+{
+	v->cb = cb;
+	v->cb_ctx = ctx;
+	return v->st.frags_fd < 0 ? -ENOENT : map_walk(v->st.frags_fd, frag_fn, v);
+}
+
+/* ---- dns ------------------------------------------------------------------ */
+
+enum {
+	DNS_NAME_TEXT, DNS_NAME, DNS_VIEW, DNS_VIEW_ID, DNS_NETWORK, DNS_NETWORK_ID, DNS_ZONE,
+	DNS_ZONE_ID, DNS_FLAGS, DNS_HASH, DNS_WIRE_LEN, DNS_RRSET, DNS_A, DNS_AAAA, DNS_SRV,
+	DNS_RECORDS, DNS_NCOLS
+};
+
+static const struct view_col dns_cols[DNS_NCOLS] = {
+	[DNS_NAME_TEXT] = { NULL, "NAME", VIEW_STR },
+	[DNS_NAME] = { "name", NULL, VIEW_STR },
+	[DNS_VIEW] = { "view", "VIEW", VIEW_STR },
+	[DNS_VIEW_ID] = { "view_id", NULL, VIEW_UINT },
+	[DNS_NETWORK] = { "network", "NETWORK", VIEW_STR },
+	[DNS_NETWORK_ID] = { "network_id", NULL, VIEW_UINT },
+	[DNS_ZONE] = { "zone", NULL, VIEW_STR },
+	[DNS_ZONE_ID] = { "zone_id", NULL, VIEW_UINT },
+	[DNS_FLAGS] = { "flags", "FLAGS", VIEW_LIST },
+	[DNS_HASH] = { "hash", "HASH", VIEW_STR },
+	[DNS_WIRE_LEN] = { "wire_len", NULL, VIEW_UINT },
+	[DNS_RRSET] = { "rrset_id", NULL, VIEW_UINT },
+	[DNS_A] = { "a", NULL, VIEW_LIST },
+	[DNS_AAAA] = { "aaaa", NULL, VIEW_LIST },
+	[DNS_SRV] = { "srv", NULL, VIEW_LIST },
+	[DNS_RECORDS] = { NULL, "RECORDS", VIEW_STR },
+};
+
+static int dns_key_cmp(const struct enf_dns_key *a, const struct enf_dns_key *b)
+{
+	if (a->hash != b->hash)
+		return a->hash < b->hash ? -1 : 1;
+	if (a->wire_len != b->wire_len)
+		return a->wire_len < b->wire_len ? -1 : 1;
+	return a->view < b->view ? -1 : a->view > b->view;
+}
+
+static int dns_name_cmp(const void *a, const void *b)
+{
+	return dns_key_cmp(&(*(const struct zone_name *const *)a)->key,
+			   &(*(const struct zone_name *const *)b)->key);
+}
+
+static const struct zone_name *dns_find(struct views *v, const struct enf_dns_key *k)
+{
+	size_t lo = 0, hi = v->dns ? v->z->nnames : 0;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int c = dns_key_cmp(&v->dns[mid]->key, k);
+
+		if (!c)
+			return v->dns[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+/* The text of the name's records (A, AAAA, SRV), from the lists. */
+static void dns_records_text(struct view_row *r)
+{
+	static const struct { int col; const char *type; } sets[] = {
+		{ DNS_A, "A" }, { DNS_AAAA, "AAAA" }, { DNS_SRV, "SRV" },
+	};
+	char buf[VIEW_ROW_TEXT / 2];
+	size_t i, k, len = 0;
+	const char *p;
+
+	buf[0] = '\0';
+	for (i = 0; i < sizeof(sets) / sizeof(sets[0]); i++) {
+		const struct view_cell *c = &r->c[sets[i].col];
+
+		for (k = 0, p = c->s; c->set && k < c->n; k++, p += strlen(p) + 1)
+			len += (size_t)snprintf(buf + len,
+						len < sizeof(buf) ? sizeof(buf) - len : 0,
+						"%s%s %s", len ? ", " : "", sets[i].type, p);
+	}
+	if (len)
+		put_str(r, DNS_RECORDS, buf);
+}
+
+static int dns_fn(void *arg, const void *key, const void *val)
+{
+	const struct enf_dns_key *k = key;
+	const struct enf_dns_name *n = val;
+	struct views *v = arg;
+	struct view_row *r = &v->row;
+	const struct zone_name *zn = dns_find(v, k);
+	char name[DNS_TEXT_MAX], s[ADDR_STRLEN], svc[DNS_TEXT_MAX] = "";
+	size_t i, off;
+	int fd;
+
+	row_reset(r);
+	if (zn) {
+		dns_wire_show(zn->wire, name, sizeof(name));
+		put_str(r, DNS_NAME, name);
+		put_str(r, DNS_NAME_TEXT, name);
+		/* SRV targets are "<index>.<service name>": the name minus
+		 * its "_port._proto." */
+		off = 1 + (size_t)zn->wire[0];
+		if (n->n_srv && off < k->wire_len && zn->wire[off] &&
+		    off + 1 + zn->wire[off] < k->wire_len)
+			dns_wire_show(zn->wire + off + 1 + zn->wire[off], svc, sizeof(svc));
+	} else {
+		put_fmt(r, DNS_NAME_TEXT, "(%s)", v->unknown ? v->unknown :
+			v->z ? "not in the manifest" : "name unknown");
+	}
+	put_uint(r, DNS_VIEW_ID, k->view);
+	put_str(r, DNS_VIEW, k->view ? net_name(v, k->view) : "rack");
+	if (n->network_id == ENF_DNS_ANY_NETWORK) {
+		put_str(r, DNS_NETWORK, "any");
+	} else {
+		put_uint(r, DNS_NETWORK_ID, n->network_id);
+		put_str(r, DNS_NETWORK, net_name(v, n->network_id));
+	}
+	put_uint(r, DNS_ZONE_ID, n->zone_id);
+	for (i = 0; v->z && i < v->z->nzones; i++) {
+		if (v->z->zones[i].val.zone_id != n->zone_id)
+			continue;
+		dns_wire_show(v->z->zones[i].wire, name, sizeof(name));
+		put_str(r, DNS_ZONE, name);
+	}
+	put_flags(r, DNS_FLAGS, n->flags, dns_flag_names, NFLAGS(dns_flag_names));
+	put_fmt(r, DNS_HASH, "0x%016llx", (unsigned long long)k->hash);
+	put_uint(r, DNS_WIRE_LEN, k->wire_len);
+	put_uint(r, DNS_RRSET, n->rrset_id);
+
+	put_list(r, DNS_A);
+	fd = n->n_a ? slot_fd(v, SEL_DNS_A) : -1;
+	if (fd >= 0 && !bpf_map_lookup_elem(fd, &n->rrset_id, &v->a))
+		for (i = 0; i < n->n_a && i < ENF_DNS_MAX_RR; i++)
+			list_add(r, DNS_A, inet_ntop(AF_INET, &v->a.addr[i], s, sizeof(s)));
+	put_list(r, DNS_AAAA);
+	fd = n->n_aaaa ? slot_fd(v, SEL_DNS_AAAA) : -1;
+	if (fd >= 0 && !bpf_map_lookup_elem(fd, &n->rrset_id, &v->aaaa))
+		for (i = 0; i < n->n_aaaa && i < ENF_DNS_MAX_RR; i++)
+			list_add(r, DNS_AAAA, inet_ntop(AF_INET6, v->aaaa.addr[i], s, sizeof(s)));
+	put_list(r, DNS_SRV);
+	fd = n->n_srv ? slot_fd(v, SEL_DNS_SRV) : -1;
+	if (fd >= 0 && bpf_map_lookup_elem(fd, &n->rrset_id, &v->srv))
+		fd = -1;	/* no such RRset (a generation being replaced): no records */
+	for (i = 0; fd >= 0 && i < n->n_srv && i < ENF_DNS_MAX_RR; i++) {
+		const struct enf_dns_srv_rr *rr = &v->srv.rr[i];
+
+		list_fmt(r, DNS_SRV, "%u %u %u %.*s.%s", ntohs(rr->priority), ntohs(rr->weight),
+			 ntohs(rr->port), rr->label_len < 5 ? rr->label_len : 5, rr->label,
+			 svc[0] ? svc : "<service name>");
+	}
+	dns_records_text(r);
+	return v->cb(v->cb_ctx, r);
+}
+
+static int dns_walk(struct views *v, view_cb cb, void *ctx)
+{
+	int fd = slot_fd(v, SEL_DNS_NAME);
+
+	v->cb = cb;
+	v->cb_ctx = ctx;
+	return fd < 0 ? fd : map_walk(fd, dns_fn, v);
+}
+
+/* ---- stats ---------------------------------------------------------------- */
+
+enum {
+	ST_IFACE, ST_IFINDEX, ST_ROW, ST_REASON, ST_REASON_ID, ST_VERDICT, ST_PACKETS, ST_BYTES,
+	ST_NCOLS
+};
+
+static const struct view_col stats_cols[ST_NCOLS] = {
+	[ST_IFACE] = { "interface", "INTERFACE", VIEW_STR },
+	[ST_IFINDEX] = { "ifindex", NULL, VIEW_UINT },
+	[ST_ROW] = { "stats_row", NULL, VIEW_UINT },
+	[ST_REASON] = { "reason", "REASON", VIEW_STR },
+	[ST_REASON_ID] = { "reason_id", NULL, VIEW_UINT },
+	[ST_VERDICT] = { "verdict", "VERDICT", VIEW_STR },
+	[ST_PACKETS] = { "packets", "PACKETS", VIEW_UINT },
+	[ST_BYTES] = { "bytes", "BYTES", VIEW_UINT },
+};
+
+static const char *reason_verdict(unsigned int r)
+{
+	if (r == ENF_REASON_AUDIT_PASS)
+		return "audit";
+	return strncmp(enf_reason_name(r), "drop_", 5) ? "pass" : "drop";
+}
+
+struct row_holder {
+	uint32_t ifindex;
+	uint32_t row;
+	char name[IF_NAMESIZE];	/* "" when the interface is gone */
+};
+
+static int holder_cmp(const void *a, const void *b)
+{
+	const struct row_holder *x = a, *y = b;
+
+	return x->row < y->row ? -1 : x->row > y->row;
+}
+
+struct holders {
+	struct row_holder h[ENF_MAX_IFACES + 1];
+	size_t n;
+};
+
+static int holder_fn(void *arg, const void *key, const void *val)
+{
+	const struct enf_iface_val *iv = val;
+	struct holders *hs = arg;
+	struct row_holder *h;
+
+	if (!iv->stats_row || iv->stats_row >= ENF_IF_ROWS || hs->n >= ENF_MAX_IFACES + 1)
+		return 0;
+	h = &hs->h[hs->n++];
+	h->ifindex = *(const uint32_t *)key;
+	h->row = iv->stats_row;
+	if (!if_indextoname(h->ifindex, h->name))
+		h->name[0] = '\0';
+	return 0;
+}
+
+static int stats_row(struct views *v, const struct row_holder *h, uint32_t reason,
+		     const struct enf_counter *c)
+{
+	struct view_row *r = &v->row;
+
+	row_reset(r);
+	if (!h) {
+		put_str(r, ST_IFACE, "all");
+	} else {
+		put_uint(r, ST_ROW, h->row);
+		if (h->row) {
+			put_uint(r, ST_IFINDEX, h->ifindex);
+			if (h->name[0])
+				put_str(r, ST_IFACE, h->name);
+		} else {
+			put_str(r, ST_IFACE, "other");
+		}
+	}
+	put_str(r, ST_REASON, enf_reason_name(reason));
+	put_uint(r, ST_REASON_ID, reason);
+	put_str(r, ST_VERDICT, reason_verdict(reason));
+	put_uint(r, ST_PACKETS, c->packets);
+	put_uint(r, ST_BYTES, c->bytes);
+	return v->cb(v->cb_ctx, r);
+}
+
+/* Every reason's total (enf_stats), then what each interface row counted
+ * (enf_if_stats; rows that counted nothing are left out). */
+static int stats_walk(struct views *v, view_cb cb, void *ctx)
+{
+	struct holders *hs = calloc(1, sizeof(*hs));
+	struct enf_counter c;
+	uint32_t reason;
+	size_t i;
+	int fd, err = 0;
+
+	if (!hs)
+		return -ENOMEM;
+	v->cb = cb;
+	v->cb_ctx = ctx;
+	for (reason = 0; !err && reason < ENF_REASON_MAX; reason++) {
+		if (state_sum_percpu(v->st.stats_fd, reason, &c, sizeof(c), 2))
+			memset(&c, 0, sizeof(c));
+		err = stats_row(v, NULL, reason, &c);
+	}
+	/* row 0, shared: interfaces beyond the rows, packets before a policy */
+	hs->h[hs->n++] = (struct row_holder){ .row = 0 };
+	fd = slot_fd(v, SEL_IFROLE);
+	if (fd >= 0)
+		map_walk(fd, holder_fn, hs);
+	qsort(hs->h, hs->n, sizeof(hs->h[0]), holder_cmp);
+	for (i = 0; !err && v->st.if_stats_fd >= 0 && i < hs->n; i++) {
+		for (reason = 0; !err && reason < ENF_REASON_MAX; reason++) {
+			uint32_t key = hs->h[i].row * ENF_REASON_SLOTS + reason;
+
+			if (state_sum_percpu(v->st.if_stats_fd, key, &c, sizeof(c), 2))
+				continue;
+			if (c.packets || c.bytes)
+				err = stats_row(v, &hs->h[i], reason, &c);
+		}
+	}
+	free(hs);
+	return err;
+}
+
+/* ---- the pinned maps -------------------------------------------------------- */
+
+enum {
+	PIN_NAME, PIN_KIND, PIN_ID, PIN_ENTRIES, PIN_MAX, PIN_KEY, PIN_VALUE, PIN_VIEW, PIN_WHAT,
+	PIN_NCOLS
+};
+
+static const struct view_col pin_cols[PIN_NCOLS] = {
+	[PIN_NAME] = { "name", "NAME", VIEW_STR },
+	[PIN_KIND] = { "kind", "KIND", VIEW_STR },
+	[PIN_ID] = { "id", "ID", VIEW_UINT },
+	[PIN_ENTRIES] = { "entries", "ENTRIES", VIEW_UINT },
+	[PIN_MAX] = { "max_entries", "MAX", VIEW_UINT },
+	[PIN_KEY] = { "key_size", NULL, VIEW_UINT },
+	[PIN_VALUE] = { "value_size", NULL, VIEW_UINT },
+	[PIN_VIEW] = { "view", "VIEW", VIEW_STR },
+	[PIN_WHAT] = { "holds", "HOLDS", VIEW_STR },
+};
+
+/* The maps the enforcer pins, in the order the listing shows them (the
+ * double-buffer slots, enf_*_sel, follow), with what they hold. */
+static const struct {
+	const char *name;
+	const char *view;
+	const char *what;
+} pins[] = {
+	{ "enf_active", NULL, "[0] -> the policy slot in force, its generation" },
+	{ "enf_policy", NULL,
+	  "[slot] -> generation, manifest path and hash, counts, timeouts, interface rules" },
+	{ "enf_dst", "dst", "service address -> service, network, flags" },
+	{ "enf_ports", "ports",
+	  "(address, port, protocol) -> service, network, flags, trust group" },
+	{ "enf_src", "src", "source prefix -> source class, flags, expiry" },
+	{ "enf_src16", NULL, "/16 of a source -> its class and flags, or \"ask enf_src\"" },
+	{ "enf_admit", "admit", "(source class, network or trust group) -> admitted" },
+	{ "enf_ifrole", "ifrole", "ifindex -> interface role, counter row" },
+	{ "enf_svc_meta", NULL, "service id -> app, service, network names" },
+	{ "enf_svc_stats", NULL, "service id -> pass and drop packets and bytes, per CPU" },
+	{ "enf_dns_names", "dns", "DNS name (hash, length, view) -> network, zone, RRsets" },
+	{ "enf_dns_zones", NULL, "zone apex (hash, length) -> SOA values" },
+	{ "enf_dns_a", "dns", "RRset id -> A records" },
+	{ "enf_dns_aaaa", "dns", "RRset id -> AAAA records" },
+	{ "enf_dns_srv", "dns", "RRset id -> SRV records" },
+	{ "enf_dns_views", NULL, "source class -> the isolated networks' views it reads" },
+	{ "enf_dns_res", NULL, "resolver address -> its DNS queries are inspected" },
+	{ "enf_stats", "stats", "reason -> packets and bytes, per CPU" },
+	{ "enf_if_stats", "stats", "[interface row * 32 + reason] -> packets and bytes, per CPU" },
+	{ "enf_ifrow", NULL,
+	  "[ifindex & 4095] -> interface and its counter row (cache of enf_ifrole)" },
+	{ "enf_dns_stats", NULL, "DNS outcome -> packets, per CPU" },
+	{ "enf_flows", "flows", "flow an instance opened -> last packet, open or closing" },
+	{ "enf_frags", "frags", "first fragment that passed -> when, why, service" },
+	{ "enf_trace", NULL, "`enforcer trace`: the trace twin's input and decision" },
+	{ "enf_events", NULL, "ring buffer of verdict events (`enforcer monitor`), bytes" },
+	{ "enf_monitor", NULL, "[0] -> the monitor's reader: flags, pid, lease, rate" },
+	{ "enf_mon_cpu", NULL, "per CPU: monitor events written and left out" },
+	{ "enf_daemon", NULL, "[0] -> the node agent's heartbeat and last apply" },
+};
+
+static int count_fn(void *arg, const void *key, const void *val)
+{
+	(void)key;
+	(void)val;
+	(*(uint64_t *)arg)++;
+	return 0;
+}
+
+/* Whether the object behind fd is a map (a pin may be a program or link). */
+static bool is_map(int fd)
+{
+	char path[64], line[128];
+	bool map = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = fopen(path, "r");
+	while (f && !map && fgets(line, sizeof(line), f))
+		map = !strncmp(line, "map_type:", 9);
+	if (f)
+		fclose(f);
+	return map;
+}
+
+static int pin_row(struct views *v, const char *name, const char *view, const char *what)
+{
+	struct view_row *r = &v->row;
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	char path[PATH_MAX];
+	uint64_t n = 0;
+	const char *kind;
+	int fd, err;
+
+	snprintf(path, sizeof(path), "%s/%s", v->st.pin_dir, name);
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return 0;	/* not pinned here (enf_daemon without a daemon) */
+	if (!is_map(fd) || bpf_obj_get_info_by_fd(fd, &info, &len)) {
+		close(fd);
+		return 0;
+	}
+	row_reset(r);
+	put_str(r, PIN_NAME, name);
+	kind = libbpf_bpf_map_type_str(info.type);
+	if (kind)
+		put_str(r, PIN_KIND, kind);
+	else
+		put_fmt(r, PIN_KIND, "type %u", info.type);
+	put_uint(r, PIN_ID, info.id);
+	switch (info.type) {
+	case BPF_MAP_TYPE_HASH:
+	case BPF_MAP_TYPE_LRU_HASH:
+	case BPF_MAP_TYPE_PERCPU_HASH:
+	case BPF_MAP_TYPE_LRU_PERCPU_HASH:
+	case BPF_MAP_TYPE_LPM_TRIE:
+		if (!map_walk(fd, count_fn, &n))
+			put_uint(r, PIN_ENTRIES, n);
+		break;
+	case BPF_MAP_TYPE_RINGBUF:
+		break;	/* max_entries is its size in bytes */
+	default:
+		put_uint(r, PIN_ENTRIES, info.max_entries);	/* arrays: every index */
+	}
+	close(fd);
+	put_uint(r, PIN_MAX, info.max_entries);
+	put_uint(r, PIN_KEY, info.key_size);
+	put_uint(r, PIN_VALUE, info.value_size);
+	put_str(r, PIN_VIEW, view);
+	put_str(r, PIN_WHAT, what);
+	err = v->cb(v->cb_ctx, r);
+	return err;
+}
+
+static bool known_pin(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(pins) / sizeof(pins[0]); i++)
+		if (!strcmp(pins[i].name, name))
+			return true;
+	for (i = 0; i < SEL_MAX; i++)
+		if (!strcmp(sel_shape(i)->outer, name))
+			return true;
+	return false;
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int pinned_walk(struct views *v, view_cb cb, void *ctx)
+{
+	char what[160], **other = NULL;
+	size_t i, n = 0;
+	struct dirent *de;
+	struct stat sb;
+	DIR *d;
+	int err = 0;
+
+	v->cb = cb;
+	v->cb_ctx = ctx;
+	for (i = 0; !err && i < sizeof(pins) / sizeof(pins[0]); i++)
+		err = pin_row(v, pins[i].name, pins[i].view, pins[i].what);
+	for (i = 0; !err && i < SEL_MAX; i++) {
+		snprintf(what, sizeof(what), "[slot] -> that generation's %s (slot %u in force)",
+			 sel_shape(i)->inner, v->act.slot);
+		err = pin_row(v, sel_shape(i)->outer, NULL, what);
+	}
+	/* anything else pinned here: a newer or older build's */
+	d = opendir(v->st.pin_dir);
+	while (!err && d && (de = readdir(d))) {
+		char **p;
+
+		if (de->d_name[0] == '.' || known_pin(de->d_name) ||
+		    fstatat(dirfd(d), de->d_name, &sb, 0) || !S_ISREG(sb.st_mode))
+			continue;
+		p = realloc(other, (n + 1) * sizeof(*other));
+		if (!p)
+			break;
+		other = p;
+		other[n] = strdup(de->d_name);
+		if (other[n])
+			n++;
+	}
+	if (d)
+		closedir(d);
+	if (n)
+		qsort(other, n, sizeof(*other), name_cmp);
+	for (i = 0; i < n; i++) {
+		if (!err)
+			err = pin_row(v, other[i], NULL, NULL);
+		free(other[i]);
+	}
+	free(other);
+	return err;
+}
+
+/* ---- the table of views ------------------------------------------------------ */
+
+/* NAME, the pinned maps it decodes, columns, per generation, walk. What
+ * each shows: `enforcer maps --help`, docs/maps.md. */
+#define VIEW(n, m, c, g, f) { .name = n, .maps = m, .cols = c, \
+			      .ncols = sizeof(c) / sizeof(c[0]), .per_generation = g, .walk = f }
+
+static const struct view_def views[] = {
+	VIEW("dst", "enf_dst", dst_cols, true, dst_walk),
+	VIEW("ports", "enf_ports", port_cols, true, port_walk),
+	VIEW("src", "enf_src", src_cols, true, src_walk),
+	VIEW("admit", "enf_admit", admit_cols, true, admit_walk),
+	VIEW("ifrole", "enf_ifrole", ifrole_cols, true, ifrole_walk),
+	VIEW("flows", "enf_flows", flow_cols, false, flow_walk),
+	VIEW("frags", "enf_frags", frag_cols, false, frag_walk),
+	VIEW("dns", "enf_dns_names enf_dns_a enf_dns_aaaa enf_dns_srv", dns_cols, true, dns_walk),
+	VIEW("stats", "enf_stats enf_if_stats", stats_cols, false, stats_walk),
+};
+
+static const struct view_def pinned_view = VIEW("", "", pin_cols, false, pinned_walk);
+
+_Static_assert(DST_NCOLS <= VIEW_MAX_COLS && PRT_NCOLS <= VIEW_MAX_COLS &&
+	       SRC_NCOLS <= VIEW_MAX_COLS && FL_NCOLS <= VIEW_MAX_COLS &&
+	       FR_NCOLS <= VIEW_MAX_COLS && DNS_NCOLS <= VIEW_MAX_COLS &&
+	       ADM_NCOLS <= VIEW_MAX_COLS && IFR_NCOLS <= VIEW_MAX_COLS &&
+	       ST_NCOLS <= VIEW_MAX_COLS && PIN_NCOLS <= VIEW_MAX_COLS, "VIEW_MAX_COLS too small");
+
+size_t views_count(void)
+{
+	return sizeof(views) / sizeof(views[0]);
+}
+
+const struct view_def *views_at(size_t i)
+{
+	return i < views_count() ? &views[i] : NULL;
+}
+
+const struct view_def *views_pinned(void)
+{
+	return &pinned_view;
+}
+
+const struct view_def *views_find(const char *name)
+{
+	size_t i, len = strlen(name);
+
+	for (i = 0; i < views_count(); i++)
+		if (!strcmp(views[i].name, name))
+			return &views[i];
+	/* the pinned map's own name: enf_dst -> dst */
+	for (i = 0; len && i < views_count(); i++) {
+		const char *p = views[i].maps;
+
+		while ((p = strstr(p, name))) {
+			if ((p == views[i].maps || p[-1] == ' ') && (p[len] == ' ' || !p[len]))
+				return &views[i];
+			p += len;
+		}
+	}
+	return NULL;
+}
+
+int views_open(const char *pin_dir, const char *who, struct views **out)
+{
+	struct views *v = calloc(1, sizeof(*v));
+	int err, i;
+
+	if (!v)
+		return -ENOMEM;
+	for (i = 0; i < SEL_MAX; i++)
+		v->fd[i] = -1;
+	err = state_open_loaded(&v->st, pin_dir, who);
+	if (err) {
+		free(v);
+		return err;
+	}
+	err = state_active(&v->st, &v->act, &v->pol);
+	if (err) {
+		views_close(v);
+		return err;
+	}
+	*out = v;
+	return 0;
+}
+
+void views_close(struct views *v)
+{
+	int i;
+
+	if (!v)
+		return;
+	for (i = 0; i < SEL_MAX; i++)
+		if (v->fd[i] >= 0)
+			close(v->fd[i]);
+	state_close(&v->st);
+	free(v->dns);
+	free(v->nets);
+	free(v->trust);
+	free(v->admit);
+	free(v->links);
+	free(v);
+}
+
+void views_set_manifest(struct views *v, const struct manifest *m, const struct zone_compiled *z,
+			const char *unknown)
+{
+	size_t i;
+
+	v->m = m;
+	v->z = z;
+	v->unknown = unknown;
+	free(v->dns);
+	v->dns = NULL;
+	if (!z || !z->nnames)
+		return;
+	v->dns = malloc(z->nnames * sizeof(*v->dns));
+	if (!v->dns)
+		return;
+	for (i = 0; i < z->nnames; i++)
+		v->dns[i] = &z->names[i];
+	qsort(v->dns, z->nnames, sizeof(*v->dns), dns_name_cmp);
+}
+
+uint64_t views_generation(const struct views *v)
+{
+	return v->pol.generation;
+}
