@@ -101,6 +101,20 @@ if [ -s "$xdp" ]; then
 	plot_pivot "$dir/dp_ratio_plot.dat" "$dir/dp_ratio.png" "enforcer XDP / empty XDP program" "ratio" \
 		"set arrow from graph 0, first 2.5 to graph 1, first 2.5 nohead lc rgb 'red' dt 3"
 
+	if awk -F, 'NR > 1 && $12 != "" { found = 1 } END { exit !found }' "$xdp"; then
+		echo "### Data plane while \`enforcer monitor\` reads"
+		echo
+		echo "The same packets with a reader attached (\`--monitor 1000\`: drops written at"
+		echo "1000 events/s per CPU, the rest counted as left out; nothing drains the ring, so"
+		echo "it is full after the first 10,000 events). \"idle\" is the enforcer column above:"
+		echo "nobody reading costs one load and compare. Drop path (a) and a pass (d):"
+		echo
+		echo "| services | prefixes | case | family | idle ns | reading ns | idle ratio | reading ratio |"
+		echo "|---:|---:|---|---|---:|---:|---:|---:|"
+		awk -F, 'NR > 1 && $12 != "" && ($3 == "public_to_internal" || $3 == "not_owned") {
+			printf "| %s | %s | %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $7, $12, $8, $13 }' "$xdp"
+		echo
+	fi
 	echo "## 3. Data plane: xdp-filter (xdp-tools) on the same packets"
 	echo
 	if awk -F, 'NR > 1 && $10 != "" { found = 1 } END { exit !found }' "$xdp"; then

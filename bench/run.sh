@@ -122,7 +122,7 @@ fi
 
 echo "bench: data plane: services $SERVICES x prefixes $PREFIXES, $RUNS runs of $REPEAT" >&2
 timeout 1800 "$BIN/bench_xdp" run --services "$SERVICES" --prefixes "$PREFIXES" \
-	--runs "$RUNS" --repeat "$REPEAT" "${xf_args[@]}" >"$RES/xdp.csv" || {
+	--runs "$RUNS" --repeat "$REPEAT" "${xf_args[@]}" --monitor 1000 >"$RES/xdp.csv" || {
 	echo "bench: bench_xdp failed" >&2
 	exit 1
 }

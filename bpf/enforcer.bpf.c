@@ -212,6 +212,7 @@ struct verdict_ctx {
 	__u32 outer_public;	/* a tunnel's outer source was not private */
 	__u32 ifindex;
 	__u32 row;		/* the receiving interface's row of enf_if_stats */
+	struct enf_addr outer_src;	/* the outermost source, once a tunnel is walked */
 	__u64 bytes;
 };
 
@@ -251,8 +252,14 @@ static __always_inline void monitor_event(struct verdict_ctx *v, __u32 reason, i
 	c = bpf_map_lookup_elem(&enf_mon_cpu, &zero);
 	if (!c)
 		return;
-	if (c->skip) {		/* refused a moment ago: no clock read */
-		c->skip--;
+	if (c->epoch != m->epoch) {	/* a new reader: a full bucket */
+		c->epoch = m->epoch;
+		c->tat_ns = 0;
+		c->refused_ns = 0;
+		c->refuse_until = 0;
+	}
+	/* flooded a moment ago: refused without reading the clock */
+	if (c->refuse_until && bpf_jiffies64() < c->refuse_until) {
 		c->rate_limited++;
 		return;
 	}
@@ -265,9 +272,14 @@ static __always_inline void monitor_event(struct verdict_ctx *v, __u32 reason, i
 	 * up to burst of them may come early */
 	if (c->tat_ns + m->interval_ns > now + m->burst_ns) {
 		c->rate_limited++;
-		c->skip = ENF_MON_SKIP;
+		/* refusals faster than the rate: a flood, not a burst; the
+		 * rest of this jiffy and the next are refused cheaply */
+		if (now - c->refused_ns < m->interval_ns)
+			c->refuse_until = bpf_jiffies64() + 2;
+		c->refused_ns = now;
 		return;
 	}
+	c->refuse_until = 0;
 	c->tat_ns = (c->tat_ns > now ? c->tat_ns : now) + m->interval_ns;
 	e = bpf_ringbuf_reserve(&enf_events, sizeof(*e), 0);
 	if (!e) {
@@ -295,7 +307,14 @@ static __always_inline void monitor_event(struct verdict_ctx *v, __u32 reason, i
 	e->icmp_code = 0;
 	e->has_ports = 0;
 	__builtin_memset(e->pad, 0, sizeof(e->pad));
-	if (p) {
+	__builtin_memset(e->pad2, 0, sizeof(e->pad2));
+	if (v->depth)
+		e->outer_src = v->outer_src;
+	else
+		__builtin_memset(&e->outer_src, 0, sizeof(e->outer_src));
+	/* a parse that failed before the IP header leaves it all cleared
+	 * (and l4 reads as L4_PORTS): nothing to show then */
+	if (p && p->src.family) {
 		e->src = p->src;
 		e->dst = p->dst;
 		e->proto = p->proto;
@@ -705,6 +724,8 @@ static __always_inline int follow_packet(struct xdp_md *ctx, struct verdict_ctx 
 		if (!pp->inner_off || depth == ENF_MAX_ENCAP_DEPTH)
 			return private ? account(v, ENF_REASON_PASS_TUNNEL, XDP_PASS)
 				       : account(v, ENF_REASON_DROP_TUNNEL, XDP_DROP);
+		if (!depth)
+			v->outer_src = pp->src;	/* the sender, for the monitor */
 		v->depth = depth + 1;
 		ret = enf_parse_xdp(ctx, pp->inner_off, pp->inner_l3 ? PARSE_F_L3 : 0, pp,
 				    &v->pol->tunnels);
@@ -747,7 +768,6 @@ static __always_inline int enforce(struct xdp_md *ctx, const int trace, const in
 	pp = bpf_map_lookup_elem(&enf_pkt, &key);
 	if (!pp)
 		return account(&v, ENF_REASON_PASS_NO_POLICY, XDP_PASS);
-	v.p = pp;
 	v.audit = pol->mode == ENF_MODE_AUDIT;
 	src16_map = bpf_map_lookup_elem(&enf_src16_sel, &slot);
 	src_map = bpf_map_lookup_elem(&enf_src_sel, &slot);
@@ -760,6 +780,7 @@ static __always_inline int enforce(struct xdp_md *ctx, const int trace, const in
 	 * be a loader bug. Pass (counted) rather than black-hole the node. */
 	if (!src16_map || !src_map || !dst_map || !port_map || !admit_map || !ifrole_map)
 		return account(&v, ENF_REASON_PASS_NO_POLICY, XDP_PASS);
+	v.p = pp;	/* from here on what the parser wrote (cleared first) */
 	if (!trace)
 		v.row = iface_row(v.ifindex, ifrole_map);
 

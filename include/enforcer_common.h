@@ -367,8 +367,9 @@ struct enf_svc_counter {
  * once its lease runs out (the data path clears the flags itself). Each CPU
  * writes at most rate events a second with bursts of burst (a virtual
  * scheduling token bucket, enf_mon_cpu[0].tat_ns); what it leaves out is
- * counted, never reserved, and the clock is not read again for a while
- * (ENF_MON_SKIP), so a flood costs the data path a decrement and a compare.
+ * counted, never reserved; and while refusals come faster than the rate,
+ * the next jiffy's are refused without reading the clock (refuse_until),
+ * so a flood costs the data path a jiffies load and a compare.
  */
 #define ENF_EVENTS_BYTES	(1U << 20)	/* ring buffer size */
 #define ENF_MON_DROPS		(1U << 0)	/* drops (and audit-mode would-be drops) */
@@ -383,7 +384,7 @@ struct enf_monitor {
 	__u64 interval_ns;	/* 1e9 / events per second per CPU */
 	__u64 burst_ns;		/* burst * interval_ns */
 	__u32 pass_sample;	/* passes: one in this many (0, 1: every one) */
-	__u32 pad;
+	__u32 epoch;		/* a new reader's: each CPU's bucket starts afresh */
 };
 
 struct enf_mon_cpu {
@@ -391,15 +392,12 @@ struct enf_mon_cpu {
 	__u64 emitted;		/* events written */
 	__u64 rate_limited;	/* events left out by the rate */
 	__u64 ring_full;	/* events left out: the reader fell behind */
-	__u32 skip;		/* after a refusal, the next ones are refused without
-				 * reading the clock (ENF_MON_SKIP) */
+	__u64 refused_ns;	/* the last refusal */
+	__u64 refuse_until;	/* jiffies: two refusals within an interval (a flood):
+				 * refused without reading the clock until then */
+	__u32 epoch;		/* enf_monitor.epoch this bucket belongs to */
 	__u32 pad;
 };
-
-/* Events refused after one the rate refused, before the clock is read
- * again: a flood costs a decrement and a compare, not a clock read, per
- * packet; an event may come up to this many packets late. */
-#define ENF_MON_SKIP		63
 
 #define ENF_EV_PASS		0
 #define ENF_EV_DROP		1
@@ -427,6 +425,8 @@ struct enf_event {
 	__u8 icmp_code;
 	__u8 has_ports;		/* sport/dport are valid */
 	__u8 pad[4];
+	struct enf_addr outer_src;	/* a tunnel's outermost source (depth > 0), else 0 */
+	__u8 pad2[4];
 };
 
 /* enf_active[0]: which slot of every enf_*_sel map is in force. The data
@@ -557,9 +557,9 @@ _Static_assert(sizeof(struct enf_admit_key) == 8, "enf_admit_key ABI changed");
 _Static_assert(sizeof(struct enf_active) == 16, "enf_active ABI changed");
 _Static_assert(sizeof(struct enf_flow_key) == 48, "enf_flow_key ABI changed");
 _Static_assert(sizeof(struct enf_frag_key) == 48, "enf_frag_key ABI changed");
-_Static_assert(sizeof(struct enf_event) == 96, "enf_event ABI changed");
+_Static_assert(sizeof(struct enf_event) == 120, "enf_event ABI changed");
 _Static_assert(sizeof(struct enf_svc_meta) == 216, "enf_svc_meta ABI changed");
-_Static_assert(sizeof(struct enf_mon_cpu) == 40, "enf_mon_cpu ABI changed");
+_Static_assert(sizeof(struct enf_mon_cpu) == 56, "enf_mon_cpu ABI changed");
 _Static_assert(ENF_REASON_MAX <= ENF_REASON_SLOTS, "enf_if_stats rows are too narrow");
 
 #endif /* ENFORCER_COMMON_H */

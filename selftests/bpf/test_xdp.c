@@ -742,7 +742,7 @@ static void test_monitor_events_rate_and_lease(void)
 	struct pkt_spec drop = { .src = "203.0.113.7", .dst = "10.0.2.10", .dport = 4000,
 				 .sport = 40000 };
 	struct pkt_spec pass = { .src = "203.0.113.7", .dst = "10.0.1.10", .dport = 80 };
-	struct enf_mon_cpu c0 = {}, c1 = {}, *zeros;
+	struct enf_mon_cpu c0 = {}, c1 = {}, *zeros, *zeros2;
 	struct enf_monitor m = {};
 	struct ring_buffer *rb = NULL;
 	struct mon_seen seen = {};
@@ -807,6 +807,40 @@ static void test_monitor_events_rate_and_lease(void)
 	if (seen.n) {
 		CHECK_EQ(seen.ev[0].verdict, ENF_EV_PASS);
 		CHECK_EQ(seen.ev[0].reason, ENF_REASON_PASS_PUBLIC_PORT);
+	}
+
+	/* a packet cut short: an event with what was parsed, every other
+	 * byte zero (nothing of the kernel's leaks into the ring) */
+	{
+		static const uint8_t cut[14 + 10] = {
+			0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 0x08, 0x00,	/* IPv4 */
+			0x45, 0, 0, 60, 0, 0, 0, 0, 64, 6,		/* 10 of 20 bytes */
+		};
+		static const uint8_t zeros[sizeof(struct enf_addr)];
+
+		seen.n = 0;
+		mon_set(ENF_MON_DROPS, 10LL * 1000000000LL, 2);
+		zeros2 = calloc(libbpf_num_possible_cpus(), sizeof(*zeros2));
+		if (zeros2)
+			bpf_map_update_elem(st.mon_cpu_fd, &zero, zeros2, BPF_ANY);
+		free(zeros2);
+		EXPECT_BUF(cut, sizeof(cut), DROP, ENF_REASON_DROP_MALFORMED);
+		ring_buffer__consume(rb);
+		if (CHECK_EQ(seen.n, 1)) {
+			struct enf_event *e = &seen.ev[0];
+
+			CHECK_EQ(e->reason, ENF_REASON_DROP_MALFORMED);
+			CHECK_EQ(e->has_ports, 0);
+			CHECK_EQ(e->sport | e->dport, 0);
+			CHECK_EQ(e->service_id, 0);
+			CHECK(!memcmp(e->pad, zeros, sizeof(e->pad)) &&
+			      !memcmp(e->pad2, zeros, sizeof(e->pad2)) &&
+			      !memcmp(&e->outer_src, zeros, sizeof(e->outer_src)),
+			      "padding or the outer source not zero");
+			CHECK(!memcmp(&e->src, zeros, sizeof(e->src)) &&
+			      !memcmp(&e->dst, zeros, sizeof(e->dst)),
+			      "addresses of a header not read");
+		}
 	}
 
 	/* a reader whose lease ran out: the next packet turns the events off */

@@ -7,6 +7,9 @@
 # force (text and JSON; bounded text for a big manifest, complete JSON),
 # `trace --json` (pass and drop, exit 0 and 3) and `trace --pcap --json`
 # (one object per packet, a line each). Every JSON output goes through jq.
+# The dry run also shows what only the flags of records that stay say: a
+# network's isolation toggled, an app's trusted ranges added, changed or
+# removed.
 #
 # The first cases need no root and, run as root, are run as user nobody to
 # show it. The others apply to a private bpffs in a network namespace of
@@ -34,7 +37,8 @@ ROOT_CASES=(apply_json_applies apply_json_same_manifest_no_change
 	    dry_run_shows_exactly_the_changes dry_run_changes_nothing_in_the_kernel
 	    dry_run_visibility_and_mode dry_run_matches_services_by_name
 	    dry_run_as_nobody_permission_denied trace_json_pass_exits_0 trace_json_drop_exits_3
-	    trace_json_errors_stay_on_stderr trace_pcap_json_lines)
+	    trace_json_errors_stay_on_stderr trace_pcap_json_lines
+	    dry_run_isolation_toggled dry_run_trusted_ranges_added dry_run_trusted_ranges_changed_or_removed)
 NL_CASES=("${NOROOT_CASES[@]}" "${ROOT_CASES[@]}")
 
 # run CMD...: stdout in $out, stderr in $err, status in $rc.
@@ -325,8 +329,8 @@ want_rc 0
 is_json
 want_jq '.applied == false and .dry_run == true and .generation == 3'
 want_jq '.changes | .from_generation == 2 and .to_generation == 3 and .same_manifest == false and .changed == true'
-want_jq '.changes.services == {added: [{app: "shop", service: "worker", network: "rack", public: false}],
-	 removed: [], changed: []}'
+want_jq '.changes.services == {added: [{app: "shop", service: "worker", network: "rack", public: false,
+	 isolated: false, trusted: null}], removed: [], changed: []}'
 want_jq '.changes.addresses == {
 	 added: [{address: "10.0.3.10", kind: "instance", app: "shop", service: "worker"}],
 	 removed: [{address: "fd00:10::1:10", kind: "instance", app: "shop", service: "web"}]}'
@@ -366,8 +370,9 @@ nl_begin dry_run_visibility_and_mode
 run enf_ns apply --dry-run --json -f "$tmp/m3.yml"
 want_rc 0
 is_json
-want_jq '.changes.services.changed == [{app: "shop", service: "admin", from: {network: "rack", public: false},
-	 to: {network: "rack", public: true}}]'
+want_jq '.changes.services.changed == [{app: "shop", service: "admin",
+	 from: {network: "rack", public: false, isolated: false, trusted: null},
+	 to: {network: "rack", public: true, isolated: false, trusted: false}, trusted_ranges_changed: false}]'
 want_jq '(.changes.ports.added | map("\(.address):\(.port)") | sort) == ["10.0.2.10:4000", "fd00:10::2:10:4000"]'
 want_jq '.changes.settings | map(select(.name == "mode")) == [{name: "mode", from: "enforce", to: "audit"}]'
 run enf_ns apply --dry-run -f "$tmp/m3.yml"
@@ -383,8 +388,8 @@ nl_begin dry_run_matches_services_by_name
 run enf_ns apply --dry-run --json -f "$tmp/m4.yml"
 want_rc 0
 is_json
-want_jq '.changes.services == {added: [{app: "aaa", service: "first", network: "rack", public: false}],
-	 removed: [], changed: []}'
+want_jq '.changes.services == {added: [{app: "aaa", service: "first", network: "rack", public: false,
+	 isolated: false, trusted: null}], removed: [], changed: []}'
 want_jq '.changes.addresses == {added: [{address: "10.0.4.10", kind: "instance", app: "aaa", service: "first"}],
 	 removed: []}'
 want_jq '.changes.ports == {added: [], removed: []}'
@@ -465,6 +470,117 @@ PY
 	want_frame 4 '.verdict == null and .error == "shorter than Ethernet"'
 	nl_end
 fi
+
+# Isolation and trust live in the flags of records that stay (enf_dst,
+# enf_ports): the same addresses and ports, another verdict. v.yml adds an
+# app in a network of its own, with a public service (and a frontend) and
+# an internal one; the variants make the network isolated and give the app
+# trusted ranges. These cases apply: they come last.
+cp "$tmp/m.yml" "$tmp/v.yml"
+cat >>"$tmp/v.yml" <<'YML'
+  vault:
+    network: vaultnet
+    services:
+      ui:
+        port: 443
+        instances: [10.8.0.10]
+        frontends: ["192.0.2.20:8443/tcp"]
+      db:
+        port: 5432
+        internal: true
+        instances: [10.8.0.20]
+networks:
+  vaultnet:
+    cidrs: [10.8.0.0/16]
+YML
+sed 's|^    cidrs: \[10.8.0.0/16\]$|    isolated: true\n&|' "$tmp/v.yml" >"$tmp/v-iso.yml"
+sed 's|^    network: vaultnet$|&\n    trusted: [198.51.100.0/24]|' "$tmp/v.yml" >"$tmp/v-trust.yml"
+sed 's|^    trusted: \[198.51.100.0/24\]$|    trusted: [198.51.100.0/24, "2001:db8:7::/48"]|' \
+	"$tmp/v-trust.yml" >"$tmp/v-trust2.yml"
+# the same ranges written otherwise (one inside the other, another order)
+sed 's|^    trusted: \[198.51.100.0/24\]$|    trusted: [198.51.100.128/25, 198.51.100.0/24]|' \
+	"$tmp/v-trust.yml" >"$tmp/v-trust-same.yml"
+chmod 644 "$tmp"/v*.yml
+
+# change_lines N: the last run's stdout has N lines of changed services,
+# addresses and ports (the sizes of the source maps change with trust).
+change_lines()
+{
+	local n
+	n=$(grep -c '^[-+~] \(service\|address\|port\) ' <<<"$out")
+	[ "$n" = "$1" ] || nl_why "$n change lines, want $1: $(nl_oneline "$out")"
+}
+
+nl_begin dry_run_isolation_toggled
+run enf_ns apply --json -f "$tmp/v.yml"
+want_rc 0
+before=$(state)
+run enf_ns apply --dry-run -f "$tmp/v-iso.yml"
+want_rc 0
+want_line "~ service vault/db: isolated false -> true"
+want_line "~ service vault/ui: isolated false -> true"
+change_lines 2
+grep -q '^changes from generation [0-9]* to generation [0-9]*: services +0 -0 ~2, addresses +0 -0, ports +0 -0, settings ~0$' <<<"$out" ||
+	nl_why "no summary line: $(nl_oneline "$(tail -1 <<<"$out")")"
+run enf_ns apply --dry-run --json -f "$tmp/v-iso.yml"
+want_rc 0
+is_json
+want_jq '.changes.changed == true and .changes.same_manifest == false'
+want_jq '.changes.services == {added: [], removed: [], changed: [
+	 {app: "vault", service: "db", from: {network: "vaultnet", public: false, isolated: false, trusted: null},
+	  to: {network: "vaultnet", public: false, isolated: true, trusted: null}, trusted_ranges_changed: false},
+	 {app: "vault", service: "ui", from: {network: "vaultnet", public: true, isolated: false, trusted: false},
+	  to: {network: "vaultnet", public: true, isolated: true, trusted: false}, trusted_ranges_changed: false}]}'
+want_jq '.changes.addresses == {added: [], removed: []} and .changes.ports == {added: [], removed: []}'
+[ "$(state)" = "$before" ] || nl_why "status says '$(state)' after the dry runs, '$before' before"
+nl_end
+
+nl_begin dry_run_trusted_ranges_added
+before=$(state)
+run enf_ns apply --dry-run -f "$tmp/v-trust.yml"
+want_rc 0
+want_line "~ service vault/ui: trusted ranges added"
+change_lines 1	# vault/db is internal: no public port to trust
+run enf_ns apply --dry-run --json -f "$tmp/v-trust.yml"
+want_rc 0
+is_json
+want_jq '.changes.services == {added: [], removed: [], changed: [
+	 {app: "vault", service: "ui", from: {network: "vaultnet", public: true, isolated: false, trusted: false},
+	  to: {network: "vaultnet", public: true, isolated: false, trusted: true}, trusted_ranges_changed: false}]}'
+want_jq '.changes.addresses == {added: [], removed: []} and .changes.ports == {added: [], removed: []}'
+[ "$(state)" = "$before" ] || nl_why "status says '$(state)' after the dry runs, '$before' before"
+nl_end
+
+nl_begin dry_run_trusted_ranges_changed_or_removed
+run enf_ns apply --json -f "$tmp/v-trust.yml"
+want_rc 0
+before=$(state)
+run enf_ns apply --dry-run -f "$tmp/v-trust2.yml"
+want_rc 0
+want_line "~ service vault/ui: trusted ranges changed"
+change_lines 1
+run enf_ns apply --dry-run --json -f "$tmp/v-trust2.yml"
+want_rc 0
+is_json
+want_jq '.changes.services.changed == [
+	 {app: "vault", service: "ui", from: {network: "vaultnet", public: true, isolated: false, trusted: true},
+	  to: {network: "vaultnet", public: true, isolated: false, trusted: true}, trusted_ranges_changed: true}]'
+run enf_ns apply --dry-run -f "$tmp/v.yml"
+want_rc 0
+want_line "~ service vault/ui: trusted ranges removed"
+change_lines 1
+run enf_ns apply --dry-run -f "$tmp/v-trust-same.yml"
+want_rc 0
+change_lines 0	# the same ranges (one more prefix in the classifier)
+grep -q '^changes from generation [0-9]* to generation [0-9]*: services +0 -0 ~0,' <<<"$out" ||
+	nl_why "no summary line: $(nl_oneline "$(tail -1 <<<"$out")")"
+run enf_ns apply --dry-run -f "$tmp/v-iso.yml"
+want_rc 0
+want_line "~ service vault/db: isolated false -> true"
+want_line "~ service vault/ui: isolated false -> true, trusted ranges removed"
+change_lines 2
+[ "$(state)" = "$before" ] || nl_why "status says '$(state)' after the dry runs, '$before' before"
+nl_end
 
 nl_summary
 [ "$NL_FAILED" = 0 ]

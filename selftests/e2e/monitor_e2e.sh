@@ -27,7 +27,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 NL_CASES=(apply_and_attach drop_event_has_service_and_reason text_view_and_v6_filter
 	passes_only_on_request per_interface_counters flood_rate_limited_and_accounted
 	nobody_listening_writes_nothing one_reader_at_a_time dead_reader_lease_expires
-	metrics_scrape_passes_promtool status_short_and_service_filter)
+	metrics_scrape_passes_promtool status_short_and_service_filter count_stops_exactly)
 
 MON_PIDS=()
 cleanup()
@@ -344,6 +344,16 @@ grep -Eq '^  shop/admin +backoffice +internal ' <<<"$out" && ! grep -q '^  shop/
 	nl_why "status --service 'shop/adm*': $(nl_oneline "$(grep '^  shop/' <<<"$out")")"
 n=$(nl_enf status --json --service 'shop/web' 2>/dev/null | jq '.services | length')
 [ "$n" = 1 ] || nl_why "status --json --service shop/web: $n services, want 1"
+nl_end
+
+nl_begin count_stops_exactly
+# five drops in the ring at once: --count 2 prints two and stops
+if monitor_start "$NL_TMP/m9" --json --count 2 --burst 50; then
+	udp_flood 5 "$ADMIN4" 4000
+	monitor_wait || nl_why "monitor --count 2 exited $?"
+	n=$(wc -l <"$NL_TMP/m9")
+	[ "$n" = 2 ] || nl_why "monitor --count 2 printed $n lines"
+fi
 nl_end
 
 nl_summary

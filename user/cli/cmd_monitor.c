@@ -200,6 +200,8 @@ static void print_text(const struct monitor_event *ev)
 		printf(" %s/%s network=%s", ev->svc->app, ev->svc->service, ev->svc->network);
 	if (e->encap)
 		printf(" in=%s", enf_encap_name(e->encap));
+	if (e->depth && e->outer_src.family)
+		printf(" outer=%s", addr_format(&e->outer_src, src, sizeof(src)));
 	printf(" %uB\n", e->bytes);
 }
 
@@ -247,6 +249,9 @@ static void print_json(const struct monitor_event *ev)
 	json_object_object_add(o, "network",
 			       ev->svc ? json_object_new_string(ev->svc->network) : NULL);
 	json_object_object_add(o, "encap", json_object_new_string(enf_encap_name(e->encap)));
+	if (e->depth)
+		json_object_object_add(o, "outer_src", e->outer_src.family ? json_object_new_string(
+						   addr_format(&e->outer_src, buf, sizeof(buf))) : NULL);
 	json_object_object_add(o, "bytes", json_object_new_int64(e->bytes));
 	json_object_object_add(o, "generation", json_object_new_uint64(e->generation));
 	printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
@@ -257,6 +262,8 @@ static int on_event(void *ctx, const struct monitor_event *ev)
 {
 	struct monitor_run *r = ctx;
 
+	if (r->out_failed || (r->limit && r->shown >= r->limit))
+		return -ECANCELED;	/* libbpf stops the poll only on a negative value */
 	if (!wanted(&r->f, ev)) {
 		r->filtered++;
 		return 0;
@@ -267,10 +274,10 @@ static int on_event(void *ctx, const struct monitor_event *ev)
 		print_text(ev);
 	if (ferror(stdout)) {
 		r->out_failed = 1;
-		return 1;
+		return -ECANCELED;
 	}
 	r->shown++;
-	return r->limit && r->shown >= r->limit;
+	return r->limit && r->shown >= r->limit ? -ECANCELED : 0;
 }
 
 /* What the kernel left out since the last report, said when it is not 0. */
@@ -428,7 +435,7 @@ int cmd_monitor(const struct cli_cmd *cmd, int argc, char **argv)
 		/* written as a batch: what one poll brought, then flushed */
 		if (fflush(stdout) || ferror(stdout))
 			r.out_failed = 1;
-		if (ret < 0 && ret != -EINTR) {
+		if (ret < 0 && ret != -EINTR && ret != -ECANCELED) {
 			pr_err("monitor: reading events failed: %s\n", strerror(-ret));
 			code = EXIT_RUNTIME;
 			break;

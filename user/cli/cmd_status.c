@@ -276,10 +276,10 @@ static void print_short(struct enf_state *st, struct status *s)
 	else
 		printf("policy:     none applied (all traffic passes)\n");
 	printf("interfaces: %zu attached", up);
-	for (i = 0; i < s->nlinks && i < 8; i++)
+	for (i = 0, r = 0; i < s->nlinks && r < 8; i++)
 		if (s->links[i].iface.ifindex)
-			printf("%s%s", i ? ", " : " (", s->links[i].iface.name);
-	printf("%s\n", s->nlinks > 8 ? ", ...)" : up ? ")" : "");
+			printf("%s%s", r++ ? ", " : " (", s->links[i].iface.name);
+	printf("%s\n", r && up > r ? ", ...)" : r ? ")" : "");
 	if (s->daemon.state == ENF_DAEMON_RUNNING && s->daemon_running)
 		printf("daemon:     pid %u, heartbeat %llu ms ago\n", s->daemon.pid,
 		       (unsigned long long)s->heartbeat_age_ms);

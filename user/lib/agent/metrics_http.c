@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -138,8 +139,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		return plain(c, MHD_HTTP_NOT_FOUND, "enforcer: the metrics are at /metrics\n");
 	if (!h->st_open) {
 		state_init(&h->st);
-		if (state_open(&h->st, h->pin_dir, false, false))
+		if (state_open(&h->st, h->pin_dir, false, false)) {
+			state_close(&h->st);	/* what it opened before failing */
 			return plain(c, MHD_HTTP_SERVICE_UNAVAILABLE, "enforcer: nothing loaded\n");
+		}
 		h->st_open = true;
 	}
 	f = open_memstream(&text, &len);
@@ -157,12 +160,21 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	return reply(c, MHD_HTTP_OK, text, len, "text/plain; version=0.0.4; charset=utf-8");
 }
 
+/* libmicrohttpd's complaints, as the daemon's other warnings */
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	(void)cls;
+	fprintf(stderr, "enforcer: metrics: ");
+	vfprintf(stderr, fmt, ap);
+}
+
 int metrics_http_start(struct agent *a, const char *pin_dir, const char *listen)
 {
 	struct sockaddr_storage ss = {};
 	struct metrics_http *h;
 	struct endpoint ep;
-	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+	/* epoll (MHD_USE_AUTO): no select() limit on fd numbers */
+	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ERROR_LOG;
 
 	if (endpoint_parse(listen, &ep) || !ep.port || ep.proto) {
 		pr_err("daemon: --metrics takes ADDR:PORT or [IPv6]:PORT (0.0.0.0:9465), not "
@@ -193,7 +205,9 @@ int metrics_http_start(struct agent *a, const char *pin_dir, const char *listen)
 	errno = 0;
 	h->d = MHD_start_daemon(flags, ep.port, NULL, NULL, on_request, h, MHD_OPTION_SOCK_ADDR, &ss,
 				MHD_OPTION_CONNECTION_LIMIT, (unsigned int)16,
-				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)10, MHD_OPTION_END);
+				MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)4,
+				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)10,
+				MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_END);
 	if (!h->d) {
 		int err = errno ? errno : EADDRNOTAVAIL;
 

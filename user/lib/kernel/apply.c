@@ -39,18 +39,29 @@
  * of the map's key size and n values (per-CPU maps: one copy per CPU). Array
  * maps take their values by index, from 0; index 0 is never looked up.
  */
+/* A service whose counters the new generation carries: its id there and
+ * in the generation in force. */
+struct carry {
+	uint32_t new_id, old_id;
+};
+
 struct image {
 	void *keys;
 	void *vals;
 	uint32_t n;
+	struct carry *carry;	/* SEL_SVCSTAT: counters copied from the old slot */
+	uint32_t ncarry;
+	uint32_t old_slot;
 };
 
 static void image_free(struct image *im)
 {
 	free(im->keys);
 	free(im->vals);
+	free(im->carry);
 	im->keys = im->vals = NULL;
-	im->n = 0;
+	im->carry = NULL;
+	im->n = im->ncarry = 0;
 }
 
 static size_t value_stride(enum sel sel)
@@ -178,6 +189,44 @@ static void meta_digests(struct enf_svc_meta *meta, size_t nmeta, const struct c
 	}
 }
 
+/* After the flip and a grace period, nothing counts in the old slot any
+ * more: what it counted between the copy (image_svcstats) and the flip is
+ * added to the carried services' new counters, so that they never go
+ * down. The data path may count in the new map meanwhile; an increment
+ * that lands between this read and write is lost, never doubled. */
+static void carry_rest(struct enf_state *st, const struct image *im, int new_fd)
+{
+	size_t stride = value_stride(SEL_SVCSTAT), f, k, nf = stride / sizeof(uint64_t);
+	uint64_t *now_old, *cur;
+	uint32_t i;
+	int old_fd;
+
+	if (!im->ncarry || new_fd < 0)
+		return;
+	old_fd = state_inner_fd(st, SEL_SVCSTAT, im->old_slot);
+	now_old = malloc(stride);
+	cur = malloc(stride);
+	for (i = 0; old_fd >= 0 && now_old && cur && i < im->ncarry; i++) {
+		const uint64_t *copied = (const uint64_t *)((const char *)im->vals +
+							    (im->carry[i].new_id - 1) * stride);
+		bool moved = false;
+
+		if (bpf_map_lookup_elem(old_fd, &im->carry[i].old_id, now_old))
+			continue;
+		for (k = 0; k < nf && !moved; k++)
+			moved = now_old[k] != copied[k];
+		if (!moved || bpf_map_lookup_elem(new_fd, &im->carry[i].new_id, cur))
+			continue;
+		for (f = 0; f < nf; f++)
+			cur[f] += now_old[f] - copied[f];
+		bpf_map_update_elem(new_fd, &im->carry[i].new_id, cur, BPF_EXIST);
+	}
+	free(now_old);
+	free(cur);
+	if (old_fd >= 0)
+		close(old_fd);
+}
+
 /* A service of the generation in force: its names, digest and id. */
 struct old_svc {
 	struct enf_svc_meta m;
@@ -216,6 +265,8 @@ static int image_svcstats(struct image *im, struct enf_state *st, const struct e
 	meta_fd = state_inner_fd(st, SEL_META, act.slot);
 	stat_fd = state_inner_fd(st, SEL_SVCSTAT, act.slot);
 	old = calloc(pol.services, sizeof(*old));
+	im->carry = calloc(pol.services, sizeof(*im->carry));
+	im->old_slot = act.slot;
 	for (id = 1; old && meta_fd >= 0 && stat_fd >= 0 && id <= pol.services; id++) {
 		if (bpf_map_lookup_elem(meta_fd, &id, &old[nold].m))
 			break;
@@ -230,8 +281,12 @@ static int image_svcstats(struct image *im, struct enf_state *st, const struct e
 		hit = bsearch(&want, old, nold, sizeof(*old), cmp_old_svc);
 		if (!hit || hit->m.digest != meta[id].digest)
 			continue;
-		if (bpf_map_lookup_elem(stat_fd, &hit->id, v))
+		if (bpf_map_lookup_elem(stat_fd, &hit->id, v)) {
 			memset(v, 0, stride);
+			continue;
+		}
+		if (im->carry && im->ncarry < pol.services)
+			im->carry[im->ncarry++] = (struct carry){ id, hit->id };
 	}
 	free(old);
 	if (meta_fd >= 0)
@@ -729,6 +784,7 @@ int state_apply(struct enf_state *st, const struct compiled *c, const struct enf
 		goto out;
 	}
 	wait_grace_period();
+	carry_rest(st, &im[SEL_SVCSTAT], fds[SEL_SVCSTAT]);
 	if (st->pinned)
 		repin_views(st, fds);
 	if (generation)

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -18,6 +19,22 @@
 #include "names.h"
 
 enum { OLD, NEW };
+
+/* What the records of one name say on each side, gathered before the
+ * services are compared: bit SEEN_FALSE / SEEN_TRUE per record. */
+#define SEEN_FALSE	1U
+#define SEEN_TRUE	2U
+
+struct name_attr {
+	const struct enf_svc_meta *meta[2];	/* the first service of the name */
+	uint8_t isolated[2];	/* its addresses, its frontend ports */
+	uint8_t trusted[2];	/* its ports */
+	uint32_t trust_group[2];	/* of a trusted port, that side's numbering */
+};
+
+/* diff_port.flags while a side's records are made: ENF_PORT_ISOLATED, read
+ * once the port is known to be a frontend's, then cleared. */
+#define PORT_ISOLATED_RAW	(1U << 7)
 
 /* One generation: the new one points into the compiled policy, the one in
  * force into copies read from its maps (own_*). */
@@ -36,6 +53,17 @@ struct side {
 	struct dst_entry *own_dst;
 	struct port_entry *own_ports;
 	struct enf_policy own_pol;
+	/* the trusted ranges: read only when a service is trusted on both
+	 * sides (the new one has them in the compiled policy) */
+	struct enf_state *st;			/* the one in force: where, which slot */
+	uint32_t slot;
+	bool trust_read;
+	const struct src_entry *src;
+	size_t nsrc;
+	const struct enf_admit_key *admit;
+	size_t nadmit;
+	struct src_entry *own_src;
+	struct enf_admit_key *own_admit;
 };
 
 static void side_free(struct side *s)
@@ -46,6 +74,8 @@ static void side_free(struct side *s)
 	free(s->own_meta);
 	free(s->own_dst);
 	free(s->own_ports);
+	free(s->own_src);
+	free(s->own_admit);
 }
 
 /* Room for one more element of `size` bytes at the end of *v; NULL when out
@@ -95,6 +125,29 @@ static int read_hash(int fd, size_t ksz, size_t stride, size_t voff, void **out,
 	return err == -ENOENT ? 0 : err;
 }
 
+/* Every key of the hash map `fd` (a set: the values say nothing). */
+static int read_keys(int fd, size_t ksz, void **out, size_t *n)
+{
+	uint8_t key[64], next[64];
+	size_t cap = 0;
+	int err;
+
+	*out = NULL;
+	*n = 0;
+	if (ksz > sizeof(key))
+		return -EINVAL;
+	for (err = bpf_map_get_next_key(fd, NULL, next); !err;
+	     err = bpf_map_get_next_key(fd, key, next)) {
+		uint8_t *rec = push(out, n, &cap, ksz);
+
+		if (!rec)
+			return -ENOMEM;
+		memcpy(rec, next, ksz);
+		memcpy(key, next, ksz);
+	}
+	return err == -ENOENT ? 0 : err;
+}
+
 /* The generation in force, read from the active slot (held still by the
  * caller's pin dir lock), and the number the next apply gives its own. */
 static int read_in_force(struct enf_state *st, struct side *s, uint64_t *next_gen)
@@ -120,6 +173,8 @@ static int read_in_force(struct enf_state *st, struct side *s, uint64_t *next_ge
 							       : other.generation) + 1;
 	if (!s->own_pol.generation)
 		return 0;	/* nothing applied: the maps are empty */
+	s->st = st;
+	s->slot = act.slot;
 
 	what = "enf_svc_meta";
 	s->nmeta = (size_t)s->own_pol.services + 1;
@@ -179,6 +234,48 @@ fail:
 	return err;
 }
 
+/* The source classifier and the admission table of the generation in
+ * force, read once, when a service is trusted on both sides. */
+static int read_trust(struct side *s)
+{
+	const char *what = "enf_src";
+	void *recs;
+	int fd, err;
+
+	if (s->trust_read || !s->st)
+		return 0;
+	s->trust_read = true;
+	fd = state_inner_fd(s->st, SEL_SRC, s->slot);
+	if (fd < 0) {
+		err = fd;
+		goto fail;
+	}
+	err = read_hash(fd, sizeof(struct enf_src_key), sizeof(struct src_entry),
+			offsetof(struct src_entry, val), &recs, &s->nsrc);
+	s->src = s->own_src = recs;
+	close(fd);
+	if (err)
+		goto fail;
+
+	what = "enf_admit";
+	fd = state_inner_fd(s->st, SEL_ADMIT, s->slot);
+	if (fd < 0) {
+		err = fd;
+		goto fail;
+	}
+	err = read_keys(fd, sizeof(struct enf_admit_key), &recs, &s->nadmit);
+	s->admit = s->own_admit = recs;
+	close(fd);
+	if (err)
+		goto fail;
+	return 0;
+fail:
+	if (err != -ENOMEM)
+		pr_err("cannot read %s of the generation in force in %s: %s\n", what,
+		       s->st->pin_dir, strerror(-err));
+	return err;
+}
+
 /* ---- names: the union of both generations', sorted ---- */
 
 struct name_ref {
@@ -208,12 +305,13 @@ static void service_set(struct diff_service *e, int side, const struct enf_svc_m
 	snprintf(e->network[side], sizeof(e->network[side]), "%s", m->network);
 }
 
-/* d->names, each side's name_of[], and the services added, removed and
- * changed (network or visibility). */
-static int diff_names(struct policy_diff *d, struct side *sides)
+/* d->names, each side's name_of[], and *attrp: per name, the service of
+ * each side that has it (what its records say comes with side_records). */
+static int diff_names(struct policy_diff *d, struct side *sides, struct name_attr **attrp)
 {
 	struct name_ref *refs;
-	size_t total = 0, n = 0, i, cap = 0;
+	struct name_attr *attr;
+	size_t total = 0, n = 0, i;
 	int k;
 
 	for (k = OLD; k <= NEW; k++) {
@@ -224,7 +322,8 @@ static int diff_names(struct policy_diff *d, struct side *sides)
 	}
 	refs = calloc(total ? total : 1, sizeof(*refs));
 	d->names = calloc(total ? total : 1, sizeof(*d->names));
-	if (!refs || !d->names) {
+	*attrp = attr = calloc(total ? total : 1, sizeof(*attr));
+	if (!refs || !d->names || !attr) {
 		free(refs);
 		return -ENOMEM;
 	}
@@ -234,9 +333,7 @@ static int diff_names(struct policy_diff *d, struct side *sides)
 	qsort(refs, n, sizeof(*refs), cmp_ref);
 
 	for (i = 0; i < n;) {
-		const struct enf_svc_meta *side_meta[2] = {};
 		uint32_t idx = (uint32_t)d->nnames++;
-		struct diff_service *e;
 		size_t j;
 
 		snprintf(d->names[idx].app, sizeof(d->names[idx].app), "%s", refs[i].m->app);
@@ -244,26 +341,10 @@ static int diff_names(struct policy_diff *d, struct side *sides)
 			 refs[i].m->service);
 		for (j = i; j < n && !cmp_meta_name(refs[j].m, refs[i].m); j++) {
 			sides[refs[j].side].name_of[refs[j].id] = idx;
-			if (!side_meta[refs[j].side])
-				side_meta[refs[j].side] = refs[j].m;
+			if (!attr[idx].meta[refs[j].side])
+				attr[idx].meta[refs[j].side] = refs[j].m;
 		}
 		i = j;
-		if (side_meta[OLD] && side_meta[NEW] &&
-		    !!side_meta[OLD]->public == !!side_meta[NEW]->public &&
-		    !strcmp(side_meta[OLD]->network, side_meta[NEW]->network))
-			continue;
-		e = push(&d->services, &d->nservices, &cap, sizeof(*e));
-		if (!e) {
-			free(refs);
-			return -ENOMEM;
-		}
-		memset(e, 0, sizeof(*e));
-		e->name = idx;
-		e->op = !side_meta[OLD] ? DIFF_ADDED : !side_meta[NEW] ? DIFF_REMOVED : DIFF_CHANGED;
-		for (k = OLD; k <= NEW; k++)
-			if (side_meta[k])
-				service_set(e, k, side_meta[k]);
-		d->svc_count[e->op]++;
 	}
 	free(refs);
 	return 0;
@@ -323,8 +404,9 @@ static size_t lower_bound(const void *v, size_t n, size_t stride, const struct e
 
 /* A side's sorted address and port records. A frontend address has no
  * service of its own (enf_dst says 0): it is named after the service of
- * its ports, the first by name when several share it. */
-static int side_records(struct side *s)
+ * its ports, the first by name when several share it. What the records say
+ * of their service (isolated, trusted) goes to attr[name][k]. */
+static int side_records(struct side *s, struct name_attr *attr, int k)
 {
 	size_t i, j;
 
@@ -339,8 +421,16 @@ static int side_records(struct side *s)
 		p->a = pe->key.a;
 		p->port = ntohs(pe->key.port);
 		p->proto = pe->key.proto;
-		p->flags = pe->val.flags & ENF_PORT_PUBLIC ? DIFF_PORT_PUBLIC : 0;
+		p->flags = (pe->val.flags & ENF_PORT_PUBLIC ? DIFF_PORT_PUBLIC : 0) |
+			   (pe->val.flags & ENF_PORT_ISOLATED ? PORT_ISOLATED_RAW : 0);
 		p->name = name_ref(s, pe->val.service_id);
+		if (p->name) {
+			struct name_attr *na = &attr[p->name - 1];
+
+			na->trusted[k] |= pe->val.trust_group ? SEEN_TRUE : SEEN_FALSE;
+			if (pe->val.trust_group)
+				na->trust_group[k] = pe->val.trust_group;
+		}
 	}
 	qsort(s->precs, s->nports, sizeof(*s->precs), cmp_port);
 	for (i = 0; i < s->ndst; i++) {
@@ -351,6 +441,9 @@ static int side_records(struct side *s)
 		a->kind = de->val.flags & ENF_DST_FRONTEND ? DIFF_FRONTEND :
 			  de->val.flags & ENF_DST_VIP ? DIFF_VIP : DIFF_INSTANCE;
 		a->name = name_ref(s, de->val.service_id);
+		if (a->name)	/* an instance or VIP: its network's isolation */
+			attr[a->name - 1].isolated[k] |=
+				de->val.flags & ENF_DST_ISOLATED ? SEEN_TRUE : SEEN_FALSE;
 		if (de->val.service_id)
 			continue;
 		for (j = lower_bound(s->precs, s->nports, sizeof(*s->precs), &de->key);
@@ -360,12 +453,191 @@ static int side_records(struct side *s)
 	}
 	qsort(s->addrs, s->ndst, sizeof(*s->addrs), cmp_addr);
 	for (i = 0; i < s->nports; i++) {
-		j = lower_bound(s->addrs, s->ndst, sizeof(*s->addrs), &s->precs[i].a);
-		if (j < s->ndst && addr_equal(&s->addrs[j].a, &s->precs[i].a) &&
-		    s->addrs[j].kind == DIFF_FRONTEND)
-			s->precs[i].flags |= DIFF_PORT_FRONTEND;
+		struct diff_port *p = &s->precs[i];
+		bool isolated = p->flags & PORT_ISOLATED_RAW;
+
+		p->flags &= (uint8_t)~PORT_ISOLATED_RAW;
+		j = lower_bound(s->addrs, s->ndst, sizeof(*s->addrs), &p->a);
+		if (j < s->ndst && addr_equal(&s->addrs[j].a, &p->a) &&
+		    s->addrs[j].kind == DIFF_FRONTEND) {
+			p->flags |= DIFF_PORT_FRONTEND;
+			if (p->name)	/* a frontend: its service's isolation */
+				attr[p->name - 1].isolated[k] |= isolated ? SEEN_TRUE : SEEN_FALSE;
+		}
 	}
-	/* the flag is the last key: no two records differ by it alone */
+	/* the flags are the last key: no two records differ by them alone */
+	return 0;
+}
+
+/* ---- services: names on both sides, and what their records say ---- */
+
+static uint64_t boot_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static int cmp_u32(const void *pa, const void *pb)
+{
+	uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
+
+	return (a > b) - (a < b);
+}
+
+static int cmp_src_key(const void *pa, const void *pb)
+{
+	const struct enf_src_key *a = pa, *b = pb;
+	int r = addr_cmp(&a->a, &b->a);
+
+	return r ? r : (a->prefixlen > b->prefixlen) - (a->prefixlen < b->prefixlen);
+}
+
+/* Prefix `a` holds prefix `b`. */
+static bool src_key_holds(const struct enf_src_key *a, const struct enf_src_key *b)
+{
+	struct enf_addr m = b->a;
+
+	if (a->a.family != b->a.family || a->prefixlen < 32 || a->prefixlen > b->prefixlen)
+		return false;
+	addr_mask(&m, a->prefixlen - 32);
+	return addr_equal(&m, &a->a);
+}
+
+/* The trusted ranges of group `tg` on side `s`, as the data path reads them
+ * `now`: the classifier's prefixes whose class (past its expiry, class_after)
+ * the admission table admits to ENF_TARGET_TRUST | tg, sorted, those inside
+ * another left out. *out is the caller's to free, also on failure. */
+static int trust_ranges(const struct side *s, uint32_t tg, uint64_t now, struct enf_src_key **out,
+			size_t *n)
+{
+	uint32_t *cls = NULL;
+	size_t ncls = 0, ccap = 0, cap = 0, i, k;
+
+	*out = NULL;
+	*n = 0;
+	for (i = 0; i < s->nadmit; i++) {
+		uint32_t *c;
+
+		if (s->admit[i].target != (ENF_TARGET_TRUST | tg))
+			continue;
+		c = push(&cls, &ncls, &ccap, sizeof(*c));
+		if (!c) {
+			free(cls);
+			return -ENOMEM;
+		}
+		*c = s->admit[i].class_id;
+	}
+	if (!ncls)
+		return 0;
+	qsort(cls, ncls, sizeof(*cls), cmp_u32);
+	for (i = 0; i < s->nsrc; i++) {
+		const struct enf_src_val *v = &s->src[i].val;
+		uint32_t c = v->expires_ns && v->expires_ns <= now ? v->class_after : v->class_id;
+		struct enf_src_key *e;
+
+		if (!bsearch(&c, cls, ncls, sizeof(*cls), cmp_u32))
+			continue;
+		e = push(out, n, &cap, sizeof(*e));
+		if (!e) {
+			free(cls);
+			return -ENOMEM;
+		}
+		*e = s->src[i].key;
+	}
+	free(cls);
+	if (!*n)
+		return 0;
+	qsort(*out, *n, sizeof(**out), cmp_src_key);
+	for (i = k = 0; i < *n; i++)	/* one that holds another comes first */
+		if (!k || !src_key_holds(&(*out)[k - 1], &(*out)[i]))
+			(*out)[k++] = (*out)[i];
+	*n = k;
+	return 0;
+}
+
+/* Whether the ranges behind trust group tg[OLD] in force differ from those
+ * behind tg[NEW]. */
+static int trust_differs(struct side *sides, const uint32_t tg[2], uint64_t now, bool *differs)
+{
+	struct enf_src_key *r[2] = {};
+	size_t n[2] = {}, i;
+	int err = read_trust(&sides[OLD]);
+
+	if (!err)
+		err = trust_ranges(&sides[OLD], tg[OLD], now, &r[OLD], &n[OLD]);
+	if (!err)
+		err = trust_ranges(&sides[NEW], tg[NEW], now, &r[NEW], &n[NEW]);
+	if (!err) {
+		*differs = n[OLD] != n[NEW];
+		for (i = 0; !*differs && i < n[OLD]; i++)
+			*differs = cmp_src_key(&r[OLD][i], &r[NEW][i]) != 0;
+	}
+	free(r[OLD]);
+	free(r[NEW]);
+	return err;
+}
+
+static uint8_t tri(uint8_t seen)
+{
+	return seen & SEEN_TRUE ? DIFF_TRUE : seen ? DIFF_FALSE : DIFF_UNSET;
+}
+
+/* Both sides say, and differently. */
+static bool tri_differs(const uint8_t v[2])
+{
+	return v[OLD] != DIFF_UNSET && v[NEW] != DIFF_UNSET && v[OLD] != v[NEW];
+}
+
+/* d->services: added, removed, and changed (network, visibility, isolation,
+ * trust). */
+static int diff_services(struct policy_diff *d, struct side *sides, const struct name_attr *attr)
+{
+	uint32_t cached[2] = {};	/* trust groups last compared; 0: none */
+	bool cached_differs = false;
+	uint64_t now = boot_now();
+	size_t idx, cap = 0;
+
+	for (idx = 0; idx < d->nnames; idx++) {
+		const struct name_attr *na = &attr[idx];
+		struct diff_service e = { .name = (uint32_t)idx };
+		struct diff_service *p;
+		int k;
+
+		for (k = OLD; k <= NEW; k++) {
+			if (!na->meta[k])
+				continue;
+			service_set(&e, k, na->meta[k]);
+			e.isolated[k] = tri(na->isolated[k]);
+			e.trusted[k] = tri(na->trusted[k]);
+		}
+		e.op = !na->meta[OLD] ? DIFF_ADDED : !na->meta[NEW] ? DIFF_REMOVED : DIFF_CHANGED;
+		if (e.op == DIFF_CHANGED) {
+			if (e.trusted[OLD] == DIFF_TRUE && e.trusted[NEW] == DIFF_TRUE) {
+				if (cached[OLD] != na->trust_group[OLD] ||
+				    cached[NEW] != na->trust_group[NEW]) {
+					int err = trust_differs(sides, na->trust_group, now,
+								&cached_differs);
+
+					if (err)
+						return err;
+					cached[OLD] = na->trust_group[OLD];
+					cached[NEW] = na->trust_group[NEW];
+				}
+				e.trusted_ranges_changed = cached_differs;
+			}
+			if (e.public[OLD] == e.public[NEW] &&
+			    !strcmp(e.network[OLD], e.network[NEW]) && !tri_differs(e.isolated) &&
+			    !tri_differs(e.trusted) && !e.trusted_ranges_changed)
+				continue;
+		}
+		p = push(&d->services, &d->nservices, &cap, sizeof(*p));
+		if (!p)
+			return -ENOMEM;
+		*p = e;
+		d->svc_count[e.op]++;
+	}
 	return 0;
 }
 
@@ -497,6 +769,7 @@ static void diff_settings(struct policy_diff *d, const struct enf_policy *o,
 int policy_diff(struct enf_state *st, const struct compiled *c, struct policy_diff *d)
 {
 	struct side sides[2] = {};
+	struct name_attr *attr = NULL;
 	int err = 0;
 
 	memset(d, 0, sizeof(*d));
@@ -515,6 +788,10 @@ int policy_diff(struct enf_state *st, const struct compiled *c, struct policy_di
 		.ports = c->ports,
 		.nports = c->nports,
 		.pol = &c->policy,
+		.src = c->src,
+		.nsrc = c->nsrc,
+		.admit = c->admit,
+		.nadmit = c->nadmit,
 	};
 	if (sides[OLD].pol && sides[OLD].pol->generation) {
 		d->from_generation = sides[OLD].pol->generation;
@@ -522,11 +799,13 @@ int policy_diff(struct enf_state *st, const struct compiled *c, struct policy_di
 					   sizeof(c->policy.sha256));
 		diff_settings(d, sides[OLD].pol, &c->policy);
 	}
-	err = diff_names(d, sides);
+	err = diff_names(d, sides, &attr);
 	if (!err)
-		err = side_records(&sides[OLD]);
+		err = side_records(&sides[OLD], attr, OLD);
 	if (!err)
-		err = side_records(&sides[NEW]);
+		err = side_records(&sides[NEW], attr, NEW);
+	if (!err)
+		err = diff_services(d, sides, attr);
 	if (!err)
 		err = merge(sides[OLD].addrs, sides[OLD].ndst, sides[NEW].addrs, sides[NEW].ndst,
 			    sizeof(struct diff_addr), cmp_addr, offsetof(struct diff_addr, op),
@@ -535,6 +814,7 @@ int policy_diff(struct enf_state *st, const struct compiled *c, struct policy_di
 		err = merge(sides[OLD].precs, sides[OLD].nports, sides[NEW].precs,
 			    sides[NEW].nports, sizeof(struct diff_port), cmp_port,
 			    offsetof(struct diff_port, op), &d->ports, &d->nports, d->port_count);
+	free(attr);
 	side_free(&sides[OLD]);
 	side_free(&sides[NEW]);
 	if (err == -ENOMEM)
@@ -591,9 +871,22 @@ static void print_service(FILE *f, const struct policy_diff *d, const struct dif
 			fprintf(f, "%s network %s -> %s", sep, e->network[OLD], e->network[NEW]);
 			sep = ",";
 		}
-		if (e->public[OLD] != e->public[NEW])
+		if (e->public[OLD] != e->public[NEW]) {
 			fprintf(f, "%s %s -> %s", sep, e->public[OLD] ? "public" : "internal",
 				e->public[NEW] ? "public" : "internal");
+			sep = ",";
+		}
+		if (tri_differs(e->isolated)) {
+			fprintf(f, "%s isolated %s -> %s", sep,
+				e->isolated[OLD] == DIFF_TRUE ? "true" : "false",
+				e->isolated[NEW] == DIFF_TRUE ? "true" : "false");
+			sep = ",";
+		}
+		if (tri_differs(e->trusted))
+			fprintf(f, "%s trusted ranges %s", sep,
+				e->trusted[NEW] == DIFF_TRUE ? "added" : "removed");
+		else if (e->trusted_ranges_changed)
+			fprintf(f, "%s trusted ranges changed", sep);
 	}
 	fprintf(f, "\n");
 }
@@ -674,27 +967,33 @@ static void json_names(json_object *o, const struct policy_diff *d, uint32_t nam
 	json_object_object_add(o, "service", n ? json_object_new_string(n->service) : NULL);
 }
 
-static json_object *json_side(const struct diff_service *e, int side)
+static json_object *json_tri(uint8_t v)
 {
-	json_object *o = json_object_new_object();
+	return v == DIFF_UNSET ? NULL : json_object_new_boolean(v == DIFF_TRUE);
+}
 
+/* network, public, isolated, trusted of one side, into `o` */
+static json_object *json_side(json_object *o, const struct diff_service *e, int side)
+{
 	json_object_object_add(o, "network", json_object_new_string(e->network[side]));
 	json_object_object_add(o, "public", json_object_new_boolean(e->public[side]));
+	json_object_object_add(o, "isolated", json_tri(e->isolated[side]));
+	json_object_object_add(o, "trusted", json_tri(e->trusted[side]));
 	return o;
 }
 
 static json_object *json_service(const struct policy_diff *d, const struct diff_service *e)
 {
 	json_object *o = json_object_new_object();
-	int side = e->op == DIFF_REMOVED ? OLD : NEW;
 
 	json_names(o, d, e->name + 1);
 	if (e->op == DIFF_CHANGED) {
-		json_object_object_add(o, "from", json_side(e, OLD));
-		json_object_object_add(o, "to", json_side(e, NEW));
+		json_object_object_add(o, "from", json_side(json_object_new_object(), e, OLD));
+		json_object_object_add(o, "to", json_side(json_object_new_object(), e, NEW));
+		json_object_object_add(o, "trusted_ranges_changed",
+				       json_object_new_boolean(e->trusted_ranges_changed));
 	} else {
-		json_object_object_add(o, "network", json_object_new_string(e->network[side]));
-		json_object_object_add(o, "public", json_object_new_boolean(e->public[side]));
+		json_side(o, e, e->op == DIFF_REMOVED ? OLD : NEW);
 	}
 	return o;
 }

@@ -12,8 +12,16 @@
  * refers to its service through a name (an index into diff.names, the
  * sorted union of both generations' names).
  *
- * What is not compared: the contents of the source classifier and the
- * admission table (only their sizes), the DNS zones and resolvers. A
+ * A service also changes when what its records say of it does: whether
+ * its network is isolated (ENF_DST_ISOLATED of its addresses,
+ * ENF_PORT_ISOLATED of its frontend ports), and whether its public ports
+ * admit only its app's trusted ranges (enf_port_val.trust_group != 0;
+ * the group ids are numbered again on every apply, so presence is compared,
+ * and, where both sides have one, the ranges behind it: the source prefixes
+ * whose class the admission table admits to the group, as they are now).
+ *
+ * What is not compared otherwise: the contents of the source classifier and
+ * the admission table (only their sizes), the DNS zones and resolvers. A
  * manifest that changes only those reads as "no change" with
  * same_manifest false, and the text says so.
  */
@@ -50,10 +58,21 @@ struct diff_name {
 	char service[ENF_NAME_LEN];
 };
 
+/* What a service's records say of it, on one side. */
+enum diff_tri {
+	DIFF_UNSET,	/* no record says: no address (isolated), no port (trusted) */
+	DIFF_FALSE,
+	DIFF_TRUE,
+};
+
 struct diff_service {
 	uint32_t name;		/* index into names */
 	uint8_t op;		/* enum diff_op */
 	uint8_t public[2];	/* [0] in force, [1] new (one side only for added/removed) */
+	uint8_t isolated[2];	/* enum diff_tri: its network is isolated */
+	uint8_t trusted[2];	/* enum diff_tri: its public ports admit only its
+				 * app's trusted ranges */
+	bool trusted_ranges_changed;	/* trusted on both sides, other ranges */
 	char network[2][ENF_NAME_LEN];
 };
 
@@ -114,6 +133,7 @@ bool policy_diff_empty(const struct policy_diff *d);
 
 /*
  * For people, one line per change, "+ service shop/api",
+ * "~ service shop/web: isolated false -> true, trusted ranges added",
  * "- address 10.0.2.11 (shop/admin)", "+ port 10.0.1.10:3000/tcp (shop/web,
  * public)", "~ mode enforce -> audit": at most `max` lines of each kind
  * (services, addresses, ports), then "... and N more"; then one summary line.

@@ -61,9 +61,10 @@ static size_t row_owners(struct enf_state *st, struct row_owner *o, size_t max)
 	size_t n = 0;
 	int fd = state_active_map(st, SEL_IFROLE);
 
-	/* row 0: interfaces beyond the rows, and packets before a policy */
+	/* row 0: interfaces beyond the rows, and packets before a policy;
+	 * labelled "" (no interface), which no interface can be called */
 	o[n].row = 0;
-	snprintf(o[n++].name, IF_NAMESIZE, "other");
+	o[n++].name[0] = '\0';
 	while (fd >= 0 && n < max && !bpf_map_get_next_key(fd, prev, &key)) {
 		cur = key;
 		prev = &cur;
@@ -109,7 +110,7 @@ static void interface_counters(struct enf_state *st, FILE *f)
 				any |= c[r].packets;
 			}
 			if (!owners[i].row && !any)
-				continue;	/* "other" only when it counted something */
+				continue;	/* row 0 only when it counted something */
 			metrics_label(owners[i].name, lbl, sizeof(lbl));
 			for (r = 0; r < ENF_REASON_MAX; r++)
 				fprintf(f, "enforcer_%s_total{interface=\"%s\",reason=\"%s\","

@@ -137,31 +137,6 @@ static int on_event(void *ctx, void *data, size_t size)
 	return m->cb(m->ctx, &ev);
 }
 
-/* A new reader starts with a full bucket on every CPU and no refusals
- * pending from an earlier one (whose rate was perhaps lower); the counts
- * stay. */
-static void reset_buckets(struct enf_state *st)
-{
-	int ncpu = libbpf_num_possible_cpus(), i;
-	size_t stride = (sizeof(struct enf_mon_cpu) + 7) & ~(size_t)7;
-	uint32_t zero = 0;
-	char *v;
-
-	if (ncpu <= 0)
-		return;
-	v = calloc(ncpu, stride);
-	if (v && !bpf_map_lookup_elem(st->mon_cpu_fd, &zero, v)) {
-		for (i = 0; i < ncpu; i++) {
-			struct enf_mon_cpu *c = (struct enf_mon_cpu *)(v + i * stride);
-
-			c->tat_ns = 0;
-			c->skip = 0;
-		}
-		bpf_map_update_elem(st->mon_cpu_fd, &zero, v, BPF_ANY);
-	}
-	free(v);
-}
-
 /* Writes the reader's settings with a fresh lease: the data path writes
  * events until the lease runs out. */
 static int renew(struct monitor *m)
@@ -216,6 +191,9 @@ int monitor_open(struct enf_state *st, const struct monitor_opts *o, monitor_cb 
 	m->cfg.interval_ns = 1000000000ULL / rate;
 	m->cfg.burst_ns = (uint64_t)burst * m->cfg.interval_ns;
 	m->cfg.pass_sample = o->pass_sample;
+	/* a new epoch: every CPU's bucket starts full, with no refusals
+	 * pending from an earlier reader (the data path resets its own) */
+	m->cfg.epoch = (uint32_t)getpid() ^ (uint32_t)now_ns(CLOCK_MONOTONIC) ^ 1;
 	m->rb = ring_buffer__new(st->events_fd, on_event, m, NULL);
 	if (!m->rb) {
 		err = -errno;
@@ -225,7 +203,6 @@ int monitor_open(struct enf_state *st, const struct monitor_opts *o, monitor_cb 
 	}
 	ring_buffer__consume(m->rb);	/* stale: dropped unseen (not started) */
 	m->started = 1;
-	reset_buckets(st);
 	err = renew(m);
 	if (err) {
 		pr_err("cannot start the events: %s\n", strerror(-err));

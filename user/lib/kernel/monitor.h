@@ -34,7 +34,8 @@ struct monitor_event {
 	const struct enf_svc_meta *svc;	/* NULL: no service (or unknown id) */
 };
 
-/* Return non-zero to stop monitor_poll() (it returns that value). */
+/* Return a negative errno to stop monitor_poll() (it returns that value;
+ * libbpf stops only on a negative one), 0 to go on. */
 typedef int (*monitor_cb)(void *ctx, const struct monitor_event *ev);
 
 /* Claims the events of the state's pin dir and starts them; -EBUSY (said)

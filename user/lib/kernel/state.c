@@ -666,13 +666,18 @@ int state_sum_percpu(int fd, uint32_t key, void *out, size_t value_size, size_t 
 
 uint64_t state_count_entries(int fd, size_t key_size)
 {
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
 	uint8_t key[64], next[64];
 	uint64_t n = 0;
 	int err;
 
-	if (fd < 0 || key_size > sizeof(key))
+	if (fd < 0 || key_size > sizeof(key) || bpf_obj_get_info_by_fd(fd, &info, &len))
 		return 0;
-	for (err = bpf_map_get_next_key(fd, NULL, next); !err;
+	/* A key evicted under the walk (an LRU churned by a sender) sends
+	 * get_next_key back to the first one: never more steps than the map
+	 * holds, so a walk always ends. */
+	for (err = bpf_map_get_next_key(fd, NULL, next); !err && n < info.max_entries;
 	     err = bpf_map_get_next_key(fd, key, next)) {
 		memcpy(key, next, key_size);
 		n++;

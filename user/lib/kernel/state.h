@@ -134,7 +134,8 @@ uint32_t state_role_for(const struct enf_policy *pol, const char *ifname);
 /* Sum a per-CPU counter array entry. */
 int state_sum_percpu(int fd, uint32_t key, void *out, size_t value_size, size_t nfields);
 
-/* Entries of a hash map, walked (the flow and fragment fill). */
+/* Entries of a hash map, walked (the flow and fragment fill); at most its
+ * max_entries, whatever churns it meanwhile. */
 uint64_t state_count_entries(int fd, size_t key_size);
 
 /* Rows of enf_if_stats for the interfaces ifindex[0..n) into rows[]: each
