@@ -232,26 +232,25 @@ static __always_inline void count_reason(struct verdict_ctx *v, __u32 reason)
 	}
 }
 
-/* One event for `enforcer monitor`, when someone listens and this CPU's
- * token bucket allows it. Nobody listening costs the load of flags. */
-static __always_inline void monitor_event(struct verdict_ctx *v, __u32 reason, int verdict,
-					  int audited)
+/* One event for `enforcer monitor`, when this CPU's token bucket allows
+ * it; called only while someone listens (monitor_event). A subprogram,
+ * not inlined: account() is inlined at every verdict, and one copy of this
+ * serves them all. */
+static __noinline int monitor_write(struct verdict_ctx *v, struct enf_monitor *m, __u32 reason,
+				    __u32 ev_verdict)
 {
-	__u32 zero = 0, want = verdict == XDP_DROP || audited ? ENF_MON_DROPS : ENF_MON_PASSES;
-	struct enf_monitor *m = bpf_map_lookup_elem(&enf_monitor, &zero);
 	struct enf_mon_cpu *c;
 	struct enf_event *e;
 	struct pkt *p = v->p;
+	__u32 zero = 0;
 	__u64 now;
 
-	if (!m || !(m->flags & want))
-		return;
-	if (want == ENF_MON_PASSES && m->pass_sample > 1 &&
+	if (ev_verdict == ENF_EV_PASS && m->pass_sample > 1 &&
 	    bpf_get_prandom_u32() % m->pass_sample)
-		return;
+		return 0;
 	c = bpf_map_lookup_elem(&enf_mon_cpu, &zero);
 	if (!c)
-		return;
+		return 0;
 	if (c->epoch != m->epoch) {	/* a new reader: a full bucket */
 		c->epoch = m->epoch;
 		c->tat_ns = 0;
@@ -261,12 +260,12 @@ static __always_inline void monitor_event(struct verdict_ctx *v, __u32 reason, i
 	/* flooded a moment ago: refused without reading the clock */
 	if (c->refuse_until && bpf_jiffies64() < c->refuse_until) {
 		c->rate_limited++;
-		return;
+		return 0;
 	}
 	now = bpf_ktime_get_ns();
 	if (now > m->lease_ns) {	/* the reader is gone: stop for everyone */
 		m->flags = 0;
-		return;
+		return 0;
 	}
 	/* virtual scheduling: an event is due interval_ns after the last;
 	 * up to burst of them may come early */
@@ -277,14 +276,14 @@ static __always_inline void monitor_event(struct verdict_ctx *v, __u32 reason, i
 		if (now - c->refused_ns < m->interval_ns)
 			c->refuse_until = bpf_jiffies64() + 2;
 		c->refused_ns = now;
-		return;
+		return 0;
 	}
 	c->refuse_until = 0;
 	c->tat_ns = (c->tat_ns > now ? c->tat_ns : now) + m->interval_ns;
 	e = bpf_ringbuf_reserve(&enf_events, sizeof(*e), 0);
 	if (!e) {
 		c->ring_full++;
-		return;
+		return 0;
 	}
 	e->ts_ns = now;
 	e->generation = v->pol ? v->pol->generation : 0;
@@ -294,7 +293,7 @@ static __always_inline void monitor_event(struct verdict_ctx *v, __u32 reason, i
 	e->network_id = v->network_id;
 	e->class_id = v->class_id;
 	e->bytes = v->bytes;
-	e->verdict = audited ? ENF_EV_AUDIT : verdict == XDP_DROP ? ENF_EV_DROP : ENF_EV_PASS;
+	e->verdict = ev_verdict;
 	e->encap = v->encap;
 	e->depth = v->depth;
 	__builtin_memset(&e->src, 0, sizeof(e->src));
@@ -330,6 +329,19 @@ static __always_inline void monitor_event(struct verdict_ctx *v, __u32 reason, i
 	}
 	bpf_ringbuf_submit(e, 0);
 	c->emitted++;
+	return 0;
+}
+
+/* Nobody listening costs the data path the load of the flags. */
+static __always_inline void monitor_event(struct verdict_ctx *v, __u32 reason, int verdict,
+					  int audited)
+{
+	__u32 zero = 0, want = verdict == XDP_DROP || audited ? ENF_MON_DROPS : ENF_MON_PASSES;
+	struct enf_monitor *m = bpf_map_lookup_elem(&enf_monitor, &zero);
+
+	if (m && (m->flags & want))
+		monitor_write(v, m, reason,
+			      audited ? ENF_EV_AUDIT : verdict == XDP_DROP ? ENF_EV_DROP : ENF_EV_PASS);
 }
 
 /* A first fragment that passed on its ports: remember it for the rest. */

@@ -65,6 +65,12 @@ int cli_verb(const struct cli_cmd *cmd, int *argc, char ***argv, const char *ver
  * -ENOENT nothing applied or no file, -ESTALE the file changed. */
 int cli_applied_manifest(const char *who, char *path, size_t len, uint32_t *serial);
 
+struct json_object;
+struct enf_policy;
+/* What a policy holds (rack, networks, apps, services, ..., admission
+ * entries) into a JSON object: `status --json` and `apply/check --json`. */
+void cli_policy_json(struct json_object *o, const struct enf_policy *p);
+
 struct cli_opts {
 	const char *pin_dir;
 };

@@ -223,17 +223,8 @@ static void add_summary(json_object *o, const struct compiled *c)
 	for (i = 0; i < sizeof(p->sha256); i++)
 		snprintf(sha + 2 * i, 3, "%02x", p->sha256[i]);
 	json_object_object_add(o, "sha256", jstr(sha));
-	json_object_object_add(o, "rack", jstr(p->rack));
 	json_object_object_add(o, "mode", jstr(p->mode == ENF_MODE_AUDIT ? "audit" : "enforce"));
-	json_object_object_add(o, "networks", json_object_new_int64(p->networks));
-	json_object_object_add(o, "apps", json_object_new_int64(p->apps));
-	json_object_object_add(o, "services", json_object_new_int64(p->services));
-	json_object_object_add(o, "instances", json_object_new_int64(p->instances));
-	json_object_object_add(o, "addresses", json_object_new_int64(p->dests));
-	json_object_object_add(o, "public_ports", json_object_new_int64(p->ports));
-	json_object_object_add(o, "source_prefixes", json_object_new_int64(p->src_prefixes));
-	json_object_object_add(o, "source_classes", json_object_new_int64(p->src_classes));
-	json_object_object_add(o, "admission_entries", json_object_new_int64(p->admit_entries));
+	cli_policy_json(o, p);	/* the names of `status --json` */
 }
 
 static void print_json(json_object *o)

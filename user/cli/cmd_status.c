@@ -137,6 +137,20 @@ static json_object *ju64(uint64_t v)
 	return json_object_new_uint64(v);
 }
 
+void cli_policy_json(json_object *o, const struct enf_policy *p)
+{
+	json_object_object_add(o, "rack", jstr(p->rack));
+	json_object_object_add(o, "networks", ju64(p->networks));
+	json_object_object_add(o, "apps", ju64(p->apps));
+	json_object_object_add(o, "services", ju64(p->services));
+	json_object_object_add(o, "instances", ju64(p->instances));
+	json_object_object_add(o, "addresses", ju64(p->dests));
+	json_object_object_add(o, "public_ports", ju64(p->ports));
+	json_object_object_add(o, "source_prefixes", ju64(p->src_prefixes));
+	json_object_object_add(o, "source_classes", ju64(p->src_classes));
+	json_object_object_add(o, "admission_entries", ju64(p->admit_entries));
+}
+
 /* Per-service rows: calls `row` for every service id of the active slot. */
 static int for_each_service(struct enf_state *st, const struct status *s,
 			    void (*row)(void *arg, uint32_t id, const struct enf_svc_meta *meta,
@@ -261,7 +275,7 @@ static void print_short(struct enf_state *st, struct status *s)
 	for (r = 0; r < ENF_REASON_MAX; r++) {
 		if (r == ENF_REASON_AUDIT_PASS)
 			continue;
-		if (!strncmp(enf_reason_name(r), "drop_", 5))
+		if (!strcmp(enf_reason_verdict(r), "drop"))
 			drop += s->reasons[r].packets;
 		else
 			pass += s->reasons[r].packets;
@@ -286,7 +300,7 @@ static void print_short(struct enf_state *st, struct status *s)
 	printf("packets:    %llu passed, %llu dropped", (unsigned long long)pass,
 	       (unsigned long long)drop);
 	for (r = 0, i = 0; r < ENF_REASON_MAX; r++)
-		if (!strncmp(enf_reason_name(r), "drop_", 5) && s->reasons[r].packets)
+		if (!strcmp(enf_reason_verdict(r), "drop") && s->reasons[r].packets)
 			printf("%s %s %llu", i++ ? "," : ":", enf_reason_name(r),
 			       (unsigned long long)s->reasons[r].packets);
 	printf("\nflows:      %llu of %d\n", (unsigned long long)s->flows, ENF_MAX_FLOWS);
@@ -609,16 +623,7 @@ static void print_json(struct enf_state *st, struct status *s)
 	json_object_object_add(o, "applied_at", ju64(s->pol.applied_at));
 	json_object_object_add(o, "manifest", jstr(s->pol.manifest));
 	json_object_object_add(o, "sha256", jstr(s->pol.generation ? sha : ""));
-	json_object_object_add(o, "rack", jstr(s->pol.rack));
-	json_object_object_add(o, "networks", ju64(s->pol.networks));
-	json_object_object_add(o, "apps", ju64(s->pol.apps));
-	json_object_object_add(o, "services", ju64(s->pol.services));
-	json_object_object_add(o, "instances", ju64(s->pol.instances));
-	json_object_object_add(o, "addresses", ju64(s->pol.dests));
-	json_object_object_add(o, "public_ports", ju64(s->pol.ports));
-	json_object_object_add(o, "source_prefixes", ju64(s->pol.src_prefixes));
-	json_object_object_add(o, "source_classes", ju64(s->pol.src_classes));
-	json_object_object_add(o, "admission_entries", ju64(s->pol.admit_entries));
+	cli_policy_json(o, &s->pol);
 	json_object_object_add(root, "policy", o);
 
 	arr = json_object_new_array();

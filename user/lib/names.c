@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <stddef.h>
+#include <string.h>
 #include <strings.h>
 
 #include "enforcer_common.h"
@@ -52,6 +53,13 @@ const char *enf_reason_help(unsigned int reason)
 const char *enf_role_name(unsigned int role)
 {
 	return name_of(role_names, ENF_ROLE_MAX, role, "unknown");
+}
+
+const char *enf_reason_verdict(unsigned int reason)
+{
+	if (reason == ENF_REASON_AUDIT_PASS)
+		return "audit";
+	return strncmp(enf_reason_name(reason), "drop_", 5) ? "pass" : "drop";
 }
 
 const char *enf_encap_name(unsigned int encap)

@@ -11,6 +11,8 @@
 
 const char *enf_reason_name(unsigned int reason);	/* "drop_spoofed", or "unknown" */
 const char *enf_reason_help(unsigned int reason);	/* one line on what it means */
+/* "drop" for drop_* reasons, "audit" for audit_pass, else "pass". */
+const char *enf_reason_verdict(unsigned int reason);
 const char *enf_role_name(unsigned int role);		/* "public", or "unknown" */
 const char *enf_encap_name(unsigned int encap);		/* "vxlan", or "unknown" */
 const char *enf_dns_reason_name(unsigned int reason);	/* "nxdomain", or "unknown" */

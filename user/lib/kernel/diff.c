@@ -97,7 +97,8 @@ static void *push(void *v, size_t *n, size_t *cap, size_t size)
 }
 
 /* Every entry of the hash map `fd` as records of `stride` bytes, the key
- * (`ksz` bytes) at 0 and the value at `voff`. */
+ * (`ksz` bytes) at 0 and the value at `voff` (none when voff == stride:
+ * keys only). */
 static int read_hash(int fd, size_t ksz, size_t stride, size_t voff, void **out, size_t *n)
 {
 	uint8_t key[64], next[64];
@@ -115,7 +116,7 @@ static int read_hash(int fd, size_t ksz, size_t stride, size_t voff, void **out,
 		if (!rec)
 			return -ENOMEM;
 		memcpy(rec, next, ksz);
-		if (bpf_map_lookup_elem(fd, next, rec + voff)) {
+		if (voff < stride && bpf_map_lookup_elem(fd, next, rec + voff)) {
 			(*n)--;
 			if (errno != ENOENT)	/* gone since get_next_key: not there */
 				return -errno;
@@ -128,24 +129,7 @@ static int read_hash(int fd, size_t ksz, size_t stride, size_t voff, void **out,
 /* Every key of the hash map `fd` (a set: the values say nothing). */
 static int read_keys(int fd, size_t ksz, void **out, size_t *n)
 {
-	uint8_t key[64], next[64];
-	size_t cap = 0;
-	int err;
-
-	*out = NULL;
-	*n = 0;
-	if (ksz > sizeof(key))
-		return -EINVAL;
-	for (err = bpf_map_get_next_key(fd, NULL, next); !err;
-	     err = bpf_map_get_next_key(fd, key, next)) {
-		uint8_t *rec = push(out, n, &cap, ksz);
-
-		if (!rec)
-			return -ENOMEM;
-		memcpy(rec, next, ksz);
-		memcpy(key, next, ksz);
-	}
-	return err == -ENOENT ? 0 : err;
+	return read_hash(fd, ksz, ksz, ksz, out, n);
 }
 
 /* The generation in force, read from the active slot (held still by the

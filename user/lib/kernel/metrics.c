@@ -36,13 +36,6 @@ void metrics_head(FILE *f, const char *name, const char *type, const char *help)
 	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
-static const char *reason_verdict(unsigned int r)
-{
-	if (r == ENF_REASON_AUDIT_PASS)
-		return "audit";
-	return strncmp(enf_reason_name(r), "drop_", 5) ? "pass" : "drop";
-}
-
 /* The interfaces holding rows of enf_if_stats in the generation in force. */
 struct row_owner {
 	uint32_t row;
@@ -115,7 +108,7 @@ static void interface_counters(struct enf_state *st, FILE *f)
 			for (r = 0; r < ENF_REASON_MAX; r++)
 				fprintf(f, "enforcer_%s_total{interface=\"%s\",reason=\"%s\","
 					   "verdict=\"%s\"} %llu\n", pass ? "bytes" : "packets", lbl,
-					enf_reason_name(r), reason_verdict(r),
+					enf_reason_name(r), enf_reason_verdict(r),
 					(unsigned long long)(pass ? c[r].bytes : c[r].packets));
 		}
 	}

@@ -336,13 +336,6 @@ const struct view_col stats_cols[ST_NCOLS] = {
 	[ST_BYTES] = { "bytes", "BYTES", VIEW_UINT },
 };
 
-static const char *reason_verdict(unsigned int r)
-{
-	if (r == ENF_REASON_AUDIT_PASS)
-		return "audit";
-	return strncmp(enf_reason_name(r), "drop_", 5) ? "pass" : "drop";
-}
-
 struct row_holder {
 	uint32_t ifindex;
 	uint32_t row;
@@ -397,7 +390,7 @@ static int stats_row(struct views *v, const struct row_holder *h, uint32_t reaso
 	}
 	put_str(r, ST_REASON, enf_reason_name(reason));
 	put_uint(r, ST_REASON_ID, reason);
-	put_str(r, ST_VERDICT, reason_verdict(reason));
+	put_str(r, ST_VERDICT, enf_reason_verdict(reason));
 	put_uint(r, ST_PACKETS, c->packets);
 	put_uint(r, ST_BYTES, c->bytes);
 	return v->cb(v->cb_ctx, r);
