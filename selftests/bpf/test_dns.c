@@ -892,18 +892,165 @@ out:
 	teardown();
 }
 
-static void test_refused_reply_echoes_the_question(void)
+static size_t own(const uint8_t *msg, size_t mlen, uint8_t *ans, int *relay)
+{
+	return dns_own_reply(msg, mlen, ans, 512, relay);
+}
+
+/* The responder's own replies (dns serve, for what the program leaves). */
+static void test_own_refused_echoes_question_and_opt(void)
 {
 	struct dns_query_spec q = Q(.name = "Example.COM", .id = 0x4242);
 	uint8_t msg[512], ans[512];
-	size_t mlen = dns_build_msg(&q, msg), n = dns_refused(msg, mlen, ans, sizeof(ans));
+	size_t mlen = dns_build_msg(&q, msg), n;
+	int relay;
 
+	n = own(msg, mlen, ans, &relay);
 	if (CHECK_EQ(dns_parse_reply(ans, n, &rep), 0)) {
 		CHECK_EQ(rep.rcode, 5);
 		CHECK_EQ(rep.id, 0x4242);
 		CHECK_EQ(rep.qd, 1);
+		CHECK_EQ(rep.aa, 0);
+		CHECK_EQ(rep.rd, 1);
+		CHECK_EQ(rep.has_opt, 0);	/* no OPT asked, none given (RFC 6891 7) */
 		CHECK(!memcmp(rep.question, msg + 12, rep.qlen), "question not echoed");
 	}
+	CHECK_EQ(relay, 1);
+	q = Q(.name = "example.com", .edns = 1, .edns_do = 1);
+	mlen = dns_build_msg(&q, msg);
+	n = own(msg, mlen, ans, &relay);
+	if (CHECK_EQ(dns_parse_reply(ans, n, &rep), 0)) {
+		CHECK_EQ(rep.rcode, 5);
+		CHECK_EQ(rep.has_opt, 1);	/* RFC 6891 6.1.1 */
+		CHECK_EQ(rep.opt_do, 1);
+		CHECK_EQ(rep.opt_version, 0);
+		CHECK_EQ(rep.opt_size, ENF_DNS_EDNS_SIZE);
+		CHECK_EQ(rep.opt_rdlen, 0);
+	}
+}
+
+static void test_own_notimp_for_opcodes(void)
+{
+	struct dns_query_spec q = Q(.name = "example.com", .flags1 = (2 << 3) | 1, .edns = 1);
+	uint8_t msg[512], ans[512];
+	size_t mlen = dns_build_msg(&q, msg), n;
+	int relay;
+
+	n = own(msg, mlen, ans, &relay);
+	if (CHECK_EQ(dns_parse_reply(ans, n, &rep), 0)) {
+		CHECK_EQ(rep.rcode, 4);
+		CHECK_EQ(rep.opcode, 2);
+		CHECK_EQ(rep.rd, 0);	/* NSD clears it; genreport flags an echoed RD */
+		CHECK_EQ(rep.has_opt, 1);
+	}
+	CHECK_EQ(relay, 0);
+}
+
+static void test_own_formerr_for_malformed_names(void)
+{
+	uint8_t msg[600], ans[512];
+	struct dns_query_spec q;
+	size_t mlen, n;
+	char label[70], name[300];
+	int relay, i;
+
+	/* a 64-octet label: its length byte has the type bits 01 */
+	memset(label, 'a', 64);
+	label[64] = 0;
+	snprintf(name, sizeof(name), "%s.com", label);
+	q = Q(.name = name);
+	mlen = dns_build_msg(&q, msg);
+	n = own(msg, mlen, ans, &relay);
+	if (CHECK(n >= 12, "no reply to a 64-octet label")) {
+		CHECK_EQ(ans[3] & 0xf, 1);
+		CHECK_EQ(ans[5], 0);	/* an illegal name is never echoed */
+	}
+	CHECK_EQ(relay, 0);
+	/* 255 octets in wire form is the limit: 4 x 63-octet labels = 257 */
+	memset(label, 'b', 63);
+	label[63] = 0;
+	snprintf(name, sizeof(name), "%s.%s.%s.%s", label, label, label, label);
+	q = Q(.name = name);
+	mlen = dns_build_msg(&q, msg);
+	n = own(msg, mlen, ans, &relay);
+	if (CHECK(n >= 12, "no reply to a 257-octet name")) {
+		CHECK_EQ(ans[3] & 0xf, 1);
+		CHECK_EQ(ans[5], 0);
+	}
+	/* ... and 255 octets exactly is a name: 3 x (1 + 63) + (1 + 61) + root */
+	memset(name, 'c', sizeof(name));
+	name[63] = name[127] = name[191] = '.';
+	name[191 + 62] = 0;
+	q = Q(.name = name);
+	mlen = dns_build_msg(&q, msg);
+	CHECK_EQ(mlen, 12u + 255 + 4);
+	n = own(msg, mlen, ans, &relay);
+	if (CHECK(n == mlen, "255-octet name: reply of %zu bytes", n))
+		CHECK_EQ(ans[3] & 0xf, 5);
+	/* label types 10 and 11 (a pointer) in the question */
+	q = Q(.name = "example.com");
+	mlen = dns_build_msg(&q, msg);
+	for (i = 0; i < 2; i++) {
+		msg[12] = i ? 0xc0 : 0x80;
+		n = own(msg, mlen, ans, &relay);
+		if (CHECK(n >= 12, "no reply to label type %d", i))
+			CHECK_EQ(ans[3] & 0xf, 1);
+		msg[12] = 7;
+	}
+	/* cut short, two questions, an answer record, two OPTs, trailing bytes */
+	n = own(msg, mlen - 3, ans, &relay);
+	CHECK_EQ(ans[3] & 0xf, 1);
+	q = Q(.name = "example.com", .qdcount = 2);
+	n = own(msg, dns_build_msg(&q, msg), ans, &relay);
+	CHECK_EQ(ans[3] & 0xf, 1);
+	q = Q(.name = "example.com", .ancount = 1);
+	n = own(msg, dns_build_msg(&q, msg), ans, &relay);
+	CHECK_EQ(ans[3] & 0xf, 1);
+	q = Q(.name = "example.com", .edns = 1, .extra_opt = 1);
+	n = own(msg, dns_build_msg(&q, msg), ans, &relay);
+	if (CHECK_EQ(dns_parse_reply(ans, n, &rep), 0)) {
+		CHECK_EQ(rep.rcode, 1);
+		CHECK_EQ(rep.has_opt, 1);	/* FORMERR with an OPT (RFC 6891 7) */
+	}
+	q = Q(.name = "example.com");
+	mlen = dns_build_msg(&q, msg);
+	msg[mlen] = 0;
+	n = own(msg, mlen + 1, ans, &relay);
+	CHECK_EQ(ans[3] & 0xf, 1);
+	CHECK_EQ(relay, 0);
+}
+
+static void test_own_badvers_and_malformed_opt(void)
+{
+	static const uint8_t overrun[] = { 0, 10, 0, 9, 1, 2 };	/* COOKIE, 9 bytes claimed */
+	struct dns_query_spec q = Q(.name = "example.com", .edns = 1, .edns_version = 1);
+	uint8_t msg[512], ans[512];
+	size_t n;
+	int relay;
+
+	n = own(msg, dns_build_msg(&q, msg), ans, &relay);
+	if (CHECK_EQ(dns_parse_reply(ans, n, &rep), 0)) {
+		CHECK_EQ(rep.rcode, 16);
+		CHECK_EQ(rep.opt_version, 0);
+		CHECK_EQ(rep.qd, 1);
+	}
+	q = Q(.name = "example.com", .edns = 1, .edns_opts = overrun,
+	      .edns_opts_len = sizeof(overrun));
+	n = own(msg, dns_build_msg(&q, msg), ans, &relay);
+	if (CHECK_EQ(dns_parse_reply(ans, n, &rep), 0)) {
+		CHECK_EQ(rep.rcode, 1);
+		CHECK_EQ(rep.has_opt, 1);
+	}
+}
+
+static void test_own_nothing_for_responses_and_scraps(void)
+{
+	struct dns_query_spec q = Q(.name = "example.com", .flags1 = 0x81);
+	uint8_t msg[512], ans[512];
+	int relay;
+
+	CHECK_EQ(own(msg, dns_build_msg(&q, msg), ans, &relay), 0u);
+	CHECK_EQ(own(msg, 11, ans, &relay), 0u);
 }
 
 static const struct test_case tests[] = {
@@ -948,7 +1095,11 @@ static const struct test_case tests[] = {
 	TEST(no_policy_counts_not_query),
 	TEST(missing_rrset_counts_one_error_and_passes_untouched),
 	TEST(stream_twin_answers_without_truncation),
-	TEST(refused_reply_echoes_the_question),
+	TEST(own_refused_echoes_question_and_opt),
+	TEST(own_notimp_for_opcodes),
+	TEST(own_formerr_for_malformed_names),
+	TEST(own_badvers_and_malformed_opt),
+	TEST(own_nothing_for_responses_and_scraps),
 };
 
 TEST_MAIN_ROOT(tests)

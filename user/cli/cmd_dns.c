@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * enforcer dns serve [--listen ADDR[:PORT]]... [--udp]
+ * enforcer dns serve [--listen ADDR[:PORT]]... [--udp] [--upstream ADDR[:PORT]]
+ *                    [--max-connections N] [--per-source N] [--idle MS]
  *
  * Serves the private zone over TCP (and UDP with --udp) from the pinned
- * maps, through the loaded DNS program (dns_serve.h). Without --listen it
- * listens on the manifest's resolver addresses, port 53. Runs until
+ * maps, through the loaded DNS program (dns_serve.h); other names are
+ * relayed to --upstream over TCP, or REFUSED without one. Without --listen
+ * it listens on the manifest's resolver addresses, port 53. Runs until
  * SIGINT/SIGTERM.
  */
 #include <arpa/inet.h>
@@ -72,7 +74,10 @@ static int default_listen(struct enf_state *st, struct dns_listen *l, size_t *n)
 int cmd_dns(const struct cli_cmd *cmd, int argc, char **argv)
 {
 	struct dns_listen addrs[MAX_LISTEN];
+	struct dns_serve_opts o;
 	struct endpoint ep;
+	unsigned long v;
+	char *end;
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct enf_state st;
 	size_t n = 0;
@@ -80,6 +85,7 @@ int cmd_dns(const struct cli_cmd *cmd, int argc, char **argv)
 
 	if (cli_verb(cmd, &argc, &argv, "serve", &code))
 		return code;
+	dns_serve_defaults(&o);
 	while ((c = cli_next_opt(cmd, argc, argv, &code)) != -1) {
 		switch (c) {
 		case 'l':	/* --listen */
@@ -96,6 +102,33 @@ int cmd_dns(const struct cli_cmd *cmd, int argc, char **argv)
 			break;
 		case 'u':	/* --udp */
 			udp = 1;
+			break;
+		case 'r':	/* --upstream */
+			if (endpoint_parse(optarg, &ep) || ep.proto) {
+				pr_err("dns serve: invalid --upstream '%s' (expected ADDR, ADDR:PORT "
+				       "or [IPv6]:PORT)\n", optarg);
+				return EXIT_BADINPUT;
+			}
+			to_listen(&ep.addr, ep.port ? ep.port : ENF_DNS_PORT, &o.upstream);
+			break;
+		case 'm':	/* --max-connections */
+		case 's':	/* --per-source */
+		case 'i':	/* --idle */
+			errno = 0;
+			v = strtoul(optarg, &end, 10);
+			if (errno || end == optarg || *end || !v || v > (c == 'i' ? 600000 : 65536)) {
+				pr_err("dns serve: invalid --%s '%s' (expected %s)\n",
+				       c == 'm' ? "max-connections" : c == 's' ? "per-source" : "idle",
+				       optarg, c == 'i' ? "milliseconds, 1 to 600000" :
+				       "a number, 1 to 65536");
+				return EXIT_BADINPUT;
+			}
+			if (c == 'm')
+				o.max_conns = v;
+			else if (c == 's')
+				o.per_source = v;
+			else
+				o.idle_ms = v;
 			break;
 		case CLI_DONE:
 			return code;
@@ -118,7 +151,10 @@ int cmd_dns(const struct cli_cmd *cmd, int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	err = dns_serve(&st, addrs, n, udp, &stop);
+	o.addrs = addrs;
+	o.n = n;
+	o.udp = udp;
+	err = dns_serve(&st, &o, &stop);
 	state_close(&st);
 	return err ? EXIT_RUNTIME : 0;
 }

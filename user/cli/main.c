@@ -145,12 +145,26 @@ static const struct cli_cmd commands[] = {
 				   { "view", required_argument, NULL, 'w' },
 				   { "dir", required_argument, NULL, 'd' },
 				   { "serial", required_argument, NULL, 's' }, CLI_OPT_HELP, {} } },
-	{ "dns", cmd_dns, "dns serve [--listen ADDR[:PORT]]... [--udp]",
+	{ "dns", cmd_dns,
+	  "dns serve [--listen ADDR[:PORT]]... [--udp] [--upstream ADDR[:PORT]]\n"
+	  "       [--max-connections N] [--per-source N] [--idle MS]",
 	  "the zone over TCP (and UDP), answered by the loaded program",
-	  "  ADDR is IPv4 or [IPv6]; default: the manifest's resolver addresses, port 53\n",
-	  "l:uh",
+	  "  ADDR is IPv4 or [IPv6]; default: the manifest's resolver addresses, port 53\n"
+	  "  --upstream: relay names outside the private zones there over TCP (default:\n"
+	  "              REFUSED); public sources are never relayed\n"
+	  "  --max-connections: from private sources, in total (default 1024); the\n"
+	  "              connection idle longest makes room for a new one\n"
+	  "  --per-source: connections from one private address (default 16); a public\n"
+	  "              address gets 4, one query each, 64 in total, only REFUSED\n"
+	  "  --idle: close a connection with no query started for MS ms (default 5000);\n"
+	  "              a query must arrive whole within 2 s of its first byte\n",
+	  "l:ur:m:s:i:h",
 	  (const struct option[]){ { "listen", required_argument, NULL, 'l' },
-				   { "udp", no_argument, NULL, 'u' }, CLI_OPT_HELP, {} } },
+				   { "udp", no_argument, NULL, 'u' },
+				   { "upstream", required_argument, NULL, 'r' },
+				   { "max-connections", required_argument, NULL, 'm' },
+				   { "per-source", required_argument, NULL, 's' },
+				   { "idle", required_argument, NULL, 'i' }, CLI_OPT_HELP, {} } },
 	{ "trace", cmd_trace,
 	  "trace --from ADDR[:PORT] --to NAME|ADDR[:PORT[/PROTO]] [--iface-role ROLE] [--json]\n"
 	  "       enforcer [--pin-dir DIR] trace --pcap FILE [--iface-role ROLE] [--json]",

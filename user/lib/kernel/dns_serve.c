@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
-/* The TCP/UDP responder of the private zone (see dns_serve.h). */
+/* One query through the loaded program, and the responder's own replies
+ * (see dns_serve.h); the server around them is dns_stream.c. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/if_ether.h>
 #include <linux/pkt_cls.h>
 #include <netinet/in.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,8 +21,6 @@
 #include "log.h"
 #include "trace.h"
 
-#define MAX_CLIENTS	64
-#define IDLE_SECONDS	10	/* RFC 7766 6.2.3: servers may close idle connections */
 #define PKT_MAX		(ENF_DNS_MAX_MSG + 128)
 
 /* A resolver address of `family` from the generation in force: the
@@ -111,230 +109,200 @@ int dns_serve_query(struct enf_state *st, const struct sockaddr_storage *client,
 	return ans;
 }
 
-size_t dns_refused(const uint8_t *q, size_t qlen, uint8_t *out, size_t out_size)
-{
-	size_t off = 12, n = 12;
+/* The parts of a query the responder's own replies need (dns_own_reply). */
+struct own_query {
+	size_t qend;		/* end of the question; 0 when it is not one well-formed question */
+	int opt;		/* OPT records seen */
+	int opt_bad;		/* an OPT that is malformed (owner, options) */
+	int trailing;		/* records cut short or bytes after the last one */
+	uint8_t version;	/* EDNS version of the OPT */
+	uint8_t do_bit;		/* DO of the OPT (RFC 3225: copied) */
+};
 
-	if (qlen < 12 || out_size < 12)
-		return 0;
+/* A name at q[*off]: labels of at most 63 octets, at most 255 octets in
+ * wire form (RFC 1035 2.3.4), ending in the root or (when `pointers`) a
+ * compression pointer. Label types 01 and 10 are malformed (RFC 6891 5). */
+static int own_name(const uint8_t *q, size_t qlen, size_t *off, int pointers)
+{
+	size_t o = *off, wire = 0;
+
+	for (;;) {
+		uint8_t b;
+
+		if (o >= qlen)
+			return -1;
+		b = q[o];
+		if (b == 0) {
+			*off = o + 1;
+			return 0;
+		}
+		if ((b & 0xc0) == 0xc0 && pointers) {
+			if (o + 2 > qlen)
+				return -1;
+			*off = o + 2;
+			return 0;
+		}
+		if (b & 0xc0)
+			return -1;
+		wire += 1 + b;
+		if (wire + 1 > ENF_DNS_MAX_NAME)
+			return -1;
+		o += 1 + b;
+	}
+}
+
+static void own_parse(const uint8_t *q, size_t qlen, struct own_query *p)
+{
+	unsigned qd = q[4] << 8 | q[5], an = q[6] << 8 | q[7], ns = q[8] << 8 | q[9];
+	unsigned ar = q[10] << 8 | q[11], i;
+	size_t off = 12;
+
+	memset(p, 0, sizeof(*p));
+	if (qd != 1 || an || ns)
+		return;
+	/* The question: no compression (a pointer could only point forward). */
+	if (own_name(q, qlen, &off, 0) || off + 4 > qlen)
+		return;
+	p->qend = off += 4;
+	for (i = 0; i < ar; i++) {
+		size_t owner = off, rd;
+		unsigned type, rdlen;
+
+		if (own_name(q, qlen, &off, 1) || off + 10 > qlen) {
+			p->trailing = 1;
+			return;
+		}
+		type = q[off] << 8 | q[off + 1];
+		rdlen = q[off + 8] << 8 | q[off + 9];
+		rd = off + 10;
+		if (rd + rdlen > qlen) {
+			p->trailing = 1;
+			return;
+		}
+		if (type == 41) {	/* OPT (RFC 6891 6.1) */
+			size_t o = rd;
+
+			p->opt++;
+			p->version = q[off + 5];
+			p->do_bit = q[off + 6] & 0x80;
+			if (off - owner != 1)
+				p->opt_bad = 1;
+			while (o + 4 <= rd + rdlen)
+				o += 4 + (q[o + 2] << 8 | q[o + 3]);
+			if (o != rd + rdlen)
+				p->opt_bad = 1;
+		}
+		off = rd + rdlen;
+	}
+	if (off != qlen)
+		p->trailing = 1;
+}
+
+size_t dns_own_reply(const uint8_t *q, size_t qlen, uint8_t *out, size_t out_size, int *relay)
+{
+	struct own_query p;
+	unsigned opcode, rcode, ext = 0;
+	size_t n = 12, qend;
+
+	*relay = 0;
+	if (qlen < 12 || out_size < 12 + ENF_DNS_MAX_NAME + 4 + 11 || (q[2] & 0x80))
+		return 0;	/* too short to answer, or a response: never answered */
+	opcode = (q[2] >> 3) & 0xf;
+	own_parse(q, qlen, &p);
+	qend = p.qend;
+	if (opcode != 0) {
+		rcode = 4;	/* NOTIMP (RFC 1035 4.1.1) */
+	} else if (!p.qend || p.trailing || p.opt > 1 || p.opt_bad) {
+		rcode = 1;	/* FORMERR (RFC 6891 6.1.1 and 7 for the OPT cases) */
+		if (p.trailing)
+			qend = 0;
+	} else if (p.opt && p.version) {
+		rcode = 0;	/* BADVERS: extended rcode 16 (RFC 6891 6.1.3) */
+		ext = 1;
+	} else {
+		rcode = 5;	/* REFUSED, or the resolver's answer when relayed */
+		*relay = 1;
+	}
 	memset(out, 0, 12);
 	out[0] = q[0];
 	out[1] = q[1];
-	out[2] = 0x80 | (q[2] & 0x79);	/* QR, opcode and RD copied */
-	out[3] = 5;			/* REFUSED, RA=0 */
-	/* Echo a single, plain (uncompressed) question when there is one. */
-	if (q[4] != 0 || q[5] != 1)
-		return n;
-	while (off < qlen && q[off] && q[off] < 64 && off - 12 < 255)
-		off += 1 + q[off];
-	if (off >= qlen || q[off] || off + 5 > qlen || off + 5 > out_size)
-		return n;
-	memcpy(out + 12, q + 12, off + 5 - 12);
-	out[5] = 1;
-	return off + 5;
+	/* QR, the opcode, RD copied except for NOTIMP (NSD; genreport `opcode`);
+	 * AA, TC, RA, Z, AD and CD clear. */
+	out[2] = 0x80 | (q[2] & 0x78) | (opcode ? 0 : (q[2] & 0x01));
+	out[3] = rcode;
+	if (qend) {	/* exactly the question, byte for byte (0x20 case kept) */
+		memcpy(out + 12, q + 12, qend - 12);
+		out[5] = 1;
+		n = qend;
+	}
+	if (p.opt) {	/* OPT in the query, OPT in the reply (RFC 6891 6.1.1, 7) */
+		uint8_t opt[11] = { 0, 0, 41, ENF_DNS_EDNS_SIZE >> 8, ENF_DNS_EDNS_SIZE & 0xff,
+				    ext, 0, p.do_bit, 0, 0, 0 };
+
+		memcpy(out + n, opt, sizeof(opt));
+		out[11] = 1;
+		n += sizeof(opt);
+	}
+	return n;
 }
 
-/* Answer or refuse; returns the reply length, 0 to send nothing. */
-static size_t reply_for(struct enf_state *st, const struct sockaddr_storage *peer,
-			const uint8_t *q, size_t qlen, int stream, uint8_t *out, size_t out_size)
+int dns_source_public(struct enf_state *st, const struct sockaddr_storage *ss)
+{
+	struct enf_src_key key = {};
+	struct enf_src_val val;
+	uint32_t idx, v16 = 0;
+	struct timespec ts;
+	int fd, err, v6 = ss->ss_family == AF_INET6;
+
+	if (v6)
+		memcpy(key.a.addr, &((const struct sockaddr_in6 *)ss)->sin6_addr, 16);
+	else
+		memcpy(key.a.addr, &((const struct sockaddr_in *)ss)->sin_addr, 4);
+	key.a.family = v6 ? ENF_AF_INET6 : ENF_AF_INET;
+	/* the classifier's two stages, as the data path reads them */
+	idx = (v6 ? 65536 : 0) + (key.a.addr[0] << 8 | key.a.addr[1]);
+	fd = state_active_map(st, SEL_SRC16);
+	if (fd < 0)
+		return 1;
+	err = bpf_map_lookup_elem(fd, &idx, &v16);
+	close(fd);
+	if (err || !v16)
+		return 1;
+	if (v16 & ENF_SRC16_DIRECT)
+		return !(v16 & ENF_SRC16_CLASS_MASK);
+	fd = state_active_map(st, SEL_SRC);
+	if (fd < 0)
+		return 1;
+	key.prefixlen = 32 + (v6 ? 128 : 32);
+	err = bpf_map_lookup_elem(fd, &key, &val);
+	close(fd);
+	if (err)
+		return 1;
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	if (val.expires_ns && (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec >= val.expires_ns)
+		return !val.class_after;
+	return !val.class_id;
+}
+
+size_t dns_reply_for(struct enf_state *st, const struct sockaddr_storage *peer, const uint8_t *q,
+		     size_t qlen, int stream, int public, uint8_t *out, size_t out_size,
+		     int *relay)
 {
 	int n;
 
+	*relay = 0;
 	if (qlen < 12 || (q[2] & 0x80))	/* too short, or a response: ignore */
 		return 0;
-	n = dns_serve_query(st, peer, q, qlen, stream, out, out_size);
-	if (n > 0)
-		return n;
-	if (n < 0)
-		pr_debug("dns serve: query not answered: %s\n", strerror(-n));
-	return dns_refused(q, qlen, out, out_size);
+	if (!public) {
+		n = dns_serve_query(st, peer, q, qlen, stream, out, out_size);
+		if (n > 0)
+			return n;
+		if (n < 0)
+			pr_debug("dns serve: query not answered: %s\n", strerror(-n));
+	}
+	n = dns_own_reply(q, qlen, out, out_size, relay);
+	if (public)
+		*relay = 0;	/* a public source gets REFUSED, never the resolver */
+	return n;
 }
 
-struct client {
-	int fd;
-	struct sockaddr_storage peer;
-	uint8_t buf[2 + 65535];
-	size_t have;
-	time_t last;
-};
-
-static int listen_socket(const struct dns_listen *l, int type)
-{
-	int one = 1, fd;
-
-	fd = socket(l->addr.ss_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	/* resolver addresses may be VIPs this host does not own (yet) */
-	setsockopt(fd, IPPROTO_IP, IP_FREEBIND, &one, sizeof(one));
-	if (l->addr.ss_family == AF_INET6) {
-		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-		setsockopt(fd, IPPROTO_IPV6, IPV6_FREEBIND, &one, sizeof(one));
-	}
-	if (bind(fd, (const struct sockaddr *)&l->addr, l->len) ||
-	    (type == SOCK_STREAM && listen(fd, 64))) {
-		int err = -errno;
-
-		close(fd);
-		return err;
-	}
-	return fd;
-}
-
-static void drop_client(struct client *c)
-{
-	close(c->fd);
-	c->fd = -1;
-	c->have = 0;
-}
-
-/* Reads what is there; answers every complete length-prefixed message
- * (pipelined queries are answered in order). Returns -1 to close. */
-static int serve_client(struct enf_state *st, struct client *c)
-{
-	uint8_t out[2 + PKT_MAX];
-	ssize_t r;
-
-	r = read(c->fd, c->buf + c->have, sizeof(c->buf) - c->have);
-	if (r <= 0)
-		return r < 0 && (errno == EAGAIN || errno == EINTR) ? 0 : -1;
-	c->have += r;
-	c->last = time(NULL);
-	while (c->have >= 2) {
-		size_t mlen = (size_t)c->buf[0] << 8 | c->buf[1], n;
-
-		if (c->have < 2 + mlen)
-			break;
-		n = reply_for(st, &c->peer, c->buf + 2, mlen, 1, out + 2, sizeof(out) - 2);
-		if (n) {
-			out[0] = n >> 8;
-			out[1] = n;
-			if (write(c->fd, out, 2 + n) != (ssize_t)(2 + n))
-				return -1;
-		}
-		memmove(c->buf, c->buf + 2 + mlen, c->have - 2 - mlen);
-		c->have -= 2 + mlen;
-	}
-	return 0;
-}
-
-int dns_serve(struct enf_state *st, const struct dns_listen *addrs, size_t n, int udp,
-	      volatile sig_atomic_t *stop)
-{
-	struct pollfd pfd[2 * 16 + MAX_CLIENTS];
-	struct client *clients;
-	int lfd[16], ufd[16];
-	size_t i, nl = n > 16 ? 16 : n;
-	int err = 0, k;
-
-	clients = calloc(MAX_CLIENTS, sizeof(*clients));
-	if (!clients)
-		return -ENOMEM;
-	for (k = 0; k < MAX_CLIENTS; k++)
-		clients[k].fd = -1;
-	for (i = 0; i < nl; i++)
-		lfd[i] = ufd[i] = -1;
-	for (i = 0; i < nl && !err; i++) {
-		char a[INET6_ADDRSTRLEN];
-		const void *ip = addrs[i].addr.ss_family == AF_INET ?
-			(const void *)&((const struct sockaddr_in *)&addrs[i].addr)->sin_addr :
-			(const void *)&((const struct sockaddr_in6 *)&addrs[i].addr)->sin6_addr;
-		int port = ntohs(((const struct sockaddr_in *)&addrs[i].addr)->sin_port);
-
-		inet_ntop(addrs[i].addr.ss_family, ip, a, sizeof(a));
-		lfd[i] = listen_socket(&addrs[i], SOCK_STREAM);
-		if (lfd[i] < 0) {
-			err = lfd[i];
-			pr_err("cannot listen on %s port %d/tcp: %s\n", a, port, strerror(-err));
-			break;
-		}
-		if (udp) {
-			ufd[i] = listen_socket(&addrs[i], SOCK_DGRAM);
-			if (ufd[i] < 0) {
-				err = ufd[i];
-				pr_err("cannot listen on %s port %d/udp: %s\n", a, port,
-				       strerror(-err));
-				break;
-			}
-		}
-		printf("serving the private zone on %s port %d (tcp%s)\n", a, port,
-		       udp ? ", udp" : "");
-	}
-	fflush(stdout);
-
-	while (!err && !*stop) {
-		int np = 0, ready;
-		time_t now = time(NULL);
-
-		for (i = 0; i < nl; i++) {
-			pfd[np++] = (struct pollfd){ .fd = lfd[i], .events = POLLIN };
-			pfd[np++] = (struct pollfd){ .fd = ufd[i], .events = POLLIN };
-		}
-		for (k = 0; k < MAX_CLIENTS; k++) {
-			if (clients[k].fd >= 0 && now - clients[k].last > IDLE_SECONDS)
-				drop_client(&clients[k]);
-			pfd[np++] = (struct pollfd){ .fd = clients[k].fd, .events = POLLIN };
-		}
-		ready = poll(pfd, np, 1000);
-		if (ready < 0) {
-			if (errno == EINTR)
-				continue;
-			err = -errno;
-			break;
-		}
-		for (i = 0; i < nl; i++) {
-			if (pfd[2 * i].revents & POLLIN) {
-				struct sockaddr_storage peer;
-				socklen_t len = sizeof(peer);
-				int cfd = accept4(lfd[i], (struct sockaddr *)&peer, &len,
-						  SOCK_NONBLOCK | SOCK_CLOEXEC);
-
-				for (k = 0; cfd >= 0 && k < MAX_CLIENTS; k++)
-					if (clients[k].fd < 0)
-						break;
-				if (cfd >= 0 && k == MAX_CLIENTS) {
-					close(cfd);	/* full: the client retries */
-				} else if (cfd >= 0) {
-					clients[k].fd = cfd;
-					clients[k].peer = peer;
-					clients[k].have = 0;
-					clients[k].last = now;
-				}
-			}
-			if (pfd[2 * i + 1].revents & POLLIN) {
-				uint8_t q[PKT_MAX], out[PKT_MAX];
-				struct sockaddr_storage peer;
-				socklen_t len = sizeof(peer);
-				ssize_t r = recvfrom(ufd[i], q, sizeof(q), 0, (struct sockaddr *)&peer,
-						     &len);
-				size_t nrep;
-
-				if (r > 0) {
-					nrep = reply_for(st, &peer, q, r, 0, out, sizeof(out));
-					if (nrep)
-						sendto(ufd[i], out, nrep, 0, (struct sockaddr *)&peer,
-						       len);
-				}
-			}
-		}
-		for (k = 0; k < MAX_CLIENTS; k++) {
-			struct pollfd *p = &pfd[2 * nl + k];
-
-			if (clients[k].fd >= 0 && (p->revents & (POLLIN | POLLHUP | POLLERR)) &&
-			    serve_client(st, &clients[k]))
-				drop_client(&clients[k]);
-		}
-	}
-	for (k = 0; k < MAX_CLIENTS; k++)
-		if (clients[k].fd >= 0)
-			close(clients[k].fd);
-	for (i = 0; i < nl; i++) {
-		if (lfd[i] >= 0)
-			close(lfd[i]);
-		if (ufd[i] >= 0)
-			close(ufd[i]);
-	}
-	free(clients);
-	return err;
-}

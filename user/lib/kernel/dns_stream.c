@@ -1,0 +1,681 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * The stream server of `enforcer dns serve`: DNS over TCP (RFC 7766) and,
+ * optionally, UDP, around dns_reply_for().
+ *
+ * It is written to stay available to the pods while someone tries to deny
+ * it (RFC 7766 6.2.3 and 10):
+ *  - one thread, epoll, non-blocking sockets; nothing waits on a client;
+ *  - public sources (the data path's classifier says class 0) only ever get
+ *    REFUSED: they have their own small pool of connections and a low limit
+ *    per address, one query each, and are never run through the program or
+ *    relayed, so they cannot take a slot, a relay or CPU from a pod;
+ *  - private sources share `max_conns`, at most `per_source` per address;
+ *    when the pool is full the connection idle longest makes room;
+ *  - deadlines a drip cannot extend: a query must arrive whole within
+ *    `msg_ms` of its first byte, a connection with no query started is
+ *    closed after `idle_ms` (counted from its last whole query, never
+ *    from a partial read), replies must be read within `write_ms`, and at
+ *    most OUT_MAX bytes wait for a client that does not read;
+ *  - pipelined queries are answered as they complete; relayed ones as the
+ *    resolver answers them, so out of order (RFC 7766 6.2.1.1: clients
+ *    match replies by ID).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dns_serve.h"
+#include "enforcer_dns.h"
+#include "log.h"
+
+#define MAX_LISTEN	16
+#define REPLY_MAX	65535			/* the TCP length field (RFC 7766 8) */
+#define OUT_MAX		(256 * 1024)		/* replies a client may leave unread */
+#define PUBLIC_MSG_MAX	512			/* longest query a public source may send */
+#define UPSTREAM_MS	5000			/* the resolver answers within this */
+#define SWEEP_MS	100
+
+enum conn_kind { K_LISTEN, K_UDP, K_CLIENT, K_UPSTREAM };
+
+struct conn {
+	enum conn_kind kind;
+	int fd;
+	bool dead;
+	bool public;
+	bool last;		/* close once the pending output is written */
+	bool want_out;		/* EPOLLOUT registered */
+	bool eof;		/* the client sent everything: nothing more to read */
+	struct sockaddr_storage peer;
+	/* the message being read: its 2-byte length, then its bytes */
+	uint8_t len_buf[2];
+	size_t len_have;
+	uint8_t *msg;
+	size_t mlen, have;
+	/* what waits to be written */
+	uint8_t *out;
+	size_t out_len, out_off, out_cap;
+	uint64_t idle_at, msg_at, write_at, upstream_at;	/* deadlines, 0 = none */
+	unsigned pending;	/* queries relayed and not answered yet */
+	struct conn *link;	/* client <-> its upstream connection */
+	struct conn *next;	/* every client and upstream connection */
+};
+
+struct server {
+	struct enf_state *st;
+	const struct dns_serve_opts *o;
+	int ep;
+	struct conn *conns;	/* clients and upstreams */
+	struct conn *dead;	/* closed during this batch, freed after it */
+	unsigned n_private, n_public;
+	uint64_t now;
+	uint8_t rbuf[65536];
+	uint8_t reply[REPLY_MAX];
+	/* what happened, printed at exit */
+	uint64_t accepted, refused_full, refused_source, evicted, timed_out, answered, relayed,
+		 public_refused;
+};
+
+void dns_serve_defaults(struct dns_serve_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->max_conns = 1024;
+	o->per_source = 16;
+	o->public_conns = 64;
+	o->public_per_source = 4;
+	o->idle_ms = 5000;
+	o->msg_ms = 2000;
+	o->write_ms = 5000;
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static bool same_addr(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	if (a->ss_family != b->ss_family)
+		return false;
+	if (a->ss_family == AF_INET)
+		return !memcmp(&((const struct sockaddr_in *)a)->sin_addr,
+			       &((const struct sockaddr_in *)b)->sin_addr, 4);
+	return !memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
+		       &((const struct sockaddr_in6 *)b)->sin6_addr, 16);
+}
+
+static int ep_set(struct server *s, struct conn *c, int op)
+{
+	struct epoll_event ev = {
+		.events = (c->eof ? 0 : EPOLLIN | EPOLLRDHUP) | (c->want_out ? EPOLLOUT : 0),
+		.data.ptr = c,
+	};
+
+	return epoll_ctl(s->ep, op, c->fd, &ev) ? -errno : 0;
+}
+
+static void conn_close(struct server *s, struct conn *c)
+{
+	struct conn **pp;
+
+	if (c->dead)
+		return;
+	c->dead = true;
+	epoll_ctl(s->ep, EPOLL_CTL_DEL, c->fd, NULL);
+	close(c->fd);
+	for (pp = &s->conns; *pp; pp = &(*pp)->next) {
+		if (*pp == c) {
+			*pp = c->next;
+			break;
+		}
+	}
+	if (c->kind == K_CLIENT) {
+		if (c->public)
+			s->n_public--;
+		else
+			s->n_private--;
+		if (c->link)	/* its relay has no one to answer */
+			conn_close(s, c->link);
+	} else if (c->kind == K_UPSTREAM && c->link) {
+		struct conn *client = c->link;
+
+		client->link = NULL;
+		/* queries the resolver never answered: the client retries them
+		 * on a new connection, which it can only know if this one ends */
+		if (c->pending || client->pending)
+			conn_close(s, client);
+	}
+	c->next = s->dead;
+	s->dead = c;
+}
+
+static void free_dead(struct server *s)
+{
+	while (s->dead) {
+		struct conn *c = s->dead;
+
+		s->dead = c->next;
+		free(c->msg);
+		free(c->out);
+		free(c);
+	}
+}
+
+/* Writes what it can now; keeps the rest (at most OUT_MAX) for EPOLLOUT. */
+static void conn_flush(struct server *s, struct conn *c)
+{
+	while (c->out_off < c->out_len) {
+		ssize_t w = send(c->fd, c->out + c->out_off, c->out_len - c->out_off,
+				 MSG_NOSIGNAL | MSG_DONTWAIT);
+
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN && errno != EWOULDBLOCK) {
+				conn_close(s, c);
+				return;
+			}
+			break;
+		}
+		c->out_off += w;
+	}
+	if (c->out_off == c->out_len) {
+		c->out_off = c->out_len = 0;
+		c->write_at = 0;
+		if (c->last) {
+			conn_close(s, c);
+			return;
+		}
+	} else if (!c->write_at) {
+		c->write_at = s->now + s->o->write_ms;
+	}
+	if (c->want_out != (c->out_len > 0)) {
+		c->want_out = c->out_len > 0;
+		if (ep_set(s, c, EPOLL_CTL_MOD))
+			conn_close(s, c);
+	}
+}
+
+/* Queue one length-prefixed message on `c`. */
+static void conn_send(struct server *s, struct conn *c, const uint8_t *msg, size_t len)
+{
+	size_t need = c->out_len + 2 + len;
+
+	if (c->dead)
+		return;
+	if (need - c->out_off > OUT_MAX) {	/* a client that does not read */
+		conn_close(s, c);
+		return;
+	}
+	if (need > c->out_cap) {
+		size_t cap = c->out_cap ? c->out_cap : 4096;
+		uint8_t *p;
+
+		if (c->out_off) {	/* reclaim what was written */
+			memmove(c->out, c->out + c->out_off, c->out_len - c->out_off);
+			c->out_len -= c->out_off;
+			c->out_off = 0;
+			need = c->out_len + 2 + len;
+		}
+		while (cap < need)
+			cap *= 2;
+		p = realloc(c->out, cap);
+		if (!p) {
+			conn_close(s, c);
+			return;
+		}
+		c->out = p;
+		c->out_cap = cap;
+	}
+	c->out[c->out_len] = len >> 8;
+	c->out[c->out_len + 1] = len;
+	memcpy(c->out + c->out_len + 2, msg, len);
+	c->out_len += 2 + len;
+	conn_flush(s, c);
+}
+
+static struct conn *conn_new(struct server *s, enum conn_kind kind, int fd)
+{
+	struct conn *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return NULL;
+	c->kind = kind;
+	c->fd = fd;
+	if (ep_set(s, c, EPOLL_CTL_ADD)) {
+		free(c);
+		return NULL;
+	}
+	if (kind == K_CLIENT || kind == K_UPSTREAM) {
+		c->next = s->conns;
+		s->conns = c;
+	}
+	return c;
+}
+
+/* The client's connection to the resolver, opened on its first relay. */
+static struct conn *upstream_for(struct server *s, struct conn *client)
+{
+	const struct dns_listen *u = &s->o->upstream;
+	struct conn *up;
+	int fd, one = 1;
+
+	if (client->link)
+		return client->link;
+	fd = socket(u->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return NULL;
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (connect(fd, (const struct sockaddr *)&u->addr, u->len) && errno != EINPROGRESS) {
+		close(fd);
+		return NULL;
+	}
+	up = conn_new(s, K_UPSTREAM, fd);
+	if (!up) {
+		close(fd);
+		return NULL;
+	}
+	up->link = client;
+	client->link = up;
+	return up;
+}
+
+/* One whole message `m` arrived on `c`. */
+static void on_message(struct server *s, struct conn *c, const uint8_t *m, size_t len)
+{
+	if (c->kind == K_UPSTREAM) {	/* the resolver's answer: to its client */
+		struct conn *client = c->link;
+
+		if (c->pending)
+			c->pending--;
+		c->upstream_at = c->pending ? s->now + UPSTREAM_MS : 0;
+		if (client) {
+			if (client->pending)
+				client->pending--;
+			client->idle_at = s->now + s->o->idle_ms;
+			conn_send(s, client, m, len);
+			if (!client->dead && client->eof && !client->pending) {
+				client->last = true;	/* its last answer: done */
+				conn_flush(s, client);
+			}
+		}
+		return;
+	}
+	{
+		int relay = 0;
+		size_t n = dns_reply_for(s->st, &c->peer, m, len, 1, c->public, s->reply,
+					 sizeof(s->reply), &relay);
+
+		if (relay && s->o->upstream.addr.ss_family) {
+			struct conn *up = upstream_for(s, c);
+
+			if (up) {
+				c->pending++;
+				up->pending++;
+				if (!up->upstream_at)
+					up->upstream_at = s->now + UPSTREAM_MS;
+				s->relayed++;
+				conn_send(s, up, m, len);
+				return;
+			}
+			/* no resolver to relay to: REFUSED (already written) */
+		}
+		if (c->public) {
+			s->public_refused++;
+			c->last = true;	/* one reply, then the connection ends */
+		} else if (n) {
+			s->answered++;
+		}
+		if (n)
+			conn_send(s, c, s->reply, n);
+		else if (c->public)
+			conn_close(s, c);
+	}
+}
+
+/* Reads what is there and hands every whole message to on_message. */
+static void conn_read(struct server *s, struct conn *c)
+{
+	size_t max = c->public ? PUBLIC_MSG_MAX : REPLY_MAX;
+	int rounds;
+
+	for (rounds = 0; rounds < 16 && !c->dead; rounds++) {
+		ssize_t r = recv(c->fd, s->rbuf, sizeof(s->rbuf), MSG_DONTWAIT);
+		size_t off = 0;
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return;
+		if (r <= 0) {
+			/* the peer is done (or gone): a client's relayed queries
+			 * may still be answered, and replies still written */
+			if (c->kind == K_CLIENT && (c->pending || c->out_len) && r == 0) {
+				c->last = !c->pending;
+				c->eof = true;
+				c->idle_at = 0;
+				c->msg_at = 0;
+				if (ep_set(s, c, EPOLL_CTL_MOD))
+					conn_close(s, c);
+				return;
+			}
+			conn_close(s, c);
+			return;
+		}
+		while (off < (size_t)r && !c->dead) {
+			size_t take;
+
+			if (c->len_have < 2) {
+				if (c->len_have == 0 && c->kind == K_CLIENT && !c->msg_at)
+					c->msg_at = s->now + s->o->msg_ms;	/* set once per message */
+				c->len_buf[c->len_have++] = s->rbuf[off++];
+				if (c->len_have < 2)
+					continue;
+				c->mlen = (size_t)c->len_buf[0] << 8 | c->len_buf[1];
+				if (c->mlen < 12 || c->mlen > max) {	/* not a DNS message we read */
+					conn_close(s, c);
+					return;
+				}
+				c->msg = malloc(c->mlen);
+				if (!c->msg) {
+					conn_close(s, c);
+					return;
+				}
+				c->have = 0;
+			}
+			take = c->mlen - c->have;
+			if (take > (size_t)r - off)
+				take = (size_t)r - off;
+			memcpy(c->msg + c->have, s->rbuf + off, take);
+			c->have += take;
+			off += take;
+			if (c->have == c->mlen) {
+				uint8_t *m = c->msg;
+
+				c->msg = NULL;
+				c->len_have = 0;
+				c->msg_at = 0;
+				if (c->kind == K_CLIENT)
+					c->idle_at = s->now + s->o->idle_ms;
+				on_message(s, c, m, c->mlen);
+				free(m);
+				if (c->kind == K_CLIENT && c->public)
+					return;	/* one query each; nothing more is read */
+			}
+		}
+	}
+}
+
+static unsigned from_source(struct server *s, const struct sockaddr_storage *peer)
+{
+	unsigned n = 0;
+	struct conn *c;
+
+	for (c = s->conns; c; c = c->next)
+		if (c->kind == K_CLIENT && same_addr(&c->peer, peer))
+			n++;
+	return n;
+}
+
+/* The private connection that has waited longest for its next query and
+ * has nothing in flight: the one RFC 7766 6.2.3 lets a busy server close. */
+static struct conn *idlest(struct server *s)
+{
+	struct conn *c, *best = NULL;
+
+	for (c = s->conns; c; c = c->next) {
+		if (c->kind != K_CLIENT || c->public || c->len_have || c->pending || c->out_len ||
+		    c->last)
+			continue;
+		if (!best || c->idle_at < best->idle_at)
+			best = c;
+	}
+	return best;
+}
+
+static void on_accept(struct server *s, int lfd)
+{
+	int rounds;
+
+	for (rounds = 0; rounds < 64; rounds++) {
+		struct sockaddr_storage peer;
+		socklen_t len = sizeof(peer);
+		int fd = accept4(lfd, (struct sockaddr *)&peer, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		int public, one = 1;
+		struct conn *c;
+
+		if (fd < 0)
+			return;	/* EAGAIN, or an error of that one connection */
+		public = dns_source_public(s->st, &peer);
+		if (public ? s->n_public >= s->o->public_conns : 0) {
+			s->refused_full++;
+			close(fd);
+			continue;
+		}
+		if (from_source(s, &peer) >= (public ? s->o->public_per_source : s->o->per_source)) {
+			s->refused_source++;
+			close(fd);
+			continue;
+		}
+		if (!public && s->n_private >= s->o->max_conns) {
+			struct conn *victim = idlest(s);
+
+			if (!victim) {
+				s->refused_full++;
+				close(fd);
+				continue;
+			}
+			s->evicted++;
+			conn_close(s, victim);
+		}
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		c = conn_new(s, K_CLIENT, fd);
+		if (!c) {
+			close(fd);
+			continue;
+		}
+		c->peer = peer;
+		c->public = public;
+		/* a public source has msg_ms for its one query, from now */
+		c->idle_at = s->now + (public ? s->o->msg_ms : s->o->idle_ms);
+		if (public)
+			s->n_public++;
+		else
+			s->n_private++;
+		s->accepted++;
+	}
+}
+
+static void on_datagram(struct server *s, int fd)
+{
+	int rounds;
+
+	for (rounds = 0; rounds < 64; rounds++) {
+		struct sockaddr_storage peer;
+		socklen_t len = sizeof(peer);
+		ssize_t r = recvfrom(fd, s->rbuf, sizeof(s->rbuf), MSG_DONTWAIT,
+				     (struct sockaddr *)&peer, &len);
+		int relay;
+		size_t n;
+
+		if (r < 0)
+			return;
+		n = dns_reply_for(s->st, &peer, s->rbuf, r, 0, dns_source_public(s->st, &peer),
+				  s->reply, ENF_DNS_MAX_MSG, &relay);
+		if (n)
+			sendto(fd, s->reply, n, MSG_DONTWAIT, (struct sockaddr *)&peer, len);
+	}
+}
+
+static void sweep(struct server *s)
+{
+	struct conn *c, *next;
+
+	for (c = s->conns; c; c = next) {
+		next = c->next;
+		if (c->dead)
+			continue;
+		if ((c->idle_at && s->now >= c->idle_at && !c->len_have && !c->pending &&
+		     !c->out_len) ||
+		    (c->msg_at && s->now >= c->msg_at) || (c->write_at && s->now >= c->write_at) ||
+		    (c->upstream_at && s->now >= c->upstream_at)) {
+			s->timed_out++;
+			conn_close(s, c);
+		}
+	}
+}
+
+static int listen_socket(const struct dns_listen *l, int type)
+{
+	int one = 1, fd;
+
+	fd = socket(l->addr.ss_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	/* resolver addresses may be VIPs this host does not own (yet) */
+	setsockopt(fd, IPPROTO_IP, IP_FREEBIND, &one, sizeof(one));
+	if (l->addr.ss_family == AF_INET6) {
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+		setsockopt(fd, IPPROTO_IPV6, IPV6_FREEBIND, &one, sizeof(one));
+	}
+	if (bind(fd, (const struct sockaddr *)&l->addr, l->len) ||
+	    (type == SOCK_STREAM && listen(fd, 4096))) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+static void addr_text(const struct dns_listen *l, char *buf, size_t size)
+{
+	char a[INET6_ADDRSTRLEN] = "?";
+	const void *ip = l->addr.ss_family == AF_INET ?
+		(const void *)&((const struct sockaddr_in *)&l->addr)->sin_addr :
+		(const void *)&((const struct sockaddr_in6 *)&l->addr)->sin6_addr;
+
+	inet_ntop(l->addr.ss_family, ip, a, sizeof(a));
+	snprintf(buf, size, l->addr.ss_family == AF_INET6 ? "[%s]:%u" : "%s:%u", a,
+		 ntohs(((const struct sockaddr_in *)&l->addr)->sin_port));
+}
+
+int dns_serve(struct enf_state *st, const struct dns_serve_opts *o, volatile sig_atomic_t *stop)
+{
+	struct server *s = calloc(1, sizeof(*s));
+	struct conn *lst[2 * MAX_LISTEN];
+	size_t i, nl = o->n > MAX_LISTEN ? MAX_LISTEN : o->n, nlst = 0;
+	uint64_t next_sweep = 0;
+	int err = 0;
+
+	if (!s)
+		return -ENOMEM;
+	s->st = st;
+	s->o = o;
+	s->ep = epoll_create1(EPOLL_CLOEXEC);
+	if (s->ep < 0) {
+		err = -errno;
+		free(s);
+		return err;
+	}
+	for (i = 0; i < nl && !err; i++) {
+		int t, types[2] = { SOCK_STREAM, SOCK_DGRAM };
+		char a[64];
+
+		addr_text(&o->addrs[i], a, sizeof(a));
+		for (t = 0; t < (o->udp ? 2 : 1) && !err; t++) {
+			int fd = listen_socket(&o->addrs[i], types[t]);
+
+			if (fd < 0) {
+				err = fd;
+				pr_err("dns serve: cannot listen on %s/%s: %s\n", a,
+				       t ? "udp" : "tcp", strerror(-err));
+				break;
+			}
+			lst[nlst] = conn_new(s, t ? K_UDP : K_LISTEN, fd);
+			if (!lst[nlst]) {
+				err = -ENOMEM;
+				close(fd);
+				break;
+			}
+			nlst++;
+		}
+		if (!err)
+			printf("serving the private zone on %s (tcp%s)\n", a, o->udp ? ", udp" : "");
+	}
+	if (!err && o->upstream.addr.ss_family) {
+		char a[64];
+
+		addr_text(&o->upstream, a, sizeof(a));
+		printf("relaying other names to %s over tcp\n", a);
+	}
+	fflush(stdout);
+
+	while (!err && !*stop) {
+		struct epoll_event ev[64];
+		int n, k;
+
+		n = epoll_wait(s->ep, ev, 64, SWEEP_MS);
+		if (n < 0 && errno != EINTR) {
+			err = -errno;
+			break;
+		}
+		s->now = now_ms();
+		for (k = 0; k < n; k++) {
+			struct conn *c = ev[k].data.ptr;
+
+			if (c->dead)
+				continue;
+			switch (c->kind) {
+			case K_LISTEN:
+				on_accept(s, c->fd);
+				break;
+			case K_UDP:
+				on_datagram(s, c->fd);
+				break;
+			default:
+				if (ev[k].events & EPOLLOUT)
+					conn_flush(s, c);
+				if (!c->dead && (ev[k].events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP |
+								 EPOLLERR)))
+					conn_read(s, c);
+				break;
+			}
+		}
+		if (s->now >= next_sweep) {
+			sweep(s);
+			next_sweep = s->now + SWEEP_MS;
+		}
+		free_dead(s);
+	}
+	pr_debug("dns serve: %llu connections accepted, %llu refused (full), %llu refused (per "
+		 "source), %llu evicted idle, %llu timed out; %llu answered, %llu relayed, %llu "
+		 "public refused\n", (unsigned long long)s->accepted,
+		 (unsigned long long)s->refused_full, (unsigned long long)s->refused_source,
+		 (unsigned long long)s->evicted, (unsigned long long)s->timed_out,
+		 (unsigned long long)s->answered, (unsigned long long)s->relayed,
+		 (unsigned long long)s->public_refused);
+	while (s->conns)
+		conn_close(s, s->conns);
+	for (i = 0; i < nlst; i++) {
+		close(lst[i]->fd);
+		free(lst[i]);
+	}
+	free_dead(s);
+	close(s->ep);
+	free(s);
+	return err;
+}
