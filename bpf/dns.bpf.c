@@ -125,6 +125,7 @@ struct rr_walk {
 	__u32 limit;
 	__u32 n;
 	__u32 start;
+	__u32 count;		/* records to write from `start` on (wrapping) */
 	__u32 slot;
 	__u32 rrset;
 	__u32 ttl;
@@ -165,6 +166,7 @@ struct query {
 	__u32 end;		/* offset just past the last record */
 	__u32 reason;		/* enum enf_dns_reason */
 	__u16 an;
+	__u16 first;		/* stream: the first record of this part (cb[0]) */
 	__u16 ns;
 	__u8 rcode;
 	__u8 aa;
@@ -288,8 +290,10 @@ struct dns_ctx {
  * "What it answers"). `stream` is a compile-time constant: 0 for UDP
  * queries on the wire, 1 for queries that `enforcer dns serve` received
  * over TCP and runs through enf_dns_stream with BPF_PROG_TEST_RUN (one
- * implementation for both transports: no size limit but our buffer, never
- * TC, RFC 7766). Each return counts the packet, once. */
+ * implementation for both transports: an RRset our buffer cannot hold is
+ * written in parts, from skb->cb[0] on, no rotation, each with TC until the
+ * last, which dns serve joins into one TCP reply, RFC 7766). Each return
+ * counts the packet, once; a part with more to come does not count. */
 static __always_inline int dns_answer(struct __sk_buff *skb, const int stream)
 {
 	struct dns_ctx c = {};
@@ -315,18 +319,133 @@ static __always_inline int dns_answer(struct __sk_buff *skb, const int stream)
 		negative_answer(s, &c, ENF_DNS_NXDOMAIN, RC_NXDOMAIN);
 		goto reply;
 	}
+	/* Over TCP an RRset larger than our buffer comes in parts: dns serve
+	 * asks again from the first record not yet written (skb->cb[0]). */
+	if (stream)
+		s->q.first = skb->cb[0];
 	if (!answer_section(s, &c, stream))	/* the RRset, or NODATA (11, 12, 15, 27) */
 		return count(ENF_DNS_ERROR, TC_ACT_OK);
 
 reply:
-	/* The reply counts once it is written; a failed rewrite only as an error. */
+	/* The reply counts once it is written; a failed rewrite only as an error.
+	 * A part with more to come is not a reply: the last part counts. */
 	ret = reply_in_place(skb, s);
+	if (stream && ret == TC_ACT_REDIRECT && s->q.reason == ENF_DNS_TRUNCATED)
+		return ret;
 	return count(ret == TC_ACT_REDIRECT ? s->q.reason : ENF_DNS_ERROR, ret);
+}
+
+/* The stream server's listening sockets, ENF_DNS_LISTEN_V4/_V6; `dns
+ * serve` puts them here and they leave when it closes them (or exits). */
+struct {
+	__uint(type, BPF_MAP_TYPE_SOCKMAP);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__type(value, __u64);
+} enf_dns_listen SEC(".maps");
+
+/*
+ * TCP to a resolver address, port 53: the retry of a client that got TC,
+ * or a client that asks over TCP. Handed to the stream server on the node
+ * with bpf_sk_assign, so the connection keeps the client's address (split
+ * horizon holds) and the resolver's (the client sees no difference): a
+ * segment of a connection the node already has goes to that socket, a new
+ * one to the server's listener. Without a stream server listening the
+ * segment goes on to the resolver, as before. The mark lets a policy route
+ * deliver a resolver address the node does not own (dns serve installs
+ * it). Returns 1 when the segment was steered. Plain headers only (no IP
+ * options or extension headers), like the UDP path.
+ */
+static __always_inline int steer_tcp(struct __sk_buff *skb, struct scratch *s)
+{
+	struct bpf_sock_tuple t = {};
+	struct enf_addr dst = {};
+	struct bpf_sock *sk;
+	__u32 slot, key, tlen, l4, mark;
+	struct dns_ctx c = {};
+	void *res_map;
+	__be16 ports[2];
+	long err;
+
+	if (bpf_skb_load_bytes(skb, 0, &s->eth, sizeof(s->eth)))
+		return 0;
+	if (s->eth.h_proto == bpf_htons(ETH_P_IP)) {
+		if (bpf_skb_load_bytes(skb, sizeof(s->eth), &s->ip4, sizeof(s->ip4)) ||
+		    s->ip4.version != 4 || s->ip4.ihl != 5 || s->ip4.protocol != IPPROTO_TCP ||
+		    (s->ip4.frag_off & bpf_htons(0x3fff)))
+			return 0;
+		dst.family = ENF_AF_INET;
+		__builtin_memcpy(dst.addr, &s->ip4.daddr, 4);
+		t.ipv4.saddr = s->ip4.saddr;
+		t.ipv4.daddr = s->ip4.daddr;
+		l4 = sizeof(s->eth) + sizeof(s->ip4);
+		tlen = sizeof(t.ipv4);
+		key = ENF_DNS_LISTEN_V4;
+	} else if (s->eth.h_proto == bpf_htons(ETH_P_IPV6)) {
+		if (bpf_skb_load_bytes(skb, sizeof(s->eth), &s->ip6, sizeof(s->ip6)) ||
+		    s->ip6.version != 6 || s->ip6.nexthdr != IPPROTO_TCP)
+			return 0;
+		dst.family = ENF_AF_INET6;
+		__builtin_memcpy(dst.addr, &s->ip6.daddr, 16);
+		__builtin_memcpy(t.ipv6.saddr, &s->ip6.saddr, 16);
+		__builtin_memcpy(t.ipv6.daddr, &s->ip6.daddr, 16);
+		l4 = sizeof(s->eth) + sizeof(s->ip6);
+		tlen = sizeof(t.ipv6);
+		key = ENF_DNS_LISTEN_V6;
+	} else {
+		return 0;
+	}
+	if (bpf_skb_load_bytes(skb, l4, ports, sizeof(ports)) ||
+	    ports[1] != bpf_htons(ENF_DNS_PORT) || !policy_maps(&c, &slot))
+		return 0;
+	res_map = bpf_map_lookup_elem(&enf_dnsres_sel, &slot);
+	if (!res_map || !bpf_map_lookup_elem(res_map, &dst))
+		return 0;
+	if (key == ENF_DNS_LISTEN_V4) {
+		t.ipv4.sport = ports[0];
+		t.ipv4.dport = ports[1];
+	} else {
+		t.ipv6.sport = ports[0];
+		t.ipv6.dport = ports[1];
+	}
+	/* a connection the node has: its socket (the server's, or one made
+	 * before the server listened, which keeps going to the resolver) */
+	sk = bpf_skc_lookup_tcp(skb, &t, tlen, BPF_F_CURRENT_NETNS, 0);
+	if (sk) {
+		if (sk->state != BPF_TCP_LISTEN) {
+			err = bpf_sk_assign(skb, sk, 0);
+			bpf_sk_release(sk);
+			goto done;
+		}
+		bpf_sk_release(sk);
+	}
+	sk = bpf_map_lookup_elem(&enf_dns_listen, &key);
+	if (!sk)
+		return 0;	/* no stream server: the resolver's, as before */
+	if (sk->state != BPF_TCP_LISTEN) {
+		bpf_sk_release(sk);
+		return 0;
+	}
+	err = bpf_sk_assign(skb, sk, 0);
+	bpf_sk_release(sk);
+done:
+	if (err)
+		return 0;
+	mark = (skb->mark & ~ENF_DNS_STEER_MASK) | ENF_DNS_STEER_MARK;
+	/* one 32-bit store: clang would write the upper half alone, which
+	 * the context does not allow */
+	asm volatile("" : "+r"(mark));
+	skb->mark = mark;
+	return 1;
 }
 
 SEC("tc")
 int enf_tc_dns(struct __sk_buff *skb)
 {
+	struct scratch *s = scratch();
+
+	if (s && steer_tcp(skb, s))
+		return count(ENF_DNS_STEERED, TC_ACT_OK);
 	return dns_answer(skb, 0);
 }
 

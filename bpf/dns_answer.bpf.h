@@ -146,7 +146,7 @@ static long rr_step(__u32 k, void *arg)
 	w = &s->rw;
 	idx = w->start + k;
 	off = w->off;
-	if (k >= w->n || off > ENF_DNS_MAX_MSG)
+	if (k >= w->count || off > ENF_DNS_MAX_MSG)
 		return 1;
 	m = s->msg;
 	if (idx >= w->n)
@@ -252,7 +252,15 @@ static __always_inline int rrset_records(struct scratch *s, struct dns_ctx *c, _
 	w->target_len = q->qend - w->srv_target;
 	if (type == T_SRV)
 		bpf_loop((ENF_DNS_MAX_NAME + 1) / 8, target_step, NULL, 0);
-	w->start = q->id % n;	/* round robin keyed on the query id (11) */
+	if (stream) {	/* in order, from the part's first record on */
+		w->start = q->first < n ? q->first : n;
+		w->count = n - w->start;
+		if (!w->count)	/* past the end: nothing (dns serve never asks) */
+			w->bad = 1;
+	} else {	/* round robin keyed on the query id (11) */
+		w->start = q->id % n;
+		w->count = n;
+	}
 	bpf_loop(ENF_DNS_MAX_RR, rr_step, NULL, 0);
 	if (w->bad)
 		return 0;

@@ -37,6 +37,14 @@
 #define ENF_DNS_MAX_MSG		1232	/* largest message the kernel path reads or writes */
 #define ENF_DNS_MAX_ZONES	64
 #define ENF_DNS_MAX_NAMES	(1 << 20)
+/* enf_dns_listen keys: the stream server's listening socket per family */
+#define ENF_DNS_LISTEN_V4	0
+#define ENF_DNS_LISTEN_V6	1
+/* skb->mark of a steered segment, for a policy route that delivers a
+ * resolver address the node does not own locally (dns serve installs it) */
+#define ENF_DNS_STEER_MARK	0x0e5f0000u
+#define ENF_DNS_STEER_MASK	0xffff0000u
+#define ENF_DNS_STEER_TABLE	0xe5f
 #define ENF_DNS_ANY_NETWORK	0xffffffffu
 
 #define ENF_FNV64_OFFSET	0xcbf29ce484222325ULL
@@ -173,7 +181,10 @@ struct enf_dns_views {
 	X(NOT_QUERY, 10, "not_query",						\
 	  "not a DNS query to us: not UDP to a resolver address and port 53 (or not plain: " \
 	  "VLAN tag, IP options, fragment, lengths that disagree), shorter than a DNS header, " \
-	  "a response, or no policy applied yet")
+	  "a response, or no policy applied yet")					\
+	X(STEERED, 11, "tcp_steered",						\
+	  "TCP to a resolver address, port 53, handed to the stream server (dns serve) " \
+	  "with bpf_sk_assign: the client's TCP retry after TC, or a client on TCP")
 
 enum enf_dns_reason {
 #define ENF_DNS_REASON_ENUM(name, num, str, help) ENF_DNS_##name = num,

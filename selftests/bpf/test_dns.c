@@ -892,6 +892,64 @@ out:
 	teardown();
 }
 
+/* Over TCP an RRset larger than the program's buffer comes back whole:
+ * dns serve joins the parts (cb[0] = first record) into one reply, with
+ * the OPT once at the end, counted once as an answer. */
+static void test_stream_joins_parts_of_a_large_rrset(void)
+{
+	struct sockaddr_storage ss = {};
+	struct sockaddr_in *sin = (void *)&ss;
+	struct dns_query_spec q = Q(.name = "_80._tcp.Big.myapp.internal", .qtype = 33,
+				    .edns = 1, .edns_do = 1);
+	uint64_t before[ENF_DNS_REASON_MAX], after[ENF_DNS_REASON_MAX];
+	uint8_t msg[512], ans[8192];
+	size_t mlen;
+	int n, i, seen[33] = {};
+
+	if (!setup())
+		goto out;
+	sin->sin_family = AF_INET;
+	inet_pton(AF_INET, RACK, &sin->sin_addr);
+	sin->sin_port = htons(40000);
+	mlen = dns_build_msg(&q, msg);
+	state_dns_stats(&st, before);
+	n = dns_serve_query(&st, &ss, msg, mlen, 1, ans, sizeof(ans));
+	state_dns_stats(&st, after);
+	if (CHECK(n > ENF_DNS_MAX_MSG, "stream SRV answer of %d bytes", n) &&
+	    CHECK_EQ(dns_parse_reply(ans, n, &rep), 0)) {
+		CHECK_EQ(rep.tc, 0);
+		CHECK_EQ(rep.rcode, 0);
+		CHECK_EQ(rep.aa, 1);
+		CHECK_EQ(rep.an, 32);
+		CHECK_EQ(rep.ar, 1);
+		CHECK_EQ(rep.has_opt, 1);
+		CHECK_EQ(rep.opt_do, 1);
+		CHECK(!memcmp(rep.question, msg + 12, rep.qlen), "question not echoed");
+		for (i = 0; i < 32 && i < rep.an; i++) {
+			unsigned k = 0;
+
+			CHECK_EQ(rep.answer[i].srv_port, 80);
+			sscanf(rep.answer[i].target, "%u.", &k);
+			if (k >= 1 && k <= 32)
+				seen[k]++;
+		}
+		for (i = 1; i <= 32; i++)
+			CHECK(seen[i] == 1, "instance %d seen %d times (want once): %s", i,
+			      seen[i], rep.an ? rep.answer[0].target : "");
+	}
+	CHECK_EQ(after[ENF_DNS_ANSWER] - before[ENF_DNS_ANSWER], 1u);
+	CHECK_EQ(after[ENF_DNS_TRUNCATED] - before[ENF_DNS_TRUNCATED], 0u);
+	/* the same over UDP: what fits, TC, counted truncated */
+	n = dns_serve_query(&st, &ss, msg, mlen, 0, ans, sizeof(ans));
+	if (CHECK(n > 0 && n <= ENF_DNS_EDNS_SIZE, "datagram answer of %d bytes", n) &&
+	    CHECK_EQ(dns_parse_reply(ans, n, &rep), 0)) {
+		CHECK_EQ(rep.tc, 1);
+		CHECK(rep.an < 32, "%u records over UDP", rep.an);
+	}
+out:
+	teardown();
+}
+
 static size_t own(const uint8_t *msg, size_t mlen, uint8_t *ans, int *relay)
 {
 	return dns_own_reply(msg, mlen, ans, 512, relay);
@@ -1095,6 +1153,7 @@ static const struct test_case tests[] = {
 	TEST(no_policy_counts_not_query),
 	TEST(missing_rrset_counts_one_error_and_passes_untouched),
 	TEST(stream_twin_answers_without_truncation),
+	TEST(stream_joins_parts_of_a_large_rrset),
 	TEST(own_refused_echoes_question_and_opt),
 	TEST(own_notimp_for_opcodes),
 	TEST(own_formerr_for_malformed_names),

@@ -35,7 +35,9 @@ NL_CASES=(baseline_nsd_only apply_and_attach a_records aaaa_records srv_records
        per_instance_names vip_name case_echoed round_robin nxdomain_with_soa
        nodata_with_soa edns_and_no_edns truncation_without_edns ipv6_transport kdig_queries
        glibc_getent glibc_over_ipv6 split_horizon internet_refused internet_reaches_nsd
-       outside_names_untouched no_checksum_errors dns_counters detach_passes_to_nsd)
+       outside_names_untouched tcp_without_stream_server tcp_steered_to_stream_server
+       tc_retry_gets_every_record split_horizon_over_tcp internet_tcp_refused
+       tcp_back_to_resolver_after_serve no_checksum_errors dns_counters detach_passes_to_nsd)
 
 # ---- prerequisites -----------------------------------------------------
 
@@ -457,6 +459,90 @@ want_rcode REFUSED "rack: example.org (NSD)"
 dq rack "$RES4" internal.example.test A
 want_rcode NXDOMAIN "rack: internal.example.test (NSD)"
 d_section AUTHORITY | grep -q 'example\.test\..*SOA' || nl_why "internal.example.test: not NSD's SOA: $(nl_oneline "$DQ")"
+nl_end
+
+# ---- 6b. TCP: steered to the stream server (dns serve) -------------------------
+
+# dqt FROM SERVER DIG_ARGS...: like dq, over TCP.
+dqt() { local from=$1 server=$2; shift 2; dq "$from" "$server" +tcp "$@"; }
+
+nl_begin tcp_without_stream_server
+# nothing takes TCP/53 yet: it reaches NSD, which does not know the zone
+dqt rack "$RES4" web.internal A
+want_rcode REFUSED "rack: web.internal over TCP without dns serve (NSD's answer)"
+nl_end
+
+SERVE_LOG=$NL_TMP/serve.log
+SERVE_PID=
+nl_begin tcp_steered_to_stream_server
+ip netns exec "$(nl_ns node)" timeout 300 "$NL_ENFORCER" --pin-dir "$NL_PIN" dns serve \
+	>"$SERVE_LOG" 2>&1 </dev/null &
+SERVE_PID=$!
+NL_PIDS+=("$SERVE_PID")
+for _ in $(seq 1 50); do
+	grep -q '^taking TCP/53' "$SERVE_LOG" && break
+	kill -0 "$SERVE_PID" 2>/dev/null || break
+	sleep 0.1
+done
+grep -q '^taking TCP/53' "$SERVE_LOG" || nl_why "dns serve did not start: $(nl_oneline "$(cat "$SERVE_LOG")")"
+t0=$(date +%s%N)
+want_answer rack "$RES4" web.internal A "$WEB4" +tcp
+echo "    first steered TCP answer in $((($(date +%s%N) - t0) / 1000000)) ms"
+want_answer rack "$RES4" web.internal AAAA "$WEB6" +tcp
+want_answer rack "$RES6" web.internal A "$WEB4" +tcp -6
+want_negative rack "$RES4" nosuch.internal A NXDOMAIN +tcp
+# a name outside the zone: relayed to the resolver the client asked (NSD)
+dqt rack "$RES4" www.example.test A
+want_rcode NOERROR "rack: www.example.test over TCP (relayed to NSD)"
+[ "$(d_rdata A)" = 10.0.7.7 ] || nl_why "rack: www.example.test over TCP: [$(nl_oneline "$(d_rdata A)")], want 10.0.7.7"
+d_section ANSWER | awk '$2 != 300 { bad = 1 } END { exit bad }' || nl_why "www.example.test over TCP: not NSD's TTL 300: $(nl_oneline "$(d_section ANSWER)")"
+dqt rack "$RES6" www.example.test AAAA -6
+[ "$(d_rdata AAAA)" = fd00:10::7:7 ] || nl_why "rack: www.example.test AAAA over TCP/IPv6: [$(nl_oneline "$(d_rdata AAAA)")]"
+# several queries on one connection (kdig keeps it open), private and relayed
+out=$(nl_in rack timeout 30 kdig +tcp +keepopen +time=2 +retry=0 "@$RES4" web.internal A \
+	www.example.test A api.internal A 2>&1)
+[ "$(grep -c 'status: NOERROR' <<<"$out")" = 3 ] || nl_why "kdig +keepopen, three queries on one connection: $(nl_oneline "$out")"
+nl_end
+
+nl_begin tc_retry_gets_every_record
+# dig follows TC with a TCP retry to the same address: the whole RRset
+dq rack "$RES4" _9000._tcp.big.internal SRV +noedns
+has_flag tc && nl_why "_9000._tcp.big.internal SRV: TC still set after dig's TCP retry"
+[ "$(d_count ANSWER)" = 30 ] || nl_why "_9000._tcp.big.internal SRV after the TCP retry: $(d_count ANSWER) records, want 30"
+grep -q 'Truncated, retrying in TCP mode' <<<"$DQ" || nl_why "dig did not retry over TCP: $(nl_oneline "$DQ")"
+dqt rack "$RES4" _9000._tcp.big.myapp.internal SRV
+has_flag tc && nl_why "_9000._tcp.big.myapp.internal SRV over TCP: TC set"
+[ "$(d_count ANSWER)" = 30 ] || nl_why "_9000._tcp.big.myapp.internal SRV over TCP: $(d_count ANSWER) records, want 30"
+sz=$(sed -nE 's/^;; MSG SIZE +rcvd: ([0-9]+)$/\1/p' <<<"$DQ")
+[ "${sz:-0}" -gt 1232 ] || nl_why "_9000._tcp.big.myapp.internal SRV over TCP: ${sz:-?} bytes, want the whole set (> 1232)"
+nl_end
+
+nl_begin split_horizon_over_tcp
+want_answer rack "$RES4" api.internal A 10.0.2.10 +tcp
+want_answer shop "$RES4" api.internal A 10.30.1.10 +tcp
+want_negative shop "$RES4" web.internal A NXDOMAIN +tcp
+want_negative rack "$RES4" db.internal A NXDOMAIN +tcp
+nl_end
+
+nl_begin internet_tcp_refused
+for name in web.internal www.example.test; do
+	dqt inet "$RES4" "$name" A
+	want_rcode REFUSED "inet: $name over TCP (public sources only get REFUSED)"
+	[ "$(d_count ANSWER)" = 0 ] || nl_why "inet: $name over TCP: answers in REFUSED"
+done
+v=$(nl_enf status --json 2>/dev/null | jq -r '.dns.tcp_steered // empty')
+[ "${v:-0}" -gt 0 ] 2>/dev/null || nl_why "status --json .dns.tcp_steered is '${v:-missing}', want > 0"
+nl_end
+
+nl_begin tcp_back_to_resolver_after_serve
+kill -TERM "$SERVE_PID" 2>/dev/null
+for _ in $(seq 1 40); do kill -0 "$SERVE_PID" 2>/dev/null || break; sleep 0.05; done
+kill -0 "$SERVE_PID" 2>/dev/null && nl_why "dns serve did not stop on SIGTERM"
+# its listeners left enf_dns_listen with it: TCP goes to NSD again
+dqt rack "$RES4" web.internal A
+want_rcode REFUSED "rack: web.internal over TCP after dns serve stopped (NSD's answer)"
+dqt rack "$RES4" www.example.test A
+[ "$(d_rdata A)" = 10.0.7.7 ] || nl_why "rack: www.example.test over TCP after dns serve: [$(nl_oneline "$(d_rdata A)")]"
 nl_end
 
 # ---- 7. checksums and counters ----------------------------------------------------------

@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * enforcer dns serve [--listen ADDR[:PORT]]... [--udp] [--upstream ADDR[:PORT]]
- *                    [--max-connections N] [--per-source N] [--idle MS]
+ * enforcer dns serve [--listen ADDR[:PORT]]... [--udp] [--steer]
+ *                    [--upstream ADDR[:PORT]] [--max-connections N] [--per-source N]
+ *                    [--idle MS]
  *
  * Serves the private zone over TCP (and UDP with --udp) from the pinned
- * maps, through the loaded DNS program (dns_serve.h); other names are
- * relayed to --upstream over TCP, or REFUSED without one. Without --listen
- * it listens on the manifest's resolver addresses, port 53. Runs until
- * SIGINT/SIGTERM.
+ * maps, through the loaded DNS program (dns_serve.h). Without --listen (or
+ * with --steer) it takes TCP/53 to the manifest's resolver addresses from
+ * the interfaces the DNS program is attached to (bpf_sk_assign) and relays
+ * the names it does not answer to the address the client asked; --listen
+ * serves given addresses, relaying to --upstream, or REFUSED without one.
+ * Runs until SIGINT/SIGTERM.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -81,7 +84,7 @@ int cmd_dns(const struct cli_cmd *cmd, int argc, char **argv)
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct enf_state st;
 	size_t n = 0;
-	int c, udp = 0, err, code;
+	int c, udp = 0, steer = 0, err, code;
 
 	if (cli_verb(cmd, &argc, &argv, "serve", &code))
 		return code;
@@ -102,6 +105,9 @@ int cmd_dns(const struct cli_cmd *cmd, int argc, char **argv)
 			break;
 		case 'u':	/* --udp */
 			udp = 1;
+			break;
+		case 't':	/* --steer */
+			steer = 1;
 			break;
 		case 'r':	/* --upstream */
 			if (endpoint_parse(optarg, &ep) || ep.proto) {
@@ -139,14 +145,25 @@ int cmd_dns(const struct cli_cmd *cmd, int argc, char **argv)
 
 	if (state_open_loaded(&st, cli.pin_dir, "dns serve"))
 		return EXIT_RUNTIME;
-	if (!n) {
-		err = default_listen(&st, addrs, &n);
-		if (err || !n) {
+	if (!n || steer) {
+		/* steering takes TCP/53 to the resolver addresses: there must be some */
+		struct dns_listen res[MAX_LISTEN];
+		size_t nres = 0;
+
+		err = default_listen(&st, res, &nres);
+		if (err || !nres) {
 			pr_err("dns serve: no resolver addresses in the applied manifest "
-			       "(dns.resolvers) and no --listen given\n");
+			       "(dns.resolvers)%s\n", n ? "" : " and no --listen given");
 			state_close(&st);
 			return EXIT_BADINPUT;
 		}
+		steer = 1;
+	}
+	if (udp && !n) {
+		pr_err("dns serve: --udp serves the --listen addresses; UDP to the resolver "
+		       "addresses is answered in the kernel\n");
+		state_close(&st);
+		return EXIT_BADINPUT;
 	}
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
@@ -154,6 +171,7 @@ int cmd_dns(const struct cli_cmd *cmd, int argc, char **argv)
 	o.addrs = addrs;
 	o.n = n;
 	o.udp = udp;
+	o.steer = steer;
 	err = dns_serve(&st, &o, &stop);
 	state_close(&st);
 	return err ? EXIT_RUNTIME : 0;

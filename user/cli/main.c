@@ -146,21 +146,28 @@ static const struct cli_cmd commands[] = {
 				   { "dir", required_argument, NULL, 'd' },
 				   { "serial", required_argument, NULL, 's' }, CLI_OPT_HELP, {} } },
 	{ "dns", cmd_dns,
-	  "dns serve [--listen ADDR[:PORT]]... [--udp] [--upstream ADDR[:PORT]]\n"
+	  "dns serve [--listen ADDR[:PORT]]... [--udp] [--steer] [--upstream ADDR[:PORT]]\n"
 	  "       [--max-connections N] [--per-source N] [--idle MS]",
 	  "the zone over TCP (and UDP), answered by the loaded program",
-	  "  ADDR is IPv4 or [IPv6]; default: the manifest's resolver addresses, port 53\n"
+	  "  default (no --listen): take TCP/53 to the manifest's resolver addresses on the\n"
+	  "              interfaces the DNS program is attached to (bpf_sk_assign): the\n"
+	  "              client keeps its address, private names are answered, others\n"
+	  "              relayed to the address the client asked\n"
+	  "  --listen: serve ADDR (IPv4 or [IPv6], port 53 unless given) instead\n"
+	  "  --steer: with --listen, also take TCP/53 as above\n"
+	  "  --udp: UDP on the --listen addresses too\n"
 	  "  --upstream: relay names outside the private zones there over TCP (default:\n"
-	  "              REFUSED); public sources are never relayed\n"
+	  "              REFUSED on --listen addresses); public sources are never relayed\n"
 	  "  --max-connections: from private sources, in total (default 1024); the\n"
 	  "              connection idle longest makes room for a new one\n"
 	  "  --per-source: connections from one private address (default 16); a public\n"
 	  "              address gets 4, one query each, 64 in total, only REFUSED\n"
 	  "  --idle: close a connection with no query started for MS ms (default 5000);\n"
 	  "              a query must arrive whole within 2 s of its first byte\n",
-	  "l:ur:m:s:i:h",
+	  "l:utr:m:s:i:h",
 	  (const struct option[]){ { "listen", required_argument, NULL, 'l' },
 				   { "udp", no_argument, NULL, 'u' },
+				   { "steer", no_argument, NULL, 't' },
 				   { "upstream", required_argument, NULL, 'r' },
 				   { "max-connections", required_argument, NULL, 'm' },
 				   { "per-source", required_argument, NULL, 's' },

@@ -39,6 +39,129 @@ static int pick_resolver(struct enf_state *st, uint8_t family, struct enf_addr *
 	return n < 0 ? n : -EADDRNOTAVAIL;
 }
 
+/* One run of a DNS program on `pkt`; `first` goes to skb->cb[0] (the
+ * stream twin's first record of the part). */
+static int run_part(int fd, const uint8_t *pkt, size_t len, uint32_t first, uint8_t *res,
+		    uint32_t *res_len, uint32_t *retval)
+{
+	struct __sk_buff ctx = { .cb = { first } };
+	LIBBPF_OPTS(bpf_test_run_opts, opts,
+		.data_in = pkt,
+		.data_size_in = (uint32_t)len,
+		.data_out = res,
+		.data_size_out = *res_len,
+		.ctx_in = &ctx,
+		.ctx_size_in = sizeof(ctx),
+		.repeat = 1,
+	);
+
+	if (bpf_prog_test_run_opts(fd, &opts))
+		return -errno;
+	*res_len = opts.data_size_out;
+	*retval = opts.retval;
+	return 0;
+}
+
+/* End of the name at m[off] (labels or a pointer), or 0 past `len`. */
+static size_t skip_name(const uint8_t *m, size_t len, size_t off)
+{
+	while (off < len) {
+		if ((m[off] & 0xc0) == 0xc0)
+			return off + 2 <= len ? off + 2 : 0;
+		if (!m[off])
+			return off + 1;
+		off += 1 + m[off];
+	}
+	return 0;
+}
+
+/* End of `n` records from m[off], or 0 when they run past `len`. */
+static size_t skip_records(const uint8_t *m, size_t len, size_t off, unsigned n)
+{
+	while (n--) {
+		off = skip_name(m, len, off);
+		if (!off || off + 10 > len)
+			return 0;
+		off += 10 + (m[off + 8] << 8 | m[off + 9]);
+		if (off > len)
+			return 0;
+	}
+	return off;
+}
+
+/*
+ * The TCP reply: the stream twin writes what its buffer holds; when an
+ * RRset does not fit, the part carries TC and dns serve asks for the rest
+ * from the next record on, until a part without TC. The parts' answer
+ * records are joined under the first part's header and question, with the
+ * OPT of the last; TC stays only if the whole would pass 65,535 bytes or
+ * `out_size`.
+ */
+static int stream_reply(struct enf_state *st, const uint8_t *pkt, size_t dns_off, size_t qlen,
+			uint8_t *out, size_t out_size)
+{
+	uint8_t res[PKT_MAX];
+	uint32_t first = 0, retval, res_len;
+	size_t n = 0, qend = 0, tail_len = 0, cap = out_size < 65535 ? out_size : 65535;
+	unsigned an_total = 0, parts;
+	int err;
+
+	for (parts = 0; parts < 65535 / 16; parts++) {
+		const uint8_t *m;
+		size_t len, rec_end;
+		unsigned an;
+
+		res_len = sizeof(res);
+		err = run_part(st->dns_stream_fd, pkt, dns_off + qlen, first, res, &res_len,
+			       &retval);
+		if (err)
+			return err;
+		if (retval != TC_ACT_REDIRECT)
+			return parts ? -EPROTO : 0;	/* a later part must be a reply too */
+		if (res_len < dns_off + 12)
+			return -EPROTO;
+		m = res + dns_off;
+		len = res_len - dns_off;
+		an = m[6] << 8 | m[7];
+		if (!parts) {
+			if (!(m[2] & 0x02) || (m[3] & 0xf) || !an) {	/* whole: as it is */
+				if (len > out_size)
+					return -EMSGSIZE;
+				memcpy(out, m, len);
+				return len;
+			}
+			qend = skip_name(m, len, 12);
+			if (!qend || qend + 4 > len)
+				return -EPROTO;
+			qend += 4;
+			memcpy(out, m, qend);
+			n = qend;
+		} else if (len < qend || memcmp(m + 12, out + 12, qend - 12)) {
+			return -EPROTO;	/* not the same question */
+		}
+		rec_end = skip_records(m, len, qend, an);
+		if (!rec_end)
+			return -EPROTO;
+		if (n + (rec_end - qend) + (len - rec_end) > cap)
+			break;	/* the rest cannot be sent: TC stays */
+		memcpy(out + n, m + qend, rec_end - qend);
+		n += rec_end - qend;
+		an_total += an;
+		tail_len = len - rec_end;	/* authority and additional (OPT) */
+		memcpy(res, m + rec_end, tail_len);
+		if (!(m[2] & 0x02) || !an) {	/* the last part */
+			out[2] &= ~0x02;
+			break;
+		}
+		first += an;
+	}
+	memcpy(out + n, res, tail_len);
+	n += tail_len;
+	out[6] = an_total >> 8;
+	out[7] = an_total;
+	return n;
+}
+
 int dns_serve_query(struct enf_state *st, const struct sockaddr_storage *client, const uint8_t *q,
 		    size_t qlen, int stream, uint8_t *out, size_t out_size)
 {
@@ -92,21 +215,21 @@ int dns_serve_query(struct enf_state *st, const struct sockaddr_storage *client,
 	memcpy(pkt + 14 + l3 + 4, &v, 2);
 	memcpy(pkt + dns_off, q, qlen);
 
-	/* TCP: the stream twin (no size limit, no TC); UDP: the wire program,
-	 * which truncates to the client's size exactly as on the wire. */
-	err = prog_run(stream ? st->dns_stream_fd : st->dns_prog_fd, pkt, dns_off + qlen, res,
-		       &res_len, &retval);
-	if (err)
-		return err;
-	if (retval != TC_ACT_REDIRECT)
-		return 0;
-	if (res_len < dns_off + 12)
-		return -EPROTO;
-	ans = res_len - dns_off;
-	if (ans > out_size)
-		return -EMSGSIZE;
-	memcpy(out, res + dns_off, ans);
-	return ans;
+	if (!stream) {	/* the wire program: truncates to the client's size, as on the wire */
+		err = run_part(st->dns_prog_fd, pkt, dns_off + qlen, 0, res, &res_len, &retval);
+		if (err)
+			return err;
+		if (retval != TC_ACT_REDIRECT)
+			return 0;
+		if (res_len < dns_off + 12)
+			return -EPROTO;
+		ans = res_len - dns_off;
+		if (ans > out_size)
+			return -EMSGSIZE;
+		memcpy(out, res + dns_off, ans);
+		return ans;
+	}
+	return stream_reply(st, pkt, dns_off, qlen, out, out_size);
 }
 
 /* The parts of a query the responder's own replies need (dns_own_reply). */
@@ -268,8 +391,10 @@ int dns_source_public(struct enf_state *st, const struct sockaddr_storage *ss)
 	close(fd);
 	if (err || !v16)
 		return 1;
+	/* the DNS program's test (refusal()): neither rack-private nor a
+	 * member of some network; the class alone does not say it */
 	if (v16 & ENF_SRC16_DIRECT)
-		return !(v16 & ENF_SRC16_CLASS_MASK);
+		return !((v16 >> 24) & ENF_SRC16_FLAGS_MAX & (ENF_SRC_PRIVATE | ENF_SRC_MEMBER));
 	fd = state_active_map(st, SEL_SRC);
 	if (fd < 0)
 		return 1;
@@ -280,8 +405,8 @@ int dns_source_public(struct enf_state *st, const struct sockaddr_storage *ss)
 		return 1;
 	clock_gettime(CLOCK_BOOTTIME, &ts);
 	if (val.expires_ns && (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec >= val.expires_ns)
-		return !val.class_after;
-	return !val.class_id;
+		return !(val.flags_after & (ENF_SRC_PRIVATE | ENF_SRC_MEMBER));
+	return !(val.flags & (ENF_SRC_PRIVATE | ENF_SRC_MEMBER));
 }
 
 size_t dns_reply_for(struct enf_state *st, const struct sockaddr_storage *peer, const uint8_t *q,

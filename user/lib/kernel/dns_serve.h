@@ -46,8 +46,9 @@ int dns_serve_query(struct enf_state *st, const struct sockaddr_storage *client,
 size_t dns_own_reply(const uint8_t *q, size_t qlen, uint8_t *out, size_t out_size, int *relay);
 
 /* 1 when `client` is public under the generation in force (the data
- * path's source classifier, read from userspace), 0 when it is in some
- * private range or network. No policy or unreadable maps count as public. */
+ * path's source classifier, read from userspace, judged as the DNS program
+ * judges it: neither rack-private nor a member of any network), 0
+ * otherwise. No policy or unreadable maps count as public. */
 int dns_source_public(struct enf_state *st, const struct sockaddr_storage *client);
 
 /*
@@ -70,7 +71,9 @@ struct dns_serve_opts {
 	const struct dns_listen *addrs;	/* TCP (and UDP) listening addresses */
 	size_t n;
 	int udp;			/* also serve UDP on them */
-	struct dns_listen upstream;	/* resolver to relay other names to; family 0: REFUSED */
+	int steer;			/* take TCP/53 to the resolver addresses (enf_dns_listen) */
+	struct dns_listen upstream;	/* resolver to relay other names to; family 0: REFUSED,
+					 * or for a steered connection the address it was for */
 	unsigned max_conns;		/* connections from private sources, in total */
 	unsigned per_source;		/* ... from one private source address */
 	unsigned public_conns;		/* connections from public sources, in total */

@@ -34,11 +34,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <bpf/bpf.h>
+
 #include "dns_serve.h"
 #include "enforcer_dns.h"
 #include "log.h"
 
-#define MAX_LISTEN	16
+#define MAX_LISTEN	16	/* --listen addresses; two more for steering */
 #define REPLY_MAX	65535			/* the TCP length field (RFC 7766 8) */
 #define OUT_MAX		(256 * 1024)		/* replies a client may leave unread */
 #define PUBLIC_MSG_MAX	512			/* longest query a public source may send */
@@ -55,7 +57,9 @@ struct conn {
 	bool last;		/* close once the pending output is written */
 	bool want_out;		/* EPOLLOUT registered */
 	bool eof;		/* the client sent everything: nothing more to read */
+	bool steer;		/* a listener TCP/53 is steered to */
 	struct sockaddr_storage peer;
+	struct dns_listen up;	/* where its other names are relayed; family 0: nowhere */
 	/* the message being read: its 2-byte length, then its bytes */
 	uint8_t len_buf[2];
 	size_t len_have;
@@ -268,7 +272,7 @@ static struct conn *conn_new(struct server *s, enum conn_kind kind, int fd)
 /* The client's connection to the resolver, opened on its first relay. */
 static struct conn *upstream_for(struct server *s, struct conn *client)
 {
-	const struct dns_listen *u = &s->o->upstream;
+	const struct dns_listen *u = &client->up;
 	struct conn *up;
 	int fd, one = 1;
 
@@ -318,7 +322,7 @@ static void on_message(struct server *s, struct conn *c, const uint8_t *m, size_
 		size_t n = dns_reply_for(s->st, &c->peer, m, len, 1, c->public, s->reply,
 					 sizeof(s->reply), &relay);
 
-		if (relay && s->o->upstream.addr.ss_family) {
+		if (relay && c->up.addr.ss_family) {
 			struct conn *up = upstream_for(s, c);
 
 			if (up) {
@@ -445,8 +449,9 @@ static struct conn *idlest(struct server *s)
 	return best;
 }
 
-static void on_accept(struct server *s, int lfd)
+static void on_accept(struct server *s, const struct conn *l)
 {
+	int lfd = l->fd;
 	int rounds;
 
 	for (rounds = 0; rounds < 64; rounds++) {
@@ -488,6 +493,15 @@ static void on_accept(struct server *s, int lfd)
 		}
 		c->peer = peer;
 		c->public = public;
+		if (s->o->upstream.addr.ss_family) {
+			c->up = s->o->upstream;
+		} else if (l->steer) {
+			/* steered: the address the client asked, which the
+			 * connection kept (bpf_sk_assign), is the resolver */
+			c->up.len = sizeof(c->up.addr);
+			if (getsockname(fd, (struct sockaddr *)&c->up.addr, &c->up.len))
+				c->up.addr.ss_family = 0;
+		}
 		/* a public source has msg_ms for its one query, from now */
 		c->idle_at = s->now + (public ? s->o->msg_ms : s->o->idle_ms);
 		if (public)
@@ -576,7 +590,7 @@ static void addr_text(const struct dns_listen *l, char *buf, size_t size)
 int dns_serve(struct enf_state *st, const struct dns_serve_opts *o, volatile sig_atomic_t *stop)
 {
 	struct server *s = calloc(1, sizeof(*s));
-	struct conn *lst[2 * MAX_LISTEN];
+	struct conn *lst[2 * MAX_LISTEN + 2];
 	size_t i, nl = o->n > MAX_LISTEN ? MAX_LISTEN : o->n, nlst = 0;
 	uint64_t next_sweep = 0;
 	int err = 0;
@@ -616,6 +630,66 @@ int dns_serve(struct enf_state *st, const struct dns_serve_opts *o, volatile sig
 		if (!err)
 			printf("serving the private zone on %s (tcp%s)\n", a, o->udp ? ", udp" : "");
 	}
+	for (i = 0; i < 2 && !err && o->steer; i++) {
+		/* loopback, any port: nothing reaches it but what the TC
+		 * program assigns; transparent, for resolver addresses the
+		 * node does not own */
+		struct dns_listen l = { .len = i ? sizeof(struct sockaddr_in6) :
+					  sizeof(struct sockaddr_in) };
+		uint32_t key = i ? ENF_DNS_LISTEN_V6 : ENF_DNS_LISTEN_V4;
+		uint64_t val;
+		int fd, one = 1;
+
+		if (i) {
+			struct sockaddr_in6 *a6 = (void *)&l.addr;
+
+			a6->sin6_family = AF_INET6;
+			a6->sin6_addr = in6addr_loopback;
+		} else {
+			struct sockaddr_in *a4 = (void *)&l.addr;
+
+			a4->sin_family = AF_INET;
+			a4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		}
+		fd = listen_socket(&l, SOCK_STREAM);
+		if (fd < 0) {
+			if (i) {	/* a node without IPv6 steers IPv4 */
+				pr_warn("dns serve: no IPv6 listener for steering: %s\n",
+					strerror(-fd));
+				continue;
+			}
+			err = fd;
+			pr_err("dns serve: cannot listen for steered connections: %s\n",
+			       strerror(-err));
+			break;
+		}
+		if (setsockopt(fd, i ? IPPROTO_IPV6 : IPPROTO_IP,
+			       i ? IPV6_TRANSPARENT : IP_TRANSPARENT, &one, sizeof(one)))
+			pr_warn("dns serve: %s steering listener not transparent (%s): only "
+				"resolver addresses the node owns can be steered\n",
+				i ? "IPv6" : "IPv4", strerror(errno));
+		val = (uint64_t)fd;
+		if (st->dns_listen_fd < 0 ||
+		    bpf_map_update_elem(st->dns_listen_fd, &key, &val, BPF_ANY)) {
+			err = st->dns_listen_fd < 0 ? -ENOENT : -errno;
+			pr_err("dns serve: cannot register the steering listener in enf_dns_listen: "
+			       "%s%s\n", strerror(-err), err == -ENOENT ?
+			       " (the loaded programs predate steering: load this version's)" : "");
+			close(fd);
+			break;
+		}
+		lst[nlst] = conn_new(s, K_LISTEN, fd);
+		if (!lst[nlst]) {
+			err = -ENOMEM;
+			close(fd);
+			break;
+		}
+		lst[nlst++]->steer = true;
+	}
+	if (!err && o->steer)
+		printf("taking TCP/53 to the resolver addresses (bpf_sk_assign); other names go "
+		       "to %s\n", o->upstream.addr.ss_family ? "the upstream" :
+		       "the resolver address the client asked");
 	if (!err && o->upstream.addr.ss_family) {
 		char a[64];
 
@@ -641,7 +715,7 @@ int dns_serve(struct enf_state *st, const struct dns_serve_opts *o, volatile sig
 				continue;
 			switch (c->kind) {
 			case K_LISTEN:
-				on_accept(s, c->fd);
+				on_accept(s, c);
 				break;
 			case K_UDP:
 				on_datagram(s, c->fd);

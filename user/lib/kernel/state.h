@@ -47,6 +47,7 @@ struct enf_state {
 	int dns_prog_fd;		/* TC DNS answers */
 	int dns_stream_fd;		/* the same answers for `dns serve` (test_run only) */
 	int dns_stats_fd;
+	int dns_listen_fd;		/* enf_dns_listen: the stream server's listeners (sockmap) */
 	int egress_fd;			/* TC egress flow recorder */
 	int l3_egress_fd;		/* the same for layer-3 links */
 	int trace_fd;			/* the XDP program's trace twin (test_run only) */
