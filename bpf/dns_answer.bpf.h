@@ -137,7 +137,7 @@ static long rr_step(__u32 k, void *arg)
 {
 	struct scratch *s = scratch();
 	struct rr_walk *w;
-	__u32 idx, off;
+	__u32 idx, off, page;
 	void *map;
 	__u8 *m;
 
@@ -151,12 +151,14 @@ static long rr_step(__u32 k, void *arg)
 	m = s->msg;
 	if (idx >= w->n)
 		idx -= w->n;
+	/* record idx is in page rrset + idx / 32, slot idx % 32 */
+	page = w->rrset + idx / ENF_DNS_MAX_RR;
 	idx &= ENF_DNS_MAX_RR - 1;
 	if (w->type == T_A) {
 		const struct enf_dns_a *a;
 
 		map = bpf_map_lookup_elem(&enf_dnsa_sel, &w->slot);
-		a = map ? bpf_map_lookup_elem(map, &w->rrset) : NULL;
+		a = map ? bpf_map_lookup_elem(map, &page) : NULL;
 		if (!a) {
 			w->bad = 1;
 			return 1;
@@ -172,7 +174,7 @@ static long rr_step(__u32 k, void *arg)
 		const struct enf_dns_aaaa *a;
 
 		map = bpf_map_lookup_elem(&enf_dnsaaaa_sel, &w->slot);
-		a = map ? bpf_map_lookup_elem(map, &w->rrset) : NULL;
+		a = map ? bpf_map_lookup_elem(map, &page) : NULL;
 		if (!a) {
 			w->bad = 1;
 			return 1;
@@ -190,7 +192,7 @@ static long rr_step(__u32 k, void *arg)
 		__u32 ll;
 
 		map = bpf_map_lookup_elem(&enf_dnssrv_sel, &w->slot);
-		sv = map ? bpf_map_lookup_elem(map, &w->rrset) : NULL;
+		sv = map ? bpf_map_lookup_elem(map, &page) : NULL;
 		if (!sv) {
 			w->bad = 1;
 			return 1;
@@ -237,7 +239,7 @@ static __always_inline int rrset_records(struct scratch *s, struct dns_ctx *c, _
 		limit = q->udp_size < ENF_DNS_EDNS_SIZE ? q->udp_size : ENF_DNS_EDNS_SIZE;
 	if (q->has_opt)
 		limit -= 11;	/* room for our OPT */
-	if (!n || n > ENF_DNS_MAX_RR)
+	if (!n || n > ENF_DNS_MAX_RRSET)
 		return 0;
 	__builtin_memset(w, 0, sizeof(*w));
 	w->off = q->qend + 4;
@@ -261,7 +263,8 @@ static __always_inline int rrset_records(struct scratch *s, struct dns_ctx *c, _
 		w->start = q->id % n;
 		w->count = n;
 	}
-	bpf_loop(ENF_DNS_MAX_RR, rr_step, NULL, 0);
+	/* no more records than one message holds: the walk stops with TC */
+	bpf_loop(ENF_DNS_PART_RR, rr_step, NULL, 0);
 	if (w->bad)
 		return 0;
 	q->end = w->off;

@@ -28,7 +28,13 @@
 #include <linux/types.h>
 
 #define ENF_DNS_PORT		53
-#define ENF_DNS_MAX_RR		32	/* records per RRset held in the maps */
+/* An RRset of n records fills (n + 31) / 32 consecutive ids of
+ * enf_dns_a/aaaa/srv, ENF_DNS_MAX_RR records per value ("pages"): record i
+ * is in id rrset_id + i / 32, slot i % 32. */
+#define ENF_DNS_MAX_RR		32	/* records per map value (one page) */
+#define ENF_DNS_MAX_RRSET	2048	/* records per RRset: 2048 SRV fit a TCP message */
+#define ENF_DNS_PART_RR		80	/* most records in one message the program writes
+					 * (76 A records fill ENF_DNS_MAX_MSG) */
 #define ENF_DNS_MAX_VIEWS	4	/* isolated networks one source class can see */
 #define ENF_DNS_MAX_ZONE_LABELS	8	/* labels of a zone apex */
 #define ENF_DNS_MAX_LABELS	127	/* RFC 1035: 255-octet names */
@@ -84,17 +90,25 @@ struct enf_dns_key {
 #define ENF_DNS_NAME_APEX	(1U << 0)	/* zone apex: SOA and NS live here */
 
 struct enf_dns_name {
-	__u32 rrset_id;		/* key of enf_dns_a/aaaa/srv; 0 = no data (ENT, apex) */
+	__u32 rrset_id;		/* first key of enf_dns_a/aaaa/srv; 0 = no data (ENT, apex) */
 	__u32 network_id;	/* admission needed, or ENF_DNS_ANY_NETWORK */
-	__u16 zone_id;
-	__u16 flags;		/* ENF_DNS_NAME_* */
-	__u8 n_a;		/* records in enf_dns_a[rrset_id] */
-	__u8 n_aaaa;
-	__u8 n_srv;
-	__u8 pad;
+	__u8 zone_id;		/* < ENF_DNS_MAX_ZONES */
+	__u8 flags;		/* ENF_DNS_NAME_* */
+	__u16 n_a;		/* records in enf_dns_a from rrset_id on (<= ENF_DNS_MAX_RRSET) */
+	__u16 n_aaaa;
+	__u16 n_srv;
 };
 
-/* enf_dns_a[rrset_id] */
+/* Pages (map values) an RRset with these counts fills: at least one. */
+static inline __u32 enf_dns_rrset_pages(__u32 n_a, __u32 n_aaaa, __u32 n_srv)
+{
+	__u32 n = n_a > n_aaaa ? n_a : n_aaaa;
+
+	n = n > n_srv ? n : n_srv;
+	return n ? (n + ENF_DNS_MAX_RR - 1) / ENF_DNS_MAX_RR : 1;
+}
+
+/* enf_dns_a[rrset_id + page] */
 struct enf_dns_a {
 	__be32 addr[ENF_DNS_MAX_RR];
 };

@@ -46,7 +46,16 @@ static const char manifest[] =
 	"  blog:\n"
 	"    network: blog\n"
 	"    services:\n"
-	"      api: { port: 8080, internal: true, instances: [10.31.1.10] }\n";
+	"      api: { port: 8080, internal: true, instances: [10.31.1.10] }\n"
+	"  scale:\n"
+	"    services:\n"
+	"      many:\n"
+	"        port: 7000\n"
+	"        instances: [10.0.40.1, 10.0.40.2, 10.0.40.3, 10.0.40.4, 10.0.40.5, 10.0.40.6, 10.0.40.7, 10.0.40.8,\n"
+	"          10.0.40.9, 10.0.40.10, 10.0.40.11, 10.0.40.12, 10.0.40.13, 10.0.40.14, 10.0.40.15, 10.0.40.16,\n"
+	"          10.0.40.17, 10.0.40.18, 10.0.40.19, 10.0.40.20, 10.0.40.21, 10.0.40.22, 10.0.40.23, 10.0.40.24,\n"
+	"          10.0.40.25, 10.0.40.26, 10.0.40.27, 10.0.40.28, 10.0.40.29, 10.0.40.30, 10.0.40.31, 10.0.40.32,\n"
+	"          10.0.40.33, 10.0.40.34, 10.0.40.35, 10.0.40.36, 10.0.40.37, 10.0.40.38, 10.0.40.39, 10.0.40.40]\n";
 
 #define RACK "10.0.5.5"
 #define RES "10.96.0.10"
@@ -950,6 +959,79 @@ out:
 	teardown();
 }
 
+/* A service scaled past one page (32 records): every instance answerable,
+ * rotated over UDP, the whole set over TCP. */
+static void test_forty_instances_all_answerable(void)
+{
+	struct sockaddr_storage ss = {};
+	struct sockaddr_in *sin = (void *)&ss;
+	struct dns_query_spec q;
+	uint8_t msg[512], ans[8192];
+	int seen[41], n, i, first[2];
+	size_t mlen;
+
+	if (!setup())
+		goto out;
+	for (i = 0; i < 2; i++) {
+		int k;
+
+		memset(seen, 0, sizeof(seen));
+		if (!CHECK_EQ(ask(&Q(.name = "many.scale.internal", .edns = 1, .id = 7 + i)),
+			      TC_ACT_REDIRECT))
+			goto out;
+		CHECK_EQ(rep.tc, 0);
+		CHECK_EQ(rep.an, 40);
+		for (k = 0; k < rep.an && k < 40; k++) {
+			const uint8_t *a = rep.answer[k].rdata;
+
+			if (rep.answer[k].rdlen == 4 && a[0] == 10 && a[1] == 0 && a[2] == 40 &&
+			    a[3] >= 1 && a[3] <= 40)
+				seen[a[3]]++;
+		}
+		for (k = 1; k <= 40; k++)
+			CHECK(seen[k] == 1, "10.0.40.%d seen %d times", k, seen[k]);
+		first[i] = rep.answer[0].rdata[3];
+	}
+	CHECK(first[0] != first[1], "no rotation: both answers start with 10.0.40.%d", first[0]);
+	/* without EDNS: what fits 512 bytes, TC (the client retries over TCP) */
+	if (CHECK_EQ(ask(&Q(.name = "many.scale.internal")), TC_ACT_REDIRECT)) {
+		CHECK_EQ(rep.tc, 1);
+		CHECK(rep.an > 0 && rep.an < 40, "%u records in 512 bytes", rep.an);
+	}
+	/* over TCP: every record, A and SRV */
+	sin->sin_family = AF_INET;
+	inet_pton(AF_INET, RACK, &sin->sin_addr);
+	sin->sin_port = htons(40000);
+	q = Q(.name = "_7000._tcp.many.scale.internal", .qtype = 33);
+	mlen = dns_build_msg(&q, msg);
+	n = dns_serve_query(&st, &ss, msg, mlen, 1, ans, sizeof(ans));
+	if (CHECK(n > ENF_DNS_MAX_MSG, "stream SRV answer of %d bytes", n) &&
+	    CHECK_EQ(dns_parse_reply(ans, n, &rep), 0)) {
+		CHECK_EQ(rep.tc, 0);
+		CHECK_EQ(rep.an, 40);
+		memset(seen, 0, sizeof(seen));
+		for (i = 0; i < rep.an && i < 40; i++) {
+			unsigned k = 0;
+
+			sscanf(rep.answer[i].target, "%u.", &k);
+			if (k >= 1 && k <= 40)
+				seen[k]++;
+		}
+		for (i = 1; i <= 40; i++)
+			CHECK(seen[i] == 1, "SRV target %d seen %d times", i, seen[i]);
+	}
+	q = Q(.name = "many.scale.internal");
+	mlen = dns_build_msg(&q, msg);
+	n = dns_serve_query(&st, &ss, msg, mlen, 1, ans, sizeof(ans));
+	if (CHECK(n > 512, "stream A answer of %d bytes", n) &&
+	    CHECK_EQ(dns_parse_reply(ans, n, &rep), 0)) {
+		CHECK_EQ(rep.tc, 0);
+		CHECK_EQ(rep.an, 40);
+	}
+out:
+	teardown();
+}
+
 static size_t own(const uint8_t *msg, size_t mlen, uint8_t *ans, int *relay)
 {
 	return dns_own_reply(msg, mlen, ans, 512, relay);
@@ -1154,6 +1236,7 @@ static const struct test_case tests[] = {
 	TEST(missing_rrset_counts_one_error_and_passes_untouched),
 	TEST(stream_twin_answers_without_truncation),
 	TEST(stream_joins_parts_of_a_large_rrset),
+	TEST(forty_instances_all_answerable),
 	TEST(own_refused_echoes_question_and_opt),
 	TEST(own_notimp_for_opcodes),
 	TEST(own_formerr_for_malformed_names),

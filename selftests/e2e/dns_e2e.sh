@@ -510,6 +510,16 @@ dq rack "$RES4" _9000._tcp.big.internal SRV +noedns
 has_flag tc && nl_why "_9000._tcp.big.internal SRV: TC still set after dig's TCP retry"
 [ "$(d_count ANSWER)" = 30 ] || nl_why "_9000._tcp.big.internal SRV after the TCP retry: $(d_count ANSWER) records, want 30"
 grep -q 'Truncated, retrying in TCP mode' <<<"$DQ" || nl_why "dig did not retry over TCP: $(nl_oneline "$DQ")"
+# 40 instances (past one 32-record map value): every one answerable
+dq rack "$RES4" fleet.internal A
+has_flag tc && nl_why "fleet.internal A with EDNS: TC set"
+[ "$(d_rdata A | grep -c '^10\.0\.8\.')" = 40 ] || nl_why "fleet.internal A with EDNS: $(d_count ANSWER) records, want 40"
+dq rack "$RES4" fleet.internal A +noedns
+grep -q 'Truncated, retrying in TCP mode' <<<"$DQ" || nl_why "fleet.internal A without EDNS: no TC, no TCP retry: $(nl_oneline "$DQ")"
+[ "$(d_rdata A | sort -u | grep -c '^10\.0\.8\.')" = 40 ] || nl_why "fleet.internal A after dig's TCP retry: $(d_count ANSWER) records, want all 40"
+dqt rack "$RES4" _7000._tcp.fleet.internal SRV
+[ "$(d_rdata SRV | sort -u | wc -l)" = 40 ] || nl_why "_7000._tcp.fleet.internal SRV over TCP: $(d_count ANSWER) records, want 40"
+has_flag tc && nl_why "_7000._tcp.fleet.internal SRV over TCP: TC set"
 dqt rack "$RES4" _9000._tcp.big.myapp.internal SRV
 has_flag tc && nl_why "_9000._tcp.big.myapp.internal SRV over TCP: TC set"
 [ "$(d_count ANSWER)" = 30 ] || nl_why "_9000._tcp.big.myapp.internal SRV over TCP: $(d_count ANSWER) records, want 30"

@@ -119,8 +119,8 @@ static const struct zone_name *find(const char *view, const char *text)
 static const struct enf_dns_name *val(const char *view, const char *text)
 {
 	static const struct enf_dns_name missing = {
-		.rrset_id = 0xdeadbeef, .network_id = 0xfffffffe, .zone_id = 0xffff,
-		.flags = 0xffff, .n_a = 0xff, .n_aaaa = 0xff, .n_srv = 0xff,
+		.rrset_id = 0xdeadbeef, .network_id = 0xfffffffe, .zone_id = 0xff,
+		.flags = 0xff, .n_a = 0xffff, .n_aaaa = 0xffff, .n_srv = 0xffff,
 	};
 	const struct zone_name *n = find(view, text);
 
@@ -158,12 +158,15 @@ static const char *addrs(const struct zone_name *n)
 		return "";
 	if (n->val.rrset_id >= z.nrrsets)
 		return "(bad rrset)";
-	for (k = 0; k < n->val.n_a; k++)
+	/* record k: page rrset_id + k / 32, slot k % 32 */
+	for (k = 0; k < n->val.n_a && o < sizeof(buf) - 64; k++)
 		o += snprintf(buf + o, sizeof(buf) - o, "%s%s", o ? " " : "",
-			      inet_ntop(AF_INET, &z.a[n->val.rrset_id].addr[k], a, sizeof(a)));
-	for (k = 0; k < n->val.n_aaaa; k++)
+			      inet_ntop(AF_INET, &z.a[n->val.rrset_id + k / 32].addr[k % 32], a,
+					sizeof(a)));
+	for (k = 0; k < n->val.n_aaaa && o < sizeof(buf) - 64; k++)
 		o += snprintf(buf + o, sizeof(buf) - o, "%s%s", o ? " " : "",
-			      inet_ntop(AF_INET6, z.aaaa[n->val.rrset_id].addr[k], a, sizeof(a)));
+			      inet_ntop(AF_INET6, z.aaaa[n->val.rrset_id + k / 32].addr[k % 32], a,
+					sizeof(a)));
 	return buf;
 }
 
@@ -198,8 +201,8 @@ static const char *srvs(const struct zone_name *n)
 		return "(no such name)";
 	if (!n->val.rrset_id || n->val.rrset_id >= z.nrrsets)
 		return "";
-	for (k = 0; k < n->val.n_srv; k++) {
-		const struct enf_dns_srv_rr *rr = &z.srv[n->val.rrset_id].rr[k];
+	for (k = 0; k < n->val.n_srv && o < sizeof(buf) - 32; k++) {
+		const struct enf_dns_srv_rr *rr = &z.srv[n->val.rrset_id + k / 32].rr[k % 32];
 
 		o += snprintf(buf + o, sizeof(buf) - o, "%s%u/%u/%u:%.*s", o ? " " : "",
 			      ntohs(rr->priority), ntohs(rr->weight), ntohs(rr->port),
@@ -1362,12 +1365,13 @@ static void test_service_named_like_an_apex_is_an_error(void)
 	done();
 }
 
-static void test_rrset_cap_warns_and_keeps_first(void)
+/* An RRset over 32 records fills consecutive pages: every instance is
+ * answerable (the 33rd instance was once silently dropped). */
+static void test_large_rrsets_fill_pages(void)
 {
 	char y[4096];
 	size_t o, i;
 	const struct zone_name *n;
-	const char *w;
 
 	o = (size_t)snprintf(y, sizeof(y),
 			     "rack: r\n"
@@ -1378,25 +1382,55 @@ static void test_rrset_cap_warns_and_keeps_first(void)
 			     "      web:\n"
 			     "        port: 80\n"
 			     "        instances: [");
-	for (i = 1; i <= 40; i++)
+	for (i = 1; i <= 70; i++)
 		o += (size_t)snprintf(y + o, sizeof(y) - o, "%s10.0.1.%zu", i > 1 ? ", " : "", i);
 	snprintf(y + o, sizeof(y) - o, "]\n");
 	if (!compile_yaml(y))
 		goto out;
 	n = find("rack", "web.internal");
-	if (!CHECK(n && n->val.rrset_id < z.nrrsets, "web.internal missing"))
+	if (!CHECK(n && n->val.rrset_id + 2 < z.nrrsets, "web.internal missing or short"))
 		goto out;
-	CHECK_EQ(n->val.n_a, 32);
+	CHECK_EQ(n->val.n_a, 70);
 	CHECK_EQ(z.a[n->val.rrset_id].addr[0], htonl(0x0a000101));
 	CHECK_EQ(z.a[n->val.rrset_id].addr[31], htonl(0x0a000120));
-	CHECK_ADDRS("rack", "40.web.internal", "10.0.1.40");
-	CHECK_EQ(val("rack", "_80._tcp.web.internal")->n_srv, 32);
-	CHECK_STR_CONTAINS(msgs, "t.yml:6:7: apps.a.services.web: warning: 40 IPv4 instances, "
-			   "DNS answers carry the first 32");
-	CHECK_STR_CONTAINS(msgs, "40 instances for SRV");
-	w = strstr(msgs, "40 IPv4");
-	CHECK(w && !strstr(w + 1, "40 IPv4"), "not warned exactly once: %s", msgs);
+	CHECK_EQ(z.a[n->val.rrset_id + 1].addr[0], htonl(0x0a000121));
+	CHECK_EQ(z.a[n->val.rrset_id + 2].addr[5], htonl(0x0a000146));
+	CHECK_ADDRS("rack", "70.web.internal", "10.0.1.70");
+	n = find("rack", "_80._tcp.web.internal");
+	if (CHECK(n, "_80._tcp.web.internal missing")) {
+		CHECK_EQ(n->val.n_srv, 70);
+		CHECK(!strncmp(srvs(n) + strlen(srvs(n)) - 9, "0/0/80:70", 9), "last SRV: %s",
+		      srvs(n));
+	}
+	CHECK(!strstr(msgs, "warning"), "warned: %s", msgs);
 out:
+	done();
+}
+
+/* Past what one TCP message holds, a name cannot answer its whole set:
+ * an error that names the service, never a partial answer. */
+static void test_rrset_over_the_limit_is_an_error(void)
+{
+	static char y[65536];
+	size_t o, i;
+
+	o = (size_t)snprintf(y, sizeof(y),
+			     "rack: r\n"
+			     "zones: [\"{service}.internal\"]\n"
+			     "apps:\n"
+			     "  a:\n"
+			     "    services:\n"
+			     "      web:\n"
+			     "        port: 80\n"
+			     "        instances: [");
+	for (i = 0; i <= ENF_DNS_MAX_RRSET; i++)
+		o += (size_t)snprintf(y + o, sizeof(y) - o, "%s10.0.%zu.%zu", i ? ", " : "",
+				      1 + i / 250, 1 + i % 250);
+	snprintf(y + o, sizeof(y) - o, "]\n");
+	CHECK_EQ(compile_buf(y, 1), -EINVAL);
+	CHECK_STR_CONTAINS(msgs, "t.yml:6:7: apps.a.services.web: 2049 IPv4 instances: a DNS "
+			   "name answers at most 2048 records");
+	CHECK_STR_CONTAINS(msgs, "2049 instances for SRV");
 	done();
 }
 
@@ -1465,8 +1499,10 @@ static void check_invariants(const char *name)
 		CHECK(!v->rrset_id == !(v->n_a + v->n_aaaa + v->n_srv),
 		      "%s: %s: rrset %u with %u/%u/%u records", name, text, v->rrset_id, v->n_a,
 		      v->n_aaaa, v->n_srv);
-		CHECK(v->n_a <= ENF_DNS_MAX_RR && v->n_aaaa <= ENF_DNS_MAX_RR &&
-		      v->n_srv <= ENF_DNS_MAX_RR, "%s: %s: too many records", name, text);
+		CHECK(v->n_a <= ENF_DNS_MAX_RRSET && v->n_aaaa <= ENF_DNS_MAX_RRSET &&
+		      v->n_srv <= ENF_DNS_MAX_RRSET, "%s: %s: too many records", name, text);
+		CHECK(v->rrset_id + enf_dns_rrset_pages(v->n_a, v->n_aaaa, v->n_srv) <=
+		      z.nrrsets, "%s: %s: pages past the end", name, text);
 		for (p = n->wire; *p; p += 1 + *p)
 			for (j = 1; j <= *p; j++)
 				CHECK(!(p[j] >= 'A' && p[j] <= 'Z'), "%s: %s: upper case", name,
@@ -1836,7 +1872,8 @@ static const struct test_case tests[] = {
 	TEST(same_name_in_two_isolated_networks_is_fine),
 	TEST(service_named_ns_is_an_error),
 	TEST(service_named_like_an_apex_is_an_error),
-	TEST(rrset_cap_warns_and_keeps_first),
+	TEST(large_rrsets_fill_pages),
+	TEST(rrset_over_the_limit_is_an_error),
 	TEST(ns_without_resolvers_has_no_data),
 	TEST(service_without_instances_exists_without_data),
 	TEST(invariants_hold_in_every_scenario),

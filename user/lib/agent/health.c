@@ -229,12 +229,9 @@ static void close_answers(struct agent *a, struct answer_maps *m)
 static void recall(struct agent *a, const struct answer_maps *m, size_t g,
 		   const struct mf_service *s, const struct enf_dns_name *v)
 {
-	struct enf_dns_a rec_a = {};
-	struct enf_dns_aaaa rec_aaaa = {};
 	size_t i, k, n4 = 0, n6 = 0;
 
-	if (!s || bpf_map_lookup_elem(m->a, &v->rrset_id, &rec_a) ||
-	    bpf_map_lookup_elem(m->aaaa, &v->rrset_id, &rec_aaaa))
+	if (!s)
 		return;
 	for (i = 0; i < s->ninstances; i++) {
 		if (s->instances[i].addr.family == ENF_AF_INET6)
@@ -245,19 +242,44 @@ static void recall(struct agent *a, const struct answer_maps *m, size_t g,
 	for (i = 0; i < a->health->n; i++) {
 		struct probe *p = &a->health->v[i];
 		bool v6 = p->addr.family == ENF_AF_INET6, present = false;
+		size_t n = v6 ? v->n_aaaa : v->n_a;
+		struct enf_dns_aaaa rec_aaaa;
+		struct enf_dns_a rec_a;
 
 		if (p->gsvc != g || p->known)
 			continue;
-		for (k = 0; k < (v6 ? v->n_aaaa : v->n_a) && k < ENF_DNS_MAX_RR; k++)
-			present |= v6 ? !memcmp(rec_aaaa.addr[k], p->addr.addr, 16)
-				      : !memcmp(&rec_a.addr[k], p->addr.addr, 4);
-		if (present || (v6 ? v->n_aaaa : v->n_a) >= (v6 ? n6 : n4) ||
-		    (v6 ? v->n_aaaa : v->n_a) >= ENF_DNS_MAX_RR)
+		/* record k is in page rrset_id + k / 32, slot k % 32 */
+		for (k = 0; k < n && !present; k++) {
+			uint32_t page = v->rrset_id + (uint32_t)(k / ENF_DNS_MAX_RR);
+
+			if (k % ENF_DNS_MAX_RR == 0 &&
+			    bpf_map_lookup_elem(v6 ? m->aaaa : m->a, &page,
+						v6 ? (void *)&rec_aaaa : (void *)&rec_a))
+				return;
+			present = v6 ? !memcmp(rec_aaaa.addr[k % ENF_DNS_MAX_RR], p->addr.addr, 16)
+				     : !memcmp(&rec_a.addr[k % ENF_DNS_MAX_RR], p->addr.addr, 4);
+		}
+		if (present || n >= (v6 ? n6 : n4))
 			continue;
 		p->healthy = false;
 		p->fails = p->h.unhealthy;
 		a->health->unhealthy++;
 	}
+}
+
+/* Pages of the compiled RRset `r` (its spare is r + that), from the
+ * counts of a name that has it. */
+static uint32_t rrset_pages(const struct zone_compiled *z, uint32_t r)
+{
+	size_t i;
+
+	for (i = 0; i < z->nnames; i++) {
+		const struct enf_dns_name *v = &z->names[i].val;
+
+		if (v->rrset_id == r)
+			return enf_dns_rrset_pages(v->n_a, v->n_aaaa, v->n_srv);
+	}
+	return 1;
 }
 
 /* Which copy of each service's RRsets its names point at now: a fresh
@@ -287,7 +309,10 @@ static void note_spares(struct agent *a)
 			if (z->names[i].val.rrset_id != r)
 				continue;
 			if (!bpf_map_lookup_elem(m.names, &z->names[i].key, &v)) {
-				a->health->svc[g].spare = v.rrset_id == r + 1;
+				a->health->svc[g].spare =
+					v.rrset_id == r + enf_dns_rrset_pages(z->names[i].val.n_a,
+									      z->names[i].val.n_aaaa,
+									      z->names[i].val.n_srv);
 				if (by_name && a->health->svc[g].spare)
 					recall(a, &m, g, s, &v);
 				else if (a->health->svc[g].spare)
@@ -301,7 +326,7 @@ static void note_spares(struct agent *a)
 
 /* Repoint every name of RRset `from` at `to` with the given counts. */
 static int repoint(const struct zone_compiled *z, int names_fd, uint32_t from, uint32_t to,
-		   uint8_t n_a, uint8_t n_aaaa, uint8_t n_srv, bool srv)
+		   uint16_t n_a, uint16_t n_aaaa, uint16_t n_srv, bool srv)
 {
 	size_t i;
 
@@ -331,13 +356,13 @@ static int publish(struct agent *a, size_t gsvc)
 	const struct manifest *m = a->cur.m;
 	struct svc_state *ss = &a->health->svc[gsvc];
 	const struct mf_service *s;
-	struct enf_dns_a rec_a = {};
-	struct enf_dns_aaaa rec_aaaa = {};
-	struct enf_dns_srv srv = {};
+	struct enf_dns_a *rec_a = NULL;
+	struct enf_dns_aaaa *rec_aaaa = NULL;
+	struct enf_dns_srv *srv = NULL;
 	const char *app = "";
 	bool *up = NULL;
-	uint8_t n4 = 0, n6 = 0;
-	uint32_t r, off = ss->spare ? 0 : 1, answered = 0;
+	uint16_t n4 = 0, n6 = 0;
+	uint32_t r, answered = 0, pages, pages_srv, pg;
 	struct answer_maps mp;
 	size_t i, p, pb;
 	int err;
@@ -345,9 +370,17 @@ static int publish(struct agent *a, size_t gsvc)
 	s = service_of(m, gsvc, &app);
 	if (!s)
 		return -ENOENT;
+	r = gsvc < z->nsvc_rrset ? z->svc_rrset[gsvc] : 0;
+	pages = r ? rrset_pages(z, r) : 1;
+	pages_srv = enf_dns_rrset_pages(0, 0, (uint32_t)s->ninstances);
 	up = calloc(s->ninstances ? s->ninstances : 1, sizeof(*up));
-	if (!up)
-		return -ENOMEM;
+	rec_a = calloc(pages, sizeof(*rec_a));
+	rec_aaaa = calloc(pages, sizeof(*rec_aaaa));
+	srv = calloc(pages_srv, sizeof(*srv));
+	if (!up || !rec_a || !rec_aaaa || !srv) {
+		err = -ENOMEM;
+		goto out;
+	}
 	for (i = 0; i < s->ninstances; i++)
 		up[i] = true;
 	for (i = 0; i < a->health->n; i++)
@@ -359,64 +392,72 @@ static int publish(struct agent *a, size_t gsvc)
 		if (!up[i])
 			continue;
 		answered++;
-		if (ad->family == ENF_AF_INET6 && n6 < ENF_DNS_MAX_RR)
-			memcpy(rec_aaaa.addr[n6++], ad->addr, 16);
-		else if (ad->family != ENF_AF_INET6 && n4 < ENF_DNS_MAX_RR)
-			memcpy(&rec_a.addr[n4++], ad->addr, 4);
+		/* the compiled set holds every instance: the healthy ones fit */
+		if (ad->family == ENF_AF_INET6 && n6 < pages * ENF_DNS_MAX_RR) {
+			memcpy(rec_aaaa[n6 / ENF_DNS_MAX_RR].addr[n6 % ENF_DNS_MAX_RR], ad->addr, 16);
+			n6++;
+		} else if (ad->family != ENF_AF_INET6 && n4 < pages * ENF_DNS_MAX_RR) {
+			memcpy(&rec_a[n4 / ENF_DNS_MAX_RR].addr[n4 % ENF_DNS_MAX_RR], ad->addr, 4);
+			n4++;
+		}
 	}
 
 	err = open_answers(a, &mp);
 	if (err == -ESTALE) {
 		/* another generation is in force: the agent's next one
 		 * publishes what it knows */
-		free(up);
-		return err;
+		goto out_quiet;
 	}
 	if (err)
 		goto out;
 	/* first every set, then the names: no name ever points at a set
-	 * being written */
-	r = gsvc < z->nsvc_rrset ? z->svc_rrset[gsvc] : 0;
-	if (r) {
-		uint32_t t = r + off;
+	 * being written. The target is the copy no name points at: the
+	 * compiled set R, or its spare R + pages. */
+	for (pg = 0; r && pg < pages; pg++) {
+		uint32_t t = r + (ss->spare ? 0 : pages) + pg;
 
-		if (bpf_map_update_elem(mp.a, &t, &rec_a, BPF_ANY) ||
-		    bpf_map_update_elem(mp.aaaa, &t, &rec_aaaa, BPF_ANY)) {
+		if (bpf_map_update_elem(mp.a, &t, &rec_a[pg], BPF_ANY) ||
+		    bpf_map_update_elem(mp.aaaa, &t, &rec_aaaa[pg], BPF_ANY)) {
 			err = -errno;
 			goto unlock;
 		}
 	}
 	pb = port_base(m, gsvc);
 	for (p = 0; p < s->nports && pb + p < z->nport_rrset; p++) {
-		uint32_t rp = z->port_rrset[pb + p], t = rp + off;
-		uint8_t ns = 0;
+		uint32_t rp = z->port_rrset[pb + p], t = rp + (ss->spare ? 0 : pages_srv);
+		uint16_t ns = 0;
 
 		if (!rp)
 			continue;
-		memset(&srv, 0, sizeof(srv));
-		for (i = 0; i < s->ninstances && ns < ENF_DNS_MAX_RR; i++) {
+		memset(srv, 0, pages_srv * sizeof(*srv));
+		for (i = 0; i < s->ninstances && ns < pages_srv * ENF_DNS_MAX_RR; i++) {
 			struct enf_dns_srv_rr *rr;
 			char num[8];
 			int l;
 
 			if (!up[i])
 				continue;
-			rr = &srv.rr[ns++];
+			rr = &srv[ns / ENF_DNS_MAX_RR].rr[ns % ENF_DNS_MAX_RR];
+			ns++;
 			l = snprintf(num, sizeof(num), "%zu", i + 1);
 			rr->label_len = (uint8_t)l;
 			memcpy(rr->label, num, (size_t)l);
 			rr->port = htons(s->ports[p].port);
 		}
-		if (bpf_map_update_elem(mp.srv, &t, &srv, BPF_ANY)) {
-			err = -errno;
-			goto unlock;
+		for (pg = 0; pg < pages_srv; pg++) {
+			uint32_t tp = t + pg;
+
+			if (bpf_map_update_elem(mp.srv, &tp, &srv[pg], BPF_ANY)) {
+				err = -errno;
+				goto unlock;
+			}
 		}
 		err = repoint(z, mp.names, rp, t, 0, 0, ns, true);
 		if (err)
 			goto unlock;
 	}
 	if (r)
-		err = repoint(z, mp.names, r, r + off, n4, n6, 0, false);
+		err = repoint(z, mp.names, r, r + (ss->spare ? 0 : pages), n4, n6, 0, false);
 	if (!err) {
 		ss->spare = !ss->spare;
 		EV("dns_updated", EV_S("app", app), EV_S("service", s->name),
@@ -428,7 +469,11 @@ out:
 	if (err)
 		pr_warn("daemon: cannot update the DNS answers of %s/%s: %s\n", app, s->name,
 			strerror(-err));
+out_quiet:
 	free(up);
+	free(rec_a);
+	free(rec_aaaa);
+	free(srv);
 	return err;
 }
 

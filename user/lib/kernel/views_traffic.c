@@ -289,23 +289,36 @@ static int dns_fn(void *arg, const void *key, const void *val)
 	put_uint(r, DNS_WIRE_LEN, k->wire_len);
 	put_uint(r, DNS_RRSET, n->rrset_id);
 
+	/* record i: page rrset_id + i / 32, slot i % 32; a page that is
+	 * missing (a generation being replaced) ends the list */
 	put_list(r, DNS_A);
 	fd = n->n_a ? slot_fd(v, SEL_DNS_A) : -1;
-	if (fd >= 0 && !bpf_map_lookup_elem(fd, &n->rrset_id, &v->a))
-		for (i = 0; i < n->n_a && i < ENF_DNS_MAX_RR; i++)
-			list_add(r, DNS_A, inet_ntop(AF_INET, &v->a.addr[i], s, sizeof(s)));
+	for (i = 0; fd >= 0 && i < n->n_a; i++) {
+		uint32_t page = n->rrset_id + i / ENF_DNS_MAX_RR;
+
+		if (i % ENF_DNS_MAX_RR == 0 && bpf_map_lookup_elem(fd, &page, &v->a))
+			break;
+		list_add(r, DNS_A, inet_ntop(AF_INET, &v->a.addr[i % ENF_DNS_MAX_RR], s,
+					     sizeof(s)));
+	}
 	put_list(r, DNS_AAAA);
 	fd = n->n_aaaa ? slot_fd(v, SEL_DNS_AAAA) : -1;
-	if (fd >= 0 && !bpf_map_lookup_elem(fd, &n->rrset_id, &v->aaaa))
-		for (i = 0; i < n->n_aaaa && i < ENF_DNS_MAX_RR; i++)
-			list_add(r, DNS_AAAA, inet_ntop(AF_INET6, v->aaaa.addr[i], s, sizeof(s)));
+	for (i = 0; fd >= 0 && i < n->n_aaaa; i++) {
+		uint32_t page = n->rrset_id + i / ENF_DNS_MAX_RR;
+
+		if (i % ENF_DNS_MAX_RR == 0 && bpf_map_lookup_elem(fd, &page, &v->aaaa))
+			break;
+		list_add(r, DNS_AAAA, inet_ntop(AF_INET6, v->aaaa.addr[i % ENF_DNS_MAX_RR], s,
+						sizeof(s)));
+	}
 	put_list(r, DNS_SRV);
 	fd = n->n_srv ? slot_fd(v, SEL_DNS_SRV) : -1;
-	if (fd >= 0 && bpf_map_lookup_elem(fd, &n->rrset_id, &v->srv))
-		fd = -1;	/* no such RRset (a generation being replaced): no records */
-	for (i = 0; fd >= 0 && i < n->n_srv && i < ENF_DNS_MAX_RR; i++) {
-		const struct enf_dns_srv_rr *rr = &v->srv.rr[i];
+	for (i = 0; fd >= 0 && i < n->n_srv; i++) {
+		uint32_t page = n->rrset_id + i / ENF_DNS_MAX_RR;
+		const struct enf_dns_srv_rr *rr = &v->srv.rr[i % ENF_DNS_MAX_RR];
 
+		if (i % ENF_DNS_MAX_RR == 0 && bpf_map_lookup_elem(fd, &page, &v->srv))
+			break;
 		list_fmt(r, DNS_SRV, "%u %u %u %.*s.%s", ntohs(rr->priority), ntohs(rr->weight),
 			 ntohs(rr->port), rr->label_len < 5 ? rr->label_len : 5, rr->label,
 			 svc[0] ? svc : "<service name>");

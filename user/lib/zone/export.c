@@ -72,12 +72,19 @@ static void write_zone(const struct exp_ctx *ex, uint32_t view, const struct zon
 		if (!r || r >= z->nrrsets)
 			continue;
 		rel_owner(nm->wire, nm->key.wire_len, apex_len, owner, sizeof(owner));
-		for (k = 0; k < nm->val.n_a && k < ENF_DNS_MAX_RR; k++)
+		if (r + enf_dns_rrset_pages(nm->val.n_a, nm->val.n_aaaa, nm->val.n_srv) >
+		    z->nrrsets)
+			continue;
+		/* record k: page r + k / 32, slot k % 32 */
+		for (k = 0; k < nm->val.n_a; k++)
 			fprintf(f, "%s\tIN\tA\t%s\n", owner,
-				inet_ntop(AF_INET, &z->a[r].addr[k], addr, sizeof(addr)));
-		for (k = 0; k < nm->val.n_aaaa && k < ENF_DNS_MAX_RR; k++)
+				inet_ntop(AF_INET, &z->a[r + k / ENF_DNS_MAX_RR].addr[k % ENF_DNS_MAX_RR],
+					  addr, sizeof(addr)));
+		for (k = 0; k < nm->val.n_aaaa; k++)
 			fprintf(f, "%s\tIN\tAAAA\t%s\n", owner,
-				inet_ntop(AF_INET6, z->aaaa[r].addr[k], addr, sizeof(addr)));
+				inet_ntop(AF_INET6,
+					  z->aaaa[r + k / ENF_DNS_MAX_RR].addr[k % ENF_DNS_MAX_RR],
+					  addr, sizeof(addr)));
 		if (nm->val.n_srv) {
 			/* the target is "<index>.<owner minus _port._proto.>" */
 			const uint8_t *svc = nm->wire + 1 + nm->wire[0];
@@ -86,8 +93,9 @@ static void write_zone(const struct exp_ctx *ex, uint32_t view, const struct zon
 			svc += 1 + svc[0];
 			rel_owner(svc, nm->key.wire_len - (size_t)(svc - nm->wire), apex_len,
 				  target, sizeof(target));
-			for (k = 0; k < nm->val.n_srv && k < ENF_DNS_MAX_RR; k++) {
-				const struct enf_dns_srv_rr *rr = &z->srv[r].rr[k];
+			for (k = 0; k < nm->val.n_srv; k++) {
+				const struct enf_dns_srv_rr *rr =
+					&z->srv[r + k / ENF_DNS_MAX_RR].rr[k % ENF_DNS_MAX_RR];
 				size_t ll = rr->label_len < 5 ? rr->label_len : 5;
 
 				fprintf(f, "%s\tIN\tSRV\t%u %u %u %.*s%s%s\n", owner,

@@ -68,9 +68,9 @@ struct tmpl_info {
 struct rr_ref {
 	uint32_t id;		/* 0 = not built yet (or no data) */
 	bool built;
-	uint8_t n_a;
-	uint8_t n_aaaa;
-	uint8_t n_srv;
+	uint16_t n_a;
+	uint16_t n_aaaa;
+	uint16_t n_srv;
 };
 
 struct svc_rr {
@@ -247,17 +247,21 @@ static int add_name(struct zctx *cx, uint32_t view, const uint8_t *wire, size_t 
 	return 0;
 }
 
-/* A new, zeroed RRset; its id in *id. */
-static int new_rrset(struct zctx *cx, uint32_t *id)
+/* A new, zeroed RRset of `pages` consecutive ids (ENF_DNS_MAX_RR records
+ * each); its first id in *id. */
+static int new_rrset(struct zctx *cx, uint32_t pages, uint32_t *id)
 {
 	struct zone_compiled *z = cx->z;
+	size_t i;
 
-	if (z->nrrsets >= UINT32_MAX)
+	if (z->nrrsets + pages >= UINT32_MAX)
 		return -EINVAL;
-	if (z->nrrsets == cx->cap_rrsets) {
+	if (z->nrrsets + pages > cx->cap_rrsets) {
 		size_t cap = cx->cap_rrsets ? cx->cap_rrsets * 2 : 64;
 		void *p;
 
+		while (cap < z->nrrsets + pages)
+			cap *= 2;
 		p = realloc(z->a, cap * sizeof(*z->a));
 		if (!p)
 			return -ENOMEM;
@@ -272,12 +276,20 @@ static int new_rrset(struct zctx *cx, uint32_t *id)
 		z->srv = p;
 		cx->cap_rrsets = cap;
 	}
-	memset(&z->a[z->nrrsets], 0, sizeof(*z->a));
-	memset(&z->aaaa[z->nrrsets], 0, sizeof(*z->aaaa));
-	memset(&z->srv[z->nrrsets], 0, sizeof(*z->srv));
-	*id = (uint32_t)z->nrrsets++;
+	for (i = z->nrrsets; i < z->nrrsets + pages; i++) {
+		memset(&z->a[i], 0, sizeof(*z->a));
+		memset(&z->aaaa[i], 0, sizeof(*z->aaaa));
+		memset(&z->srv[i], 0, sizeof(*z->srv));
+	}
+	*id = (uint32_t)z->nrrsets;
+	z->nrrsets += pages;
 	return 0;
 }
+
+/* Record k of the RRset at `id`: page id + k / 32, slot k % 32. */
+#define RR_A(z, id, k)		(&(z)->a[(id) + (k) / ENF_DNS_MAX_RR].addr[(k) % ENF_DNS_MAX_RR])
+#define RR_AAAA(z, id, k)	((z)->aaaa[(id) + (k) / ENF_DNS_MAX_RR].addr[(k) % ENF_DNS_MAX_RR])
+#define RR_SRV(z, id, k)	(&(z)->srv[(id) + (k) / ENF_DNS_MAX_RR].rr[(k) % ENF_DNS_MAX_RR])
 
 /* ------------------------------------------------------------------------ */
 /* Zones */
@@ -376,18 +388,21 @@ static size_t ns_wire(const struct zone_apex *za, uint8_t *wire)
 	return za->key.wire_len + 3u;
 }
 
-static void warn_rr_cap(struct zctx *cx, const char *field, const struct mf_pos *pos,
+/* An RRset over ENF_DNS_MAX_RRSET records: the whole set could not be
+ * answered even over TCP, and a partial one would hide instances. */
+static void rr_too_many(struct zctx *cx, const char *field, const struct mf_pos *pos,
 			const char *what, size_t n)
 {
-	if (!cx->errf)
-		return;
-	if (pos)
-		fprintf(cx->errf, "%s:%d:%d: %s: warning: ", cx->m->path, pos->line, pos->col,
-			field);
-	else
-		fprintf(cx->errf, "%s: %s: warning: ", cx->m->path, field);
-	fprintf(cx->errf, "%zu %s, DNS answers carry the first %d (at most %d records per "
-		"name)\n", n, what, ENF_DNS_MAX_RR, ENF_DNS_MAX_RR);
+	char msg[160];
+
+	snprintf(msg, sizeof(msg), "%zu %s: a DNS name answers at most %d records (one TCP "
+		 "message); split the service", n, what, ENF_DNS_MAX_RRSET);
+	if (pos) {
+		zerr(cx, *pos, field, "%s", msg);
+	} else {
+		if (cx->nerr++ < ZONE_MAX_ERRORS && cx->errf)
+			fprintf(cx->errf, "%s: %s: %s\n", cx->m->path, field, msg);
+	}
 }
 
 /* The apex and ns.<apex> of every zone in view 0; ns has the resolvers. */
@@ -396,7 +411,7 @@ static int add_zone_infra(struct zctx *cx)
 	const struct manifest *m = cx->m;
 	struct zone_compiled *z = cx->z;
 	uint32_t rrset = 0;
-	uint8_t n4 = 0, n6 = 0;
+	uint16_t n4 = 0, n6 = 0;
 	size_t zi, i, v4 = 0, v6 = 0;
 	int err;
 
@@ -406,21 +421,24 @@ static int add_zone_infra(struct zctx *cx)
 		else
 			v4++;
 	}
-	if (v4 > ENF_DNS_MAX_RR)
-		warn_rr_cap(cx, "dns.resolvers", NULL, "IPv4 resolvers", v4);
-	if (v6 > ENF_DNS_MAX_RR)
-		warn_rr_cap(cx, "dns.resolvers", NULL, "IPv6 resolvers", v6);
-	if (z->nzones && m->nresolvers) {
-		err = new_rrset(cx, &rrset);
+	if (v4 > ENF_DNS_MAX_RRSET)
+		rr_too_many(cx, "dns.resolvers", NULL, "IPv4 resolvers", v4);
+	if (v6 > ENF_DNS_MAX_RRSET)
+		rr_too_many(cx, "dns.resolvers", NULL, "IPv6 resolvers", v6);
+	if (z->nzones && m->nresolvers && v4 <= ENF_DNS_MAX_RRSET && v6 <= ENF_DNS_MAX_RRSET) {
+		err = new_rrset(cx, enf_dns_rrset_pages(v4, v6, 0), &rrset);
 		if (err)
 			return err;
 		for (i = 0; i < m->nresolvers; i++) {
 			const struct enf_addr *a = &m->resolvers[i];
 
-			if (a->family == ENF_AF_INET6 && n6 < ENF_DNS_MAX_RR)
-				memcpy(z->aaaa[rrset].addr[n6++], a->addr, 16);
-			else if (a->family != ENF_AF_INET6 && n4 < ENF_DNS_MAX_RR)
-				memcpy(&z->a[rrset].addr[n4++], a->addr, 4);
+			if (a->family == ENF_AF_INET6) {
+				memcpy(RR_AAAA(z, rrset, n6), a->addr, 16);
+				n6++;
+			} else {
+				memcpy(RR_A(z, rrset, n4), a->addr, 4);
+				n4++;
+			}
 		}
 	}
 	for (zi = 0; zi < z->nzones; zi++) {
@@ -428,7 +446,7 @@ static int add_zone_infra(struct zctx *cx)
 		struct ent_meta meta = { .kind = K_APEX };
 		struct enf_dns_name val = {
 			.network_id = ENF_DNS_ANY_NETWORK,
-			.zone_id = (uint16_t)zi,
+			.zone_id = (uint8_t)zi,
 			.flags = ENF_DNS_NAME_APEX,
 		};
 		uint8_t wire[ENF_DNS_MAX_NAME + 3];
@@ -545,60 +563,81 @@ static int build_rrset(struct zctx *cx, const struct ent_meta *meta, struct enf_
 	case K_SVC:
 		if (!s->has_vip && !s->ninstances)
 			return 0;
-		err = new_rrset(cx, &id);
-		if (err)
-			return err;
 		if (s->has_vip) {
+			err = new_rrset(cx, 1, &id);
+			if (err)
+				return err;
 			if (s->vip.family == ENF_AF_INET6)
-				memcpy(z->aaaa[id].addr[val->n_aaaa++], s->vip.addr, 16);
+				memcpy(RR_AAAA(z, id, 0), s->vip.addr, 16);
 			else
-				memcpy(&z->a[id].addr[val->n_a++], s->vip.addr, 4);
+				memcpy(RR_A(z, id, 0), s->vip.addr, 4);
+			if (s->vip.family == ENF_AF_INET6)
+				val->n_aaaa = 1;
+			else
+				val->n_a = 1;
 			break;
 		}
+		for (i = 0; i < s->ninstances; i++) {
+			if (s->instances[i].addr.family == ENF_AF_INET6)
+				v6++;
+			else
+				v4++;
+		}
+		if (v4 > ENF_DNS_MAX_RRSET || v6 > ENF_DNS_MAX_RRSET) {
+			rr_too_many(cx, field, &s->pos, v4 > ENF_DNS_MAX_RRSET ? "IPv4 instances" :
+				    "IPv6 instances", v4 > ENF_DNS_MAX_RRSET ? v4 : v6);
+			return 0;
+		}
+		err = new_rrset(cx, enf_dns_rrset_pages(v4, v6, 0), &id);
+		if (err)
+			return err;
 		for (i = 0; i < s->ninstances; i++) {
 			const struct enf_addr *ad = &s->instances[i].addr;
 
 			if (ad->family == ENF_AF_INET6) {
-				if (v6++ < ENF_DNS_MAX_RR)
-					memcpy(z->aaaa[id].addr[val->n_aaaa++], ad->addr, 16);
-			} else if (v4++ < ENF_DNS_MAX_RR) {
-				memcpy(&z->a[id].addr[val->n_a++], ad->addr, 4);
+				memcpy(RR_AAAA(z, id, val->n_aaaa), ad->addr, 16);
+				val->n_aaaa++;
+			} else {
+				memcpy(RR_A(z, id, val->n_a), ad->addr, 4);
+				val->n_a++;
 			}
 		}
-		if (v4 > ENF_DNS_MAX_RR)
-			warn_rr_cap(cx, field, &s->pos, "IPv4 instances", v4);
-		if (v6 > ENF_DNS_MAX_RR)
-			warn_rr_cap(cx, field, &s->pos, "IPv6 instances", v6);
 		break;
 	case K_INST: {
 		const struct enf_addr *ad = &s->instances[meta->idx - 1].addr;
 
-		err = new_rrset(cx, &id);
+		err = new_rrset(cx, 1, &id);
 		if (err)
 			return err;
-		if (ad->family == ENF_AF_INET6)
-			memcpy(z->aaaa[id].addr[val->n_aaaa++], ad->addr, 16);
-		else
-			memcpy(&z->a[id].addr[val->n_a++], ad->addr, 4);
+		if (ad->family == ENF_AF_INET6) {
+			memcpy(RR_AAAA(z, id, 0), ad->addr, 16);
+			val->n_aaaa = 1;
+		} else {
+			memcpy(RR_A(z, id, 0), ad->addr, 4);
+			val->n_a = 1;
+		}
 		break;
 	}
 	case K_SRV:
-		err = new_rrset(cx, &id);
+		if (s->ninstances > ENF_DNS_MAX_RRSET) {
+			rr_too_many(cx, field, &s->pos, "instances for SRV", s->ninstances);
+			return 0;
+		}
+		err = new_rrset(cx, enf_dns_rrset_pages(0, 0, s->ninstances), &id);
 		if (err)
 			return err;
-		for (i = 0; i < s->ninstances && i < ENF_DNS_MAX_RR; i++) {
-			struct enf_dns_srv_rr *rr = &z->srv[id].rr[val->n_srv++];
+		for (i = 0; i < s->ninstances; i++) {
+			struct enf_dns_srv_rr *rr = RR_SRV(z, id, val->n_srv);
 			char num[8];
 			int l = snprintf(num, sizeof(num), "%zu", i + 1);
 
+			val->n_srv++;
 			rr->priority = 0;
 			rr->weight = 0;
 			rr->port = htons(s->ports[meta->idx].port);
 			rr->label_len = (uint8_t)l;
 			memcpy(rr->label, num, (size_t)l);
 		}
-		if (s->ninstances > ENF_DNS_MAX_RR)
-			warn_rr_cap(cx, field, &s->pos, "instances for SRV", s->ninstances);
 		break;
 	default:
 		return 0;
@@ -606,14 +645,16 @@ static int build_rrset(struct zctx *cx, const struct ent_meta *meta, struct enf_
 	val->rrset_id = id;
 	if (s->has_health && !s->publish_not_ready &&
 	    (meta->kind == K_SRV || (meta->kind == K_SVC && !s->has_vip))) {
-		uint32_t spare;
+		uint32_t spare, pages = enf_dns_rrset_pages(val->n_a, val->n_aaaa, val->n_srv), p;
 
-		err = new_rrset(cx, &spare);	/* always id + 1: see zone.h */
+		err = new_rrset(cx, pages, &spare);	/* always id + pages: see zone.h */
 		if (err)
 			return err;
-		z->a[spare] = z->a[id];
-		z->aaaa[spare] = z->aaaa[id];
-		z->srv[spare] = z->srv[id];
+		for (p = 0; p < pages; p++) {
+			z->a[spare + p] = z->a[id + p];
+			z->aaaa[spare + p] = z->aaaa[id + p];
+			z->srv[spare + p] = z->srv[id + p];
+		}
 		if (meta->kind == K_SVC)
 			z->svc_rrset[cx->svc_base[meta->app] + meta->svc] = id;
 		else
@@ -1055,7 +1096,7 @@ int zone_compile(const struct manifest *m, uint32_t serial, struct zone_compiled
 		err = -ENOMEM;
 		goto out;
 	}
-	err = new_rrset(&cx, &id0);	/* [0]: "no data" */
+	err = new_rrset(&cx, 1, &id0);	/* [0]: "no data" */
 	if (err)
 		goto out;
 	for (ti = 0; ti < m->nzones; ti++) {

@@ -48,7 +48,8 @@ struct zone_compiled {
 	size_t nzones;
 	struct zone_name *names;	/* every (view, name), including apex and ENTs */
 	size_t nnames;
-	/* RRsets, indexed by rrset_id; [0] unused. n_a/n_aaaa/n_srv are in the names. */
+	/* RRset pages, indexed by rrset_id + page; [0] unused. n_a/n_aaaa/n_srv
+	 * are in the names: record k is in page k / 32, slot k % 32. */
 	struct enf_dns_a *a;
 	struct enf_dns_aaaa *aaaa;
 	struct enf_dns_srv *srv;
@@ -58,8 +59,9 @@ struct zone_compiled {
 	 * The RRsets health can change (services with `health:` and without
 	 * `publish_not_ready`): the service name's instances, and each port's
 	 * SRV set, by global service number (manifest order over all apps)
-	 * and global port number; 0 = none. Each such RRset R has a spare,
-	 * R + 1, compiled as a copy: the daemon writes the healthy subset into
+	 * and global port number; 0 = none. Each such RRset R of P pages
+	 * (enf_dns_rrset_pages of its counts) has a spare, R + P, compiled as
+	 * a copy: the daemon writes the healthy subset into
 	 * whichever of the two no name points at, then repoints the names
 	 * (one atomic hash update each), so no answer ever reads a half-written
 	 * set.
@@ -74,8 +76,8 @@ struct zone_compiled {
  * Compile the zones of a validated manifest. `serial` goes into every SOA.
  * Returns 0, or -EINVAL after printing "file:line:col: field: ..." errors
  * (name collisions within a view, more than ENF_DNS_MAX_ZONES zones, ...),
- * or -ENOMEM. RRsets beyond ENF_DNS_MAX_RR records keep the first
- * ENF_DNS_MAX_RR, with a warning on errf.
+ * or -ENOMEM. An RRset over ENF_DNS_MAX_RRSET records is an error naming
+ * the service (its whole set could not be answered, even over TCP).
  */
 int zone_compile(const struct manifest *m, uint32_t serial, struct zone_compiled *out,
 		 FILE *errf);
