@@ -351,17 +351,20 @@ struct {
  * horizon holds) and the resolver's (the client sees no difference): a
  * segment of a connection the node already has goes to that socket, a new
  * one to the server's listener. Without a stream server listening the
- * segment goes on to the resolver, as before. The mark lets a policy route
- * deliver a resolver address the node does not own (dns serve installs
- * it). Returns 1 when the segment was steered. Plain headers only (no IP
- * options or extension headers), like the UDP path.
+ * segment goes on to the resolver, as before. Only a resolver address the
+ * node delivers locally is steered (the route lookup says so): a segment
+ * with a socket assigned is never forwarded (ip_forward drops it), so a
+ * resolver behind this node (a ClusterIP, say) keeps its TCP. Returns 1
+ * when the segment was steered. Plain headers only (no IP options or
+ * extension headers), like the UDP path.
  */
 static __always_inline int steer_tcp(struct __sk_buff *skb, struct scratch *s)
 {
+	struct bpf_fib_lookup fib = {};
 	struct bpf_sock_tuple t = {};
 	struct enf_addr dst = {};
 	struct bpf_sock *sk;
-	__u32 slot, key, tlen, l4, mark;
+	__u32 slot, key, tlen, l4;
 	struct dns_ctx c = {};
 	void *res_map;
 	__be16 ports[2];
@@ -378,6 +381,9 @@ static __always_inline int steer_tcp(struct __sk_buff *skb, struct scratch *s)
 		__builtin_memcpy(dst.addr, &s->ip4.daddr, 4);
 		t.ipv4.saddr = s->ip4.saddr;
 		t.ipv4.daddr = s->ip4.daddr;
+		fib.family = 2;		/* AF_INET */
+		fib.ipv4_src = s->ip4.saddr;
+		fib.ipv4_dst = s->ip4.daddr;
 		l4 = sizeof(s->eth) + sizeof(s->ip4);
 		tlen = sizeof(t.ipv4);
 		key = ENF_DNS_LISTEN_V4;
@@ -389,6 +395,9 @@ static __always_inline int steer_tcp(struct __sk_buff *skb, struct scratch *s)
 		__builtin_memcpy(dst.addr, &s->ip6.daddr, 16);
 		__builtin_memcpy(t.ipv6.saddr, &s->ip6.saddr, 16);
 		__builtin_memcpy(t.ipv6.daddr, &s->ip6.daddr, 16);
+		fib.family = 10;	/* AF_INET6 */
+		__builtin_memcpy(fib.ipv6_src, &s->ip6.saddr, 16);
+		__builtin_memcpy(fib.ipv6_dst, &s->ip6.daddr, 16);
 		l4 = sizeof(s->eth) + sizeof(s->ip6);
 		tlen = sizeof(t.ipv6);
 		key = ENF_DNS_LISTEN_V6;
@@ -400,6 +409,14 @@ static __always_inline int steer_tcp(struct __sk_buff *skb, struct scratch *s)
 		return 0;
 	res_map = bpf_map_lookup_elem(&enf_dnsres_sel, &slot);
 	if (!res_map || !bpf_map_lookup_elem(res_map, &dst))
+		return 0;
+	/* delivered here? (forwarding off on the way in: nothing leaves anyway) */
+	fib.ifindex = skb->ifindex;
+	fib.l4_protocol = IPPROTO_TCP;
+	fib.sport = ports[0];
+	fib.dport = ports[1];
+	err = bpf_fib_lookup(skb, &fib, sizeof(fib), 0);
+	if (err != BPF_FIB_LKUP_RET_NOT_FWDED && err != BPF_FIB_LKUP_RET_FWD_DISABLED)
 		return 0;
 	if (key == ENF_DNS_LISTEN_V4) {
 		t.ipv4.sport = ports[0];
@@ -429,14 +446,7 @@ static __always_inline int steer_tcp(struct __sk_buff *skb, struct scratch *s)
 	err = bpf_sk_assign(skb, sk, 0);
 	bpf_sk_release(sk);
 done:
-	if (err)
-		return 0;
-	mark = (skb->mark & ~ENF_DNS_STEER_MASK) | ENF_DNS_STEER_MARK;
-	/* one 32-bit store: clang would write the upper half alone, which
-	 * the context does not allow */
-	asm volatile("" : "+r"(mark));
-	skb->mark = mark;
-	return 1;
+	return !err;
 }
 
 SEC("tc")

@@ -46,11 +46,6 @@
 /* enf_dns_listen keys: the stream server's listening socket per family */
 #define ENF_DNS_LISTEN_V4	0
 #define ENF_DNS_LISTEN_V6	1
-/* skb->mark of a steered segment, for a policy route that delivers a
- * resolver address the node does not own locally (dns serve installs it) */
-#define ENF_DNS_STEER_MARK	0x0e5f0000u
-#define ENF_DNS_STEER_MASK	0xffff0000u
-#define ENF_DNS_STEER_TABLE	0xe5f
 #define ENF_DNS_ANY_NETWORK	0xffffffffu
 
 #define ENF_FNV64_OFFSET	0xcbf29ce484222325ULL

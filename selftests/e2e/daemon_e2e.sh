@@ -415,7 +415,7 @@ want_enforced()
 }
 
 # DNS, as dns_e2e.sh: dq FROM NAME TYPE -> $DQ; fields of it
-dq() { DQ=$(nl_in "$1" timeout $((2 + NL_SLACK)) dig +time=2 +tries=1 "@$RES4" "$2" "$3" 2>&1); }
+dq() { DQ=$(nl_in "$1" timeout $((2 + NL_SLACK)) dig +time=2 +tries=1 "@$RES4" "$2" "$3" ${DQ_TCP:+"+tcp"} 2>&1); }
 d_status() { sed -nE 's/.*->>HEADER<<- opcode: [A-Z]+, status: ([A-Z]+),.*/\1/p' <<<"$DQ"; }
 d_count() { sed -nE "s/^;; flags: .*[ ;]$1: ([0-9]+).*/\\1/p" <<<"$DQ"; }
 d_rdata()
@@ -801,6 +801,13 @@ flip "listener kill -> answer change" "$T0" "$tc" "NOERROR $API2" 1
 want_ev "$A_LOG" "$m" "$DEADLINE" ".event == \"health\" and .app == \"shop\" and .service == \"api\" and .instance == \"$API1\" and .healthy == false" "api1 down"
 want_ev "$A_LOG" "$m" "$DEADLINE" '.event == "dns_updated" and .app == "shop" and .service == "api" and .answered == 1' "api1 down"
 want_answer web _7000._tcp.api.shop.internal SRV "NOERROR 0 0 7000 2.api.shop.internal."
+# over TCP (steered to the daemon's stream server) the same healthy set
+DQ_TCP=1
+want_answer web api.shop.internal A "NOERROR $API2"
+want_answer web _7000._tcp.api.shop.internal SRV "NOERROR 0 0 7000 2.api.shop.internal."
+dq web api.shop.internal A
+grep -q '(TCP)' <<<"$DQ" || nl_why "dig +tcp did not use TCP: $(nl_oneline "$DQ")"
+DQ_TCP=
 # publish_not_ready: peers keeps its failing instance
 want_ev "$A_LOG" "$m" "$DEADLINE" ".event == \"health\" and .service == \"peers\" and .instance == \"$PEER1\" and .healthy == false" "peers: api1 down" &&
 	want_answer web peers.shop.internal A "NOERROR $PEER1 $PEER2"

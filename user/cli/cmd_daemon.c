@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
  * enforcer daemon -f MANIFEST [--detach-on-exit] [--generic] [--log-format text|json]
- *                 [--metrics ADDR:PORT]
+ *                 [--metrics ADDR:PORT] [--no-dns-serve]
  *
  * The node agent (DaemonSet or systemd mode): applies the manifest, follows
  * it and the node's links, probes health; see user/lib/agent/agent.h.
@@ -24,6 +24,9 @@ int cmd_daemon(const struct cli_cmd *cmd, int argc, char **argv)
 		switch (c) {
 		case 'f':
 			o.manifest = optarg;
+			break;
+		case 'n':	/* --no-dns-serve */
+			o.no_dns_serve = true;
 			break;
 		case 'd':	/* --detach-on-exit */
 			o.detach_on_exit = true;

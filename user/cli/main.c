@@ -111,7 +111,7 @@ static const struct cli_cmd commands[] = {
 				   CLI_OPT_HELP, {} } },
 	{ "daemon", cmd_daemon,
 	  "daemon -f MANIFEST [--detach-on-exit] [--generic] [--log-format text|json]\n"
-	  "                [--metrics ADDR:PORT]",
+	  "                [--metrics ADDR:PORT] [--no-dns-serve]",
 	  "the node agent: apply, watch the manifest, follow links, probe health, metrics",
 	  "  applies MANIFEST, then re-applies it whenever it changes (a ConfigMap's\n"
 	  "  ..data swap, an editor's rename or rewrite; SIGHUP re-reads it); attaches\n"
@@ -122,13 +122,17 @@ static const struct cli_cmd commands[] = {
 	  "  --generic: attach generic (skb) XDP instead of native\n"
 	  "  --log-format json: one JSON object per event line\n"
 	  "  --metrics ADDR:PORT: Prometheus metrics at http://ADDR:PORT/metrics\n"
-	  "                       ([IPv6]:PORT; names: docs/metrics.md)\n",
-	  "f:dgl:m:h",
+	  "                       ([IPv6]:PORT; names: docs/metrics.md)\n"
+	  "  --no-dns-serve: leave TCP/53 to the resolver (by default the daemon takes\n"
+	  "                  it, as `enforcer dns serve` does: private names answered\n"
+	  "                  whole over TCP, others relayed)\n",
+	  "f:dgl:m:nh",
 	  (const struct option[]){ { "file", required_argument, NULL, 'f' },
 				   { "detach-on-exit", no_argument, NULL, 'd' },
 				   { "generic", no_argument, NULL, 'g' },
 				   { "log-format", required_argument, NULL, 'l' },
-				   { "metrics", required_argument, NULL, 'm' }, CLI_OPT_HELP, {} } },
+				   { "metrics", required_argument, NULL, 'm' },
+				   { "no-dns-serve", no_argument, NULL, 'n' }, CLI_OPT_HELP, {} } },
 	{ "metrics", cmd_metrics, "metrics",
 	  "the node's Prometheus metrics, printed once (the daemon serves them)",
 	  "  the kernel's side of what `daemon --metrics` serves: for a textfile\n"

@@ -672,6 +672,7 @@ int agent_run(const char *pin_dir, const struct agent_opts *opts)
 	/* after the signals are blocked: the HTTP thread inherits the mask */
 	if (opts->metrics && metrics_http_start(a, pin_dir, opts->metrics))
 		goto out;
+	dns_thread_start(a, pin_dir);
 	/* the manifest (adopted when it is the one in force), then the links:
 	 * those pinned are adopted, those that match and lack programs get them */
 	reload(a, RELOAD_START);
@@ -683,6 +684,7 @@ out:
 		a->info.state = ENF_DAEMON_STOPPED;	/* also after a failed start */
 		write_info(a);
 	}
+	dns_thread_stop(a);
 	metrics_http_stop(a);
 	health_free(a);
 	follow_free(a);

@@ -30,12 +30,14 @@ struct agent_opts {
 	bool detach_on_exit;
 	bool generic;		/* generic (skb) XDP on links it attaches */
 	bool log_json;
+	bool no_dns_serve;	/* leave TCP/53 to the resolver */
 	unsigned int debounce_ms;
 };
 
 struct follow;
 struct health;
 struct metrics_http;
+struct dns_thread;
 
 /* What the daemon counts for its metrics (metrics_http.c), kept by the
  * event loop alone. */
@@ -78,6 +80,7 @@ struct agent {
 	uint64_t generation;		/* in force, as this agent applied or adopted it */
 	struct agent_stats stats;
 	struct metrics_http *http;	/* NULL without --metrics */
+	struct dns_thread *dns;		/* the stream server (stream.c); NULL when off */
 };
 
 /* Runs the agent until SIGTERM/SIGINT; returns the exit code. */
@@ -111,6 +114,12 @@ bool follow_is_fd(struct agent *a, void *ptr);
 int metrics_http_start(struct agent *a, const char *pin_dir, const char *listen);
 void metrics_http_publish(struct agent *a);
 void metrics_http_stop(struct agent *a);
+
+/* stream.c: the stream server of `enforcer dns serve` (steering mode) on a
+ * thread of its own, with its own view of the pinned state. A failure to
+ * start is logged and leaves TCP/53 to the resolver. */
+void dns_thread_start(struct agent *a, const char *pin_dir);
+void dns_thread_stop(struct agent *a);
 
 /* health.c */
 int health_init(struct agent *a);

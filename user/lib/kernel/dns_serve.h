@@ -72,6 +72,7 @@ struct dns_serve_opts {
 	size_t n;
 	int udp;			/* also serve UDP on them */
 	int steer;			/* take TCP/53 to the resolver addresses (enf_dns_listen) */
+	int quiet;			/* no "serving ..." lines on stdout (the daemon logs) */
 	struct dns_listen upstream;	/* resolver to relay other names to; family 0: REFUSED,
 					 * or for a steered connection the address it was for */
 	unsigned max_conns;		/* connections from private sources, in total */
@@ -86,7 +87,8 @@ struct dns_serve_opts {
 /* The defaults of `enforcer dns serve`. */
 void dns_serve_defaults(struct dns_serve_opts *o);
 
-/* Serve until *stop is set: event-driven (epoll), see dns_stream.c. */
+/* Serve until *stop is set: event-driven (epoll), see dns_stream.c.
+ * Returns 0, or -errno when a socket cannot listen or register. */
 int dns_serve(struct enf_state *st, const struct dns_serve_opts *o, volatile sig_atomic_t *stop);
 
 #endif /* ENFORCER_DNS_SERVE_H */

@@ -627,7 +627,7 @@ int dns_serve(struct enf_state *st, const struct dns_serve_opts *o, volatile sig
 			}
 			nlst++;
 		}
-		if (!err)
+		if (!err && !o->quiet)
 			printf("serving the private zone on %s (tcp%s)\n", a, o->udp ? ", udp" : "");
 	}
 	for (i = 0; i < 2 && !err && o->steer; i++) {
@@ -686,11 +686,11 @@ int dns_serve(struct enf_state *st, const struct dns_serve_opts *o, volatile sig
 		}
 		lst[nlst++]->steer = true;
 	}
-	if (!err && o->steer)
+	if (!err && o->steer && !o->quiet)
 		printf("taking TCP/53 to the resolver addresses (bpf_sk_assign); other names go "
 		       "to %s\n", o->upstream.addr.ss_family ? "the upstream" :
 		       "the resolver address the client asked");
-	if (!err && o->upstream.addr.ss_family) {
+	if (!err && o->upstream.addr.ss_family && !o->quiet) {
 		char a[64];
 
 		addr_text(&o->upstream, a, sizeof(a));
