@@ -44,7 +44,7 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 #define SCRATCH		2048
 /* Longest query read: EDNS padding makes queries longer than any answer we
  * write (ENF_DNS_MAX_MSG); longer ones go to the resolver untouched. */
-#define MAX_QUERY	1800
+#define MAX_QUERY	ENF_DNS_MAX_QUERY
 #define MSG_MASK	(SCRATCH - 1)
 #define LABEL_MASK	127
 

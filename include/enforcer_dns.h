@@ -40,7 +40,8 @@
 #define ENF_DNS_MAX_LABELS	127	/* RFC 1035: 255-octet names */
 #define ENF_DNS_MAX_NAME	255	/* wire length including the root byte */
 #define ENF_DNS_EDNS_SIZE	1232	/* advertised UDP payload size (DNS flag day 2020) */
-#define ENF_DNS_MAX_MSG		1232	/* largest message the kernel path reads or writes */
+#define ENF_DNS_MAX_MSG		1232	/* largest reply the kernel path writes (per part) */
+#define ENF_DNS_MAX_QUERY	1800	/* longest query it reads: longer ones are the resolver's */
 #define ENF_DNS_MAX_ZONES	64
 #define ENF_DNS_MAX_NAMES	(1 << 20)
 /* enf_dns_listen keys: the stream server's listening socket per family */

@@ -1193,6 +1193,100 @@ static void test_own_nothing_for_responses_and_scraps(void)
 	CHECK_EQ(own(msg, 11, ans, &relay), 0u);
 }
 
+/* A valid wire name at m[off] (labels <= 63, <= 255 octets, no pointer)? */
+static bool plain_name(const uint8_t *m, size_t len, size_t off, size_t *end)
+{
+	size_t wire = 0;
+
+	while (off < len && m[off]) {
+		if (m[off] > 63)
+			return false;
+		wire += 1 + m[off];
+		off += 1 + m[off];
+	}
+	if (off >= len || wire + 1 > 255)
+		return false;
+	*end = off + 1;
+	return true;
+}
+
+/* Deterministic fuzz of the responder's own replies (the parser every TCP
+ * and UDP message of dns serve meets first): mutated queries and random
+ * bytes; every reply is a well-formed header the checklist allows. Runs
+ * without BPF, under the sanitizers in the -san pass. */
+static void test_own_replies_fuzz(void)
+{
+	static const char *const names[] = { "example.com", "Web.MyApp.internal", "a", "",
+					     "x.y.z.w.v.u.t.s.r.q.p.o.n.m.l.k" };
+	uint64_t seed = 0x5eed0dd5ULL;
+	long i, iters = test_scaled(200000), replies = 0, by_rcode[17] = { 0 };
+	uint8_t msg[700], ans[600];
+
+	for (i = 0; i < iters; i++) {
+		struct dns_query_spec q = Q(.name = names[i % 5], .id = (uint16_t)i,
+					    .edns = (int)(i & 1), .edns_do = (int)(i & 2),
+					    .edns_version = (uint8_t)((i & 60) == 60),
+					    .flags1 = (uint8_t)((i % 7 == 0 ? (i % 16) << 3 : 0) | 1));
+		size_t mlen, n, qend;
+		int relay, k, muts;
+		unsigned rcode;
+
+		seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+		mlen = (seed >> 60) == 0 ? (seed >> 20) % sizeof(msg) : dns_build_msg(&q, msg);
+		if ((seed >> 60) == 0)	/* random bytes */
+			for (k = 0; k < (int)mlen; k++)
+				msg[k] = (uint8_t)((seed >> (k % 56)) ^ (k * 131));
+		muts = (int)((seed >> 8) % 4);
+		for (k = 0; k < muts && mlen; k++) {
+			seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+			msg[(seed >> 16) % mlen] = (uint8_t)(seed >> 40);
+		}
+		if ((seed >> 33) % 5 == 0 && mlen)	/* cut short or extended */
+			mlen = (seed >> 36) % 2 ? (seed >> 24) % mlen : mlen + (seed >> 28) % 8;
+		if (mlen > sizeof(msg))
+			mlen = sizeof(msg);
+		n = dns_own_reply(msg, mlen, ans, sizeof(ans), &relay);
+		if (mlen < 12 || (msg[2] & 0x80)) {
+			if (!CHECK_EQ(n, 0u))
+				break;
+			continue;
+		}
+		replies++;
+		rcode = ans[3] & 0xf;
+		if (!CHECK(n >= 12 && n <= sizeof(ans), "iteration %ld: reply of %zu bytes", i, n) ||
+		    !CHECK(ans[0] == msg[0] && ans[1] == msg[1], "iteration %ld: ID", i) ||
+		    !CHECK((ans[2] & 0xf8) == (0x80 | (msg[2] & 0x78)), "iteration %ld: QR/opcode",
+			   i) ||
+		    !CHECK(!(ans[2] & 0x06) && !(ans[3] & 0xf0), "iteration %ld: AA/TC/RA/Z/AD/CD", i) ||
+		    !CHECK(rcode == 0 || rcode == 1 || rcode == 4 || rcode == 5,
+			   "iteration %ld: rcode %u", i, rcode) ||
+		    !CHECK(!ans[4] && ans[5] <= 1 && !ans[6] && !ans[7] && !ans[8] && !ans[9] &&
+			   !ans[10] && ans[11] <= 1, "iteration %ld: counts", i) ||
+		    !CHECK(relay == (rcode == 5), "iteration %ld: relay %d with rcode %u", i, relay,
+			   rcode))
+			break;
+		if (rcode == 4 && !CHECK(!(ans[2] & 1), "iteration %ld: RD on NOTIMP", i))
+			break;
+		if (ans[5]) {	/* the question: a legal name, byte for byte */
+			if (!CHECK(plain_name(ans, n, 12, &qend) && qend + 4 <= n &&
+				   !memcmp(ans + 12, msg + 12, qend + 4 - 12),
+				   "iteration %ld: question echoed wrong", i))
+				break;
+		}
+		if (ans[11] && !CHECK(n >= 11 && ans[n - 11] == 0 && ans[n - 10] == 0 &&
+				      ans[n - 9] == 41 && ans[n - 5] == 0 && ans[n - 2] == 0 &&
+				      ans[n - 1] == 0, "iteration %ld: OPT", i))
+			break;
+		if (!ans[11] && !CHECK(rcode != 0, "iteration %ld: BADVERS without OPT", i))
+			break;
+		by_rcode[rcode]++;
+	}
+	printf("    %ld messages, %ld replies: %ld REFUSED, %ld FORMERR, %ld NOTIMP, %ld BADVERS\n",
+	       iters, replies, by_rcode[5], by_rcode[1], by_rcode[4], by_rcode[0]);
+	CHECK(by_rcode[5] && by_rcode[1] && by_rcode[4] && by_rcode[0],
+	      "an outcome never reached");
+}
+
 static const struct test_case tests[] = {
 	TEST(a_query_answers_every_instance),
 	TEST(aaaa_query_answers_v6_instances),
@@ -1242,6 +1336,7 @@ static const struct test_case tests[] = {
 	TEST(own_formerr_for_malformed_names),
 	TEST(own_badvers_and_malformed_opt),
 	TEST(own_nothing_for_responses_and_scraps),
+	TEST(own_replies_fuzz),
 };
 
 TEST_MAIN_ROOT(tests)

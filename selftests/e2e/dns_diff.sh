@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #
 # selftests/dns_diff.sh [ENFORCER_BINARY [TEST_ZONE_BINARY]]: differential test of
-# the in-kernel DNS answers against NSD, in throwaway network namespaces.
+# the in-kernel DNS answers (UDP) and of `enforcer dns serve` (TCP) against NSD,
+# in throwaway network namespaces.
 #
 #   rack pod 10.0.5.5 fd00:10::5 ---- p-rack \            node: lo holds 10.96.0.10, fd00:96::10
 #                                            node         (the resolvers: nothing listens there),
@@ -12,7 +13,10 @@
 # The zones of examples/dns.yml are exported per view (test_zone --export, the
 # format of `enforcer zone export`); the SOA serial is set to the one the kernel
 # path answers (apply uses the wall clock), and one NSD serves each view. The
-# enforcer is attached to p-rack and p-shop. selftests/e2e/dns_diff.py, run inside a
+# enforcer is attached to p-rack and p-shop, and `enforcer dns serve` runs in the
+# node in steering mode (TCP/53 to the resolver addresses is bpf_sk_assign'ed to
+# it; it answers private names through the program's stream twin and relays other
+# names to the address the client asked). selftests/e2e/dns_diff.py, run inside a
 # pod, sends every query both to the resolver address (the kernel answers it or
 # passes it on: nothing listens there, so a pass shows as no reply) and to the
 # NSD of the pod's view, and compares the replies field by field. Runs:
@@ -21,23 +25,41 @@
 #              EDNS/header/class/opcode/count/truncation/odd-name cases
 #   shop/udp4  the same for view shop (rack's names must not exist there)
 #   rack/udp6, shop/udp6  a random sample of the same over IPv6
+#   rack/tcp4, shop/tcp4  the same as udp4 over TCP (RFC 7766: a 2-byte length,
+#              one new connection per query and side), less what only makes
+#              sense over UDP: the requestor's UDP sizes as the reply's limit
+#              and AXFR/IXFR. Nothing is truncated over TCP: a TC bit from us
+#              is a failure, and large RRsets must equal NSD's whole ones.
+#   rack/tcp6, shop/tcp6  a random sample of the same over IPv6
+#
+# Over TCP, a name outside the zone is relayed by dns serve to the resolver
+# address, where nothing listens: the relay is refused and the client's
+# connection closed. Those cases are counted as passed on, as the UDP runs
+# count no reply. Malformed queries and QDCOUNT 0, which the UDP path passes
+# on, get dns serve's own FORMERR; where NSD closes the connection instead (or
+# says NOERROR to QDCOUNT 0), that is an accepted difference.
 #
 # Each query is one case: it passes when the replies are identical (parsed,
 # order-insensitive), differ only where the contract or the checklist allows
 # (counted by category), or when the kernel passed on a query the contract lets
 # it pass (malformed name, QDCOUNT 0, a response, outside the zone). Known
-# product bugs are matched by narrow rules, listed with examples, and do not
-# fail the run unless DNS_DIFF_STRICT=1. Three more cases: setup sanity, UDP
-# checksum errors in the pods (nstat), and the DNS error counter. The last line
+# product bugs are matched by narrow rules, listed with examples: the fixed ones
+# (K1-K6; K5 and K6 were found over TCP) fail the run unless DNS_DIFF_STRICT=0,
+# an open one would not unless DNS_DIFF_STRICT=1. Four more cases: setup sanity (UDP
+# and TCP), dns serve still running after the runs, UDP checksum errors in the
+# pods (nstat), and the DNS error counter. The last line
 # is `N passed, N failed` (known bugs count in neither); exit non-zero iff a
 # case failed. DNS_DIFF_SEED=N replays a run (the seed is printed).
 #
 # Safety (contract section 8): see scripts/netns-lib.sh. Namespaces are named
 # enf-dnsdiff-$$-*, the bpffs, zone files and NSD's files live under one mktemp
-# directory; the EXIT trap removes all of it and stops NSD by PID. Every query
-# waits at most 1 s (0.3 s where both sides stay silent by design), and the
-# driver runs under `timeout 900` (a bound for a runaway, far above its time
-# even under emulation); the case count is bounded (< 2000).
+# directory; the EXIT trap removes all of it and stops NSD and dns serve by PID
+# (both also run under `timeout $NL_LISTEN_SECS`). Every query waits at most 1 s (0.3 s
+# where both sides stay silent by design), over TCP from the connect to the
+# whole reply; each driver run is under `timeout 900` (a bound for a runaway,
+# far above its time even under emulation) and under 2000 cases (--max); the
+# eight runs hold about 3,700 (udp4 and tcp4 every name, udp6 and tcp6
+# DNS_DIFF_SAMPLE6=150 each): 16-45 s in all, about half of it the TCP runs.
 set -u
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -141,16 +163,32 @@ nl_nsd node rack "$NSD_RACK4 $NSD_RACK6" "internal=$Z/rack/internal.zone" ||
 nl_nsd node shop "$NSD_SHOP4 $NSD_SHOP6" "internal=$Z/shop/internal.zone" ||
 	setup_failed "cannot start NSD for view shop"
 
-# setup sanity: both sides answer, and they agree on one simple name
+# TCP/53 to the resolver addresses: `enforcer dns serve` (steering mode), after
+# apply and attach; stopped by PID with the rest (NL_PIDS) by the EXIT trap
+SERVE_LOG=$NL_TMP/dns-serve.log
+ip netns exec "$(nl_ns node)" timeout "$NL_LISTEN_SECS" "$ENFORCER" --pin-dir "$NL_PIN" dns serve \
+	>"$SERVE_LOG" 2>&1 </dev/null &
+NL_PIDS+=($!)
+SERVE_PID=$!
+for _ in $(seq 1 100); do
+	grep -q '^taking TCP/53' "$SERVE_LOG" && break
+	kill -0 "$SERVE_PID" 2>/dev/null || break
+	sleep 0.1
+done
+grep -q '^taking TCP/53' "$SERVE_LOG" || setup_failed "dns serve did not start: $(oneline "$(cat "$SERVE_LOG")")"
+
+# setup sanity: both sides answer, over UDP and TCP, and they agree on one simple name
 sane=1
 for pair in "rack $NSD_RACK4 10.0.2.10" "shop $NSD_SHOP4 10.30.1.10"; do
 	read -r pod nsd want <<<"$pair"
 	for srv in "$RES4" "$nsd"; do
-		got=$(nl_in "$pod" timeout 30 dig +time=2 +tries=1 +short "@$srv" api.internal A)
-		if [ "$got" != "$want" ]; then
-			echo "    $pod: api.internal A @$srv: [$(oneline "$got")], want $want"
-			sane=0
-		fi
+		for tr in +notcp +tcp; do
+			got=$(nl_in "$pod" timeout 30 dig +time=2 +tries=1 +short $tr "@$srv" api.internal A)
+			if [ "$got" != "$want" ]; then
+				echo "    $pod: api.internal A @$srv $tr: [$(oneline "$got")], want $want"
+				sane=0
+			fi
+		done
 	done
 done
 if [ "$sane" = 1 ]; then ok setup_both_sides_answer; else
@@ -183,6 +221,14 @@ run rack rack shop udp4 "$RES4" "$NSD_RACK4" "$SEED"
 run shop shop rack udp4 "$RES4" "$NSD_SHOP4" $((SEED + 1))
 run rack rack shop udp6 "$RES6" "$NSD_RACK6" $((SEED + 2)) --sample "$SAMPLE6"
 run shop shop rack udp6 "$RES6" "$NSD_SHOP6" $((SEED + 3)) --sample "$SAMPLE6"
+run rack rack shop tcp4 "$RES4" "$NSD_RACK4" $((SEED + 4))
+run shop shop rack tcp4 "$RES4" "$NSD_SHOP4" $((SEED + 5))
+run rack rack shop tcp6 "$RES6" "$NSD_RACK6" $((SEED + 6)) --sample "$SAMPLE6"
+run shop shop rack tcp6 "$RES6" "$NSD_SHOP6" $((SEED + 7)) --sample "$SAMPLE6"
+if kill -0 "$SERVE_PID" 2>/dev/null; then ok dns_serve_ran_throughout; else
+	echo "    dns serve exited during the runs: $(oneline "$(cat "$SERVE_LOG")")"
+	fail dns_serve_ran_throughout
+fi
 
 echo "=== all runs"
 jsons=("$NL_TMP"/diff-*.json)

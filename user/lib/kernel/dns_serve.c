@@ -21,7 +21,8 @@
 #include "log.h"
 #include "trace.h"
 
-#define PKT_MAX		(ENF_DNS_MAX_MSG + 128)
+/* a frame around the longest query the program reads (or its reply) */
+#define PKT_MAX		(ENF_DNS_MAX_QUERY + 128)
 
 /* A resolver address of `family` from the generation in force: the
  * synthetic packet must be addressed to one, as a real query would be. */
@@ -173,8 +174,10 @@ int dns_serve_query(struct enf_state *st, const struct sockaddr_storage *client,
 	uint16_t sport, v;
 	int err;
 
-	if (qlen < 12 || qlen > ENF_DNS_MAX_MSG)
+	if (qlen < 12)
 		return -EMSGSIZE;
+	if (qlen > ENF_DNS_MAX_QUERY)
+		return 0;	/* longer than the program reads: the resolver's, as on UDP */
 	err = pick_resolver(st, v6 ? ENF_AF_INET6 : ENF_AF_INET, &resolver);
 	if (err)
 		return err;
@@ -274,6 +277,10 @@ static int own_name(const uint8_t *q, size_t qlen, size_t *off, int pointers)
 	}
 }
 
+/* Walks the whole message: the questions, the answer and authority
+ * records (skipped), the additional records (the OPT); stops at the first
+ * thing it cannot read (p->trailing). qend is set only for exactly one
+ * well-formed question and no answer or authority records. */
 static void own_parse(const uint8_t *q, size_t qlen, struct own_query *p)
 {
 	unsigned qd = q[4] << 8 | q[5], an = q[6] << 8 | q[7], ns = q[8] << 8 | q[9];
@@ -281,13 +288,17 @@ static void own_parse(const uint8_t *q, size_t qlen, struct own_query *p)
 	size_t off = 12;
 
 	memset(p, 0, sizeof(*p));
-	if (qd != 1 || an || ns)
-		return;
-	/* The question: no compression (a pointer could only point forward). */
-	if (own_name(q, qlen, &off, 0) || off + 4 > qlen)
-		return;
-	p->qend = off += 4;
-	for (i = 0; i < ar; i++) {
+	/* questions: no compression (a pointer could only point forward) */
+	for (i = 0; i < qd; i++) {
+		if (own_name(q, qlen, &off, 0) || off + 4 > qlen) {
+			p->trailing = 1;
+			return;
+		}
+		off += 4;
+	}
+	if (qd == 1 && !an && !ns)
+		p->qend = off;
+	for (i = 0; i < an + ns + ar; i++) {
 		size_t owner = off, rd;
 		unsigned type, rdlen;
 
@@ -302,13 +313,13 @@ static void own_parse(const uint8_t *q, size_t qlen, struct own_query *p)
 			p->trailing = 1;
 			return;
 		}
-		if (type == 41) {	/* OPT (RFC 6891 6.1) */
+		if (type == 41) {	/* OPT (RFC 6891 6.1); only in the additional section */
 			size_t o = rd;
 
 			p->opt++;
 			p->version = q[off + 5];
 			p->do_bit = q[off + 6] & 0x80;
-			if (off - owner != 1)
+			if (off - owner != 1 || i < an + ns)
 				p->opt_bad = 1;
 			while (o + 4 <= rd + rdlen)
 				o += 4 + (q[o + 2] << 8 | q[o + 3]);
@@ -338,7 +349,7 @@ size_t dns_own_reply(const uint8_t *q, size_t qlen, uint8_t *out, size_t out_siz
 	} else if (!p.qend || p.trailing || p.opt > 1 || p.opt_bad) {
 		rcode = 1;	/* FORMERR (RFC 6891 6.1.1 and 7 for the OPT cases) */
 		if (p.trailing)
-			qend = 0;
+			qend = 0;	/* only what was read whole is echoed */
 	} else if (p.opt && p.version) {
 		rcode = 0;	/* BADVERS: extended rcode 16 (RFC 6891 6.1.3) */
 		ext = 1;
