@@ -31,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -58,6 +59,7 @@ struct conn {
 	bool want_out;		/* EPOLLOUT registered */
 	bool eof;		/* the client sent everything: nothing more to read */
 	bool steer;		/* a listener TCP/53 is steered to */
+	uint64_t paused_until;	/* a listener out of descriptors: not polled until then */
 	struct sockaddr_storage peer;
 	struct dns_listen up;	/* where its other names are relayed; family 0: nowhere */
 	/* the message being read: its 2-byte length, then its bytes */
@@ -449,7 +451,7 @@ static struct conn *idlest(struct server *s)
 	return best;
 }
 
-static void on_accept(struct server *s, const struct conn *l)
+static void on_accept(struct server *s, struct conn *l)
 {
 	int lfd = l->fd;
 	int rounds;
@@ -461,8 +463,20 @@ static void on_accept(struct server *s, const struct conn *l)
 		int public, one = 1;
 		struct conn *c;
 
-		if (fd < 0)
+		if (fd < 0) {
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+			    errno == ENOMEM) {
+				/* out of descriptors: the listener would stay readable
+				 * and spin; it rests until the next sweep, and a pending
+				 * connection waits in the backlog */
+				struct conn *lc = l;
+
+				s->refused_full++;
+				lc->paused_until = s->now + SWEEP_MS;
+				epoll_ctl(s->ep, EPOLL_CTL_DEL, lc->fd, NULL);
+			}
 			return;	/* EAGAIN, or an error of that one connection */
+		}
 		public = dns_source_public(s->st, &peer);
 		if (public ? s->n_public >= s->o->public_conns : 0) {
 			s->refused_full++;
@@ -587,6 +601,24 @@ static void addr_text(const struct dns_listen *l, char *buf, size_t size)
 		 ntohs(((const struct sockaddr_in *)&l->addr)->sin_port));
 }
 
+/* Descriptors for every connection the limits allow, each with its relay:
+ * the soft limit is raised as far as the hard one lets; what is still
+ * short is said (accept then rests while none is free, see on_accept). */
+static void fd_budget(const struct dns_serve_opts *o)
+{
+	rlim_t want = 2 * (rlim_t)o->max_conns + o->public_conns + 2 * MAX_LISTEN + 64;
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur >= want)
+		return;
+	rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= want ? want : rl.rlim_max;
+	setrlimit(RLIMIT_NOFILE, &rl);
+	if (rl.rlim_cur < want)
+		pr_warn("dns serve: %llu file descriptors for %u connections and their relays "
+			"(raise the hard limit, RLIMIT_NOFILE, to %llu)\n",
+			(unsigned long long)rl.rlim_cur, o->max_conns, (unsigned long long)want);
+}
+
 int dns_serve(struct enf_state *st, const struct dns_serve_opts *o, volatile sig_atomic_t *stop)
 {
 	struct server *s = calloc(1, sizeof(*s));
@@ -599,6 +631,7 @@ int dns_serve(struct enf_state *st, const struct dns_serve_opts *o, volatile sig
 		return -ENOMEM;
 	s->st = st;
 	s->o = o;
+	fd_budget(o);
 	s->ep = epoll_create1(EPOLL_CLOEXEC);
 	if (s->ep < 0) {
 		err = -errno;
@@ -731,6 +764,13 @@ int dns_serve(struct enf_state *st, const struct dns_serve_opts *o, volatile sig
 		}
 		if (s->now >= next_sweep) {
 			sweep(s);
+			for (i = 0; i < nlst; i++) {
+				if (lst[i]->paused_until && s->now >= lst[i]->paused_until) {
+					lst[i]->paused_until = 0;
+					if (ep_set(s, lst[i], EPOLL_CTL_ADD))
+						lst[i]->paused_until = s->now + SWEEP_MS;
+				}
+			}
 			next_sweep = s->now + SWEEP_MS;
 		}
 		free_dead(s);
