@@ -358,54 +358,70 @@ struct {
  * when the segment was steered. Plain headers only (no IP options or
  * extension headers), like the UDP path.
  */
-static __always_inline int steer_tcp(struct __sk_buff *skb, struct scratch *s)
+static __always_inline int steer_tcp(struct __sk_buff *skb)
 {
+	void *data = (void *)(long)skb->data, *data_end = (void *)(long)skb->data_end;
 	struct bpf_fib_lookup fib = {};
 	struct bpf_sock_tuple t = {};
 	struct enf_addr dst = {};
+	struct ethhdr *eth = data;
 	struct bpf_sock *sk;
-	__u32 slot, key, tlen, l4;
+	__u32 slot, key, tlen;
 	struct dns_ctx c = {};
 	void *res_map;
 	__be16 ports[2];
 	long err;
 
-	if (bpf_skb_load_bytes(skb, 0, &s->eth, sizeof(s->eth)))
+	/* direct reads: every packet of the interface passes here, and all
+	 * but TCP leave after a few compares (headers outside the linear
+	 * part are not steered) */
+	if ((void *)(eth + 1) > data_end)
 		return 0;
-	if (s->eth.h_proto == bpf_htons(ETH_P_IP)) {
-		if (bpf_skb_load_bytes(skb, sizeof(s->eth), &s->ip4, sizeof(s->ip4)) ||
-		    s->ip4.version != 4 || s->ip4.ihl != 5 || s->ip4.protocol != IPPROTO_TCP ||
-		    (s->ip4.frag_off & bpf_htons(0x3fff)))
+	if (eth->h_proto == bpf_htons(ETH_P_IP)) {
+		struct iphdr *ip4 = (void *)(eth + 1);
+		__be16 *p = (void *)(ip4 + 1);
+
+		if ((void *)(p + 2) > data_end || ip4->protocol != IPPROTO_TCP ||
+		    ip4->version != 4 || ip4->ihl != 5 || (ip4->frag_off & bpf_htons(0x3fff)) ||
+		    p[1] != bpf_htons(ENF_DNS_PORT))
 			return 0;
 		dst.family = ENF_AF_INET;
-		__builtin_memcpy(dst.addr, &s->ip4.daddr, 4);
-		t.ipv4.saddr = s->ip4.saddr;
-		t.ipv4.daddr = s->ip4.daddr;
+		__builtin_memcpy(dst.addr, &ip4->daddr, 4);
+		t.ipv4.saddr = ip4->saddr;
+		t.ipv4.daddr = ip4->daddr;
+		t.ipv4.sport = p[0];
+		t.ipv4.dport = p[1];
 		fib.family = 2;		/* AF_INET */
-		fib.ipv4_src = s->ip4.saddr;
-		fib.ipv4_dst = s->ip4.daddr;
-		l4 = sizeof(s->eth) + sizeof(s->ip4);
+		fib.ipv4_src = ip4->saddr;
+		fib.ipv4_dst = ip4->daddr;
+		ports[0] = p[0];
+		ports[1] = p[1];
 		tlen = sizeof(t.ipv4);
 		key = ENF_DNS_LISTEN_V4;
-	} else if (s->eth.h_proto == bpf_htons(ETH_P_IPV6)) {
-		if (bpf_skb_load_bytes(skb, sizeof(s->eth), &s->ip6, sizeof(s->ip6)) ||
-		    s->ip6.version != 6 || s->ip6.nexthdr != IPPROTO_TCP)
+	} else if (eth->h_proto == bpf_htons(ETH_P_IPV6)) {
+		struct ipv6hdr *ip6 = (void *)(eth + 1);
+		__be16 *p = (void *)(ip6 + 1);
+
+		if ((void *)(p + 2) > data_end || ip6->nexthdr != IPPROTO_TCP ||
+		    ip6->version != 6 || p[1] != bpf_htons(ENF_DNS_PORT))
 			return 0;
 		dst.family = ENF_AF_INET6;
-		__builtin_memcpy(dst.addr, &s->ip6.daddr, 16);
-		__builtin_memcpy(t.ipv6.saddr, &s->ip6.saddr, 16);
-		__builtin_memcpy(t.ipv6.daddr, &s->ip6.daddr, 16);
+		__builtin_memcpy(dst.addr, &ip6->daddr, 16);
+		__builtin_memcpy(t.ipv6.saddr, &ip6->saddr, 16);
+		__builtin_memcpy(t.ipv6.daddr, &ip6->daddr, 16);
+		t.ipv6.sport = p[0];
+		t.ipv6.dport = p[1];
 		fib.family = 10;	/* AF_INET6 */
-		__builtin_memcpy(fib.ipv6_src, &s->ip6.saddr, 16);
-		__builtin_memcpy(fib.ipv6_dst, &s->ip6.daddr, 16);
-		l4 = sizeof(s->eth) + sizeof(s->ip6);
+		__builtin_memcpy(fib.ipv6_src, &ip6->saddr, 16);
+		__builtin_memcpy(fib.ipv6_dst, &ip6->daddr, 16);
+		ports[0] = p[0];
+		ports[1] = p[1];
 		tlen = sizeof(t.ipv6);
 		key = ENF_DNS_LISTEN_V6;
 	} else {
 		return 0;
 	}
-	if (bpf_skb_load_bytes(skb, l4, ports, sizeof(ports)) ||
-	    ports[1] != bpf_htons(ENF_DNS_PORT) || !policy_maps(&c, &slot))
+	if (!policy_maps(&c, &slot))
 		return 0;
 	res_map = bpf_map_lookup_elem(&enf_dnsres_sel, &slot);
 	if (!res_map || !bpf_map_lookup_elem(res_map, &dst))
@@ -418,13 +434,6 @@ static __always_inline int steer_tcp(struct __sk_buff *skb, struct scratch *s)
 	err = bpf_fib_lookup(skb, &fib, sizeof(fib), 0);
 	if (err != BPF_FIB_LKUP_RET_NOT_FWDED && err != BPF_FIB_LKUP_RET_FWD_DISABLED)
 		return 0;
-	if (key == ENF_DNS_LISTEN_V4) {
-		t.ipv4.sport = ports[0];
-		t.ipv4.dport = ports[1];
-	} else {
-		t.ipv6.sport = ports[0];
-		t.ipv6.dport = ports[1];
-	}
 	/* a connection the node has: its socket (the server's, or one made
 	 * before the server listened, which keeps going to the resolver) */
 	sk = bpf_skc_lookup_tcp(skb, &t, tlen, BPF_F_CURRENT_NETNS, 0);
@@ -452,9 +461,7 @@ done:
 SEC("tc")
 int enf_tc_dns(struct __sk_buff *skb)
 {
-	struct scratch *s = scratch();
-
-	if (s && steer_tcp(skb, s))
+	if (steer_tcp(skb))
 		return count(ENF_DNS_STEERED, TC_ACT_OK);
 	return dns_answer(skb, 0);
 }
