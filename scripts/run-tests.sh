@@ -40,8 +40,14 @@
 #   monitor_e2e     enforcer monitor: drop events decoded, filters, a flood at the rate
 #                   and every drop accounted for, dead readers, per-interface rows (root)
 #   monitor_e2e-san the same with the sanitizer build
-#   dns_e2e         dig, kdig, getent through the kernel DNS path; NSD as the resolver
-#   dns_diff        the kernel DNS path against NSD, ~1700 queries, 0 mismatches
+#   dns_e2e         dig, kdig, getent through the kernel DNS path; NSD as the resolver;
+#                   TCP/53 steered to dns serve (private answers whole, relay, TC retry)
+#   dns_serve_e2e   enforcer dns serve over TCP: private answers, the relay to NSD, public
+#                   sources refused, pipelining, 200 hostile connections, drips, idle,
+#                   per-source and pool limits, own replies (root)
+#   dns_serve_e2e-san the same with the sanitizer build
+#   dns_diff        the kernel DNS path and dns serve against NSD over UDP and TCP,
+#                   ~3700 queries, 0 mismatches
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -129,6 +135,8 @@ if [ $quick -eq 0 ]; then
 	run_suite monitor_e2e selftests/e2e/monitor_e2e.sh .output/enforcer
 	ASAN_OPTIONS=detect_leaks=1 run_suite monitor_e2e-san selftests/e2e/monitor_e2e.sh .output/san/enforcer
 	run_suite dns_e2e selftests/e2e/dns_e2e.sh .output/enforcer
+	run_suite dns_serve_e2e selftests/e2e/dns_serve_e2e.sh .output/enforcer
+	ASAN_OPTIONS=detect_leaks=1 run_suite dns_serve_e2e-san selftests/e2e/dns_serve_e2e.sh .output/san/enforcer
 	run_suite dns_diff selftests/e2e/dns_diff.sh .output/enforcer
 fi
 

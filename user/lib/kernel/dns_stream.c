@@ -6,7 +6,8 @@
  * It is written to stay available to the pods while someone tries to deny
  * it (RFC 7766 6.2.3 and 10):
  *  - one thread, epoll, non-blocking sockets; nothing waits on a client;
- *  - public sources (the data path's classifier says class 0) only ever get
+ *  - public sources (the data path's classifier flags them neither private
+ *    nor a network member, as the DNS program decides) only ever get
  *    REFUSED: they have their own small pool of connections and a low limit
  *    per address, one query each, and are never run through the program or
  *    relayed, so they cannot take a slot, a relay or CPU from a pod;
