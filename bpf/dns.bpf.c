@@ -328,10 +328,14 @@ static __always_inline int dns_answer(struct __sk_buff *skb, const int stream)
 
 reply:
 	/* The reply counts once it is written; a failed rewrite only as an error.
-	 * A part with more to come is not a reply: the last part counts. */
+	 * Over TCP a set in parts is one answer: the first part counts it (its
+	 * TC only means "more parts": dns serve joins them, and `check` keeps
+	 * every set within one TCP message), the later parts count nothing. */
 	ret = reply_in_place(skb, s);
-	if (stream && ret == TC_ACT_REDIRECT && s->q.reason == ENF_DNS_TRUNCATED)
+	if (stream && s->q.first)
 		return ret;
+	if (stream && s->q.reason == ENF_DNS_TRUNCATED)
+		s->q.reason = ENF_DNS_ANSWER;
 	return count(ret == TC_ACT_REDIRECT ? s->q.reason : ENF_DNS_ERROR, ret);
 }
 
@@ -438,7 +442,10 @@ static __always_inline int steer_tcp(struct __sk_buff *skb)
 	 * before the server listened, which keeps going to the resolver) */
 	sk = bpf_skc_lookup_tcp(skb, &t, tlen, BPF_F_CURRENT_NETNS, 0);
 	if (sk) {
-		if (sk->state != BPF_TCP_LISTEN) {
+		/* a TIME_WAIT socket (the server closed first) would answer a new
+		 * SYN by looking for a listener on port 53 and finding none: the
+		 * listener takes the segment instead */
+		if (sk->state != BPF_TCP_LISTEN && sk->state != BPF_TCP_TIME_WAIT) {
 			err = bpf_sk_assign(skb, sk, 0);
 			bpf_sk_release(sk);
 			goto done;

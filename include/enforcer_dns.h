@@ -32,7 +32,8 @@
  * enf_dns_a/aaaa/srv, ENF_DNS_MAX_RR records per value ("pages"): record i
  * is in id rrset_id + i / 32, slot i % 32. */
 #define ENF_DNS_MAX_RR		32	/* records per map value (one page) */
-#define ENF_DNS_MAX_RRSET	2048	/* records per RRset: 2048 SRV fit a TCP message */
+#define ENF_DNS_MAX_RRSET	2048	/* records per RRset (2048 AAAA fit a TCP message;
+					 * an SRV set is checked by its size) */
 #define ENF_DNS_PART_RR		80	/* most records in one message the program writes
 					 * (76 A records fill ENF_DNS_MAX_MSG) */
 #define ENF_DNS_MAX_VIEWS	4	/* isolated networks one source class can see */

@@ -1407,6 +1407,50 @@ out:
 	done();
 }
 
+/* SRV records carry their target in full: a set whose bytes exceed one TCP
+ * message is an error naming the SRV name, below the record limit too. */
+static void test_srv_set_over_one_tcp_message_is_an_error(void)
+{
+	static char y[65536];
+	size_t o, i;
+
+	o = (size_t)snprintf(y, sizeof(y),
+			     "rack: r\n"
+			     "zones: [\"{service}.internal\"]\n"
+			     "apps:\n"
+			     "  a:\n"
+			     "    services:\n"
+			     "      web:\n"
+			     "        port: 80\n"
+			     "        instances: [");
+	for (i = 0; i < 2000; i++)
+		o += (size_t)snprintf(y + o, sizeof(y) - o, "%s10.0.%zu.%zu", i ? ", " : "",
+				      1 + i / 250, 1 + i % 250);
+	snprintf(y + o, sizeof(y) - o, "]\n");
+	CHECK_EQ(compile_buf(y, 1), -EINVAL);
+	CHECK_STR_CONTAINS(msgs, "t.yml:6:7: apps.a.services.web: '_80._tcp.web.internal' from "
+			   "zones[0]: 2000 SRV records with targets of this length do not fit one "
+			   "TCP message");
+	done();
+	/* 1,500 of them fit (about 52 KB) */
+	o = (size_t)snprintf(y, sizeof(y),
+			     "rack: r\n"
+			     "zones: [\"{service}.internal\"]\n"
+			     "apps:\n"
+			     "  a:\n"
+			     "    services:\n"
+			     "      web:\n"
+			     "        port: 80\n"
+			     "        instances: [");
+	for (i = 0; i < 1500; i++)
+		o += (size_t)snprintf(y + o, sizeof(y) - o, "%s10.0.%zu.%zu", i ? ", " : "",
+				      1 + i / 250, 1 + i % 250);
+	snprintf(y + o, sizeof(y) - o, "]\n");
+	if (compile_yaml(y))
+		CHECK_EQ(val("rack", "_80._tcp.web.internal")->n_srv, 1500);
+	done();
+}
+
 /* Past what one TCP message holds, a name cannot answer its whole set:
  * an error that names the service, never a partial answer. */
 static void test_rrset_over_the_limit_is_an_error(void)
@@ -1874,6 +1918,7 @@ static const struct test_case tests[] = {
 	TEST(service_named_like_an_apex_is_an_error),
 	TEST(large_rrsets_fill_pages),
 	TEST(rrset_over_the_limit_is_an_error),
+	TEST(srv_set_over_one_tcp_message_is_an_error),
 	TEST(ns_without_resolvers_has_no_data),
 	TEST(service_without_instances_exists_without_data),
 	TEST(invariants_hold_in_every_scenario),

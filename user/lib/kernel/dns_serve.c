@@ -101,7 +101,7 @@ static size_t skip_records(const uint8_t *m, size_t len, size_t off, unsigned n)
 static int stream_reply(struct enf_state *st, const uint8_t *pkt, size_t dns_off, size_t qlen,
 			uint8_t *out, size_t out_size)
 {
-	uint8_t res[PKT_MAX];
+	uint8_t res[PKT_MAX], tail[PKT_MAX];
 	uint32_t first = 0, retval, res_len;
 	size_t n = 0, qend = 0, tail_len = 0, cap = out_size < 65535 ? out_size : 65535;
 	unsigned an_total = 0, parts;
@@ -149,14 +149,14 @@ static int stream_reply(struct enf_state *st, const uint8_t *pkt, size_t dns_off
 		n += rec_end - qend;
 		an_total += an;
 		tail_len = len - rec_end;	/* authority and additional (OPT) */
-		memcpy(res, m + rec_end, tail_len);
+		memcpy(tail, m + rec_end, tail_len);
 		if (!(m[2] & 0x02) || !an) {	/* the last part */
 			out[2] &= ~0x02;
 			break;
 		}
 		first += an;
 	}
-	memcpy(out + n, res, tail_len);
+	memcpy(out + n, tail, tail_len);
 	n += tail_len;
 	out[6] = an_total >> 8;
 	out[7] = an_total;
@@ -232,7 +232,10 @@ int dns_serve_query(struct enf_state *st, const struct sockaddr_storage *client,
 		memcpy(out, res + dns_off, ans);
 		return ans;
 	}
-	return stream_reply(st, pkt, dns_off, qlen, out, out_size);
+	/* a generation or a health update between two parts can change the
+	 * set under them: the parts then disagree (-EPROTO); asked once more */
+	err = stream_reply(st, pkt, dns_off, qlen, out, out_size);
+	return err == -EPROTO ? stream_reply(st, pkt, dns_off, qlen, out, out_size) : err;
 }
 
 /* The parts of a query the responder's own replies need (dns_own_reply). */
@@ -309,18 +312,23 @@ static void own_parse(const uint8_t *q, size_t qlen, struct own_query *p)
 		type = q[off] << 8 | q[off + 1];
 		rdlen = q[off + 8] << 8 | q[off + 9];
 		rd = off + 10;
-		if (rd + rdlen > qlen) {
-			p->trailing = 1;
-			return;
-		}
 		if (type == 41) {	/* OPT (RFC 6891 6.1); only in the additional section */
-			size_t o = rd;
-
 			p->opt++;
 			p->version = q[off + 5];
 			p->do_bit = q[off + 6] & 0x80;
 			if (off - owner != 1 || i < an + ns)
 				p->opt_bad = 1;
+		}
+		if (rd + rdlen > qlen) {	/* an OPT's overrun: FORMERR with an OPT (7) */
+			if (type == 41)
+				p->opt_bad = 1;
+			else
+				p->trailing = 1;
+			return;
+		}
+		if (type == 41) {
+			size_t o = rd;
+
 			while (o + 4 <= rd + rdlen)
 				o += 4 + (q[o + 2] << 8 | q[o + 3]);
 			if (o != rd + rdlen)

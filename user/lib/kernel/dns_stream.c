@@ -46,6 +46,7 @@
 #define REPLY_MAX	65535			/* the TCP length field (RFC 7766 8) */
 #define OUT_MAX		(256 * 1024)		/* replies a client may leave unread */
 #define PUBLIC_MSG_MAX	512			/* longest query a public source may send */
+#define CLIENT_READ	4096			/* bytes read from a client per event */
 #define UPSTREAM_MS	5000			/* the resolver answers within this */
 #define SWEEP_MS	100
 
@@ -356,10 +357,14 @@ static void on_message(struct server *s, struct conn *c, const uint8_t *m, size_
 static void conn_read(struct server *s, struct conn *c)
 {
 	size_t max = c->public ? PUBLIC_MSG_MAX : REPLY_MAX;
-	int rounds;
+	/* a client gets one small read per event (what is left stays in its
+	 * socket: epoll is level-triggered), so no connection holds the loop
+	 * for long; the resolver's answers are read in bulk */
+	size_t chunk = c->kind == K_CLIENT ? CLIENT_READ : sizeof(s->rbuf);
+	int rounds, max_rounds = c->kind == K_CLIENT ? 1 : 16;
 
-	for (rounds = 0; rounds < 16 && !c->dead; rounds++) {
-		ssize_t r = recv(c->fd, s->rbuf, sizeof(s->rbuf), MSG_DONTWAIT);
+	for (rounds = 0; rounds < max_rounds && !c->dead; rounds++) {
+		ssize_t r = recv(c->fd, s->rbuf, chunk, MSG_DONTWAIT);
 		size_t off = 0;
 
 		if (r < 0 && errno == EINTR)
@@ -368,8 +373,10 @@ static void conn_read(struct server *s, struct conn *c)
 			return;
 		if (r <= 0) {
 			/* the peer is done (or gone): a client's relayed queries
-			 * may still be answered, and replies still written */
-			if (c->kind == K_CLIENT && (c->pending || c->out_len) && r == 0) {
+			 * may still be answered, and replies still written; once
+			 * only (a reset after the FIN reads as 0 again, for ever) */
+			if (c->kind == K_CLIENT && (c->pending || c->out_len) && r == 0 &&
+			    !c->eof) {
 				c->last = !c->pending;
 				c->eof = true;
 				c->idle_at = 0;
@@ -418,8 +425,13 @@ static void conn_read(struct server *s, struct conn *c)
 					c->idle_at = s->now + s->o->idle_ms;
 				on_message(s, c, m, c->mlen);
 				free(m);
-				if (c->kind == K_CLIENT && c->public)
-					return;	/* one query each; nothing more is read */
+				if (c->kind == K_CLIENT && c->public && !c->dead) {
+					/* one query each: nothing more is read */
+					c->eof = true;
+					if (ep_set(s, c, EPOLL_CTL_MOD))
+						conn_close(s, c);
+					return;
+				}
 			}
 		}
 	}

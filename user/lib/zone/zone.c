@@ -664,6 +664,24 @@ static int build_rrset(struct zctx *cx, const struct ent_meta *meta, struct enf_
 	return 0;
 }
 
+/*
+ * Whether the whole SRV RRset of `n` records under the name `wire` fits one
+ * TCP message as the program writes it: header, the question, per record a
+ * pointer owner, type, class, TTL, length, priority, weight, port, the
+ * instance label and the target written out in full (the name minus its
+ * "_port._proto." labels), and an OPT.
+ */
+static bool srv_fits_tcp(const uint8_t *wire, size_t wire_len, uint32_t n)
+{
+	size_t target = wire_len, size = 12 + wire_len + 4 + 11, i;
+
+	for (i = 0; i < 2 && target > 1; i++)
+		target -= 1 + wire[wire_len - target];
+	for (i = 1; i <= n && size <= 65535; i++)
+		size += 2 + 10 + 6 + 1 + (i < 10 ? 1 : i < 100 ? 2 : i < 1000 ? 3 : 4) + target;
+	return size <= 65535;
+}
+
 /* The RRset of a data name: the one of its source, built on first use. */
 static int fill_rrset(struct zctx *cx, const struct ent_meta *meta, struct enf_dns_name *val)
 {
@@ -775,6 +793,13 @@ static int add_data(struct zctx *cx, const struct name_src *src, const struct en
 	err = fill_rrset(cx, meta, &val);
 	if (err)
 		return err;
+	if (meta->kind == K_SRV && val.n_srv && !srv_fits_tcp(wire, wire_len, val.n_srv)) {
+		zerr(cx, s->pos, field, "'%s' from zones[%zu]: %u SRV records with targets of "
+		     "this length do not fit one TCP message (65,535 bytes), so the whole set "
+		     "could not be answered; split the service or shorten the names", shown,
+		     src->tmpl, val.n_srv);
+		return 1;
+	}
 	err = add_name(cx, src->view, wire, wire_len, sh[0], &val, meta, &idx);
 	if (err)
 		return err;
