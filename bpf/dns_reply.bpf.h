@@ -113,7 +113,7 @@ static __always_inline long reply_ip(struct __sk_buff *skb, struct scratch *s, _
  * to the resolver) and TC_ACT_SHOT once it is half rewritten. */
 static __always_inline int reply_in_place(struct __sk_buff *skb, struct scratch *s)
 {
-	__u32 new_len = finish(s->msg, &s->q), dns_off = s->q.dns_off, ulen;
+	__u32 new_len = finish(s->msg, &s->q), dns_off = s->q.dns_off, ulen, store_len;
 	__u8 mac[ETH_ALEN];
 	__be16 port;
 
@@ -123,7 +123,14 @@ static __always_inline int reply_in_place(struct __sk_buff *skb, struct scratch 
 		return TC_ACT_OK;
 	if (bpf_skb_change_tail(skb, dns_off + new_len, 0))
 		return TC_ACT_OK;
-	if (bpf_skb_store_bytes(skb, dns_off, s->msg, new_len, 0))
+	/* and again where it is used: clang may keep new_len on the stack
+	 * from before the first check, and 6.1's verifier does not carry a
+	 * register's bounds to its spilled copy */
+	store_len = new_len;
+	asm volatile("" : "+r"(store_len));
+	if (store_len < 12 || store_len > ENF_DNS_MAX_MSG)
+		return TC_ACT_SHOT;
+	if (bpf_skb_store_bytes(skb, dns_off, s->msg, store_len, 0))
 		return TC_ACT_SHOT;
 
 	__builtin_memcpy(mac, s->eth.h_dest, ETH_ALEN);
