@@ -35,6 +35,7 @@
 #include <linux/ip.h>
 #include <linux/ipv6.h>
 #include <linux/pkt_cls.h>
+#include <linux/tcp.h>
 #include <linux/udp.h>
 #include <bpf/bpf_endian.h>
 #include "maps.bpf.h"
@@ -348,6 +349,16 @@ struct {
 	__type(value, __u64);
 } enf_dns_listen SEC(".maps");
 
+/* [0]: the firewall mark that routes a steered segment to the node itself
+ * (dns serve's policy rule, docs/dns.md "Steering"); 0 while no such rule
+ * is in place: then only resolver addresses the node owns are steered. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} enf_dns_steer SEC(".maps");
+
 /*
  * TCP to a resolver address, port 53: the retry of a client that got TC,
  * or a client that asks over TCP. Handed to the stream server on the node
@@ -355,12 +366,14 @@ struct {
  * horizon holds) and the resolver's (the client sees no difference): a
  * segment of a connection the node already has goes to that socket, a new
  * one to the server's listener. Without a stream server listening the
- * segment goes on to the resolver, as before. Only a resolver address the
- * node delivers locally is steered (the route lookup says so): a segment
- * with a socket assigned is never forwarded (ip_forward drops it), so a
- * resolver behind this node (a ClusterIP, say) keeps its TCP. Returns 1
- * when the segment was steered. Plain headers only (no IP options or
- * extension headers), like the UDP path.
+ * segment goes on to the resolver, as before. A segment with a socket
+ * assigned must be delivered locally (ip_forward drops it): a resolver
+ * address the node owns is; one the node forwards to (a ClusterIP, routed
+ * or DNATed by kube-proxy) is steered only while dns serve's policy rule
+ * routes the mark in enf_dns_steer to the node itself, and every steered
+ * segment carries that mark.
+ * Returns 1 when the segment was steered. Plain headers only (no IP
+ * options or extension headers), like the UDP path.
  */
 static __always_inline int steer_tcp(struct __sk_buff *skb)
 {
@@ -369,11 +382,11 @@ static __always_inline int steer_tcp(struct __sk_buff *skb)
 	struct bpf_sock_tuple t = {};
 	struct enf_addr dst = {};
 	struct ethhdr *eth = data;
-	struct bpf_sock *sk;
-	__u32 slot, key, tlen;
+	struct tcphdr *th;
+	struct bpf_sock *sk, *lsk;
+	__u32 slot, key, tlen, mark = 0, zero = 0, *steer_mark;
 	struct dns_ctx c = {};
 	void *res_map;
-	__be16 ports[2];
 	long err;
 
 	/* direct reads: every packet of the interface passes here, and all
@@ -383,43 +396,43 @@ static __always_inline int steer_tcp(struct __sk_buff *skb)
 		return 0;
 	if (eth->h_proto == bpf_htons(ETH_P_IP)) {
 		struct iphdr *ip4 = (void *)(eth + 1);
-		__be16 *p = (void *)(ip4 + 1);
 
-		if ((void *)(p + 2) > data_end || ip4->protocol != IPPROTO_TCP ||
+		th = (void *)(ip4 + 1);
+		if ((void *)(th + 1) > data_end || ip4->protocol != IPPROTO_TCP ||
 		    ip4->version != 4 || ip4->ihl != 5 || (ip4->frag_off & bpf_htons(0x3fff)) ||
-		    p[1] != bpf_htons(ENF_DNS_PORT))
+		    th->dest != bpf_htons(ENF_DNS_PORT))
 			return 0;
 		dst.family = ENF_AF_INET;
 		__builtin_memcpy(dst.addr, &ip4->daddr, 4);
 		t.ipv4.saddr = ip4->saddr;
 		t.ipv4.daddr = ip4->daddr;
-		t.ipv4.sport = p[0];
-		t.ipv4.dport = p[1];
+		t.ipv4.sport = th->source;
+		t.ipv4.dport = th->dest;
 		fib.family = 2;		/* AF_INET */
 		fib.ipv4_src = ip4->saddr;
 		fib.ipv4_dst = ip4->daddr;
-		ports[0] = p[0];
-		ports[1] = p[1];
+		fib.sport = th->source;
+		fib.dport = th->dest;
 		tlen = sizeof(t.ipv4);
 		key = ENF_DNS_LISTEN_V4;
 	} else if (eth->h_proto == bpf_htons(ETH_P_IPV6)) {
 		struct ipv6hdr *ip6 = (void *)(eth + 1);
-		__be16 *p = (void *)(ip6 + 1);
 
-		if ((void *)(p + 2) > data_end || ip6->nexthdr != IPPROTO_TCP ||
-		    ip6->version != 6 || p[1] != bpf_htons(ENF_DNS_PORT))
+		th = (void *)(ip6 + 1);
+		if ((void *)(th + 1) > data_end || ip6->nexthdr != IPPROTO_TCP ||
+		    ip6->version != 6 || th->dest != bpf_htons(ENF_DNS_PORT))
 			return 0;
 		dst.family = ENF_AF_INET6;
 		__builtin_memcpy(dst.addr, &ip6->daddr, 16);
 		__builtin_memcpy(t.ipv6.saddr, &ip6->saddr, 16);
 		__builtin_memcpy(t.ipv6.daddr, &ip6->daddr, 16);
-		t.ipv6.sport = p[0];
-		t.ipv6.dport = p[1];
+		t.ipv6.sport = th->source;
+		t.ipv6.dport = th->dest;
 		fib.family = 10;	/* AF_INET6 */
 		__builtin_memcpy(fib.ipv6_src, &ip6->saddr, 16);
 		__builtin_memcpy(fib.ipv6_dst, &ip6->daddr, 16);
-		ports[0] = p[0];
-		ports[1] = p[1];
+		fib.sport = th->source;
+		fib.dport = th->dest;
 		tlen = sizeof(t.ipv6);
 		key = ENF_DNS_LISTEN_V6;
 	} else {
@@ -430,39 +443,57 @@ static __always_inline int steer_tcp(struct __sk_buff *skb)
 	res_map = bpf_map_lookup_elem(&enf_dnsres_sel, &slot);
 	if (!res_map || !bpf_map_lookup_elem(res_map, &dst))
 		return 0;
-	/* delivered here? (forwarding off on the way in: nothing leaves anyway) */
-	fib.ifindex = skb->ifindex;
-	fib.l4_protocol = IPPROTO_TCP;
-	fib.sport = ports[0];
-	fib.dport = ports[1];
-	err = bpf_fib_lookup(skb, &fib, sizeof(fib), 0);
-	if (err != BPF_FIB_LKUP_RET_NOT_FWDED && err != BPF_FIB_LKUP_RET_FWD_DISABLED)
+	/* With dns serve's rule in place every steered segment carries its
+	 * mark, which has it delivered here whatever the route or a DNAT
+	 * after this hook says. Without it, only what the node delivers
+	 * itself (forwarding off on the way in: nothing leaves anyway; a
+	 * destination with no route at all counts as delivered). */
+	steer_mark = bpf_map_lookup_elem(&enf_dns_steer, &zero);
+	if (steer_mark)
+		mark = *steer_mark;
+	if (!mark) {
+		fib.ifindex = skb->ifindex;
+		fib.l4_protocol = IPPROTO_TCP;
+		err = bpf_fib_lookup(skb, &fib, sizeof(fib), 0);
+		if (err != BPF_FIB_LKUP_RET_NOT_FWDED && err != BPF_FIB_LKUP_RET_FWD_DISABLED)
+			return 0;
+	}
+	/* no stream server (its listener left the map with it): the
+	 * resolver's, as before, marked or not */
+	lsk = bpf_map_lookup_elem(&enf_dns_listen, &key);
+	if (!lsk)
 		return 0;
+	if (lsk->state != BPF_TCP_LISTEN) {
+		bpf_sk_release(lsk);
+		return 0;
+	}
 	/* a connection the node has: its socket (the server's, or one made
-	 * before the server listened, which keeps going to the resolver) */
+	 * before the server listened, which keeps going to the resolver).
+	 * A TIME_WAIT socket (the server closed first) would answer a new
+	 * SYN by looking for a listener on port 53 and finding none: the
+	 * listener takes the segment instead. */
 	sk = bpf_skc_lookup_tcp(skb, &t, tlen, BPF_F_CURRENT_NETNS, 0);
-	if (sk) {
-		/* a TIME_WAIT socket (the server closed first) would answer a new
-		 * SYN by looking for a listener on port 53 and finding none: the
-		 * listener takes the segment instead */
-		if (sk->state != BPF_TCP_LISTEN && sk->state != BPF_TCP_TIME_WAIT) {
-			err = bpf_sk_assign(skb, sk, 0);
-			bpf_sk_release(sk);
-			goto done;
-		}
-		bpf_sk_release(sk);
+	if (sk && sk->state != BPF_TCP_LISTEN && sk->state != BPF_TCP_TIME_WAIT) {
+		err = bpf_sk_assign(skb, sk, 0);
+	} else if (th->syn && !th->ack) {
+		err = bpf_sk_assign(skb, lsk, 0);	/* a new connection */
+	} else if (mark) {
+		/* a later segment of a connection the server took from a
+		 * forwarded address whose destination a DNAT (kube-proxy's)
+		 * changes after this hook: the socket is found by the changed
+		 * address once the mark has the segment delivered here */
+		err = 0;
+	} else {
+		err = 1;	/* not ours: the resolver's */
 	}
-	sk = bpf_map_lookup_elem(&enf_dns_listen, &key);
-	if (!sk)
-		return 0;	/* no stream server: the resolver's, as before */
-	if (sk->state != BPF_TCP_LISTEN) {
+	if (sk)
 		bpf_sk_release(sk);
+	bpf_sk_release(lsk);
+	if (err)
 		return 0;
-	}
-	err = bpf_sk_assign(skb, sk, 0);
-	bpf_sk_release(sk);
-done:
-	return !err;
+	if (mark)
+		skb->mark = mark;
+	return 1;
 }
 
 SEC("tc")

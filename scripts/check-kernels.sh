@@ -89,7 +89,8 @@ fi
 # failed. The CI subset: every C suite and the netns e2e suites (tunnel_e2e:
 # the Geneve device case runs where the kernel has Geneve, as Debian's do;
 # daemon_e2e: libnl, tcx or cls_bpf on links that appear, adoption;
-# monitor_e2e: the ring buffer and the data path's events on each kernel).
+# monitor_e2e: the ring buffer and the data path's events on each kernel;
+# dns_forwarded_e2e: bpf_sk_assign with a mark through policy routing and a DNAT).
 C_SUITES=$(basename -a -s .c selftests/*/test_*.c)
 PLAN=()
 for t in $C_SUITES; do
@@ -97,6 +98,7 @@ for t in $C_SUITES; do
 done
 PLAN+=("e2e 1800 selftests/e2e/e2e.sh .output/enforcer"
        "dns_e2e 1800 selftests/e2e/dns_e2e.sh .output/enforcer"
+       "dns_forwarded_e2e 900 selftests/e2e/dns_forwarded_e2e.sh .output/enforcer"
        "flows_e2e 2400 selftests/e2e/flows_e2e.sh .output/enforcer"
        "tunnel_e2e 1800 selftests/e2e/tunnel_e2e.sh .output/enforcer"
        "daemon_e2e 1800 selftests/e2e/daemon_e2e.sh .output/enforcer"

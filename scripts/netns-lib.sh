@@ -316,24 +316,58 @@ nl_ping()
 	nl_in "$1" timeout $(($3 + NL_SLACK)) ping -n -q -c 1 -W "$3" "$2" >/dev/null 2>&1
 }
 
+# nl_term PID: SIGTERM to what PID runs. When PID is a `timeout` (started
+# as `ip netns exec NS timeout SECS CMD`, which execs it), to CMD itself:
+# `timeout`, told itself, passes TERM on and then sends SIGCONT, and a
+# SIGCONT that arrives while a sanitizer build stops itself for the leak
+# check at exit cancels that stop, so the check waits forever
+# (LeakSanitizer's StopTheWorld). `timeout` then exits with CMD's status.
+nl_term()
+{
+	local pid=$1 kids=''
+	if [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = timeout ]; then
+		kids=$(cat "/proc/$pid/task/$pid/children" 2>/dev/null)
+	fi
+	if [ -n "$kids" ]; then
+		# shellcheck disable=SC2086 # one PID or several, each a word
+		kill -TERM $kids 2>/dev/null
+	else
+		kill -TERM "$pid" 2>/dev/null
+	fi
+}
+
+# nl_started PID: when PID started (clock ticks since boot; empty when it
+# is gone): a PID with the same start time is still the same process.
+nl_started() { sed -E 's/.*\) //' "/proc/$1/stat" 2>/dev/null | awk '{ print $20 }'; }
+
 # nl_cleanup: kill our listeners (by PID), delete our namespaces, unmount
 # our bpffs, remove the temp dir. Idempotent; safe on a half-built setup.
 nl_cleanup()
 {
-	local pid ns
+	local pid ns kid kids=()
 	for pid in "${NL_PIDS[@]}"; do
-		kill -TERM "$pid" 2>/dev/null
+		# what a `timeout` runs, with its start time: ours to KILL below
+		# if it outlives the wait
+		if [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = timeout ]; then
+			for kid in $(cat "/proc/$pid/task/$pid/children" 2>/dev/null); do
+				kids+=("$kid:$(nl_started "$kid")")
+			done
+		fi
+		nl_term "$pid"
 	done
 	for pid in "${NL_PIDS[@]}"; do
-		# `timeout` forwards TERM to its command (and that one's forks),
-		# then exits. Bounded wait (~2 s); KILL only what is still ours
-		# and alive after it.
+		# Bounded wait (~2 s); KILL only what is still ours and alive
+		# after it.
 		for _ in $(seq 1 40); do
 			kill -0 "$pid" 2>/dev/null || break
 			sleep 0.05
 		done
 		kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
 		wait "$pid" 2>/dev/null
+	done
+	for kid in "${kids[@]}"; do
+		pid=${kid%%:*}
+		[ "$(nl_started "$pid")" = "${kid#*:}" ] && kill -KILL "$pid" 2>/dev/null
 	done
 	NL_PIDS=()
 	for ns in "${NL_NETNS[@]}"; do

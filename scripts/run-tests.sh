@@ -46,6 +46,10 @@
 #                   sources refused, pipelining, 200 hostile connections, drips, idle,
 #                   per-source and pool limits, own replies (root)
 #   dns_serve_e2e-san the same with the sanitizer build
+#   dns_forwarded_e2e TCP/53 to resolver addresses the node forwards to (routed, and
+#                   DNATed as kube-proxy does): steered with dns serve's policy rule;
+#                   named when it is off; nothing left after (root)
+#   dns_forwarded_e2e-san the same with the sanitizer build
 #   dns_diff        the kernel DNS path and dns serve against NSD over UDP and TCP,
 #                   ~3700 queries, 0 mismatches
 set -uo pipefail
@@ -57,6 +61,7 @@ JOBS=$(nproc 2>/dev/null || echo 2)
 
 total_pass=0 total_fail=0 total_skip=0
 summary=()
+failures=()	# each failed case with its reasons, repeated before the summary
 
 # run_suite NAME CMD...: runs, echoes output, adds its closing line.
 run_suite() {
@@ -67,9 +72,18 @@ run_suite() {
 	"$@" 2>&1 | tee "$out"
 	rc=${PIPESTATUS[0]}
 	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$out" | tail -n 1)
+	# A failed case's reasons are the indented lines just before its FAIL
+	# line (the last 8 kept, each cut at 400 characters): repeated at the
+	# end, as CI's log may show only the tail of the run.
+	while IFS= read -r l; do
+		failures+=("$name: $l")
+	done < <(awk '/^    / { b[n++ % 8] = substr($0, 1, 400); next }
+		/^FAIL / { for (i = (n > 8 ? n - 8 : 0); i < n; i++) print b[i % 8]; print; }
+		{ n = 0 }' "$out")
 	rm -f "$out"
 	if [ -z "$line" ]; then
 		echo "FAIL $name: no closing line (exit code $rc)"
+		failures+=("$name: no closing line (exit code $rc)")
 		total_fail=$((total_fail + 1))
 		summary+=("$(printf '%-16s crashed (exit %d)' "$name" "$rc")")
 		return
@@ -81,6 +95,7 @@ run_suite() {
 	# A suite that claims success but exits non-zero still failed.
 	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
 		echo "FAIL $name: exit code $rc"
+		failures+=("$name: passed its cases but exited with $rc")
 		f=1
 	fi
 	total_pass=$((total_pass + p)) total_fail=$((total_fail + f)) total_skip=$((total_skip + s))
@@ -137,10 +152,17 @@ if [ $quick -eq 0 ]; then
 	run_suite dns_e2e selftests/e2e/dns_e2e.sh .output/enforcer
 	run_suite dns_serve_e2e selftests/e2e/dns_serve_e2e.sh .output/enforcer
 	ASAN_OPTIONS=detect_leaks=1 run_suite dns_serve_e2e-san selftests/e2e/dns_serve_e2e.sh .output/san/enforcer
+	run_suite dns_forwarded_e2e selftests/e2e/dns_forwarded_e2e.sh .output/enforcer
+	ASAN_OPTIONS=detect_leaks=1 run_suite dns_forwarded_e2e-san selftests/e2e/dns_forwarded_e2e.sh \
+		.output/san/enforcer
 	run_suite dns_diff selftests/e2e/dns_diff.sh .output/enforcer
 fi
 
 echo
+if [ "${#failures[@]}" -gt 0 ]; then
+	echo "=== failures"
+	for l in "${failures[@]}"; do echo "  $l"; done
+fi
 echo "=== summary"
 for l in "${summary[@]}"; do echo "  $l"; done
 if [ "$total_skip" -gt 0 ]; then

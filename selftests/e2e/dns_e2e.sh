@@ -28,6 +28,7 @@ set -u
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 . "$ROOT/scripts/netns-lib.sh"
+. "$ROOT/scripts/dig-lib.sh"
 
 MANIFEST=$ROOT/examples/dns.yml
 
@@ -53,17 +54,7 @@ RES4=10.96.0.10 RES6=fd00:96::10		# dns.resolvers of examples/dns.yml
 RACK4=10.0.5.5 RACK6=fd00:10::5		# rack-private pod
 SHOP4=10.30.0.5 SHOP6=fd00:30::5		# member of the isolated network shop
 
-ZONE=$NL_TMP/example.test.zone
-cat >"$ZONE" <<'EOF'
-; the node's "normal resolver" data: nothing of the private zone
-$ORIGIN example.test.
-$TTL 300
-@	IN	SOA	ns hostmaster 1 3600 600 86400 300
-@	IN	NS	ns
-ns	IN	A	10.96.0.10
-www	IN	A	10.0.7.7
-www	IN	AAAA	fd00:10::7:7
-EOF
+ZONE=$ROOT/selftests/e2e/example.test.zone	# NSD's data: nothing of the private zone
 
 {
 	nl_netns_add inet && nl_netns_add rack && nl_netns_add shop &&
@@ -81,72 +72,6 @@ options ndots:1 timeout:1 attempts:1"
 } || nl_setup_failed "cannot build the topology"
 
 # ---- helpers -------------------------------------------------------------
-
-# dq FROM SERVER DIG_ARGS...: dig from namespace FROM; the whole output in $DQ.
-dq()
-{
-	local from=$1 server=$2
-	shift 2
-	DQ=$(nl_in "$from" timeout 30 dig +time=2 +tries=1 "@$server" "$@" 2>&1)
-}
-
-# Fields of $DQ.
-d_status() { sed -nE 's/.*->>HEADER<<- opcode: [A-Z]+, status: ([A-Z]+),.*/\1/p' <<<"$DQ"; }
-d_flags() { sed -nE 's/^;; flags: ([a-z ]*);.*/\1/p' <<<"$DQ"; }
-d_count() { sed -nE "s/^;; flags: .*[ ;]$1: ([0-9]+).*/\\1/p" <<<"$DQ"; }
-# d_section NAME: the records of section NAME (QUESTION, ANSWER, AUTHORITY), one a line
-d_section()
-{
-	awk -v s=";; $1 SECTION:" '$0 == s { on = 1; next } on && /^$/ { exit } on' <<<"$DQ"
-}
-# d_rdata TYPE: sorted rdata of the answer records of TYPE
-d_rdata()
-{
-	d_section ANSWER | awk -v t="$1" '$4 == t { $1 = $2 = $3 = $4 = ""; sub(/^ +/, ""); print }' | sort
-}
-has_flag() { [[ " $(d_flags) " == *" $1 "* ]]; }
-
-# want_rcode RCODE WHAT: the status of $DQ must be RCODE.
-want_rcode()
-{
-	local got
-	got=$(d_status)
-	[ "$got" = "$1" ] || nl_why "$2: status '${got:-no answer}', want $1: $(nl_oneline "$DQ")"
-}
-
-# want_answer FROM SERVER NAME TYPE "RDATA..." [DIG_ARGS...]: NOERROR, AA, the
-# answer RRset exactly RDATA (sorted, one per line), every TTL 5.
-want_answer()
-{
-	local from=$1 server=$2 name=$3 type=$4 want=$5 got ttl
-	shift 5
-	dq "$from" "$server" "$name" "$type" "$@"
-	want_rcode NOERROR "$from: $name $type @$server"
-	[ "$(d_status)" = NOERROR ] || return
-	has_flag aa || nl_why "$from: $name $type: AA not set (flags: $(d_flags))"
-	has_flag ra && nl_why "$from: $name $type: RA set"
-	got=$(d_rdata "$type")
-	[ "$got" = "$(sort <<<"$want")" ] ||
-		nl_why "$from: $name $type @$server: got [$(nl_oneline "$got")], want [$(nl_oneline "$want")]"
-	ttl=$(d_section ANSWER | awk '$2 != 5 { print $2 }' | head -n 1)
-	[ -z "$ttl" ] || nl_why "$from: $name $type: TTL $ttl, want 5"
-}
-
-# want_negative FROM SERVER NAME TYPE RCODE [DIG_ARGS...]: RCODE (NXDOMAIN or
-# NOERROR = NODATA), AA, no answer, the zone's SOA in authority with TTL 5.
-want_negative()
-{
-	local from=$1 server=$2 name=$3 type=$4 rc=$5 soa
-	shift 5
-	dq "$from" "$server" "$name" "$type" "$@"
-	want_rcode "$rc" "$from: $name $type @$server"
-	[ "$(d_status)" = "$rc" ] || return
-	has_flag aa || nl_why "$from: $name $type: AA not set"
-	[ "$(d_count ANSWER)" = 0 ] || nl_why "$from: $name $type: $(d_count ANSWER) answers, want 0"
-	soa=$(d_section AUTHORITY | awk '{ $1 = $1; print }')
-	[[ "$soa" =~ ^internal\.\ 5\ IN\ SOA\ ns\.internal\.\ hostmaster\.internal\.\ [0-9]+\ 3600\ 600\ 86400\ 5$ ]] ||
-		nl_why "$from: $name $type: authority [$(nl_oneline "$soa")], want the SOA of internal with TTL 5"
-}
 
 # udp_counters SHORT: "InDatagrams InCsumErrors" for UDP over IPv4 and IPv6,
 # absolute, without touching any nstat history.
@@ -545,7 +470,7 @@ v=$(nl_enf status --json 2>/dev/null | jq -r '.dns.tcp_steered // empty')
 nl_end
 
 nl_begin tcp_back_to_resolver_after_serve
-kill -TERM "$SERVE_PID" 2>/dev/null
+nl_term "$SERVE_PID"
 for _ in $(seq 1 40); do kill -0 "$SERVE_PID" 2>/dev/null || break; sleep 0.05; done
 kill -0 "$SERVE_PID" 2>/dev/null && nl_why "dns serve did not stop on SIGTERM"
 # its listeners left enf_dns_listen with it: TCP goes to NSD again

@@ -42,6 +42,7 @@ set -u
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 . "$ROOT/scripts/netns-lib.sh"
+. "$ROOT/scripts/dig-lib.sh"
 
 MANIFEST=$ROOT/examples/dns.yml
 CLIENT=$ROOT/selftests/e2e/dns_serve_e2e.py
@@ -69,17 +70,7 @@ P2=5354		# dns serve without upstream, --idle 1000
 P3=5355		# dns serve --max-connections 4
 HOSTILE_SRC=203.0.113.100 HOSTILE_NSRC=50	# 203.0.113.100-149 in the internet namespace
 
-ZONE=$NL_TMP/example.test.zone
-cat >"$ZONE" <<'EOF'
-; the node's "normal resolver" data: nothing of the private zone
-$ORIGIN example.test.
-$TTL 300
-@	IN	SOA	ns hostmaster 1 3600 600 86400 300
-@	IN	NS	ns
-ns	IN	A	10.96.0.10
-www	IN	A	10.0.7.7
-www	IN	AAAA	fd00:10::7:7
-EOF
+ZONE=$ROOT/selftests/e2e/example.test.zone	# NSD's data: nothing of the private zone
 
 # hostile_addrs: HOSTILE_NSRC more public addresses for the internet host
 hostile_addrs()
@@ -163,98 +154,7 @@ stop_pid()
 	forget "$pid"
 }
 
-PORT=$P1	# the dns serve dq asks
-
-# dq FROM SERVER DIG_ARGS...: dig over TCP to dns serve (port $PORT) from
-# namespace FROM; the whole output in $DQ.
-dq()
-{
-	local from=$1 server=$2
-	shift 2
-	DQ=$(nl_in "$from" timeout 30 dig +tcp +time=2 +tries=1 -p "$PORT" "@$server" "$@" 2>&1)
-}
-
-# Fields of $DQ (as in dns_e2e.sh).
-d_status() { sed -nE 's/.*->>HEADER<<- opcode: [A-Z]+, status: ([A-Z]+),.*/\1/p' <<<"$DQ"; }
-d_flags() { sed -nE 's/^;; flags: ([a-z ]*);.*/\1/p' <<<"$DQ"; }
-d_count() { sed -nE "s/^;; flags: .*[ ;]$1: ([0-9]+).*/\\1/p" <<<"$DQ"; }
-d_section()
-{
-	awk -v s=";; $1 SECTION:" '$0 == s { on = 1; next } on && /^$/ { exit } on' <<<"$DQ"
-}
-d_rdata()
-{
-	d_section ANSWER | awk -v t="$1" '$4 == t { $1 = $2 = $3 = $4 = ""; sub(/^ +/, ""); print }' | sort
-}
-has_flag() { [[ " $(d_flags) " == *" $1 "* ]]; }
-has_opt() { grep -q 'OPT PSEUDOSECTION' <<<"$DQ"; }
-
-# want_rcode RCODE WHAT: the status of $DQ must be RCODE, and over TCP.
-want_rcode()
-{
-	local got
-	got=$(d_status)
-	[ "$got" = "$1" ] || nl_why "$2: status '${got:-no answer}', want $1: $(nl_oneline "$DQ")"
-	[ -z "$got" ] || grep -q '^;; SERVER: .*(TCP)$' <<<"$DQ" ||
-		nl_why "$2: not answered over TCP: $(nl_oneline "$(grep '^;; SERVER' <<<"$DQ")")"
-}
-
-# want_answer FROM SERVER NAME TYPE "RDATA..." [DIG_ARGS...]: NOERROR, AA, the
-# answer RRset exactly RDATA, every TTL 5 (the enforcer's answer).
-want_answer()
-{
-	local from=$1 server=$2 name=$3 type=$4 want=$5 got ttl
-	shift 5
-	dq "$from" "$server" "$name" "$type" "$@"
-	want_rcode NOERROR "$from: $name $type @$server:$PORT"
-	[ "$(d_status)" = NOERROR ] || return
-	has_flag aa || nl_why "$from: $name $type: AA not set (flags: $(d_flags))"
-	has_flag tc && nl_why "$from: $name $type: TC set over TCP"
-	got=$(d_rdata "$type")
-	[ "$got" = "$(sort <<<"$want")" ] ||
-		nl_why "$from: $name $type @$server:$PORT: got [$(nl_oneline "$got")], want [$(nl_oneline "$want")]"
-	ttl=$(d_section ANSWER | awk '$2 != 5 { print $2 }' | head -n 1)
-	[ -z "$ttl" ] || nl_why "$from: $name $type: TTL $ttl, want 5"
-}
-
-# want_negative FROM SERVER NAME TYPE RCODE [DIG_ARGS...]: RCODE (NXDOMAIN or
-# NOERROR = NODATA), AA, no answer, the zone's SOA in authority with TTL 5.
-want_negative()
-{
-	local from=$1 server=$2 name=$3 type=$4 rc=$5 soa
-	shift 5
-	dq "$from" "$server" "$name" "$type" "$@"
-	want_rcode "$rc" "$from: $name $type @$server:$PORT"
-	[ "$(d_status)" = "$rc" ] || return
-	has_flag aa || nl_why "$from: $name $type: AA not set"
-	[ "$(d_count ANSWER)" = 0 ] || nl_why "$from: $name $type: $(d_count ANSWER) answers, want 0"
-	soa=$(d_section AUTHORITY | awk '{ $1 = $1; print }')
-	[[ "$soa" =~ ^internal\.\ 5\ IN\ SOA\ ns\.internal\.\ hostmaster\.internal\.\ [0-9]+\ 3600\ 600\ 86400\ 5$ ]] ||
-		nl_why "$from: $name $type: authority [$(nl_oneline "$soa")], want the SOA of internal with TTL 5"
-}
-
-# want_refused FROM SERVER NAME TYPE [DIG_ARGS...]: REFUSED, AA clear, no
-# records, the question echoed byte for byte; an OPT exactly when asked with EDNS.
-want_refused()
-{
-	local from=$1 server=$2 name=$3 type=$4 edns=1 a
-	shift 4
-	for a in "$@"; do [ "$a" = +noedns ] && edns=0; done
-	dq "$from" "$server" "$name" "$type" "$@"
-	want_rcode REFUSED "$from: $name $type @$server:$PORT"
-	[ "$(d_status)" = REFUSED ] || return
-	has_flag aa && nl_why "$from: $name $type: AA set on REFUSED"
-	[ "$(d_count ANSWER)$(d_count AUTHORITY)" = 00 ] ||
-		nl_why "$from: $name $type: records in REFUSED: $(nl_oneline "$DQ")"
-	[ "$(d_section QUESTION | awk '{ print $1 }')" = ";$name." ] ||
-		nl_why "$from: $name $type: question not echoed: [$(nl_oneline "$(d_section QUESTION)")]"
-	if [ "$edns" = 1 ]; then
-		grep -q '^; EDNS: version: 0, flags:.*; udp: 1232$' <<<"$DQ" ||
-			nl_why "$from: $name $type (EDNS): no OPT (version 0, udp 1232) in REFUSED: $(nl_oneline "$DQ")"
-	else
-		has_opt && nl_why "$from: $name $type (no EDNS): OPT in REFUSED"
-	fi
-}
+DQ_TCP=1 DQ_PORT=$P1	# dq (scripts/dig-lib.sh) asks dns serve, over TCP
 
 # py FROM SECS ARGS...: the Python client in namespace FROM (bounded by SECS
 # and the outer timeout); its output in $PY.
@@ -331,7 +231,7 @@ nl_end
 # ---- 3. without --upstream: REFUSED -------------------------------------------------
 
 nl_begin tcp_without_upstream_refuses
-PORT=$P2
+DQ_PORT=$P2
 want_refused rack "$RES4" wWw.ExAmPlE.tEsT A +edns=0
 want_refused rack "$RES4" www.example.test A +noedns
 want_refused rack "$RES6" www.example.test AAAA -6 +edns=0
@@ -340,7 +240,7 @@ want_refused shop "$RES4" www.example.test A
 # the private zone is still answered there
 want_answer rack "$RES4" web.internal A "$WEB4"
 want_answer shop "$RES6" api.internal AAAA fd00:30::1:10 -6
-PORT=$P1
+DQ_PORT=$P1
 nl_end
 
 # ---- 4. split horizon: the client's address decides ---------------------------------
@@ -648,7 +548,7 @@ nl_begin no_leftovers
 kids=''		# the enforcer processes themselves (children of `timeout`)
 for pid in "${SERVE_PIDS[@]}"; do
 	kids+=" $(cat "/proc/$pid/task/$pid/children" 2>/dev/null)"
-	kill -TERM "$pid" 2>/dev/null
+	nl_term "$pid"
 done
 for pid in "${SERVE_PIDS[@]}"; do
 	stop_pid "$pid" 10

@@ -220,7 +220,7 @@ if monitor_start "$NL_TMP/m5" --json --rate 200 --burst 20 --duration 600; then
 	# the node keeps answering while the reader is flooded
 	nl_reach priv "$ADMIN4" 4000/tcp admin
 	sleep 1.5	# one more report of what was left out
-	kill -TERM "$MPID"
+	nl_term "$MPID"
 	monitor_wait || nl_why "monitor exited $? on SIGTERM after the flood"
 	secs=$((SECONDS - t0 + 1))
 	read -r e1 r1 f1 <<<"$(mon_counts)"
@@ -257,7 +257,7 @@ if monitor_start "$NL_TMP/m6" --duration 30; then
 	nl_run out 1 monitor --duration 1
 	grep -q "another monitor (pid [0-9]*) reads the events" <<<"$out" ||
 		nl_why "a second reader: '$(nl_oneline "$out")', want 'another monitor (pid N) reads the events'"
-	kill -TERM "$first"
+	nl_term "$first"
 	MPID=$first
 	monitor_wait || nl_why "monitor exited $? on SIGTERM, want 0"
 fi
@@ -329,7 +329,7 @@ if nl_until "$READY" bash -c "$(declare -f http nl_in nl_ns); NL_ID=$NL_ID NL_PY
 else
 	nl_why "no metrics at $MURL: $(nl_oneline "$(cat "$NL_TMP/daemon.log")")"
 fi
-kill -TERM "$DPID" 2>/dev/null
+nl_term "$DPID"
 wait "$DPID" 2>/dev/null
 nl_end
 

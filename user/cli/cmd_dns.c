@@ -2,7 +2,7 @@
 /*
  * enforcer dns serve [--listen ADDR[:PORT]]... [--udp] [--steer]
  *                    [--upstream ADDR[:PORT]] [--max-connections N] [--per-source N]
- *                    [--idle MS]
+ *                    [--idle MS] [--steer-mark MARK]
  *
  * Serves the private zone over TCP (and UDP with --udp) from the pinned
  * maps, through the loaded DNS program (dns_serve.h). Without --listen (or
@@ -135,6 +135,16 @@ int cmd_dns(const struct cli_cmd *cmd, int argc, char **argv)
 				o.per_source = v;
 			else
 				o.idle_ms = v;
+			break;
+		case 'k':	/* --steer-mark */
+			errno = 0;
+			v = strtoul(optarg, &end, 0);
+			if (errno || end == optarg || *end || v > 0xffffffffUL) {
+				pr_err("dns serve: invalid --steer-mark '%s' (expected a firewall mark, "
+				       "0 to 0xffffffff; 0: no policy rule)\n", optarg);
+				return EXIT_BADINPUT;
+			}
+			o.steer_mark = (uint32_t)v;
 			break;
 		case CLI_DONE:
 			return code;

@@ -107,6 +107,8 @@ struct status {
 	uint64_t flows;
 	uint64_t frags;
 	uint64_t dns[ENF_DNS_REASON_MAX];
+	bool dns_listening[2];		/* a stream server's listener in enf_dns_listen, v4, v6 */
+	uint32_t dns_steer_mark;	/* enf_dns_steer: forwarded resolvers steered with it */
 	struct enf_active act;
 	struct enf_policy pol;
 	struct link_info *links;
@@ -418,6 +420,16 @@ static int collect(struct enf_state *st, struct status *s)
 	for (r = 0; r < ENF_REASON_MAX; r++)
 		state_sum_percpu(st->stats_fd, r, &s->reasons[r], sizeof(s->reasons[r]), 2);
 	state_dns_stats(st, s->dns);
+	for (r = 0; r < 2; r++) {
+		uint32_t key = r ? ENF_DNS_LISTEN_V6 : ENF_DNS_LISTEN_V4, zero = 0;
+		uint64_t cookie;
+
+		/* a sockmap lookup from userspace gives the socket's cookie */
+		s->dns_listening[r] = st->dns_listen_fd >= 0 &&
+				      !bpf_map_lookup_elem(st->dns_listen_fd, &key, &cookie);
+		if (!r && st->dns_steer_fd >= 0)
+			bpf_map_lookup_elem(st->dns_steer_fd, &zero, &s->dns_steer_mark);
+	}
 	err = links_list(st->pin_dir, &s->links, &s->nlinks);
 	if (err)
 		return err;
@@ -568,6 +580,16 @@ static void print_text(struct enf_state *st, struct status *s)
 	printf("\nDNS answers (since load):\n");
 	for (r = 0; r < ENF_DNS_REASON_MAX; r++)
 		printf("  %-20s %14llu\n", enf_dns_reason_name(r), (unsigned long long)s->dns[r]);
+	if (!s->dns_listening[0] && !s->dns_listening[1])
+		printf("TCP/53:     to the resolver (no stream server listens: daemon or dns serve)\n");
+	else if (s->dns_steer_mark)
+		printf("TCP/53:     steered to the stream server (%s), forwarded resolver addresses "
+		       "too (fwmark 0x%x)\n", s->dns_listening[1] ? s->dns_listening[0] ?
+		       "IPv4, IPv6" : "IPv6" : "IPv4", s->dns_steer_mark);
+	else
+		printf("TCP/53:     steered to the stream server (%s), the node's own resolver "
+		       "addresses only\n", s->dns_listening[1] ? s->dns_listening[0] ?
+		       "IPv4, IPv6" : "IPv6" : "IPv4");
 
 	if (s->pol.generation && s->pol.services)
 		print_services_text(st, s);
@@ -659,6 +681,11 @@ static void print_json(struct enf_state *st, struct status *s)
 	for (r = 0; r < ENF_DNS_REASON_MAX; r++)
 		json_object_object_add(o, enf_dns_reason_name(r), ju64(s->dns[r]));
 	json_object_object_add(root, "dns", o);
+	o = json_object_new_object();
+	json_object_object_add(o, "ipv4", json_object_new_boolean(s->dns_listening[0]));
+	json_object_object_add(o, "ipv6", json_object_new_boolean(s->dns_listening[1]));
+	json_object_object_add(o, "forwarded_mark", ju64(s->dns_steer_mark));
+	json_object_object_add(root, "dns_tcp_steering", o);
 
 	o = json_object_new_object();
 	json_object_object_add(o, "tracked", ju64(s->flows));

@@ -125,7 +125,9 @@ static const struct cli_cmd commands[] = {
 	  "                       ([IPv6]:PORT; names: docs/metrics.md)\n"
 	  "  --no-dns-serve: leave TCP/53 to the resolver (by default the daemon takes\n"
 	  "                  it, as `enforcer dns serve` does: private names answered\n"
-	  "                  whole over TCP, others relayed)\n",
+	  "                  whole over TCP, others relayed; a resolver address the\n"
+	  "                  node forwards to, a ClusterIP, with a policy rule:\n"
+	  "                  fwmark 0x53/0x53 lookup 5353, see docs/dns.md)\n",
 	  "f:dgl:m:nh",
 	  (const struct option[]){ { "file", required_argument, NULL, 'f' },
 				   { "detach-on-exit", no_argument, NULL, 'd' },
@@ -151,12 +153,15 @@ static const struct cli_cmd commands[] = {
 				   { "serial", required_argument, NULL, 's' }, CLI_OPT_HELP, {} } },
 	{ "dns", cmd_dns,
 	  "dns serve [--listen ADDR[:PORT]]... [--udp] [--steer] [--upstream ADDR[:PORT]]\n"
-	  "       [--max-connections N] [--per-source N] [--idle MS]",
+	  "       [--max-connections N] [--per-source N] [--idle MS] [--steer-mark MARK]",
 	  "the zone over TCP (and UDP), answered by the loaded program",
 	  "  default (no --listen): take TCP/53 to the manifest's resolver addresses on the\n"
 	  "              interfaces the DNS program is attached to (bpf_sk_assign): the\n"
 	  "              client keeps its address, private names are answered, others\n"
-	  "              relayed to the address the client asked\n"
+	  "              relayed to the address the client asked; a resolver address the\n"
+	  "              node forwards to (a ClusterIP) is taken with a policy rule (pref 53:\n"
+	  "              fwmark MARK/MARK ipproto tcp dport 53 lookup 5353, table 5353: local\n"
+	  "              default dev lo), added at start and removed at exit\n"
 	  "  --listen: serve ADDR (IPv4 or [IPv6], port 53 unless given) instead\n"
 	  "  --steer: with --listen, also take TCP/53 as above\n"
 	  "  --udp: UDP on the --listen addresses too\n"
@@ -167,15 +172,18 @@ static const struct cli_cmd commands[] = {
 	  "  --per-source: connections from one private address (default 16); a public\n"
 	  "              address gets 4, one query each, 64 in total, only REFUSED\n"
 	  "  --idle: close a connection with no query started for MS ms (default 5000);\n"
-	  "              a query must arrive whole within 2 s of its first byte\n",
-	  "l:utr:m:s:i:h",
+	  "              a query must arrive whole within 2 s of its first byte\n"
+	  "  --steer-mark: the rule's firewall mark (default 0x53; every bit of it must be\n"
+	  "              set); 0: no rule, forwarded resolver addresses keep their TCP\n",
+	  "l:utr:m:s:i:k:h",
 	  (const struct option[]){ { "listen", required_argument, NULL, 'l' },
 				   { "udp", no_argument, NULL, 'u' },
 				   { "steer", no_argument, NULL, 't' },
 				   { "upstream", required_argument, NULL, 'r' },
 				   { "max-connections", required_argument, NULL, 'm' },
 				   { "per-source", required_argument, NULL, 's' },
-				   { "idle", required_argument, NULL, 'i' }, CLI_OPT_HELP, {} } },
+				   { "idle", required_argument, NULL, 'i' },
+				   { "steer-mark", required_argument, NULL, 'k' }, CLI_OPT_HELP, {} } },
 	{ "trace", cmd_trace,
 	  "trace --from ADDR[:PORT] --to NAME|ADDR[:PORT[/PROTO]] [--iface-role ROLE] [--json]\n"
 	  "       enforcer [--pin-dir DIR] trace --pcap FILE [--iface-role ROLE] [--json]",

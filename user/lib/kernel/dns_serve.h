@@ -72,6 +72,8 @@ struct dns_serve_opts {
 	size_t n;
 	int udp;			/* also serve UDP on them */
 	int steer;			/* take TCP/53 to the resolver addresses (enf_dns_listen) */
+	uint32_t steer_mark;		/* ... and to those the node forwards to, with this
+					 * mark and policy routing (dns_steer.c); 0: not */
 	int quiet;			/* no "serving ..." lines on stdout (the daemon logs) */
 	struct dns_listen upstream;	/* resolver to relay other names to; family 0: REFUSED,
 					 * or for a steered connection the address it was for */
@@ -83,6 +85,18 @@ struct dns_serve_opts {
 	unsigned msg_ms;		/* a query must arrive whole within this of its first byte */
 	unsigned write_ms;		/* replies must be read by the client within this */
 };
+
+/* Steering to resolver addresses the node forwards to (dns_steer.c): the
+ * default mark (every bit of it must be set), the rule's priority and its
+ * routing table. */
+#define ENF_DNS_STEER_MARK	0x53u
+#define ENF_DNS_STEER_PREF	53u
+#define ENF_DNS_STEER_TABLE	5353u
+
+/* The policy routing for the mark, both families; replaces what an earlier
+ * server left. 0, or -EIO (said). */
+int dns_steer_route_add(uint32_t mark);
+void dns_steer_route_del(uint32_t mark);
 
 /* The defaults of `enforcer dns serve`. */
 void dns_serve_defaults(struct dns_serve_opts *o);

@@ -38,6 +38,7 @@
 
 #include <bpf/bpf.h>
 
+#include "addr.h"
 #include "dns_serve.h"
 #include "enforcer_dns.h"
 #include "log.h"
@@ -103,6 +104,7 @@ void dns_serve_defaults(struct dns_serve_opts *o)
 	o->idle_ms = 5000;
 	o->msg_ms = 2000;
 	o->write_ms = 5000;
+	o->steer_mark = ENF_DNS_STEER_MARK;
 }
 
 static uint64_t now_ms(void)
@@ -632,13 +634,84 @@ static void fd_budget(const struct dns_serve_opts *o)
 			(unsigned long long)rl.rlim_cur, o->max_conns, (unsigned long long)want);
 }
 
+/* A resolver address the node does not own (a ClusterIP that kube-proxy
+ * forwards, say) is steered only with a mark and policy routing
+ * (dns_steer.c, steer_tcp in bpf/dns.bpf.c): added here when there is such
+ * an address and o->steer_mark is not 0. Without it TCP/53 to the address
+ * goes on to the resolver, which may not know the private zone, and a
+ * client's retry over TCP after TC is answered there: each such address is
+ * named. Returns 1 when the routing was added (removed at exit). */
+static int steer_forwarded(struct enf_state *st, const struct dns_serve_opts *o)
+{
+	char names[8][INET6_ADDRSTRLEN + 2];
+	struct enf_addr res[64];
+	int n = state_resolvers(st, res, 64), i, nf = 0;
+	uint32_t zero = 0, mark = o->steer_mark;
+
+	for (i = 0; i < n; i++) {
+		struct sockaddr_storage sa = { 0 };
+		socklen_t len = sizeof(struct sockaddr_in);
+		int fd, err;
+
+		if (res[i].family == ENF_AF_INET6) {
+			struct sockaddr_in6 *a6 = (void *)&sa;
+
+			a6->sin6_family = AF_INET6;
+			memcpy(&a6->sin6_addr, res[i].addr, 16);
+			len = sizeof(*a6);
+		} else {
+			struct sockaddr_in *a4 = (void *)&sa;
+
+			a4->sin_family = AF_INET;
+			memcpy(&a4->sin_addr, res[i].addr, 4);
+		}
+		/* bind without IP_FREEBIND succeeds only for the node's own */
+		fd = socket(sa.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		if (fd < 0)
+			continue;
+		err = bind(fd, (const struct sockaddr *)&sa, len) ? errno : 0;
+		close(fd);
+		if (err == EADDRNOTAVAIL && nf < 8)
+			addr_format(&res[i], names[nf++], sizeof(names[0]));
+	}
+	if (!nf)
+		return 0;
+	if (mark && st->dns_steer_fd >= 0 && !dns_steer_route_add(mark)) {
+		if (!bpf_map_update_elem(st->dns_steer_fd, &zero, &mark, BPF_ANY)) {
+			for (i = 0; i < nf && !o->quiet; i++)
+				printf("steering TCP/53 to %s, which the node forwards to: fwmark "
+				       "0x%x/0x%x, table %u\n", names[i], mark, mark,
+				       ENF_DNS_STEER_TABLE);
+			return 1;
+		}
+		dns_steer_route_del(mark);
+	}
+	for (i = 0; i < nf; i++)
+		pr_warn("dns serve: resolver %s is not an address of this node and %s: TCP/53 "
+			"to it goes to the resolver itself, which may not know the private zone\n",
+			names[i], !mark ? "--steer-mark is 0" : st->dns_steer_fd < 0 ?
+			"the loaded programs predate forwarded steering (load this version's)" :
+			"its policy routing could not be added");
+	return 0;
+}
+
+/* Takes forwarded steering back: the mark first, so that nothing is
+ * steered that the routing no longer delivers. */
+static void unsteer_forwarded(struct enf_state *st, uint32_t mark)
+{
+	uint32_t zero = 0, none = 0;
+
+	bpf_map_update_elem(st->dns_steer_fd, &zero, &none, BPF_ANY);
+	dns_steer_route_del(mark);
+}
+
 int dns_serve(struct enf_state *st, const struct dns_serve_opts *o, volatile sig_atomic_t *stop)
 {
 	struct server *s = calloc(1, sizeof(*s));
 	struct conn *lst[2 * MAX_LISTEN + 2];
 	size_t i, nl = o->n > MAX_LISTEN ? MAX_LISTEN : o->n, nlst = 0;
 	uint64_t next_sweep = 0;
-	int err = 0;
+	int err = 0, routed = 0;
 
 	if (!s)
 		return -ENOMEM;
@@ -732,6 +805,8 @@ int dns_serve(struct enf_state *st, const struct dns_serve_opts *o, volatile sig
 		}
 		lst[nlst++]->steer = true;
 	}
+	if (!err && o->steer)
+		routed = steer_forwarded(st, o);
 	if (!err && o->steer && !o->quiet)
 		printf("taking TCP/53 to the resolver addresses (bpf_sk_assign); other names go "
 		       "to %s\n", o->upstream.addr.ss_family ? "the upstream" :
@@ -795,6 +870,8 @@ int dns_serve(struct enf_state *st, const struct dns_serve_opts *o, volatile sig
 		 (unsigned long long)s->evicted, (unsigned long long)s->timed_out,
 		 (unsigned long long)s->answered, (unsigned long long)s->relayed,
 		 (unsigned long long)s->public_refused);
+	if (routed)
+		unsteer_forwarded(st, o->steer_mark);
 	while (s->conns)
 		conn_close(s, s->conns);
 	for (i = 0; i < nlst; i++) {

@@ -71,6 +71,7 @@ void state_init(struct enf_state *st)
 	memset(st, 0, sizeof(*st));
 	st->prog_fd = st->active_fd = st->policy_fd = st->stats_fd = -1;
 	st->dns_prog_fd = st->dns_stats_fd = st->dns_stream_fd = st->dns_listen_fd = -1;
+	st->dns_steer_fd = -1;
 	st->egress_fd = st->trace_fd = st->trace_map_fd = st->flows_fd = st->frags_fd = -1;
 	st->l3_prog_fd = st->l3_egress_fd = -1;
 	st->if_stats_fd = st->events_fd = st->monitor_fd = st->mon_cpu_fd = -1;
@@ -99,6 +100,7 @@ void state_close(struct enf_state *st)
 		st->dns_skel = NULL;
 		st->prog_fd = st->active_fd = st->policy_fd = st->stats_fd = st->btf_fd = -1;
 		st->dns_prog_fd = st->dns_stats_fd = st->dns_stream_fd = st->dns_listen_fd = -1;
+	st->dns_steer_fd = -1;
 		st->egress_fd = st->trace_fd = st->trace_map_fd = st->flows_fd = -1;
 		st->frags_fd = st->l3_prog_fd = st->l3_egress_fd = -1;
 		st->if_stats_fd = st->events_fd = st->monitor_fd = st->mon_cpu_fd = -1;
@@ -119,6 +121,7 @@ void state_close(struct enf_state *st)
 		close_fd(&st->frags_fd);
 		close_fd(&st->dns_stats_fd);
 		close_fd(&st->dns_listen_fd);
+		close_fd(&st->dns_steer_fd);
 		close_fd(&st->active_fd);
 		close_fd(&st->policy_fd);
 		close_fd(&st->stats_fd);
@@ -245,6 +248,7 @@ static int load_dns(struct enf_state *st)
 	st->dns_stream_fd = bpf_program__fd(dns->progs.enf_dns_stream);
 	st->dns_stats_fd = bpf_map__fd(dns->maps.enf_dns_stats);
 	st->dns_listen_fd = bpf_map__fd(dns->maps.enf_dns_listen);
+	st->dns_steer_fd = bpf_map__fd(dns->maps.enf_dns_steer);
 	for (i = 0; i < SEL_MAX; i++) {
 		struct bpf_map *m = bpf_object__find_map_by_name(dns->obj, sel_shape(i)->outer);
 
@@ -318,6 +322,8 @@ struct pinned_obj {
 	int *fd;
 };
 
+#define MAX_PINNED	(24 + SEL_MAX)
+
 static size_t pinned_objs(struct enf_state *st, struct pinned_obj *o)
 {
 	const struct pinned_obj fixed[] = {
@@ -334,6 +340,7 @@ static size_t pinned_objs(struct enf_state *st, struct pinned_obj *o)
 		{ "enf_frags", &st->frags_fd },
 		{ "enf_dns_stats", &st->dns_stats_fd },
 		{ "enf_dns_listen", &st->dns_listen_fd },
+		{ "enf_dns_steer", &st->dns_steer_fd },
 		{ "enf_if_stats", &st->if_stats_fd },
 		{ "enf_ifrow", &st->ifrow_fd },
 		{ "enf_events", &st->events_fd },
@@ -342,6 +349,8 @@ static size_t pinned_objs(struct enf_state *st, struct pinned_obj *o)
 	};
 	size_t n = 0, i;
 
+	_Static_assert(sizeof(fixed) / sizeof(fixed[0]) + SEL_MAX + 2 <= MAX_PINNED,
+		       "MAX_PINNED: room for every pinned object");
 	for (i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
 		o[n++] = fixed[i];
 	for (i = 0; i < SEL_MAX; i++)
@@ -350,8 +359,6 @@ static size_t pinned_objs(struct enf_state *st, struct pinned_obj *o)
 	o[n++] = (struct pinned_obj){ "enf_active", &st->active_fd };
 	return n;
 }
-
-#define MAX_PINNED	(20 + SEL_MAX)
 
 static int pin_all(struct enf_state *st)
 {
