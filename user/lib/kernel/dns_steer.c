@@ -20,7 +20,10 @@
 #include <errno.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <linux/fib_rules.h>
 #include <linux/rtnetlink.h>
@@ -59,8 +62,10 @@ static struct rtnl_route *steer_route(int family)
 	int lo = (int)if_nametoindex("lo");
 
 	if (!rt || !nh || !dst || !lo) {
-		rtnl_route_put(rt);
-		rtnl_route_nh_free(nh);
+		if (rt)
+			rtnl_route_put(rt);
+		if (nh)
+			rtnl_route_nh_free(nh);
 		nl_addr_put(dst);
 		return NULL;
 	}
@@ -77,19 +82,37 @@ static struct rtnl_route *steer_route(int family)
 	return rt;
 }
 
-/* Adds (add = 1) or removes both families' rule and route. Removing is
- * best effort; adding stops at the first failure, with what it added
+/* IPv6 on this node at all? Without it no IPv6 segment arrives to be
+ * steered, and its rule and route cannot be added: IPv4 alone. */
+static int ipv6_usable(void)
+{
+	int fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	FILE *f = fopen("/proc/sys/net/ipv6/conf/all/disable_ipv6", "re");
+	int disabled = 0;
+
+	if (fd >= 0)
+		close(fd);
+	if (f) {
+		if (fscanf(f, "%d", &disabled) != 1)
+			disabled = 0;
+		fclose(f);
+	}
+	return fd >= 0 && !disabled;
+}
+
+/* Adds (add = 1) or removes the rule and route of each family. Removing
+ * is best effort; adding stops at the first failure, with what it added
  * removed again. 0 or a negative errno. */
 static int steer_routing(uint32_t mark, int add, int *nl_err)
 {
 	static const int families[] = { AF_INET, AF_INET6 };
 	struct nl_sock *sk = nl_socket_alloc();
-	int err = 0, i;
+	int err = 0, i, n = ipv6_usable() ? 2 : 1;
 
 	if (!sk)
 		return -ENOMEM;
 	err = nl_connect(sk, NETLINK_ROUTE);
-	for (i = 0; !err && i < 2; i++) {
+	for (i = 0; !err && i < n; i++) {
 		struct rtnl_route *rt = steer_route(families[i]);
 		struct rtnl_rule *r = steer_rule(families[i], mark);
 
@@ -105,8 +128,10 @@ static int steer_routing(uint32_t mark, int add, int *nl_err)
 			rtnl_rule_delete(sk, r, 0);
 			rtnl_route_delete(sk, rt, 0);
 		}
-		rtnl_route_put(rt);
-		rtnl_rule_put(r);
+		if (rt)
+			rtnl_route_put(rt);
+		if (r)
+			rtnl_rule_put(r);
 	}
 	nl_socket_free(sk);
 	if (err && add)
