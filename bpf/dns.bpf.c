@@ -475,24 +475,25 @@ static __always_inline int steer_tcp(struct __sk_buff *skb)
 	sk = bpf_skc_lookup_tcp(skb, &t, tlen, BPF_F_CURRENT_NETNS, 0);
 	if (sk && sk->state != BPF_TCP_LISTEN && sk->state != BPF_TCP_TIME_WAIT) {
 		err = bpf_sk_assign(skb, sk, 0);
-	} else if (th->syn && !th->ack) {
-		err = bpf_sk_assign(skb, lsk, 0);	/* a new connection */
-	} else if (mark) {
-		/* a later segment of a connection the server took from a
-		 * forwarded address whose destination a DNAT (kube-proxy's)
-		 * changes after this hook: the socket is found by the changed
-		 * address once the mark has the segment delivered here */
-		err = 0;
+	} else if ((th->syn && !th->ack) || !mark) {
+		/* a new connection; or, to an address the node owns, a
+		 * segment no socket has: the listener's (the ACK that ends
+		 * a handshake made with a syncookie) */
+		err = bpf_sk_assign(skb, lsk, 0);
 	} else {
-		err = 1;	/* not ours: the resolver's */
+		/* with the mark, a later segment of a connection the server
+		 * took from a forwarded address whose destination a DNAT
+		 * (kube-proxy's) changes after this hook: the socket is found
+		 * by the changed address once the mark has the segment
+		 * delivered here */
+		err = 0;
 	}
 	if (sk)
 		bpf_sk_release(sk);
 	bpf_sk_release(lsk);
 	if (err)
 		return 0;
-	if (mark)
-		skb->mark = mark;
+	skb->mark |= mark;	/* keep what others set before this hook */
 	return 1;
 }
 

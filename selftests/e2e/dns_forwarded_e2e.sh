@@ -75,13 +75,24 @@ serve_start()
 	nl_until 10 grep -qs '^taking TCP/53' "$SERVE_LOG" ||
 		nl_why "dns serve $*: did not start: $(nl_oneline "$(cat "$SERVE_LOG")")"
 }
-# serve_stop: SIGTERM, a bounded wait; its exit status in $RC
+# serve_stop: SIGTERM, a bounded wait; its exit status in $RC ("kill" when
+# it had to be killed: `timeout` and the enforcer under it, by PID and start
+# time); the PID is then forgotten (nl_cleanup must not signal its reuse)
 serve_stop()
 {
+	local kid started p keep=()
+	kid=$(cat "/proc/$SERVE_PID/task/$SERVE_PID/children" 2>/dev/null)
+	started=$(nl_started "$kid")
 	nl_term "$SERVE_PID"
 	nl_until 10 eval "! kill -0 $SERVE_PID 2>/dev/null" || kill -KILL "$SERVE_PID" 2>/dev/null
 	wait "$SERVE_PID" 2>/dev/null
 	RC=$?
+	if [ -n "$kid" ] && [ -n "$started" ] && [ "$(nl_started "$kid")" = "$started" ]; then
+		kill -KILL "$kid" 2>/dev/null
+		RC=kill
+	fi
+	for p in "${NL_PIDS[@]}"; do [ "$p" = "$SERVE_PID" ] || keep+=("$p"); done
+	NL_PIDS=("${keep[@]}")
 }
 # steer_rules: the node's rules and table 5353 routes that dns serve adds
 steer_rules()
@@ -148,7 +159,7 @@ for res in "$RES4" "$RES6"; do
 done
 grep -q 'warning' "$SERVE_LOG" && nl_why "dns serve warned: $(nl_oneline "$(cat "$SERVE_LOG")")"
 rules=$(steer_rules)
-for want in 'fwmark 0x53/0x53 ipproto tcp dport 53 lookup 5353' 'local default dev lo'; do
+for want in 'fwmark 0x53/0x53 ipproto tcp lookup 5353' 'local default dev lo'; do
 	[ "$(grep -cF "$want" <<<"$rules")" = 2 ] ||
 		nl_why "want '$want' for IPv4 and IPv6: $(nl_oneline "$rules")"
 done

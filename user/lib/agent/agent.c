@@ -672,11 +672,13 @@ int agent_run(const char *pin_dir, const struct agent_opts *opts)
 	/* after the signals are blocked: the HTTP thread inherits the mask */
 	if (opts->metrics && metrics_http_start(a, pin_dir, opts->metrics))
 		goto out;
-	dns_thread_start(a, pin_dir);
 	/* the manifest (adopted when it is the one in force), then the links:
 	 * those pinned are adopted, those that match and lack programs get them */
 	reload(a, RELOAD_START);
 	follow_reconcile(a);
+	/* after the first apply: the stream server decides from the resolver
+	 * addresses in force whether it needs its policy rule */
+	dns_thread_start(a, pin_dir);
 	ret = agent_loop(a, sig_fd);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 out:

@@ -7,14 +7,17 @@
  * locally: ip_forward drops it. For each family one rule and one route, in
  * the same shape as TPROXY's:
  *
- *   pref 53: fwmark MARK/MARK ipproto tcp dport 53 lookup 5353
+ *   pref 53: fwmark MARK/MARK ipproto tcp lookup 5353
  *   table 5353: local default dev lo
  *
  * The program marks only the segments it steered, and only while the mark
  * is in enf_dns_steer: it is written there after the rules are in place
- * and cleared before they go. The rule matches TCP to port 53 with every
- * bit of MARK set, nothing else, so another component's marks can reach
- * it only on such segments. Rules and routes are replaced, not stacked: a
+ * and cleared before they go. The rule matches TCP with every bit of MARK
+ * set, so another component's marks can reach it only on TCP segments
+ * that carry all of them. No port: the routing decision comes after a
+ * DNAT (kube-proxy's), which may have changed port 53 to the resolver
+ * pod's (5353, say), and a steered segment that is not delivered here is
+ * dropped. Rules and routes are replaced, not stacked: a
  * server killed before it could remove them leaves them for the next one.
  */
 #include <errno.h>
@@ -46,7 +49,7 @@ static struct rtnl_rule *steer_rule(int family, uint32_t mark)
 	rtnl_rule_set_mask(r, mark);
 	rtnl_rule_set_table(r, ENF_DNS_STEER_TABLE);
 	rtnl_rule_set_action(r, FR_ACT_TO_TBL);
-	if (rtnl_rule_set_ipproto(r, IPPROTO_TCP) || rtnl_rule_set_dport(r, 53)) {
+	if (rtnl_rule_set_ipproto(r, IPPROTO_TCP)) {
 		rtnl_rule_put(r);
 		return NULL;
 	}
@@ -109,8 +112,11 @@ static int steer_routing(uint32_t mark, int add, int *nl_err)
 	struct nl_sock *sk = nl_socket_alloc();
 	int err = 0, i, n = ipv6_usable() ? 2 : 1;
 
-	if (!sk)
-		return -ENOMEM;
+	if (!sk) {
+		if (nl_err)
+			*nl_err = -NLE_NOMEM;
+		return -EIO;
+	}
 	err = nl_connect(sk, NETLINK_ROUTE);
 	for (i = 0; !err && i < n; i++) {
 		struct rtnl_route *rt = steer_route(families[i]);

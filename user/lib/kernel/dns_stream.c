@@ -645,9 +645,23 @@ static int steer_forwarded(struct enf_state *st, const struct dns_serve_opts *o)
 {
 	char names[8][INET6_ADDRSTRLEN + 2];
 	struct enf_addr res[64];
-	int n = state_resolvers(st, res, 64), i, nf = 0;
+	int n = state_resolvers(st, res, 64), i, nf = 0, nonlocal_bind = 0;
 	uint32_t zero = 0, mark = o->steer_mark;
+	FILE *f;
 
+	/* a mark an earlier server left (killed before it could clear it):
+	 * not ours to keep, whatever is decided below */
+	if (st->dns_steer_fd >= 0)
+		bpf_map_update_elem(st->dns_steer_fd, &zero, &zero, BPF_ANY);
+	/* with ip_nonlocal_bind (IPv4) every bind succeeds: the test cannot
+	 * tell, so every resolver address counts as forwarded (the rule then
+	 * delivers the node's own as before) */
+	f = fopen("/proc/sys/net/ipv4/ip_nonlocal_bind", "re");
+	if (f) {
+		if (fscanf(f, "%d", &nonlocal_bind) != 1)
+			nonlocal_bind = 0;
+		fclose(f);
+	}
 	for (i = 0; i < n; i++) {
 		struct sockaddr_storage sa = { 0 };
 		socklen_t len = sizeof(struct sockaddr_in);
@@ -671,6 +685,8 @@ static int steer_forwarded(struct enf_state *st, const struct dns_serve_opts *o)
 			continue;
 		err = bind(fd, (const struct sockaddr *)&sa, len) ? errno : 0;
 		close(fd);
+		if (nonlocal_bind && sa.ss_family == AF_INET)
+			err = EADDRNOTAVAIL;
 		if (err == EADDRNOTAVAIL && nf < 8)
 			addr_format(&res[i], names[nf++], sizeof(names[0]));
 	}
@@ -870,10 +886,11 @@ int dns_serve(struct enf_state *st, const struct dns_serve_opts *o, volatile sig
 		 (unsigned long long)s->evicted, (unsigned long long)s->timed_out,
 		 (unsigned long long)s->answered, (unsigned long long)s->relayed,
 		 (unsigned long long)s->public_refused);
-	if (routed)
-		unsteer_forwarded(st, o->steer_mark);
+	/* the connections first: their last segments are still delivered here */
 	while (s->conns)
 		conn_close(s, s->conns);
+	if (routed)
+		unsteer_forwarded(st, o->steer_mark);
 	for (i = 0; i < nlst; i++) {
 		close(lst[i]->fd);
 		free(lst[i]);
