@@ -112,7 +112,7 @@ struct suffix_walk {
 	__u64 h;
 	__u64 apex_hash;
 	__u32 apex_len;
-	__u32 pad;
+	__u32 apex_labels;	/* enf_policy.dns_apex_labels */
 };
 
 struct opt_walk {
@@ -175,17 +175,40 @@ struct query {
 	__u8 ext_rcode;		/* upper bits of the rcode, in the OPT record */
 };
 
+/* The packet's Ethernet, IP and UDP headers, placed so that they end
+ * where the message begins (struct scratch: hdr, then msg): the query
+ * comes in with one bpf_skb_load_bytes and the reply goes out with one
+ * bpf_skb_store_bytes, headers and message together. */
+#define HDR_ROOM	64
+#define V4_HDRS		(ETH_HLEN + sizeof(struct iphdr) + sizeof(struct udphdr))	/* 42 */
+#define V6_HDRS		(ETH_HLEN + sizeof(struct ipv6hdr) + sizeof(struct udphdr))	/* 62 */
+union packet_headers {
+	__u8 raw[HDR_ROOM];
+	struct {
+		__u8 pad[HDR_ROOM - V4_HDRS];
+		struct ethhdr eth;
+		struct iphdr ip;
+		struct udphdr udp;
+	} v4;
+	struct {
+		__u8 pad[HDR_ROOM - V6_HDRS];
+		struct ethhdr eth;
+		struct ipv6hdr ip;
+		struct udphdr udp;
+	} v6;
+};
+
+_Static_assert(sizeof(union packet_headers) == HDR_ROOM, "headers must end where msg begins");
+_Static_assert(__builtin_offsetof(union packet_headers, v4.udp) == HDR_ROOM - 8 &&
+	       __builtin_offsetof(union packet_headers, v6.udp) == HDR_ROOM - 8,
+	       "no padding inside the headers");
+
 struct scratch {
+	union packet_headers h;		/* from the packet's offset 0 to dns_off */
 	__u8 msg[SCRATCH + 512];	/* query in, answer out; slack for masked writes */
 	/* The SRV target's service name, lower-cased, uncompressed: RFC 2782
 	 * forbids compression there. Copied once, written per record. */
 	__u8 target[ENF_DNS_MAX_NAME + 1];
-	/* the packet's headers, rewritten in place into the reply's */
-	struct ethhdr eth;
-	__u16 pad;
-	struct iphdr ip4;
-	struct ipv6hdr ip6;
-	struct udphdr udp;
 	__be32 pseudo[10];		/* IPv6 pseudo-header for the UDP checksum */
 	__u64 lh[LABEL_MASK + 1];	/* label hashes */
 	__u16 loff[LABEL_MASK + 1];	/* label offsets in msg */
@@ -278,6 +301,7 @@ struct dns_ctx {
 	void *name_map;
 	void *zone_map;
 	void *view_map;
+	__u32 apex_labels;	/* depths of the zone apexes (enf_policy) */
 	const struct enf_dns_zone *zone;
 	const struct enf_dns_name *name;
 };

@@ -21,10 +21,11 @@
  *
  * The per-byte cost is what matters here (names run to 110 characters and
  * more), so a label is read eight bytes at a time into a register, folded
- * with one word-wide operation (swar_fold) and hashed from that register:
- * no callback, scratch access or branch on loop state per byte. Only the
- * label's own bytes enter the hash; the bytes of the last word that lie
- * past the label are shifted in but never hashed. */
+ * with one word-wide operation (swar_fold) and mixed into the hash as one
+ * word (enf_dns_label_word): no callback, scratch access, branch or
+ * multiply per byte. The label's wire form is hashed, its length byte
+ * first (a length is < 64: folding leaves it alone); the bytes of the last
+ * word that lie past the label are masked off. */
 
 #if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "the word-wide name walk takes byte 0 of a label from the low end of a word"
@@ -46,40 +47,11 @@ static __always_inline __u64 swar_fold(__u64 x)
 	return x | upper >> 2;
 }
 
-/* FNV-1a steps over the low n bytes of x, n = 0..8, low byte first. The
- * steps for a whole word are unconditional; only a label's last word
- * branches per byte. */
-static __always_inline __u64 hash_word(__u64 h, __u64 x, __u32 n)
-{
-	int k;
-
-#pragma unroll
-	for (k = 0; k < 8; k++) {
-		if (k >= n)
-			break;
-		h = enf_dns_label_step(h, x & 0xff);
-		x >>= 8;
-	}
-	return h;
-}
-
-static __always_inline __u64 hash_full_word(__u64 h, __u64 x)
-{
-	int k;
-
-#pragma unroll
-	for (k = 0; k < 8; k++) {
-		h = enf_dns_label_step(h, x & 0xff);
-		x >>= 8;
-	}
-	return h;
-}
-
 static long name_step(__u32 i, void *arg)
 {
 	struct scratch *s = scratch();
 	struct name_walk *w;
-	__u32 off, c, k;
+	__u32 off, c, n, k;
 	__u64 h, x;
 
 	if (!s)
@@ -101,18 +73,22 @@ static long name_step(__u32 i, void *arg)
 	    off + 1 + c - 12 > ENF_DNS_MAX_NAME)
 		return 1;
 	s->loff[w->nl & LABEL_MASK] = off;
-	h = enf_dns_label_step(ENF_FNV64_OFFSET, c);
-	/* c <= 63: at most seven whole words, then the rest (0..7 bytes)
-	 * from one more word. That word may load up to seven bytes past the
-	 * label, even past the message (7): from the scratch copy, inside
-	 * msg's slack, and none of them is hashed. verifier: `k < 64` is the
-	 * constant bound of this loop. */
-	for (k = 0; k + 8 <= c && k < 64; k += 8) {
-		__builtin_memcpy(&x, &s->msg[(off + 1 + k) & MSG_MASK], 8);
-		h = hash_full_word(h, swar_fold(x));
+	/* n = 2..64 bytes: whole words, then the rest (1..7 bytes) from one
+	 * more word. That word may load up to seven bytes past the label,
+	 * even past the message (7): from the scratch copy, inside msg's
+	 * slack, and masked off before they are hashed. verifier: `k < 64`
+	 * is the constant bound of this loop. */
+	n = c + 1;
+	h = ENF_DNS_LABEL_SEED;
+	for (k = 0; k + 8 <= n && k < 64; k += 8) {
+		__builtin_memcpy(&x, &s->msg[(off + k) & MSG_MASK], 8);
+		h = enf_dns_label_word(h, swar_fold(x));
 	}
-	__builtin_memcpy(&x, &s->msg[(off + 1 + k) & MSG_MASK], 8);
-	h = hash_word(h, swar_fold(x), c - k);
+	if (k < n) {
+		__builtin_memcpy(&x, &s->msg[(off + k) & MSG_MASK], 8);
+		x = swar_fold(x) & ((1ULL << (((n - k) & 7) * 8)) - 1);
+		h = enf_dns_label_word(h, x);
+	}
 	s->lh[w->nl & LABEL_MASK] = h;
 	w->nl++;
 	w->off = off + 1 + c;
@@ -136,7 +112,8 @@ static long suffix_step(__u32 i, void *arg)
 		return 1;
 	j = (w->nl - 1 - i) & LABEL_MASK;
 	w->h = enf_dns_combine(w->h, s->lh[j]);
-	if (i >= ENF_DNS_MAX_ZONE_LABELS)
+	/* only where some apex has i + 1 labels */
+	if (i >= ENF_DNS_MAX_ZONE_LABELS || !(w->apex_labels & (1U << i)))
 		return 0;
 	zones = bpf_map_lookup_elem(&enf_dnszone_sel, &w->slot);
 	if (!zones)
@@ -174,43 +151,58 @@ static long opt_step(__u32 i, void *arg)
 /* The plain IPv4 or IPv6 header and the UDP header of a packet to port 53
  * from a non-zero port (28: no VLAN, no IP options, no fragments, no
  * extension headers; the lengths must agree, as the stack would insist).
- * Returns the offset of the UDP header, or 0; fills the source and the
- * destination. */
-static __always_inline __u32 udp_to_port53(struct __sk_buff *skb, struct scratch *s,
-					   struct enf_addr *src, struct enf_addr *dst)
+ * Read in place (every packet of the interface passes here; most leave
+ * after a few compares, without a helper call). Returns the offset of the
+ * UDP header, or 0; fills the source and the destination. */
+static __always_inline __u32 udp_to_port53(struct __sk_buff *skb, struct enf_addr *src,
+					   struct enf_addr *dst)
 {
+	void *data = (void *)(long)skb->data, *data_end = (void *)(long)skb->data_end;
+	__u32 want = skb->len < V6_HDRS ? skb->len : V6_HDRS;
+	struct ethhdr *eth;
+	struct udphdr *uh;
 	__u32 udp_off;
 
-	if (bpf_skb_load_bytes(skb, 0, &s->eth, sizeof(s->eth)))
-		return 0;
-	if (s->eth.h_proto == bpf_htons(ETH_P_IP)) {
-		if (bpf_skb_load_bytes(skb, sizeof(s->eth), &s->ip4, sizeof(s->ip4)))
+	/* headers outside the linear part (rare for a datagram this small):
+	 * pulled in, up to the longest we read */
+	if (data + want > data_end) {
+		if (bpf_skb_pull_data(skb, want))
 			return 0;
-		if (s->ip4.version != 4 || s->ip4.ihl != 5 || s->ip4.protocol != IPPROTO_UDP ||
-		    (s->ip4.frag_off & bpf_htons(0x3fff)) ||
-		    bpf_ntohs(s->ip4.tot_len) != skb->len - sizeof(s->eth))
+		data = (void *)(long)skb->data;
+		data_end = (void *)(long)skb->data_end;
+	}
+	eth = data;
+	if ((void *)(eth + 1) > data_end)
+		return 0;
+	if (eth->h_proto == bpf_htons(ETH_P_IP)) {
+		struct iphdr *ip4 = (void *)(eth + 1);
+
+		uh = (void *)(ip4 + 1);
+		if ((void *)(uh + 1) > data_end || ip4->version != 4 || ip4->ihl != 5 ||
+		    ip4->protocol != IPPROTO_UDP || (ip4->frag_off & bpf_htons(0x3fff)) ||
+		    bpf_ntohs(ip4->tot_len) != skb->len - sizeof(*eth))
 			return 0;
 		src->family = dst->family = ENF_AF_INET;
-		__builtin_memcpy(src->addr, &s->ip4.saddr, 4);
-		__builtin_memcpy(dst->addr, &s->ip4.daddr, 4);
-		udp_off = sizeof(s->eth) + sizeof(s->ip4);
-	} else if (s->eth.h_proto == bpf_htons(ETH_P_IPV6)) {
-		if (bpf_skb_load_bytes(skb, sizeof(s->eth), &s->ip6, sizeof(s->ip6)))
-			return 0;
-		if (s->ip6.version != 6 || s->ip6.nexthdr != IPPROTO_UDP ||
-		    bpf_ntohs(s->ip6.payload_len) != skb->len - sizeof(s->eth) - sizeof(s->ip6))
+		__builtin_memcpy(src->addr, &ip4->saddr, 4);
+		__builtin_memcpy(dst->addr, &ip4->daddr, 4);
+		udp_off = sizeof(*eth) + sizeof(*ip4);
+	} else if (eth->h_proto == bpf_htons(ETH_P_IPV6)) {
+		struct ipv6hdr *ip6 = (void *)(eth + 1);
+
+		uh = (void *)(ip6 + 1);
+		if ((void *)(uh + 1) > data_end || ip6->version != 6 ||
+		    ip6->nexthdr != IPPROTO_UDP ||
+		    bpf_ntohs(ip6->payload_len) != skb->len - sizeof(*eth) - sizeof(*ip6))
 			return 0;
 		src->family = dst->family = ENF_AF_INET6;
-		__builtin_memcpy(src->addr, &s->ip6.saddr, 16);
-		__builtin_memcpy(dst->addr, &s->ip6.daddr, 16);
-		udp_off = sizeof(s->eth) + sizeof(s->ip6);
+		__builtin_memcpy(src->addr, &ip6->saddr, 16);
+		__builtin_memcpy(dst->addr, &ip6->daddr, 16);
+		udp_off = sizeof(*eth) + sizeof(*ip6);
 	} else {
 		return 0;
 	}
-	if (bpf_skb_load_bytes(skb, udp_off, &s->udp, sizeof(s->udp)))
-		return 0;
-	if (s->udp.dest != bpf_htons(ENF_DNS_PORT) || !s->udp.source ||
-	    bpf_ntohs(s->udp.len) != skb->len - udp_off)
+	if (uh->dest != bpf_htons(ENF_DNS_PORT) || !uh->source ||
+	    bpf_ntohs(uh->len) != skb->len - udp_off)
 		return 0;
 	return udp_off;
 }
@@ -221,10 +213,15 @@ static __always_inline int policy_maps(struct dns_ctx *c, __u32 *slot)
 {
 	__u32 zero = 0;
 	struct enf_active *act = bpf_map_lookup_elem(&enf_active, &zero);
+	struct enf_policy *pol;
 
 	if (!act)
 		return 0;
 	*slot = act->slot & 1;
+	pol = bpf_map_lookup_elem(&enf_policy, slot);
+	if (!pol)
+		return 0;
+	c->apex_labels = pol->dns_apex_labels;
 	c->src16_map = bpf_map_lookup_elem(&enf_src16_sel, slot);
 	c->src_map = bpf_map_lookup_elem(&enf_src_sel, slot);
 	c->admit_map = bpf_map_lookup_elem(&enf_admit_sel, slot);
@@ -248,13 +245,13 @@ static __always_inline int query_to_resolver(struct __sk_buff *skb, struct scrat
 	__u32 slot, udp_off, len;
 	void *res_map;
 
-	udp_off = udp_to_port53(skb, s, &src, &dst);
+	udp_off = udp_to_port53(skb, &src, &dst);
 	if (!udp_off || !policy_maps(c, &slot))
 		return 0;
 	res_map = bpf_map_lookup_elem(&enf_dnsres_sel, &slot);
 	if (!res_map || !bpf_map_lookup_elem(res_map, &dst))
 		return 0;
-	len = skb->len - udp_off - sizeof(s->udp);	/* < 64 KiB: the UDP length agreed */
+	len = skb->len - udp_off - sizeof(struct udphdr);	/* < 64 KiB: the UDP length agreed */
 	if (len < 12)
 		return 0;
 
@@ -263,7 +260,7 @@ static __always_inline int query_to_resolver(struct __sk_buff *skb, struct scrat
 	q->slot = slot;
 	q->v6 = src.family == ENF_AF_INET6;
 	q->udp_off = udp_off;
-	q->dns_off = udp_off + sizeof(s->udp);
+	q->dns_off = udp_off + sizeof(struct udphdr);
 	q->len = len;
 	/* A longer message is the resolver's (question_in_zone), but its
 	 * header still says whether it is a query at all. */
@@ -274,8 +271,13 @@ static __always_inline int query_to_resolver(struct __sk_buff *skb, struct scrat
 	len &= 0x7ff;
 	if (len < 12 || len > MAX_QUERY)
 		return 0;
-	if (bpf_skb_load_bytes(skb, q->dns_off, s->msg, len))
+	/* headers and message in one copy, the message landing on msg */
+	if (q->v6) {
+		if (bpf_skb_load_bytes(skb, 0, &s->h.v6.eth, V6_HDRS + len))
+			return 0;
+	} else if (bpf_skb_load_bytes(skb, 0, &s->h.v4.eth, V4_HDRS + len)) {
 		return 0;
+	}
 	return !(s->msg[2] & 0x80);	/* QR: a response, never answered (1) */
 }
 
@@ -311,6 +313,7 @@ static __always_inline int question_in_zone(struct scratch *s, struct dns_ctx *c
 	sw->slot = q->slot;
 	sw->nl = q->nlabels;
 	sw->qend = q->qend;
+	sw->apex_labels = c->apex_labels;
 	bpf_loop(LABEL_MASK + 1, suffix_step, NULL, 0);
 	if (!sw->apex_len)
 		return 0;

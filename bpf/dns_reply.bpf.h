@@ -49,12 +49,12 @@ static __always_inline __u16 udp6_checksum(struct scratch *s, __u32 new_len, __u
 	__u32 c, pad;
 	__s64 sum;
 
-	__builtin_memcpy(s->pseudo, &s->ip6.saddr, 16);
-	__builtin_memcpy(&s->pseudo[4], &s->ip6.daddr, 16);
+	__builtin_memcpy(s->pseudo, &s->h.v6.ip.saddr, 16);
+	__builtin_memcpy(&s->pseudo[4], &s->h.v6.ip.daddr, 16);
 	s->pseudo[8] = bpf_htonl(ulen);
 	s->pseudo[9] = bpf_htonl(IPPROTO_UDP);
 	sum = bpf_csum_diff(NULL, 0, s->pseudo, sizeof(s->pseudo), 0);
-	sum = bpf_csum_diff(NULL, 0, (__be32 *)&s->udp, sizeof(s->udp), sum);
+	sum = bpf_csum_diff(NULL, 0, (__be32 *)&s->h.v6.udp, sizeof(s->h.v6.udp), sum);
 	pad = (4 - (new_len & 3)) & 3;
 	for (c = 0; c < 3; c++)
 		m[(new_len + c) & MSG_MASK] = 0;
@@ -74,54 +74,74 @@ static __always_inline __u16 udp6_checksum(struct scratch *s, __u32 new_len, __u
 	return sum ? sum : 0xffff;	/* 0 would mean "no checksum" */
 }
 
-/* The IP header of the reply, written into the packet: addresses swapped,
- * length, TTL/hop limit, checksums. Returns 0, or a helper's error. */
-static __always_inline long reply_ip(struct __sk_buff *skb, struct scratch *s, __u32 new_len,
-				     __u32 ulen)
+/* Ethernet addresses and UDP ports swapped, the UDP length set. */
+static __always_inline void reply_l2_l4(struct ethhdr *eth, struct udphdr *uh, __u32 ulen)
 {
+	__u8 mac[ETH_ALEN];
+	__be16 port;
+
+	__builtin_memcpy(mac, eth->h_dest, ETH_ALEN);
+	__builtin_memcpy(eth->h_dest, eth->h_source, ETH_ALEN);
+	__builtin_memcpy(eth->h_source, mac, ETH_ALEN);
+	port = uh->source;
+	uh->source = uh->dest;
+	uh->dest = port;
+	uh->len = bpf_htons(ulen);
+	uh->check = 0;
+}
+
+/* The reply's headers, in the scratch copy: addresses and ports swapped,
+ * lengths, TTL/hop limit, checksums. */
+static __always_inline void reply_headers(struct scratch *s, __u32 new_len)
+{
+	__u32 ulen = sizeof(struct udphdr) + new_len;
 	__s64 sum;
 
 	if (!s->q.v6) {
-		__be32 a = s->ip4.saddr;
+		struct iphdr *ip = &s->h.v4.ip;
+		__be32 a = ip->saddr;
 
-		s->ip4.saddr = s->ip4.daddr;
-		s->ip4.daddr = a;
-		s->ip4.tot_len = bpf_htons(sizeof(s->ip4) + ulen);
-		s->ip4.ttl = 64;
-		s->ip4.check = 0;
-		sum = bpf_csum_diff(NULL, 0, (__be32 *)&s->ip4, sizeof(s->ip4), 0);
+		reply_l2_l4(&s->h.v4.eth, &s->h.v4.udp, ulen);
+		ip->saddr = ip->daddr;
+		ip->daddr = a;
+		ip->tot_len = bpf_htons(sizeof(*ip) + ulen);
+		ip->ttl = 64;
+		ip->check = 0;
+		sum = bpf_csum_diff(NULL, 0, (__be32 *)ip, sizeof(*ip), 0);
 		sum = (sum & 0xffff) + (sum >> 16);
 		sum = (sum & 0xffff) + (sum >> 16);
-		s->ip4.check = ~sum & 0xffff;
+		ip->check = ~sum & 0xffff;
 		/* UDP checksum 0 is legal over IPv4 (29) and immune to the
 		 * CHECKSUM_PARTIAL seed of socket-made packets. */
-		return bpf_skb_store_bytes(skb, sizeof(s->eth), &s->ip4, sizeof(s->ip4), 0);
+		return;
 	}
-	__builtin_memcpy(s->pseudo, &s->ip6.saddr, 16);
-	__builtin_memcpy(&s->ip6.saddr, &s->ip6.daddr, 16);
-	__builtin_memcpy(&s->ip6.daddr, s->pseudo, 16);
-	s->ip6.payload_len = bpf_htons(ulen);
-	s->ip6.hop_limit = 64;
+	reply_l2_l4(&s->h.v6.eth, &s->h.v6.udp, ulen);
+	__builtin_memcpy(s->pseudo, &s->h.v6.ip.saddr, 16);
+	__builtin_memcpy(&s->h.v6.ip.saddr, &s->h.v6.ip.daddr, 16);
+	__builtin_memcpy(&s->h.v6.ip.daddr, s->pseudo, 16);
+	s->h.v6.ip.payload_len = bpf_htons(ulen);
+	s->h.v6.ip.hop_limit = 64;
 	/* IPv6 needs a real UDP checksum (29). */
-	s->udp.check = udp6_checksum(s, new_len, ulen);
-	return bpf_skb_store_bytes(skb, sizeof(s->eth), &s->ip6, sizeof(s->ip6), 0);
+	s->h.v6.udp.check = udp6_checksum(s, new_len, ulen);
 }
 
 /* Stage 7: the query becomes the reply, in place, and is sent back out of
- * the interface it came in on. Returns TC_ACT_REDIRECT; or, when the
- * rewrite fails, TC_ACT_OK while the packet is still the query (it goes on
- * to the resolver) and TC_ACT_SHOT once it is half rewritten. */
+ * the interface it came in on: the packet resized, then headers and
+ * message written with one store from the scratch copy. Returns
+ * TC_ACT_REDIRECT; or, when the rewrite fails, TC_ACT_OK while the packet
+ * is still the query (it goes on to the resolver) and TC_ACT_SHOT once it
+ * is half rewritten. */
 static __always_inline int reply_in_place(struct __sk_buff *skb, struct scratch *s)
 {
-	__u32 new_len = finish(s->msg, &s->q), dns_off = s->q.dns_off, ulen, store_len;
-	__u8 mac[ETH_ALEN];
-	__be16 port;
+	__u32 new_len = finish(s->msg, &s->q), store_len;
+	long err;
 
 	/* verifier: keep the clamp clang would otherwise fold away */
 	asm volatile("" : "+r"(new_len));
 	if (new_len < 12 || new_len > ENF_DNS_MAX_MSG)
 		return TC_ACT_OK;
-	if (bpf_skb_change_tail(skb, dns_off + new_len, 0))
+	reply_headers(s, new_len);
+	if (bpf_skb_change_tail(skb, s->q.dns_off + new_len, 0))
 		return TC_ACT_OK;
 	/* and again where it is used: clang may keep new_len on the stack
 	 * from before the first check, and 6.1's verifier does not carry a
@@ -130,21 +150,11 @@ static __always_inline int reply_in_place(struct __sk_buff *skb, struct scratch 
 	asm volatile("" : "+r"(store_len));
 	if (store_len < 12 || store_len > ENF_DNS_MAX_MSG)
 		return TC_ACT_SHOT;
-	if (bpf_skb_store_bytes(skb, dns_off, s->msg, store_len, 0))
-		return TC_ACT_SHOT;
-
-	__builtin_memcpy(mac, s->eth.h_dest, ETH_ALEN);
-	__builtin_memcpy(s->eth.h_dest, s->eth.h_source, ETH_ALEN);
-	__builtin_memcpy(s->eth.h_source, mac, ETH_ALEN);
-	port = s->udp.source;
-	s->udp.source = s->udp.dest;
-	s->udp.dest = port;
-	ulen = sizeof(s->udp) + new_len;
-	s->udp.len = bpf_htons(ulen);
-	s->udp.check = 0;
-	if (reply_ip(skb, s, new_len, ulen) ||
-	    bpf_skb_store_bytes(skb, 0, &s->eth, sizeof(s->eth), 0) ||
-	    bpf_skb_store_bytes(skb, s->q.udp_off, &s->udp, sizeof(s->udp), 0))
+	if (s->q.v6)
+		err = bpf_skb_store_bytes(skb, 0, &s->h.v6.eth, V6_HDRS + store_len, 0);
+	else
+		err = bpf_skb_store_bytes(skb, 0, &s->h.v4.eth, V4_HDRS + store_len, 0);
+	if (err)
 		return TC_ACT_SHOT;
 	return bpf_redirect(skb->ifindex, 0);
 }

@@ -32,7 +32,7 @@
 
 #include <linux/types.h>
 
-#define ENF_ABI_VERSION		7
+#define ENF_ABI_VERSION		8
 #define ENF_PIN_DIR		"/sys/fs/bpf/enforcer"
 
 /* Named limits. Inner maps are sized to the manifest; these are ceilings. */
@@ -475,6 +475,12 @@ struct enf_policy {
 	/* userspace only: digest of what `apply` wrote into each inner map
 	 * of this slot, so an unchanged map is not rewritten */
 	__u64 map_digest[ENF_MAX_INNER_MAPS];
+	/* Bit n - 1 set: some private zone's apex has n labels (n <= 8,
+	 * ENF_DNS_MAX_ZONE_LABELS). The DNS path looks a query's suffix up
+	 * as an apex only at those depths: one hash lookup per zone depth
+	 * instead of one per label. */
+	__u32 dns_apex_labels;
+	__u32 pad_dns;
 };
 
 /* enf_svc_meta[service id]: names for `status` and `bpftool map dump`. */

@@ -66,7 +66,7 @@ static uint8_t out[DNS_PKT_MAX];
 static uint32_t out_len;
 static struct dns_reply rep;
 
-static bool setup(void)
+static bool setup_yaml(const char *yaml)
 {
 	struct pipeline p;
 	int err;
@@ -75,12 +75,17 @@ static bool setup(void)
 	if (!CHECK_EQ(state_load(&st), 0))
 		return false;
 	loaded = true;
-	err = pipeline_compile_buf(manifest, strlen(manifest), "dns.yml", &p, stdout);
+	err = pipeline_compile_buf(yaml, strlen(yaml), "dns.yml", &p, stdout);
 	if (!CHECK_EQ(err, 0))
 		return false;
 	err = pipeline_apply(&st, &p, NULL, 0, NULL);
 	pipeline_free(&p);
 	return CHECK_EQ(err, 0);
+}
+
+static bool setup(void)
+{
+	return setup_yaml(manifest);
 }
 
 static void teardown(void)
@@ -600,6 +605,60 @@ static void test_soa_and_ns_at_the_apex(void)
 	}
 	if (CHECK_EQ(ask(&Q(.name = "ns.internal")), TC_ACT_REDIRECT))
 		CHECK(rep.an == 1 && answer_with(1, "10.96.0.10"), "ns.<apex> -> resolver");
+out:
+	teardown();
+}
+
+/* Zone apexes at 1, 2 and 8 labels: the program looks a suffix up as an
+ * apex only at those depths (enf_policy.dns_apex_labels), and still finds
+ * the deepest one; a name under none of them is the resolver's. */
+static void test_apex_found_at_every_zone_depth(void)
+{
+	static const char y[] =
+		"rack: r\n"
+		"zones: [\"{service}.internal\", \"{service}.{app}.corp.internal\",\n"
+		"        \"{service}.{app}.a.b.c.d.e.f.g.internal\"]\n"
+		"dns: { resolvers: [10.96.0.10] }\n"
+		"private: [10.0.0.0/16]\n"
+		"apps:\n"
+		"  hr:\n"
+		"    services:\n"
+		"      web: { port: 80, instances: [10.0.1.10] }\n";
+	static const struct {
+		const char *name;
+		int rcode;
+		const char *soa_owner;	/* NXDOMAIN: the zone it was judged in */
+	} cases[] = {
+		{ "web.internal", 0, NULL },
+		{ "web.hr.corp.internal", 0, NULL },
+		{ "WEB.HR.A.B.C.D.E.F.G.INTERNAL", 0, NULL },
+		{ "nope.internal", 3, "internal." },
+		{ "x.y.corp.internal", 3, "corp.internal." },
+		{ "nope.hr.corp.internal", 3, "corp.internal." },
+		{ "z.hr.a.b.c.d.e.f.g.internal", 3, "a.b.c.d.e.f.g.internal." },
+		{ "b.c.d.e.f.g.internal", 3, "internal." },
+	};
+	size_t i;
+
+	if (!setup_yaml(y))
+		goto out;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		if (!CHECK_EQ(ask(&Q(.name = cases[i].name)), TC_ACT_REDIRECT))
+			continue;
+		CHECK(rep.rcode == (unsigned int)cases[i].rcode, "%s: rcode %u, want %d",
+		      cases[i].name, rep.rcode, cases[i].rcode);
+		if (cases[i].rcode == 0) {
+			CHECK(rep.an == 1 && answer_with(1, "10.0.1.10"), "%s: no A record",
+			      cases[i].name);
+		} else if (CHECK_EQ(rep.ns, 1)) {
+			CHECK(!strcmp(rep.authority[0].owner, cases[i].soa_owner),
+			      "%s: SOA owner %s, want %s", cases[i].name, rep.authority[0].owner,
+			      cases[i].soa_owner);
+		}
+	}
+	/* outside every zone: passed on */
+	CHECK_EQ(ask(&Q(.name = "web.hr.corp.example")), TC_ACT_OK);
+	CHECK_EQ(ask(&Q(.name = "corp")), TC_ACT_OK);
 out:
 	teardown();
 }
@@ -1318,6 +1377,7 @@ static const struct test_case tests[] = {
 	TEST(rrset_too_big_for_512_is_truncated),
 	TEST(srv_records_name_every_instance),
 	TEST(soa_and_ns_at_the_apex),
+	TEST(apex_found_at_every_zone_depth),
 	TEST(class_other_than_in_is_refused),
 	TEST(axfr_over_udp_is_notimp),
 	TEST(truncated_question_is_formerr_without_question),

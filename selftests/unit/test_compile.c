@@ -370,6 +370,13 @@ static void test_policy_summary_counts_everything(void)
 	CHECK(!strcmp(c.policy.ifrules[1].pattern, "veth*") && c.policy.ifrules[1].is_glob &&
 	      c.policy.ifrules[1].role == ENF_ROLE_PODS, "ifrule 1");
 	CHECK_EQ(c.policy.ifrules[2].pattern[0], 0);
+	CHECK_EQ(c.policy.dns_apex_labels, 0);	/* no zones */
+	done();
+	/* a bit per apex depth: internal (1), corp.internal (2) */
+	if (!compile_yaml("rack: r\nzones: [\"{service}.internal\", \"{service}.{app}.corp.internal\"]\n"
+			  "apps:\n  a:\n    services:\n      w: { port: 80, instances: [10.0.1.1] }\n"))
+		return;
+	CHECK_EQ(c.policy.dns_apex_labels, 0x3);
 	done();
 }
 

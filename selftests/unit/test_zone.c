@@ -211,17 +211,30 @@ static const char *srvs(const struct zone_name *n)
 	return buf;
 }
 
-/* Independent hash: the label FNV-1a and the right-to-left combine. */
+/* Independent hash: the label's folded wire form as zero-padded
+ * little-endian words, each mixed in; the right-to-left combine. */
+static uint64_t ref_mix(uint64_t h, uint64_t w)
+{
+	h ^= w;
+	h *= 0xff51afd7ed558ccdULL;
+	return h ^ (h >> 32);
+}
+
 static uint64_t ref_label(const uint8_t *l)
 {
-	uint64_t h = ENF_FNV64_OFFSET;
-	size_t i;
+	uint8_t buf[72] = { 0 };
+	uint64_t h = 0xcbf29ce484222325ULL;
+	size_t i, n = (size_t)l[0] + 1;
 
-	h = (h ^ l[0]) * ENF_FNV64_PRIME;
-	for (i = 1; i <= l[0]; i++) {
-		uint8_t c = l[i] >= 'A' && l[i] <= 'Z' ? l[i] + 32 : l[i];
+	for (i = 0; i < n; i++)
+		buf[i] = l[i] >= 'A' && l[i] <= 'Z' ? l[i] + 32 : l[i];
+	for (i = 0; i < n; i += 8) {
+		uint64_t w = 0;
+		int k;
 
-		h = (h ^ c) * ENF_FNV64_PRIME;
+		for (k = 7; k >= 0; k--)
+			w = w << 8 | buf[i + k];
+		h = ref_mix(h, w);
 	}
 	return h;
 }
@@ -293,18 +306,23 @@ static const char *const scenarios[] = {
 /* ------------------------------------------------------------------------ */
 /* Hash and wire form */
 
-static void test_label_hash_is_fnv1a_over_length_and_bytes(void)
+static void test_label_hash_is_words_of_the_wire_form(void)
 {
-	/* FNV-1a 64 test vector: "a" -> af63dc4c8601ec8c */
-	uint64_t h = enf_dns_label_step(ENF_FNV64_OFFSET, 'a');
 	const uint8_t web[] = { 3, 'w', 'e', 'b', 0 };
-	uint64_t l = ENF_FNV64_OFFSET;
-	size_t i;
+	/* 7 characters: the length byte and the label fill one word exactly;
+	 * 8: a second word with one byte; 15: two whole words */
+	const uint8_t l7[] = { 7, 'a', 'b', 'c', 'd', 'e', 'f', 'g' };
+	const uint8_t l8[] = { 8, 'a', 'b', 'c', 'd', 'e', 'f', 'g', 'H' };
+	const uint8_t l15[] = { 15, 'a', 'b', 'c', 'd', 'e', 'f', 'g',
+				'h', 'i', 'j', 'k', 'l', 'm', 'n', 'o' };
 
-	CHECK_EQ(h, 0xaf63dc4c8601ec8cULL);
-	for (i = 0; i < 4; i++)
-		l = enf_dns_label_step(l, web[i]);
-	CHECK_EQ(dns_wire_hash(web, sizeof(web)), enf_dns_combine(0, l));
+	CHECK_EQ(enf_dns_label_hash(web), ref_mix(0xcbf29ce484222325ULL, 0x62657703ULL));
+	CHECK_EQ(dns_wire_hash(web, sizeof(web)), enf_dns_combine(0, ref_label(web)));
+	CHECK_EQ(enf_dns_label_hash(l7),
+		 ref_mix(0xcbf29ce484222325ULL, 0x6766656463626107ULL));
+	CHECK_EQ(enf_dns_label_hash(l8),
+		 ref_mix(ref_mix(0xcbf29ce484222325ULL, 0x6766656463626108ULL), 0x68));
+	CHECK_EQ(enf_dns_label_hash(l15), ref_label(l15));
 }
 
 /* Pinned values (docs/dns.md): the BPF side and the responder must agree. */
@@ -314,10 +332,10 @@ static void test_hash_test_vectors(void)
 	size_t len;
 
 	CHECK_EQ(dns_name_to_wire("internal", w, &len), 0);
-	CHECK_EQ(dns_wire_hash(w, len), 0x7abad40ddbd40b85ULL);
+	CHECK_EQ(dns_wire_hash(w, len), 0xccd474615538a203ULL);
 	CHECK_EQ(dns_name_to_wire("web.myapp.internal", w, &len), 0);
 	CHECK_EQ(len, 20);
-	CHECK_EQ(dns_wire_hash(w, len), 0x453b74290ebbd59eULL);
+	CHECK_EQ(dns_wire_hash(w, len), 0x986af169e97caa24ULL);
 }
 
 static void test_root_hashes_to_zero(void)
@@ -1864,7 +1882,7 @@ static void test_zone_free_is_idempotent(void)
 }
 
 static const struct test_case tests[] = {
-	TEST(label_hash_is_fnv1a_over_length_and_bytes),
+	TEST(label_hash_is_words_of_the_wire_form),
 	TEST(hash_test_vectors),
 	TEST(root_hashes_to_zero),
 	TEST(hash_is_case_insensitive),

@@ -739,6 +739,12 @@ int compile_manifest(const struct manifest *m, const struct compile_clock *clk,
 		pol->tunnels.p[i].port = htons(m->tunnels[i].port);
 		pol->tunnels.p[i].kind = m->tunnels[i].kind;
 	}
+	for (i = 0; i < out->zone.nzones; i++) {
+		unsigned int labels = out->zone.zones[i].val.labels;
+
+		if (labels >= 1 && labels <= ENF_DNS_MAX_ZONE_LABELS)
+			pol->dns_apex_labels |= 1U << (labels - 1);
+	}
 	pol->services = nservices;
 	pol->instances = out->ninstances;
 	pol->dests = out->ndst;

@@ -35,16 +35,6 @@ int dns_wire_labels(const uint8_t *wire, size_t wire_len, uint16_t *offs, size_t
 	return -EINVAL;
 }
 
-static uint64_t label_hash(const uint8_t *label)
-{
-	uint64_t h = enf_dns_label_step(ENF_FNV64_OFFSET, label[0]);
-	size_t i;
-
-	for (i = 1; i <= label[0]; i++)
-		h = enf_dns_label_step(h, (uint8_t)enf_dns_fold(label[i]));
-	return h;
-}
-
 /* sh[i] = S(suffix starting at label i), sh[nlabels] = S(root) = 0. */
 void dns_suffix_hashes(const uint8_t *wire, const uint16_t *offs, size_t nlabels,
 			  uint64_t *sh)
@@ -53,7 +43,7 @@ void dns_suffix_hashes(const uint8_t *wire, const uint16_t *offs, size_t nlabels
 
 	sh[nlabels] = 0;
 	while (i--)
-		sh[i] = enf_dns_combine(sh[i + 1], label_hash(wire + offs[i]));
+		sh[i] = enf_dns_combine(sh[i + 1], enf_dns_label_hash(wire + offs[i]));
 }
 
 /* Malformed wire names hash to 0, like the root: they match nothing stored. */

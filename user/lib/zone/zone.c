@@ -1028,19 +1028,22 @@ int zone_name_cmp(const void *pa, const void *pb)
 	return dns_wire_canon_cmp(a->wire, a->key.wire_len, b->wire, b->key.wire_len);
 }
 
+#define FNV64_OFFSET	0xcbf29ce484222325ULL
+#define FNV64_PRIME	0x100000001b3ULL
+
 static uint64_t fnv(uint64_t h, const void *p, size_t n)
 {
 	const uint8_t *b = p;
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		h = (h ^ b[i]) * ENF_FNV64_PRIME;
+		h = (h ^ b[i]) * FNV64_PRIME;
 	return h;
 }
 
 uint64_t zone_layout_digest(const struct zone_compiled *z)
 {
-	uint64_t h = ENF_FNV64_OFFSET, n = z->nrrsets;
+	uint64_t h = FNV64_OFFSET, n = z->nrrsets;
 	size_t i;
 
 	h = fnv(h, &n, sizeof(n));
