@@ -110,7 +110,6 @@ struct suffix_walk {
 	__u32 slot;
 	__u32 apex_off;		/* 0 = no zone */
 	__u64 h;
-	__u64 apex_hash;
 	__u32 apex_len;
 	__u32 apex_labels;	/* enf_policy.dns_apex_labels */
 };
@@ -209,7 +208,8 @@ struct scratch {
 	/* The SRV target's service name, lower-cased, uncompressed: RFC 2782
 	 * forbids compression there. Copied once, written per record. */
 	__u8 target[ENF_DNS_MAX_NAME + 1];
-	__be32 pseudo[10];		/* IPv6 pseudo-header for the UDP checksum */
+	__be32 pseudo[10];
+	struct enf_dns_zone zone;	/* the deepest apex's, from suffix_step */		/* IPv6 pseudo-header for the UDP checksum */
 	__u64 lh[LABEL_MASK + 1];	/* label hashes */
 	__u16 loff[LABEL_MASK + 1];	/* label offsets in msg */
 	/* Parse results and the reply decided live here, not on the stack:

@@ -102,6 +102,7 @@ static long suffix_step(__u32 i, void *arg)
 	struct scratch *s = scratch();
 	struct suffix_walk *w;
 	struct enf_dns_key key = {};
+	const struct enf_dns_zone *z;
 	void *zones;
 	__u32 j;
 
@@ -120,9 +121,11 @@ static long suffix_step(__u32 i, void *arg)
 		return 1;
 	key.hash = w->h;
 	key.wire_len = w->qend - s->loff[j];
-	if (bpf_map_lookup_elem(zones, &key)) {
+	z = bpf_map_lookup_elem(zones, &key);
+	if (z) {
+		/* kept, not looked up again: a deeper apex overwrites it */
+		__builtin_memcpy(&s->zone, z, sizeof(s->zone));
 		w->apex_off = s->loff[j];
-		w->apex_hash = w->h;
 		w->apex_len = key.wire_len;
 	}
 	return 0;
@@ -290,7 +293,6 @@ static __always_inline int query_to_resolver(struct __sk_buff *skb, struct scrat
  * of the whole name. */
 static __always_inline int question_in_zone(struct scratch *s, struct dns_ctx *c)
 {
-	struct enf_dns_key key = {};
 	struct query *q = &s->q;
 	struct name_walk *w = &s->nw;
 	struct suffix_walk *sw = &s->sw;
@@ -317,11 +319,7 @@ static __always_inline int question_in_zone(struct scratch *s, struct dns_ctx *c
 	bpf_loop(LABEL_MASK + 1, suffix_step, NULL, 0);
 	if (!sw->apex_len)
 		return 0;
-	key.hash = sw->apex_hash;
-	key.wire_len = sw->apex_len;
-	c->zone = bpf_map_lookup_elem(c->zone_map, &key);
-	if (!c->zone)	/* gone since suffix_step saw it: an apply in between */
-		return 0;
+	c->zone = &s->zone;
 	q->apex_off = sw->apex_off;
 	q->name_hash = sw->h;
 	return 1;
