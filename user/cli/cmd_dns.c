@@ -39,27 +39,6 @@ static void on_signal(int sig)
 	stop = 1;
 }
 
-/* An endpoint (port 53 unless given) as a socket address. */
-static void to_listen(const struct enf_addr *a, uint16_t port, struct dns_listen *l)
-{
-	memset(l, 0, sizeof(*l));
-	if (a->family == ENF_AF_INET) {
-		struct sockaddr_in *sin = (void *)&l->addr;
-
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons(port);
-		memcpy(&sin->sin_addr, a->addr, 4);
-		l->len = sizeof(*sin);
-	} else {
-		struct sockaddr_in6 *sin6 = (void *)&l->addr;
-
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons(port);
-		memcpy(&sin6->sin6_addr, a->addr, 16);
-		l->len = sizeof(*sin6);
-	}
-}
-
 /* The resolver addresses of the generation in force, port 53. */
 static int default_listen(struct enf_state *st, struct dns_listen *l, size_t *n)
 {
@@ -70,7 +49,7 @@ static int default_listen(struct enf_state *st, struct dns_listen *l, size_t *n)
 	if (got < 0)
 		return got;
 	for (i = 0; i < got; i++)
-		to_listen(&res[i], ENF_DNS_PORT, &l[(*n)++]);
+		dns_listen_from(&res[i], ENF_DNS_PORT, &l[(*n)++]);
 	return 0;
 }
 
@@ -101,7 +80,7 @@ int cmd_dns(const struct cli_cmd *cmd, int argc, char **argv)
 				       "or [IPv6]:PORT)\n", optarg);
 				return EXIT_BADINPUT;
 			}
-			to_listen(&ep.addr, ep.port ? ep.port : ENF_DNS_PORT, &addrs[n++]);
+			dns_listen_from(&ep.addr, ep.port ? ep.port : ENF_DNS_PORT, &addrs[n++]);
 			break;
 		case 'u':	/* --udp */
 			udp = 1;
@@ -115,7 +94,7 @@ int cmd_dns(const struct cli_cmd *cmd, int argc, char **argv)
 				       "or [IPv6]:PORT)\n", optarg);
 				return EXIT_BADINPUT;
 			}
-			to_listen(&ep.addr, ep.port ? ep.port : ENF_DNS_PORT, &o.upstream);
+			dns_listen_from(&ep.addr, ep.port ? ep.port : ENF_DNS_PORT, &o.upstream);
 			break;
 		case 'm':	/* --max-connections */
 		case 's':	/* --per-source */

@@ -450,3 +450,38 @@ size_t dns_reply_for(struct enf_state *st, const struct sockaddr_storage *peer, 
 	return n;
 }
 
+void dns_listen_from(const struct enf_addr *a, uint16_t port, struct dns_listen *l)
+{
+	memset(l, 0, sizeof(*l));
+	if (a->family == ENF_AF_INET) {
+		struct sockaddr_in *sin = (void *)&l->addr;
+
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(port);
+		memcpy(&sin->sin_addr, a->addr, 4);
+		l->len = sizeof(*sin);
+	} else {
+		struct sockaddr_in6 *sin6 = (void *)&l->addr;
+
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(port);
+		memcpy(&sin6->sin6_addr, a->addr, 16);
+		l->len = sizeof(*sin6);
+	}
+}
+
+int dns_sysctl_int(const char *path, int dflt)
+{
+	char full[256];
+	FILE *f;
+	int v;
+
+	snprintf(full, sizeof(full), "/proc/sys/%s", path);
+	f = fopen(full, "re");
+	if (!f)
+		return dflt;
+	if (fscanf(f, "%d", &v) != 1)
+		v = dflt;
+	fclose(f);
+	return v;
+}

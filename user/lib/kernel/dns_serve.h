@@ -93,6 +93,12 @@ struct dns_serve_opts {
 #define ENF_DNS_STEER_PREF	53u
 #define ENF_DNS_STEER_TABLE	5353u
 
+/* `a` and `port` as a socket address. */
+void dns_listen_from(const struct enf_addr *a, uint16_t port, struct dns_listen *l);
+
+/* An integer sysctl (/proc/sys/PATH), or `dflt` when it cannot be read. */
+int dns_sysctl_int(const char *path, int dflt);
+
 /* The policy routing for the mark, both families; replaces what an earlier
  * server left. 0, or -EIO (said). */
 int dns_steer_route_add(uint32_t mark);

@@ -90,17 +90,11 @@ static struct rtnl_route *steer_route(int family)
 static int ipv6_usable(void)
 {
 	int fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	FILE *f = fopen("/proc/sys/net/ipv6/conf/all/disable_ipv6", "re");
-	int disabled = 0;
 
-	if (fd >= 0)
-		close(fd);
-	if (f) {
-		if (fscanf(f, "%d", &disabled) != 1)
-			disabled = 0;
-		fclose(f);
-	}
-	return fd >= 0 && !disabled;
+	if (fd < 0)
+		return 0;
+	close(fd);
+	return !dns_sysctl_int("net/ipv6/conf/all/disable_ipv6", 0);
 }
 
 /* Adds (add = 1) or removes the rule and route of each family. Removing

@@ -645,9 +645,8 @@ static int steer_forwarded(struct enf_state *st, const struct dns_serve_opts *o)
 {
 	char names[8][INET6_ADDRSTRLEN + 2];
 	struct enf_addr res[64];
-	int n = state_resolvers(st, res, 64), i, nf = 0, nonlocal_bind = 0;
+	int n = state_resolvers(st, res, 64), i, nf = 0, nonlocal_bind;
 	uint32_t zero = 0, mark = o->steer_mark;
-	FILE *f;
 
 	/* a mark an earlier server left (killed before it could clear it):
 	 * not ours to keep, whatever is decided below */
@@ -656,36 +655,19 @@ static int steer_forwarded(struct enf_state *st, const struct dns_serve_opts *o)
 	/* with ip_nonlocal_bind (IPv4) every bind succeeds: the test cannot
 	 * tell, so every resolver address counts as forwarded (the rule then
 	 * delivers the node's own as before) */
-	f = fopen("/proc/sys/net/ipv4/ip_nonlocal_bind", "re");
-	if (f) {
-		if (fscanf(f, "%d", &nonlocal_bind) != 1)
-			nonlocal_bind = 0;
-		fclose(f);
-	}
+	nonlocal_bind = dns_sysctl_int("net/ipv4/ip_nonlocal_bind", 0);
 	for (i = 0; i < n; i++) {
-		struct sockaddr_storage sa = { 0 };
-		socklen_t len = sizeof(struct sockaddr_in);
+		struct dns_listen sa;
 		int fd, err;
 
-		if (res[i].family == ENF_AF_INET6) {
-			struct sockaddr_in6 *a6 = (void *)&sa;
-
-			a6->sin6_family = AF_INET6;
-			memcpy(&a6->sin6_addr, res[i].addr, 16);
-			len = sizeof(*a6);
-		} else {
-			struct sockaddr_in *a4 = (void *)&sa;
-
-			a4->sin_family = AF_INET;
-			memcpy(&a4->sin_addr, res[i].addr, 4);
-		}
 		/* bind without IP_FREEBIND succeeds only for the node's own */
-		fd = socket(sa.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		dns_listen_from(&res[i], 0, &sa);
+		fd = socket(sa.addr.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 		if (fd < 0)
 			continue;
-		err = bind(fd, (const struct sockaddr *)&sa, len) ? errno : 0;
+		err = bind(fd, (const struct sockaddr *)&sa.addr, sa.len) ? errno : 0;
 		close(fd);
-		if (nonlocal_bind && sa.ss_family == AF_INET)
+		if (nonlocal_bind && sa.addr.ss_family == AF_INET)
 			err = EADDRNOTAVAIL;
 		if (err == EADDRNOTAVAIL && nf < 8)
 			addr_format(&res[i], names[nf++], sizeof(names[0]));
