@@ -383,6 +383,25 @@ struct {
 	__type(value, __u32);
 } enf_dns_steer SEC(".maps");
 
+/* A TCP connection by its segments' addresses and ports as they reach the
+ * hook (before any DNAT). */
+struct steered_conn {
+	struct bpf_sock_tuple t;
+	__u32 family;		/* ENF_AF_INET or ENF_AF_INET6 */
+};
+
+/* The connections whose SYN this program handed to the stream server while
+ * the mark was set: their later segments are marked too. A connection it
+ * did not steer (a pod's, forwarded to the resolver before the rule came)
+ * is left alone: marked, its segments would be delivered here, to no
+ * socket, and reset. LRU: a closed connection's entry ages out. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct steered_conn);
+	__type(value, __u8);
+} enf_dns_steered SEC(".maps");
+
 /*
  * TCP to a resolver address, port 53: the retry of a client that got TC,
  * or a client that asks over TCP. Handed to the stream server on the node
@@ -403,8 +422,10 @@ static __always_inline int steer_tcp(struct __sk_buff *skb)
 {
 	void *data = (void *)(long)skb->data, *data_end = (void *)(long)skb->data_end;
 	struct bpf_fib_lookup fib = {};
-	struct bpf_sock_tuple t = {};
+	struct steered_conn conn = {};
+	struct bpf_sock_tuple *t = &conn.t;
 	struct enf_addr dst = {};
+	__u8 one = 1;
 	struct ethhdr *eth = data;
 	struct tcphdr *th;
 	struct bpf_sock *sk, *lsk;
@@ -428,16 +449,16 @@ static __always_inline int steer_tcp(struct __sk_buff *skb)
 			return 0;
 		dst.family = ENF_AF_INET;
 		__builtin_memcpy(dst.addr, &ip4->daddr, 4);
-		t.ipv4.saddr = ip4->saddr;
-		t.ipv4.daddr = ip4->daddr;
-		t.ipv4.sport = th->source;
-		t.ipv4.dport = th->dest;
+		t->ipv4.saddr = ip4->saddr;
+		t->ipv4.daddr = ip4->daddr;
+		t->ipv4.sport = th->source;
+		t->ipv4.dport = th->dest;
 		fib.family = 2;		/* AF_INET */
 		fib.ipv4_src = ip4->saddr;
 		fib.ipv4_dst = ip4->daddr;
 		fib.sport = th->source;
 		fib.dport = th->dest;
-		tlen = sizeof(t.ipv4);
+		tlen = sizeof(t->ipv4);
 		key = ENF_DNS_LISTEN_V4;
 	} else if (eth->h_proto == bpf_htons(ETH_P_IPV6)) {
 		struct ipv6hdr *ip6 = (void *)(eth + 1);
@@ -448,16 +469,16 @@ static __always_inline int steer_tcp(struct __sk_buff *skb)
 			return 0;
 		dst.family = ENF_AF_INET6;
 		__builtin_memcpy(dst.addr, &ip6->daddr, 16);
-		__builtin_memcpy(t.ipv6.saddr, &ip6->saddr, 16);
-		__builtin_memcpy(t.ipv6.daddr, &ip6->daddr, 16);
-		t.ipv6.sport = th->source;
-		t.ipv6.dport = th->dest;
+		__builtin_memcpy(t->ipv6.saddr, &ip6->saddr, 16);
+		__builtin_memcpy(t->ipv6.daddr, &ip6->daddr, 16);
+		t->ipv6.sport = th->source;
+		t->ipv6.dport = th->dest;
 		fib.family = 10;	/* AF_INET6 */
 		__builtin_memcpy(fib.ipv6_src, &ip6->saddr, 16);
 		__builtin_memcpy(fib.ipv6_dst, &ip6->daddr, 16);
 		fib.sport = th->source;
 		fib.dport = th->dest;
-		tlen = sizeof(t.ipv6);
+		tlen = sizeof(t->ipv6);
 		key = ENF_DNS_LISTEN_V6;
 	} else {
 		return 0;
@@ -496,21 +517,30 @@ static __always_inline int steer_tcp(struct __sk_buff *skb)
 	 * A TIME_WAIT socket (the server closed first) would answer a new
 	 * SYN by looking for a listener on port 53 and finding none: the
 	 * listener takes the segment instead. */
-	sk = bpf_skc_lookup_tcp(skb, &t, tlen, BPF_F_CURRENT_NETNS, 0);
+	conn.family = dst.family;
+	sk = bpf_skc_lookup_tcp(skb, t, tlen, BPF_F_CURRENT_NETNS, 0);
 	if (sk && sk->state != BPF_TCP_LISTEN && sk->state != BPF_TCP_TIME_WAIT) {
 		err = bpf_sk_assign(skb, sk, 0);
-	} else if ((th->syn && !th->ack) || !mark) {
-		/* a new connection; or, to an address the node owns, a
-		 * segment no socket has: the listener's (the ACK that ends
-		 * a handshake made with a syncookie) */
+	} else if (th->syn && !th->ack) {
+		/* a new connection: the listener's; remembered when marked */
 		err = bpf_sk_assign(skb, lsk, 0);
-	} else {
-		/* with the mark, a later segment of a connection the server
-		 * took from a forwarded address whose destination a DNAT
-		 * (kube-proxy's) changes after this hook: the socket is found
-		 * by the changed address once the mark has the segment
-		 * delivered here */
+		if (!err && mark)
+			bpf_map_update_elem(&enf_dns_steered, &conn, &one, BPF_ANY);
+	} else if (!mark) {
+		/* to an address the node owns, a segment no socket has: the
+		 * listener's (the ACK that ends a handshake made with a
+		 * syncookie) */
+		err = bpf_sk_assign(skb, lsk, 0);
+	} else if (bpf_map_lookup_elem(&enf_dns_steered, &conn)) {
+		/* a later segment of a connection the server took from a
+		 * forwarded address whose destination a DNAT (kube-proxy's)
+		 * changes after this hook: the socket is found by the changed
+		 * address once the mark has the segment delivered here */
 		err = 0;
+	} else {
+		/* a connection this program never steered (made before the
+		 * rule): it goes on to the resolver, unmarked */
+		err = 1;
 	}
 	if (sk)
 		bpf_sk_release(sk);

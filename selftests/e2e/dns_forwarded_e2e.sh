@@ -36,8 +36,8 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 MANIFEST=$ROOT/examples/dns.yml
 
 NL_CASES=(baseline_forwarded_to_nsd apply_and_attach udp_answered_in_kernel
-	no_rule_named_and_unsteered routed_resolver_steered relayed_and_tc_retry
-	stopped_serve_leaves_nothing dnat_clusterip_steered)
+	no_rule_named_and_unsteered routed_resolver_steered earlier_connection_kept relayed_and_tc_retry
+	stopped_serve_leaves_nothing steering_follows_the_manifest dnat_clusterip_steered)
 
 START=$SECONDS
 nl_e2e_start enf-dnsfwd "${1:-}" nl_cleanup dig:dnsutils nsd:nsd nsd-checkconf:nsd
@@ -151,6 +151,37 @@ nl_end
 
 # ---- 4. the rule: steered ---------------------------------------------------------------
 
+# A pod's TCP connection to the resolver, made before the rule: it must go
+# on to the resolver (marked, its segments would be delivered to no socket
+# here and reset). It asks once the flag file exists.
+KEEP_OUT=$NL_TMP/keep.out KEEP_FLAG=$NL_TMP/keep.flag
+ip netns exec "$(nl_ns rack)" timeout 30 /usr/bin/python3 -c '
+import os, socket, struct, sys, time
+s = socket.create_connection((sys.argv[1], 53), timeout=3)
+print("connected", flush=True)
+end = time.time() + 20
+while not os.path.exists(sys.argv[2]) and time.time() < end:
+    time.sleep(0.05)
+q = struct.pack(">HHHHHH", 0x1234, 0x0100, 1, 0, 0, 0) + b"\x03www\x07example\x04test\x00" + struct.pack(">HH", 1, 1)
+s.sendall(struct.pack(">H", len(q)) + q)
+def rd(n):
+    b = b""
+    while len(b) < n:
+        c = s.recv(n - len(b))
+        if not c:
+            raise EOFError("closed by the peer")
+        b += c
+    return b
+try:
+    m = rd(struct.unpack(">H", rd(2))[0])
+    print("answer rcode=%d an=%d has_10.0.7.7=%d" % (m[3] & 15, struct.unpack(">H", m[6:8])[0], bytes([10, 0, 7, 7]) in m))
+except Exception as e:
+    print("error %s: %s" % (type(e).__name__, e))
+' "$RES4" "$KEEP_FLAG" >"$KEEP_OUT" 2>&1 </dev/null &
+KEEP_PID=$!
+NL_PIDS+=("$KEEP_PID")
+nl_until 5 grep -qs '^connected' "$KEEP_OUT" || echo "    (the earlier connection did not connect: $(nl_oneline "$(cat "$KEEP_OUT")"))"
+
 nl_begin routed_resolver_steered
 serve_start
 for res in "$RES4" "$RES6"; do
@@ -174,6 +205,15 @@ v=$(jq -c '.dns_tcp_steering' <<<"$json")
 [ "$v" = '{"ipv4":true,"ipv6":true,"forwarded_mark":83}' ] || nl_why "status --json .dns_tcp_steering: $v"
 nl_enf status 2>/dev/null | grep -qx 'TCP/53:     steered to the stream server (IPv4, IPv6), forwarded resolver addresses too (fwmark 0x53)' ||
 	nl_why "status: no TCP/53 line for forwarded steering: $(nl_oneline "$(nl_enf status 2>&1 | grep TCP/53)")"
+nl_end
+
+nl_begin earlier_connection_kept
+grep -qs '^connected' "$KEEP_OUT" || nl_why "could not connect before the rule: $(nl_oneline "$(cat "$KEEP_OUT")")"
+touch "$KEEP_FLAG"
+nl_until 10 eval '! kill -0 $KEEP_PID 2>/dev/null'
+wait "$KEEP_PID" 2>/dev/null
+grep -qx 'answer rcode=0 an=1 has_10.0.7.7=1' "$KEEP_OUT" ||
+	nl_why "a connection made before the rule, asked after it came: $(nl_oneline "$(cat "$KEEP_OUT")") (want NSD's answer on the same connection)"
 nl_end
 
 nl_begin relayed_and_tc_retry
@@ -203,7 +243,35 @@ dq rack "$RES4" www.example.test A +tcp
 [ "$(d_rdata A)" = 10.0.7.7 ] || nl_why "rack: www.example.test over TCP after dns serve stopped: $(nl_oneline "$DQ")"
 nl_end
 
-# ---- 5. kube-proxy's way: a DNAT after the TC hook -----------------------------------------
+# ---- 5. the manifest changes the resolvers under a running server -----------------------
+
+# first the node's own addresses (no rule), then the forwarded ones (the
+# rule comes), then the node's own again (it goes): within a sweep or so
+nl_begin steering_follows_the_manifest
+LOCAL=$NL_TMP/local-resolvers.yml
+sed 's/resolvers: \[10.96.0.10, "fd00:96::10"\]/resolvers: [10.0.5.1, "fd00:10::1"]/' \
+	"$MANIFEST" >"$LOCAL"
+grep -q 'resolvers: \[10.0.5.1' "$LOCAL" || nl_why "cannot derive a manifest with the node's own resolvers"
+out=$(nl_enf apply -f "$LOCAL" 2>&1) || nl_why "apply (the node's own resolvers): $(nl_oneline "$out")"
+serve_start
+[ -z "$(steer_rules)" ] || nl_why "rules with only the node's own resolvers: $(nl_oneline "$(steer_rules)")"
+out=$(nl_enf apply -f "$MANIFEST" 2>&1) || nl_why "apply (forwarded resolvers): $(nl_oneline "$out")"
+nl_until 5 eval '[ "$(steer_rules | grep -cF "fwmark 0x53/0x53 ipproto tcp lookup 5353")" = 2 ]' ||
+	nl_why "no rules 5 s after an apply made the resolvers forwarded: $(nl_oneline "$(steer_rules)"; nl_oneline "$(cat "$SERVE_LOG")")"
+private_over_tcp "after an apply made the resolvers forwarded"
+out=$(nl_enf apply -f "$LOCAL" 2>&1) || nl_why "apply (the node's own again): $(nl_oneline "$out")"
+nl_until 5 eval '[ -z "$(steer_rules)" ]' ||
+	nl_why "rules left 5 s after an apply left no forwarded resolver: $(nl_oneline "$(steer_rules)")"
+grep -q 'forwarded steering taken back' "$SERVE_LOG" ||
+	nl_why "dns serve did not say it took the steering back: $(nl_oneline "$(cat "$SERVE_LOG")")"
+mark=$(bpftool -j map dump pinned "$NL_PIN/enf_dns_steer" 2>/dev/null | jq -r '.[0].formatted.value // .[0].value' 2>/dev/null)
+[ "$mark" = 0 ] || nl_why "enf_dns_steer after the steering was taken back: '$mark', want 0"
+serve_stop
+[ "$RC" = 0 ] || nl_why "dns serve: exit status $RC after TERM"
+out=$(nl_enf apply -f "$MANIFEST" 2>&1) || nl_why "apply (back to the example): $(nl_oneline "$out")"
+nl_end
+
+# ---- 6. kube-proxy's way: a DNAT after the TC hook -----------------------------------------
 
 # (the DNAT plays kube-proxy, a peer: a kernel or machine without it skips)
 # the ClusterIP is nobody's address: only the DNAT takes it to the pod

@@ -634,24 +634,14 @@ static void fd_budget(const struct dns_serve_opts *o)
 			(unsigned long long)rl.rlim_cur, o->max_conns, (unsigned long long)want);
 }
 
-/* A resolver address the node does not own (a ClusterIP that kube-proxy
- * forwards, say) is steered only with a mark and policy routing
- * (dns_steer.c, steer_tcp in bpf/dns.bpf.c): added here when there is such
- * an address and o->steer_mark is not 0. Without it TCP/53 to the address
- * goes on to the resolver, which may not know the private zone, and a
- * client's retry over TCP after TC is answered there: each such address is
- * named. Returns 1 when the routing was added (removed at exit). */
-static int steer_forwarded(struct enf_state *st, const struct dns_serve_opts *o)
+/* The resolver addresses of the generation in force that the node does not
+ * own (a ClusterIP that kube-proxy forwards, say), up to 8 of them named in
+ * `names`. Returns how many there are. */
+static int forwarded_resolvers(struct enf_state *st, char names[8][INET6_ADDRSTRLEN + 2])
 {
-	char names[8][INET6_ADDRSTRLEN + 2];
 	struct enf_addr res[64];
 	int n = state_resolvers(st, res, 64), i, nf = 0, nonlocal_bind;
-	uint32_t zero = 0, mark = o->steer_mark;
 
-	/* a mark an earlier server left (killed before it could clear it):
-	 * not ours to keep, whatever is decided below */
-	if (st->dns_steer_fd >= 0)
-		bpf_map_update_elem(st->dns_steer_fd, &zero, &zero, BPF_ANY);
 	/* with ip_nonlocal_bind (IPv4) every bind succeeds: the test cannot
 	 * tell, so every resolver address counts as forwarded (the rule then
 	 * delivers the node's own as before) */
@@ -669,9 +659,35 @@ static int steer_forwarded(struct enf_state *st, const struct dns_serve_opts *o)
 		close(fd);
 		if (nonlocal_bind && sa.addr.ss_family == AF_INET)
 			err = EADDRNOTAVAIL;
-		if (err == EADDRNOTAVAIL && nf < 8)
-			addr_format(&res[i], names[nf++], sizeof(names[0]));
+		if (err == EADDRNOTAVAIL) {
+			if (nf < 8)
+				addr_format(&res[i], names[nf], sizeof(names[0]));
+			nf++;
+		}
 	}
+	return nf;
+}
+
+/* A resolver address the node does not own is steered only with a mark and
+ * policy routing (dns_steer.c, steer_tcp in bpf/dns.bpf.c): added here when
+ * there is such an address and o->steer_mark is not 0. Without it TCP/53
+ * to the address goes on to the resolver, which may not know the private
+ * zone, and a client's retry over TCP after TC is answered there: each such
+ * address is named. Returns 1 when the routing was added (removed at exit,
+ * or when no resolver address needs it any more: steer_follow). */
+static int steer_forwarded(struct enf_state *st, const struct dns_serve_opts *o)
+{
+	char names[8][INET6_ADDRSTRLEN + 2];
+	int nf, i;
+	uint32_t zero = 0, mark = o->steer_mark;
+
+	/* a mark an earlier server left (killed before it could clear it):
+	 * not ours to keep, whatever is decided below */
+	if (st->dns_steer_fd >= 0)
+		bpf_map_update_elem(st->dns_steer_fd, &zero, &zero, BPF_ANY);
+	nf = forwarded_resolvers(st, names);
+	if (nf > 8)
+		nf = 8;
 	if (!nf)
 		return 0;
 	if (mark && st->dns_steer_fd >= 0 && !dns_steer_route_add(mark)) {
@@ -680,6 +696,7 @@ static int steer_forwarded(struct enf_state *st, const struct dns_serve_opts *o)
 				printf("steering TCP/53 to %s, which the node forwards to: fwmark "
 				       "0x%x/0x%x, table %u\n", names[i], mark, mark,
 				       ENF_DNS_STEER_TABLE);
+			fflush(stdout);
 			return 1;
 		}
 		dns_steer_route_del(mark);
@@ -703,12 +720,40 @@ static void unsteer_forwarded(struct enf_state *st, uint32_t mark)
 	dns_steer_route_del(mark);
 }
 
+/* The manifest may change the resolver addresses under a running server
+ * (an apply, the daemon's reload): once per new generation the decision of
+ * steer_forwarded is taken again, the routing added when an address the
+ * node forwards to appeared and taken back when none is left. `*gen` is
+ * the generation last decided on; returns the new `routed`. */
+static int steer_follow(struct enf_state *st, const struct dns_serve_opts *o, int routed,
+			uint64_t *gen)
+{
+	char names[8][INET6_ADDRSTRLEN + 2];
+	struct enf_active act;
+
+	if (state_active(st, &act, NULL) || act.generation == *gen)
+		return routed;
+	*gen = act.generation;
+	if (!routed)
+		return steer_forwarded(st, o);
+	if (!forwarded_resolvers(st, names)) {
+		unsteer_forwarded(st, o->steer_mark);
+		if (!o->quiet) {
+			printf("no resolver address the node forwards to any more: forwarded "
+			       "steering taken back\n");
+			fflush(stdout);
+		}
+		return 0;
+	}
+	return routed;
+}
+
 int dns_serve(struct enf_state *st, const struct dns_serve_opts *o, volatile sig_atomic_t *stop)
 {
 	struct server *s = calloc(1, sizeof(*s));
 	struct conn *lst[2 * MAX_LISTEN + 2];
 	size_t i, nl = o->n > MAX_LISTEN ? MAX_LISTEN : o->n, nlst = 0;
-	uint64_t next_sweep = 0;
+	uint64_t next_sweep = 0, steer_gen = 0;
 	int err = 0, routed = 0;
 
 	if (!s)
@@ -804,7 +849,7 @@ int dns_serve(struct enf_state *st, const struct dns_serve_opts *o, volatile sig
 		lst[nlst++]->steer = true;
 	}
 	if (!err && o->steer)
-		routed = steer_forwarded(st, o);
+		routed = steer_follow(st, o, 0, &steer_gen);
 	if (!err && o->steer && !o->quiet)
 		printf("taking TCP/53 to the resolver addresses (bpf_sk_assign); other names go "
 		       "to %s\n", o->upstream.addr.ss_family ? "the upstream" :
@@ -850,6 +895,8 @@ int dns_serve(struct enf_state *st, const struct dns_serve_opts *o, volatile sig
 		}
 		if (s->now >= next_sweep) {
 			sweep(s);
+			if (o->steer)
+				routed = steer_follow(st, o, routed, &steer_gen);
 			for (i = 0; i < nlst; i++) {
 				if (lst[i]->paused_until && s->now >= lst[i]->paused_until) {
 					lst[i]->paused_until = 0;

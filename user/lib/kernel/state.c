@@ -71,7 +71,7 @@ void state_init(struct enf_state *st)
 	memset(st, 0, sizeof(*st));
 	st->prog_fd = st->active_fd = st->policy_fd = st->stats_fd = -1;
 	st->dns_prog_fd = st->dns_stats_fd = st->dns_stream_fd = st->dns_listen_fd = -1;
-	st->dns_steer_fd = -1;
+	st->dns_steer_fd = st->dns_steered_fd = -1;
 	st->egress_fd = st->trace_fd = st->trace_map_fd = st->flows_fd = st->frags_fd = -1;
 	st->l3_prog_fd = st->l3_egress_fd = -1;
 	st->if_stats_fd = st->events_fd = st->monitor_fd = st->mon_cpu_fd = -1;
@@ -100,7 +100,7 @@ void state_close(struct enf_state *st)
 		st->dns_skel = NULL;
 		st->prog_fd = st->active_fd = st->policy_fd = st->stats_fd = st->btf_fd = -1;
 		st->dns_prog_fd = st->dns_stats_fd = st->dns_stream_fd = st->dns_listen_fd = -1;
-	st->dns_steer_fd = -1;
+		st->dns_steer_fd = st->dns_steered_fd = -1;
 		st->egress_fd = st->trace_fd = st->trace_map_fd = st->flows_fd = -1;
 		st->frags_fd = st->l3_prog_fd = st->l3_egress_fd = -1;
 		st->if_stats_fd = st->events_fd = st->monitor_fd = st->mon_cpu_fd = -1;
@@ -122,6 +122,7 @@ void state_close(struct enf_state *st)
 		close_fd(&st->dns_stats_fd);
 		close_fd(&st->dns_listen_fd);
 		close_fd(&st->dns_steer_fd);
+		close_fd(&st->dns_steered_fd);
 		close_fd(&st->active_fd);
 		close_fd(&st->policy_fd);
 		close_fd(&st->stats_fd);
@@ -249,6 +250,7 @@ static int load_dns(struct enf_state *st)
 	st->dns_stats_fd = bpf_map__fd(dns->maps.enf_dns_stats);
 	st->dns_listen_fd = bpf_map__fd(dns->maps.enf_dns_listen);
 	st->dns_steer_fd = bpf_map__fd(dns->maps.enf_dns_steer);
+	st->dns_steered_fd = bpf_map__fd(dns->maps.enf_dns_steered);
 	for (i = 0; i < SEL_MAX; i++) {
 		struct bpf_map *m = bpf_object__find_map_by_name(dns->obj, sel_shape(i)->outer);
 
@@ -341,6 +343,7 @@ static size_t pinned_objs(struct enf_state *st, struct pinned_obj *o)
 		{ "enf_dns_stats", &st->dns_stats_fd },
 		{ "enf_dns_listen", &st->dns_listen_fd },
 		{ "enf_dns_steer", &st->dns_steer_fd },
+		{ "enf_dns_steered", &st->dns_steered_fd },
 		{ "enf_if_stats", &st->if_stats_fd },
 		{ "enf_ifrow", &st->ifrow_fd },
 		{ "enf_events", &st->events_fd },

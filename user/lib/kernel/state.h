@@ -49,6 +49,7 @@ struct enf_state {
 	int dns_stats_fd;
 	int dns_listen_fd;		/* enf_dns_listen: the stream server's listeners (sockmap) */
 	int dns_steer_fd;		/* enf_dns_steer: the mark of dns serve's policy rule */
+	int dns_steered_fd;		/* enf_dns_steered: connections steered with the mark */
 	int egress_fd;			/* TC egress flow recorder */
 	int l3_egress_fd;		/* the same for layer-3 links */
 	int trace_fd;			/* the XDP program's trace twin (test_run only) */

@@ -850,6 +850,8 @@ static const struct {
 	  "[0] IPv4, [1] IPv6 -> the listening socket TCP/53 is steered to (dns serve)" },
 	{ "enf_dns_steer", NULL,
 	  "[0] -> the mark routing steered TCP/53 to the node (0: only its own addresses)" },
+	{ "enf_dns_steered", NULL,
+	  "TCP/53 connection the program steered with the mark -> 1 (LRU): only these are marked" },
 	{ "enf_flows", "flows", "flow an instance opened -> last packet, open or closing" },
 	{ "enf_frags", "frags", "first fragment that passed -> when, why, service" },
 	{ "enf_trace", NULL, "`enforcer trace`: the trace twin's input and decision" },
