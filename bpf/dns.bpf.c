@@ -208,8 +208,8 @@ struct scratch {
 	/* The SRV target's service name, lower-cased, uncompressed: RFC 2782
 	 * forbids compression there. Copied once, written per record. */
 	__u8 target[ENF_DNS_MAX_NAME + 1];
-	__be32 pseudo[10];
-	struct enf_dns_zone zone;	/* the deepest apex's, from suffix_step */		/* IPv6 pseudo-header for the UDP checksum */
+	__be32 pseudo[10];		/* IPv6 pseudo-header for the UDP checksum */
+	struct enf_dns_zone zone;	/* the deepest apex's, from suffix_step */
 	__u64 lh[LABEL_MASK + 1];	/* label hashes */
 	__u16 loff[LABEL_MASK + 1];	/* label offsets in msg */
 	/* Parse results and the reply decided live here, not on the stack:
@@ -397,7 +397,7 @@ struct steered_conn {
  * socket, and reset. LRU: a closed connection's entry ages out. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 65536);
+	__uint(max_entries, 65536);	/* a SYN flood past this evicts live entries */
 	__type(key, struct steered_conn);
 	__type(value, __u8);
 } enf_dns_steered SEC(".maps");

@@ -636,11 +636,15 @@ static void fd_budget(const struct dns_serve_opts *o)
 
 /* The resolver addresses of the generation in force that the node does not
  * own (a ClusterIP that kube-proxy forwards, say), up to 8 of them named in
- * `names`. Returns how many there are. */
+ * `names`. Returns how many there are, or -errno when the resolvers cannot
+ * be read. */
 static int forwarded_resolvers(struct enf_state *st, char names[8][INET6_ADDRSTRLEN + 2])
 {
 	struct enf_addr res[64];
 	int n = state_resolvers(st, res, 64), i, nf = 0, nonlocal_bind;
+
+	if (n < 0)
+		return n;
 
 	/* with ip_nonlocal_bind (IPv4) every bind succeeds: the test cannot
 	 * tell, so every resolver address counts as forwarded (the rule then
@@ -688,7 +692,7 @@ static int steer_forwarded(struct enf_state *st, const struct dns_serve_opts *o)
 	nf = forwarded_resolvers(st, names);
 	if (nf > 8)
 		nf = 8;
-	if (!nf)
+	if (nf <= 0)
 		return 0;
 	if (mark && st->dns_steer_fd >= 0 && !dns_steer_route_add(mark)) {
 		if (!bpf_map_update_elem(st->dns_steer_fd, &zero, &mark, BPF_ANY)) {
@@ -730,13 +734,19 @@ static int steer_follow(struct enf_state *st, const struct dns_serve_opts *o, in
 {
 	char names[8][INET6_ADDRSTRLEN + 2];
 	struct enf_active act;
+	int nf;
 
 	if (state_active(st, &act, NULL) || act.generation == *gen)
 		return routed;
-	*gen = act.generation;
-	if (!routed)
+	if (!routed) {
+		*gen = act.generation;
 		return steer_forwarded(st, o);
-	if (!forwarded_resolvers(st, names)) {
+	}
+	nf = forwarded_resolvers(st, names);
+	if (nf < 0)	/* cannot tell now (an apply under way): the next sweep will */
+		return routed;
+	*gen = act.generation;
+	if (!nf) {
 		unsteer_forwarded(st, o->steer_mark);
 		if (!o->quiet) {
 			printf("no resolver address the node forwards to any more: forwarded "
@@ -753,7 +763,9 @@ int dns_serve(struct enf_state *st, const struct dns_serve_opts *o, volatile sig
 	struct server *s = calloc(1, sizeof(*s));
 	struct conn *lst[2 * MAX_LISTEN + 2];
 	size_t i, nl = o->n > MAX_LISTEN ? MAX_LISTEN : o->n, nlst = 0;
-	uint64_t next_sweep = 0, steer_gen = 0;
+	/* steer_gen: no generation decided yet, not even 0 (nothing applied),
+	 * so the first steer_follow decides, and clears a mark left behind */
+	uint64_t next_sweep = 0, steer_gen = UINT64_MAX;
 	int err = 0, routed = 0;
 
 	if (!s)
