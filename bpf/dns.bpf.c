@@ -159,8 +159,7 @@ struct query {
 	__u32 class_id;		/* the source's class and ENF_SRC_* flags */
 	__u32 src_flags;
 	__u32 v6;
-	__u32 udp_off;		/* offsets in the packet */
-	__u32 dns_off;
+	__u32 dns_off;		/* where the message starts in the packet */
 	__u64 name_hash;	/* S(QNAME) */
 	/* the reply decided: header fields, where it ends, how it counts */
 	__u32 end;		/* offset just past the last record */
@@ -175,14 +174,13 @@ struct query {
 };
 
 /* The packet's Ethernet, IP and UDP headers, placed so that they end
- * where the message begins (struct scratch: hdr, then msg): the query
+ * where the message begins (struct scratch: h, then msg): the query
  * comes in with one bpf_skb_load_bytes and the reply goes out with one
  * bpf_skb_store_bytes, headers and message together. */
 #define HDR_ROOM	64
 #define V4_HDRS		(ETH_HLEN + sizeof(struct iphdr) + sizeof(struct udphdr))	/* 42 */
 #define V6_HDRS		(ETH_HLEN + sizeof(struct ipv6hdr) + sizeof(struct udphdr))	/* 62 */
 union packet_headers {
-	__u8 raw[HDR_ROOM];
 	struct {
 		__u8 pad[HDR_ROOM - V4_HDRS];
 		struct ethhdr eth;
@@ -299,7 +297,6 @@ struct dns_ctx {
 	void *src_map;
 	void *admit_map;
 	void *name_map;
-	void *zone_map;
 	void *view_map;
 	__u32 apex_labels;	/* depths of the zone apexes (enf_policy) */
 	const struct enf_dns_zone *zone;

@@ -229,9 +229,8 @@ static __always_inline int policy_maps(struct dns_ctx *c, __u32 *slot)
 	c->src_map = bpf_map_lookup_elem(&enf_src_sel, slot);
 	c->admit_map = bpf_map_lookup_elem(&enf_admit_sel, slot);
 	c->name_map = bpf_map_lookup_elem(&enf_dnsname_sel, slot);
-	c->zone_map = bpf_map_lookup_elem(&enf_dnszone_sel, slot);
 	c->view_map = bpf_map_lookup_elem(&enf_dnsview_sel, slot);
-	return c->src16_map && c->src_map && c->admit_map && c->name_map && c->zone_map &&
+	return c->src16_map && c->src_map && c->admit_map && c->name_map &&
 	       c->view_map;
 }
 
@@ -262,7 +261,6 @@ static __always_inline int query_to_resolver(struct __sk_buff *skb, struct scrat
 	q->src = src;
 	q->slot = slot;
 	q->v6 = src.family == ENF_AF_INET6;
-	q->udp_off = udp_off;
 	q->dns_off = udp_off + sizeof(struct udphdr);
 	q->len = len;
 	/* A longer message is the resolver's (question_in_zone), but its

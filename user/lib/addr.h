@@ -22,6 +22,12 @@ bool addr_parse(const char *s, struct enf_addr *a);
 /* The address as text into buf (ADDR_STRLEN bytes fit any); returns buf. */
 const char *addr_format(const struct enf_addr *a, char *buf, size_t len);
 
+/* `a` and `port` as a socket address in *ss (zeroed first); returns its
+ * length. */
+struct sockaddr_storage;
+unsigned int addr_to_sockaddr(const struct enf_addr *a, uint16_t port,
+			      struct sockaddr_storage *ss);
+
 /* Total order: family first, then the bytes. */
 int addr_cmp(const struct enf_addr *a, const struct enf_addr *b);
 bool addr_equal(const struct enf_addr *a, const struct enf_addr *b);

@@ -629,21 +629,7 @@ static void start(struct agent *a, struct probe *p, uint64_t now)
 
 	/* the next one is due one interval on, give or take a tenth */
 	p->due_ms = now + (uint64_t)p->h.interval * 900 + jitter((uint64_t)p->h.interval * 200);
-	if (p->addr.family == ENF_AF_INET6) {
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
-
-		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons(p->port);
-		memcpy(&s6->sin6_addr, p->addr.addr, 16);
-		len = sizeof(*s6);
-	} else {
-		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
-
-		s4->sin_family = AF_INET;
-		s4->sin_port = htons(p->port);
-		memcpy(&s4->sin_addr, p->addr.addr, 4);
-		len = sizeof(*s4);
-	}
+	len = addr_to_sockaddr(&p->addr, p->port, &ss);
 	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
 		local_failure(errno);

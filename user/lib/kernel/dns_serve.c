@@ -16,6 +16,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "addr.h"
 #include "dns_serve.h"
 #include "enforcer_dns.h"
 #include "log.h"
@@ -453,21 +454,7 @@ size_t dns_reply_for(struct enf_state *st, const struct sockaddr_storage *peer, 
 void dns_listen_from(const struct enf_addr *a, uint16_t port, struct dns_listen *l)
 {
 	memset(l, 0, sizeof(*l));
-	if (a->family == ENF_AF_INET) {
-		struct sockaddr_in *sin = (void *)&l->addr;
-
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons(port);
-		memcpy(&sin->sin_addr, a->addr, 4);
-		l->len = sizeof(*sin);
-	} else {
-		struct sockaddr_in6 *sin6 = (void *)&l->addr;
-
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons(port);
-		memcpy(&sin6->sin6_addr, a->addr, 16);
-		l->len = sizeof(*sin6);
-	}
+	l->len = addr_to_sockaddr(a, port, &l->addr);
 }
 
 int dns_sysctl_int(const char *path, int dflt)
