@@ -347,6 +347,10 @@ def mode_persource(addr, port, n, name, ready, stop, secs):
     held[0].sendall(framed(message(0x4002, name)))
     m = Reader(held[0]).next(time.monotonic() + 2)
     print("held_query " + (show(parse(m)) if m else "none"))
+    # the server closes that connection after its one answer; the FIN may
+    # come a moment after the reply (slower under the sanitizers)
+    if m:
+        wait_closed(held[0], 2)
     with open(ready, "w"):
         pass
     while not os.path.exists(stop) and time.monotonic() < end:
@@ -378,6 +382,8 @@ def mode_evict(addr, port, n, name):
     new.sendall(framed(message(0x6001, name)))
     m = Reader(new).next(time.monotonic() + 2)
     print("new " + (show(parse(m)) if m else "none"))
+    # the one the server should have closed: its FIN may trail the answer
+    wait_closed(idle[0], 1)
     time.sleep(0.1)
     print("after partial=%d idle=%s" % (is_open(partial),
                                          ",".join(str(int(is_open(s))) for s in idle)))
