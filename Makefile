@@ -89,7 +89,7 @@ TEST_CFLAGS	:= -I.output -Iselftests/lib
 ENFORCER	:= $(OUTPUT)/enforcer
 
 .PHONY: all clean check check-kernels test deps demo fuzz bench install format format-check
-all: $(ENFORCER) $(TEST_BINS)
+all: $(ENFORCER) $(TEST_BINS) .output/xdp_pass.bpf.o
 
 $(sort $(OUTPUT) .output):
 	$(Q)mkdir -p $@
@@ -143,6 +143,12 @@ $(OUTPUT)/bench_%: bench/bench_%.c $(TEST_HDRS) $(wildcard bench/*.h) $(LIB_OBJS
 .output/flood_gen: bench/flood_gen.c .output/flood_gen.bpf.o | .output
 	$(call msg,CC,$@)
 	$(Q)$(CC) -g -O2 -Wall -Wextra -Werror $(LIBBPF_CFLAGS) $< $(LIBBPF_LIBS) -o $@
+
+# A program that only passes, for the far end of a test veth: a veth hands
+# XDP_TX frames (DNS answers with attach --dns-xdp) only to a peer with one.
+.output/xdp_pass.bpf.o: selftests/bpf/xdp_pass.bpf.c | .output
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
 BENCH_BINS	:= $(OUTPUT)/bench_xdp $(OUTPUT)/bench_dns .output/flood_gen .output/flood_gen.bpf.o
 

@@ -35,6 +35,7 @@
 #include <linux/ip.h>
 #include <linux/ipv6.h>
 #include <linux/pkt_cls.h>
+#include <linux/bpf.h>
 #include <linux/tcp.h>
 #include <linux/udp.h>
 #include <bpf/bpf_endian.h>
@@ -224,7 +225,8 @@ struct scratch {
 	struct rr_walk rw;
 };
 
-/* One per CPU: a TC program is not re-entered on the same CPU. */
+/* One per CPU: neither a TC nor an XDP program is re-entered on the same
+ * CPU, and XDP runs to its end before TC sees the packet. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
@@ -237,6 +239,23 @@ static __always_inline int count(__u32 reason, int ret)
 	__u64 *c = bpf_map_lookup_elem(&enf_dns_stats, &reason);
 
 	if (c)	/* cannot fail for reason < ENF_DNS_REASON_MAX; the verifier wants it */
+		(*c)++;
+	return ret;
+}
+
+/* The XDP answers (enum enf_dns_xdp_stat), beside their reasons. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, ENF_DNS_XDP_STAT_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} enf_dns_xdp_stats SEC(".maps");
+
+static __always_inline int count_xdp(__u32 stat, int ret)
+{
+	__u64 *c = bpf_map_lookup_elem(&enf_dns_xdp_stats, &stat);
+
+	if (c)
 		(*c)++;
 	return ret;
 }
@@ -308,29 +327,40 @@ struct dns_ctx {
 #include "dns_answer.bpf.h"
 #include "dns_reply.bpf.h"
 
+/* Where dns_answer() runs: a compile-time constant. */
+enum dns_hook {
+	HOOK_TC,	/* UDP queries on the wire, TC ingress */
+	HOOK_STREAM,	/* queries `enforcer dns serve` received over TCP */
+	HOOK_XDP,	/* UDP queries on the wire, XDP (attach --dns-xdp) */
+};
+
 /* The whole answer path, the contract's steps in order (docs/dns.md,
- * "What it answers"). `stream` is a compile-time constant: 0 for UDP
- * queries on the wire, 1 for queries that `enforcer dns serve` received
- * over TCP and runs through enf_dns_stream with BPF_PROG_TEST_RUN (one
- * implementation for both transports: an RRset our buffer cannot hold is
- * written in parts, from skb->cb[0] on, no rotation, each with TC until the
- * last, which dns serve joins into one TCP reply, RFC 7766). Each return
- * counts the packet, once; a part with more to come does not count. */
-static __always_inline int dns_answer(struct __sk_buff *skb, const int stream)
+ * "What it answers"). HOOK_STREAM: queries that `enforcer dns serve`
+ * received over TCP, run through enf_dns_stream with BPF_PROG_TEST_RUN
+ * (one implementation for both transports: an RRset our buffer cannot
+ * hold is written in parts, from skb->cb[0] on, no rotation, each with TC
+ * until the last, which dns serve joins into one TCP reply, RFC 7766).
+ * HOOK_XDP: the same answers, sent with XDP_TX; what XDP does not answer
+ * passes uncounted, and the TC program behind it decides and counts it.
+ * Each return counts the packet, once; a part with more to come does not
+ * count. */
+static __always_inline int dns_answer(void *ctx, const int hook)
 {
+	const int xdp = hook == HOOK_XDP, stream = hook == HOOK_STREAM;
+	const int pass = xdp ? XDP_PASS : TC_ACT_OK;
 	struct dns_ctx c = {};
 	struct scratch *s = scratch();
 	int ret;
 
 	if (!s)	/* cannot fail: a one-entry per-CPU array; the verifier wants it */
-		return count(ENF_DNS_ERROR, TC_ACT_OK);
+		return xdp ? pass : count(ENF_DNS_ERROR, pass);
 
 	/* Not a query to a resolver address, port 53: not ours to look at (1, 28). */
-	if (!query_to_resolver(skb, s, &c))
-		return count(ENF_DNS_NOT_QUERY, TC_ACT_OK);
+	if (!query_to_resolver(ctx, xdp, s, &c))
+		return xdp ? pass : count(ENF_DNS_NOT_QUERY, pass);
 	/* A question outside every zone, or one we cannot read: the resolver's (7-10, 18). */
 	if (!question_in_zone(s, &c))
-		return count(ENF_DNS_PASS, TC_ACT_OK);
+		return xdp ? pass : count(ENF_DNS_PASS, pass);
 
 	/* Ours from here: every outcome is a reply to the sender. */
 	if (query_fault(s))			/* FORMERR, NOTIMP, BADVERS (2, 3, 20-22) */
@@ -344,16 +374,24 @@ static __always_inline int dns_answer(struct __sk_buff *skb, const int stream)
 	/* Over TCP an RRset larger than our buffer comes in parts: dns serve
 	 * asks again from the first record not yet written (skb->cb[0]). */
 	if (stream)
-		s->q.first = skb->cb[0];
+		s->q.first = ((struct __sk_buff *)ctx)->cb[0];
 	if (!answer_section(s, &c, stream))	/* the RRset, or NODATA (11, 12, 15, 27) */
-		return count(ENF_DNS_ERROR, TC_ACT_OK);
+		return xdp ? pass : count(ENF_DNS_ERROR, pass);
 
 reply:
+	if (xdp) {
+		ret = reply_xdp(ctx, s);
+		if (ret == XDP_PASS)	/* no room: the TC program's */
+			return count_xdp(ENF_DNS_XDP_NO_ROOM, ret);
+		if (ret == XDP_TX)
+			count_xdp(ENF_DNS_XDP_ANSWERED, ret);
+		return count(ret == XDP_TX ? s->q.reason : ENF_DNS_ERROR, ret);
+	}
 	/* The reply counts once it is written; a failed rewrite only as an error.
 	 * Over TCP a set in parts is one answer: the first part counts it (its
 	 * TC only means "more parts": dns serve joins them, and `check` keeps
 	 * every set within one TCP message), the later parts count nothing. */
-	ret = reply_in_place(skb, s);
+	ret = reply_in_place(ctx, s);
 	if (stream && s->q.first)
 		return ret;
 	if (stream && s->q.reason == ENF_DNS_TRUNCATED)
@@ -553,12 +591,35 @@ int enf_tc_dns(struct __sk_buff *skb)
 {
 	if (steer_tcp(skb))
 		return count(ENF_DNS_STEERED, TC_ACT_OK);
-	return dns_answer(skb, 0);
+	return dns_answer(skb, HOOK_TC);
 }
 
 /* Never attached: `enforcer dns serve` runs it with BPF_PROG_TEST_RUN. */
 SEC("tc")
 int enf_dns_stream(struct __sk_buff *skb)
 {
-	return dns_answer(skb, 1);
+	return dns_answer(skb, HOOK_STREAM);
+}
+
+/* Interfaces whose queries are answered in XDP (`attach --dns-xdp`):
+ * ifindex -> 1. Not per generation: the attachment outlives applies. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, ENF_MAX_IFACES);
+	__type(key, __u32);
+	__type(value, __u32);
+} enf_dns_xdp SEC(".maps");
+
+/* Reached by a tail call from enf_xdp_ingress (enf_xdp_dns_jmp), for a
+ * UDP datagram to port 53 that the enforcer let pass. On an interface
+ * without --dns-xdp, and for whatever it does not answer, the packet goes
+ * on to the TC program, which answers or counts it as ever. */
+SEC("xdp")
+int enf_xdp_dns(struct xdp_md *ctx)
+{
+	__u32 ifindex = ctx->ingress_ifindex;
+
+	if (!bpf_map_lookup_elem(&enf_dns_xdp, &ifindex))
+		return XDP_PASS;
+	return dns_answer(ctx, HOOK_XDP);
 }

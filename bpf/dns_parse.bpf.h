@@ -157,22 +157,41 @@ static long opt_step(__u32 i, void *arg)
  * Read in place (every packet of the interface passes here; most leave
  * after a few compares, without a helper call). Returns the offset of the
  * UDP header, or 0; fills the source and the destination. */
-static __always_inline __u32 udp_to_port53(struct __sk_buff *skb, struct enf_addr *src,
+static __always_inline __u32 udp_to_port53(void *ctx, const int xdp, struct enf_addr *src,
 					   struct enf_addr *dst)
 {
-	void *data = (void *)(long)skb->data, *data_end = (void *)(long)skb->data_end;
-	__u32 want = skb->len < V6_HDRS ? skb->len : V6_HDRS;
+	void *data, *data_end;
 	struct ethhdr *eth;
 	struct udphdr *uh;
-	__u32 udp_off;
+	__u32 udp_off, plen;
 
-	/* headers outside the linear part (rare for a datagram this small):
-	 * pulled in, up to the longest we read */
-	if (data + want > data_end) {
-		if (bpf_skb_pull_data(skb, want))
-			return 0;
+	if (xdp) {
+		/* one buffer: a program without BPF_F_XDP_HAS_FRAGS never
+		 * sees a multi-buffer frame */
+		struct xdp_md *x = ctx;
+
+		long d;
+
+		data = (void *)(long)x->data;
+		data_end = (void *)(long)x->data_end;
+		d = data_end - data;
+		asm volatile("" : "+r"(d));	/* 64-bit: see query_to_resolver */
+		plen = d;
+	} else {
+		struct __sk_buff *skb = ctx;
+		__u32 want = skb->len < V6_HDRS ? skb->len : V6_HDRS;
+
 		data = (void *)(long)skb->data;
 		data_end = (void *)(long)skb->data_end;
+		plen = skb->len;
+		/* headers outside the linear part (rare for a datagram
+		 * this small): pulled in, up to the longest we read */
+		if (data + want > data_end) {
+			if (bpf_skb_pull_data(skb, want))
+				return 0;
+			data = (void *)(long)skb->data;
+			data_end = (void *)(long)skb->data_end;
+		}
 	}
 	eth = data;
 	if ((void *)(eth + 1) > data_end)
@@ -183,7 +202,7 @@ static __always_inline __u32 udp_to_port53(struct __sk_buff *skb, struct enf_add
 		uh = (void *)(ip4 + 1);
 		if ((void *)(uh + 1) > data_end || ip4->version != 4 || ip4->ihl != 5 ||
 		    ip4->protocol != IPPROTO_UDP || (ip4->frag_off & bpf_htons(0x3fff)) ||
-		    bpf_ntohs(ip4->tot_len) != skb->len - sizeof(*eth))
+		    bpf_ntohs(ip4->tot_len) != plen - sizeof(*eth))
 			return 0;
 		src->family = dst->family = ENF_AF_INET;
 		__builtin_memcpy(src->addr, &ip4->saddr, 4);
@@ -195,7 +214,7 @@ static __always_inline __u32 udp_to_port53(struct __sk_buff *skb, struct enf_add
 		uh = (void *)(ip6 + 1);
 		if ((void *)(uh + 1) > data_end || ip6->version != 6 ||
 		    ip6->nexthdr != IPPROTO_UDP ||
-		    bpf_ntohs(ip6->payload_len) != skb->len - sizeof(*eth) - sizeof(*ip6))
+		    bpf_ntohs(ip6->payload_len) != plen - sizeof(*eth) - sizeof(*ip6))
 			return 0;
 		src->family = dst->family = ENF_AF_INET6;
 		__builtin_memcpy(src->addr, &ip6->saddr, 16);
@@ -205,7 +224,7 @@ static __always_inline __u32 udp_to_port53(struct __sk_buff *skb, struct enf_add
 		return 0;
 	}
 	if (uh->dest != bpf_htons(ENF_DNS_PORT) || !uh->source ||
-	    bpf_ntohs(uh->len) != skb->len - udp_off)
+	    bpf_ntohs(uh->len) != plen - udp_off)
 		return 0;
 	return udp_off;
 }
@@ -239,21 +258,33 @@ static __always_inline int policy_maps(struct dns_ctx *c, __u32 *slot)
  * 53, no policy in force, another destination, a message shorter than a DNS
  * header, or a response (never answered: no reflection loops). Copies the
  * message, up to MAX_QUERY bytes of it, into msg. */
-static __always_inline int query_to_resolver(struct __sk_buff *skb, struct scratch *s,
+static __always_inline int query_to_resolver(void *ctx, const int xdp, struct scratch *s,
 					     struct dns_ctx *c)
 {
 	struct enf_addr src = {}, dst = {};
 	struct query *q = &s->q;
-	__u32 slot, udp_off, len;
+	__u32 slot, udp_off, len, plen = 0;
 	void *res_map;
 
-	udp_off = udp_to_port53(skb, &src, &dst);
+	udp_off = udp_to_port53(ctx, xdp, &src, &dst);
 	if (!udp_off || !policy_maps(c, &slot))
 		return 0;
 	res_map = bpf_map_lookup_elem(&enf_dnsres_sel, &slot);
 	if (!res_map || !bpf_map_lookup_elem(res_map, &dst))
 		return 0;
-	len = skb->len - udp_off - sizeof(struct udphdr);	/* < 64 KiB: the UDP length agreed */
+	/* < 64 KiB: the UDP length agreed */
+	if (xdp) {
+		struct xdp_md *x = ctx;
+		long d = (void *)(long)x->data_end - (void *)(long)x->data;
+
+		/* keep it a 64-bit subtraction: the verifier refuses 32-bit
+		 * arithmetic on packet pointers */
+		asm volatile("" : "+r"(d));
+		plen = d;
+	} else {
+		plen = ((struct __sk_buff *)ctx)->len;
+	}
+	len = plen - udp_off - sizeof(struct udphdr);
 	if (len < 12)
 		return 0;
 
@@ -273,10 +304,17 @@ static __always_inline int query_to_resolver(struct __sk_buff *skb, struct scrat
 	if (len < 12 || len > MAX_QUERY)
 		return 0;
 	/* headers and message in one copy, the message landing on msg */
-	if (q->v6) {
-		if (bpf_skb_load_bytes(skb, 0, &s->h.v6.eth, V6_HDRS + len))
+	if (xdp) {
+		if (q->v6) {
+			if (bpf_xdp_load_bytes(ctx, 0, &s->h.v6.eth, V6_HDRS + len))
+				return 0;
+		} else if (bpf_xdp_load_bytes(ctx, 0, &s->h.v4.eth, V4_HDRS + len)) {
 			return 0;
-	} else if (bpf_skb_load_bytes(skb, 0, &s->h.v4.eth, V4_HDRS + len)) {
+		}
+	} else if (q->v6) {
+		if (bpf_skb_load_bytes(ctx, 0, &s->h.v6.eth, V6_HDRS + len))
+			return 0;
+	} else if (bpf_skb_load_bytes(ctx, 0, &s->h.v4.eth, V4_HDRS + len)) {
 		return 0;
 	}
 	return !(s->msg[2] & 0x80);	/* QR: a response, never answered (1) */

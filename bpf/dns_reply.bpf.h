@@ -159,4 +159,41 @@ static __always_inline int reply_in_place(struct __sk_buff *skb, struct scratch 
 	return bpf_redirect(skb->ifindex, 0);
 }
 
+/* Stage 7 in XDP: the same reply, sent back with XDP_TX. The frame is
+ * resized at its front (the headers and message are all rewritten from
+ * the scratch copy, so growing at the head is as good as at the tail, and
+ * a veth gives an XDP frame about 200 bytes of headroom but only ~16 of
+ * tailroom) or shrunk at its tail. Returns XDP_TX; XDP_PASS while the
+ * frame is still the query (no room: the TC program answers it); XDP_DROP
+ * once it is half rewritten. */
+static __always_inline int reply_xdp(struct xdp_md *ctx, struct scratch *s)
+{
+	__u32 new_len = finish(s->msg, &s->q), store_len, hdrs;
+	void *data, *data_end;
+	int delta;
+	long err;
+
+	asm volatile("" : "+r"(new_len));
+	if (new_len < 12 || new_len > ENF_DNS_MAX_MSG)
+		return XDP_PASS;
+	hdrs = s->q.v6 ? V6_HDRS : V4_HDRS;
+	data = (void *)(long)ctx->data;
+	data_end = (void *)(long)ctx->data_end;
+	delta = (int)(hdrs + new_len) - (int)(data_end - data);
+	if (delta > 0 && bpf_xdp_adjust_head(ctx, -delta))
+		return XDP_PASS;
+	if (delta < 0 && bpf_xdp_adjust_tail(ctx, delta))
+		return XDP_PASS;
+	reply_headers(s, new_len);
+	store_len = new_len;
+	asm volatile("" : "+r"(store_len));
+	if (store_len < 12 || store_len > ENF_DNS_MAX_MSG)
+		return XDP_DROP;
+	if (s->q.v6)
+		err = bpf_xdp_store_bytes(ctx, 0, &s->h.v6.eth, V6_HDRS + store_len);
+	else
+		err = bpf_xdp_store_bytes(ctx, 0, &s->h.v4.eth, V4_HDRS + store_len);
+	return err ? XDP_DROP : XDP_TX;
+}
+
 #endif /* ENF_DNS_REPLY_BPF_H */

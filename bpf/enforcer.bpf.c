@@ -30,6 +30,7 @@
  * is read once and every lookup of a packet uses that slot's inner maps.
  */
 #include <linux/pkt_cls.h>
+#include <linux/udp.h>
 #include "maps.bpf.h"
 #include "parsing.bpf.h"
 
@@ -938,10 +939,52 @@ not_admitted:
 	return account(&v, ENF_REASON_DROP_NOT_ADMITTED, XDP_DROP);
 }
 
+/* [0]: the DNS object's enf_xdp_dns, put there by the loader. A query
+ * the enforcer lets pass is handed to it; an empty slot (or a failed tail
+ * call) leaves the verdict as it was. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} enf_xdp_dns_jmp SEC(".maps");
+
+/* A plain UDP datagram to port 53: what enf_xdp_dns may answer. Direct
+ * reads, after the verdict: only passed packets get here. */
+static __always_inline int udp_to_dns_port(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data, *data_end = (void *)(long)ctx->data_end;
+	struct ethhdr *eth = data;
+	struct udphdr *uh;
+
+	if ((void *)(eth + 1) > data_end)
+		return 0;
+	if (eth->h_proto == bpf_htons(ETH_P_IP)) {
+		struct iphdr *ip4 = (void *)(eth + 1);
+
+		uh = (void *)(ip4 + 1);
+		if ((void *)(uh + 1) > data_end || ip4->ihl != 5 || ip4->protocol != IPPROTO_UDP)
+			return 0;
+	} else if (eth->h_proto == bpf_htons(ETH_P_IPV6)) {
+		struct ipv6hdr *ip6 = (void *)(eth + 1);
+
+		uh = (void *)(ip6 + 1);
+		if ((void *)(uh + 1) > data_end || ip6->nexthdr != IPPROTO_UDP)
+			return 0;
+	} else {
+		return 0;
+	}
+	return uh->dest == bpf_htons(ENF_DNS_PORT);
+}
+
 SEC("xdp")
 int enf_xdp_ingress(struct xdp_md *ctx)
 {
-	return enforce(ctx, 0, 0);
+	int ret = enforce(ctx, 0, 0);
+
+	if (ret == XDP_PASS && udp_to_dns_port(ctx))
+		bpf_tail_call(ctx, &enf_xdp_dns_jmp, 0);
+	return ret;
 }
 
 /* The same on a layer-3 link (no Ethernet header): `attach` picks it by

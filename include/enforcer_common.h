@@ -32,7 +32,7 @@
 
 #include <linux/types.h>
 
-#define ENF_ABI_VERSION		8
+#define ENF_ABI_VERSION		9
 #define ENF_PIN_DIR		"/sys/fs/bpf/enforcer"
 
 /* Named limits. Inner maps are sized to the manifest; these are ceilings. */

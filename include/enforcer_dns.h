@@ -181,9 +181,11 @@ struct enf_dns_views {
  * see, and what it means. Append only; never renumber (the map's size is
  * ENF_DNS_REASON_MAX: a new reason is a layout change, see ENF_ABI_VERSION).
  *
- * The rule: every packet the TC program sees, and every message the stream
- * twin (`enforcer dns serve`) runs, is counted exactly once, under one
- * reason, at the exit that decides its fate:
+ * The rule: every packet the TC program sees, every query the XDP program
+ * answers (`attach --dns-xdp`; what it does not answer goes on to TC
+ * uncounted), and every message the stream twin (`enforcer dns serve`)
+ * runs, is counted exactly once, under one reason, at the exit that
+ * decides its fate:
  *  - NOT_QUERY: not a DNS query to us at all. Counted, not passed silently,
  *    so that the counters add up to the traffic the hook saw; the cost is
  *    one per-CPU increment per packet.
@@ -225,6 +227,13 @@ enum enf_dns_reason {
 	ENF_DNS_REASONS(ENF_DNS_REASON_ENUM)
 #undef ENF_DNS_REASON_ENUM
 	ENF_DNS_REASON_MAX,
+};
+
+/* enf_dns_xdp_stats: what the XDP answer path did, beside the reasons. */
+enum enf_dns_xdp_stat {
+	ENF_DNS_XDP_ANSWERED,	/* replies sent with XDP_TX (also counted under their reason) */
+	ENF_DNS_XDP_NO_ROOM,	/* a reply larger than the frame could grow: left to TC */
+	ENF_DNS_XDP_STAT_MAX,
 };
 
 /* BTF anchor for the DNS inner maps (see struct enf_btf_anchor). */

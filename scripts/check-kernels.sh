@@ -90,7 +90,8 @@ fi
 # the Geneve device case runs where the kernel has Geneve, as Debian's do;
 # daemon_e2e: libnl, tcx or cls_bpf on links that appear, adoption;
 # monitor_e2e: the ring buffer and the data path's events on each kernel;
-# dns_forwarded_e2e: bpf_sk_assign with a mark through policy routing and a DNAT).
+# dns_forwarded_e2e: bpf_sk_assign with a mark through policy routing and a DNAT;
+# dns_e2e_xdp: the tail call into the XDP DNS answers, XDP_TX on a veth).
 C_SUITES=$(basename -a -s .c selftests/*/test_*.c)
 PLAN=()
 for t in $C_SUITES; do
@@ -98,6 +99,7 @@ for t in $C_SUITES; do
 done
 PLAN+=("e2e 1800 selftests/e2e/e2e.sh .output/enforcer"
        "dns_e2e 1800 selftests/e2e/dns_e2e.sh .output/enforcer"
+       "dns_e2e_xdp 1800 selftests/e2e/dns_e2e.sh --xdp .output/enforcer"
        "dns_forwarded_e2e 900 selftests/e2e/dns_forwarded_e2e.sh .output/enforcer"
        "flows_e2e 2400 selftests/e2e/flows_e2e.sh .output/enforcer"
        "tunnel_e2e 1800 selftests/e2e/tunnel_e2e.sh .output/enforcer"

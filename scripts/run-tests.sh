@@ -42,6 +42,8 @@
 #   monitor_e2e-san the same with the sanitizer build
 #   dns_e2e         dig, kdig, getent through the kernel DNS path; NSD as the resolver;
 #                   TCP/53 steered to dns serve (private answers whole, relay, TC retry)
+#   dns_e2e_xdp     the same with attach --dns-xdp: UDP answers sent from XDP (XDP_TX),
+#                   refused where the veth peer would drop them (root)
 #   dns_serve_e2e   enforcer dns serve over TCP: private answers, the relay to NSD, public
 #                   sources refused, pipelining, 200 hostile connections, drips, idle,
 #                   per-source and pool limits, own replies (root)
@@ -150,6 +152,7 @@ if [ $quick -eq 0 ]; then
 	run_suite monitor_e2e selftests/e2e/monitor_e2e.sh .output/enforcer
 	ASAN_OPTIONS=detect_leaks=1 run_suite monitor_e2e-san selftests/e2e/monitor_e2e.sh .output/san/enforcer
 	run_suite dns_e2e selftests/e2e/dns_e2e.sh .output/enforcer
+	run_suite dns_e2e_xdp selftests/e2e/dns_e2e.sh --xdp .output/enforcer
 	run_suite dns_serve_e2e selftests/e2e/dns_serve_e2e.sh .output/enforcer
 	ASAN_OPTIONS=detect_leaks=1 run_suite dns_serve_e2e-san selftests/e2e/dns_serve_e2e.sh .output/san/enforcer
 	run_suite dns_forwarded_e2e selftests/e2e/dns_forwarded_e2e.sh .output/enforcer

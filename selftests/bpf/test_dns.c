@@ -1346,6 +1346,198 @@ static void test_own_replies_fuzz(void)
 	      "an outcome never reached");
 }
 
+/* ---- answers in XDP (attach --dns-xdp) ---- */
+
+#define XDP_IFINDEX 1	/* lo: BPF_PROG_TEST_RUN binds the frame to it, nothing is sent */
+
+/* Runs `fd` (an XDP program) on pkt as if it came in on XDP_IFINDEX; the
+ * frame afterwards in xdp_out. Returns the XDP verdict or -errno. */
+static uint8_t xdp_out[DNS_PKT_MAX];
+static uint32_t xdp_out_len;
+
+static int run_xdp(int fd, const uint8_t *pkt, size_t len)
+{
+	struct xdp_md ctx = { .data_end = len, .ingress_ifindex = XDP_IFINDEX };
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = pkt, .data_size_in = len,
+		    .data_out = xdp_out, .data_size_out = sizeof(xdp_out), .ctx_in = &ctx,
+		    .ctx_size_in = sizeof(ctx), .repeat = 1);
+
+	if (bpf_prog_test_run_opts(fd, &opts))
+		return -errno;
+	xdp_out_len = opts.data_size_out;
+	return (int)opts.retval;
+}
+
+static bool dns_xdp_on(bool on)
+{
+	uint32_t key = XDP_IFINDEX, one = 1;
+
+	if (on)
+		return CHECK_EQ(bpf_map_update_elem(st.dns_xdp_fd, &key, &one, BPF_ANY), 0);
+	bpf_map_delete_elem(st.dns_xdp_fd, &key);
+	return true;
+}
+
+static uint64_t xdp_stat(int which)
+{
+	uint64_t v[ENF_DNS_XDP_STAT_MAX];
+
+	state_dns_xdp_stats(&st, v);
+	return v[which];
+}
+
+/* Queries of every outcome, each answered the same by XDP and TC. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+static const struct dns_query_spec xdp_cases[] = {
+	Q(.name = "web.myapp.internal"),
+	Q(.name = "WeB.MyApP.iNtErNaL", .edns = 1, .id = 77),
+	Q(.name = "web.myapp.internal", .qtype = 28, .edns = 1, .edns_do = 1),
+	Q(.src = "fd00:10::5", .dst = "fd00:96::10", .name = "web.myapp.internal", .qtype = 28),
+	Q(.src = "fd00:10::5", .dst = "fd00:96::10", .name = "nosuch.internal"),
+	Q(.name = "nosuch.myapp.internal"),
+	Q(.name = "web.myapp.internal", .qtype = 16),
+	Q(.name = "internal", .qtype = 6, .edns = 1),
+	Q(.name = "_3000._tcp.web.myapp.internal", .qtype = 33),
+	Q(.src = "203.0.113.7", .name = "web.myapp.internal"),
+	Q(.src = "10.30.0.5", .name = "api.shop.internal"),
+	Q(.src = "10.31.0.5", .name = "api.shop.internal"),
+	Q(.name = "web.myapp.internal", .flags1 = 0x01 | (4 << 3)),
+	Q(.name = "web.myapp.internal", .edns = 1, .edns_version = 1),
+	Q(.name = "web.myapp.internal", .qclass = 3),
+	Q(.name = "web.myapp.internal", .qdcount = 2),
+};
+#pragma GCC diagnostic pop
+
+static void test_xdp_replies_equal_tc_replies(void)
+{
+	uint64_t before[ENF_DNS_REASON_MAX], mid[ENF_DNS_REASON_MAX], after[ENF_DNS_REASON_MAX];
+	uint8_t msg[1500], pkt[DNS_PKT_MAX], tc_out[DNS_PKT_MAX];
+	uint32_t tc_len;
+	size_t i, mlen, plen;
+	int tc, xdp, r;
+
+	if (!setup() || !dns_xdp_on(true))
+		goto out;
+	for (i = 0; i < ARRAY_SIZE(xdp_cases); i++) {
+		const struct dns_query_spec *q = &xdp_cases[i];
+		uint64_t tx = xdp_stat(ENF_DNS_XDP_ANSWERED);
+
+		mlen = dns_build_msg(q, msg);
+		plen = dns_wrap(q, msg, mlen, pkt);
+		tc = run_pkt(pkt, plen);
+		tc_len = out_len;
+		memcpy(tc_out, out, out_len);
+		state_dns_stats(&st, before);
+		xdp = run_xdp(st.xdp_dns_fd, pkt, plen);
+		state_dns_stats(&st, mid);
+		if (!CHECK(tc == TC_ACT_REDIRECT, "%s type %u from %s: TC says %d, want an answer",
+			   q->name, q->qtype, q->src, tc))
+			continue;
+		if (!CHECK(xdp == XDP_TX, "%s type %u from %s: XDP says %d, want XDP_TX", q->name,
+			   q->qtype, q->src, xdp))
+			continue;
+		CHECK(xdp_out_len == tc_len && !memcmp(xdp_out, tc_out, tc_len),
+		      "%s type %u from %s: the XDP reply (%u bytes) differs from TC's (%u bytes)",
+		      q->name, q->qtype, q->src, xdp_out_len, tc_len);
+		CHECK_EQ(xdp_stat(ENF_DNS_XDP_ANSWERED), tx + 1);
+		/* counted once, under the reason TC counted it */
+		run_pkt(pkt, plen);
+		state_dns_stats(&st, after);
+		for (r = 0; r < ENF_DNS_REASON_MAX; r++)
+			CHECK(mid[r] - before[r] == after[r] - mid[r],
+			      "%s from %s: %s counted %llu times in XDP, %llu in TC", q->name, q->src,
+			      reason_name[r], (unsigned long long)(mid[r] - before[r]),
+			      (unsigned long long)(after[r] - mid[r]));
+	}
+out:
+	dns_xdp_on(false);
+	teardown();
+}
+
+/* What XDP does not answer goes on to TC untouched and uncounted: other
+ * traffic, names outside the zones, and replies larger than the frame can
+ * grow (counted as no_room); an interface without --dns-xdp is all TC's. */
+static void test_xdp_leaves_the_rest_to_tc(void)
+{
+	uint64_t before[ENF_DNS_REASON_MAX], after[ENF_DNS_REASON_MAX];
+	uint8_t msg[1500], pkt[DNS_PKT_MAX];
+	const struct {
+		struct dns_query_spec q;
+		int no_room;
+	} cases[] = {
+		{ Q(.name = "www.example.com"), 0 },
+		{ Q(.name = "web.myapp.internal", .dport = 5353), 0 },
+		{ Q(.dst = "10.96.0.11", .name = "web.myapp.internal"), 0 },
+		{ Q(.name = "many.scale.internal", .edns = 1), 1 },	/* 40 A records */
+		{ Q(.name = "big.myapp.internal", .edns = 1), 1 },	/* 32 */
+	};
+	size_t i, mlen, plen;
+	uint64_t room;
+	int ret;
+
+	if (!setup())
+		goto out;
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		const struct dns_query_spec *q = &cases[i].q;
+
+		mlen = dns_build_msg(q, msg);
+		plen = dns_wrap(q, msg, mlen, pkt);
+		/* off (the default), then on */
+		for (int on = 0; on < 2; on++) {
+			if (!dns_xdp_on(on))
+				goto out;
+			room = xdp_stat(ENF_DNS_XDP_NO_ROOM);
+			state_dns_stats(&st, before);
+			ret = run_xdp(st.xdp_dns_fd, pkt, plen);
+			state_dns_stats(&st, after);
+			CHECK(ret == XDP_PASS, "%s (%s): XDP says %d, want XDP_PASS", q->name,
+			      on ? "on" : "off", ret);
+			CHECK(xdp_out_len == plen && !memcmp(xdp_out, pkt, plen),
+			      "%s (%s): the frame was changed", q->name, on ? "on" : "off");
+			CHECK(!memcmp(before, after, sizeof(before)),
+			      "%s (%s): XDP counted a packet it left to TC", q->name,
+			      on ? "on" : "off");
+			CHECK_EQ(xdp_stat(ENF_DNS_XDP_NO_ROOM), room + (on && cases[i].no_room));
+		}
+		/* and TC answers what XDP had no room for */
+		if (cases[i].no_room)
+			CHECK_EQ(run_pkt(pkt, plen), TC_ACT_REDIRECT);
+	}
+out:
+	dns_xdp_on(false);
+	teardown();
+}
+
+/* The XDP program on the wire reaches the answers by its tail call, for a
+ * query it lets pass; the verdict stands for everything else. */
+static void test_xdp_ingress_tail_calls_the_answers(void)
+{
+	uint8_t msg[1500], pkt[DNS_PKT_MAX], tc_out[DNS_PKT_MAX];
+	struct dns_query_spec q = Q(.name = "web.myapp.internal", .edns = 1);
+	uint32_t tc_len;
+	size_t mlen, plen;
+
+	if (!setup() || !dns_xdp_on(true))
+		goto out;
+	mlen = dns_build_msg(&q, msg);
+	plen = dns_wrap(&q, msg, mlen, pkt);
+	if (!CHECK_EQ(run_pkt(pkt, plen), TC_ACT_REDIRECT))
+		goto out;
+	tc_len = out_len;
+	memcpy(tc_out, out, out_len);
+	if (CHECK_EQ(run_xdp(st.prog_fd, pkt, plen), XDP_TX))
+		CHECK(xdp_out_len == tc_len && !memcmp(xdp_out, tc_out, tc_len),
+		      "the reply through enf_xdp_ingress differs from TC's");
+	/* off: the enforcer's verdict, the frame untouched */
+	dns_xdp_on(false);
+	CHECK_EQ(run_xdp(st.prog_fd, pkt, plen), XDP_PASS);
+	CHECK(xdp_out_len == plen && !memcmp(xdp_out, pkt, plen), "the frame was changed");
+out:
+	dns_xdp_on(false);
+	teardown();
+}
+
 static const struct test_case tests[] = {
 	TEST(a_query_answers_every_instance),
 	TEST(aaaa_query_answers_v6_instances),
@@ -1397,6 +1589,9 @@ static const struct test_case tests[] = {
 	TEST(own_badvers_and_malformed_opt),
 	TEST(own_nothing_for_responses_and_scraps),
 	TEST(own_replies_fuzz),
+	TEST(xdp_replies_equal_tc_replies),
+	TEST(xdp_leaves_the_rest_to_tc),
+	TEST(xdp_ingress_tail_calls_the_answers),
 };
 
 TEST_MAIN_ROOT(tests)

@@ -1,8 +1,15 @@
 #!/bin/bash
 # SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #
-# selftests/dns_e2e.sh [ENFORCER_BINARY]: the in-kernel DNS answers end to end,
-# with real clients (dig, kdig, glibc's getent) in throwaway network namespaces.
+# selftests/dns_e2e.sh [--xdp] [ENFORCER_BINARY]: the in-kernel DNS answers end
+# to end, with real clients (dig, kdig, glibc's getent) in throwaway network
+# namespaces.
+#
+# --xdp: the same cases with `attach --dns-xdp`: the UDP answers are sent
+# from XDP (XDP_TX). The pods' veth ends run an XDP program that passes
+# everything (.output/xdp_pass.bpf.o: a veth hands XDP frames only to a
+# peer with one); dns_answered_in_xdp checks that XDP, not TC, answered,
+# and that attach refuses XDP answers where the peer would drop them.
 #
 #   rack pod 10.0.5.5 fd00:10::5 ---- p-rack \
 #   shop pod 10.30.0.5 fd00:30::5 --- p-shop -- node (routes; lo holds the resolver
@@ -39,12 +46,20 @@ NL_CASES=(baseline_nsd_only apply_and_attach a_records aaaa_records srv_records
        outside_names_untouched tcp_without_stream_server tcp_steered_to_stream_server
        tc_retry_gets_every_record split_horizon_over_tcp internet_tcp_refused
        tcp_back_to_resolver_after_serve no_checksum_errors dns_counters detach_passes_to_nsd)
+XDP=0
+if [ "${1:-}" = --xdp ]; then
+	XDP=1
+	shift
+	NL_CASES=("${NL_CASES[@]/%detach_passes_to_nsd/dns_answered_in_xdp detach_passes_to_nsd}")
+fi
 
 # ---- prerequisites -----------------------------------------------------
 
 START=$SECONDS
 nl_e2e_start enf-dns "${1:-}" nl_dns_cleanup dig:dnsutils kdig:knot-dnsutils nsd:nsd \
 	nsd-checkconf:nsd getent:libc-bin nstat:iproute2
+XDP_PASS_OBJ=$ROOT/.output/xdp_pass.bpf.o
+[ "$XDP" = 0 ] || [ -r "$XDP_PASS_OBJ" ] || nl_setup_failed "no $XDP_PASS_OBJ (make all builds it)"
 [ -r "$MANIFEST" ] || nl_setup_failed "no manifest at $MANIFEST"
 export NSTAT_HISTORY="$NL_TMP/nstat.history"	# never the shared /tmp/.nstat.u0
 
@@ -63,6 +78,9 @@ ZONE=$ROOT/selftests/e2e/example.test.zone	# NSD's data: nothing of the private 
 	nl_link "$NL_IF_INET" inet 203.0.113.1/24 2001:db8::1/64 "$NL_INET4/24" "$NL_INET6/64" &&
 	nl_link p-rack rack 10.0.5.1/24 fd00:10::1/120 "$RACK4/24" "$RACK6/120" &&
 	nl_link p-shop shop 10.30.0.1/24 fd00:30::1/120 "$SHOP4/24" "$SHOP6/120" &&
+	{ [ "$XDP" = 0 ] || for ns in inet rack shop; do
+		nl_in "$ns" ip link set dev eth0 xdpdrv obj "$XDP_PASS_OBJ" sec xdp || exit 1
+	done; } &&
 	nl_lo_addr node "$RES4/32" "$RES6/128" &&
 	nl_nsd node main "$RES4 $RES6" "example.test=$ZONE" &&
 	nl_resolv_conf rack "nameserver $RES4
@@ -120,8 +138,13 @@ nl_case_ok || nl_abort "the topology or NSD does not work without the enforcer; 
 
 nl_begin apply_and_attach
 out=$(nl_enf apply -f "$MANIFEST" 2>&1) || nl_why "apply: $(nl_oneline "$out")"
-out=$(nl_enf attach "$NL_IF_INET" p-rack p-shop 2>&1) || nl_why "attach: $(nl_oneline "$out")"
+out=$(nl_enf attach $([ "$XDP" = 1 ] && echo --dns-xdp) "$NL_IF_INET" p-rack p-shop 2>&1) ||
+	nl_why "attach: $(nl_oneline "$out")"
 json=$(nl_enf status --json 2>/dev/null)
+if [ "$XDP" = 1 ]; then
+	n=$(jq '[.interfaces[] | select(.dns_xdp)] | length' <<<"$json" 2>/dev/null)
+	[ "$n" = 3 ] || nl_why "status --json: ${n:-no} interfaces with dns_xdp, want 3"
+fi
 for i in "$NL_IF_INET" p-rack p-shop; do
 	grep -q "^$i: attached" <<<"$out" || nl_why "attach: no '$i: attached' in: $(nl_oneline "$out")"
 done
@@ -510,6 +533,47 @@ s=$(jq -r '.dns.answer // empty' <<<"$json")
 out=$(nl_enf status 2>/dev/null)
 grep -qE '^ +answer +[1-9]' <<<"$out" || nl_why "status (text): no non-zero 'answer' line"
 nl_end
+
+if [ "$XDP" = 1 ]; then
+nl_begin dns_answered_in_xdp
+# every UDP answer above but the ones too large to grow into (none in this
+# manifest) went out with XDP_TX: the TC program answered nothing over UDP
+json=$(nl_enf status --json 2>/dev/null)
+x=$(jq -r '.dns_xdp.answered // empty' <<<"$json")
+r=$(jq -r '.dns_xdp.no_room // empty' <<<"$json")
+a=$(jq -r '[.dns.answer, .dns.nodata, .dns.nxdomain, .dns.refused, .dns.formerr, .dns.notimp,
+	.dns.badvers, .dns.truncated] | add' <<<"$json")
+printf '    %s answers in XDP, %s left to TC for room, %s replies in all\n' "$x" "$r" "$a"
+[ "${x:-0}" -gt 0 ] 2>/dev/null || nl_why "status --json .dns_xdp.answered is '${x:-missing}', want > 0"
+# dig, kdig, getent and the TC retries above: every reply counted is one
+# sent over UDP in XDP, or a TCP one from the stream server (tcp cases)
+[ "${x:-0}" -le "${a:-0}" ] 2>/dev/null || nl_why "more XDP answers ($x) than replies counted ($a)"
+out=$(nl_enf status 2>/dev/null)
+grep -qE '^  p-rack .* (tcx|cls_bpf)\+xdp ' <<<"$out" || nl_why "status (text): p-rack's DNS column does not say +xdp: $(nl_oneline "$(grep p-rack <<<"$out")")"
+[ "$(jq -r '[.interfaces[].dns_xdp_problem] | add' <<<"$json")" = "" ] ||
+	nl_why "status --json: a dns_xdp_problem: $(jq -c '[.interfaces[].dns_xdp_problem]' <<<"$json")"
+# the pod drops its XDP program: status warns that the replies are lost
+nl_in shop ip link set dev eth0 xdpdrv off
+out=$(nl_enf status 2>/dev/null)
+grep -q "^  warning: p-shop: DNS replies sent in XDP do not arrive: its veth peer .* runs no XDP program" <<<"$out" ||
+	nl_why "status: no warning for p-shop, whose peer has no XDP program: $(nl_oneline "$(grep -i warning <<<"$out")")"
+# attaching again with --dns-xdp now refuses XDP answers there, and TC answers
+out=$(nl_enf attach --dns-xdp p-shop 2>&1)
+grep -q "p-shop: DNS answers stay in TC, not XDP: its veth peer .* runs no XDP program" <<<"$out" ||
+	nl_why "attach --dns-xdp p-shop without an XDP program on the peer: $(nl_oneline "$out")"
+grep -q "^p-shop: already attached (DNS answers in TC)" <<<"$out" || nl_why "attach: $(nl_oneline "$out")"
+before=$(nl_enf status --json 2>/dev/null | jq -r '.dns_xdp.answered // empty')
+dq shop "$RES4" store.internal A
+want_rcode NOERROR "shop: store.internal, answered in TC"
+# turned off by attaching again without --dns-xdp: the TC program answers
+out=$(nl_enf attach p-rack 2>&1)
+dq rack "$RES4" web.internal A
+[ "$(d_rdata A | sort | tr '\n' ' ')" = "$(sort <<<"$WEB4" | tr '\n' ' ')" ] ||
+	nl_why "rack: web.internal after --dns-xdp off: [$(nl_oneline "$(d_rdata A)")]"
+x=$(nl_enf status --json 2>/dev/null | jq -r '.dns_xdp.answered // empty')
+[ "$x" = "$before" ] || nl_why "XDP still answered after it was turned off ($before -> $x)"
+nl_end
+fi
 
 # ---- 8. detach: the normal resolver gets everything -------------------------------------
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * enforcer attach [--generic] IFACE...   native XDP through a pinned bpf_link
+ * enforcer attach [--generic] [--dns-xdp] IFACE...
+ *                                        native XDP through a pinned bpf_link
  * enforcer detach [IFACE...]             remove the links (all when none named)
  *
  * Links are pinned, so the enforcer keeps enforcing after this process
@@ -8,6 +9,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,12 +25,13 @@ int cmd_attach(const struct cli_cmd *cmd, int argc, char **argv)
 	struct enf_policy pol = {};
 	struct enf_active act;
 	struct enf_state st;
-	int c, i, generic = 0, failed = 0, err, code;
+	int c, i, generic = 0, dns_xdp = 0, failed = 0, err, code;
 
 	while ((c = cli_next_opt(cmd, argc, argv, &code)) != -1) {
 		if (c == CLI_DONE)
 			return code;
 		generic |= c == 'g';	/* --generic */
+		dns_xdp |= c == 'x';	/* --dns-xdp */
 	}
 	if (optind == argc) {
 		pr_err("attach: name at least one interface\n");
@@ -43,16 +46,19 @@ int cmd_attach(const struct cli_cmd *cmd, int argc, char **argv)
 		return EXIT_RUNTIME;
 	}
 	for (i = optind; i < argc; i++) {
-		err = links_attach(&st, argv[i], generic);
+		err = links_attach(&st, argv[i], generic, dns_xdp);
 		if (err == -EALREADY) {
-			printf("%s: already attached\n", argv[i]);
+			printf("%s: already attached%s\n", argv[i],
+			       !dns_xdp ? "" : links_dns_xdp(&st, if_nametoindex(argv[i])) ?
+			       " (DNS answers in XDP)" : " (DNS answers in TC)");
 		} else if (err) {
 			failed++;
 		} else {
 			state_active(&st, &act, &pol);
-			printf("%s: attached (%s XDP, role %s)\n", argv[i],
+			printf("%s: attached (%s XDP, role %s%s)\n", argv[i],
 			       generic ? "generic" : "native",
-			       enf_role_name(state_role_for(&pol, argv[i])));
+			       enf_role_name(state_role_for(&pol, argv[i])),
+			       links_dns_xdp(&st, if_nametoindex(argv[i])) ? ", DNS answers in XDP" : "");
 		}
 	}
 	if (!state_active(&st, &act, &pol) && !pol.generation)

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * enforcer daemon -f MANIFEST [--detach-on-exit] [--generic] [--log-format text|json]
+ * enforcer daemon -f MANIFEST [--detach-on-exit] [--generic] [--dns-xdp] [--log-format text|json]
  *                 [--metrics ADDR:PORT] [--no-dns-serve]
  *
  * The node agent (DaemonSet or systemd mode): applies the manifest, follows
@@ -33,6 +33,9 @@ int cmd_daemon(const struct cli_cmd *cmd, int argc, char **argv)
 			break;
 		case 'g':	/* --generic */
 			o.generic = true;
+			break;
+		case 'x':	/* --dns-xdp */
+			o.dns_xdp = true;
 			break;
 		case 'l':	/* --log-format */
 			if (strcmp(optarg, "text") && strcmp(optarg, "json")) {

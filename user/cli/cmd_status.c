@@ -93,6 +93,23 @@ static const char *dns_mode_name(const char *pin_dir, const struct link_info *l)
 			     : xdp_mode_name(l);
 }
 
+/* Whether the link's queries are answered in XDP (attach --dns-xdp). */
+static bool dns_xdp_on(const struct enf_state *st, const struct link_info *l)
+{
+	return same_netns(l) && links_dns_xdp(st, l->iface.ifindex);
+}
+
+/* For a link answering in XDP: why its replies no longer reach the
+ * sender (a veth whose peer dropped its XDP program since attach), or "". */
+static void dns_xdp_problem(const struct enf_state *st, const struct link_info *l, char *why,
+			    size_t len)
+{
+	why[0] = 0;
+	if (dns_xdp_on(st, l))
+		links_xdp_tx_reaches(l->iface.ifindex, !strcmp(xdp_mode_name(l), "generic"), why,
+				     len);
+}
+
 static const char *egress_mode_name(const char *pin_dir, const struct link_info *l)
 {
 	return same_netns(l) ? links_egress_mode(pin_dir, l->iface.name, l->iface.ifindex)
@@ -107,6 +124,7 @@ struct status {
 	uint64_t flows;
 	uint64_t frags;
 	uint64_t dns[ENF_DNS_REASON_MAX];
+	uint64_t dns_xdp[ENF_DNS_XDP_STAT_MAX];	/* enum enf_dns_xdp_stat */
 	bool dns_listening[2];		/* a stream server's listener in enf_dns_listen, v4, v6 */
 	uint32_t dns_steer_mark;	/* enf_dns_steer: forwarded resolvers steered with it */
 	struct enf_active act;
@@ -420,6 +438,7 @@ static int collect(struct enf_state *st, struct status *s)
 	for (r = 0; r < ENF_REASON_MAX; r++)
 		state_sum_percpu(st->stats_fd, r, &s->reasons[r], sizeof(s->reasons[r]), 2);
 	state_dns_stats(st, s->dns);
+	state_dns_xdp_stats(st, s->dns_xdp);
 	for (r = 0; r < 2; r++) {
 		uint32_t key = r ? ENF_DNS_LISTEN_V6 : ENF_DNS_LISTEN_V4, zero = 0;
 		uint64_t cookie;
@@ -561,11 +580,19 @@ static void print_text(struct enf_state *st, struct status *s)
 	for (i = 0; i < s->nlinks; i++) {
 		const struct link_info *l = &s->links[i];
 
+		char dns[32], why[200];
+
+		snprintf(dns, sizeof(dns), "%s%s", dns_mode_name(st->pin_dir, l),
+			 dns_xdp_on(st, l) ? "+xdp" : "");
 		printf("  %-16s %7u %-11s %-11s %-11s %-7s %-9s %6u %6u\n", l->iface.name,
-		       l->iface.ifindex, xdp_mode_name(l), dns_mode_name(st->pin_dir, l),
+		       l->iface.ifindex, xdp_mode_name(l), dns,
 		       egress_mode_name(st->pin_dir, l),
 		       enf_role_name(state_role_for(&s->pol, l->iface.name)), link_kind_name(l),
 		       l->link_id, l->prog_id);
+		dns_xdp_problem(st, l, why, sizeof(why));
+		if (why[0])
+			printf("  warning: %s: DNS replies sent in XDP do not arrive: %s (attach "
+			       "it again without --dns-xdp)\n", l->iface.name, why);
 	}
 
 	printf("\ncounters (since load):\n  %-20s %14s %16s\n", "REASON", "PACKETS", "BYTES");
@@ -580,6 +607,9 @@ static void print_text(struct enf_state *st, struct status *s)
 	printf("\nDNS answers (since load):\n");
 	for (r = 0; r < ENF_DNS_REASON_MAX; r++)
 		printf("  %-20s %14llu\n", enf_dns_reason_name(r), (unsigned long long)s->dns[r]);
+	printf("  of these, in XDP:   %14llu (%llu left to TC: no room to grow the frame)\n",
+	       (unsigned long long)s->dns_xdp[ENF_DNS_XDP_ANSWERED],
+	       (unsigned long long)s->dns_xdp[ENF_DNS_XDP_NO_ROOM]);
 	if (!s->dns_listening[0] && !s->dns_listening[1])
 		printf("TCP/53:     to the resolver (no stream server listens: daemon or dns serve)\n");
 	else if (s->dns_steer_mark)
@@ -651,6 +681,7 @@ static void print_json(struct enf_state *st, struct status *s)
 	arr = json_object_new_array();
 	for (i = 0; i < s->nlinks; i++) {
 		const struct link_info *l = &s->links[i];
+		char why[200];
 
 		o = json_object_new_object();
 		json_object_object_add(o, "name", jstr(l->iface.name));
@@ -658,6 +689,9 @@ static void print_json(struct enf_state *st, struct status *s)
 		json_object_object_add(o, "link_type", jstr(link_kind_name(l)));
 		json_object_object_add(o, "xdp_mode", jstr(xdp_mode_name(l)));
 		json_object_object_add(o, "dns_hook", jstr(dns_mode_name(st->pin_dir, l)));
+		json_object_object_add(o, "dns_xdp", json_object_new_boolean(dns_xdp_on(st, l)));
+		dns_xdp_problem(st, l, why, sizeof(why));
+		json_object_object_add(o, "dns_xdp_problem", jstr(why));
 		json_object_object_add(o, "egress_hook", jstr(egress_mode_name(st->pin_dir, l)));
 		json_object_object_add(o, "role",
 				       jstr(enf_role_name(state_role_for(&s->pol, l->iface.name))));
@@ -681,6 +715,10 @@ static void print_json(struct enf_state *st, struct status *s)
 	for (r = 0; r < ENF_DNS_REASON_MAX; r++)
 		json_object_object_add(o, enf_dns_reason_name(r), ju64(s->dns[r]));
 	json_object_object_add(root, "dns", o);
+	o = json_object_new_object();
+	json_object_object_add(o, "answered", ju64(s->dns_xdp[ENF_DNS_XDP_ANSWERED]));
+	json_object_object_add(o, "no_room", ju64(s->dns_xdp[ENF_DNS_XDP_NO_ROOM]));
+	json_object_object_add(root, "dns_xdp", o);
 	o = json_object_new_object();
 	json_object_object_add(o, "ipv4", json_object_new_boolean(s->dns_listening[0]));
 	json_object_object_add(o, "ipv6", json_object_new_boolean(s->dns_listening[1]));

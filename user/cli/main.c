@@ -39,9 +39,16 @@ static const struct cli_cmd commands[] = {
 	  "validate only; errors as file:line:col",
 	  "  --json: one object, the errors in it (fields: docs/json.md)\n",
 	  "f:jh", file_opts },
-	{ "attach", cmd_attach, "attach [--generic] IFACE...",
-	  "attach the programs (pinned links)", NULL, "gh",
-	  (const struct option[]){ { "generic", no_argument, NULL, 'g' }, CLI_OPT_HELP, {} } },
+	{ "attach", cmd_attach, "attach [--generic] [--dns-xdp] IFACE...",
+	  "attach the programs (pinned links)",
+	  "  --generic: generic (skb) XDP instead of native\n"
+	  "  --dns-xdp: answer the private zone's UDP queries in XDP (XDP_TX), before\n"
+	  "             the kernel makes an skb; on a veth the peer must take XDP\n"
+	  "             frames (GRO on, or an XDP program there), or the answers are\n"
+	  "             dropped: docs/dns.md \"Answering in XDP\". Attaching again\n"
+	  "             without it turns it off\n", "gxh",
+	  (const struct option[]){ { "generic", no_argument, NULL, 'g' },
+				   { "dns-xdp", no_argument, NULL, 'x' }, CLI_OPT_HELP, {} } },
 	{ "detach", cmd_detach, "detach [IFACE...]",
 	  "detach (all interfaces when none named)", NULL, "h",
 	  (const struct option[]){ CLI_OPT_HELP, {} } },
@@ -110,7 +117,7 @@ static const struct cli_cmd commands[] = {
 				   { "duration", required_argument, NULL, 'd' },
 				   CLI_OPT_HELP, {} } },
 	{ "daemon", cmd_daemon,
-	  "daemon -f MANIFEST [--detach-on-exit] [--generic] [--log-format text|json]\n"
+	  "daemon -f MANIFEST [--detach-on-exit] [--generic] [--dns-xdp] [--log-format text|json]\n"
 	  "                [--metrics ADDR:PORT] [--no-dns-serve]",
 	  "the node agent: apply, watch the manifest, follow links, probe health, metrics",
 	  "  applies MANIFEST, then re-applies it whenever it changes (a ConfigMap's\n"
@@ -120,6 +127,7 @@ static const struct cli_cmd commands[] = {
 	  "  Adopts what is pinned; exiting (SIGTERM) leaves enforcement in place.\n"
 	  "  --detach-on-exit: detach every link when it exits\n"
 	  "  --generic: attach generic (skb) XDP instead of native\n"
+	  "  --dns-xdp: answer DNS in XDP on the links it attaches (see attach --help)\n"
 	  "  --log-format json: one JSON object per event line\n"
 	  "  --metrics ADDR:PORT: Prometheus metrics at http://ADDR:PORT/metrics\n"
 	  "                       ([IPv6]:PORT; names: docs/metrics.md)\n"
@@ -128,10 +136,11 @@ static const struct cli_cmd commands[] = {
 	  "                  whole over TCP, others relayed; a resolver address the\n"
 	  "                  node forwards to, a ClusterIP, with a policy rule:\n"
 	  "                  fwmark 0x53/0x53 lookup 5353, see docs/dns.md)\n",
-	  "f:dgl:m:nh",
+	  "f:dgxl:m:nh",
 	  (const struct option[]){ { "file", required_argument, NULL, 'f' },
 				   { "detach-on-exit", no_argument, NULL, 'd' },
 				   { "generic", no_argument, NULL, 'g' },
+				   { "dns-xdp", no_argument, NULL, 'x' },
 				   { "log-format", required_argument, NULL, 'l' },
 				   { "metrics", required_argument, NULL, 'm' },
 				   { "no-dns-serve", no_argument, NULL, 'n' }, CLI_OPT_HELP, {} } },

@@ -29,6 +29,7 @@ struct agent_opts {
 	const char *metrics;	/* --metrics ADDR:PORT, or NULL */
 	bool detach_on_exit;
 	bool generic;		/* generic (skb) XDP on links it attaches */
+	bool dns_xdp;		/* DNS answers in XDP on links it attaches */
 	bool log_json;
 	bool no_dns_serve;	/* leave TCP/53 to the resolver */
 	unsigned int debounce_ms;

@@ -185,7 +185,7 @@ static void enforce(struct agent *a, const struct enf_policy *pol, const struct 
 	 * renamed) is left to the event that says so */
 	if (if_nametoindex(l->name) != l->ifindex)
 		return;
-	err = links_attach(&a->st, l->name, a->opts.generic);
+	err = links_attach(&a->st, l->name, a->opts.generic, a->opts.dns_xdp);
 	if (err == -EALREADY || (err == -ENODEV && if_nametoindex(l->name) != l->ifindex))
 		return;
 	if (err) {

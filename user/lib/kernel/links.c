@@ -22,6 +22,8 @@
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <netlink/msg.h>
+#include <netlink/netlink.h>
 
 #include "links.h"
 #include "log.h"
@@ -328,7 +330,143 @@ static void set_active_role(struct enf_state *st, uint32_t ifindex, int role)
 	close(fd);
 }
 
-int links_attach(struct enf_state *st, const char *ifname, bool generic)
+/* What RTM_GETLINK says of one link: its kind, its peer, its XDP program. */
+struct link_facts {
+	char kind[16];		/* IFLA_INFO_KIND: "veth", ... ("" when none) */
+	int32_t peer;		/* IFLA_LINK: a veth's peer ifindex (0: none) */
+	int32_t peer_nsid;	/* IFLA_LINK_NETNSID, -1 when in this namespace */
+	uint8_t xdp_attached;	/* IFLA_XDP_ATTACHED, XDP_ATTACHED_NONE when none */
+	bool found;
+};
+
+static int link_facts_parse(struct nl_msg *msg, void *arg)
+{
+	struct link_facts *f = arg;
+	struct nlattr *tb[IFLA_MAX + 1], *sub[IFLA_INFO_MAX + 1], *xdp[IFLA_XDP_MAX + 1];
+
+	if (nlmsg_parse(nlmsg_hdr(msg), sizeof(struct ifinfomsg), tb, IFLA_MAX, NULL))
+		return NL_SKIP;
+	f->found = true;
+	if (tb[IFLA_LINK])
+		f->peer = nla_get_s32(tb[IFLA_LINK]);
+	if (tb[IFLA_LINK_NETNSID])
+		f->peer_nsid = nla_get_s32(tb[IFLA_LINK_NETNSID]);
+	if (tb[IFLA_LINKINFO] && !nla_parse_nested(sub, IFLA_INFO_MAX, tb[IFLA_LINKINFO], NULL) &&
+	    sub[IFLA_INFO_KIND])
+		nla_strlcpy(f->kind, sub[IFLA_INFO_KIND], sizeof(f->kind));
+	if (tb[IFLA_XDP] && !nla_parse_nested(xdp, IFLA_XDP_MAX, tb[IFLA_XDP], NULL) &&
+	    xdp[IFLA_XDP_ATTACHED])
+		f->xdp_attached = nla_get_u8(xdp[IFLA_XDP_ATTACHED]);
+	return NL_OK;
+}
+
+/* RTM_GETLINK for `ifindex` in this namespace, or (nsid >= 0) in the
+ * namespace this one knows by that id (IFLA_TARGET_NETNSID, 4.20). */
+static int link_facts_get(int32_t ifindex, int32_t nsid, struct link_facts *f)
+{
+	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC, .ifi_index = ifindex };
+	struct nl_sock *sk;
+	struct nl_msg *msg;
+	int err;
+
+	memset(f, 0, sizeof(*f));
+	f->peer_nsid = -1;
+	sk = nl_socket_alloc();
+	msg = nlmsg_alloc_simple(RTM_GETLINK, 0);
+	if (!sk || !msg) {
+		err = -ENOMEM;
+		goto out;
+	}
+	if (nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) ||
+	    (nsid >= 0 && nla_put_s32(msg, IFLA_TARGET_NETNSID, nsid))) {
+		err = -ENOMEM;
+		goto out;
+	}
+	err = nl_connect(sk, NETLINK_ROUTE);
+	if (!err)
+		err = nl_socket_modify_cb(sk, NL_CB_VALID, NL_CB_CUSTOM, link_facts_parse, f);
+	if (!err)
+		err = nl_send_auto(sk, msg);
+	if (err >= 0)
+		err = nl_recvmsgs_default(sk);
+	err = err < 0 ? -EIO : f->found ? 0 : -ENODEV;
+out:
+	nlmsg_free(msg);
+	nl_socket_free(sk);
+	return err;
+}
+
+int links_xdp_tx_reaches(uint32_t ifindex, bool generic, char *why, size_t len)
+{
+	struct link_facts self, peer;
+	int err;
+
+	why[0] = 0;
+	/* generic XDP transmits XDP_TX as an skb, which every device takes */
+	if (generic)
+		return 1;
+	err = link_facts_get((int32_t)ifindex, -1, &self);
+	if (err) {
+		snprintf(why, len, "cannot read the link (netlink): %s", strerror(-err));
+		return err;
+	}
+	/* a driver with native XDP sends XDP_TX itself; a veth hands the
+	 * frame to its peer, which drops it unless an XDP program runs
+	 * there (measured: GRO on the peer is not enough on 6.18) */
+	if (strcmp(self.kind, "veth"))
+		return 1;
+	if (self.peer <= 0) {
+		snprintf(why, len, "its veth peer cannot be found");
+		return 0;
+	}
+	err = link_facts_get(self.peer, self.peer_nsid, &peer);
+	if (err) {
+		snprintf(why, len, "cannot read its veth peer (ifindex %d, netns id %d): %s",
+			 self.peer, self.peer_nsid, strerror(-err));
+		return err;
+	}
+	if (peer.xdp_attached == XDP_ATTACHED_NONE) {
+		snprintf(why, len, "its veth peer (ifindex %d%s) runs no XDP program, and a veth "
+			 "drops XDP_TX frames for a peer without one", self.peer,
+			 self.peer_nsid >= 0 ? " in another namespace" : "");
+		return 0;
+	}
+	return 1;
+}
+
+/* The interface's entry in enf_dns_xdp: set (on) or removed. An entry
+ * left by a vanished interface is harmless: enf_xdp_dns is reached only
+ * from our XDP program on that ifindex, and attaching there sets or
+ * clears it again. */
+static int set_dns_xdp(struct enf_state *st, uint32_t ifindex, bool on)
+{
+	uint32_t one = 1;
+
+	if (on ? bpf_map_update_elem(st->dns_xdp_fd, &ifindex, &one, BPF_ANY)
+	       : bpf_map_delete_elem(st->dns_xdp_fd, &ifindex) && errno != ENOENT)
+		return -errno;
+	return 0;
+}
+
+/* --dns-xdp asked for on `ifname`: whether it can be had; says why not. */
+static bool dns_xdp_possible(const char *ifname, uint32_t ifindex, bool generic)
+{
+	char why[200];
+
+	if (links_xdp_tx_reaches(ifindex, generic, why, sizeof(why)) > 0)
+		return true;
+	pr_warn("%s: DNS answers stay in TC, not XDP: %s\n", ifname, why);
+	return false;
+}
+
+bool links_dns_xdp(const struct enf_state *st, uint32_t ifindex)
+{
+	uint32_t v;
+
+	return st->dns_xdp_fd >= 0 && !bpf_map_lookup_elem(st->dns_xdp_fd, &ifindex, &v);
+}
+
+int links_attach(struct enf_state *st, const char *ifname, bool generic, bool dns_xdp)
 {
 	LIBBPF_OPTS(bpf_link_create_opts, opts);
 	char path[PATH_MAX];
@@ -357,6 +495,12 @@ int links_attach(struct enf_state *st, const char *ifname, bool generic)
 		       "not attached\n", ifname, arphrd);
 		return -EPROTONOSUPPORT;
 	}
+	if (kind == LINK_L3 && dns_xdp) {
+		pr_err("cannot answer DNS in XDP on %s: a layer-3 link carries no Ethernet "
+		       "header to answer with (its queries go to the resolver); attach it "
+		       "without --dns-xdp\n", ifname);
+		return -EPROTONOSUPPORT;
+	}
 	xdp_fd = kind == LINK_L3 ? st->l3_prog_fd : st->prog_fd;
 	egress_fd = kind == LINK_L3 ? st->l3_egress_fd : st->egress_fd;
 	err = link_path(path, sizeof(path), st->pin_dir, ifname);
@@ -370,7 +514,19 @@ int links_attach(struct enf_state *st, const char *ifname, bool generic)
 		err = read_link(fd, &li);
 		close(fd);
 		if (!err && li.iface.ifindex == ifindex) {
+			LIBBPF_OPTS(bpf_xdp_query_opts, q);
+
 			pr_debug("%s: already attached (link %u)\n", ifname, li.link_id);
+			if (dns_xdp)
+				dns_xdp = !bpf_xdp_query(ifindex, 0, &q) &&
+					  dns_xdp_possible(ifname, ifindex,
+							   q.attach_mode == XDP_ATTACHED_SKB);
+			err = kind == LINK_L3 ? 0 : set_dns_xdp(st, ifindex, dns_xdp);
+			if (err) {
+				pr_err("cannot %s DNS answers in XDP on %s: %s\n",
+				       dns_xdp ? "turn on" : "turn off", ifname, strerror(-err));
+				return err;
+			}
 			return -EALREADY;
 		}
 		/* The interface went away (and maybe came back): the old link
@@ -398,7 +554,14 @@ int links_attach(struct enf_state *st, const char *ifname, bool generic)
 	close(fd);
 	/* DNS answers are built as Ethernet frames: a layer-3 link's queries
 	 * go to the resolver as they are */
-	err = kind == LINK_L3 ? 0 : tc_attach(st, TC_DNS, st->dns_prog_fd, ifname, ifindex);
+	if (dns_xdp)
+		dns_xdp = dns_xdp_possible(ifname, ifindex, generic);
+	err = kind == LINK_L3 ? 0 : set_dns_xdp(st, ifindex, dns_xdp);
+	if (err)
+		pr_err("cannot %s DNS answers in XDP on %s: %s\n", dns_xdp ? "turn on" : "turn off",
+		       ifname, strerror(-err));
+	if (!err && kind != LINK_L3)
+		err = tc_attach(st, TC_DNS, st->dns_prog_fd, ifname, ifindex);
 	if (!err) {
 		err = tc_attach(st, TC_EGRESS, egress_fd, ifname, ifindex);
 		if (err && kind != LINK_L3)
@@ -406,6 +569,8 @@ int links_attach(struct enf_state *st, const char *ifname, bool generic)
 	}
 	if (err) {
 		/* all or nothing: take the XDP link away again */
+		if (kind != LINK_L3)
+			set_dns_xdp(st, ifindex, false);
 		fd = bpf_obj_get(path);
 		if (fd >= 0) {
 			bpf_link_detach(fd);
@@ -452,8 +617,10 @@ int links_detach(struct enf_state *st, const char *ifname)
 		pr_err("cannot unpin link %s: %s\n", path, strerror(-err));
 		return err;
 	}
-	if (li.iface.ifindex)
+	if (li.iface.ifindex) {
 		set_active_role(st, li.iface.ifindex, -1);
+		set_dns_xdp(st, li.iface.ifindex, false);
+	}
 	return 0;
 }
 

@@ -39,8 +39,23 @@ int links_list(const char *pin_dir, struct link_info **out, size_t *n);
  * the DNS program on TC ingress and the flow recorder on TC egress; pin the
  * links; give the interface its role in the active slot. All or nothing.
  * A layer-3 link gets the layer-3 variants of XDP and egress and no DNS
- * program; a link of any other kind is refused (-EPROTONOSUPPORT). */
-int links_attach(struct enf_state *st, const char *ifname, bool generic);
+ * program; a link of any other kind is refused (-EPROTONOSUPPORT).
+ * `dns_xdp`: answer the interface's DNS queries in XDP, with XDP_TX (the
+ * TC program still answers what XDP has no room for); not on a layer-3
+ * link (-EPROTONOSUPPORT, nothing attached); where XDP_TX would not reach
+ * the sender (links_xdp_tx_reaches) a warning says so and TC answers. */
+int links_attach(struct enf_state *st, const char *ifname, bool generic, bool dns_xdp);
+
+/* Whether an XDP_TX frame from `ifindex` reaches the other end of its
+ * wire: always in generic mode and on drivers with native XDP, but a veth
+ * drops it unless its peer runs an XDP program. 1 yes, 0 no (`why` says
+ * why), -errno when it cannot be told (`why` says that too). */
+int links_xdp_tx_reaches(uint32_t ifindex, bool generic, char *why, size_t len);
+
+/* Whether `ifindex`'s DNS queries are answered in XDP (attach --dns-xdp).
+ * links_attach sets or clears it, also on an interface already attached
+ * (-EALREADY); detach clears it. */
+bool links_dns_xdp(const struct enf_state *st, uint32_t ifindex);
 
 /* How the DNS program is hooked on an interface: "tcx", "cls_bpf" or "none". */
 const char *links_dns_mode(const char *pin_dir, const char *ifname, uint32_t ifindex);

@@ -72,6 +72,7 @@ void state_init(struct enf_state *st)
 	st->prog_fd = st->active_fd = st->policy_fd = st->stats_fd = -1;
 	st->dns_prog_fd = st->dns_stats_fd = st->dns_stream_fd = st->dns_listen_fd = -1;
 	st->dns_steer_fd = st->dns_steered_fd = -1;
+	st->xdp_dns_fd = st->xdp_dns_jmp_fd = st->dns_xdp_fd = st->dns_xdp_stats_fd = -1;
 	st->egress_fd = st->trace_fd = st->trace_map_fd = st->flows_fd = st->frags_fd = -1;
 	st->l3_prog_fd = st->l3_egress_fd = -1;
 	st->if_stats_fd = st->events_fd = st->monitor_fd = st->mon_cpu_fd = -1;
@@ -101,6 +102,7 @@ void state_close(struct enf_state *st)
 		st->prog_fd = st->active_fd = st->policy_fd = st->stats_fd = st->btf_fd = -1;
 		st->dns_prog_fd = st->dns_stats_fd = st->dns_stream_fd = st->dns_listen_fd = -1;
 		st->dns_steer_fd = st->dns_steered_fd = -1;
+		st->xdp_dns_fd = st->xdp_dns_jmp_fd = st->dns_xdp_fd = st->dns_xdp_stats_fd = -1;
 		st->egress_fd = st->trace_fd = st->trace_map_fd = st->flows_fd = -1;
 		st->frags_fd = st->l3_prog_fd = st->l3_egress_fd = -1;
 		st->if_stats_fd = st->events_fd = st->monitor_fd = st->mon_cpu_fd = -1;
@@ -123,6 +125,10 @@ void state_close(struct enf_state *st)
 		close_fd(&st->dns_listen_fd);
 		close_fd(&st->dns_steer_fd);
 		close_fd(&st->dns_steered_fd);
+		close_fd(&st->xdp_dns_fd);
+		close_fd(&st->xdp_dns_jmp_fd);
+		close_fd(&st->dns_xdp_fd);
+		close_fd(&st->dns_xdp_stats_fd);
 		close_fd(&st->active_fd);
 		close_fd(&st->policy_fd);
 		close_fd(&st->stats_fd);
@@ -221,6 +227,7 @@ static int init_slots(struct enf_state *st)
 static int load_dns(struct enf_state *st)
 {
 	struct dns_bpf *dns;
+	uint32_t zero = 0;
 	size_t i;
 	int err;
 
@@ -251,6 +258,15 @@ static int load_dns(struct enf_state *st)
 	st->dns_listen_fd = bpf_map__fd(dns->maps.enf_dns_listen);
 	st->dns_steer_fd = bpf_map__fd(dns->maps.enf_dns_steer);
 	st->dns_steered_fd = bpf_map__fd(dns->maps.enf_dns_steered);
+	st->xdp_dns_fd = bpf_program__fd(dns->progs.enf_xdp_dns);
+	st->dns_xdp_fd = bpf_map__fd(dns->maps.enf_dns_xdp);
+	st->dns_xdp_stats_fd = bpf_map__fd(dns->maps.enf_dns_xdp_stats);
+	/* the XDP program's tail call into the DNS answers */
+	if (bpf_map_update_elem(st->xdp_dns_jmp_fd, &zero, &st->xdp_dns_fd, BPF_ANY)) {
+		err = -errno;
+		pr_err("cannot link the XDP DNS program to the XDP program: %s\n", strerror(-err));
+		return err;
+	}
 	for (i = 0; i < SEL_MAX; i++) {
 		struct bpf_map *m = bpf_object__find_map_by_name(dns->obj, sel_shape(i)->outer);
 
@@ -292,6 +308,7 @@ int state_load(struct enf_state *st)
 	st->trace_map_fd = bpf_map__fd(skel->maps.enf_trace);
 	st->flows_fd = bpf_map__fd(skel->maps.enf_flows);
 	st->frags_fd = bpf_map__fd(skel->maps.enf_frags);
+	st->xdp_dns_jmp_fd = bpf_map__fd(skel->maps.enf_xdp_dns_jmp);
 	for (i = 0; i < SEL_MAX; i++) {
 		struct bpf_map *m = bpf_object__find_map_by_name(skel->obj, sel_shape(i)->outer);
 
@@ -324,7 +341,7 @@ struct pinned_obj {
 	int *fd;
 };
 
-#define MAX_PINNED	(24 + SEL_MAX)
+#define MAX_PINNED	(28 + SEL_MAX)
 
 static size_t pinned_objs(struct enf_state *st, struct pinned_obj *o)
 {
@@ -344,6 +361,10 @@ static size_t pinned_objs(struct enf_state *st, struct pinned_obj *o)
 		{ "enf_dns_listen", &st->dns_listen_fd },
 		{ "enf_dns_steer", &st->dns_steer_fd },
 		{ "enf_dns_steered", &st->dns_steered_fd },
+		{ "enf_xdp_dns", &st->xdp_dns_fd },
+		{ "enf_xdp_dns_jmp", &st->xdp_dns_jmp_fd },
+		{ "enf_dns_xdp", &st->dns_xdp_fd },
+		{ "enf_dns_xdp_stats", &st->dns_xdp_stats_fd },
 		{ "enf_if_stats", &st->if_stats_fd },
 		{ "enf_ifrow", &st->ifrow_fd },
 		{ "enf_events", &st->events_fd },
@@ -805,6 +826,15 @@ void state_stats_row_forget(struct enf_state *st, uint32_t ifindex)
 		memset(&r, 0, sizeof(r));
 		bpf_map_update_elem(st->ifrow_fd, &slot, &r, BPF_ANY);
 	}
+}
+
+void state_dns_xdp_stats(const struct enf_state *st, uint64_t v[ENF_DNS_XDP_STAT_MAX])
+{
+	uint32_t r;
+
+	for (r = 0; r < ENF_DNS_XDP_STAT_MAX; r++)
+		if (state_sum_percpu(st->dns_xdp_stats_fd, r, &v[r], sizeof(v[r]), 1))
+			v[r] = 0;
 }
 
 void state_dns_stats(const struct enf_state *st, uint64_t v[ENF_DNS_REASON_MAX])

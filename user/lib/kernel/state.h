@@ -50,6 +50,10 @@ struct enf_state {
 	int dns_listen_fd;		/* enf_dns_listen: the stream server's listeners (sockmap) */
 	int dns_steer_fd;		/* enf_dns_steer: the mark of dns serve's policy rule */
 	int dns_steered_fd;		/* enf_dns_steered: connections steered with the mark */
+	int xdp_dns_fd;			/* enf_xdp_dns: DNS answers in XDP (tail call) */
+	int xdp_dns_jmp_fd;		/* enf_xdp_dns_jmp: the XDP program's way to it */
+	int dns_xdp_fd;			/* enf_dns_xdp: interfaces answered in XDP */
+	int dns_xdp_stats_fd;		/* enf_dns_xdp_stats: enum enf_dns_xdp_stat */
 	int egress_fd;			/* TC egress flow recorder */
 	int l3_egress_fd;		/* the same for layer-3 links */
 	int trace_fd;			/* the XDP program's trace twin (test_run only) */
@@ -156,6 +160,8 @@ void state_stats_row_forget(struct enf_state *st, uint32_t ifindex);
 /* Every DNS reason's packets (enf_dns_stats), summed over CPUs; a reason
  * that cannot be read is 0. */
 void state_dns_stats(const struct enf_state *st, uint64_t v[ENF_DNS_REASON_MAX]);
+/* The same for the XDP answers (enf_dns_xdp_stats, enum enf_dns_xdp_stat). */
+void state_dns_xdp_stats(const struct enf_state *st, uint64_t v[ENF_DNS_XDP_STAT_MAX]);
 
 const char *state_inner_name(enum sel sel);
 
