@@ -176,6 +176,76 @@ static int restore_prog(int query_map, int progs_map, uint32_t len)
 	return fd;
 }
 
+#define JSLE_IMM(d, i, o) INSN(BPF_JMP | BPF_JSLE | BPF_K, d, 0, o, i)
+#define JSGE_IMM(d, i, o) INSN(BPF_JMP | BPF_JSGE | BPF_K, d, 0, o, i)
+#define NEG64(d) INSN(BPF_ALU64 | BPF_NEG, d, 0, 0, 0)
+#define JA(o) INSN(BPF_JMP | BPF_JA, 0, 0, o, 0)
+
+/*
+ * The same for XDP: enf_xdp_dns grows the frame at its head (or shrinks it
+ * at its tail), so the frame is first brought back to `len` bytes where it
+ * began (bpf_xdp_adjust_head by the growth, or bpf_xdp_adjust_tail by the
+ * shrink), then the query stored over it. XDP_PASS if the tail call fails.
+ */
+static int restore_xdp_prog(int query_map, int progs_map, uint32_t len)
+{
+	struct bpf_insn insns[] = {
+		MOV64_REG(BPF_REG_6, BPF_REG_1),
+		CALL(BPF_FUNC_xdp_get_buff_len),
+		MOV64_REG(BPF_REG_2, BPF_REG_0),
+		ADD64_IMM(BPF_REG_2, -(int32_t)len),	/* r2 = now - len */
+		JSLE_IMM(BPF_REG_2, 0, 3),
+		MOV64_REG(BPF_REG_1, BPF_REG_6),	/* grown at the head */
+		CALL(BPF_FUNC_xdp_adjust_head),
+		JA(4),
+		JSGE_IMM(BPF_REG_2, 0, 3),
+		NEG64(BPF_REG_2),			/* shrunk at the tail */
+		MOV64_REG(BPF_REG_1, BPF_REG_6),
+		CALL(BPF_FUNC_xdp_adjust_tail),
+		ST_W(BPF_REG_10, -4, 0),
+		MOV64_REG(BPF_REG_2, BPF_REG_10),
+		ADD64_IMM(BPF_REG_2, -4),
+		LD_MAP(BPF_REG_1, query_map),
+		CALL(BPF_FUNC_map_lookup_elem),
+		JEQ_IMM(BPF_REG_0, 0, 10),	/* to the last two */
+		MOV64_REG(BPF_REG_1, BPF_REG_6),
+		MOV64_IMM(BPF_REG_2, 0),
+		MOV64_REG(BPF_REG_3, BPF_REG_0),
+		MOV64_IMM(BPF_REG_4, len),
+		CALL(BPF_FUNC_xdp_store_bytes),
+		MOV64_REG(BPF_REG_1, BPF_REG_6),
+		LD_MAP(BPF_REG_2, progs_map),
+		MOV64_IMM(BPF_REG_3, 0),
+		CALL(BPF_FUNC_tail_call),
+		MOV64_IMM(BPF_REG_0, XDP_PASS),
+		EXIT(),
+	};
+	char log[4096] = "";
+	/* BPF_XDP, as libbpf loads SEC("xdp"): a prog array takes programs
+	 * of one attach type only */
+	LIBBPF_OPTS(bpf_prog_load_opts, o, .log_buf = log, .log_size = sizeof(log), .log_level = 1,
+		    .expected_attach_type = BPF_XDP);
+	int fd = bpf_prog_load(BPF_PROG_TYPE_XDP, "bench_restore_x", "GPL", insns,
+			       sizeof(insns) / sizeof(insns[0]), &o);
+
+	if (fd < 0)
+		fprintf(stderr, "bench_dns: cannot load the XDP restore program: %s\n%s",
+			strerror(errno), log);
+	return fd;
+}
+
+/* An XDP program that passes (attach type BPF_XDP, as above). */
+static int empty_xdp_prog(void)
+{
+	struct bpf_insn insns[] = { MOV64_IMM(BPF_REG_0, XDP_PASS), EXIT() };
+	LIBBPF_OPTS(bpf_prog_load_opts, o, .expected_attach_type = BPF_XDP);
+	int fd = bpf_prog_load(BPF_PROG_TYPE_XDP, "bench_empty_x", "GPL", insns, 2, &o);
+
+	if (fd < 0)
+		fprintf(stderr, "bench_dns: cannot load the empty XDP program: %s\n", strerror(errno));
+	return fd;
+}
+
 /* A one-slot prog array holding `prog`, or -1. */
 static int prog_array(int prog)
 {
@@ -290,9 +360,20 @@ struct opts {
 	bool smoke;
 };
 
-static int bench_scale(const struct opts *o, int empty_fd, unsigned long target)
+/* The two hooks the answers run at: TC (enf_tc_dns) and XDP (enf_xdp_dns,
+ * reached by a tail call on an interface with --dns-xdp). */
+struct path {
+	const char *suffix;	/* of the CSV case name */
+	int answer;		/* the verdict of an answer */
+	int empty_fd;		/* the empty program of that type */
+	int arr_empty, arr_dns;	/* prog arrays: the empty program, the answers */
+	int (*restore)(int query_map, int progs_map, uint32_t len);
+	int prog_fd;
+};
+
+static int bench_scale(const struct opts *o, const int empty_fd[2], unsigned long target)
 {
-	int query_map = -1, arr_empty = -1, arr_dns = -1;
+	int query_map = -1, arr_empty = -1, arr_dns = -1, xarr_empty = -1, xarr_dns = -1;
 	struct enf_state st;
 	struct buf b = { 0 };
 	size_t nnames = 0;
@@ -317,15 +398,35 @@ static int bench_scale(const struct opts *o, int empty_fd, unsigned long target)
 	fprintf(stderr, "# ~%lu names (%zu in the zone): applied in %.3f s\n", target, nnames,
 		t_apply);
 	query_map = bpf_map_create(BPF_MAP_TYPE_ARRAY, "bench_query", 4, DNS_PKT_MAX, 1, NULL);
-	arr_empty = prog_array(empty_fd);
+	arr_empty = prog_array(empty_fd[0]);
 	arr_dns = prog_array(st.dns_prog_fd);
-	if (query_map < 0 || arr_empty < 0 || arr_dns < 0) {
+	xarr_empty = prog_array(empty_fd[1]);
+	xarr_dns = prog_array(st.xdp_dns_fd);
+	if (query_map < 0 || arr_empty < 0 || arr_dns < 0 || xarr_empty < 0 || xarr_dns < 0) {
 		fprintf(stderr, "bench_dns: cannot create the harness maps: %s\n", strerror(errno));
 		goto out;
 	}
+	{
+		/* test_run binds an XDP frame to lo: answers in XDP there, in
+		 * this process's own maps (nothing is attached anywhere) */
+		uint32_t lo = 1, one = 1;
 
-	for (i = 0; i < sizeof(queries) / sizeof(queries[0]); i++) {
-		const struct query *q = &queries[i];
+		if (bpf_map_update_elem(st.dns_xdp_fd, &lo, &one, BPF_ANY)) {
+			fprintf(stderr, "bench_dns: cannot turn on the XDP answers: %s\n",
+				strerror(errno));
+			goto out;
+		}
+	}
+
+	for (i = 0; i < 2 * sizeof(queries) / sizeof(queries[0]); i++) {
+		const struct query *q = &queries[i / 2];
+		const struct path paths[2] = {
+			{ "", TC_ACT_REDIRECT, empty_fd[0], arr_empty, arr_dns, restore_prog,
+			  st.dns_prog_fd },
+			{ "_xdp", XDP_TX, empty_fd[1], xarr_empty, xarr_dns, restore_xdp_prog,
+			  st.xdp_dns_fd },
+		};
+		const struct path *pa = &paths[i % 2];
 		struct dns_query_spec spec = { .src = CLIENT, .dst = RESOLVER, .name = q->name };
 		static uint8_t msg[1500], pkt[DNS_PKT_MAX];
 		double e[64], r[64], x[64], ratio[64];
@@ -335,13 +436,13 @@ static int bench_scale(const struct opts *o, int empty_fd, unsigned long target)
 		char what[160];
 		bool counted = true;
 
-		snprintf(what, sizeof(what), "%s at %zu names", q->label, nnames);
+		snprintf(what, sizeof(what), "%s%s at %zu names", q->label, pa->suffix, nnames);
 		/* correctness first: one plain run, the reply must be the answer */
-		if (run_ns(st.dns_prog_fd, pkt, plen, 1, &ret) < 0)
+		if (run_ns(pa->prog_fd, pkt, plen, 1, &ret) < 0)
 			ret = -1;
-		bench_expect(ret == TC_ACT_REDIRECT, what, "verdict %d, want TC_ACT_REDIRECT (%d)", ret,
-		       TC_ACT_REDIRECT);
-		an = ret == TC_ACT_REDIRECT ? check_reply(q, msg, mlen, what) : -1;
+		bench_expect(ret == pa->answer, what, "verdict %d, want an answer (%d)", ret,
+			     pa->answer);
+		an = ret == pa->answer ? check_reply(q, msg, mlen, what) : -1;
 
 		memset(out, 0, sizeof(out));
 		memcpy(out, pkt, plen);
@@ -349,8 +450,8 @@ static int bench_scale(const struct opts *o, int empty_fd, unsigned long target)
 			fprintf(stderr, "bench_dns: cannot store the query: %s\n", strerror(errno));
 			goto out;
 		}
-		wrap_empty = restore_prog(query_map, arr_empty, plen);
-		wrap_dns = restore_prog(query_map, arr_dns, plen);
+		wrap_empty = pa->restore(query_map, pa->arr_empty, plen);
+		wrap_dns = pa->restore(query_map, pa->arr_dns, plen);
 		if (wrap_empty < 0 || wrap_dns < 0) {
 			if (wrap_empty >= 0)
 				close(wrap_empty);
@@ -363,14 +464,14 @@ static int bench_scale(const struct opts *o, int empty_fd, unsigned long target)
 		before = dns_stat(&st, ENF_DNS_ANSWER);
 		run_ns(wrap_dns, pkt, plen, 3, &rret);
 		after = dns_stat(&st, ENF_DNS_ANSWER);
-		bench_expect(rret == TC_ACT_REDIRECT && after - before == 3, what,
+		bench_expect(rret == pa->answer && after - before == 3, what,
 		       "restore harness: verdict %d, %llu answers counted over 3 runs, want %d and 3",
-		       rret, (unsigned long long)(after - before), TC_ACT_REDIRECT);
-		if (rret == TC_ACT_REDIRECT)
+		       rret, (unsigned long long)(after - before), pa->answer);
+		if (rret == pa->answer)
 			check_reply(q, msg, mlen, what);
 
 		for (n = 0; n < o->runs; n++) {
-			e[n] = run_ns(empty_fd, pkt, plen, o->repeat, NULL);
+			e[n] = run_ns(pa->empty_fd, pkt, plen, o->repeat, NULL);
 			r[n] = run_ns(wrap_empty, pkt, plen, o->repeat, NULL);
 			before = dns_stat(&st, ENF_DNS_ANSWER);
 			x[n] = run_ns(wrap_dns, pkt, plen, o->repeat, NULL);
@@ -385,8 +486,8 @@ static int bench_scale(const struct opts *o, int empty_fd, unsigned long target)
 			double me = median(e, o->runs), mr = median(r, o->runs);
 			double mx = median(x, o->runs), mq = median(ratio, o->runs);
 
-			printf("%lu,%zu,%s,%zu,%d,%d,%.1f,%.1f,%.1f,%.1f,%.2f,%s\n", target, nnames,
-			       q->label, strlen(q->name), ret, an, me, mr, mx, mx - mr, mq,
+			printf("%lu,%zu,%s%s,%zu,%d,%d,%.1f,%.1f,%.1f,%.1f,%.2f,%s\n", target, nnames,
+			       q->label, pa->suffix, strlen(q->name), ret, an, me, mr, mx, mx - mr, mq,
 			       counted ? "yes" : "no");
 		}
 		fflush(stdout);
@@ -401,6 +502,10 @@ out:
 		close(arr_empty);
 	if (arr_dns >= 0)
 		close(arr_dns);
+	if (xarr_empty >= 0)
+		close(xarr_empty);
+	if (xarr_dns >= 0)
+		close(xarr_dns);
 	state_close(&st);
 	free(b.p);
 	return err;
@@ -422,7 +527,7 @@ int main(int argc, char **argv)
 	struct opts o = { .names = { 10, 1000, 100000 }, .nnames = 3, .runs = 5,
 			  .repeat = 1000000 };
 	enum bench_cmd cmd = bench_command(argc, argv, usage);
-	int opt, empty_fd, i, err = 0;
+	int opt, empty_fd[2], i, err = 0;
 
 	while ((opt = getopt_long(argc, argv, "", lopts, NULL)) != -1) {
 		switch (opt) {
@@ -459,8 +564,9 @@ int main(int argc, char **argv)
 	libbpf_set_print(NULL);
 	if (!jit_enabled())
 		fprintf(stderr, "bench_dns: warning: the BPF JIT is off; figures are interpreted\n");
-	empty_fd = bench_empty_prog(BPF_PROG_TYPE_SCHED_CLS, TC_ACT_OK);
-	if (empty_fd < 0) {
+	empty_fd[0] = bench_empty_prog(BPF_PROG_TYPE_SCHED_CLS, TC_ACT_OK);
+	empty_fd[1] = empty_xdp_prog();
+	if (empty_fd[0] < 0 || empty_fd[1] < 0) {
 		printf("0 passed, 1 failed\n");
 		return 1;
 	}
@@ -471,6 +577,7 @@ int main(int argc, char **argv)
 			bench_failed++;
 			err = 1;
 		}
-	close(empty_fd);
+	close(empty_fd[0]);
+	close(empty_fd[1]);
 	return bench_end(o.smoke, "reply checks", err);
 }

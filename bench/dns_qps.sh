@@ -22,9 +22,17 @@
 #   dnsperf   UDP sockets from the client namespace (-l S, 2 threads, 2
 #             clients, 256 outstanding, 1 s timeout); answered qps =
 #             "Queries completed" / S, lost = "Queries lost"
+#   dnsperf-xp  dnsperf as above, with a pass-through XDP program
+#             (.output/xdp_pass.bpf.o) on the client's eth0 for every
+#             server: the setting in which answers sent in XDP reach it
 #   kxdpgun   AF_XDP on the client's eth0 (-t S, -Q target rate, its own
 #             XDP program on eth0 receives the answers); answered qps =
 #             replies / S
+#
+# Servers: the enforcer answering in TC (`enforcer`), the enforcer answering
+# in XDP (`enforcer-xdp`, p-cli's entry of enf_dns_xdp written with bpftool:
+# what `attach --dns-xdp` writes; only with dnsperf-xp and kxdpgun, whose
+# end of the veth takes XDP_TX frames), NSD, Knot.
 #
 # Every run is done in two CPU modes (only `free` with --no-pin or fewer than
 # 2 CPUs). pin: the generator runs on CPU 0 (taskset; kxdpgun -F 0), NSD and
@@ -142,7 +150,7 @@ not_measured()
 {
 	local p
 	for p in "$1" "$2"; do
-		{ [ -z "$p" ] || [ "$p" = enforcer ]; } && continue
+		{ [ -z "$p" ] || [[ "$p" == enforcer* ]]; } && continue
 		[ "$(peer_state "$p")" = available ] || { echo "peer $p: $(peer_why "$p")"; return; }
 	done
 }
@@ -299,6 +307,21 @@ dns_other()
 }
 attach() { enf attach p-cli >"$T/attach.out" 2>&1 || { cat "$T/attach.out" >&2; return 1; }; }
 detach() { enf detach p-cli >/dev/null 2>&1; }
+# attach_xdp: attached, and p-cli's queries answered in XDP. `attach
+# --dns-xdp` would refuse: kxdpgun's XDP program, which takes the XDP_TX
+# frames on the client's end, comes only with each run. So the entry of
+# enf_dns_xdp that --dns-xdp writes is written here (bpftool, our pin dir).
+attach_xdp()
+{
+	local ifindex
+	attach || return 1
+	ifindex=$(nl_in node cat /sys/class/net/p-cli/ifindex) || return 1
+	bpftool map update pinned "$NL_PIN/enf_dns_xdp" key $(le32 "$ifindex") value 1 0 0 0
+}
+# le32 N: N as four little-endian bytes for bpftool
+le32() { printf '%d %d %d %d' $(($1 & 255)) $(($1 >> 8 & 255)) $(($1 >> 16 & 255)) $(($1 >> 24 & 255)); }
+# xdp_answers: replies sent in XDP (status --json .dns_xdp.answered)
+xdp_answers() { jq -r '.dns_xdp.answered // 0' <<<"$(enf status --json 2>/dev/null)"; }
 
 # kq SERVER NAME: the A records kdig gets (sorted, one line), bounded.
 kq()
@@ -359,6 +382,15 @@ run_dnsperf()
 		/NOERROR/ { for (i = 1; i <= NF; i++) if ($i == "NOERROR") { p = $(i + 2); gsub(/[()%]/, "", p) } }
 		END { if (t == "") t = s; printf "%.0f %d %s\n", c / t, l, (p == "" ? 0 : p) }' "$2"
 }
+
+# run_dnsperf-xp ADDR LOG: dnsperf as above, the client's eth0 running an
+# XDP program that passes everything (xdp_pass.bpf.o) for every server: a
+# veth hands XDP_TX frames only to a peer with one, so this is the setting
+# in which answers in XDP reach a socket client, the same for all servers
+run_dnsperf-xp() { run_dnsperf "$@"; }
+xp_on() { nl_in cli ip link set dev eth0 xdpdrv obj "$XDP_PASS_OBJ" sec xdp; }
+xp_off() { nl_in cli ip link set dev eth0 xdpdrv off 2>/dev/null; }
+XDP_PASS_OBJ=$ROOT/.output/xdp_pass.bpf.o
 
 # run_kxdpgun ADDR LOG: prints "answered_qps lost noerror_pct" (lost = sent - replies)
 run_kxdpgun()
@@ -472,21 +504,30 @@ kxdp_ok=1
 for mode in $modes; do
 set_mode "$mode" || { ko "cannot set CPU mode $mode"; continue; }
 for ((r = 1; r <= runs; r++)); do
-	for tool in dnsperf kxdpgun; do
+	for tool in dnsperf dnsperf-xp kxdpgun; do
 		[ "$tool" = kxdpgun ] && [ "$kxdp_ok" = 0 ] && continue
-		for srv in enforcer nsd knot; do
-			why=$(not_measured "$tool" "$srv")
+		if [ "$tool" = dnsperf-xp ]; then
+			[ "$(peer_state dnsperf)" = available ] || continue
+			xp_on || { ko "cannot put xdp_pass on the client's eth0"; continue; }
+		fi
+		for srv in enforcer enforcer-xdp nsd knot; do
+			# answers in XDP reach a client whose end runs an XDP
+			# program: kxdpgun's does; dnsperf's sockets have none
+			[ "$srv" = enforcer-xdp ] && [ "$tool" = dnsperf ] && continue
+			why=$(not_measured "${tool%-xp}" "$srv")
 			if [ -n "$why" ]; then
 				# a broken peer failed above, once; a refused one is skipped
 				[[ "$why" == *"harness broken"* ]] || sk "$mode run $r $tool $srv not measured: $why"
 				continue
 			fi
 			case $srv in
-			enforcer) addr=$RES ;;
+			enforcer | enforcer-xdp) addr=$RES ;;
 			nsd) addr=$NSD_ADDR ;;
 			knot) addr=$KNOT_ADDR ;;
 			esac
 			if [ "$srv" = enforcer ]; then attach || { ko "attach"; continue; }; fi
+			if [ "$srv" = enforcer-xdp ]; then attach_xdp || { ko "attach (XDP answers)"; detach; continue; }; fi
+			x0=$(xdp_answers)
 			log=$outdir/logs/$mode-$tool-$srv-$r.log
 			conf=
 			[ "$srv" = nsd ] && conf=$T/nsd/nsd.conf
@@ -498,7 +539,7 @@ for ((r = 1; r <= runs; r++)); do
 			read -r b10 t10 < <(cpu_jiffies 1)
 			d0=$(backlog_drops)
 			cap_pid=
-			if [ "$have_dnspython" = 1 ] && [ "$tool" = dnsperf ]; then
+			if [ "$have_dnspython" = 1 ] && [ "${tool%-xp}" = dnsperf ]; then
 				# a sample of the replies under load: the first 2000
 				rm -f "$T/cap.pcap"
 				ip netns exec "$(nl_ns cli)" timeout $((seconds + 5)) tcpdump -Z root -i eth0 -p -n -q \
@@ -516,7 +557,8 @@ for ((r = 1; r <= runs; r++)); do
 			busy0=$(awk -v b=$((b01 - b00)) -v t=$((t01 - t00)) 'BEGIN { if (t > 0) printf "%.0f", 100 * b / t }')
 			busy1=$(awk -v b=$((b11 - b10)) -v t=$((t11 - t10)) 'BEGIN { if (t > 0) printf "%.0f", 100 * b / t }')
 			[ -n "$conf" ] && c1=$(cpu_ticks "$conf")
-			[ "$srv" = enforcer ] && detach
+			x1=$(xdp_answers)
+			[[ "$srv" == enforcer* ]] && detach
 			da=$((a1 - a0))
 			cpu= per=
 			if [ -n "$conf" ]; then
@@ -544,14 +586,20 @@ for ((r = 1; r <= runs; r++)); do
 			if [ "$o1" = "$o0" ]; then ok; else
 				ko "$tool $srv run $r: enforcer counters other than answer moved by $((o1 - o0))"
 			fi
-			if [ "$srv" = enforcer ]; then
+			if [[ "$srv" == enforcer* ]]; then
 				if [ "$da" -ge $((qps * seconds * 99 / 100)) ]; then ok; else
-					ko "$tool enforcer run $r: answer counter +$da < answers seen ($qps/s x $seconds s)"
+					ko "$tool $srv run $r: answer counter +$da < answers seen ($qps/s x $seconds s)"
+				fi
+				# in XDP: every answer sent there; in TC: none
+				if { [ "$srv" = enforcer-xdp ] && [ $((x1 - x0)) -eq "$da" ]; } ||
+					{ [ "$srv" = enforcer ] && [ "$x1" = "$x0" ]; }; then ok; else
+					ko "$tool $srv run $r: $((x1 - x0)) of $da answers sent in XDP"
 				fi
 			elif [ "$da" -eq 0 ]; then ok; else
 				ko "$tool $srv run $r: the enforcer answered $da of its queries"
 			fi
 		done
+		[ "$tool" = dnsperf-xp ] && xp_off
 	done
 done
 done

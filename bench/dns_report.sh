@@ -65,45 +65,46 @@ run_modes=$(awk -F, 'NR > 1 { print $14 }' "$qps" 2>/dev/null | sort -u | sort -
 
 echo "## 1. Answered queries per second, end to end (client namespace -> node)"
 echo
-echo "| CPUs | generator | enforcer qps | enforcer lost / run | NSD qps | NSD lost / run | Knot qps | Knot lost / run | enforcer / max(NSD, Knot) | goal | met |"
-echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"
+echo "| CPUs | generator | enforcer TC qps | enforcer XDP qps | enforcer lost / run | NSD qps | NSD lost / run | Knot qps | Knot lost / run | enforcer / max(NSD, Knot) | goal | met |"
+echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
 : >"$dir/dns_qps.dat"
 for m in pin free; do
 	[[ " $run_modes " == *" $m "* ]] || continue
-	for t in dnsperf kxdpgun; do
-		if w=$(why $t); then
-			printf '| %s | %s | not measured: %s | | | | | | | >= %s | n/a |\n' "$m" "$t" "$w" "$GOAL"
+	for t in dnsperf dnsperf-xp kxdpgun; do
+		if w=$(why ${t%-xp}); then
+			printf '| %s | %s | not measured: %s | | | | | | | | >= %s | n/a |\n' "$m" "$t" "$w" "$GOAL"
 			continue
 		fi
-		e=$(med $t enforcer 5 $m) n=$(med $t nsd 5 $m) k=$(med $t knot 5 $m)
-		[ -n "$e$n$k" ] || continue
-		r=$(div "$e" "$(max2 "$n" "$k")")
-		printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | >= %s | %s |\n' "$m" "$t" "${e:-n/a}" \
-			"$(med $t enforcer 6 $m)" "$(cell nsd "$n")" "$(med $t nsd 6 $m)" "$(cell knot "$k")" \
-			"$(med $t knot 6 $m)" "$r" "$GOAL" "$(meets "$r")"
-		echo "$m/$t ${e:-0} ${n:-0} ${k:-0}" >>"$dir/dns_qps.dat"
+		e=$(med $t enforcer 5 $m) x=$(med $t enforcer-xdp 5 $m)
+		n=$(med $t nsd 5 $m) k=$(med $t knot 5 $m)
+		[ -n "$e$x$n$k" ] || continue
+		# the enforcer's better path against the better server, all
+		# judged by this generator with these settings
+		b=$(max2 "$e" "$x")
+		r=$(div "$b" "$(max2 "$n" "$k")")
+		lost=$(med $t enforcer 6 $m)
+		[ -n "$x" ] && lost="$lost / $(med $t enforcer-xdp 6 $m)"
+		printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | >= %s | %s |\n' "$m" "$t" \
+			"${e:-n/a}" "${x:-(no XDP peer)}" "$lost" "$(cell nsd "$n")" "$(med $t nsd 6 $m)" \
+			"$(cell knot "$k")" "$(med $t knot 6 $m)" "$r" "$GOAL" "$(meets "$r")"
+		echo "$m/$t ${b:-0} ${n:-0} ${k:-0}" >>"$dir/dns_qps.dat"
 	done
-	# each server at its best generator: no server is judged by the one
-	# that overloads it (NSD and Knot collapse under kxdpgun's fixed rate)
-	e=$(max2 "$(med dnsperf enforcer 5 $m)" "$(med kxdpgun enforcer 5 $m)")
-	n=$(max2 "$(med dnsperf nsd 5 $m)" "$(med kxdpgun nsd 5 $m)")
-	k=$(max2 "$(med dnsperf knot 5 $m)" "$(med kxdpgun knot 5 $m)")
-	[ "$e" != 0 ] || continue
-	r=$(div "$e" "$(max2 "$n" "$k")")
-	[ "$n" != 0 ] || n=$(cell nsd "")
-	[ "$k" != 0 ] || k=$(cell knot "")
-	printf '| %s | **best of both** | %s | | %s | | %s | | **%s** | >= %s | %s |\n' "$m" "$e" "$n" "$k" \
-		"$r" "$GOAL" "$(meets "$r")"
 done
+echo
+echo "Each row judges every server by one generator with one setting. *dnsperf-xp*: dnsperf"
+echo "with an XDP program that passes everything on the client's end of the veth, for every"
+echo "server alike: a veth hands XDP_TX frames (the enforcer's answers in XDP, \`attach"
+echo "--dns-xdp\`) only to a peer that runs one. kxdpgun's own XDP program is such a peer."
+echo "*enforcer lost*: TC / XDP."
 echo
 echo "CPUs: *pin* = the generator on CPU 0, the server side (NSD, Knot, the kernel's receive"
 echo "path through RPS, so also the enforcer's TC program) on CPU 1; *free* = no pinning, no"
 echo "RPS: the kernel path, and with it the enforcer, runs on the generator's CPU in its softirq."
 echo
 [ -s "$dir/dns_qps.dat" ] && echo "![answered qps](dns_qps.png)" && echo
-elost=$(awk -F, 'NR > 1 && $3 == "enforcer" { s += $6 } END { print s + 0 }' "$qps")
-nlost=$(awk -F, 'NR > 1 && $3 != "enforcer" { s += $6 } END { print s + 0 }' "$qps")
-eruns=$(awk -F, 'NR > 1 && $3 == "enforcer" { n++ } END { print n + 0 }' "$qps")
+elost=$(awk -F, 'NR > 1 && $3 ~ /^enforcer/ { s += $6 } END { print s + 0 }' "$qps")
+nlost=$(awk -F, 'NR > 1 && $3 !~ /^enforcer/ { s += $6 } END { print s + 0 }' "$qps")
+eruns=$(awk -F, 'NR > 1 && $3 ~ /^enforcer/ { n++ } END { print n + 0 }' "$qps")
 if [ "$eruns" = 0 ]; then
 	echo "No generator ran on this machine (see above): there is no end-to-end figure."
 elif [ "$elost" = 0 ]; then
@@ -111,8 +112,8 @@ elif [ "$elost" = 0 ]; then
 	echo "figure is the generator's send rate, so the ratio is a **lower bound** set by the client,"
 	echo "not the enforcer's capacity (section 2)."
 else
-	edrop=$(awk -F, 'NR > 1 && $3 == "enforcer" { s += $13 } END { print s + 0 }' "$qps")
-	ndrop=$(awk -F, 'NR > 1 && $3 != "enforcer" { s += $13 } END { print s + 0 }' "$qps")
+	edrop=$(awk -F, 'NR > 1 && $3 ~ /^enforcer/ { s += $13 } END { print s + 0 }' "$qps")
+	ndrop=$(awk -F, 'NR > 1 && $3 !~ /^enforcer/ { s += $13 } END { print s + 0 }' "$qps")
 	echo "The enforcer lost $elost queries in total over its runs; the kernel counted $edrop"
 	echo "backlog drops (/proc/net/softnet_stat, machine-wide) meanwhile: queries dropped on"
 	echo "the way to CPU 1 (RPS) before the TC program saw them, when CPU 1 was busy with other"
@@ -196,11 +197,15 @@ if [ -s "$cost" ]; then
 			c, f[c], fn[c], l[c], lnn[c], (l[c] / f[c] - 1) * 100, lo[c], hi[c] }' "$cost" | sort
 	echo
 	echo "Goal: the per-query cost independent of the number of names (names are looked up"
-	echo "by hash: one hash-map lookup per suffix, no walk over the zone)."
+	echo "by hash: one hash-map lookup per suffix, no walk over the zone). The \`_xdp\` cases run"
+	echo "the same answer as enf_xdp_dns (\`attach --dns-xdp\`) under an XDP restore harness: the"
+	echo "program costs the same at both hooks; what XDP saves is the skb path around it, which"
+	echo "only the end-to-end rows of section 1 see."
 	echo
 	echo "![per-query cost](dns_cost.png)"
 	awk -F, 'NR > 1 { k = $2; if (!(k in s)) { s[k] = 1; o[++n] = k } v[k, $3] = $10; e[k] = $7 }
-		END { for (i = 1; i <= n; i++) print o[i], v[o[i], "short_a"], v[o[i], "long_a"], e[o[i]] }' \
+		END { for (i = 1; i <= n; i++) print o[i], v[o[i], "short_a"], v[o[i], "long_a"], e[o[i]],
+			v[o[i], "short_a_xdp"], v[o[i], "long_a_xdp"] }' \
 		"$cost" >"$dir/dns_cost.dat"
 else
 	echo "(no dns_cost.csv)"
@@ -263,9 +268,15 @@ cat <<'EOF'
 * **kxdpgun's fixed rate overloads NSD and Knot.** It sends as fast as it can (-Q 2M),
   several times what they answer; with RPS on (pin), CPU 1 then spends itself receiving
   queries that end in full socket buffers, and their answered rate falls below their
-  dnsperf figure (receive livelock). The *best of both* rows judge every server by the
-  generator that got the most answers from it; a rate sweep (highest rate with < 1 %
-  loss) would be the better method and is not done here.
+  dnsperf figure (receive livelock). Section 1 therefore gives one ratio per generator
+  and never pairs one server's best generator with another's; a rate sweep (highest
+  rate with < 1 % loss) would be the better method and is not done here.
+* **Answers in XDP** (`enforcer-xdp`, `attach --dns-xdp`) are measured with the
+  generators whose end of the veth runs an XDP program (dnsperf-xp, kxdpgun): a veth
+  hands XDP_TX frames to no other peer. The bench writes p-cli's entry of
+  `enf_dns_xdp` itself (bpftool): `attach --dns-xdp` checks the peer when it runs, and
+  kxdpgun's program comes only with each run. In *pin* mode the XDP answer runs in the
+  veth's NAPI on CPU 0, the generator's CPU, before RPS: section 2 leaves it out.
 * **Section 2 extrapolates** capacity from a partly busy CPU, linearly in the busy
   fraction. NSD and Knot lose queries in full socket buffers even when CPU 1 is not fully
   busy (scheduling and wake-up latency of a VM), so for them the figure is what one CPU
@@ -297,7 +308,7 @@ if [ -s "$dir/dns_qps.dat" ]; then
 	set style data histograms; set style histogram clustered; set style fill solid 0.8
 	set key outside right; set grid ytics; set yrange [0:*]
 	set xlabel "CPU mode / generator"; set xtics rotate by -20
-	plot "$dir/dns_qps.dat" using 2:xtic(1) title "enforcer (in kernel)", "" using 3 title "NSD", \
+	plot "$dir/dns_qps.dat" using 2:xtic(1) title "enforcer (in kernel, TC or XDP)", "" using 3 title "NSD", \
 		"" using 4 title "Knot"
 	EOF
 fi
@@ -310,6 +321,8 @@ if [ -s "$dir/dns_cost.dat" ]; then
 	set logscale x; set key outside right; set grid; set yrange [0:*]
 	plot "$dir/dns_cost.dat" using 1:2 with linespoints title "web.internal A (12 chars)", \
 		"" using 1:3 with linespoints title "110-char Scalingo name A", \
+		"" using 1:5 with linespoints dt 3 title "web.internal A, in XDP", \
+		"" using 1:6 with linespoints dt 3 title "110-char name A, in XDP", \
 		"" using 1:4 with lines dt 2 title "empty TC program"
 	EOF
 fi

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * enforcer daemon -f MANIFEST [--detach-on-exit] [--generic] [--dns-xdp] [--log-format text|json]
+ * enforcer daemon -f MANIFEST [--detach-on-exit] [--generic] [--dns-xdp]
+ *                 [--log-format text|json]
  *                 [--metrics ADDR:PORT] [--no-dns-serve]
  *
  * The node agent (DaemonSet or systemd mode): applies the manifest, follows

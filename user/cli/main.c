@@ -117,8 +117,8 @@ static const struct cli_cmd commands[] = {
 				   { "duration", required_argument, NULL, 'd' },
 				   CLI_OPT_HELP, {} } },
 	{ "daemon", cmd_daemon,
-	  "daemon -f MANIFEST [--detach-on-exit] [--generic] [--dns-xdp] [--log-format text|json]\n"
-	  "                [--metrics ADDR:PORT] [--no-dns-serve]",
+	  "daemon -f MANIFEST [--detach-on-exit] [--generic] [--log-format text|json]\n"
+	  "                [--metrics ADDR:PORT] [--no-dns-serve] [--dns-xdp]",
 	  "the node agent: apply, watch the manifest, follow links, probe health, metrics",
 	  "  applies MANIFEST, then re-applies it whenever it changes (a ConfigMap's\n"
 	  "  ..data swap, an editor's rename or rewrite; SIGHUP re-reads it); attaches\n"
