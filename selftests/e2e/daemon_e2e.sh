@@ -984,8 +984,10 @@ nl_end
 
 nl_begin generic_flag_and_text_log
 # the links are detached now (--detach-on-exit above): a daemon with --generic
-# attaches every one in generic mode; its log is the text format
-if daemon_start D "$NL_TMP" -f "$MF" --generic --detach-on-exit; then
+# attaches every one in generic mode; its log is the text format. With
+# --dns-xdp it answers DNS in XDP on each (generic XDP_TX sends an skb,
+# which a pod's veth end takes without an XDP program of its own)
+if daemon_start D "$NL_TMP" -f "$MF" --generic --dns-xdp --detach-on-exit; then
 	for i in $ALL_LINKS; do
 		if ev_wait_text "$DLOG" "$DEADLINE" "link_enforced iface=$i "; then
 			grep -q " xdp=generic\>" <<<"$EVT" || nl_why "$i: $EVT, want xdp=generic"
@@ -996,6 +998,13 @@ if daemon_start D "$NL_TMP" -f "$MF" --generic --detach-on-exit; then
 	done
 	jstatus '[.interfaces[].xdp_mode] | length > 0 and all(. == "generic")' ||
 		nl_why "status: not every interface is generic: $(jget '[.interfaces[] | "\(.name):\(.xdp_mode)"] | join(" ")')"
+	jstatus '[.interfaces[].dns_xdp] | length > 0 and all(.)' ||
+		nl_why "status: DNS not answered in XDP everywhere: $(jget '[.interfaces[] | "\(.name):\(.dns_xdp)"] | join(" ")')"
+	x0=$(jget '.dns_xdp.answered')
+	[ "$(answer web web.shop.internal A)" = "NOERROR $WEB4" ] ||
+		nl_why "web.shop.internal A from web: '$(answer web web.shop.internal A)', want 'NOERROR $WEB4'"
+	x1=$(jget '.dns_xdp.answered')
+	[ "${x1:-0}" -gt "${x0:-0}" ] 2>/dev/null || nl_why "the answer was not sent in XDP (dns_xdp.answered $x0 -> $x1)"
 	nl_blocked inet "$ADMIN4" 4000/tcp
 	nl_blocked inet "$ADMIN6" 4000/tcp
 	nl_reach inet "$WEB4" 3000/tcp web
