@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * Per-query cost of the in-kernel DNS answers (the TC program enf_tc_dns)
+ * Per-query cost of the in-kernel DNS answers (the TC program enf_tc_dns,
+ * and the XDP one, enf_xdp_dns)
  * with BPF_PROG_TEST_RUN, and the zone generator bench/dns_qps.sh uses.
  *
  *   bench_dns gen --names N
@@ -25,6 +26,13 @@
  *   enforcer_ns  restore + tail call into enf_tc_dns: a whole answer
  *   net_ns       enforcer_ns - restore_ns: what the answer costs
  *   ratio        enforcer_ns / restore_ns
+ *
+ * Each query is also run as XDP (cases `*_xdp`): enf_xdp_dns, the answer
+ * `attach --dns-xdp` sends with XDP_TX, under an XDP restore program
+ * (bpf_xdp_adjust_head/_tail back to the query's length and place, then
+ * bpf_xdp_store_bytes), against an empty XDP program. test_run binds the
+ * frame to lo, whose entry in this process's own enf_dns_xdp turns the
+ * answers on (nothing is attached anywhere).
  *
  * The enforcer's answer counter (enf_dns_stats[ENF_DNS_ANSWER]) must grow
  * by exactly `repeat` over a timed run, or the line is marked failed: that
@@ -135,6 +143,22 @@ static void gen_manifest(struct buf *b, unsigned long names)
 #define LD_MAP(d, fd) INSN(BPF_LD | BPF_DW | BPF_IMM, d, BPF_PSEUDO_MAP_FD, 0, fd), INSN(0, 0, 0, 0, 0)
 #define EXIT() INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0)
 
+/* Loads a harness program (`what` names it in errors), or -1. XDP ones get
+ * the attach type libbpf gives SEC("xdp") programs, BPF_XDP: a prog array
+ * takes programs of one attach type only. */
+static int load_harness(enum bpf_prog_type type, const char *what, const struct bpf_insn *insns,
+			size_t n)
+{
+	char log[4096] = "";
+	LIBBPF_OPTS(bpf_prog_load_opts, o, .log_buf = log, .log_size = sizeof(log), .log_level = 1,
+		    .expected_attach_type = type == BPF_PROG_TYPE_XDP ? BPF_XDP : 0);
+	int fd = bpf_prog_load(type, "bench_harness", "GPL", insns, n, &o);
+
+	if (fd < 0)
+		fprintf(stderr, "bench_dns: cannot load the %s: %s\n%s", what, strerror(errno), log);
+	return fd;
+}
+
 /*
  * The restore program: the packet becomes the `len` bytes in query_map[0]
  * again, then tail call progs_map[0]. TC_ACT_OK if the tail call fails.
@@ -165,15 +189,9 @@ static int restore_prog(int query_map, int progs_map, uint32_t len)
 		MOV64_IMM(BPF_REG_0, TC_ACT_OK),
 		EXIT(),
 	};
-	char log[4096] = "";
-	LIBBPF_OPTS(bpf_prog_load_opts, o, .log_buf = log, .log_size = sizeof(log), .log_level = 1);
-	int fd = bpf_prog_load(BPF_PROG_TYPE_SCHED_CLS, "bench_restore", "GPL", insns,
-			       sizeof(insns) / sizeof(insns[0]), &o);
 
-	if (fd < 0)
-		fprintf(stderr, "bench_dns: cannot load the restore program: %s\n%s", strerror(errno),
-			log);
-	return fd;
+	return load_harness(BPF_PROG_TYPE_SCHED_CLS, "restore program", insns,
+			    sizeof(insns) / sizeof(insns[0]));
 }
 
 #define JSLE_IMM(d, i, o) INSN(BPF_JMP | BPF_JSLE | BPF_K, d, 0, o, i)
@@ -220,30 +238,17 @@ static int restore_xdp_prog(int query_map, int progs_map, uint32_t len)
 		MOV64_IMM(BPF_REG_0, XDP_PASS),
 		EXIT(),
 	};
-	char log[4096] = "";
-	/* BPF_XDP, as libbpf loads SEC("xdp"): a prog array takes programs
-	 * of one attach type only */
-	LIBBPF_OPTS(bpf_prog_load_opts, o, .log_buf = log, .log_size = sizeof(log), .log_level = 1,
-		    .expected_attach_type = BPF_XDP);
-	int fd = bpf_prog_load(BPF_PROG_TYPE_XDP, "bench_restore_x", "GPL", insns,
-			       sizeof(insns) / sizeof(insns[0]), &o);
 
-	if (fd < 0)
-		fprintf(stderr, "bench_dns: cannot load the XDP restore program: %s\n%s",
-			strerror(errno), log);
-	return fd;
+	return load_harness(BPF_PROG_TYPE_XDP, "XDP restore program", insns,
+			    sizeof(insns) / sizeof(insns[0]));
 }
 
-/* An XDP program that passes (attach type BPF_XDP, as above). */
+/* An XDP program that passes. */
 static int empty_xdp_prog(void)
 {
 	struct bpf_insn insns[] = { MOV64_IMM(BPF_REG_0, XDP_PASS), EXIT() };
-	LIBBPF_OPTS(bpf_prog_load_opts, o, .expected_attach_type = BPF_XDP);
-	int fd = bpf_prog_load(BPF_PROG_TYPE_XDP, "bench_empty_x", "GPL", insns, 2, &o);
 
-	if (fd < 0)
-		fprintf(stderr, "bench_dns: cannot load the empty XDP program: %s\n", strerror(errno));
-	return fd;
+	return load_harness(BPF_PROG_TYPE_XDP, "empty XDP program", insns, 2);
 }
 
 /* A one-slot prog array holding `prog`, or -1. */
