@@ -381,6 +381,8 @@ static __always_inline int dns_answer(void *ctx, const int hook)
 reply:
 	if (xdp) {
 		ret = reply_xdp(ctx, s);
+		if (ret < 0)		/* TC finds the same and counts it */
+			return XDP_PASS;
 		if (ret == XDP_PASS)	/* no room: the TC program's */
 			return count_xdp(ENF_DNS_XDP_NO_ROOM, ret);
 		if (ret == XDP_TX)

@@ -165,7 +165,8 @@ static __always_inline int reply_in_place(struct __sk_buff *skb, struct scratch 
  * a veth gives an XDP frame about 200 bytes of headroom but only ~16 of
  * tailroom) or shrunk at its tail. Returns XDP_TX; XDP_PASS while the
  * frame is still the query (no room: the TC program answers it); XDP_DROP
- * once it is half rewritten. */
+ * once it is half rewritten; -1 for a reply of a length no hook writes
+ * (TC, seeing the query as it was, counts it as an error). */
 static __always_inline int reply_xdp(struct xdp_md *ctx, struct scratch *s)
 {
 	__u32 new_len = finish(s->msg, &s->q), store_len, hdrs;
@@ -175,7 +176,7 @@ static __always_inline int reply_xdp(struct xdp_md *ctx, struct scratch *s)
 
 	asm volatile("" : "+r"(new_len));
 	if (new_len < 12 || new_len > ENF_DNS_MAX_MSG)
-		return XDP_PASS;
+		return -1;
 	hdrs = s->q.v6 ? V6_HDRS : V4_HDRS;
 	data = (void *)(long)ctx->data;
 	data_end = (void *)(long)ctx->data_end;

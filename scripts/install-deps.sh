@@ -24,7 +24,6 @@ PKGS=(
 	iproute2 socat netcat-openbsd iputils-ping jq python3-scapy  # e2e tests and demo
 	nftables tcpdump                         # NodePort DNAT and captures in flows_e2e
 	nsd dnsutils knot-dnsutils               # zone checks (nsd-checkzone), dig, kdig
-	ethtool                                  # GRO on a test veth (DNS answers in XDP)
 	python3-dnspython libldns-dev            # DNS differential test, fuzz oracle
 )
 # `make bench` only: the filters and servers it measures the enforcer against,

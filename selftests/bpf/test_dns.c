@@ -1538,6 +1538,39 @@ out:
 	teardown();
 }
 
+/* The enforcer's verdict comes first: a query it drops (a public source at
+ * an internal service's address, here also a resolver address) is never
+ * answered in XDP, though enf_xdp_dns alone would answer it (REFUSED). */
+static void test_xdp_answers_only_what_the_enforcer_passes(void)
+{
+	static char yaml[sizeof(manifest) + 64];
+	const char *from = "resolvers: [10.96.0.10, \"fd00:96::10\"]";
+	const char *to = "resolvers: [10.96.0.10, \"fd00:96::10\", 10.0.2.10]";
+	struct dns_query_spec pub = Q(.src = "203.0.113.7", .dst = "10.0.2.10",
+				      .name = "web.myapp.internal");
+	struct dns_query_spec priv = Q(.dst = "10.0.2.10", .name = "web.myapp.internal");
+	uint8_t msg[1500], pkt[DNS_PKT_MAX];
+	const char *at = strstr(manifest, from);
+	size_t mlen, plen;
+
+	if (!CHECK(at != NULL, "the manifest names its resolvers differently"))
+		return;
+	snprintf(yaml, sizeof(yaml), "%.*s%s%s", (int)(at - manifest), manifest, to,
+		 at + strlen(from));
+	if (!setup_yaml(yaml) || !dns_xdp_on(true))
+		goto out;
+	mlen = dns_build_msg(&pub, msg);
+	plen = dns_wrap(&pub, msg, mlen, pkt);
+	CHECK_EQ(run_xdp(st.xdp_dns_fd, pkt, plen), XDP_TX);	/* what it would say */
+	CHECK_EQ(run_xdp(st.prog_fd, pkt, plen), XDP_DROP);	/* what the node does */
+	mlen = dns_build_msg(&priv, msg);
+	plen = dns_wrap(&priv, msg, mlen, pkt);
+	CHECK_EQ(run_xdp(st.prog_fd, pkt, plen), XDP_TX);
+out:
+	dns_xdp_on(false);
+	teardown();
+}
+
 static const struct test_case tests[] = {
 	TEST(a_query_answers_every_instance),
 	TEST(aaaa_query_answers_v6_instances),
@@ -1592,6 +1625,7 @@ static const struct test_case tests[] = {
 	TEST(xdp_replies_equal_tc_replies),
 	TEST(xdp_leaves_the_rest_to_tc),
 	TEST(xdp_ingress_tail_calls_the_answers),
+	TEST(xdp_answers_only_what_the_enforcer_passes),
 };
 
 TEST_MAIN_ROOT(tests)

@@ -43,9 +43,9 @@ static const struct cli_cmd commands[] = {
 	  "attach the programs (pinned links)",
 	  "  --generic: generic (skb) XDP instead of native\n"
 	  "  --dns-xdp: answer the private zone's UDP queries in XDP (XDP_TX), before\n"
-	  "             the kernel makes an skb; on a veth the peer must take XDP\n"
-	  "             frames (GRO on, or an XDP program there), or the answers are\n"
-	  "             dropped: docs/dns.md \"Answering in XDP\". Attaching again\n"
+	  "             the kernel makes an skb. A veth whose peer runs no native XDP\n"
+	  "             program would drop the answers: there TC answers, with a\n"
+	  "             warning (docs/dns.md, \"Answering in XDP\"). Attaching again\n"
 	  "             without it turns it off\n", "gxh",
 	  (const struct option[]){ { "generic", no_argument, NULL, 'g' },
 				   { "dns-xdp", no_argument, NULL, 'x' }, CLI_OPT_HELP, {} } },

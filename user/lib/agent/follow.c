@@ -332,11 +332,21 @@ void follow_reconcile(struct agent *a)
 		memcpy(li->iface.name, now[i], sizeof(now[i]));
 	}
 	if (!f->adopted)
-		for (i = 0; i < npinned; i++)
-			if (pinned[i].iface.ifindex)
-				EV("link_adopted", EV_S("iface", pinned[i].iface.name),
-				   EV_S("role", enf_role_name(state_role_for(&pol, pinned[i].iface.name))),
-				   EV_U("link_id", pinned[i].link_id));
+		for (i = 0; i < npinned; i++) {
+			enum link_kind kind;
+
+			if (!pinned[i].iface.ifindex)
+				continue;
+			EV("link_adopted", EV_S("iface", pinned[i].iface.name),
+			   EV_S("role", enf_role_name(state_role_for(&pol, pinned[i].iface.name))),
+			   EV_U("link_id", pinned[i].link_id));
+			/* DNS in XDP as this daemon's options say, on the links
+			 * an earlier run (or `attach`) made too */
+			if (runs_here(&pinned[i]) &&
+			    !links_kind(pinned[i].iface.name, &kind, NULL))
+				links_set_dns_xdp(&a->st, pinned[i].iface.name,
+						  pinned[i].iface.ifindex, kind, a->opts.dns_xdp);
+		}
 	f->adopted = true;
 
 	/* what matches and lacks its programs */

@@ -336,6 +336,7 @@ struct link_facts {
 	int32_t peer;		/* IFLA_LINK: a veth's peer ifindex (0: none) */
 	int32_t peer_nsid;	/* IFLA_LINK_NETNSID, -1 when in this namespace */
 	uint8_t xdp_attached;	/* IFLA_XDP_ATTACHED, XDP_ATTACHED_NONE when none */
+	uint32_t xdp_drv_prog;	/* IFLA_XDP_DRV_PROG_ID: a native program (MULTI) */
 	bool found;
 };
 
@@ -354,9 +355,12 @@ static int link_facts_parse(struct nl_msg *msg, void *arg)
 	if (tb[IFLA_LINKINFO] && !nla_parse_nested(sub, IFLA_INFO_MAX, tb[IFLA_LINKINFO], NULL) &&
 	    sub[IFLA_INFO_KIND])
 		nla_strlcpy(f->kind, sub[IFLA_INFO_KIND], sizeof(f->kind));
-	if (tb[IFLA_XDP] && !nla_parse_nested(xdp, IFLA_XDP_MAX, tb[IFLA_XDP], NULL) &&
-	    xdp[IFLA_XDP_ATTACHED])
-		f->xdp_attached = nla_get_u8(xdp[IFLA_XDP_ATTACHED]);
+	if (tb[IFLA_XDP] && !nla_parse_nested(xdp, IFLA_XDP_MAX, tb[IFLA_XDP], NULL)) {
+		if (xdp[IFLA_XDP_ATTACHED])
+			f->xdp_attached = nla_get_u8(xdp[IFLA_XDP_ATTACHED]);
+		if (xdp[IFLA_XDP_DRV_PROG_ID])
+			f->xdp_drv_prog = nla_get_u32(xdp[IFLA_XDP_DRV_PROG_ID]);
+	}
 	return NL_OK;
 }
 
@@ -389,7 +393,9 @@ static int link_facts_get(int32_t ifindex, int32_t nsid, struct link_facts *f)
 		err = nl_send_auto(sk, msg);
 	if (err >= 0)
 		err = nl_recvmsgs_default(sk);
-	err = err < 0 ? -EIO : f->found ? 0 : -ENODEV;
+	/* libnl's own codes, told apart where it matters */
+	err = err == -NLE_PERM ? -EPERM : err == -NLE_OBJ_NOTFOUND || err == -NLE_NODEV ? -ENODEV :
+	      err < 0 ? -EIO : f->found ? 0 : -ENODEV;
 out:
 	nlmsg_free(msg);
 	nl_socket_free(sk);
@@ -411,8 +417,9 @@ int links_xdp_tx_reaches(uint32_t ifindex, bool generic, char *why, size_t len)
 		return err;
 	}
 	/* a driver with native XDP sends XDP_TX itself; a veth hands the
-	 * frame to its peer, which drops it unless an XDP program runs
-	 * there (measured: GRO on the peer is not enough on 6.18) */
+	 * frame to its peer's NAPI, which exists only while a native XDP
+	 * program runs there (measured: GRO on the peer is not enough on
+	 * 6.18; a generic program does not start it) */
 	if (strcmp(self.kind, "veth"))
 		return 1;
 	if (self.peer <= 0) {
@@ -425,13 +432,13 @@ int links_xdp_tx_reaches(uint32_t ifindex, bool generic, char *why, size_t len)
 			 self.peer, self.peer_nsid, strerror(-err));
 		return err;
 	}
-	if (peer.xdp_attached == XDP_ATTACHED_NONE) {
-		snprintf(why, len, "its veth peer (ifindex %d%s) runs no XDP program, and a veth "
-			 "drops XDP_TX frames for a peer without one", self.peer,
-			 self.peer_nsid >= 0 ? " in another namespace" : "");
-		return 0;
-	}
-	return 1;
+	if (peer.xdp_attached == XDP_ATTACHED_DRV ||
+	    (peer.xdp_attached == XDP_ATTACHED_MULTI && peer.xdp_drv_prog))
+		return 1;
+	snprintf(why, len, "its veth peer (ifindex %d%s) runs no native XDP program, and a veth "
+		 "drops XDP_TX frames for a peer without one", self.peer,
+		 self.peer_nsid >= 0 ? " in another namespace" : "");
+	return 0;
 }
 
 /* The interface's entry in enf_dns_xdp: set (on) or removed. An entry
@@ -457,6 +464,36 @@ static bool dns_xdp_possible(const char *ifname, uint32_t ifindex, bool generic)
 		return true;
 	pr_warn("%s: DNS answers stay in TC, not XDP: %s\n", ifname, why);
 	return false;
+}
+
+int links_set_dns_xdp(struct enf_state *st, const char *ifname, uint32_t ifindex,
+		      enum link_kind kind, bool on)
+{
+	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+	int err;
+
+	if (kind == LINK_L3) {
+		/* no Ethernet header to answer with: no DNS answers at all */
+		if (on)
+			pr_warn("%s: a layer-3 link: its DNS queries go to the resolver, not "
+				"answered in XDP or TC\n", ifname);
+		return 0;
+	}
+	if (on) {
+		err = bpf_xdp_query((int)ifindex, 0, &q);
+		if (err) {
+			pr_warn("%s: DNS answers stay in TC, not XDP: cannot read its XDP mode: %s\n",
+				ifname, strerror(-err));
+			on = false;
+		} else {
+			on = dns_xdp_possible(ifname, ifindex, q.attach_mode == XDP_ATTACHED_SKB);
+		}
+	}
+	err = set_dns_xdp(st, ifindex, on);
+	if (err)
+		pr_err("cannot %s DNS answers in XDP on %s: %s\n", on ? "turn on" : "turn off",
+		       ifname, strerror(-err));
+	return err;
 }
 
 bool links_dns_xdp(const struct enf_state *st, uint32_t ifindex)
@@ -495,12 +532,6 @@ int links_attach(struct enf_state *st, const char *ifname, bool generic, bool dn
 		       "not attached\n", ifname, arphrd);
 		return -EPROTONOSUPPORT;
 	}
-	if (kind == LINK_L3 && dns_xdp) {
-		pr_err("cannot answer DNS in XDP on %s: a layer-3 link carries no Ethernet "
-		       "header to answer with (its queries go to the resolver); attach it "
-		       "without --dns-xdp\n", ifname);
-		return -EPROTONOSUPPORT;
-	}
 	xdp_fd = kind == LINK_L3 ? st->l3_prog_fd : st->prog_fd;
 	egress_fd = kind == LINK_L3 ? st->l3_egress_fd : st->egress_fd;
 	err = link_path(path, sizeof(path), st->pin_dir, ifname);
@@ -514,20 +545,9 @@ int links_attach(struct enf_state *st, const char *ifname, bool generic, bool dn
 		err = read_link(fd, &li);
 		close(fd);
 		if (!err && li.iface.ifindex == ifindex) {
-			LIBBPF_OPTS(bpf_xdp_query_opts, q);
-
 			pr_debug("%s: already attached (link %u)\n", ifname, li.link_id);
-			if (dns_xdp)
-				dns_xdp = !bpf_xdp_query(ifindex, 0, &q) &&
-					  dns_xdp_possible(ifname, ifindex,
-							   q.attach_mode == XDP_ATTACHED_SKB);
-			err = kind == LINK_L3 ? 0 : set_dns_xdp(st, ifindex, dns_xdp);
-			if (err) {
-				pr_err("cannot %s DNS answers in XDP on %s: %s\n",
-				       dns_xdp ? "turn on" : "turn off", ifname, strerror(-err));
-				return err;
-			}
-			return -EALREADY;
+			err = links_set_dns_xdp(st, ifname, ifindex, kind, dns_xdp);
+			return err ? err : -EALREADY;
 		}
 		/* The interface went away (and maybe came back): the old link
 		 * is defunct. Forget it and attach afresh. */
@@ -554,12 +574,7 @@ int links_attach(struct enf_state *st, const char *ifname, bool generic, bool dn
 	close(fd);
 	/* DNS answers are built as Ethernet frames: a layer-3 link's queries
 	 * go to the resolver as they are */
-	if (dns_xdp)
-		dns_xdp = dns_xdp_possible(ifname, ifindex, generic);
-	err = kind == LINK_L3 ? 0 : set_dns_xdp(st, ifindex, dns_xdp);
-	if (err)
-		pr_err("cannot %s DNS answers in XDP on %s: %s\n", dns_xdp ? "turn on" : "turn off",
-		       ifname, strerror(-err));
+	err = links_set_dns_xdp(st, ifname, ifindex, kind, dns_xdp);
 	if (!err && kind != LINK_L3)
 		err = tc_attach(st, TC_DNS, st->dns_prog_fd, ifname, ifindex);
 	if (!err) {

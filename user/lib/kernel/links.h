@@ -41,9 +41,9 @@ int links_list(const char *pin_dir, struct link_info **out, size_t *n);
  * A layer-3 link gets the layer-3 variants of XDP and egress and no DNS
  * program; a link of any other kind is refused (-EPROTONOSUPPORT).
  * `dns_xdp`: answer the interface's DNS queries in XDP, with XDP_TX (the
- * TC program still answers what XDP has no room for); not on a layer-3
- * link (-EPROTONOSUPPORT, nothing attached); where XDP_TX would not reach
- * the sender (links_xdp_tx_reaches) a warning says so and TC answers. */
+ * TC program still answers what XDP has no room for): see
+ * links_set_dns_xdp. On an interface already attached only that mode is
+ * set (or cleared), and -EALREADY returned. */
 int links_attach(struct enf_state *st, const char *ifname, bool generic, bool dns_xdp);
 
 /* Whether an XDP_TX frame from `ifindex` reaches the other end of its
@@ -51,6 +51,14 @@ int links_attach(struct enf_state *st, const char *ifname, bool generic, bool dn
  * drops it unless its peer runs an XDP program. 1 yes, 0 no (`why` says
  * why), -errno when it cannot be told (`why` says that too). */
 int links_xdp_tx_reaches(uint32_t ifindex, bool generic, char *why, size_t len);
+
+/* Sets (on) or clears the interface's DNS answers in XDP (attach --dns-xdp,
+ * and the daemon's links, adopted ones too). Where XDP_TX would not reach
+ * the sender (links_xdp_tx_reaches, by the link's XDP mode now), or on a
+ * layer-3 link, a warning says so and it stays off: never an error. 0, or
+ * -errno when the map cannot be written. */
+int links_set_dns_xdp(struct enf_state *st, const char *ifname, uint32_t ifindex,
+		      enum link_kind kind, bool on);
 
 /* Whether `ifindex`'s DNS queries are answered in XDP (attach --dns-xdp).
  * links_attach sets or clears it, also on an interface already attached
