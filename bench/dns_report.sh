@@ -203,7 +203,7 @@ if [ -s "$cost" ]; then
 	echo "only the end-to-end rows of section 1 see."
 	echo
 	echo "![per-query cost](dns_cost.png)"
-	awk -F, 'NR > 1 { k = $2; if (!(k in s)) { s[k] = 1; o[++n] = k } v[k, $3] = $10; e[k] = $7 }
+	awk -F, 'NR > 1 { k = $2; if (!(k in s)) { s[k] = 1; o[++n] = k } v[k, $3] = $10; if ($3 == "short_a") e[k] = $7 }
 		END { for (i = 1; i <= n; i++) print o[i], v[o[i], "short_a"], v[o[i], "long_a"], e[o[i]],
 			v[o[i], "short_a_xdp"], v[o[i], "long_a_xdp"] }' \
 		"$cost" >"$dir/dns_cost.dat"
