@@ -21,7 +21,7 @@ declare -A DEPS=(
 	[fuzz_manifest]="user/lib/manifest/*.c user/lib/addr.c user/lib/names.c user/lib/suggest.c user/lib/zone/template.c"
 )
 declare -A LIBS=(
-	[fuzz_manifest]="-lyaml"
+	[fuzz_manifest]="-lyaml -lz"
 )
 
 for src in selftests/fuzz/fuzz_*.c; do

@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #
 # What the command line says to an operator (issue 13, item 5): "did you
-# mean" for a mistyped command, option or manifest key; a directory given
-# to -f; `trace` endpoints as [v6]:port, its capture rows with source,
+# mean" for a mistyped command, option or manifest key; a directory with no
+# manifest given to -f; `trace` endpoints as [v6]:port, its capture rows with source,
 # destination and protocol, its exit status by verdict (0 pass, 3 drop);
 # a quiet `detach`; "permission denied", not "not loaded", for a user who
 # may not read the pin dir.
@@ -105,14 +105,17 @@ want_rc 2
 want_err_line "enforcer: unknown option '--pin-dri'; did you mean '--pin-dir'?"
 verdict unknown_global_option_suggests_the_closest
 
+# a directory is a set of manifests (docs/manifest.md); one with none says
+# what it looks for
 mkdir -p "$tmp/manifests.d"
-for cmd in check apply services "zone export" daemon; do
+echo 'rack: x' >"$tmp/manifests.d/notes.txt"
+for cmd in check apply services "zone export"; do
 	# shellcheck disable=SC2086 # "zone export" is two words
 	run timeout 20 "$enf" --pin-dir "$nopin" $cmd -f "$tmp/manifests.d"
 	want_rc 2
-	want_err_line "enforcer: $tmp/manifests.d: is a directory; -f takes a manifest file"
+	want_err_line "$tmp/manifests.d: cannot read manifests: no manifest in this directory (expected files named *.yaml or *.yml, or those gzip-compressed as *.yaml.gz or *.yml.gz)"
 	[ -z "$why" ] || why="$cmd: $why"
-	verdict "${cmd// /_}_f_directory_is_bad_input"
+	verdict "${cmd// /_}_f_directory_without_manifests_says_what_it_wants"
 done
 
 # Modelled on ../shared/scenarios/convox-rack.yml, with a typo on line 9.

@@ -16,6 +16,8 @@
 #include <unistd.h>
 
 #include <arpa/inet.h>
+#include <sys/stat.h>
+#include <zlib.h>
 
 #include "manifest.h"
 #include "test.h"
@@ -1479,6 +1481,313 @@ static void test_load_from_file_records_the_path(void)
 	unlink(path);
 }
 
+/* ------------------------------------------------------------------------ */
+/* A directory of manifests, gzip */
+
+static char set_dir[64];
+
+static bool set_make(void)
+{
+	snprintf(set_dir, sizeof(set_dir), "/tmp/test_manifest_set_XXXXXX");
+	return CHECK(mkdtemp(set_dir), "mkdtemp: %s", strerror(errno));
+}
+
+/* Writes `text` to set_dir/name, gzip-compressed when `gz`. */
+static void set_put(const char *name, const char *text, bool gz)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/%s", set_dir, name);
+	if (gz) {
+		gzFile g = gzopen(path, "wb");
+
+		CHECK(g && gzwrite(g, text, (unsigned int)strlen(text)) == (int)strlen(text) &&
+		      gzclose(g) == Z_OK, "gzip %s", path);
+	} else {
+		FILE *f = fopen(path, "w");
+
+		CHECK(f && fputs(text, f) >= 0 && !fclose(f), "write %s", path);
+	}
+}
+
+static void set_rm(void)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", set_dir);
+	CHECK(!system(cmd), "%s", cmd);
+}
+
+/* manifest_load(path) with the errors kept in errs. */
+static int load_path(const char *path, struct manifest **m)
+{
+	FILE *f;
+	int ret;
+
+	free(errs);
+	errs = NULL;
+	errs_len = 0;
+	f = open_memstream(&errs, &errs_len);
+	ret = manifest_load(path, m, f);
+	fclose(f);
+	if (test_verbose && errs && *errs)
+		printf("%s", errs);
+	return ret;
+}
+
+/* Does errs hold exactly this line, with set_dir/ before it? */
+static bool has_line(const char *file_line)
+{
+	char want[512];
+
+	snprintf(want, sizeof(want), "%s/%s\n", set_dir, file_line);
+	return errs && strstr(errs, want);
+}
+
+static const char set_rack[] =
+	"rack: fleet\n"
+	"zones: [\"{service}.{app}.internal\"]\n"
+	"private: [10.0.0.0/8]\n";
+static const char set_shop[] =
+	"networks:\n"
+	"  shop: { isolated: true, cidrs: [10.20.0.0/16] }\n"
+	"apps:\n"
+	"  cart:\n"
+	"    network: shop\n"
+	"    services:\n"
+	"      api: { port: 80, internal: true, instances: [10.20.0.1] }\n";
+static const char set_web[] =
+	"apps:\n"
+	"  site:\n"
+	"    services:\n"
+	"      web: { port: 443, instances: [10.1.0.1, 10.1.0.2] }\n";
+
+static void test_directory_of_manifests_is_merged_in_name_order(void)
+{
+	struct manifest *m = NULL;
+
+	if (!set_make())
+		return;
+	set_put("00-rack.yaml", set_rack, false);
+	set_put("shop.yaml.gz", set_shop, true);	/* gzip, by its magic */
+	set_put("site.yml", set_web, false);
+	set_put("README.md", "not: [a manifest\n", false);	/* not *.yaml: skipped */
+	set_put(".site.yaml.swp", "{{{", false);		/* hidden: skipped */
+	if (CHECK_EQ(load_path(set_dir, &m), 0) && CHECK(m, "model")) {
+		CHECK(!strcmp(m->rack, "fleet") && m->nzones == 1 && m->private_cidrs.n == 1,
+		      "the settings of 00-rack.yaml");
+		CHECK_EQ(m->nnetworks, 2);
+		CHECK(m->napps == 2 && !strcmp(m->apps[0].name, "cart") &&
+		      !strcmp(m->apps[1].name, "site"), "apps in file order");
+		CHECK(m->napps == 2 && m->apps[0].network == 1 && m->apps[1].network == 0,
+		      "cart in network shop, which another file... the same file declares");
+		CHECK(!strcmp(m->path, set_dir), "path is the directory");
+		CHECK(m->nfiles == 3 && strstr(m->files[1], "/shop.yaml.gz"),
+		      "three files, named");
+		CHECK(find_svc(m, "site", "web") && find_svc(m, "site", "web")->ninstances == 2,
+		      "site/web");
+	}
+	manifest_free(m);
+	set_rm();
+}
+
+static void test_app_in_one_file_may_use_a_network_of_another(void)
+{
+	struct manifest *m = NULL;
+
+	if (!set_make())
+		return;
+	set_put("a.yaml", "networks:\n  shop: { cidrs: [10.20.0.0/16] }\n", false);
+	set_put("b.yaml", "apps:\n  cart:\n    network: shop\n    services:\n"
+			  "      api: { port: 80, instances: [10.20.0.1] }\n", false);
+	if (CHECK_EQ(load_path(set_dir, &m), 0) && m)
+		CHECK(m->napps == 1 && m->apps[0].network == 1, "network from a.yaml");
+	manifest_free(m);
+	set_rm();
+}
+
+static void test_directory_errors_name_each_file_line_and_column(void)
+{
+	struct manifest *m = (struct manifest *)&m;
+
+	if (!set_make())
+		return;
+	set_put("a.yaml", set_rack, false);
+	set_put("b.yaml", "apps:\n  site:\n    services:\n      web: { port: 99999 }\n", false);
+	set_put("c.yaml.gz", "apps:\n  Site: {}\nrack: other\n", true);
+	CHECK_EQ(load_path(set_dir, &m), -EINVAL);
+	CHECK(m == NULL, "no model");
+	CHECK(has_line("b.yaml:4:20: apps.site.services.web.port: '99999' is out of range "
+		       "(expected 1..65535)"), "b.yaml's port: %s", errs);
+	CHECK(has_line("c.yaml.gz:3:1: manifest: duplicate key 'rack' (each key once; first "
+		       "at line 1 of a.yaml)"), "rack twice: %s", errs);
+	CHECK(errs && strstr(errs, "/c.yaml.gz:2:3: apps.Site: 'Site' and 'site' (line 2 of "
+			     "b.yaml) are the same name"), "app twice: %s", errs);
+	/* in file order, then position */
+	CHECK(errs && strstr(errs, "/b.yaml:") < strstr(errs, "/c.yaml.gz:"), "order: %s", errs);
+	/* a syntax error stops the merge, but every file's is told */
+	set_put("d.yaml", "apps: [\n", false);
+	set_put("e.yaml", "rack: 'open\n", false);
+	CHECK_EQ(load_path(set_dir, &m), -EINVAL);
+	CHECK(errs && strstr(errs, "/d.yaml:2:1: yaml: ") && strstr(errs, "/e.yaml:") &&
+	      count_lines(errs) == 2, "both files' syntax: %s", errs);
+	set_rm();
+}
+
+static void test_directory_without_manifests_is_an_error(void)
+{
+	struct manifest *m = (struct manifest *)&m;
+	char want[256];
+
+	if (!set_make())
+		return;
+	set_put("notes.txt", "rack: x\n", false);
+	CHECK_EQ(load_path(set_dir, &m), -ENOENT);
+	snprintf(want, sizeof(want), "%s: cannot read manifests: no manifest in this directory "
+		 "(expected files named *.yaml or *.yml, or those gzip-compressed as *.yaml.gz "
+		 "or *.yml.gz)\n", set_dir);
+	CHECK(errs && !strcmp(errs, want), "message: %s", errs);
+	set_put("empty.yaml", "", false);
+	CHECK_EQ(load_path(set_dir, &m), -EINVAL);
+	CHECK(has_line("empty.yaml:1:1: manifest: empty file (expected a mapping with rack, "
+		       "zones, dns, private, interfaces, networks, apps)"), "empty: %s", errs);
+	set_rm();
+}
+
+/*
+ * A Kubernetes volume: kubelet writes each version into its own directory
+ * and swaps ..data to it; the top-level names are symlinks through ..data,
+ * added and removed after the swap. The set is the one version ..data
+ * names, whatever the top level shows at that moment.
+ */
+static void test_kubernetes_volume_is_read_through_its_data_link(void)
+{
+	struct manifest *m = NULL;
+	char a[256], b[256];
+
+	if (!set_make())
+		return;
+	snprintf(a, sizeof(a), "%s/..v1", set_dir);
+	CHECK(!mkdir(a, 0700), "mkdir ..v1");
+	set_put("..v1/rack.yaml", set_rack, false);
+	set_put("..v1/site.yaml", set_web, false);
+	snprintf(a, sizeof(a), "%s/..data", set_dir);
+	CHECK(!symlink("..v1", a), "..data");
+	snprintf(a, sizeof(a), "%s/rack.yaml", set_dir);
+	CHECK(!symlink("..data/rack.yaml", a), "rack.yaml");
+	/* a name left over from an older version, or one not linked yet */
+	set_put("stale.yaml", "rack: [bad\n", false);
+	if (CHECK_EQ(load_path(set_dir, &m), 0) && m)
+		CHECK(m->napps == 1 && m->nfiles == 2, "version 1: the files of ..v1");
+	manifest_free(m);
+	m = NULL;
+	/* the swap: a new version, then ..data renamed over */
+	snprintf(a, sizeof(a), "%s/..v2", set_dir);
+	CHECK(!mkdir(a, 0700), "mkdir ..v2");
+	set_put("..v2/rack.yaml", set_rack, false);
+	set_put("..v2/shop.yaml", set_shop, false);
+	set_put("..v2/site.yaml", set_web, false);
+	snprintf(a, sizeof(a), "%s/..data_tmp", set_dir);
+	snprintf(b, sizeof(b), "%s/..data", set_dir);
+	CHECK(!symlink("..v2", a) && !rename(a, b), "swap");
+	if (CHECK_EQ(load_path(set_dir, &m), 0) && m)
+		CHECK(m->napps == 2 && m->nfiles == 3, "version 2, whole");
+	manifest_free(m);
+	set_rm();
+}
+
+static void test_gzip_manifest_file_loads_and_a_bad_one_says_why(void)
+{
+	struct manifest *m = NULL;
+	char path[256], want[512];
+	FILE *f;
+
+	if (!set_make())
+		return;
+	set_put("one.gz", set_web, true);	/* any name: gzip is known by its bytes */
+	snprintf(path, sizeof(path), "%s/one.gz", set_dir);
+	if (CHECK_EQ(load_path(path, &m), 0) && m)
+		CHECK(m->napps == 1 && m->nfiles == 1 && !strcmp(m->files[0], path), "loaded");
+	manifest_free(m);
+	m = NULL;
+	/* cut short */
+	CHECK(!truncate(path, 20), "truncate");
+	CHECK_EQ(load_path(path, &m), -EINVAL);
+	snprintf(want, sizeof(want), "%s: cannot read manifest: the gzip stream ends early (a "
+		 "truncated file?)\n", path);
+	CHECK(errs && !strcmp(errs, want), "truncated: %s", errs);
+	/* the magic, then garbage */
+	f = fopen(path, "w");
+	CHECK(f && fputs("\x1f\x8bgarbage garbage", f) >= 0 && !fclose(f), "write");
+	CHECK_EQ(load_path(path, &m), -EINVAL);
+	CHECK(errs && strstr(errs, ": cannot read manifest: ") && m == NULL, "garbage: %s", errs);
+	set_rm();
+}
+
+/* 17 MiB of blanks compress to a few KiB: the inflated text is capped. */
+static void test_gzip_bomb_is_refused_at_sixteen_mib(void)
+{
+	struct manifest *m = NULL;
+	char path[256], want[512];
+	size_t n = 17u << 20, i;
+	char *blank = malloc(65536);
+	gzFile g;
+
+	if (!CHECK(blank, "malloc") || !set_make()) {
+		free(blank);
+		return;
+	}
+	memset(blank, ' ', 65536);
+	snprintf(path, sizeof(path), "%s/bomb.yaml.gz", set_dir);
+	g = gzopen(path, "wb9");
+	for (i = 0; g && i < n / 65536; i++)
+		gzwrite(g, blank, 65536);
+	CHECK(g && gzclose(g) == Z_OK, "gzip");
+	free(blank);
+	CHECK_EQ(load_path(path, &m), -EFBIG);
+	snprintf(want, sizeof(want), "%s: cannot read manifest: File too large (at most 16 MiB, "
+		 "also once decompressed)\n", path);
+	CHECK(errs && !strcmp(errs, want), "message: %s", errs);
+	/* in a directory, the file is named the same way */
+	CHECK_EQ(load_path(set_dir, &m), -EFBIG);
+	CHECK(errs && !strcmp(errs, want), "message: %s", errs);
+	set_rm();
+}
+
+/* A manifest set is also what a fuzzer or a hand may give: checked, not trusted. */
+static void test_malformed_manifest_set_is_an_error(void)
+{
+	static const char bad[][64] = {
+		"\0enforcer manifest set 1\n",				/* no file */
+		"\0enforcer manifest set 1\n3 4\nabc",			/* text cut */
+		"\0enforcer manifest set 1\n3 x\nabcrack",		/* length */
+		"\0enforcer manifest set 1\n3 2\na/bab",		/* a slash */
+	};
+	static const size_t len[] = { 25, 33, 32, 33 };
+	struct manifest *m = (struct manifest *)&m;
+	size_t i;
+	FILE *f;
+
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		free(errs);
+		errs = NULL;
+		f = open_memstream(&errs, &errs_len);
+		CHECK_EQ(manifest_load_buf(bad[i], len[i], "d", &m, f), -EINVAL);
+		fclose(f);
+		CHECK(m == NULL && errs && !strcmp(errs, "d:1:1: manifest: not a manifest (a "
+			"manifest set that is not well formed; give the directory instead)\n"),
+		      "case %zu: %s", i, errs);
+	}
+	/* and a good one, by hand */
+	f = NULL;
+	m = NULL;
+	CHECK_EQ(manifest_load_buf("\0enforcer manifest set 1\n6 11\nr.yamlrack: Hand\n", 47,
+				   "d", &m, stderr), 0);
+	CHECK(m && !strcmp(m->rack, "hand") && m->nfiles == 1 && !strcmp(m->files[0], "d/r.yaml"),
+	      "by hand");
+	manifest_free(m);
+}
+
 static const struct test_case tests[] = {
 	TEST(convox_classic_scenario_loads),
 	TEST(convox_rack_scenario_loads),
@@ -1576,6 +1885,14 @@ static const struct test_case tests[] = {
 	TEST(no_model_is_returned_on_error),
 	TEST(missing_file_returns_errno_and_one_line),
 	TEST(load_from_file_records_the_path),
+	TEST(directory_of_manifests_is_merged_in_name_order),
+	TEST(app_in_one_file_may_use_a_network_of_another),
+	TEST(directory_errors_name_each_file_line_and_column),
+	TEST(directory_without_manifests_is_an_error),
+	TEST(kubernetes_volume_is_read_through_its_data_link),
+	TEST(gzip_manifest_file_loads_and_a_bad_one_says_why),
+	TEST(gzip_bomb_is_refused_at_sixteen_mib),
+	TEST(malformed_manifest_set_is_an_error),
 };
 
 int main(int argc, char **argv)

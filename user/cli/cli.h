@@ -51,9 +51,6 @@ void cli_see_help(const char *who);
  * with the closest long option for an unknown one, then cli_see_help(). */
 void cli_bad_option(const char *who, const char *shortopts, const struct option *longopts,
 		    int argc, char **argv);
-/* 0 when `path` (a -f argument) can be a manifest, else EXIT_BADINPUT,
- * said: a directory is not one. */
-int cli_manifest_arg(const char *path);
 /* A command with one verb (`dns serve`, `zone export`): 0 with argv
  * shifted onto the verb when argv[1] is `verb`, else CLI_DONE. */
 int cli_verb(const struct cli_cmd *cmd, int *argc, char ***argv, const char *verb,

@@ -90,7 +90,7 @@ static int parse_file_opts(const struct cli_cmd *cmd, int argc, char **argv, str
 	if (cli_no_operands(cmd, argc, argv))
 		return EXIT_BADINPUT;
 	if (o->path)
-		return cli_manifest_arg(o->path);
+		return 0;
 	pr_err("%s: missing -f MANIFEST\n", cmd->name);
 	cli_usage(cmd, stderr);
 	return EXIT_BADINPUT;

@@ -63,7 +63,5 @@ int cmd_daemon(const struct cli_cmd *cmd, int argc, char **argv)
 		pr_err("daemon: -f -: the daemon watches a file; name it\n");
 		return EXIT_BADINPUT;
 	}
-	if (cli_manifest_arg(o.manifest))
-		return EXIT_BADINPUT;
 	return agent_run(cli.pin_dir, &o);
 }

@@ -371,8 +371,6 @@ int cmd_maps(const struct cli_cmd *cmd, int argc, char **argv)
 		       d->name[0] ? d->name : "the listing");
 		return EXIT_BADINPUT;
 	}
-	if (file && cli_manifest_arg(file))
-		return EXIT_BADINPUT;
 	if (!limited)
 		limit = json ? 0 : TEXT_LIMIT;
 

@@ -99,7 +99,7 @@ int cmd_services(const struct cli_cmd *cmd, int argc, char **argv)
 			file = optarg;
 		json |= c == 'j';	/* --json */
 	}
-	if (cli_no_operands(cmd, argc, argv) || (file && cli_manifest_arg(file)))
+	if (cli_no_operands(cmd, argc, argv))
 		return EXIT_BADINPUT;
 	if (!file) {
 		err = cli_applied_manifest("services", applied, sizeof(applied), NULL);

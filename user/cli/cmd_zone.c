@@ -56,7 +56,7 @@ int cmd_zone(const struct cli_cmd *cmd, int argc, char **argv)
 			return code;
 		}
 	}
-	if (cli_no_operands(cmd, argc, argv) || (file && cli_manifest_arg(file)))
+	if (cli_no_operands(cmd, argc, argv))
 		return EXIT_BADINPUT;
 	if (!file) {
 		err = cli_applied_manifest("zone export", applied, sizeof(applied), &serial);

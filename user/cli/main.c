@@ -31,12 +31,18 @@ static const struct option file_opts[] = {
 static const struct cli_cmd commands[] = {
 	{ "apply", cmd_apply, "apply -f MANIFEST [--dry-run] [--json]",
 	  "compile, validate, swap in atomically",
+	  "  MANIFEST: a file, - (standard input), or a directory of manifests\n"
+	  "            (*.yaml, *.yml, merged: networks and apps from every file,\n"
+	  "            each other key in one); any of them gzip-compressed\n"
 	  "  --dry-run: change nothing; list what would change against the generation\n"
 	  "             in force (services, addresses, ports, settings), then a summary\n"
 	  "  --json: one object, the manifest's errors in it (fields: docs/json.md)\n",
 	  "f:njh", file_opts },
 	{ "check", cmd_check, "check -f MANIFEST [--json]",
 	  "validate only; errors as file:line:col",
+	  "  MANIFEST: a file, - (standard input), or a directory of manifests\n"
+	  "            (*.yaml, *.yml, merged: networks and apps from every file,\n"
+	  "            each other key in one); any of them gzip-compressed\n"
 	  "  --json: one object, the errors in it (fields: docs/json.md)\n",
 	  "f:jh", file_opts },
 	{ "attach", cmd_attach, "attach [--generic] [--dns-xdp] IFACE...",
@@ -120,8 +126,9 @@ static const struct cli_cmd commands[] = {
 	  "daemon -f MANIFEST [--detach-on-exit] [--generic] [--log-format text|json]\n"
 	  "                [--metrics ADDR:PORT] [--no-dns-serve] [--dns-xdp]",
 	  "the node agent: apply, watch the manifest, follow links, probe health, metrics",
-	  "  applies MANIFEST, then re-applies it whenever it changes (a ConfigMap's\n"
-	  "  ..data swap, an editor's rename or rewrite; SIGHUP re-reads it); attaches\n"
+	  "  applies MANIFEST (a file or a directory of manifests, gzip or not), then\n"
+	  "  re-applies it whenever it changes (a ConfigMap's ..data swap, an editor's\n"
+	  "  rename or rewrite; SIGHUP re-reads it); attaches\n"
 	  "  every link that matches `interfaces:` as it appears, forgets links that go;\n"
 	  "  probes `health:` and keeps failing instances out of DNS answers.\n"
 	  "  Adopts what is pinned; exiting (SIGTERM) leaves enforcement in place.\n"

@@ -90,18 +90,6 @@ void cli_bad_option(const char *who, const char *shortopts, const struct option 
 	cli_see_help(who);
 }
 
-int cli_manifest_arg(const char *path)
-{
-	struct stat sb;
-
-	/* the reader would fail later, on read(2), with a less clear EISDIR */
-	if (strcmp(path, "-") && !stat(path, &sb) && S_ISDIR(sb.st_mode)) {
-		pr_err("%s: is a directory; -f takes a manifest file\n", path);
-		return EXIT_BADINPUT;
-	}
-	return 0;
-}
-
 int cli_next_opt(const struct cli_cmd *cmd, int argc, char **argv, int *exit_code)
 {
 	int c;

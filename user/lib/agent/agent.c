@@ -365,10 +365,13 @@ static void check_in_force(struct agent *a)
 
 /* The manifest's path, absolute with its directory resolved but its own
  * name kept: a ConfigMap's manifest.yml is a symlink into ..data, which is
- * replaced on every update, and it is the name that must be followed. */
+ * replaced on every update, and it is the name that must be followed. A
+ * directory of manifests is watched itself (the ..data swap happens in it;
+ * source.c reads the version ..data names). */
 static int manifest_path(struct agent *a, const char *given)
 {
 	char cwd[PATH_MAX], *d = NULL, *b = strdup(given);
+	struct stat sb;
 	int err = 0, n;
 
 	if (given[0] == '/')
@@ -383,10 +386,12 @@ static int manifest_path(struct agent *a, const char *given)
 		err = -ENAMETOOLONG;
 	} else if (!b || !(d = strdup(a->manifest))) {
 		err = -ENOMEM;
+	} else if (!stat(a->manifest, &sb) && S_ISDIR(sb.st_mode)) {
+		snprintf(a->dir, sizeof(a->dir), "%s", a->manifest);
 	} else if (given[strlen(given) - 1] == '/' || !strcmp(basename(b), ".") ||
 		   !strcmp(basename(b), "..")) {
-		err = -EISDIR;
-		pr_err("daemon: -f %s: name the manifest file, not a directory\n", given);
+		err = -ENOENT;
+		pr_err("daemon: -f %s: no such directory\n", given);
 	} else {
 		snprintf(a->dir, sizeof(a->dir), "%s", dirname(d));
 		if (access(a->dir, X_OK)) {

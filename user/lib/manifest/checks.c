@@ -288,13 +288,13 @@ void mf_check_addresses(struct ctx *c)
 			  r->kind == ADDR_VIP ? "vip" : "instances", r->idx, r->kind != ADDR_VIP);
 		if (f->app == r->app && f->svc == r->svc) {
 			if (f->kind == ADDR_INSTANCE && r->kind == ADDR_INSTANCE)
-				mf_err_at(c, r->pos, field, "%s is listed twice (first at line %d)",
-				       addr_format(&r->addr, abuf, sizeof(abuf)), f->pos.line);
+				mf_err_at(c, r->pos, field, "%s is listed twice (first at %s)",
+				       addr_format(&r->addr, abuf, sizeof(abuf)), mf_line_ref(c, f->pos));
 		} else if (svc_network(m, f->app) != svc_network(m, r->app)) {
-			mf_err_at(c, r->pos, field, "%s is also used by apps.%s.services.%s (line %d) "
+			mf_err_at(c, r->pos, field, "%s is also used by apps.%s.services.%s (%s) "
 			       "in network %s (an address belongs to one network)",
 			       addr_format(&r->addr, abuf, sizeof(abuf)), m->apps[f->app].name,
-			       m->apps[f->app].services[f->svc].name, f->pos.line,
+			       m->apps[f->app].services[f->svc].name, mf_line_ref(c, f->pos),
 			       m->networks[svc_network(m, f->app)].name);
 		}
 	}
@@ -312,10 +312,10 @@ void mf_check_addresses(struct ctx *c)
 			const struct fe_rec *f = &c->fes[i - 1];
 
 			mf_err_at(c, r->pos, field, "%s:%u/%s is already a frontend of "
-			       "apps.%s.services.%s (line %d; each address:port/protocol once)",
+			       "apps.%s.services.%s (%s; each address:port/protocol once)",
 			       addr_format(&r->addr, abuf, sizeof(abuf)), r->port, enf_proto_name(r->proto),
 			       m->apps[f->app].name, m->apps[f->app].services[f->svc].name,
-			       f->pos.line);
+			       mf_line_ref(c, f->pos));
 		}
 		/* lower bound of the address in the sorted records */
 		while (lo < hi) {
@@ -328,12 +328,12 @@ void mf_check_addresses(struct ctx *c)
 		}
 		if (lo < c->naddrs && !addr_cmp(&c->addrs[lo].addr, &r->addr)) {
 			hit = &c->addrs[lo];
-			mf_err_at(c, r->pos, field, "%s is %s of apps.%s.services.%s (line %d; a "
+			mf_err_at(c, r->pos, field, "%s is %s of apps.%s.services.%s (%s; a "
 			       "frontend is a node, external or load-balancer address)",
 			       addr_format(&r->addr, abuf, sizeof(abuf)),
 			       hit->kind == ADDR_VIP ? "the VIP" : "an instance address",
 			       m->apps[hit->app].name, m->apps[hit->app].services[hit->svc].name,
-			       hit->pos.line);
+			       mf_line_ref(c, hit->pos));
 		}
 	}
 }

@@ -3,7 +3,9 @@
  * What the files of the manifest parser share (not for use outside
  * user/lib/manifest/):
  *
- *   yaml.c     the YAML front end, error collection, field paths, node helpers
+ *   source.c   reading a file, stdin or a directory, gzip or not
+ *   yaml.c     the YAML front end, merging a directory's manifests, error
+ *              collection, field paths, node helpers
  *   values.c   scalars, names, addresses, CIDRs, dates, ports
  *   schema.c   the schema walk: top level, dns, flows, tunnels, interfaces,
  *              networks, apps, services, zone templates
@@ -26,7 +28,12 @@
 #define MF_MAX_ERRORS	100
 #define MF_MAX_NODES	(1u << 20)	/* walked nodes, alias re-visits included */
 #define MF_MAX_DEPTH	64		/* YAML nesting; the schema needs 7 */
-#define MF_MAX_FILE	(16u << 20)
+#define MF_MAX_FILE	(16u << 20)	/* a manifest, once decompressed */
+#define MF_MAX_SET	(64u << 20)	/* a directory of them, all together */
+#define MF_MAX_SET_FILES 4096
+/* Starts a manifest set: a directory's manifests in one buffer (source.c).
+ * YAML text cannot start with NUL. */
+#define MF_SET_MAGIC	"\0enforcer manifest set 1\n"
 #define MF_PATH_MAX	512
 #define MF_SHOW_MAX	72		/* user text quoted in a message */
 #define MF_ZONE_MAX	512		/* template as written */
@@ -45,6 +52,7 @@
 #define IDX_MARK_STR "\x01"
 
 struct mf_err {
+	int file;		/* index into ctx.files */
 	int line;
 	int col;
 	unsigned int seq;
@@ -84,9 +92,16 @@ struct checked_name {
 };
 
 struct ctx {
-	const char *file;
+	const char *name;	/* the file or directory given */
+	const char *file;	/* the one being read */
 	const char *buf;
 	size_t len;
+	/* the manifests of a directory (else one, `file`), in merge order; in
+	 * the merged document a node's start_mark.index is its file's index */
+	char **files;
+	size_t nfiles;
+	int cur_file;
+	bool merged;
 	yaml_document_t *doc;
 	struct manifest *m;
 	struct mf_err errs[MF_MAX_ERRORS];
@@ -121,7 +136,8 @@ struct named {
 void mf_sanitize(char *dst, size_t dstsz, const char *s, size_t len);
 const char *mf_show_n(struct ctx *c, const char *s, size_t len);
 const char *mf_show(struct ctx *c, const char *s);
-struct mf_pos mf_node_pos(const yaml_node_t *n);
+struct mf_pos mf_node_pos(const struct ctx *c, const yaml_node_t *n);
+const char *mf_line_ref(struct ctx *c, struct mf_pos p);
 void __attribute__((format(printf, 3, 4)))
 mf_err_node(struct ctx *c, const yaml_node_t *n, const char *fmt, ...);
 void __attribute__((format(printf, 4, 5)))

@@ -37,10 +37,12 @@
 #define MF_IFPAT_MAX	32	/* interface name or glob */
 #define MF_FLOW_TIMEOUT_MAX 86400 /* seconds: a day */
 
-/* 1-based position in the manifest file, for error messages. */
+/* 1-based position in a manifest file, for error messages; `file` indexes
+ * manifest.files (0 for a single file). */
 struct mf_pos {
 	int line;
 	int col;
+	int file;
 };
 
 /* Addresses are struct enf_addr (include/enforcer_common.h): family 4 or
@@ -147,7 +149,10 @@ struct mf_iface {
 };
 
 struct manifest {
-	char *path;		/* as given to manifest_load */
+	char *path;		/* as given to manifest_load: a file or a directory */
+	char **files;		/* the files merged, in order ("dir/name"); one:
+				 * the path */
+	size_t nfiles;
 	char rack[MF_NAME_MAX];	/* "" when not given */
 	struct mf_zone *zones;
 	size_t nzones;
@@ -186,17 +191,23 @@ struct manifest {
  */
 int manifest_load(const char *path, struct manifest **out, FILE *errf);
 
-/* Reads a manifest file whole ("-": standard input): at most 16 MiB, not a
- * directory. Caller frees *buf (NUL-terminated). Prints one line on `errf`
- * and returns -errno when it cannot. */
+/* Reads a manifest whole ("-": standard input), inflated when it is gzip
+ * (at most 16 MiB once inflated). A directory's manifests (*.yaml, *.yml,
+ * and those with .gz; at most 64 MiB in all) come back as one manifest set
+ * that manifest_load_buf() merges (source.c). Caller frees *buf
+ * (NUL-terminated). Prints what was wrong on `errf` and returns -errno when
+ * it cannot. */
 int manifest_read_file(const char *path, char **buf, size_t *len, FILE *errf);
 
-/* Same as manifest_load, from memory; `name` stands in for the file name in
- * errors. */
+/* Same as manifest_load, from what manifest_read_file() read; `name` (the
+ * file or directory) stands in for the file name in errors. */
 int manifest_load_buf(const char *buf, size_t len, const char *name,
 		      struct manifest **out, FILE *errf);
 
 void manifest_free(struct manifest *m);
+
+/* The name of the file a position is in, for "file:line:col" messages. */
+const char *manifest_pos_file(const struct manifest *m, struct mf_pos p);
 
 /* Total instances over all services (convenience for the compiler/status). */
 size_t manifest_count_instances(const struct manifest *m);

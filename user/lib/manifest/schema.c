@@ -106,7 +106,7 @@ static void parse_instances(struct ctx *c, yaml_node_t *n, struct mf_service *s,
 			struct mf_instance *in = &s->instances[s->ninstances];
 
 			if (e && mf_get_addr(c, e, &in->addr)) {
-				in->pos = mf_node_pos(e);
+				in->pos = mf_node_pos(c, e);
 				mf_add_addr_rec(c, &in->addr, app, svc, i, ADDR_INSTANCE, in->pos);
 				s->ninstances++;
 			}
@@ -178,7 +178,7 @@ static void parse_frontends(struct ctx *c, yaml_node_t *n, struct mf_service *s,
 			const char *str;
 
 			if (e && (str = mf_want_str(c, e, "ADDR:PORT/PROTO"))) {
-				f->pos = mf_node_pos(e);
+				f->pos = mf_node_pos(c, e);
 				if (parse_frontend(c, e, str, f)) {
 					mf_add_fe_rec(c, f, app, svc, i);
 					s->nfrontends++;
@@ -314,7 +314,7 @@ static void parse_service(struct ctx *c, const struct named *e, struct mf_servic
 	yaml_node_t *v[ARRAY_LEN(svc_keys)], *k[ARRAY_LEN(svc_keys)];
 	size_t old;
 
-	s->pos = mf_node_pos(e->key);
+	s->pos = mf_node_pos(c, e->key);
 	memcpy(s->name, e->name, sizeof(s->name));
 	if (!mf_get_fields(c, e->val, "a service mapping (port, ports, internal, instances, ...)",
 			svc_keys, ARRAY_LEN(svc_keys), v, k))
@@ -327,7 +327,7 @@ static void parse_service(struct ctx *c, const struct named *e, struct mf_servic
 		old = mf_path_key(c, "vip");
 		if (mf_get_addr(c, v[SK_VIP], &s->vip)) {
 			s->has_vip = true;
-			mf_add_addr_rec(c, &s->vip, app, svc, 0, ADDR_VIP, mf_node_pos(v[SK_VIP]));
+			mf_add_addr_rec(c, &s->vip, app, svc, 0, ADDR_VIP, mf_node_pos(c, v[SK_VIP]));
 		}
 		mf_path_pop(c, old);
 	}
@@ -406,7 +406,7 @@ static void parse_app(struct ctx *c, const struct named *e, struct mf_app *a, si
 	struct named *svcs;
 	size_t n, i, old;
 
-	a->pos = mf_node_pos(e->key);
+	a->pos = mf_node_pos(c, e->key);
 	memcpy(a->name, e->name, sizeof(a->name));
 	if (!mf_get_fields(c, e->val, "an app mapping (network, trusted, services)", app_keys,
 			ARRAY_LEN(app_keys), v, NULL))
@@ -488,7 +488,7 @@ static void parse_networks(struct ctx *c, yaml_node_t *n)
 
 		if (!nets[i].raw)
 			continue;
-		net->pos = mf_node_pos(nets[i].key);
+		net->pos = mf_node_pos(c, nets[i].key);
 		memcpy(net->name, nets[i].name, sizeof(net->name));
 		o = mf_path_named(c, &nets[i]);
 		if (nets[i].ok && !strcmp(nets[i].name, "rack"))
@@ -613,7 +613,7 @@ static void add_tunnel_port(struct ctx *c, yaml_node_t *n, uint8_t kind, unsigne
 	}
 	m->tunnels[m->ntunnels].port = (uint16_t)port;
 	m->tunnels[m->ntunnels].kind = kind;
-	m->tunnels[m->ntunnels].pos = mf_node_pos(n);
+	m->tunnels[m->ntunnels].pos = mf_node_pos(c, n);
 	m->ntunnels++;
 }
 
@@ -691,7 +691,7 @@ static void parse_iface(struct ctx *c, yaml_node_t *n, struct mf_iface *f)
 	const char *s;
 	size_t o;
 
-	f->pos = mf_node_pos(n);
+	f->pos = mf_node_pos(c, n);
 	f->role = MF_ROLE_MIXED;
 	if (!mf_get_fields(c, n, "{ name: IFACE, role: ROLE } or { match: GLOB, role: ROLE }",
 			iface_keys, ARRAY_LEN(iface_keys), v, NULL))
@@ -836,7 +836,7 @@ static void parse_zones(struct ctx *c, yaml_node_t *n)
 			const char *s;
 
 			if (e && (s = mf_want_str(c, e, "a name template"))) {
-				z->pos = mf_node_pos(e);
+				z->pos = mf_node_pos(c, e);
 				if (strlen(s) > MF_ZONE_MAX) {
 					mf_err_node(c, e, "template is %zu characters long (at most "
 						 "%d)", strlen(s), MF_ZONE_MAX);

@@ -205,7 +205,7 @@ struct named *mf_named_entries(struct ctx *c, yaml_node_t *n, const char *what,
 	/* sorted by (name, position): the head of each run is the first written */
 	for (i = 0; i < nok; i = j) {
 		struct named *first = sorted[i];
-		struct mf_pos fp = mf_node_pos(first->key);
+		struct mf_pos fp = mf_node_pos(c, first->key);
 
 		for (j = i + 1; j < nok && !strcmp(sorted[j]->name, first->name); j++) {
 			struct named *dup = sorted[j];
@@ -213,11 +213,11 @@ struct named *mf_named_entries(struct ctx *c, yaml_node_t *n, const char *what,
 
 			if (!strcmp(first->raw, dup->raw))
 				mf_err_node(c, dup->key, "duplicate key %s (each name once; first at "
-					 "line %d)", mf_show(c, dup->raw), fp.line);
+					 "%s)", mf_show(c, dup->raw), mf_line_ref(c, fp));
 			else
-				mf_err_node(c, dup->key, "%s and %s (line %d) are the same name '%s' "
+				mf_err_node(c, dup->key, "%s and %s (%s) are the same name '%s' "
 					 "(names are lowercased and spaces become '-')",
-					 mf_show(c, dup->raw), mf_show(c, first->raw), fp.line,
+					 mf_show(c, dup->raw), mf_show(c, first->raw), mf_line_ref(c, fp),
 					 dup->name);
 			mf_path_pop(c, old);
 		}
@@ -396,7 +396,7 @@ static bool parse_cidr_entry(struct ctx *c, yaml_node_t *n, struct mf_cidr *out)
 	size_t old;
 	bool ok = true;
 
-	out->pos = mf_node_pos(n);
+	out->pos = mf_node_pos(c, n);
 	if (n->type != YAML_MAPPING_NODE) {
 		s = mf_want_str(c, n, "a CIDR or { cidr, label, expires }");
 		return s && parse_cidr_str(c, n, s, out);

@@ -81,7 +81,7 @@ const char *mf_show(struct ctx *c, const char *s)
 	return mf_show_n(c, s, strlen(s));
 }
 
-static void verr(struct ctx *c, int line, int col, const char *field, const char *fmt,
+static void verr(struct ctx *c, struct mf_pos p, const char *field, const char *fmt,
 		 va_list ap)
 {
 	char text[1024];
@@ -105,8 +105,9 @@ static void verr(struct ctx *c, int line, int col, const char *field, const char
 		c->stop = true;
 		return;
 	}
-	c->errs[c->nerr].line = line;
-	c->errs[c->nerr].col = col;
+	c->errs[c->nerr].file = p.file;
+	c->errs[c->nerr].line = p.line;
+	c->errs[c->nerr].col = p.col;
 	c->errs[c->nerr].seq = c->nerr;
 	c->errs[c->nerr].msg = msg;
 	c->nerr++;
@@ -117,26 +118,49 @@ static int mark_num(size_t v)
 	return v >= (size_t)INT32_MAX ? INT32_MAX : (int)v + 1;
 }
 
-struct mf_pos mf_node_pos(const yaml_node_t *n)
+struct mf_pos mf_node_pos(const struct ctx *c, const yaml_node_t *n)
 {
-	struct mf_pos p = { 1, 1 };
+	struct mf_pos p = { 1, 1, c->cur_file };
 
 	if (n) {
 		p.line = mark_num(n->start_mark.line);
 		p.col = mark_num(n->start_mark.column);
+		if (c->merged)
+			p.file = (int)n->start_mark.index;
 	}
 	return p;
+}
+
+static const char *mf_base(const char *path)
+{
+	const char *s = strrchr(path, '/');
+
+	return s ? s + 1 : path;
+}
+
+/* "line 12" for a message about another place; "line 12 of dir/b.yaml" when
+ * the manifest is several files. Four rotating buffers, as mf_show. */
+const char *mf_line_ref(struct ctx *c, struct mf_pos p)
+{
+	char *b = c->shown[c->shown_i++ % 4];
+
+	if (c->nfiles > 1 && p.file >= 0 && (size_t)p.file < c->nfiles)
+		snprintf(b, MF_SHOW_MAX + 4, "line %d of %s", p.line,
+			 mf_base(c->files[p.file]));
+	else
+		snprintf(b, MF_SHOW_MAX + 4, "line %d", p.line);
+	return b;
 }
 
 /* Error at node n, for the field being walked (c->path). */
 void __attribute__((format(printf, 3, 4)))
 mf_err_node(struct ctx *c, const yaml_node_t *n, const char *fmt, ...)
 {
-	struct mf_pos p = mf_node_pos(n);
+	struct mf_pos p = mf_node_pos(c, n);
 	va_list ap;
 
 	va_start(ap, fmt);
-	verr(c, p.line, p.col, c->path, fmt, ap);
+	verr(c, p, c->path, fmt, ap);
 	va_end(ap);
 }
 
@@ -147,7 +171,7 @@ mf_err_at(struct ctx *c, struct mf_pos p, const char *field, const char *fmt, ..
 	va_list ap;
 
 	va_start(ap, fmt);
-	verr(c, p.line, p.col, field, fmt, ap);
+	verr(c, p, field, fmt, ap);
 	va_end(ap);
 }
 
@@ -394,10 +418,10 @@ bool mf_get_fields(struct ctx *c, yaml_node_t *n, const char *what, const char *
 			continue;
 		}
 		if (vals[k]) {
-			struct mf_pos first = mf_node_pos(knodes ? knodes[k] : vals[k]);
+			struct mf_pos first = mf_node_pos(c, knodes ? knodes[k] : vals[k]);
 
-			mf_err_node(c, kn, "duplicate key %s (each key once; first at line %d)",
-				 mf_show(c, key), first.line);
+			mf_err_node(c, kn, "duplicate key %s (each key once; first at %s)",
+				 mf_show(c, key), mf_line_ref(c, first));
 			continue;
 		}
 		vals[k] = vn;
@@ -412,7 +436,7 @@ bool mf_get_fields(struct ctx *c, yaml_node_t *n, const char *what, const char *
 
 static struct mf_pos offset_pos(const char *buf, size_t len, size_t off)
 {
-	struct mf_pos p = { 1, 1 };
+	struct mf_pos p = { 1, 1, 0 };
 	size_t i;
 
 	for (i = 0; i < off && i < len; i++) {
@@ -437,6 +461,7 @@ static void yaml_error(struct ctx *c, const yaml_parser_t *p)
 	}
 	if (p->error == YAML_READER_ERROR) {
 		pos = offset_pos(c->buf, c->len, p->problem_offset);
+		pos.file = c->cur_file;
 		if (p->problem_value != -1)
 			mf_err_at(c, pos, "yaml", "%s (byte 0x%02x; a manifest is UTF-8 text)",
 			       problem, (unsigned int)p->problem_value & 0xffu);
@@ -446,6 +471,7 @@ static void yaml_error(struct ctx *c, const yaml_parser_t *p)
 	}
 	pos.line = mark_num(p->problem_mark.line);
 	pos.col = mark_num(p->problem_mark.column);
+	pos.file = c->cur_file;
 	if (p->context)
 		mf_err_at(c, pos, "yaml", "%s (%s at line %d column %d)", problem, p->context,
 		       mark_num(p->context_mark.line), mark_num(p->context_mark.column));
@@ -479,6 +505,7 @@ static bool yaml_prescan(struct ctx *c)
 		}
 		pos.line = mark_num(ev.start_mark.line);
 		pos.col = mark_num(ev.start_mark.column);
+		pos.file = c->cur_file;
 		switch (ev.type) {
 		case YAML_STREAM_END_EVENT:
 			done = true;
@@ -510,7 +537,7 @@ static bool yaml_prescan(struct ctx *c)
 		yaml_event_delete(&ev);
 	}
 	if (ok && !docs)
-		mf_err_at(c, (struct mf_pos){ 1, 1 }, "manifest", "empty file (expected a mapping "
+		mf_err_at(c, (struct mf_pos){ 1, 1, c->cur_file }, "manifest", "empty file (expected a mapping "
 		       "with rack, zones, dns, private, interfaces, networks, apps)");
 	yaml_parser_delete(&p);
 	return ok && docs;
@@ -527,8 +554,8 @@ static void print_errors(struct ctx *c, FILE *errf)
 		for (j = i; j > 0; j--) {
 			const struct mf_err *p = &c->errs[j - 1];
 
-			if (p->line < e.line || (p->line == e.line && (p->col < e.col ||
-			    (p->col == e.col && p->seq < e.seq))))
+			if (p->file != e.file ? p->file < e.file : p->line != e.line ?
+			    p->line < e.line : p->col != e.col ? p->col < e.col : p->seq < e.seq)
 				break;
 			c->errs[j] = c->errs[j - 1];
 		}
@@ -537,20 +564,272 @@ static void print_errors(struct ctx *c, FILE *errf)
 	if (!errf)
 		return;
 	for (i = 0; i < c->nerr; i++)
-		fprintf(errf, "%s:%d:%d: %s\n", c->file, c->errs[i].line, c->errs[i].col,
-			c->errs[i].msg);
+		fprintf(errf, "%s:%d:%d: %s\n", c->files[c->errs[i].file], c->errs[i].line,
+			c->errs[i].col, c->errs[i].msg);
 	if (c->too_many)
-		fprintf(errf, "%s: too many errors, stopped after %d\n", c->file, MF_MAX_ERRORS);
+		fprintf(errf, "%s: too many errors, stopped after %d\n", c->name, MF_MAX_ERRORS);
+}
+
+/* ------------------------------------------------------------------------ */
+/* A directory's manifests, merged */
+
+static bool add_file(struct ctx *c, const char *dir, const char *name, size_t nlen)
+{
+	char *f;
+
+	if (dir && asprintf(&f, "%s/%.*s", dir, (int)nlen, name) < 0)
+		f = NULL;
+	else if (!dir)
+		f = strndup(name, nlen);
+	if (!f) {
+		c->oom = true;
+		return false;
+	}
+	c->files[c->nfiles++] = f;
+	return true;
+}
+
+/* "<digits> <digits>\n" of a manifest set's entry; false if not that. */
+static bool set_header(const char **p, const char *end, size_t *nlen, size_t *tlen)
+{
+	size_t *v[2] = { nlen, tlen };
+	int k;
+
+	for (k = 0; k < 2; k++) {
+		const char *s = *p;
+
+		*v[k] = 0;
+		while (*p < end && **p >= '0' && **p <= '9' && *p - s < 9)
+			*v[k] = *v[k] * 10 + (size_t)(*(*p)++ - '0');
+		if (*p == s || *p >= end || **p != (k ? '\n' : ' '))
+			return false;
+		(*p)++;
+	}
+	return true;
+}
+
+/*
+ * Splits a manifest set (source.c) into c->files and the texts' places in
+ * `buf`. A set that is not well formed (made by hand, or damaged) is an
+ * error at line 1 of the directory.
+ */
+static bool split_set(struct ctx *c, const char *buf, size_t len, const char ***texts,
+		      size_t **lens)
+{
+	const char *p = buf + sizeof(MF_SET_MAGIC) - 1, *end = buf + len;
+	size_t n = 0, nlen, tlen;
+
+	c->files = calloc(MF_MAX_SET_FILES + 1, sizeof(*c->files));
+	*texts = calloc(MF_MAX_SET_FILES, sizeof(**texts));
+	*lens = calloc(MF_MAX_SET_FILES, sizeof(**lens));
+	if (!c->files || !*texts || !*lens) {
+		c->oom = true;
+		return false;
+	}
+	while (p < end) {
+		if (n == MF_MAX_SET_FILES || !set_header(&p, end, &nlen, &tlen) || !nlen ||
+		    nlen > 255 || nlen > (size_t)(end - p) || tlen > (size_t)(end - p) - nlen ||
+		    memchr(p, '/', nlen) || memchr(p, '\0', nlen))
+			break;
+		if (!add_file(c, c->name, p, nlen))
+			return false;
+		(*texts)[n] = p + nlen;
+		(*lens)[n] = tlen;
+		p += nlen + tlen;
+		n++;
+	}
+	if (p == end && n)
+		return true;
+	/* errors print c->files[0]: the directory itself */
+	while (c->nfiles)
+		free(c->files[--c->nfiles]);
+	if (add_file(c, NULL, c->name, strlen(c->name)))
+		mf_err_at(c, (struct mf_pos){ 1, 1, 0 }, "manifest", "not a manifest (a manifest "
+			  "set that is not well formed; give the directory instead)");
+	return false;
+}
+
+/* Loads one file's YAML document; false after an error. */
+static bool load_doc(struct ctx *c, const char *buf, size_t len, yaml_document_t *doc)
+{
+	yaml_parser_t parser;
+	bool ok = false;
+
+	c->buf = buf;
+	c->len = len;
+	if (!yaml_prescan(c))
+		return false;
+	if (!yaml_parser_initialize(&parser)) {
+		c->oom = true;
+		return false;
+	}
+	yaml_parser_set_input_string(&parser, (const unsigned char *)c->buf, c->len);
+	if (!yaml_parser_load(&parser, doc)) {
+		yaml_error(c, &parser);
+	} else if (!yaml_document_get_root_node(doc)) {
+		mf_err_at(c, (struct mf_pos){ 1, 1, c->cur_file }, "manifest", "empty document "
+			  "(expected a mapping with rack, zones, dns, private, interfaces, "
+			  "networks, apps)");
+		yaml_document_delete(doc);
+	} else {
+		ok = true;
+	}
+	yaml_parser_delete(&parser);
+	return ok;
+}
+
+static bool add_pair(struct ctx *c, yaml_node_t *map, int key, int value)
+{
+	yaml_node_pair_t **s = &map->data.mapping.pairs.start;
+	yaml_node_pair_t **top = &map->data.mapping.pairs.top;
+	yaml_node_pair_t **end = &map->data.mapping.pairs.end;
+
+	if (*top == *end) {
+		size_t n = (size_t)(*end - *s), off = (size_t)(*top - *s);
+		yaml_node_pair_t *p = realloc(*s, (n ? n * 2 : 16) * sizeof(*p));
+
+		if (!p) {
+			c->oom = true;
+			return false;
+		}
+		*s = p;
+		*top = p + off;
+		*end = p + (n ? n * 2 : 16);
+	}
+	(*top)->key = key;
+	(*top)->value = value;
+	(*top)++;
+	return true;
+}
+
+static bool new_map(struct ctx *c, yaml_node_t *n, yaml_mark_t mark)
+{
+	memset(n, 0, sizeof(*n));
+	n->type = YAML_MAPPING_NODE;
+	n->tag = (yaml_char_t *)strdup(YAML_MAP_TAG);
+	n->data.mapping.style = YAML_BLOCK_MAPPING_STYLE;
+	n->start_mark = n->end_mark = mark;
+	if (!n->tag)
+		c->oom = true;
+	return n->tag;
+}
+
+/*
+ * One document from the files' documents, as if they were one manifest:
+ * the entries of `networks` and `apps` from every file form one mapping
+ * (a name in two files is then a duplicate, reported at both places); any
+ * other top-level key is written once, in one file (twice is a duplicate
+ * key). The files' nodes are moved, not copied (anchors stay shared, so
+ * the walk's node budget still holds), with their ids shifted and their
+ * start_mark.index set to the file's index, which mf_node_pos() reads.
+ */
+enum { SLOT_ROOT, SLOT_NETWORKS, SLOT_APPS, SLOTS };
+
+static bool merge_docs(struct ctx *c, yaml_document_t *docs, size_t n, yaml_document_t *out)
+{
+	static const char *const merged_keys[] = { [SLOT_NETWORKS] = "networks",
+						   [SLOT_APPS] = "apps" };
+	size_t total = SLOTS, i, j, base, *roots;
+	bool used[SLOTS] = {}, ok = true;
+	yaml_node_t *nodes;
+
+	for (i = 0; i < n; i++)
+		total += (size_t)(docs[i].nodes.top - docs[i].nodes.start);
+	nodes = calloc(total, sizeof(*nodes));
+	roots = calloc(n, sizeof(*roots));
+	/* every slot a valid node: yaml_document_delete() asserts on others */
+	for (i = 0; nodes && roots && i < SLOTS; i++)
+		if (!new_map(c, &nodes[i], docs[0].nodes.start->start_mark))
+			break;
+	if (i < SLOTS) {
+		for (j = 0; nodes && j < SLOTS; j++)
+			free(nodes[j].tag);
+		free(nodes);
+		free(roots);
+		c->oom = true;
+		return false;
+	}
+	memset(out, 0, sizeof(*out));
+	out->nodes.start = nodes;
+	out->nodes.top = out->nodes.end = nodes + total;
+	c->doc = out;	/* mf_node() below reads it */
+	for (i = 0; i < SLOTS; i++)
+		nodes[i].start_mark.index = nodes[i].end_mark.index = 0;
+	for (i = 0, base = SLOTS; i < n; i++) {
+		size_t cnt = (size_t)(docs[i].nodes.top - docs[i].nodes.start);
+
+		/* node id k of file i is id base + k here (ids count from 1) */
+		for (j = 0; j < cnt; j++) {
+			yaml_node_t *nd = &nodes[base + j];
+			yaml_node_item_t *it;
+			yaml_node_pair_t *pr;
+
+			*nd = docs[i].nodes.start[j];
+			nd->start_mark.index = nd->end_mark.index = i;
+			if (nd->type == YAML_SEQUENCE_NODE)
+				for (it = nd->data.sequence.items.start;
+				     it < nd->data.sequence.items.top; it++)
+					*it += (int)base;
+			else if (nd->type == YAML_MAPPING_NODE)
+				for (pr = nd->data.mapping.pairs.start;
+				     pr < nd->data.mapping.pairs.top; pr++) {
+					pr->key += (int)base;
+					pr->value += (int)base;
+				}
+		}
+		docs[i].nodes.top = docs[i].nodes.start;	/* moved */
+		roots[i] = base;
+		base += cnt;
+	}
+	for (i = 0; i < n && ok && !c->oom; i++) {
+		yaml_node_t *root = &nodes[roots[i]];
+		yaml_node_pair_t *pr;
+
+		c->cur_file = (int)i;
+		if (root->type != YAML_MAPPING_NODE) {
+			mf_visit(c, root);
+			mf_err_node(c, root, "got %s (expected a mapping with rack, zones, dns, "
+				    "private, internal_only, mode, interfaces, networks, apps, "
+				    "flows, tunnels)", mf_got(c, root));
+			continue;
+		}
+		for (pr = root->data.mapping.pairs.start; pr < root->data.mapping.pairs.top; pr++) {
+			yaml_node_t *k = mf_node(c, pr->key), *v = mf_node(c, pr->value);
+			yaml_node_pair_t *vp;
+			int s;
+
+			for (s = SLOT_NETWORKS; s < SLOTS; s++)
+				if (k && k->type == YAML_SCALAR_NODE &&
+				    !strcmp(mf_sval(k), merged_keys[s]))
+					break;
+			if (s == SLOTS || !v || (v->type != YAML_MAPPING_NODE && !mf_is_null(v))) {
+				ok = add_pair(c, &nodes[SLOT_ROOT], pr->key, pr->value);
+				continue;
+			}
+			if (!used[s]) {
+				nodes[s].start_mark = nodes[s].end_mark = v->start_mark;
+				used[s] = ok = add_pair(c, &nodes[SLOT_ROOT], pr->key, s + 1);
+			}
+			if (v->type == YAML_MAPPING_NODE)
+				for (vp = v->data.mapping.pairs.start;
+				     ok && vp < v->data.mapping.pairs.top; vp++)
+					ok = add_pair(c, &nodes[s], vp->key, vp->value);
+		}
+	}
+	free(roots);
+	c->cur_file = 0;
+	return ok && !c->oom && !c->nerr;
 }
 
 int manifest_load_buf(const char *buf, size_t len, const char *name, struct manifest **out,
 		      FILE *errf)
 {
+	yaml_document_t *docs = NULL, merged;
+	bool is_set, have_merged = false;
+	const char **texts = NULL;
+	size_t *lens = NULL, ndocs = 0;
+	yaml_node_t *root = NULL;
 	struct ctx *c;
-	yaml_parser_t parser;
-	yaml_document_t doc;
-	yaml_node_t *root;
-	bool parsed = false;
 	unsigned int i;
 	int ret;
 
@@ -564,38 +843,61 @@ int manifest_load_buf(const char *buf, size_t len, const char *name, struct mani
 			fprintf(errf, "%s: cannot load manifest: %s\n", name, strerror(ENOMEM));
 		return -ENOMEM;
 	}
-	c->file = name;
-	c->buf = buf ? buf : "";
-	c->len = buf ? len : 0;
-
-	if (yaml_prescan(c)) {
-		if (!yaml_parser_initialize(&parser)) {
+	c->name = name;
+	if (!buf)
+		buf = "";
+	is_set = len >= sizeof(MF_SET_MAGIC) - 1 &&
+		 !memcmp(buf, MF_SET_MAGIC, sizeof(MF_SET_MAGIC) - 1);
+	if (is_set) {
+		if (split_set(c, buf, len, &texts, &lens))
+			docs = calloc(c->nfiles, sizeof(*docs));
+		if (c->nfiles && !docs && !c->nerr)
 			c->oom = true;
-		} else {
-			yaml_parser_set_input_string(&parser, (const unsigned char *)c->buf,
-						     c->len);
-			if (!yaml_parser_load(&parser, &doc)) {
-				yaml_error(c, &parser);
-			} else {
-				parsed = true;
-				c->doc = &doc;
-				root = yaml_document_get_root_node(&doc);
-				c->m = calloc(1, sizeof(*c->m));
-				if (!c->m)
-					c->oom = true;
-				else if (!root)
-					mf_err_at(c, (struct mf_pos){ 1, 1 }, "manifest",
-					       "empty document (expected a mapping with rack, "
-					       "zones, dns, private, interfaces, networks, apps)");
-				else
-					mf_parse_top(c, root);
+	} else {
+		c->files = calloc(1, sizeof(*c->files));
+		docs = calloc(1, sizeof(*docs));
+		if (c->files && docs && add_file(c, NULL, name, strlen(name))) {
+			texts = calloc(1, sizeof(*texts));
+			lens = calloc(1, sizeof(*lens));
+			if (texts && lens) {
+				texts[0] = buf;
+				lens[0] = len;
 			}
-			yaml_parser_delete(&parser);
+		}
+		if (!texts || !lens)
+			c->oom = true;
+	}
+	/* every file is read, so every file's syntax errors are told at once */
+	for (i = 0; docs && !c->oom && i < c->nfiles; i++) {
+		c->cur_file = (int)i;
+		c->file = c->files[i];
+		if (load_doc(c, texts[i], lens[i], &docs[ndocs]))
+			ndocs++;
+	}
+	c->cur_file = 0;
+	if (!c->oom && !c->nerr && ndocs == c->nfiles && ndocs) {
+		if (!is_set) {
+			c->doc = &docs[0];
+			root = yaml_document_get_root_node(&docs[0]);
+		} else if ((have_merged = true, merge_docs(c, docs, ndocs, &merged))) {
+			c->merged = true;
+			c->doc = &merged;
+			root = yaml_document_get_root_node(&merged);
 		}
 	}
-
+	if (root) {
+		c->m = calloc(1, sizeof(*c->m));
+		if (!c->m)
+			c->oom = true;
+		else
+			mf_parse_top(c, root);
+	}
 	if (c->m && !c->oom && !c->nerr) {
 		c->m->path = mf_xstrdup(c, name);
+		c->m->files = c->files;		/* the model keeps the names */
+		c->m->nfiles = c->nfiles;
+		c->files = NULL;
+		c->nfiles = 0;
 	}
 	if (c->oom) {
 		if (errf)
@@ -612,8 +914,16 @@ int manifest_load_buf(const char *buf, size_t len, const char *name, struct mani
 	} else {
 		*out = c->m;
 	}
-	if (parsed)
-		yaml_document_delete(&doc);
+	if (have_merged)
+		yaml_document_delete(&merged);
+	for (i = 0; i < ndocs; i++)
+		yaml_document_delete(&docs[i]);
+	free(docs);
+	free(texts);
+	free(lens);
+	for (i = 0; i < c->nfiles; i++)
+		free(c->files[i]);
+	free(c->files);
 	for (i = 0; i < c->nerr; i++)
 		free(c->errs[i].msg);
 	free(c->addrs);
@@ -622,76 +932,6 @@ int manifest_load_buf(const char *buf, size_t len, const char *name, struct mani
 	free(c->net_sorted);
 	free(c);
 	return ret;
-}
-
-int manifest_read_file(const char *path, char **bufp, size_t *lenp, FILE *errf)
-{
-	bool is_stdin = !strcmp(path, "-");
-	size_t len = 0, cap = 0;
-	char *buf = NULL;
-	struct stat sb;
-	FILE *f;
-	int err;
-
-	*bufp = NULL;
-	*lenp = 0;
-	f = is_stdin ? stdin : fopen(path, "re");
-	if (!f) {
-		err = errno;
-		goto fail;
-	}
-	if (!fstat(fileno(f), &sb) && S_ISDIR(sb.st_mode)) {
-		err = EISDIR;
-		goto fail_close;
-	}
-	for (;;) {
-		size_t n;
-
-		if (len == cap) {
-			char *p;
-
-			if (cap >= MF_MAX_FILE) {
-				err = EFBIG;
-				goto fail_close;
-			}
-			cap = cap ? cap * 2 : 65536;
-			p = realloc(buf, cap + 1);
-			if (!p) {
-				err = ENOMEM;
-				goto fail_close;
-			}
-			buf = p;
-		}
-		n = fread(buf + len, 1, cap - len, f);
-		len += n;
-		if (n == 0) {
-			if (ferror(f)) {
-				err = errno ? errno : EIO;
-				goto fail_close;
-			}
-			break;
-		}
-	}
-	if (!is_stdin)
-		fclose(f);
-	if (len > MF_MAX_FILE) {
-		err = EFBIG;
-		goto fail;
-	}
-	buf[len] = '\0';
-	*bufp = buf;
-	*lenp = len;
-	return 0;
-fail_close:
-	if (!is_stdin)
-		fclose(f);
-fail:
-	free(buf);
-	if (errf)
-		fprintf(errf, "%s: cannot read manifest: %s%s\n", path, strerror(err),
-			err == EFBIG ? " (at most 16 MiB)" :
-			err == EISDIR ? " (expected a manifest file)" : "");
-	return -err;
 }
 
 int manifest_load(const char *path, struct manifest **out, FILE *errf)
@@ -742,8 +982,18 @@ void manifest_free(struct manifest *m)
 	free(m->resolvers);
 	free(m->private_cidrs.v);
 	free(m->ifaces);
+	for (i = 0; i < m->nfiles && m->files; i++)
+		free(m->files[i]);
+	free(m->files);
 	free(m->path);
 	free(m);
+}
+
+const char *manifest_pos_file(const struct manifest *m, struct mf_pos p)
+{
+	if (p.file >= 0 && (size_t)p.file < m->nfiles)
+		return m->files[p.file];
+	return m->path ? m->path : "(manifest)";
 }
 
 size_t manifest_count_instances(const struct manifest *m)

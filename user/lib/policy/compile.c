@@ -142,6 +142,7 @@ struct compile_ctx {
 	const struct compile_clock *clk;
 	FILE *errf;
 	const char *path;
+	const struct manifest *m;
 	struct vec items;	/* struct src_item */
 	/* class interning: sets of targets stored in `pool` */
 	struct vec pool;	/* uint32_t */
@@ -167,7 +168,8 @@ static int add_src_items(struct compile_ctx *cx, const struct mf_cidr_list *l, u
 		if (c->expires) {
 			if (c->expires <= cx->clk->wall) {
 				fprintf(cx->errf, "%s:%d:%d: %s[%zu]: warning: expired, not admitting\n",
-					cx->path, c->pos.line, c->pos.col, field, i);
+					manifest_pos_file(cx->m, c->pos), c->pos.line, c->pos.col,
+					field, i);
 				continue;
 			}
 			exp = cx->clk->boot_ns +
@@ -617,6 +619,7 @@ int compile_manifest(const struct manifest *m, const struct compile_clock *clk,
 		.clk = clk,
 		.errf = errf,
 		.path = m->path ? m->path : "manifest",
+		.m = m,
 		.items = { .size = sizeof(struct src_item) },
 		.pool = { .size = sizeof(uint32_t) },
 		.sets = { .size = sizeof(struct set_ref) },

@@ -113,7 +113,8 @@ zerr(struct zctx *cx, struct mf_pos pos, const char *field, const char *fmt, ...
 	}
 	if (!cx->errf)
 		return;
-	fprintf(cx->errf, "%s:%d:%d: %s: ", cx->m->path, pos.line, pos.col, field);
+	fprintf(cx->errf, "%s:%d:%d: %s: ", manifest_pos_file(cx->m, pos), pos.line, pos.col,
+		field);
 	va_start(ap, fmt);
 	vfprintf(cx->errf, fmt, ap);
 	va_end(ap);
@@ -775,9 +776,11 @@ static int add_data(struct zctx *cx, const struct name_src *src, const struct en
 		os = &m->apps[old->app].services[old->svc];
 		describe(cx, old, what, sizeof(what));
 		describe(cx, meta, cur, sizeof(cur));
-		zerr(cx, s->pos, field, "'%s' from zones[%zu] would name both %s (line %d) and "
-		     "%s in view %s (names must be unique within a view; rename one of them "
-		     "or change the templates)", shown, src->tmpl, what, os->pos.line, cur,
+		zerr(cx, s->pos, field, "'%s' from zones[%zu] would name both %s (line %d%s%s) "
+		     "and %s in view %s (names must be unique within a view; rename one of "
+		     "them or change the templates)", shown, src->tmpl, what, os->pos.line,
+		     m->nfiles > 1 ? " of " : "", m->nfiles > 1 ? manifest_pos_file(m, os->pos) : "",
+		     cur,
 		     zone_view_name(m, src->view));
 		return 1;
 	}
@@ -918,7 +921,8 @@ static int service_names(struct zctx *cx, const struct name_src *src)
 			if (cx->errf)
 				fprintf(cx->errf, "%s:%d:%d: %s: warning: no SRV name for port %u "
 					"under %s from zones[%zu] (longer than 255 octets)\n",
-					m->path, s->pos.line, s->pos.col, field, s->ports[i].port,
+					manifest_pos_file(m, s->pos), s->pos.line, s->pos.col, field,
+					s->ports[i].port,
 					text, src->tmpl);
 			continue;
 		}
