@@ -182,8 +182,19 @@ fuzz: deps all
 	$(Q)scripts/fuzz.sh $(FUZZ_SECONDS)
 	$(Q)scripts/difffuzz.sh $(FUZZ_FRAMES)
 
+# `make install [PREFIX=/usr] [DESTDIR=DIR]`: the binary (the BPF objects are
+# inside it), the systemd unit and the docs. The image uses PREFIX=/usr.
+PREFIX ?= /usr/local
 install: $(ENFORCER)
-	install -D -m 0755 $(ENFORCER) $(DESTDIR)/usr/local/sbin/enforcer
+	install -D -m 0755 $(ENFORCER) $(DESTDIR)$(PREFIX)/sbin/enforcer
+	install -D -m 0644 deploy/enforcer.service $(DESTDIR)$(PREFIX)/lib/systemd/system/enforcer.service
+	sed -i 's|/usr/sbin/enforcer|$(PREFIX)/sbin/enforcer|g; s|/usr/share/doc|$(PREFIX)/share/doc|' \
+		$(DESTDIR)$(PREFIX)/lib/systemd/system/enforcer.service
+	install -d $(DESTDIR)$(PREFIX)/share/doc/enforcer
+	install -m 0644 README.md docs/*.md $(DESTDIR)$(PREFIX)/share/doc/enforcer/
+
+deploy/configmap.yaml: deploy/manifest.yaml scripts/render-configmap.sh
+	$(Q)scripts/render-configmap.sh $< > $@
 
 format:
 	$(Q)scripts/check-format.sh --fix $(FILES)

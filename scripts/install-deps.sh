@@ -25,7 +25,11 @@ PKGS=(
 	nftables tcpdump                         # NodePort DNAT and captures in flows_e2e
 	nsd dnsutils knot-dnsutils               # zone checks (nsd-checkzone), dig, kdig
 	python3-dnspython libldns-dev            # DNS differential test, fuzz oracle
+	systemd                                  # systemd-analyze verify of deploy/enforcer.service
 )
+# deploy/'s offline validation runs on Node.js (npm kubernetes-models): the
+# machine's own when it has one, else Debian's
+command -v node >/dev/null && command -v npm >/dev/null || PKGS+=(nodejs npm)
 # `make bench` only: the filters and servers it measures the enforcer against,
 # and the traffic generators that drive them.
 BENCH_PKGS=(

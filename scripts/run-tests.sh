@@ -30,6 +30,9 @@
 #   maps-san        the same with the sanitizer build
 #   metrics_rules   alert rules and their unit tests (promtool), the Grafana dashboard,
 #                   every metric they use documented and produced by the code
+#   deploy          deploy/ offline: the DaemonSet and ConfigMaps against the Kubernetes
+#                   schemas (npm kubernetes-models), what the agent needs from them, the
+#                   systemd unit (systemd-analyze verify), the image's runtime libraries
 #   bench_smoke     the benchmark harness at its smallest scale (no figures)
 #   e2e             network namespaces, real listeners, attach/apply/detach (root)
 #   flows_e2e       replies to flows instances open, NodePort frontends, PMTU,
@@ -139,6 +142,7 @@ if [ $quick -eq 0 ]; then
 	run_suite services selftests/e2e/services_check.sh .output/enforcer
 	run_suite cli selftests/e2e/cli_check.sh .output/enforcer
 	run_suite metrics_rules selftests/e2e/metrics_rules_check.sh
+	run_suite deploy selftests/e2e/deploy_check.sh .output/enforcer
 	run_suite json selftests/e2e/json_check.sh .output/enforcer
 	run_suite maps selftests/e2e/maps_check.sh .output/enforcer
 	ASAN_OPTIONS=detect_leaks=1 run_suite maps-san selftests/e2e/maps_check.sh .output/san/enforcer
