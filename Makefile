@@ -6,6 +6,8 @@
 #   make check-kernels  the BPF and e2e suites on Debian's 6.1 and 6.12 kernels,
 #                   each booted under qemu (TCG) with this machine's root over
 #                   9p; FULL=1 adds the sanitizer builds and the long suites
+#   make cluster-demo  three nodes running the DaemonSet's agent from the image
+#   make image      the agent's OCI image (mmdebstrap + umoci; no engine needed)
 #   make demo       namespace topology + example manifest, traffic allowed and
 #                   dropped, `enforcer status`, then everything removed
 #   make deps       install the Debian packages the build and tests need
@@ -88,7 +90,7 @@ TEST_CFLAGS	:= -I.output -Iselftests/lib
 
 ENFORCER	:= $(OUTPUT)/enforcer
 
-.PHONY: all clean check check-kernels test deps demo fuzz bench install format format-check
+.PHONY: all clean check check-kernels test deps demo cluster-demo image fuzz bench install format format-check
 all: $(ENFORCER) $(TEST_BINS) .output/xdp_pass.bpf.o
 
 $(sort $(OUTPUT) .output):
@@ -175,6 +177,15 @@ deps:
 
 demo: deps all
 	$(Q)scripts/demo.sh
+
+# `make cluster-demo`: three nodes in namespaces run the DaemonSet's agent
+# from the image's root filesystem (scripts/build-image.sh), narrated.
+cluster-demo: deps all
+	$(Q)selftests/e2e/cluster_e2e.sh --demo
+
+# `make image`: the OCI image layout and root filesystem in .output/image.
+image: deps all
+	$(Q)scripts/build-image.sh
 
 FUZZ_SECONDS ?= 60
 FUZZ_FRAMES ?= 1000000

@@ -26,6 +26,7 @@ PKGS=(
 	nsd dnsutils knot-dnsutils               # zone checks (nsd-checkzone), dig, kdig
 	python3-dnspython libldns-dev            # DNS differential test, fuzz oracle
 	systemd                                  # systemd-analyze verify of deploy/enforcer.service
+	mmdebstrap umoci skopeo python3-yaml curl # the image without an engine; the 3-node cluster test
 )
 # deploy/'s offline validation runs on Node.js (npm kubernetes-models): the
 # machine's own when it has one, else Debian's

@@ -40,6 +40,9 @@
 #   tunnel_e2e      VXLAN (and Geneve) devices decapsulating on the node, a tun
 #                   link with role public: no side door to internal services (root)
 #   daemon_e2e      enforcer daemon: ConfigMap swaps, live links, health in DNS, kill -9 (root)
+#   cluster_e2e     three nodes running the DaemonSet's agent from the image's root filesystem
+#                   (mmdebstrap, umoci): isolation and DNS across nodes, a rolling manifest
+#                   change, kill -9 under a flood (root)
 #   monitor_e2e     enforcer monitor: drop events decoded, filters, a flood at the rate
 #                   and every drop accounted for, dead readers, per-interface rows (root)
 #   monitor_e2e-san the same with the sanitizer build
@@ -153,6 +156,7 @@ if [ $quick -eq 0 ]; then
 	run_suite synack_e2e bash -c 'scripts/install-deps.sh --bench && selftests/e2e/synack_e2e.sh'
 	run_suite tunnel_e2e selftests/e2e/tunnel_e2e.sh .output/enforcer
 	run_suite daemon_e2e selftests/e2e/daemon_e2e.sh .output/enforcer
+	run_suite cluster_e2e selftests/e2e/cluster_e2e.sh .output/enforcer
 	run_suite monitor_e2e selftests/e2e/monitor_e2e.sh .output/enforcer
 	ASAN_OPTIONS=detect_leaks=1 run_suite monitor_e2e-san selftests/e2e/monitor_e2e.sh .output/san/enforcer
 	run_suite dns_e2e selftests/e2e/dns_e2e.sh .output/enforcer

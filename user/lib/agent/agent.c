@@ -126,12 +126,15 @@ static int64_t next_expiry(const struct manifest *m, int64_t after)
 enum reload_why { RELOAD_START, RELOAD_WATCH, RELOAD_HUP, RELOAD_EXPIRY, RELOAD_RETRY };
 
 /* The path stored with the policy: absolute, the directory resolved (as it
- * is now: it may be a symlink that is swapped), the file's own name kept. */
+ * is now: it may be a symlink that is swapped), the file's own name kept;
+ * a directory of manifests, resolved. */
 static const char *stored_name(struct agent *a)
 {
 	static char out[PATH_MAX];
 	char real[PATH_MAX], *b = strrchr(a->manifest, '/');
 
+	if (!strcmp(a->manifest, a->dir))
+		return realpath(a->dir, out) ? out : a->manifest;
 	if (!b || !realpath(a->dir, real) ||
 	    snprintf(out, sizeof(out), "%s%s", strcmp(real, "/") ? real : "", b) >=
 		    (int)sizeof(out))
