@@ -30,7 +30,8 @@ cleanup() { nl_cleanup; rm -rf "$tmp"; }
 nl_on_exit cleanup
 
 NOROOT_CASES=(check_json_valid check_json_errors_have_positions check_text_errors_unchanged
-	      check_json_unreadable_file check_json_warning_is_no_error apply_json_manifest_error_exit_2
+	      check_json_unreadable_file check_json_directory_errors_name_each_file
+	      check_json_warning_is_no_error apply_json_manifest_error_exit_2
 	      dry_run_without_state_adds_everything dry_run_json_without_state
 	      dry_run_big_manifest_text_bounded_json_complete)
 ROOT_CASES=(apply_json_applies apply_json_same_manifest_no_change
@@ -185,6 +186,28 @@ want_rc 2
 is_json
 want_jq ".valid == false and .errors == [{file: \"$tmp/missing.yml\", line: 0, column: 0, field: \"\",
 	  message: \"cannot read manifest: No such file or directory\"}]"
+nl_end
+
+nl_begin check_json_directory_errors_name_each_file
+# a directory of manifests (one of them gzip'd): each error's file is the one
+# it is in, the directory's path joined with the file's name
+mkdir -p "$tmp/set.d"
+printf 'rack: json\nprivate: [10.0.0.0/16]\n' >"$tmp/set.d/00-rack.yaml"
+printf 'apps:\n  shop:\n    services:\n      web: { port: 80, instances: [10.0.0.5] }\n' |
+	gzip >"$tmp/set.d/shop.yaml.gz"
+printf 'apps:\n  Shop: {}\nrack: again\n' >"$tmp/set.d/zz.yaml"
+chmod -R a+rX "$tmp/set.d"
+run user_enf --pin-dir "$nopin" check --json -f "$tmp/set.d"
+want_rc 2
+is_json
+want_jq ".valid == false and .manifest == \"$tmp/set.d\" and (.errors | length) == 2"
+want_jq ".errors[0] == {file: \"$tmp/set.d/zz.yaml\", line: 2, column: 3, field: \"apps.Shop\",
+	  message: \"apps.Shop: 'Shop' and 'shop' (line 2 of shop.yaml.gz) are the same name 'shop' (names are lowercased and spaces become '-')\"}"
+want_jq ".errors[1] | .file == \"$tmp/set.d/zz.yaml\" and .line == 3 and .column == 1 and .field == \"manifest\""
+rm "$tmp/set.d/zz.yaml"
+run user_enf --pin-dir "$nopin" check --json -f "$tmp/set.d"
+want_rc 0
+want_jq '.valid == true and .services == 1'
 nl_end
 
 nl_begin check_json_warning_is_no_error

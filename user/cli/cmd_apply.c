@@ -139,14 +139,15 @@ static json_object *jstr(const char *s)
 }
 
 /* One message line as {"file", "line", "column", "field", "message"};
- * `files` are the names it may start with (the resolved path, the one given). */
+ * `files` are the names it may start with (the resolved path, the one given);
+ * for a directory of manifests, one of them, '/', and a file's name. */
 static json_object *message_json(const char *line, const char *const files[2], bool *warning)
 {
 	json_object *o = json_object_new_object();
 	const char *file = "", *rest = line, *end;
 	long ln = 0, col = 0;
 	size_t flen = 0, span;
-	char field[128] = "";
+	char field[128] = "", in_dir[PATH_MAX];
 	int i;
 
 	for (i = 0; i < 2 && !file[0]; i++) {
@@ -155,6 +156,12 @@ static json_object *message_json(const char *line, const char *const files[2], b
 		if (n && !strncmp(line, files[i], n) && line[n] == ':') {
 			file = files[i];
 			flen = n;
+		} else if (n && !strncmp(line, files[i], n) && line[n] == '/' &&
+			   (span = strcspn(line + n + 1, ":/")) && line[n + 1 + span] == ':' &&
+			   n + 1 + span < sizeof(in_dir)) {
+			flen = n + 1 + span;
+			snprintf(in_dir, sizeof(in_dir), "%.*s", (int)flen, line);
+			file = in_dir;
 		}
 	}
 	if (file[0]) {
