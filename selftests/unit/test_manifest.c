@@ -1625,6 +1625,14 @@ static void test_directory_errors_name_each_file_line_and_column(void)
 			     "b.yaml) are the same name"), "app twice: %s", errs);
 	/* in file order, then position */
 	CHECK(errs && strstr(errs, "/b.yaml:") < strstr(errs, "/c.yaml.gz:"), "order: %s", errs);
+	/* a file that is not a mapping, or whose apps are not */
+	set_put("c.yaml.gz", "[1, 2]\n", true);
+	set_put("b.yaml", "apps: [x]\n", false);
+	CHECK_EQ(load_path(set_dir, &m), -EINVAL);
+	CHECK(has_line("b.yaml:1:7: apps: got a list (expected a mapping of app names to apps)") &&
+	      has_line("c.yaml.gz:1:1: manifest: got a list (expected a mapping with rack, zones, "
+		       "dns, private, internal_only, mode, interfaces, networks, apps, flows, "
+		       "tunnels)"), "kinds: %s", errs);
 	/* a syntax error stops the merge, but every file's is told */
 	set_put("d.yaml", "apps: [\n", false);
 	set_put("e.yaml", "rack: 'open\n", false);

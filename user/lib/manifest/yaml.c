@@ -733,6 +733,7 @@ static bool merge_docs(struct ctx *c, yaml_document_t *docs, size_t n, yaml_docu
 	bool used[SLOTS] = {}, ok = true;
 	yaml_node_t *nodes;
 
+	memset(out, 0, sizeof(*out));	/* deleted by the caller, whatever happens */
 	for (i = 0; i < n; i++)
 		total += (size_t)(docs[i].nodes.top - docs[i].nodes.start);
 	nodes = calloc(total, sizeof(*nodes));
@@ -749,7 +750,6 @@ static bool merge_docs(struct ctx *c, yaml_document_t *docs, size_t n, yaml_docu
 		c->oom = true;
 		return false;
 	}
-	memset(out, 0, sizeof(*out));
 	out->nodes.start = nodes;
 	out->nodes.top = out->nodes.end = nodes + total;
 	c->doc = out;	/* mf_node() below reads it */
@@ -818,7 +818,7 @@ static bool merge_docs(struct ctx *c, yaml_document_t *docs, size_t n, yaml_docu
 	}
 	free(roots);
 	c->cur_file = 0;
-	return ok && !c->oom && !c->nerr;
+	return ok && !c->oom;	/* a root that is not a mapping: told, skipped */
 }
 
 int manifest_load_buf(const char *buf, size_t len, const char *name, struct manifest **out,
