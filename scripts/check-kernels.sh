@@ -10,7 +10,8 @@
 #     LABEL       only these kernels (labels of the table below; default all)
 #     --full      every suite that makes sense on a kernel (also FULL=1):
 #                 adds the sanitizer builds, e2e with the sanitizer build,
-#                 synack_e2e and dns_diff to the bounded CI subset
+#                 cluster_e2e (the image built here first), synack_e2e and
+#                 dns_diff to the bounded CI subset
 #     --suites    only the named suites (debugging), e.g. --suites flows_e2e
 #     --run CMD   instead of the suites, CMD (bash, from the checkout) as the
 #                 one suite "run" (debugging: its output is printed whole)
@@ -110,6 +111,7 @@ if [ "$FULL" = 1 ]; then
 		PLAN+=("$t-san 3600 ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 .output/san/$t")
 	done
 	PLAN+=("e2e-san 2400 ASAN_OPTIONS=detect_leaks=1 selftests/e2e/e2e.sh .output/san/enforcer"
+	       "cluster_e2e 1800 ENF_IMAGE_READY=1 ENF_TIME_FACTOR=10 selftests/e2e/cluster_e2e.sh .output/enforcer"
 	       "synack_e2e 900 selftests/e2e/synack_e2e.sh"
 	       "dns_diff 2400 selftests/e2e/dns_diff.sh .output/enforcer")
 fi
@@ -159,6 +161,11 @@ scripts/install-deps.sh "${deps[@]}" || die "installing packages failed"
 make -s -j"$(nproc 2>/dev/null || echo 2)" all || die "make failed"
 if [ "$FULL" = 1 ]; then
 	make -s -j"$(nproc 2>/dev/null || echo 2)" SAN=1 all || die "make SAN=1 failed"
+	# cluster_e2e runs the agent from the image root; the guests have no
+	# Debian mirror to build it from
+	case "$ONLY_SUITES" in ""|*,cluster_e2e,*)
+		scripts/build-image.sh >/dev/null || die "scripts/build-image.sh failed" ;;
+	esac
 fi
 log "packages and build: $(($(now) - t)) s"
 [ -e /dev/kvm ] && log "not using /dev/kvm: TCG only (KVM hangs on these machines)"
