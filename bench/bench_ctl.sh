@@ -54,42 +54,8 @@ if ! mount -t bpf bpf "$tmp/bpffs"; then
 	exit 1
 fi
 
-now_ns() { date +%s%N; }
-
-# timed OUTVAR_MS RSSFILE CMD...: wall ms into OUTVAR_MS, peak RSS (kB) into RSSFILE
-timed() {
-	local var=$1 rssf=$2 s e
-	shift 2
-	s=$(now_ns)
-	/usr/bin/time -f %M -o "$rssf" "$@" >/dev/null 2>"$tmp/err" || {
-		cat "$tmp/err" >&2
-		return 1
-	}
-	e=$(now_ns)
-	printf -v "$var" '%d.%03d' $(((e - s) / 1000000)) $((((e - s) / 1000) % 1000))
-}
-
-median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-
-# memlock of every map pinned in $1 plus the inner maps of both slots.
-memlock() {
-	local dir=$1 f ids=""
-	for f in "$dir"/*; do
-		[ -f "$f" ] || continue
-		id=$(bpftool -j map show pinned "$f" 2>/dev/null | jq -r '.id // empty') || continue
-		[ -n "$id" ] && ids="$ids $id"
-		case $f in
-		*_sel)
-			ids="$ids $(bpftool -j map dump pinned "$f" 2>/dev/null |
-				jq -r '.[] | .value | map(ltrimstr("0x")) | reverse | join("")' |
-				while read -r h; do echo $((16#$h)); done | tr '\n' ' ')"
-			;;
-		esac
-	done
-	for id in $(tr ' ' '\n' <<<"$ids" | sort -un); do
-		bpftool -j map show id "$id" 2>/dev/null | jq -r '.bytes_memlock // 0'
-	done | awk '{ s += $1 } END { print s + 0 }'
-}
+# timed, median, memlock (shared with bench/scale.sh)
+. bench/ctl_lib.sh
 
 echo "services,instances,check_ms,first_ms,reapply_ms,change_ms,rss_kb,memlock_bytes" >"$out"
 for n in $services; do
