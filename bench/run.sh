@@ -58,6 +58,7 @@ if [ "${1:-}" = "--smoke" ]; then
 	p=0 f=0 s=0
 	for cmd in "timeout 120 bench/probe.sh --smoke --out $BENCH_PEERS" \
 		"timeout 60 $BIN/bench_xdp smoke" "timeout 60 bench/bench_ctl.sh --smoke" \
+		"timeout 120 bench/scale.sh --smoke" \
 		"timeout 180 bench/dns_qps.sh --smoke" "timeout 180 bench/flood.sh --smoke" \
 		"timeout 120 bench/reload_flood.sh --smoke"; do
 		echo "=== bench smoke: ${cmd#timeout * }"
