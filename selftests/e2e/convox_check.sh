@@ -168,5 +168,98 @@ want_rc 2
 want_err "$tmp/does-not-exist.yml: cannot read manifest: No such file or directory"
 verdict env_of_a_bad_manifest_says_why_and_exits_2
 
+# ---- enforcer import -------------------------------------------------------
+
+# each fixture, its app, and the manifest it must become (selftests/fixtures/convox/)
+for fa in seed000-blog:myapp seed001-links:backend forms:shop; do
+	f=${fa%%:*} app=${fa##*:}
+	run "${E[@]}" import $fx/$f.yml --app $app
+	want_rc 0
+	want_err ""
+	[ "$out" = "$(cat $fx/$f.expected.yml)" ] ||
+		because "differs from $f.expected.yml: $(diff <(echo "$out") $fx/$f.expected.yml | head -n 6 | tr '\n' ' ')"
+	verdict "import_${f//-/_}_makes_the_expected_manifest"
+
+	run bash -c '"$1" --pin-dir "$2" import "$3" --app "$4" | "$1" --pin-dir "$2" check -f -' \
+		_ "$enf" "$tmp/no-pin-dir" $fx/$f.yml $app
+	want_rc 0
+	grep -q '^valid -: 1 apps, ' <<<"$out" || because "check says: $(oneline "$out")"
+	verdict "import_${f//-/_}_round_trips_through_check"
+done
+
+# the links carried over are what `enforcer env` makes URLs of
+run bash -c '"$1" --pin-dir "$2" import "$3" --app backend | "$1" --pin-dir "$2" env -f - backend web' \
+	_ "$enf" "$tmp/no-pin-dir" $fx/seed001-links.yml
+want_rc 0
+want_out "API_URL=http://api.backend.convox.local:4000"
+run bash -c '"$1" --pin-dir "$2" import "$3" --app myapp | "$1" --pin-dir "$2" env -f - myapp worker' \
+	_ "$enf" "$tmp/no-pin-dir" $fx/seed000-blog.yml
+want_rc 0
+want_out "ADMIN_URL=http://admin.myapp.convox.local:4000"
+verdict import_then_env_gives_the_link_urls
+
+# options before the operand, standard input, -o FILE
+run "${E[@]}" import --app backend - <$fx/seed001-links.yml
+want_rc 0
+[ "$out" = "$(sed 's|^# selftests/fixtures/convox/seed001-links.yml$|# (stdin)|' $fx/seed001-links.expected.yml)" ] ||
+	because "stdin: $(oneline "$out")"
+run "${E[@]}" import -o "$tmp/out.yml" $fx/seed001-links.yml --app backend
+want_rc 0
+want_out ""
+cmp -s "$tmp/out.yml" $fx/seed001-links.expected.yml || because "-o wrote something else"
+verdict import_reads_stdin_and_writes_o_file
+
+printf 'services:\n  web:\n    port: 3000\n  - x\n' >"$tmp/notyaml.yml"
+run "${E[@]}" import "$tmp/notyaml.yml" --app a -o "$tmp/none.yml"
+want_rc 2
+want_out ""
+want_err "$tmp/notyaml.yml:4:3: yaml: did not find expected key (while parsing a block mapping at line 2 column 3)"
+[ ! -e "$tmp/none.yml" ] || because "-o written on failure"
+verdict import_of_text_that_is_not_yaml_says_where
+
+printf 'resources:\n  db: { type: postgres }\n' >"$tmp/noservices.yml"
+run "${E[@]}" import "$tmp/noservices.yml" --app a
+want_rc 2
+want_err "$tmp/noservices.yml:1:1: convox.yml: no services: (expected services: with at least one service, as in a convox.yml)"
+verdict import_without_services_is_an_error
+
+printf 'services:\n  web:\n    port: https:70000\n    links: [apl]\n  api: { port: 80 }\n' >"$tmp/badsvc.yml"
+run "${E[@]}" import "$tmp/badsvc.yml" --app a
+want_rc 2
+want_err "$tmp/badsvc.yml:3:11: services.web.port: invalid port 'https:70000' (expected a port number 1..65535, such as 3000 or https:3000)
+$tmp/badsvc.yml:4:13: services.web.links[0]: unknown service 'apl' (did you mean api? services: web, api)"
+verdict import_errors_name_file_line_column_and_field
+
+run "${E[@]}" import $fx/seed001-links.yml
+want_rc 2
+want_err "enforcer: import: --app NAME is required (the app's name in Convox, as in \`convox apps\`)
+enforcer: 'enforcer import --help' shows its usage"
+run "${E[@]}" import $fx/seed001-links.yml --app My_App
+want_rc 2
+want_err "enforcer: import: invalid app name 'My_App' (expected 1-63 characters a-z, 0-9 and '-'; letters are lowercased and spaces become '-')"
+run "${E[@]}" import $fx/seed001-links.yml $fx/forms.yml --app a
+want_rc 2
+grep -qxF "enforcer: import: too many operands (expected one convox.yml, or - for standard input)" <<<"$err" ||
+	because "too many: $(oneline "$err")"
+run "${E[@]}" import --app a
+want_rc 2
+grep -qxF "enforcer: import: missing CONVOX_YML (expected one convox.yml, or - for standard input)" <<<"$err" ||
+	because "missing: $(oneline "$err")"
+run "${E[@]}" import "$tmp/nosuch.yml" --app a
+want_rc 2
+want_err "$tmp/nosuch.yml: cannot read convox.yml: No such file or directory"
+verdict import_bad_command_lines_exit_2
+
+run "${E[@]}" import $fx/seed001-links.yml --app a -o "$tmp/no-such-dir/out.yml"
+want_rc 1
+want_err "enforcer: import: cannot write '$tmp/no-such-dir/out.yml': No such file or directory"
+mkdir "$tmp/adir"
+run "${E[@]}" import $fx/seed001-links.yml --app a -o "$tmp/adir"
+want_rc 1
+want_err "enforcer: import: cannot write '$tmp/adir': Is a directory"
+left=$(find "$tmp" -name 'adir.import.*')
+[ -z "$left" ] || because "left behind: $left"
+verdict import_that_cannot_write_exits_1_and_leaves_nothing
+
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]
