@@ -592,6 +592,30 @@ static void test_errors_stop_after_one_hundred(void)
 	free(yaml);
 }
 
+static void test_services_and_links_are_bounded(void)
+{
+	size_t i, o = 0, cap = 2 * 1024 * 1024;
+	char *yaml = malloc(cap);
+
+	if (!CHECK(yaml, "malloc"))
+		return;
+	o += (size_t)snprintf(yaml, cap, "services:\n");
+	for (i = 0; i < 65536; i++)
+		o += (size_t)snprintf(yaml + o, cap - o, "  s%zu: {}\n", i);
+	import_bad(yaml, "c.yml:2:3: services: 65536 services (at most 65535, as in a "
+		   "manifest)\n");
+	/* 1000 top-level URLs, each a link of 1100 services: over 2^20 links */
+	o = (size_t)snprintf(yaml, cap, "environment:\n");
+	for (i = 0; i < 1000; i++)
+		o += (size_t)snprintf(yaml + o, cap - o, "  - U%zu=http://s%zu\n", i, i);
+	o += (size_t)snprintf(yaml + o, cap - o, "services:\n");
+	for (i = 0; i < 1100; i++)
+		o += (size_t)snprintf(yaml + o, cap - o, "  s%zu: { port: 80 }\n", i);
+	import_bad(yaml, "c.yml:1:1: convox.yml: more than 1048576 links in all (links, and "
+		   "environment URLs that name services)\n");
+	free(yaml);
+}
+
 static const struct test_case tests[] = {
 	TEST(seed_example_becomes_this_manifest),
 	TEST(port_forms_carry_the_number_and_say_the_scheme),
@@ -612,6 +636,7 @@ static const struct test_case tests[] = {
 	TEST(service_named_null_is_quoted),
 	TEST(deep_nesting_is_refused_before_loading),
 	TEST(errors_stop_after_one_hundred),
+	TEST(services_and_links_are_bounded),
 };
 
 int main(int argc, char **argv)

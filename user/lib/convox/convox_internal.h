@@ -23,6 +23,8 @@
 #define CX_SHOW_MAX	72		/* user text quoted in a message */
 #define CX_HEALTH_MAX	256		/* a health path, as the manifest's */
 #define CX_MAX_NOTES	8		/* comments on one service */
+#define CX_MAX_SERVICES	65535		/* as the manifest (service ids are 16 bits) */
+#define CX_MAX_LINKS	(1u << 20)	/* in all: a top-level variable links every service */
 
 struct cx_err {
 	int line;
@@ -76,6 +78,10 @@ struct cx {
 	unsigned int shown_i;
 	struct cx_service *svcs;
 	size_t nsvcs;
+	size_t *by_name;	/* indexes of the usable services, sorted by name */
+	size_t nnamed;
+	size_t *stamp;		/* per service: the pass that last linked to it */
+	size_t nlinks;		/* over all services */
 	const char **resources;	/* names under resources:, for a comment */
 	size_t nresources;
 };

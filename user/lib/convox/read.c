@@ -391,15 +391,21 @@ int convox_app_name(const char *raw, char out[CONVOX_NAME_MAX])
 	return !raw[i] && cx_name_ok(out) ? 0 : -EINVAL;
 }
 
-/* The service named `name`, or SIZE_MAX. */
+/* The service named `name`, or SIZE_MAX (a binary search of by_name). */
 static size_t find_svc(const struct cx *c, const char *name)
 {
-	size_t i;
+	size_t lo = 0, hi = c->nnamed;
 
-	for (i = 0; i < c->nsvcs; i++)
-		if (c->svcs[i].name[0] && !strcmp(c->svcs[i].name, name))
-			return i;
-	return SIZE_MAX;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (strcmp(c->svcs[c->by_name[mid]].name, name) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < c->nnamed && !strcmp(c->svcs[c->by_name[lo]].name, name) ? c->by_name[lo] :
+										 SIZE_MAX;
 }
 
 static void note(struct cx *c, struct cx_service *s, const char *fmt, ...)
@@ -613,25 +619,51 @@ static void parse_service(struct cx *c, struct cx_service *s, yaml_node_t **v)
 	settle_health(c, s);
 }
 
-static bool add_link(struct cx *c, struct cx_service *s, const struct cx_link *l)
+/* One more link of s (duplicates are dropped at the end, dedup_links()). */
+static void add_link(struct cx *c, struct cx_service *s, const struct cx_link *l)
 {
-	size_t i;
 	void *p;
 
-	for (i = 0; i < s->nlinks; i++)
-		if (s->links[i].to == l->to)
-			return false;
+	if (c->stop)
+		return;
+	if (c->nlinks == CX_MAX_LINKS) {
+		err_at(c, 1, 1, "convox.yml", "more than %u links in all (links, and environment "
+		       "URLs that name services)", CX_MAX_LINKS);
+		c->stop = true;
+		return;
+	}
 	if (s->nlinks == s->clinks) {
 		p = realloc(s->links, (s->clinks ? s->clinks * 2 : 4) * sizeof(*s->links));
 		if (!p) {
 			c->oom = c->stop = true;
-			return false;
+			return;
 		}
 		s->links = p;
 		s->clinks = s->clinks ? s->clinks * 2 : 4;
 	}
 	s->links[s->nlinks++] = *l;
-	return true;
+	c->nlinks++;
+}
+
+/* Each service's links once, the first of each kept: links: first, then
+ * its environment's, then the top-level environment's. */
+static void dedup_links(struct cx *c)
+{
+	size_t i, j, n;
+
+	for (i = 0; i < c->nsvcs; i++)
+		c->stamp[i] = 0;
+	for (i = 0; i < c->nsvcs; i++) {
+		struct cx_service *s = &c->svcs[i];
+
+		for (j = n = 0; j < s->nlinks; j++) {
+			if (c->stamp[s->links[j].to] == i + 1)
+				continue;
+			c->stamp[s->links[j].to] = i + 1;
+			s->links[n++] = s->links[j];
+		}
+		s->nlinks = n;
+	}
 }
 
 /* links: [SERVICE, ...]: services of this convox.yml with a port. */
@@ -683,8 +715,11 @@ static void parse_links(struct cx *c, yaml_node_t *n, size_t si)
 			err_node(c, e, "cannot make a URL for %s: it has no port (a link's URL names "
 				 "the service's port; give it port: N, or remove the link)",
 				 c->svcs[to].name);
-		} else if (name && !add_link(c, s, &(struct cx_link){ .to = to }) && !c->oom) {
+		} else if (name && c->stamp[to] == si + 1) {
 			err_node(c, e, "%s is listed twice (each service once)", show(c, name));
+		} else if (name) {
+			c->stamp[to] = si + 1;
+			add_link(c, s, &(struct cx_link){ .to = to });
 		}
 		path_pop(c, o);
 	}
@@ -765,29 +800,75 @@ static void parse_env(struct cx *c, yaml_node_t *n, size_t first, size_t last, b
 	path_pop(c, old);
 }
 
+static int by_name_cmp(const void *a, const void *b, void *arg)
+{
+	const struct cx *c = arg;
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+
+	return strcmp(c->svcs[x].name, c->svcs[y].name) ?: (x > y) - (x < y);
+}
+
+/* by_name, and the second (and later) of two services with one name: an
+ * error each, and out. Sorted, not compared in pairs: a big file stays
+ * quick. */
+static bool index_names(struct cx *c)
+{
+	size_t i, n = 0, first = 0;
+
+	c->by_name = calloc(c->nsvcs, sizeof(*c->by_name));
+	c->stamp = calloc(c->nsvcs, sizeof(*c->stamp));
+	if (!c->by_name || !c->stamp) {
+		c->oom = c->stop = true;
+		return false;
+	}
+	for (i = 0; i < c->nsvcs; i++)
+		if (c->svcs[i].name[0])
+			c->by_name[n++] = i;
+	qsort_r(c->by_name, n, sizeof(*c->by_name), by_name_cmp, c);
+	for (i = 0; i < n; i++) {
+		struct cx_service *s = &c->svcs[c->by_name[i]];
+
+		if (i && !strcmp(c->svcs[c->by_name[first]].name, s->name)) {
+			err_node(c, s->key, "service %s is listed twice (first at line %d)",
+				 show(c, sval(s->key)),
+				 mark_num(c->svcs[c->by_name[first]].key->start_mark.line));
+			s->name[0] = '\0';
+			continue;
+		}
+		first = i;
+		c->by_name[c->nnamed++] = c->by_name[i];
+	}
+	return true;
+}
+
 /* The names under services:, each a manifest name once. */
 static bool service_names(struct cx *c, yaml_node_t *n)
 {
 	yaml_node_pair_t *p;
-	size_t i, j, old = path_key(c, "services");
+	size_t i, old = path_key(c, "services");
+	bool ok = false;
 
 	if (!visit(c, n))
-		return false;
+		goto out;
 	if (n->type != YAML_MAPPING_NODE || !n->data.mapping.pairs.top ||
 	    n->data.mapping.pairs.top == n->data.mapping.pairs.start) {
 		err_node(c, n, "got %s (expected a mapping of service names to services)",
 			 n->type == YAML_MAPPING_NODE ? "no services" : got(c, n));
-		path_pop(c, old);
-		return false;
+		goto out;
 	}
 	c->nsvcs = (size_t)(n->data.mapping.pairs.top - n->data.mapping.pairs.start);
+	if (c->nsvcs > CX_MAX_SERVICES) {
+		err_node(c, n, "%zu services (at most %d, as in a manifest)", c->nsvcs,
+			 CX_MAX_SERVICES);
+		c->nsvcs = 0;
+		goto out;
+	}
 	c->svcs = calloc(c->nsvcs, sizeof(*c->svcs));
 	if (!c->svcs) {
 		c->oom = c->stop = true;
-		path_pop(c, old);
-		return false;
+		goto out;
 	}
-	for (i = 0, p = n->data.mapping.pairs.start; i < c->nsvcs; i++, p++) {
+	for (i = 0, p = n->data.mapping.pairs.start; i < c->nsvcs && !c->stop; i++, p++) {
 		struct cx_service *s = &c->svcs[i];
 		const char *raw;
 
@@ -800,19 +881,12 @@ static bool service_names(struct cx *c, yaml_node_t *n)
 			err_node(c, s->key, "invalid service name %s (expected 1-63 characters a-z, "
 				 "0-9 and '-', as a DNS label)", show(c, raw));
 			s->name[0] = '\0';
-			continue;
-		}
-		for (j = 0; j < i; j++) {
-			if (!strcmp(c->svcs[j].name, s->name)) {
-				err_node(c, s->key, "service %s is listed twice (first at line %d)",
-					 show(c, raw), mark_num(c->svcs[j].key->start_mark.line));
-				s->name[0] = '\0';
-				break;
-			}
 		}
 	}
+	ok = !c->stop && index_names(c);
+out:
 	path_pop(c, old);
-	return true;
+	return ok;
 }
 
 static void parse_services(struct cx *c, yaml_node_t *n, yaml_node_t *top_env)
@@ -852,6 +926,7 @@ static void parse_services(struct cx *c, yaml_node_t *n, yaml_node_t *top_env)
 	path_pop(c, old);
 	if (top_env && !c->stop)
 		parse_env(c, top_env, 0, c->nsvcs - 1, true);
+	dedup_links(c);
 	free(v);
 }
 
@@ -993,6 +1068,8 @@ void cx_free(struct cx *c)
 			free(c->svcs[i].notes[j]);
 	}
 	free(c->svcs);
+	free(c->by_name);
+	free(c->stamp);
 	free(c->resources);
 	for (i = 0; i < c->nerr; i++)
 		free(c->errs[i].msg);
