@@ -2042,6 +2042,30 @@ static void test_links_are_freed_with_the_model(void)
 	load_bad(links_yaml("          - admin\n          - nope\n"));
 }
 
+static void test_link_to_an_app_of_another_file_of_a_directory(void)
+{
+	struct manifest *m = NULL;
+
+	if (!set_make())
+		return;
+	set_put("a.yaml", "zones: [\"{service}.{app}.internal\"]\n"
+			  "apps:\n  a:\n    services:\n      web: { port: 80, links: [b/api] }\n",
+		false);
+	set_put("b.yaml", "apps:\n  b:\n    services:\n      api: { port: 81 }\n", false);
+	if (CHECK_EQ(load_path(set_dir, &m), 0) && CHECK(m, "model")) {
+		const struct mf_service *web = find_svc(m, "a", "web");
+
+		CHECK(web && web->nlinks == 1 && web->links[0].app == 1 && web->links[0].svc == 0 &&
+		      web->links[0].pos.file == 0, "a/web links b/api");
+	}
+	manifest_free(m);
+	set_put("b.yaml", "apps:\n  b:\n    services:\n      apl: { port: 81 }\n", false);
+	CHECK_EQ(load_path(set_dir, &m), -EINVAL);
+	CHECK(has_line("a.yaml:5:32: apps.a.services.web.links[0]: unknown service 'api' in app "
+		       "b (did you mean apl? services: apl)"), "errors: %s", errs);
+	set_rm();
+}
+
 static const struct test_case tests[] = {
 	TEST(convox_classic_scenario_loads),
 	TEST(convox_rack_scenario_loads),
@@ -2161,6 +2185,7 @@ static const struct test_case tests[] = {
 	TEST(invalid_link_forms_are_rejected),
 	TEST(link_into_an_isolated_network_needs_its_instances_admitted),
 	TEST(links_are_freed_with_the_model),
+	TEST(link_to_an_app_of_another_file_of_a_directory),
 };
 
 int main(int argc, char **argv)
