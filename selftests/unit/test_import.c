@@ -231,10 +231,10 @@ static void test_bad_ports_are_errors_at_their_place(void)
 		   "  d: { port: \"080\" }\n"
 		   "  e: { port: [80] }\n"
 		   "  f: { port: \"https:\" }\n",
-		   "c.yml:2:14: services.a.port: unknown scheme 'tcp' in port 'tcp:80' (expected N, "
-		   "http:N, https:N or grpc:N)\n"
-		   "c.yml:3:14: services.b.port: invalid port '0' (expected a port number 1..65535, "
-		   "such as 3000 or https:3000)\n"
+		   "c.yml:2:14: services.a.port: unknown scheme 'tcp' in port 'tcp:80' (expected "
+		   "N, http:N, https:N or grpc:N)\n"
+		   "c.yml:3:14: services.b.port: invalid port '0' (expected a port number "
+		   "1..65535, such as 3000 or https:3000)\n"
 		   "c.yml:4:14: services.c.port: invalid port '65536' (expected a port number "
 		   "1..65535, such as 3000 or https:3000)\n"
 		   "c.yml:5:14: services.d.port: invalid port '080' (expected a port number "
@@ -249,7 +249,8 @@ static void test_internal_and_external_carry_over(void)
 {
 	struct manifest *m = import_ok("services:\n"
 				       "  api: { port: 80, internalAndExternal: true }\n"
-				       "  both: { port: 81, internal: yes, internalAndExternal: on }\n"
+				       "  both: { port: 81, internal: yes,\n"
+				       "          internalAndExternal: on }\n"
 				       "  worker: { internal: true }\n"
 				       "  bare: {}\n"
 				       "  none:\n", "shop");
@@ -366,17 +367,17 @@ static void test_links_carry_over_and_are_checked(void)
 		   "  worker: { links: api }\n",
 		   "c.yml:5:9: services.web.links[0]: unknown service 'apl' (did you mean api? "
 		   "services: web, api, worker)\n"
-		   "c.yml:6:9: services.web.links[1]: a link to the service itself (a service needs "
-		   "no link to reach itself)\n"
+		   "c.yml:6:9: services.web.links[1]: a link to the service itself (a service "
+		   "needs no link to reach itself)\n"
 		   "c.yml:7:9: services.web.links[2]: cannot make a URL for worker: it has no port "
 		   "(a link's URL names the service's port; give it port: N, or remove the link)\n"
 		   "c.yml:9:9: services.web.links[4]: 'api' is listed twice (each service once)\n"
 		   "c.yml:10:9: services.web.links[5]: got a list (expected a service name such as "
 		   "api)\n"
-		   "c.yml:11:9: services.web.links[6]: unknown service 'zzzzzz' (services: web, api, "
-		   "worker)\n"
-		   "c.yml:13:20: services.worker.links: got 'api' (expected a list of service names "
-		   "such as [api])\n");
+		   "c.yml:11:9: services.web.links[6]: unknown service 'zzzzzz' (services: web, "
+		   "api, worker)\n"
+		   "c.yml:13:20: services.worker.links: got 'api' (expected a list of service "
+		   "names such as [api])\n");
 }
 
 /* A URL names a service by its internal name: svc, svc.APP,
@@ -524,8 +525,9 @@ static void test_unknown_keys_are_ignored(void)
 	struct manifest *m = import_ok("appSettings: { awsLogs: { cwRetention: 31 } }\n"
 				       "timers: { t: { schedule: x, command: y, service: web } }\n"
 				       "services:\n"
-				       "  web: { build: ., image: x, scale: { count: 2 }, port: 80,\n"
-				       "         domain: x.example.com, whitelist: 10.0.0.0/8 }\n",
+				       "  web: { build: ., image: x, scale: { count: 2 },\n"
+				       "         port: 80, domain: x.example.com,\n"
+				       "         whitelist: 10.0.0.0/8 }\n",
 				       "shop");
 
 	CHECK(m && svc(m, "web", NULL)->is_public, "web");

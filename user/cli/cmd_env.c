@@ -112,8 +112,8 @@ static int link_vars(const struct manifest *m, const struct mf_service *s, struc
 			if (zone_service_name(m, zi, ta, ts, NULL, name, sizeof(name)) >= 0)
 				break;
 		if (zi == m->nzones) {
-			pr_err("env: no zone template gives %s/%s a name of its own, so its link has "
-			       "no URL (a template with {index} names instances; one without "
+			pr_err("env: no zone template gives %s/%s a name of its own, so its link "
+			       "has no URL (a template with {index} names instances; one without "
 			       "{service} names only an app's web service)\n", ta->name, ts->name);
 			return EXIT_BADINPUT;
 		}

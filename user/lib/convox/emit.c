@@ -103,7 +103,8 @@ static void put_service(const struct cx *c, const struct cx_service *s, FILE *ou
 		if (l->var) {
 			fputs("  # from ", out);
 			put_text(out, l->var, l->var_len);
-			fputs(l->top ? " in the top-level environment" : " in its environment", out);
+			fputs(l->top ? " in the top-level environment" : " in its environment",
+			      out);
 		}
 		fputc('\n', out);
 	}
@@ -113,8 +114,8 @@ void cx_emit(const struct cx *c, FILE *out)
 {
 	size_t i;
 
-	fprintf(out, "# The manifest of app %s, made by `enforcer import` (docs/convox.md) from\n# ",
-		c->app);
+	fprintf(out, "# The manifest of app %s, made by `enforcer import` (docs/convox.md) "
+		"from\n# ", c->app);
 	put_text(out, c->file, strlen(c->file));
 	fputs("\n"
 	      "#\n"

@@ -312,8 +312,8 @@ static bool get_fields(struct cx *c, yaml_node_t *n, const char *what, const cha
 		}
 		for (it = vn->data.sequence.items.start; it < vn->data.sequence.items.top; it++)
 			if (node(c, *it))
-				get_fields(c, node(c, *it), "a mapping to merge (<<: *anchor)", keys,
-					   nkeys, vals, knodes, depth + 1);
+				get_fields(c, node(c, *it), "a mapping to merge (<<: *anchor)",
+					   keys, nkeys, vals, knodes, depth + 1);
 	}
 	return true;
 }
@@ -449,8 +449,9 @@ static void parse_port(struct cx *c, yaml_node_t *n, struct cx_service *s)
 			    !strncasecmp(v, schemes[i], strlen(schemes[i])))
 				break;
 		if (i == 3) {
-			err_node(c, n, "unknown scheme %s in port %s (expected N, http:N, https:N or "
-				 "grpc:N)", show_n(c, v, (size_t)(colon - v)), show(c, v));
+			err_node(c, n, "unknown scheme %s in port %s (expected N, http:N, "
+				 "https:N or grpc:N)", show_n(c, v, (size_t)(colon - v)),
+				 show(c, v));
 			goto out;
 		}
 		snprintf(s->scheme, sizeof(s->scheme), "%s", schemes[i]);
@@ -596,7 +597,8 @@ static void note_ports(struct cx *c, struct cx_service *s, yaml_node_t *n)
 		note(c, s, "ports %s left out: declared here they would face the internet "
 		     "(inside the rack every port is open)", o ? list : "[]");
 	else
-		note(c, s, "ports %s left out: inside the rack every port is open", o ? list : "[]");
+		note(c, s, "ports %s left out: inside the rack every port is open",
+		     o ? list : "[]");
 }
 
 static void parse_service(struct cx *c, struct cx_service *s, yaml_node_t **v)
@@ -712,8 +714,8 @@ static void parse_links(struct cx *c, yaml_node_t *n, size_t si)
 			err_node(c, e, "a link to the service itself (a service needs no link to "
 				 "reach itself)");
 		} else if (name && !c->svcs[to].port) {
-			err_node(c, e, "cannot make a URL for %s: it has no port (a link's URL names "
-				 "the service's port; give it port: N, or remove the link)",
+			err_node(c, e, "cannot make a URL for %s: it has no port (a link's URL "
+				 "names the service's port; give it port: N, or remove the link)",
 				 c->svcs[to].name);
 		} else if (name && c->stamp[to] == si + 1) {
 			err_node(c, e, "%s is listed twice (each service once)", show(c, name));
@@ -878,8 +880,8 @@ static bool service_names(struct cx *c, yaml_node_t *n)
 		if (!raw || !s->val)
 			continue;
 		if (convox_app_name(raw, s->name)) {
-			err_node(c, s->key, "invalid service name %s (expected 1-63 characters a-z, "
-				 "0-9 and '-', as a DNS label)", show(c, raw));
+			err_node(c, s->key, "invalid service name %s (expected 1-63 characters "
+				 "a-z, 0-9 and '-', as a DNS label)", show(c, raw));
 			s->name[0] = '\0';
 		}
 	}
@@ -1003,7 +1005,8 @@ static bool prescan(struct cx *c, const char *buf, size_t len)
 			err_at(c, mark_num(ev.start_mark.line), mark_num(ev.start_mark.column),
 			       "yaml", "nesting deeper than %d levels", CX_MAX_DEPTH);
 			ok = false;
-		} else if (ev.type == YAML_SEQUENCE_END_EVENT || ev.type == YAML_MAPPING_END_EVENT) {
+		} else if (ev.type == YAML_SEQUENCE_END_EVENT ||
+			   ev.type == YAML_MAPPING_END_EVENT) {
 			depth--;
 		}
 		yaml_event_delete(&ev);
