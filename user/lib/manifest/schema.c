@@ -324,6 +324,29 @@ static bool link_name(struct ctx *c, yaml_node_t *n, const char *part, size_t le
 	return ok;
 }
 
+/* One entry of links:, SERVICE or APP/SERVICE, into r; false after an error. */
+static bool parse_link(struct ctx *c, yaml_node_t *e, struct link_rec *r)
+{
+	const char *str = mf_want_str(c, e, "a service name such as api or APP/SERVICE");
+	const char *slash;
+	bool ok;
+
+	if (!str)
+		return false;
+	r->pos = mf_node_pos(c, e);
+	slash = strchr(str, '/');
+	if (slash && (slash == str || !slash[1] || strchr(slash + 1, '/'))) {
+		mf_err_node(c, e, "invalid link %s (expected SERVICE or APP/SERVICE)",
+			    mf_show(c, str));
+		return false;
+	}
+	if (!slash)
+		return link_name(c, e, str, strlen(str), r->to_svc);
+	ok = link_name(c, e, str, (size_t)(slash - str), r->to_app);
+	ok &= link_name(c, e, slash + 1, strlen(slash + 1), r->to_svc);
+	return ok;
+}
+
 /* links: [SERVICE, APP/SERVICE, ...], kept as written until every app is
  * read (links.c resolves and checks them). */
 static void parse_links(struct ctx *c, yaml_node_t *n, struct mf_service *s, size_t app,
@@ -339,25 +362,9 @@ static void parse_links(struct ctx *c, yaml_node_t *n, struct mf_service *s, siz
 			yaml_node_t *e = mf_node(c, items[i]);
 			size_t o = mf_path_idx(c, i);
 			struct link_rec r = { .app = app, .svc = svc, .idx = i };
-			const char *str, *slash;
-			bool ok;
 
-			if (e && (str = mf_want_str(c, e, "a service name such as api or APP/SERVICE"))) {
-				r.pos = mf_node_pos(c, e);
-				slash = strchr(str, '/');
-				if (slash && (slash == str || !slash[1] || strchr(slash + 1, '/'))) {
-					mf_err_node(c, e, "invalid link %s (expected SERVICE or "
-						    "APP/SERVICE)", mf_show(c, str));
-					ok = false;
-				} else if (slash) {
-					ok = link_name(c, e, str, (size_t)(slash - str), r.to_app);
-					ok &= link_name(c, e, slash + 1, strlen(slash + 1), r.to_svc);
-				} else {
-					ok = link_name(c, e, str, strlen(str), r.to_svc);
-				}
-				if (ok)
-					mf_add_link_rec(c, &r);
-			}
+			if (e && parse_link(c, e, &r))
+				mf_add_link_rec(c, &r);
 			mf_path_pop(c, o);
 		}
 	}
