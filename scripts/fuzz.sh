@@ -19,9 +19,11 @@ passed=0 failed=0
 # Sources each target needs besides itself.
 declare -A DEPS=(
 	[fuzz_manifest]="user/lib/manifest/*.c user/lib/addr.c user/lib/names.c user/lib/suggest.c user/lib/zone/template.c"
+	[fuzz_convox]="user/lib/convox/*.c user/lib/manifest/*.c user/lib/addr.c user/lib/names.c user/lib/suggest.c user/lib/zone/template.c"
 )
 declare -A LIBS=(
 	[fuzz_manifest]="-lyaml -lz"
+	[fuzz_convox]="-lyaml -lz"
 )
 
 for src in selftests/fuzz/fuzz_*.c; do
@@ -29,7 +31,7 @@ for src in selftests/fuzz/fuzz_*.c; do
 	name=$(basename "$src" .c)
 	bin=$OUT/$name
 	if ! $CLANG -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-		-D_GNU_SOURCE -Iinclude -Iuser/lib -Iuser/lib/manifest -Iuser/lib/zone \
+		-D_GNU_SOURCE -Iinclude -Iuser/lib -Iuser/lib/manifest -Iuser/lib/zone -Iuser/lib/convox \
 		"$src" ${DEPS[$name]:-} ${LIBS[$name]:-} -o "$bin"; then
 		echo "FAIL $name (build)"
 		failed=$((failed + 1))

@@ -567,7 +567,7 @@ static void test_unknown_service_key_is_rejected_with_a_suggestion(void)
 	CHECK_STR_CONTAINS(e, "t.yml:7:9: apps.myapp.services.web: unknown key "
 			   "'internal_and_external' (did you mean internalAndExternal? allowed: "
 			   "port, ports, internal, internalAndExternal, vip, frontends, instances, "
-			   "health, publish_not_ready)");
+			   "health, publish_not_ready, links)");
 }
 
 static void test_unknown_key_in_cidr_mapping_is_rejected(void)
@@ -1796,6 +1796,284 @@ static void test_malformed_manifest_set_is_an_error(void)
 	manifest_free(m);
 }
 
+/* ---------------------------------------------------------------------- */
+/* links: */
+
+/* Apps myapp (web, admin, worker without a port, dns with only UDP),
+ * backend (api) and other (api); `links` is web's links: block, each entry
+ * on its own line from line 8, the value at column 13. */
+static const char *links_yaml(const char *links)
+{
+	static char buf[2048];
+
+	snprintf(buf, sizeof(buf),
+		 "apps:\n"
+		 "  myapp:\n"
+		 "    services:\n"
+		 "      web:\n"
+		 "        port: 3000\n"
+		 "        instances: [10.0.1.10]\n"
+		 "        links:\n"
+		 "%s"
+		 "      admin:\n"
+		 "        port: 4000\n"
+		 "        internal: true\n"
+		 "      worker:\n"
+		 "        instances: [10.0.3.10]\n"
+		 "      dns:\n"
+		 "        ports: [53/udp, 8053/tcp]\n"
+		 "  backend:\n"
+		 "    services:\n"
+		 "      api:\n"
+		 "        port: 5000\n"
+		 "  other:\n"
+		 "    services:\n"
+		 "      api:\n"
+		 "        ports: [6000/udp]\n",
+		 links);
+	return buf;
+}
+
+/* The whole error output is exactly `want`. */
+static bool errs_are(const char *want)
+{
+	return CHECK(errs && !strcmp(errs, want), "errors:\n%s\nwant:\n%s", errs ? errs : "",
+		     want);
+}
+
+static void test_links_resolve_to_the_services_they_name_in_order(void)
+{
+	struct manifest *m = load_ok(links_yaml("          - Admin\n"
+						"          - backend/api\n"
+						"          - dns\n"));
+	const struct mf_service *web = find_svc(m, "myapp", "web");
+
+	if (!CHECK(web, "web") || !CHECK_EQ(web->nlinks, 3))
+		goto out;
+	CHECK(web->links[0].app == 0 && web->links[0].svc == 1, "links[0] is myapp/admin");
+	CHECK(web->links[1].app == 1 && web->links[1].svc == 0, "links[1] is backend/api");
+	/* dns's first TCP port is its second port */
+	CHECK(web->links[2].app == 0 && web->links[2].svc == 3, "links[2] is myapp/dns");
+	CHECK(web->links[1].pos.line == 9 && web->links[1].pos.col == 13, "links[1] at 9:13");
+	CHECK_EQ(manifest_first_tcp_port(&m->apps[0].services[3]), 8053);
+	CHECK_EQ(find_svc(m, "myapp", "admin")->nlinks, 0);
+out:
+	manifest_free(m);
+}
+
+static void test_link_may_name_a_service_written_later(void)
+{
+	struct manifest *m = load_ok("apps:\n"
+				     "  a:\n"
+				     "    services:\n"
+				     "      web: { port: 80, links: [api, z/db] }\n"
+				     "      api: { port: 81 }\n"
+				     "  z:\n"
+				     "    services:\n"
+				     "      db: { port: 5432 }\n");
+	const struct mf_service *web = find_svc(m, "a", "web");
+
+	if (CHECK(web && web->nlinks == 2, "two links"))
+		CHECK(web->links[0].app == 0 && web->links[0].svc == 1 && web->links[1].app == 1 &&
+		      web->links[1].svc == 0, "a/api, z/db");
+	manifest_free(m);
+}
+
+static void test_links_null_is_no_links(void)
+{
+	struct manifest *m = load_ok(links_yaml(""));
+	const struct mf_service *web = find_svc(m, "myapp", "web");
+
+	CHECK(web && web->nlinks == 0 && !web->links, "no links");
+	manifest_free(m);
+}
+
+static void test_link_variable_is_the_name_uppercased_with_underscores(void)
+{
+	char var[MF_LINK_VAR_MAX];
+
+	manifest_link_var("api", var);
+	CHECK(!strcmp(var, "API_URL"), "api: %s", var);
+	manifest_link_var("background-worker2", var);
+	CHECK(!strcmp(var, "BACKGROUND_WORKER2_URL"), "background-worker2: %s", var);
+	manifest_link_var("a23456789012345678901234567890123456789012345678901234567890123", var);
+	CHECK(strlen(var) == 67 && !strcmp(var + 63, "_URL"), "63 characters: %s", var);
+}
+
+static void test_link_to_unknown_service_suggests_the_closest(void)
+{
+	load_bad(links_yaml("          - admn\n"));
+	errs_are("t.yml:8:13: apps.myapp.services.web.links[0]: unknown service 'admn' in app "
+		 "myapp (did you mean admin? services: web, admin, worker, dns)\n");
+	load_bad(links_yaml("          - backend/apl\n"));
+	errs_are("t.yml:8:13: apps.myapp.services.web.links[0]: unknown service 'apl' in app "
+		 "backend (did you mean api? services: api)\n");
+}
+
+static void test_link_to_unknown_service_far_from_all_lists_them(void)
+{
+	load_bad(links_yaml("          - database\n"));
+	errs_are("t.yml:8:13: apps.myapp.services.web.links[0]: unknown service 'database' in "
+		 "app myapp (services: web, admin, worker, dns)\n");
+}
+
+static void test_link_to_unknown_app_suggests_the_closest(void)
+{
+	load_bad(links_yaml("          - backnd/api\n          - zzz/api\n"));
+	errs_are("t.yml:8:13: apps.myapp.services.web.links[0]: unknown app 'backnd' (did you "
+		 "mean backend? apps: myapp, backend, other)\n"
+		 "t.yml:9:13: apps.myapp.services.web.links[1]: unknown app 'zzz' (apps: myapp, "
+		 "backend, other)\n");
+}
+
+static void test_link_to_the_service_itself_is_rejected(void)
+{
+	load_bad(links_yaml("          - web\n          - myapp/web\n"));
+	errs_are("t.yml:8:13: apps.myapp.services.web.links[0]: a link to the service itself (a "
+		 "service needs no link to reach itself)\n"
+		 "t.yml:9:13: apps.myapp.services.web.links[1]: a link to the service itself (a "
+		 "service needs no link to reach itself)\n");
+}
+
+static void test_link_listed_twice_is_rejected(void)
+{
+	/* the same service, written three ways */
+	load_bad(links_yaml("          - admin\n          - myapp/admin\n          - ADMIN\n"));
+	errs_are("t.yml:9:13: apps.myapp.services.web.links[1]: link to myapp/admin is listed "
+		 "twice (first at line 8; each service once)\n"
+		 "t.yml:10:13: apps.myapp.services.web.links[2]: link to myapp/admin is listed "
+		 "twice (first at line 8; each service once)\n");
+}
+
+static void test_link_to_a_service_without_tcp_port_cannot_make_a_url(void)
+{
+	load_bad(links_yaml("          - worker\n          - other/api\n"));
+	errs_are("t.yml:8:13: apps.myapp.services.web.links[0]: cannot make a URL for "
+		 "myapp/worker: it has no TCP port (a link's URL names the first TCP port; give "
+		 "it port: N, or remove the link)\n"
+		 "t.yml:9:13: apps.myapp.services.web.links[1]: cannot make a URL for other/api: "
+		 "it has no TCP port (a link's URL names the first TCP port; give it port: N, or "
+		 "remove the link)\n");
+}
+
+static void test_links_that_set_one_variable_are_rejected(void)
+{
+	const char *yaml = "apps:\n"
+			   "  a:\n"
+			   "    services:\n"
+			   "      web:\n"
+			   "        port: 80\n"
+			   "        links:\n"
+			   "          - b/api\n"
+			   "          - c/api\n"
+			   "  b: { services: { api: { port: 81 } } }\n"
+			   "  c: { services: { api: { port: 82 } } }\n";
+
+	load_bad(yaml);
+	errs_are("t.yml:8:13: apps.a.services.web.links[1]: link to c/api would set API_URL, as "
+		 "the link to b/api does (line 7; each variable once)\n");
+}
+
+static void test_invalid_link_forms_are_rejected(void)
+{
+	load_bad(links_yaml("          - /api\n          - backend/\n          - a/b/c\n"
+			    "          - api_v2\n          - { name: api }\n"));
+	errs_are("t.yml:8:13: apps.myapp.services.web.links[0]: invalid link '/api' (expected "
+		 "SERVICE or APP/SERVICE)\n"
+		 "t.yml:9:13: apps.myapp.services.web.links[1]: invalid link 'backend/' (expected "
+		 "SERVICE or APP/SERVICE)\n"
+		 "t.yml:10:13: apps.myapp.services.web.links[2]: invalid link 'a/b/c' (expected "
+		 "SERVICE or APP/SERVICE)\n"
+		 "t.yml:11:13: apps.myapp.services.web.links[3]: invalid name 'api_v2' (expected "
+		 "a-z, 0-9 and '-'; letters are lowercased and spaces become '-')\n"
+		 "t.yml:12:13: apps.myapp.services.web.links[4]: got a mapping (expected a service "
+		 "name such as api or APP/SERVICE)\n");
+	load_bad(svc("        port: 80\n        links: api\n"));
+	errs_are("t.yml:7:16: apps.myapp.services.web.links: got 'api' (expected a list of "
+		 "services such as [api, backend/db])\n");
+}
+
+/* An isolated network admits its cidrs, peers and instances: a link into
+ * it from another network works only for instances inside those. */
+static const char *isolated_yaml(const char *web_instances)
+{
+	static char buf[1024];
+
+	snprintf(buf, sizeof(buf),
+		 "networks:\n"
+		 "  billing: { isolated: true, cidrs: [10.0.8.0/24], peers: [10.50.0.0/17] }\n"
+		 "  open: { cidrs: [10.0.9.0/24] }\n"
+		 "apps:\n"
+		 "  shop:\n"
+		 "    services:\n"
+		 "      web:\n"
+		 "        port: 80\n"
+		 "%s"
+		 "        links: [pay/db, public/api]\n"
+		 "  pay:\n"
+		 "    network: billing\n"
+		 "    services: { db: { port: 5432, instances: [10.0.8.5] } }\n"
+		 "  public:\n"
+		 "    network: open\n"
+		 "    services: { api: { port: 8080 } }\n",
+		 web_instances);
+	return buf;
+}
+
+static void test_link_into_an_isolated_network_needs_its_instances_admitted(void)
+{
+	struct manifest *m;
+
+	/* in billing's peers: admitted; `open` is not isolated */
+	m = load_ok(isolated_yaml("        instances: [10.50.1.2, 10.50.127.255]\n"));
+	CHECK(m && find_svc(m, "shop", "web")->nlinks == 2, "both links");
+	manifest_free(m);
+	/* the second instance is outside 10.50.0.0/17 */
+	load_bad(isolated_yaml("        instances: [10.50.1.2, 10.50.128.1]\n"));
+	errs_are("t.yml:10:17: apps.shop.services.web.links[0]: pay/db is in isolated network "
+		 "billing, which does not admit 10.50.128.1 (an instance of this service; add it "
+		 "to networks.billing cidrs or peers, or remove the link)\n");
+	load_bad(isolated_yaml(""));
+	errs_are("t.yml:9:17: apps.shop.services.web.links[0]: pay/db is in isolated network "
+		 "billing, which admits no source of this service (it lists no instances; list "
+		 "them, inside networks.billing cidrs or peers, or remove the link)\n");
+}
+
+static void test_links_are_freed_with_the_model(void)
+{
+	/* under SAN=1 a leak of the links arrays fails this case */
+	struct manifest *m = load_ok(links_yaml("          - admin\n          - backend/api\n"));
+
+	CHECK(m && find_svc(m, "myapp", "web")->links, "links allocated");
+	manifest_free(m);
+	/* and on failure, the half-made model with its links is freed too */
+	load_bad(links_yaml("          - admin\n          - nope\n"));
+}
+
+static void test_link_to_an_app_of_another_file_of_a_directory(void)
+{
+	struct manifest *m = NULL;
+
+	if (!set_make())
+		return;
+	set_put("a.yaml", "zones: [\"{service}.{app}.internal\"]\n"
+			  "apps:\n  a:\n    services:\n      web: { port: 80, links: [b/api] }\n",
+		false);
+	set_put("b.yaml", "apps:\n  b:\n    services:\n      api: { port: 81 }\n", false);
+	if (CHECK_EQ(load_path(set_dir, &m), 0) && CHECK(m, "model")) {
+		const struct mf_service *web = find_svc(m, "a", "web");
+
+		CHECK(web && web->nlinks == 1 && web->links[0].app == 1 && web->links[0].svc == 0 &&
+		      web->links[0].pos.file == 0, "a/web links b/api");
+	}
+	manifest_free(m);
+	set_put("b.yaml", "apps:\n  b:\n    services:\n      apl: { port: 81 }\n", false);
+	CHECK_EQ(load_path(set_dir, &m), -EINVAL);
+	CHECK(has_line("a.yaml:5:32: apps.a.services.web.links[0]: unknown service 'api' in app "
+		       "b (did you mean apl? services: apl)"), "errors: %s", errs);
+	set_rm();
+}
+
 static const struct test_case tests[] = {
 	TEST(convox_classic_scenario_loads),
 	TEST(convox_rack_scenario_loads),
@@ -1901,6 +2179,21 @@ static const struct test_case tests[] = {
 	TEST(gzip_manifest_file_loads_and_a_bad_one_says_why),
 	TEST(gzip_bomb_is_refused_at_sixteen_mib),
 	TEST(malformed_manifest_set_is_an_error),
+	TEST(links_resolve_to_the_services_they_name_in_order),
+	TEST(link_may_name_a_service_written_later),
+	TEST(links_null_is_no_links),
+	TEST(link_variable_is_the_name_uppercased_with_underscores),
+	TEST(link_to_unknown_service_suggests_the_closest),
+	TEST(link_to_unknown_service_far_from_all_lists_them),
+	TEST(link_to_unknown_app_suggests_the_closest),
+	TEST(link_to_the_service_itself_is_rejected),
+	TEST(link_listed_twice_is_rejected),
+	TEST(link_to_a_service_without_tcp_port_cannot_make_a_url),
+	TEST(links_that_set_one_variable_are_rejected),
+	TEST(invalid_link_forms_are_rejected),
+	TEST(link_into_an_isolated_network_needs_its_instances_admitted),
+	TEST(links_are_freed_with_the_model),
+	TEST(link_to_an_app_of_another_file_of_a_directory),
 };
 
 int main(int argc, char **argv)

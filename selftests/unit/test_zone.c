@@ -1881,6 +1881,48 @@ static void test_zone_free_is_idempotent(void)
 	done();
 }
 
+/* What `services` lists and `env` links to: one name per template that
+ * names the service; {index} written as given, or no name at all. */
+static void test_service_name_per_template(void)
+{
+	char name[256];
+	int n;
+
+	if (!compile_yaml("rack: prod\n"
+			  "zones:\n"
+			  "  - \"{index}.{service}.{app}.x.internal\"\n"
+			  "  - \"{app}.y.internal\"\n"
+			  "  - \"{service}.{app}.{rack}.convox\"\n"
+			  "apps:\n"
+			  "  shop:\n"
+			  "    services:\n"
+			  "      web: { port: 80 }\n"
+			  "      api: { port: 81 }\n"))
+		goto out;
+	n = zone_service_name(m, 0, &m->apps[0], &m->apps[0].services[1], "{index}", name,
+			      sizeof(name));
+	CHECK(n > 0 && !strcmp(name, "{index}.api.shop.x.internal"), "zone 0, {index}: %s", name);
+	CHECK_EQ(zone_service_name(m, 0, &m->apps[0], &m->apps[0].services[1], NULL, name,
+				   sizeof(name)), -1);
+	/* a template without {service} names the web service only */
+	CHECK_EQ(zone_service_name(m, 1, &m->apps[0], &m->apps[0].services[1], NULL, name,
+				   sizeof(name)), -1);
+	n = zone_service_name(m, 1, &m->apps[0], &m->apps[0].services[0], NULL, name,
+			      sizeof(name));
+	CHECK(n == (int)strlen("shop.y.internal") && !strcmp(name, "shop.y.internal"),
+	      "zone 1, web: %s", name);
+	n = zone_service_name(m, 2, &m->apps[0], &m->apps[0].services[1], NULL, name,
+			      sizeof(name));
+	CHECK(n > 0 && !strcmp(name, "api.shop.prod.convox"), "zone 2: %s", name);
+	CHECK_EQ(zone_service_name(m, 3, &m->apps[0], &m->apps[0].services[1], NULL, name,
+				   sizeof(name)), -1);
+	/* too small a buffer is no name, never a cut one */
+	CHECK_EQ(zone_service_name(m, 2, &m->apps[0], &m->apps[0].services[1], NULL, name, 8),
+		 -1);
+out:
+	done();
+}
+
 static const struct test_case tests[] = {
 	TEST(label_hash_is_words_of_the_wire_form),
 	TEST(hash_test_vectors),
@@ -1948,6 +1990,7 @@ static const struct test_case tests[] = {
 	TEST(export_view_filter),
 	TEST(export_non_isolated_network_selects_rack_view),
 	TEST(zone_free_is_idempotent),
+	TEST(service_name_per_template),
 };
 
 /* test_zone --export MANIFEST DIR: the files zone_nsd_check.sh checks. */

@@ -85,6 +85,8 @@ int cmd_dns(const struct cli_cmd *cmd, int argc, char **argv);
 int cmd_trace(const struct cli_cmd *cmd, int argc, char **argv);
 int cmd_daemon(const struct cli_cmd *cmd, int argc, char **argv);
 int cmd_services(const struct cli_cmd *cmd, int argc, char **argv);
+int cmd_env(const struct cli_cmd *cmd, int argc, char **argv);
+int cmd_import(const struct cli_cmd *cmd, int argc, char **argv);
 int cmd_monitor(const struct cli_cmd *cmd, int argc, char **argv);
 int cmd_metrics(const struct cli_cmd *cmd, int argc, char **argv);
 

@@ -23,6 +23,7 @@
 #include "manifest.h"
 #include "names.h"
 #include "template.h"
+#include "zone.h"
 
 static const char *visibility(const struct mf_service *s)
 {
@@ -36,25 +37,12 @@ static const char *visibility(const struct mf_service *s)
 static void domains(const struct manifest *m, const struct mf_app *a, const struct mf_service *s,
 		    json_object *arr, char *out, size_t outsz)
 {
-	struct tmpl_fill f = {
-		.svc = s->name,
-		.app = a->name,
-		.net = m->networks[a->network].name,
-		.rack = m->rack[0] ? m->rack : NULL,
-		.index_text = "{index}",
-	};
 	char name[TMPL_NAME_MAX + 16];
 	size_t i, used_len = 0;
 
 	out[0] = '\0';
 	for (i = 0; i < m->nzones; i++) {
-		struct tmpl_check_result r;
-		const char *t = m->zones[i].tmpl;
-
-		tmpl_check(t, &r);
-		if (r.fault != TMPL_OK || !tmpl_names_service(r.used, s->name))
-			continue;
-		if (tmpl_expand(t, strlen(t), &f, name, sizeof(name)) < 0)
+		if (zone_service_name(m, i, a, s, "{index}", name, sizeof(name)) < 0)
 			continue;
 		if (arr)
 			json_object_array_add(arr, json_object_new_string(name));

@@ -99,6 +99,29 @@ static const struct cli_cmd commands[] = {
 	  "f:jh",
 	  (const struct option[]){ { "file", required_argument, NULL, 'f' },
 				   { "json", no_argument, NULL, 'j' }, CLI_OPT_HELP, {} } },
+	{ "env", cmd_env, "env [-f MANIFEST] [--json] APP SERVICE",
+	  "the environment SERVICE's links give it: <NAME>_URL=http://<name>:<port>",
+	  "  one NAME=value a line, sorted by name: for each link, the linked service's\n"
+	  "  name uppercased ('-' as '_') and _URL, set to its first private name (the\n"
+	  "  first zone template that names it) and its first TCP port (docs/convox.md)\n"
+	  "  without -f: the manifest of the generation in force (must be unchanged)\n"
+	  "  --json: one object, NAME -> value\n",
+	  "f:jh",
+	  (const struct option[]){ { "file", required_argument, NULL, 'f' },
+				   { "json", no_argument, NULL, 'j' }, CLI_OPT_HELP, {} } },
+	{ "import", cmd_import, "import CONVOX_YML --app NAME [-o FILE]",
+	  "a manifest skeleton from a convox.yml (services, ports, internal, links)",
+	  "  CONVOX_YML: a convox.yml, or - (standard input)\n"
+	  "  --app NAME: the app's name in Convox (it names the app in the manifest,\n"
+	  "              and environment URLs such as http://svc.NAME.convox.local:N\n"
+	  "              become links)\n"
+	  "  -o FILE: write the manifest there (default: standard output)\n"
+	  "  carries port, internal, internalAndExternal, health and links; leaves\n"
+	  "  instances to the platform; what does not carry over is a comment. The\n"
+	  "  manifest loads as it is: `enforcer check -f -` (docs/convox.md)\n",
+	  "a:o:h",
+	  (const struct option[]){ { "app", required_argument, NULL, 'a' },
+				   { "output", required_argument, NULL, 'o' }, CLI_OPT_HELP, {} } },
 	{ "monitor", cmd_monitor,
 	  "monitor [--json] [--reason R[,R]] [--service APP/SVC] [--addr A[/LEN]]\n"
 	  "                 [--verdict drop|pass|audit] [--passes[=N]] [--rate N] [--burst N]\n"

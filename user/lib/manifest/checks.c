@@ -21,7 +21,7 @@
 
 /* Room for one more record in an array that doubles; false (out of
  * memory, the walk stops) when there is none. */
-static bool grow(struct ctx *c, void **v, size_t n, size_t *cap, size_t size, size_t first)
+bool mf_grow(struct ctx *c, void **v, size_t n, size_t *cap, size_t size, size_t first)
 {
 	size_t nc;
 	void *p;
@@ -43,7 +43,7 @@ static bool grow(struct ctx *c, void **v, size_t n, size_t *cap, size_t size, si
 bool mf_add_addr_rec(struct ctx *c, const struct enf_addr *a, size_t app, size_t svc,
 		     size_t idx, int kind, struct mf_pos pos)
 {
-	if (!grow(c, (void **)&c->addrs, c->naddrs, &c->caddrs, sizeof(*c->addrs), 64))
+	if (!mf_grow(c, (void **)&c->addrs, c->naddrs, &c->caddrs, sizeof(*c->addrs), 64))
 		return false;
 	c->addrs[c->naddrs] = (struct addr_rec){ .addr = *a, .app = app, .svc = svc,
 						 .idx = idx, .kind = kind, .pos = pos,
@@ -55,7 +55,7 @@ bool mf_add_addr_rec(struct ctx *c, const struct enf_addr *a, size_t app, size_t
 bool mf_add_fe_rec(struct ctx *c, const struct mf_frontend *f, size_t app, size_t svc,
 		   size_t idx)
 {
-	if (!grow(c, (void **)&c->fes, c->nfes, &c->cfes, sizeof(*c->fes), 16))
+	if (!mf_grow(c, (void **)&c->fes, c->nfes, &c->cfes, sizeof(*c->fes), 16))
 		return false;
 	c->fes[c->nfes] = (struct fe_rec){ .addr = f->addr, .port = f->port, .proto = f->proto,
 					   .app = app, .svc = svc, .idx = idx, .pos = f->pos,
@@ -195,7 +195,7 @@ void mf_check_zones(struct ctx *c)
 					ai = m->napps;	/* one error per template */
 					break;
 				}
-				if (!grow(c, (void **)&names, nnames, &cap, sizeof(*names), 64))
+				if (!mf_grow(c, (void **)&names, nnames, &cap, sizeof(*names), 64))
 					break;
 				names[nnames].name = strdup(buf);
 				if (!names[nnames].name) {

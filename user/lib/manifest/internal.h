@@ -10,6 +10,7 @@
  *   schema.c   the schema walk: top level, dns, flows, tunnels, interfaces,
  *              networks, apps, services, zone templates
  *   checks.c   rules across fields: zone names, addresses, internal_only
+ *   links.c    services' links: resolved to the services they name, checked
  */
 #ifndef ENFORCER_MANIFEST_INTERNAL_H
 #define ENFORCER_MANIFEST_INTERNAL_H
@@ -83,6 +84,20 @@ struct fe_rec {
 	size_t seq;
 };
 
+/* A link as written (schema.c), resolved once every app is read (links.c). */
+struct link_rec {
+	size_t app;		/* the linking service */
+	size_t svc;
+	size_t idx;		/* its links[idx] */
+	char to_app[MF_NAME_MAX]; /* "" for the same app */
+	char to_svc[MF_NAME_MAX];
+	struct mf_pos pos;
+	/* resolved */
+	size_t ta, ts;
+	bool ok;
+	char var[MF_LINK_VAR_MAX];
+};
+
 struct checked_name {
 	char *name;		/* expanded, {index} as IDX_MARK */
 	size_t net;
@@ -121,6 +136,8 @@ struct ctx {
 	unsigned int *zone_used; /* per template: TMPL_* bits, 0 = template invalid */
 	const struct mf_network **net_sorted; /* networks by name, for app lookups */
 	size_t nservices;	/* over all apps so far */
+	struct link_rec *links;
+	size_t nlinks, clinks;
 };
 
 struct named {
@@ -177,6 +194,9 @@ bool mf_add_addr_rec(struct ctx *c, const struct enf_addr *a, size_t app, size_t
 			 size_t idx, int kind, struct mf_pos pos);
 bool mf_add_fe_rec(struct ctx *c, const struct mf_frontend *f, size_t app, size_t svc,
 		       size_t idx);
+bool mf_grow(struct ctx *c, void **v, size_t n, size_t *cap, size_t size, size_t first);
+bool mf_add_link_rec(struct ctx *c, const struct link_rec *r);
+void mf_check_links(struct ctx *c);
 void mf_check_zones(struct ctx *c);
 void mf_check_addresses(struct ctx *c);
 void mf_check_internal_only(struct ctx *c);

@@ -20,7 +20,11 @@
  *  - no address is used by two services of different networks, no frontend
  *    (addr, port, proto) is used twice, no frontend address is an instance
  *    or VIP address;
- *  - zone templates only use known placeholders that every app can fill.
+ *  - zone templates only use known placeholders that every app can fill;
+ *  - a service's links name other services (app, svc index), each once,
+ *    each with a TCP port, no two of them giving the same <NAME>_URL, and
+ *    none into an isolated network that does not admit the linking
+ *    service's instances.
  */
 #ifndef ENFORCER_MANIFEST_H
 #define ENFORCER_MANIFEST_H
@@ -94,6 +98,14 @@ struct mf_health {
 	char *path;		/* HTTP GET of this path; NULL: TCP connect */
 };
 
+/* links: the service reaches another by its private name; `enforcer env`
+ * turns each into <NAME>_URL. Nothing in the data path changes. */
+struct mf_link {
+	size_t app;		/* index into manifest.apps */
+	size_t svc;		/* index into that app's services */
+	struct mf_pos pos;
+};
+
 struct mf_service {
 	char name[MF_NAME_MAX];	/* normalised */
 	struct mf_pos pos;
@@ -111,6 +123,8 @@ struct mf_service {
 	bool has_health;
 	struct mf_health health;
 	bool publish_not_ready;	/* failing instances stay in DNS answers */
+	struct mf_link *links;	/* in manifest order */
+	size_t nlinks;
 };
 
 struct mf_app {
@@ -208,6 +222,15 @@ void manifest_free(struct manifest *m);
 
 /* The name of the file a position is in, for "file:line:col" messages. */
 const char *manifest_pos_file(const struct manifest *m, struct mf_pos p);
+
+/* The variable a link to service `svc` sets for the linking service, as
+ * Convox names it: the name uppercased, '-' as '_', then "_URL" ("api" ->
+ * API_URL). `out` holds MF_LINK_VAR_MAX bytes. */
+#define MF_LINK_VAR_MAX	(MF_NAME_MAX + 4)
+void manifest_link_var(const char *svc, char *out);
+
+/* The first TCP port of a service (the port a link's URL names), 0 if none. */
+uint16_t manifest_first_tcp_port(const struct mf_service *s);
 
 /* Total instances over all services (convenience for the compiler/status). */
 size_t manifest_count_instances(const struct manifest *m);

@@ -22,11 +22,11 @@
 
 static const char *const svc_keys[] = {
 	"port", "ports", "internal", "internalAndExternal", "vip", "frontends", "instances",
-	"health", "publish_not_ready",
+	"health", "publish_not_ready", "links",
 };
 
 enum { SK_PORT, SK_PORTS, SK_INTERNAL, SK_IAE, SK_VIP, SK_FRONTENDS, SK_INSTANCES, SK_HEALTH,
-       SK_PNR };
+       SK_PNR, SK_LINKS };
 
 static void add_port(struct ctx *c, yaml_node_t *n, struct mf_service *s, uint16_t port,
 		     uint8_t proto)
@@ -308,6 +308,69 @@ static void parse_health(struct ctx *c, yaml_node_t *n, struct mf_service *s)
 	mf_path_pop(c, old);
 }
 
+/* One name of a link ("api", or either half of "backend/api"), normalised. */
+static bool link_name(struct ctx *c, yaml_node_t *n, const char *part, size_t len,
+		      char out[MF_NAME_MAX])
+{
+	char *raw = strndup(part, len);
+	bool ok;
+
+	if (!raw) {
+		c->oom = c->stop = true;
+		return false;
+	}
+	ok = mf_norm_name(c, n, raw, out);
+	free(raw);
+	return ok;
+}
+
+/* One entry of links:, SERVICE or APP/SERVICE, into r; false after an error. */
+static bool parse_link(struct ctx *c, yaml_node_t *e, struct link_rec *r)
+{
+	const char *str = mf_want_str(c, e, "a service name such as api or APP/SERVICE");
+	const char *slash;
+	bool ok;
+
+	if (!str)
+		return false;
+	r->pos = mf_node_pos(c, e);
+	slash = strchr(str, '/');
+	if (slash && (slash == str || !slash[1] || strchr(slash + 1, '/'))) {
+		mf_err_node(c, e, "invalid link %s (expected SERVICE or APP/SERVICE)",
+			    mf_show(c, str));
+		return false;
+	}
+	if (!slash)
+		return link_name(c, e, str, strlen(str), r->to_svc);
+	ok = link_name(c, e, str, (size_t)(slash - str), r->to_app);
+	ok &= link_name(c, e, slash + 1, strlen(slash + 1), r->to_svc);
+	return ok;
+}
+
+/* links: [SERVICE, APP/SERVICE, ...], kept as written until every app is
+ * read (links.c resolves and checks them). */
+static void parse_links(struct ctx *c, yaml_node_t *n, struct mf_service *s, size_t app,
+			size_t svc)
+{
+	yaml_node_item_t *items;
+	size_t count, i, old = mf_path_key(c, "links");
+
+	if (mf_want_seq(c, n, "a list of services such as [api, backend/db]", &items, &count) &&
+	    count) {
+		s->links = mf_xcalloc(c, count, sizeof(*s->links));
+		for (i = 0; s->links && i < count && !c->stop; i++) {
+			yaml_node_t *e = mf_node(c, items[i]);
+			size_t o = mf_path_idx(c, i);
+			struct link_rec r = { .app = app, .svc = svc, .idx = i };
+
+			if (e && parse_link(c, e, &r))
+				mf_add_link_rec(c, &r);
+			mf_path_pop(c, o);
+		}
+	}
+	mf_path_pop(c, old);
+}
+
 static void parse_service(struct ctx *c, const struct named *e, struct mf_service *s,
 			  size_t app, size_t svc)
 {
@@ -337,6 +400,8 @@ static void parse_service(struct ctx *c, const struct named *e, struct mf_servic
 		parse_frontends(c, v[SK_FRONTENDS], s, app, svc);
 	if (v[SK_HEALTH] && !mf_is_null(v[SK_HEALTH]))
 		parse_health(c, v[SK_HEALTH], s);
+	if (v[SK_LINKS])
+		parse_links(c, v[SK_LINKS], s, app, svc);
 	if (s->internal_and_external && !s->nports && !v[SK_PORT] && !v[SK_PORTS]) {
 		old = mf_path_key(c, "internalAndExternal");
 		mf_err_node(c, k[SK_IAE], "nothing to expose: the service has no port (add port: or "
@@ -941,6 +1006,7 @@ void mf_parse_top(struct ctx *c, yaml_node_t *root)
 		parse_zones(c, v[TK_ZONES]);
 	if (c->stop)
 		return;
+	mf_check_links(c);
 	mf_check_zones(c);
 	mf_check_addresses(c);
 	mf_check_internal_only(c);

@@ -928,6 +928,7 @@ int manifest_load_buf(const char *buf, size_t len, const char *name, struct mani
 		free(c->errs[i].msg);
 	free(c->addrs);
 	free(c->fes);
+	free(c->links);
 	free(c->zone_used);
 	free(c->net_sorted);
 	free(c);
@@ -966,6 +967,7 @@ void manifest_free(struct manifest *m)
 			free(s->instances);
 			free(s->frontends);
 			free(s->health.path);
+			free(s->links);
 		}
 		free(a->services);
 		free(a->trusted.v);

@@ -104,6 +104,16 @@ uint64_t zone_layout_digest(const struct zone_compiled *z);
 /* Whether any RRset follows health (has a spare, see svc_rrset). */
 bool zone_follows_health(const struct zone_compiled *z);
 
+/*
+ * The name zone template `zi` gives service `s` of app `a`, as `enforcer
+ * services` lists it: {index} written as `index_text`; with index_text NULL
+ * a template with {index} gives none (it names instances, not the
+ * service). Returns the name's length, or -1 when the template does not
+ * name the service (or the name does not fit in outsz).
+ */
+int zone_service_name(const struct manifest *m, size_t zi, const struct mf_app *a,
+		      const struct mf_service *s, const char *index_text, char *out, size_t outsz);
+
 /* qsort() order of struct zone_name: view, zone, then canonical name order. */
 int zone_name_cmp(const void *a, const void *b);
 
