@@ -12,6 +12,7 @@
 #   test_manifest   manifest parser and validation (no root)
 #   test_compile    manifest -> map entries (no root)
 #   test_zone       zone compiler: names, views, hashes, export (no root)
+#   test_import     convox.yml -> manifest skeleton (no root)
 #   test_xdp        BPF_PROG_TEST_RUN: enforcement verdicts and counters (root)
 #   test_dns        BPF_PROG_TEST_RUN: DNS answers, the RFC checklist (root)
 #   test_tunnels    BPF_PROG_TEST_RUN: tunnels, routes, layer-3 links (root)
@@ -24,6 +25,8 @@
 #   cli             what the CLI says: "did you mean", -f DIR, trace's [v6]:port,
 #                   capture rows and exit status, quiet detach, permission
 #                   denied (root for the netns cases)
+#   convox          links: on services, `enforcer env` (their <LINK>_URL), `enforcer import`
+#                   of a convox.yml into a manifest that loads (no root); convox-san: sanitizer
 #   json            --json of apply, check and trace; apply --dry-run's diff (root for
 #                   the netns cases)
 #   maps            enforcer maps: every view decodes what the manifest says (root)
@@ -144,6 +147,8 @@ if [ $quick -eq 0 ]; then
 	run_suite zone_nsd selftests/e2e/zone_nsd_check.sh .output/test_zone
 	run_suite services selftests/e2e/services_check.sh .output/enforcer
 	run_suite cli selftests/e2e/cli_check.sh .output/enforcer
+	run_suite convox selftests/e2e/convox_check.sh .output/enforcer
+	ASAN_OPTIONS=detect_leaks=1 run_suite convox-san selftests/e2e/convox_check.sh .output/san/enforcer
 	run_suite metrics_rules selftests/e2e/metrics_rules_check.sh
 	run_suite deploy selftests/e2e/deploy_check.sh .output/enforcer
 	run_suite json selftests/e2e/json_check.sh .output/enforcer
