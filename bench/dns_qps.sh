@@ -388,8 +388,18 @@ run_dnsperf()
 # veth hands XDP_TX frames only to a peer with one, so this is the setting
 # in which answers in XDP reach a socket client, the same for all servers
 run_dnsperf-xp() { run_dnsperf "$@"; }
-xp_on() { nl_in cli ip link set dev eth0 xdpdrv obj "$XDP_PASS_OBJ" sec xdp; }
-xp_off() { nl_in cli ip link set dev eth0 xdpdrv off 2>/dev/null; }
+# xp_off: no XDP program on the client's eth0, in any mode: kxdpgun may
+# leave its own behind when its timeout ends it (seen where this kernel
+# build lets kxdpgun run), and the next xp_on would then be refused
+xp_off()
+{
+	local m
+	for m in xdpdrv xdpgeneric xdp; do
+		nl_in cli ip link set dev eth0 "$m" off 2>/dev/null
+	done
+	return 0
+}
+xp_on() { xp_off; nl_in cli ip link set dev eth0 xdpdrv obj "$XDP_PASS_OBJ" sec xdp; }
 XDP_PASS_OBJ=$ROOT/.output/xdp_pass.bpf.o
 
 # run_kxdpgun ADDR LOG: prints "answered_qps lost noerror_pct" (lost = sent - replies)
@@ -599,7 +609,7 @@ for ((r = 1; r <= runs; r++)); do
 				ko "$tool $srv run $r: the enforcer answered $da of its queries"
 			fi
 		done
-		[ "$tool" = dnsperf-xp ] && xp_off
+		[ "$tool" != dnsperf ] && xp_off	# kxdpgun's program too
 	done
 done
 done
