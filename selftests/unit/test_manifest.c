@@ -31,24 +31,37 @@
 static char *errs;		/* what the last load printed */
 static size_t errs_len;
 
-/* Load YAML from a string as file "t.yml"; errors are kept in errs. */
-static int load(const char *yaml, struct manifest **m)
+/* A stream into errs, emptied; NULL (said) when none can be made. */
+static FILE *errs_open(void)
 {
 	FILE *f;
-	int ret;
 
 	free(errs);
 	errs = NULL;
 	errs_len = 0;
 	f = open_memstream(&errs, &errs_len);
-	if (!f) {
-		CHECK(false, "open_memstream: %s", strerror(errno));
-		return -ENOMEM;
-	}
-	ret = manifest_load_buf(yaml, strlen(yaml), "t.yml", m, f);
+	CHECK(f, "open_memstream: %s", strerror(errno));
+	return f;
+}
+
+/* Ends what errs_open() began: errs holds what was printed. */
+static void errs_close(FILE *f)
+{
 	fclose(f);
 	if (test_verbose && errs && *errs)
 		printf("%s", errs);
+}
+
+/* Load YAML from a string as file "t.yml"; errors are kept in errs. */
+static int load(const char *yaml, struct manifest **m)
+{
+	FILE *f = errs_open();
+	int ret;
+
+	if (!f)
+		return -ENOMEM;
+	ret = manifest_load_buf(yaml, strlen(yaml), "t.yml", m, f);
+	errs_close(f);
 	return ret;
 }
 
@@ -1521,17 +1534,13 @@ static void set_rm(void)
 /* manifest_load(path) with the errors kept in errs. */
 static int load_path(const char *path, struct manifest **m)
 {
-	FILE *f;
+	FILE *f = errs_open();
 	int ret;
 
-	free(errs);
-	errs = NULL;
-	errs_len = 0;
-	f = open_memstream(&errs, &errs_len);
+	if (!f)
+		return -ENOMEM;
 	ret = manifest_load(path, m, f);
-	fclose(f);
-	if (test_verbose && errs && *errs)
-		printf("%s", errs);
+	errs_close(f);
 	return ret;
 }
 
@@ -1777,11 +1786,11 @@ static void test_malformed_manifest_set_is_an_error(void)
 	FILE *f;
 
 	for (i = 0; i < ARRAY_SIZE(bad); i++) {
-		free(errs);
-		errs = NULL;
-		f = open_memstream(&errs, &errs_len);
+		f = errs_open();
+		if (!f)
+			return;
 		CHECK_EQ(manifest_load_buf(bad[i], len[i], "d", &m, f), -EINVAL);
-		fclose(f);
+		errs_close(f);
 		CHECK(m == NULL && errs && !strcmp(errs, "d:1:1: manifest: not a manifest (a "
 			"manifest set that is not well formed; give the directory instead)\n"),
 		      "case %zu: %s", i, errs);

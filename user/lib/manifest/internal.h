@@ -108,7 +108,6 @@ struct checked_name {
 
 struct ctx {
 	const char *name;	/* the file or directory given */
-	const char *file;	/* the one being read */
 	const char *buf;
 	size_t len;
 	/* the manifests of a directory (else one, `file`), in merge order; in

@@ -870,7 +870,6 @@ int manifest_load_buf(const char *buf, size_t len, const char *name, struct mani
 	/* every file is read, so every file's syntax errors are told at once */
 	for (i = 0; docs && !c->oom && i < c->nfiles; i++) {
 		c->cur_file = (int)i;
-		c->file = c->files[i];
 		if (load_doc(c, texts[i], lens[i], &docs[ndocs]))
 			ndocs++;
 	}
