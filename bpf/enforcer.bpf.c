@@ -12,6 +12,10 @@
  *   a later fragment of a passed first fragment       -> pass
  *   anything else                                     -> drop
  * Every return goes through account() with a reason (enum enf_reason).
+ * On Ethernet links a public flood at an internal instance is decided
+ * first, by a short path of its own (enf_fast_path), as are the common
+ * plain TCP/UDP packets from public and private sources; every packet it
+ * is unsure of takes the full path (enf_judge_eth).
  *
  * enf_tc_egress (TC egress, same object: it shares enf_flows) records the
  * flows instances open towards sources they would not be admitted from.
@@ -151,199 +155,7 @@ __attribute__((noinline)) int enf_parse_skb(struct __sk_buff *skb, __u32 off, __
 	return parse_at(data, data_end, off, flags, p, tp);
 }
 
-/* reason -> per-CPU packets/bytes; written here, read by `status` */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, ENF_REASON_MAX);
-	__type(key, __u32);
-	__type(value, struct enf_counter);
-} enf_stats SEC(".maps");
-
-/* [interface row * ENF_REASON_SLOTS + reason] -> per-CPU packets/bytes;
- * the row is the interface's (enf_iface_val.stats_row). For the metrics. */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, ENF_IF_ROWS * ENF_REASON_SLOTS);
-	__type(key, __u32);
-	__type(value, struct enf_counter);
-} enf_if_stats SEC(".maps");
-
-/* [ifindex & (ENF_IFROW_SLOTS - 1)] -> the interface's row (a cache of
- * enf_iface_val.stats_row, tagged with the ifindex) */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, ENF_IFROW_SLOTS);
-	__type(key, __u32);
-	__type(value, struct enf_ifrow);
-} enf_ifrow SEC(".maps");
-
-/* `enforcer monitor`: see struct enf_monitor in enforcer_common.h. */
-struct {
-	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, ENF_EVENTS_BYTES);
-} enf_events SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct enf_monitor);
-} enf_monitor SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct enf_mon_cpu);
-} enf_mon_cpu SEC(".maps");
-
-struct verdict_ctx {
-	void *svcstat;		/* inner map of the slot, may be NULL */
-	struct pkt *p;
-	struct enf_policy *pol;
-	__u32 service_id;	/* 0 = none known */
-	__u32 network_id;
-	__u32 class_id;
-	__u32 src_flags;
-	__u32 audit;
-	__u32 trace;
-	__u32 frontend;		/* destination is a frontend address */
-	__u32 encap;		/* enum enf_encap of the outermost tunnel walked */
-	__u32 depth;		/* inner packets walked */
-	__u32 outer_public;	/* a tunnel's outer source was not private */
-	__u32 ifindex;
-	__u32 row;		/* the receiving interface's row of enf_if_stats */
-	struct enf_addr outer_src;	/* the outermost source, once a tunnel is walked */
-	__u64 bytes;
-};
-
-static __always_inline void count_reason(struct verdict_ctx *v, __u32 reason)
-{
-	__u32 idx = (v->row % ENF_IF_ROWS) * ENF_REASON_SLOTS + reason;
-	struct enf_counter *c = bpf_map_lookup_elem(&enf_stats, &reason);
-
-	if (c) {	/* cannot fail for reason < ENF_REASON_MAX; verifier wants it */
-		c->packets++;
-		c->bytes += v->bytes;
-	}
-	c = bpf_map_lookup_elem(&enf_if_stats, &idx);
-	if (c) {
-		c->packets++;
-		c->bytes += v->bytes;
-	}
-}
-
-/* One event for `enforcer monitor`, when this CPU's token bucket allows
- * it; called only while someone listens (monitor_event). A subprogram,
- * not inlined: account() is inlined at every verdict, and one copy of this
- * serves them all. */
-static __noinline int monitor_write(struct verdict_ctx *v, struct enf_monitor *m, __u32 reason,
-				    __u32 ev_verdict)
-{
-	struct enf_mon_cpu *c;
-	struct enf_event *e;
-	struct pkt *p = v->p;
-	__u32 zero = 0;
-	__u64 now;
-
-	if (ev_verdict == ENF_EV_PASS && m->pass_sample > 1 &&
-	    bpf_get_prandom_u32() % m->pass_sample)
-		return 0;
-	c = bpf_map_lookup_elem(&enf_mon_cpu, &zero);
-	if (!c)
-		return 0;
-	if (c->epoch != m->epoch) {	/* a new reader: a full bucket */
-		c->epoch = m->epoch;
-		c->tat_ns = 0;
-		c->refused_ns = 0;
-		c->refuse_until = 0;
-	}
-	/* flooded a moment ago: refused without reading the clock */
-	if (c->refuse_until && bpf_jiffies64() < c->refuse_until) {
-		c->rate_limited++;
-		return 0;
-	}
-	now = bpf_ktime_get_ns();
-	if (now > m->lease_ns) {	/* the reader is gone: stop for everyone */
-		m->flags = 0;
-		return 0;
-	}
-	/* virtual scheduling: an event is due interval_ns after the last;
-	 * up to burst of them may come early */
-	if (c->tat_ns + m->interval_ns > now + m->burst_ns) {
-		c->rate_limited++;
-		/* refusals faster than the rate: a flood, not a burst; the
-		 * rest of this jiffy and the next are refused cheaply */
-		if (now - c->refused_ns < m->interval_ns)
-			c->refuse_until = bpf_jiffies64() + 2;
-		c->refused_ns = now;
-		return 0;
-	}
-	c->refuse_until = 0;
-	c->tat_ns = (c->tat_ns > now ? c->tat_ns : now) + m->interval_ns;
-	e = bpf_ringbuf_reserve(&enf_events, sizeof(*e), 0);
-	if (!e) {
-		c->ring_full++;
-		return 0;
-	}
-	e->ts_ns = now;
-	e->generation = v->pol ? v->pol->generation : 0;
-	e->ifindex = v->ifindex;
-	e->reason = reason;
-	e->service_id = v->service_id;
-	e->network_id = v->network_id;
-	e->class_id = v->class_id;
-	e->bytes = v->bytes;
-	e->verdict = ev_verdict;
-	e->encap = v->encap;
-	e->depth = v->depth;
-	__builtin_memset(&e->src, 0, sizeof(e->src));
-	__builtin_memset(&e->dst, 0, sizeof(e->dst));
-	e->sport = 0;
-	e->dport = 0;
-	e->proto = 0;
-	e->tcp_flags = 0;
-	e->icmp_type = 0;
-	e->icmp_code = 0;
-	e->has_ports = 0;
-	__builtin_memset(e->pad, 0, sizeof(e->pad));
-	__builtin_memset(e->pad2, 0, sizeof(e->pad2));
-	if (v->depth)
-		e->outer_src = v->outer_src;
-	else
-		__builtin_memset(&e->outer_src, 0, sizeof(e->outer_src));
-	/* a parse that failed before the IP header leaves it all cleared
-	 * (and l4 reads as L4_PORTS): nothing to show then */
-	if (p && p->src.family) {
-		e->src = p->src;
-		e->dst = p->dst;
-		e->proto = p->proto;
-		if (p->l4 == L4_PORTS) {
-			e->sport = p->sport;
-			e->dport = p->dport;
-			e->has_ports = 1;
-			e->tcp_flags = p->tcp_flags;
-		} else if (p->l4 == L4_OTHER) {
-			e->icmp_type = p->icmp_type;
-			e->icmp_code = p->icmp_code;
-		}
-	}
-	bpf_ringbuf_submit(e, 0);
-	c->emitted++;
-	return 0;
-}
-
-/* Nobody listening costs the data path the load of the flags. */
-static __always_inline void monitor_event(struct verdict_ctx *v, __u32 reason, int verdict,
-					  int audited)
-{
-	__u32 zero = 0, want = verdict == XDP_DROP || audited ? ENF_MON_DROPS : ENF_MON_PASSES;
-	struct enf_monitor *m = bpf_map_lookup_elem(&enf_monitor, &zero);
-
-	if (m && (m->flags & want))
-		monitor_write(v, m, reason,
-			      audited ? ENF_EV_AUDIT : verdict == XDP_DROP ? ENF_EV_DROP : ENF_EV_PASS);
-}
+#include "verdict.bpf.h"
 
 /* A first fragment that passed on its ports: remember it for the rest. */
 static __always_inline void remember_fragment(struct verdict_ctx *v, __u32 reason)
@@ -751,6 +563,190 @@ static __always_inline int follow_packet(struct xdp_md *ctx, struct verdict_ctx 
 	return ENF_JUDGE;	/* not reached: the last round returns */
 }
 
+/*
+ * The fast path, tried first on Ethernet links (enf_xdp_ingress): the
+ * common packets decided without the full parser. It takes an untagged,
+ * unfragmented IPv4 packet without options, or an IPv6 packet without
+ * extension headers, carrying TCP or UDP (not to a tunnel port), from a
+ * source whose /16 answers directly (enf_src16): neither a member nor, if
+ * public, of any class. For those, rules 1-5 reduce to:
+ *   public source:  not a service address -> pass (not owned); a frontend
+ *                   address is ours only on its listed ports; a public
+ *                   port (untrusted) -> pass; a bare SYN, or a packet whose
+ *                   flow-hint bucket is empty (no flow can reply) -> drop
+ *                   (not admitted, or untrusted at a trusted-only port);
+ *   private source: on a public interface -> drop (spoofed); not a service
+ *                   address -> pass (not owned); a service instance of a
+ *                   network that is not isolated -> pass (admitted).
+ * Headers are read straight from the frame onto the stack: no parse into
+ * enf_pkt, no memset; the same counters as the full path. Every other case
+ * (a live flow hint, isolated networks, trusted ranges, members, audit mode,
+ * a monitor reading: its events show the parsed packet) returns ENF_JUDGE
+ * and goes to the full path (enf_judge_eth), which decides the packets
+ * taken here the same way; the differential fuzzer holds both to the
+ * model, reasons included. A global function: checked once by the
+ * verifier, and its stack is not added to the full path's.
+ */
+__attribute__((noinline)) int enf_fast_path(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	struct verdict_ctx v = { .bytes = data_end - data, .ifindex = ctx->ingress_ifindex };
+	struct ethhdr *eth = data;
+	struct enf_addr src = {}, dst = {};
+	void *dst_map, *src16_map, *ifrole_map, *port_map;
+	__u32 zero = 0, slot, idx, cls, fl, reason, i;
+	struct enf_port_val *pv = NULL;
+	struct enf_monitor *m;
+	struct enf_dst_val *dv;
+	struct enf_policy *pol;
+	struct enf_active *act;
+	__u8 proto, *l4, tcp_flags = 0;
+	__be16 sport, dport;
+	__u32 *d;
+
+	if ((void *)(eth + 1) > data_end)
+		return ENF_JUDGE;
+	if (eth->h_proto == bpf_htons(ETH_P_IP)) {
+		struct iphdr *ip = (void *)(eth + 1);
+
+		if ((void *)(ip + 1) > data_end || ip->version != 4 || ip->ihl != 5 ||
+		    (ip->frag_off & bpf_htons(ENF_IP_MF | ENF_IP_OFFSET)))
+			return ENF_JUDGE;
+		src.family = ENF_AF_INET;
+		dst.family = ENF_AF_INET;
+		__builtin_memcpy(src.addr, &ip->saddr, 4);
+		__builtin_memcpy(dst.addr, &ip->daddr, 4);
+		proto = ip->protocol;
+		l4 = (void *)(ip + 1);
+	} else if (eth->h_proto == bpf_htons(ETH_P_IPV6)) {
+		struct ipv6hdr *ip6 = (void *)(eth + 1);
+
+		if ((void *)(ip6 + 1) > data_end || ip6->version != 6)
+			return ENF_JUDGE;
+		src.family = ENF_AF_INET6;
+		dst.family = ENF_AF_INET6;
+		__builtin_memcpy(src.addr, &ip6->saddr, 16);
+		__builtin_memcpy(dst.addr, &ip6->daddr, 16);
+		proto = ip6->nexthdr;
+		l4 = (void *)(ip6 + 1);
+	} else {
+		return ENF_JUDGE;
+	}
+	if (proto == IPPROTO_TCP) {
+		if ((void *)(l4 + 20) > data_end)
+			return ENF_JUDGE;
+		tcp_flags = l4[13];
+	} else if (proto != IPPROTO_UDP || (void *)(l4 + 8) > data_end) {
+		return ENF_JUDGE;
+	}
+	sport = *(__be16 *)l4;
+	dport = *(__be16 *)(l4 + 2);
+
+	act = bpf_map_lookup_elem(&enf_active, &zero);
+	if (!act)
+		return ENF_JUDGE;
+	slot = act->slot & 1;
+	pol = bpf_map_lookup_elem(&enf_policy, &slot);
+	if (!pol || !pol->generation || pol->mode == ENF_MODE_AUDIT)
+		return ENF_JUDGE;
+	m = bpf_map_lookup_elem(&enf_monitor, &zero);
+	if (!m || m->flags)
+		return ENF_JUDGE;
+	/* a UDP tunnel port: the node may decapsulate it (rule 5) */
+	if (proto == IPPROTO_UDP) {
+#pragma unroll
+		for (i = 0; i < ENF_MAX_TUNNEL_PORTS; i++)
+			if (pol->tunnels.p[i].port && pol->tunnels.p[i].port == dport)
+				return ENF_JUDGE;
+	}
+	v.pol = pol;
+
+	src16_map = bpf_map_lookup_elem(&enf_src16_sel, &slot);
+	if (!src16_map)
+		return ENF_JUDGE;
+	idx = (src.family == ENF_AF_INET6 ? 65536 : 0) | (__u32)src.addr[0] << 8 | src.addr[1];
+	d = bpf_map_lookup_elem(src16_map, &idx);
+	if (!d || *d == ENF_SRC16_LPM)
+		return ENF_JUDGE;
+	cls = *d & ENF_SRC16_CLASS_MASK;
+	fl = *d >> 24 & ENF_SRC16_FLAGS_MAX;
+	if ((fl & ENF_SRC_MEMBER) || (cls && !(fl & ENF_SRC_PRIVATE)))
+		return ENF_JUDGE;
+	dst_map = bpf_map_lookup_elem(&enf_dst_sel, &slot);
+	ifrole_map = bpf_map_lookup_elem(&enf_ifrole_sel, &slot);
+	port_map = bpf_map_lookup_elem(&enf_port_sel, &slot);
+	if (!dst_map || !ifrole_map || !port_map)
+		return ENF_JUDGE;
+	v.row = iface_row(v.ifindex, ifrole_map);
+	v.svcstat = bpf_map_lookup_elem(&enf_svcstat_sel, &slot);
+	dv = bpf_map_lookup_elem(dst_map, &dst);
+
+	if (fl & ENF_SRC_PRIVATE) {
+		if (iface_role(ctx, ifrole_map, 0) == ENF_ROLE_PUBLIC) {
+			v.class_id = cls;
+			v.src_flags = fl;
+			return account(&v, ENF_REASON_DROP_SPOOFED, XDP_DROP);
+		}
+		if (!dv)
+			return account(&v, ENF_REASON_PASS_NOT_OWNED, XDP_PASS);
+		if (dv->flags & (ENF_DST_FRONTEND | ENF_DST_ISOLATED))
+			return ENF_JUDGE;
+		v.class_id = cls;
+		v.src_flags = fl;
+		v.service_id = dv->service_id;
+		v.network_id = dv->network_id;
+		return account(&v, ENF_REASON_PASS_ADMITTED, XDP_PASS);
+	}
+
+	if (!dv)
+		return account(&v, ENF_REASON_PASS_NOT_OWNED, XDP_PASS);
+	if (dv->flags & (ENF_DST_FRONTEND | ENF_DST_PORTS)) {
+		struct enf_port_key pk = {};
+
+		pk.a = dst;
+		pk.port = dport;
+		pk.proto = proto;
+		pv = bpf_map_lookup_elem(port_map, &pk);
+	}
+	if (dv->flags & ENF_DST_FRONTEND) {
+		/* ours only on its listed ports */
+		if (!pv)
+			return account(&v, ENF_REASON_PASS_NOT_OWNED, XDP_PASS);
+		v.frontend = 1;
+		v.service_id = pv->service_id;
+		v.network_id = pv->network_id;
+	} else {
+		v.service_id = dv->service_id;
+		v.network_id = dv->network_id;
+	}
+	if (pv && (pv->flags & ENF_PORT_PUBLIC)) {
+		if (!pv->trust_group)
+			return account(&v, ENF_REASON_PASS_PUBLIC_PORT, XDP_PASS);
+		reason = ENF_REASON_DROP_UNTRUSTED;
+	} else {
+		reason = ENF_REASON_DROP_NOT_ADMITTED;
+	}
+
+	/* Rule 3c: a bare SYN is never a reply; anything else may be, and
+	 * an empty hint bucket is the cheap proof that it is not. */
+	if (proto != IPPROTO_TCP || (tcp_flags & 0x12) != 0x02) {
+		struct enf_flow_key fk = {};
+		__u64 *hint;
+
+		fk.local = dst;
+		fk.remote = src;
+		fk.local_port = dport;
+		fk.remote_port = sport;
+		fk.proto = proto;
+		idx = flow_hint_index(&fk);
+		hint = bpf_map_lookup_elem(&enf_flow_hint, &idx);
+		if (!hint || *hint)
+			return ENF_JUDGE;
+	}
+	return account(&v, reason, XDP_DROP);
+}
+
 static __always_inline int enforce(struct xdp_md *ctx, const int trace, const int l3)
 {
 	void *data = (void *)(long)ctx->data;
@@ -778,10 +774,10 @@ static __always_inline int enforce(struct xdp_md *ctx, const int trace, const in
 	if (!pol || !pol->generation)
 		return account(&v, ENF_REASON_PASS_NO_POLICY, XDP_PASS);
 	v.pol = pol;
+	v.audit = pol->mode == ENF_MODE_AUDIT;
 	pp = bpf_map_lookup_elem(&enf_pkt, &key);
 	if (!pp)
 		return account(&v, ENF_REASON_PASS_NO_POLICY, XDP_PASS);
-	v.audit = pol->mode == ENF_MODE_AUDIT;
 	src16_map = bpf_map_lookup_elem(&enf_src16_sel, &slot);
 	src_map = bpf_map_lookup_elem(&enf_src_sel, &slot);
 	dst_map = bpf_map_lookup_elem(&enf_dst_sel, &slot);
@@ -977,10 +973,20 @@ static __always_inline int udp_to_dns_port(struct xdp_md *ctx)
 	return uh->dest == bpf_htons(ENF_DNS_PORT);
 }
 
+/* The full verdict path of an Ethernet link, as a function of its own: the
+ * verifier checks it once, and its stack does not add to the flood path's. */
+__attribute__((noinline)) int enf_judge_eth(struct xdp_md *ctx)
+{
+	return enforce(ctx, 0, 0);
+}
+
 SEC("xdp")
 int enf_xdp_ingress(struct xdp_md *ctx)
 {
-	int ret = enforce(ctx, 0, 0);
+	int ret = enf_fast_path(ctx);
+
+	if (ret == ENF_JUDGE)
+		ret = enf_judge_eth(ctx);
 
 	if (ret == XDP_PASS && udp_to_dns_port(ctx))
 		bpf_tail_call(ctx, &enf_xdp_dns_jmp, 0);
