@@ -65,16 +65,18 @@ struct verdict_ctx {
 	__u32 network_id;
 	__u32 class_id;
 	__u32 src_flags;
-	__u32 audit;
-	__u32 trace;
-	__u32 frontend;		/* destination is a frontend address */
-	__u32 encap;		/* enum enf_encap of the outermost tunnel walked */
-	__u32 depth;		/* inner packets walked */
-	__u32 outer_public;	/* a tunnel's outer source was not private */
 	__u32 ifindex;
 	__u32 row;		/* the receiving interface's row of enf_if_stats */
-	struct enf_addr outer_src;	/* the outermost source, once a tunnel is walked */
 	__u64 bytes;
+	struct enf_addr outer_src;	/* the outermost source, once a tunnel is walked */
+	/* bytes, not words: the full path's frame plus its deepest call must
+	 * stay within 512 bytes on 6.1, which rounds every frame up to 32 */
+	__u8 audit;
+	__u8 trace;
+	__u8 frontend;		/* destination is a frontend address */
+	__u8 encap;		/* enum enf_encap of the outermost tunnel walked */
+	__u8 depth;		/* inner packets walked */
+	__u8 outer_public;	/* a tunnel's outer source was not private */
 };
 
 static __always_inline void count_reason(struct verdict_ctx *v, __u32 reason)
