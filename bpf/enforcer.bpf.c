@@ -72,28 +72,6 @@ ENF_OUTER(enf_meta_sel, svcmeta_inner);
 
 /* ---- global maps ---- */
 
-/* Flows instances opened towards sources they are not admitted from;
- * written by enf_tc_egress, read (and refreshed) by the XDP program so the
- * replies come back. Global: flows outlive policy generations. */
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, ENF_MAX_FLOWS);
-	__type(key, struct enf_flow_key);
-	__type(value, struct enf_flow_val);
-} enf_flows SEC(".maps");
-
-/* A filter in front of enf_flows: bucket (hash of a flow key) -> when a flow
- * hashing there was last seen (ns). Zero or older than every flow timeout
- * means no live flow can have that key, and the drop path skips the LRU
- * lookup: a flood from sources no instance talks to never reaches it.
- * Written wherever a flow's last_ns is; a collision only costs the lookup. */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, ENF_FLOW_HINTS);
-	__type(key, __u32);
-	__type(value, __u64);
-} enf_flow_hint SEC(".maps");
-
 /* First fragments that passed; later fragments with the same (source,
  * destination, id, protocol) follow their verdict. */
 struct {
@@ -156,6 +134,7 @@ __attribute__((noinline)) int enf_parse_skb(struct __sk_buff *skb, __u32 off, __
 }
 
 #include "verdict.bpf.h"
+#include "flows.bpf.h"
 
 /* A first fragment that passed on its ports: remember it for the rest. */
 static __always_inline void remember_fragment(struct verdict_ctx *v, __u32 reason)
@@ -196,9 +175,9 @@ static __always_inline int account(struct verdict_ctx *v, __u32 reason, int verd
 			t->class_id = v->class_id;
 			t->src_flags = v->src_flags;
 			t->audit = audited;
-			t->encap = v->encap;
-			t->encap_depth = v->depth;
-			t->outer_public = v->outer_public;
+			t->encap = v->p ? v->p->walk_encap : 0;
+			t->encap_depth = v->p ? v->p->walk_depth : 0;
+			t->outer_public = v->p ? v->p->walk_outer_public : 0;
 		}
 		return verdict;
 	}
@@ -225,73 +204,6 @@ static __always_inline int account(struct verdict_ctx *v, __u32 reason, int verd
 		}
 	}
 	return verdict;
-}
-
-static __always_inline __u64 flow_timeout(const struct enf_policy *pol, __u8 proto, __u32 state)
-{
-	if (proto == IPPROTO_TCP || proto == IPPROTO_SCTP)
-		return state == ENF_FLOW_CLOSING ? pol->flow_tcp_closing_ns : pol->flow_tcp_ns;
-	if (proto == IPPROTO_UDP)
-		return pol->flow_udp_ns;
-	return pol->flow_icmp_ns;
-}
-
-/* Bucket of a flow key in enf_flow_hint: the key's words folded, then
- * spread. Cheap on purpose; collisions only cost a real lookup. */
-static __always_inline __u32 flow_hint_index(const struct enf_flow_key *k)
-{
-	const __u32 *w = (const __u32 *)k;
-	__u32 x = 0;
-	int i;
-
-#pragma unroll
-	for (i = 0; i < (int)(sizeof(*k) / sizeof(__u32)); i++)
-		x ^= w[i] * (2 * i + 1);
-	return (x * 0x9e3779b1U) >> (32 - 16) & (ENF_FLOW_HINTS - 1);
-}
-
-static __always_inline void flow_hint_touch(const struct enf_flow_key *k, __u64 now)
-{
-	__u32 idx = flow_hint_index(k);
-	__u64 *h = bpf_map_lookup_elem(&enf_flow_hint, &idx);
-
-	if (h)
-		*h = now;
-}
-
-/* Is there a live flow `local` opened to `remote`? Refreshes it (and notes
- * a closing TCP) unless tracing. */
-static __always_inline int flow_lookup(struct verdict_ctx *v, struct enf_flow_key *k,
-				       __u8 tcp_flags)
-{
-	const struct enf_policy *pol = v->pol;
-	__u32 idx = flow_hint_index(k);
-	__u64 *hint = bpf_map_lookup_elem(&enf_flow_hint, &idx);
-	struct enf_flow_val *f;
-	__u64 now, ttl;
-
-	if (!hint || !*hint)
-		return 0;
-	/* The longest timeout, plus a second for writers racing on the
-	 * bucket: past that, no flow of this bucket is alive. */
-	ttl = pol->flow_tcp_ns > pol->flow_udp_ns ? pol->flow_tcp_ns : pol->flow_udp_ns;
-	ttl = ttl > pol->flow_icmp_ns ? ttl : pol->flow_icmp_ns;
-	ttl = ttl > pol->flow_tcp_closing_ns ? ttl : pol->flow_tcp_closing_ns;
-	now = bpf_ktime_get_ns();
-	if (now - *hint > ttl + 1000000000ULL)
-		return 0;
-	f = bpf_map_lookup_elem(&enf_flows, k);
-	if (!f)
-		return 0;
-	if (now - f->last_ns > flow_timeout(pol, k->proto, f->state))
-		return 0;
-	if (!v->trace) {
-		f->last_ns = now;
-		*hint = now;
-		if (tcp_flags & 0x05)	/* FIN or RST */
-			f->state = ENF_FLOW_CLOSING;
-	}
-	return 1;
 }
 
 static __always_inline int addr_equal(const struct enf_addr *a, const struct enf_addr *b)
@@ -340,9 +252,9 @@ static __always_inline int is_ndp(const struct pkt *p)
  * public services). Anything else is forged. The quote is read by the same
  * parser as the packet (its extension headers walked), from the IP header
  * 8 bytes into the ICMP message. */
-static __always_inline int icmp_error_verdict(struct verdict_ctx *v, struct xdp_md *ctx,
-					      void *port_map, void *src16_map, void *src_map,
-					      void *admit_map)
+static __always_inline __u32 icmp_error_reason(struct verdict_ctx *v, struct xdp_md *ctx,
+					       void *port_map, void *src16_map, void *src_map,
+					       void *admit_map)
 {
 	struct pkt *p = v->p, *q;
 	struct enf_flow_key fk = {};
@@ -352,14 +264,14 @@ static __always_inline int icmp_error_verdict(struct verdict_ctx *v, struct xdp_
 
 	q = bpf_map_lookup_elem(&enf_pkt, &key);
 	if (!q || enf_parse_xdp(ctx, p->l4_off + 8, PARSE_F_L3 | PARSE_F_QUOTE, q, NULL) != PARSE_OK)
-		return account(v, ENF_REASON_DROP_ICMP_ERROR, XDP_DROP);
+		return ENF_REASON_DROP_ICMP_ERROR;
 	/* the quoted packet must have come from the instance the error is
 	 * for (which also makes it the family of the error: ICMP quotes IPv4,
 	 * ICMPv6 IPv6) */
 	if (!addr_equal(&q->src, &p->dst))
-		return account(v, ENF_REASON_DROP_ICMP_ERROR, XDP_DROP);
+		return ENF_REASON_DROP_ICMP_ERROR;
 	if ((p->proto == IPPROTO_ICMP) != (q->src.family == ENF_AF_INET))
-		return account(v, ENF_REASON_DROP_ICMP_ERROR, XDP_DROP);
+		return ENF_REASON_DROP_ICMP_ERROR;
 	fk.local = q->src;
 	fk.remote = q->dst;
 	fk.proto = q->proto;
@@ -370,12 +282,12 @@ static __always_inline int icmp_error_verdict(struct verdict_ctx *v, struct xdp_
 					 (q->proto == IPPROTO_ICMPV6 && q->icmp_type == 128))) {
 		fk.local_port = q->icmp_id;	/* echo request the instance sent */
 	} else {
-		return account(v, ENF_REASON_DROP_ICMP_ERROR, XDP_DROP);
+		return ENF_REASON_DROP_ICMP_ERROR;
 	}
 	if (flow_lookup(v, &fk, 0))
-		return account(v, ENF_REASON_PASS_ICMP_ERROR, XDP_PASS);
+		return ENF_REASON_PASS_ICMP_ERROR;
 	if (q->l4 != L4_PORTS)
-		return account(v, ENF_REASON_DROP_ICMP_ERROR, XDP_DROP);
+		return ENF_REASON_DROP_ICMP_ERROR;
 	pk.a = fk.local;
 	pk.port = fk.local_port;
 	pk.proto = fk.proto;
@@ -384,13 +296,22 @@ static __always_inline int icmp_error_verdict(struct verdict_ctx *v, struct xdp_
 		__u32 cls, fl;
 
 		if (!pv->trust_group)
-			return account(v, ENF_REASON_PASS_ICMP_ERROR, XDP_PASS);
+			return ENF_REASON_PASS_ICMP_ERROR;
 		/* the public port only talks to trusted peers */
 		classify_source(src16_map, src_map, &fk.remote, &cls, &fl);
 		if (admitted(admit_map, cls, ENF_TARGET_TRUST | pv->trust_group))
-			return account(v, ENF_REASON_PASS_ICMP_ERROR, XDP_PASS);
+			return ENF_REASON_PASS_ICMP_ERROR;
 	}
-	return account(v, ENF_REASON_DROP_ICMP_ERROR, XDP_DROP);
+	return ENF_REASON_DROP_ICMP_ERROR;
+}
+
+static __always_inline int icmp_error_verdict(struct verdict_ctx *v, struct xdp_md *ctx,
+					      void *port_map, void *src16_map, void *src_map,
+					      void *admit_map)
+{
+	__u32 reason = icmp_error_reason(v, ctx, port_map, src16_map, src_map, admit_map);
+
+	return account(v, reason, reason == ENF_REASON_PASS_ICMP_ERROR ? XDP_PASS : XDP_DROP);
 }
 
 /* A later fragment from a source not admitted: only if its first fragment
@@ -488,16 +409,26 @@ static __always_inline int hides_destination(const struct pkt *p)
 
 #define ENF_JUDGE	(-1)	/* not a verdict: judge pp as it now is */
 
+/* A verdict decided by a step and counted by its caller: one inlined
+ * account() for all of a step's exits instead of one per exit (and, in the
+ * tunnel walk, per depth): the verifier checks every inlined copy. */
+#define VERDICT(reason, xdp)		((int)((reason) << 8 | (xdp)))
+#define VERDICT_REASON(ret)		((__u32)(ret) >> 8)
+#define VERDICT_XDP(ret)		((ret) & 0xff)
+/* not_admitted_verdict(): the verdict is another function's */
+#define DEFER_FRAGMENT		(-2)
+#define DEFER_ICMP_ERROR	(-3)
+
 /*
  * Rule 5 (and the SRv6/source-route cousins of rule 1): a packet to an
  * address that is no service's, which the node may nevertheless hand on to
  * an instance — it decapsulates a tunnel there, or follows a route header —
  * is judged by where it really goes. Walks into tunnels (rewriting *pp to
  * the inner packet) up to ENF_MAX_ENCAP_DEPTH deep; each outer source's
- * standing carries inwards (*outer_public: a source that is not private
- * makes everything inside count as arriving on a public interface). Returns
- * a verdict, or ENF_JUDGE with *dvp the destination entry of the packet to
- * judge.
+ * standing carries inwards (pp->walk_outer_public: a source that is not
+ * private makes everything inside count as arriving on a public
+ * interface). Returns a verdict, or ENF_JUDGE with *dvp the destination
+ * entry of the packet to judge.
  */
 static __always_inline int follow_packet(struct xdp_md *ctx, struct verdict_ctx *v,
 					 struct pkt *pp, struct enf_dst_val **dvp,
@@ -530,35 +461,35 @@ static __always_inline int follow_packet(struct xdp_md *ctx, struct verdict_ctx 
 		v->class_id = cls;
 		v->src_flags = fl;
 		/* Rule 2 holds at every layer. */
-		if (private && (v->outer_public ||
+		if (private && (pp->walk_outer_public ||
 				iface_role(ctx, ifrole_map, trace) == ENF_ROLE_PUBLIC))
-			return account(v, ENF_REASON_DROP_SPOOFED, XDP_DROP);
+			return VERDICT(ENF_REASON_DROP_SPOOFED, XDP_DROP);
 		if (!pp->encap) {
 			/* where it goes cannot be told: a private source's
 			 * business, nobody else's */
 			if (private || (!pp->reroute && !unreadable(pp)))
 				return ENF_JUDGE;
-			return account(v, pp->l4 == L4_TRUNCATED ? ENF_REASON_DROP_MALFORMED
-								 : ENF_REASON_DROP_HDR_CHAIN,
-				       XDP_DROP);
+			return VERDICT(pp->l4 == L4_TRUNCATED ? ENF_REASON_DROP_MALFORMED
+								    : ENF_REASON_DROP_HDR_CHAIN,
+					    XDP_DROP);
 		}
 		if (!private)
-			v->outer_public = 1;
-		if (!v->encap)
-			v->encap = pp->encap;
+			pp->walk_outer_public = 1;
+		if (!pp->walk_encap)
+			pp->walk_encap = pp->encap;
 		if (!pp->inner_off || depth == ENF_MAX_ENCAP_DEPTH)
-			return private ? account(v, ENF_REASON_PASS_TUNNEL, XDP_PASS)
-				       : account(v, ENF_REASON_DROP_TUNNEL, XDP_DROP);
+			return private ? VERDICT(ENF_REASON_PASS_TUNNEL, XDP_PASS)
+				       : VERDICT(ENF_REASON_DROP_TUNNEL, XDP_DROP);
 		if (!depth)
-			v->outer_src = pp->src;	/* the sender, for the monitor */
-		v->depth = depth + 1;
+			pp->walk_outer_src = pp->src;	/* the sender, for the monitor */
+		pp->walk_depth = depth + 1;
 		ret = enf_parse_xdp(ctx, pp->inner_off, pp->inner_l3 ? PARSE_F_L3 : 0, pp,
 				    &v->pol->tunnels);
 		if (ret == PARSE_NOT_IP)
-			return account(v, ENF_REASON_PASS_NOT_IP, XDP_PASS);
+			return VERDICT(ENF_REASON_PASS_NOT_IP, XDP_PASS);
 		if (ret != PARSE_OK)
-			return private ? account(v, ENF_REASON_PASS_TUNNEL, XDP_PASS)
-				       : account(v, ENF_REASON_DROP_TUNNEL, XDP_DROP);
+			return private ? VERDICT(ENF_REASON_PASS_TUNNEL, XDP_PASS)
+				       : VERDICT(ENF_REASON_DROP_TUNNEL, XDP_DROP);
 	}
 	return ENF_JUDGE;	/* not reached: the last round returns */
 }
@@ -686,21 +617,27 @@ __attribute__((noinline)) int enf_fast_path(struct xdp_md *ctx)
 		if (iface_role(ctx, ifrole_map, 0) == ENF_ROLE_PUBLIC) {
 			v.class_id = cls;
 			v.src_flags = fl;
-			return account(&v, ENF_REASON_DROP_SPOOFED, XDP_DROP);
+			reason = ENF_REASON_DROP_SPOOFED;
+			goto drop;
 		}
-		if (!dv)
-			return account(&v, ENF_REASON_PASS_NOT_OWNED, XDP_PASS);
+		if (!dv) {
+			reason = ENF_REASON_PASS_NOT_OWNED;
+			goto pass;
+		}
 		if (dv->flags & (ENF_DST_FRONTEND | ENF_DST_ISOLATED))
 			return ENF_JUDGE;
 		v.class_id = cls;
 		v.src_flags = fl;
 		v.service_id = dv->service_id;
 		v.network_id = dv->network_id;
-		return account(&v, ENF_REASON_PASS_ADMITTED, XDP_PASS);
+		reason = ENF_REASON_PASS_ADMITTED;
+		goto pass;
 	}
 
-	if (!dv)
-		return account(&v, ENF_REASON_PASS_NOT_OWNED, XDP_PASS);
+	if (!dv) {
+		reason = ENF_REASON_PASS_NOT_OWNED;
+		goto pass;
+	}
 	if (dv->flags & (ENF_DST_FRONTEND | ENF_DST_PORTS)) {
 		struct enf_port_key pk = {};
 
@@ -711,8 +648,10 @@ __attribute__((noinline)) int enf_fast_path(struct xdp_md *ctx)
 	}
 	if (dv->flags & ENF_DST_FRONTEND) {
 		/* ours only on its listed ports */
-		if (!pv)
-			return account(&v, ENF_REASON_PASS_NOT_OWNED, XDP_PASS);
+		if (!pv) {
+			reason = ENF_REASON_PASS_NOT_OWNED;
+			goto pass;
+		}
 		v.frontend = 1;
 		v.service_id = pv->service_id;
 		v.network_id = pv->network_id;
@@ -721,8 +660,10 @@ __attribute__((noinline)) int enf_fast_path(struct xdp_md *ctx)
 		v.network_id = dv->network_id;
 	}
 	if (pv && (pv->flags & ENF_PORT_PUBLIC)) {
-		if (!pv->trust_group)
-			return account(&v, ENF_REASON_PASS_PUBLIC_PORT, XDP_PASS);
+		if (!pv->trust_group) {
+			reason = ENF_REASON_PASS_PUBLIC_PORT;
+			goto pass;
+		}
 		reason = ENF_REASON_DROP_UNTRUSTED;
 	} else {
 		reason = ENF_REASON_DROP_NOT_ADMITTED;
@@ -744,7 +685,86 @@ __attribute__((noinline)) int enf_fast_path(struct xdp_md *ctx)
 		if (!hint || *hint)
 			return ENF_JUDGE;
 	}
+	/* one account() for every exit: the verifier checks every inlined
+	 * copy of it */
+drop:
 	return account(&v, reason, XDP_DROP);
+pass:
+	return account(&v, reason, XDP_PASS);
+}
+
+/*
+ * Rules 3b, 3c and 4 for a packet to a service from a source not admitted
+ * to its network: only public ports, replies, their ICMP errors and
+ * fragments pass; whatever cannot be read is dropped. `pv` is the port's
+ * entry when already looked up (a frontend's). A VERDICT(), or a DEFER_*
+ * code for the verdicts of fragment_verdict() and icmp_error_verdict().
+ */
+static __always_inline int not_admitted_verdict(struct verdict_ctx *v, struct pkt *pp,
+						struct enf_port_val *pv, __u32 dst_flags,
+						__u32 class_id, void *port_map, void *admit_map)
+{
+	struct enf_flow_key fk = {};
+	struct enf_port_key pk = {};
+	__u32 trust_group;
+
+	switch (pp->l4) {
+	case L4_PORTS:
+		break;
+	case L4_OTHER:
+		if (is_echo_reply(pp)) {
+			fk.local = pp->dst;
+			fk.remote = pp->src;
+			fk.local_port = pp->icmp_id;
+			fk.proto = pp->proto;
+			if (flow_lookup(v, &fk, 0))
+				return VERDICT(ENF_REASON_PASS_REPLY, XDP_PASS);
+		} else if (is_icmp_error(pp)) {
+			return DEFER_ICMP_ERROR;
+		}
+		if (pp->encap)
+			return VERDICT(ENF_REASON_DROP_TUNNEL, XDP_DROP);
+		return VERDICT(ENF_REASON_DROP_NOT_ADMITTED, XDP_DROP);
+	case L4_LATER_FRAGMENT:
+		return DEFER_FRAGMENT;
+	case L4_CHAIN_TOO_LONG:
+		return VERDICT(ENF_REASON_DROP_HDR_CHAIN, XDP_DROP);
+	default:
+		return VERDICT(ENF_REASON_DROP_MALFORMED, XDP_DROP);
+	}
+
+	/* Rule 3b: declared public ports face the internet (or the app's
+	 * trusted ranges). */
+	if (!pv && (dst_flags & ENF_DST_PORTS)) {
+		pk.a = pp->dst;
+		pk.port = pp->dport;
+		pk.proto = pp->proto;
+		pv = bpf_map_lookup_elem(port_map, &pk);
+	}
+	if (pv && (pv->flags & ENF_PORT_PUBLIC)) {
+		trust_group = pv->trust_group;
+		if (!trust_group)
+			return VERDICT(ENF_REASON_PASS_PUBLIC_PORT, XDP_PASS);
+		if (admitted(admit_map, class_id, ENF_TARGET_TRUST | trust_group))
+			return VERDICT(ENF_REASON_PASS_TRUSTED, XDP_PASS);
+	}
+
+	/* Rule 3c: the reply to a flow the instance opened. A bare SYN opens
+	 * a connection: it is never a reply (the reply to the instance's SYN
+	 * carries ACK), whatever flow its ports match. */
+	if (pp->proto == IPPROTO_TCP && (pp->tcp_flags & 0x12) == 0x02)
+		goto not_admitted;
+	fk.local = pp->dst;
+	fk.remote = pp->src;
+	fk.local_port = pp->dport;
+	fk.remote_port = pp->sport;
+	fk.proto = pp->proto;
+	if (flow_lookup(v, &fk, pp->tcp_flags))
+		return VERDICT(ENF_REASON_PASS_REPLY, XDP_PASS);
+not_admitted:
+	if (pv && (pv->flags & ENF_PORT_PUBLIC))
+		return VERDICT(ENF_REASON_DROP_UNTRUSTED, XDP_DROP);
+	return VERDICT(ENF_REASON_DROP_NOT_ADMITTED, XDP_DROP);
 }
 
 static __always_inline int enforce(struct xdp_md *ctx, const int trace, const int l3)
@@ -755,10 +775,9 @@ static __always_inline int enforce(struct xdp_md *ctx, const int trace, const in
 		.bytes = data_end - data, .trace = trace, .ifindex = ctx->ingress_ifindex,
 	};
 	void *src16_map, *src_map, *dst_map, *port_map, *admit_map, *ifrole_map;
-	__u32 zero = 0, slot, key = PKT_XDP;
-	__u32 class_id, src_flags, network_id, dst_flags, trust_group;
+	__u32 zero = 0, slot, key = PKT_XDP, reason;
+	__u32 class_id, src_flags, network_id, dst_flags;
 	struct enf_port_val *pv = NULL;
-	struct enf_flow_key fk = {};
 	struct enf_port_key pk = {};
 	struct enf_dst_val *dv;
 	struct enf_policy *pol;
@@ -790,6 +809,10 @@ static __always_inline int enforce(struct xdp_md *ctx, const int trace, const in
 	if (!src16_map || !src_map || !dst_map || !port_map || !admit_map || !ifrole_map)
 		return account(&v, ENF_REASON_PASS_NO_POLICY, XDP_PASS);
 	v.p = pp;	/* from here on what the parser wrote (cleared first) */
+	__builtin_memset(&pp->walk_outer_src, 0, sizeof(pp->walk_outer_src));
+	pp->walk_encap = 0;
+	pp->walk_depth = 0;
+	pp->walk_outer_public = 0;
 	if (!trace)
 		v.row = iface_row(v.ifindex, ifrole_map);
 
@@ -806,25 +829,30 @@ static __always_inline int enforce(struct xdp_md *ctx, const int trace, const in
 	ret = follow_packet(ctx, &v, pp, &dv, src16_map, src_map, dst_map, port_map,
 			    ifrole_map, trace);
 	if (ret != ENF_JUDGE)
-		return ret;
+		return account(&v, VERDICT_REASON(ret), VERDICT_XDP(ret));
 
 	/* Neighbour discovery keeps IPv6 working on the link for every
 	 * address; rule 2 still comes first. */
 	if (is_ndp(pp)) {
-		if (v.outer_public || iface_role(ctx, ifrole_map, trace) == ENF_ROLE_PUBLIC) {
+		if (pp->walk_outer_public || iface_role(ctx, ifrole_map, trace) == ENF_ROLE_PUBLIC) {
 			classify_source(src16_map, src_map, &pp->src, &class_id, &src_flags);
 			v.class_id = class_id;
 			v.src_flags = src_flags;
-			if (src_flags & (ENF_SRC_PRIVATE | ENF_SRC_MEMBER))
-				return account(&v, ENF_REASON_DROP_SPOOFED, XDP_DROP);
+			if (src_flags & (ENF_SRC_PRIVATE | ENF_SRC_MEMBER)) {
+				reason = ENF_REASON_DROP_SPOOFED;
+				goto drop;
+			}
 		}
-		return account(&v, ENF_REASON_PASS_NDP, XDP_PASS);
+		reason = ENF_REASON_PASS_NDP;
+		goto pass;
 	}
 
 	/* Rule 1: not a service address -> not our business, unless the
 	 * interface faces the internet (rule 2 below). */
-	if (!dv && !v.outer_public && iface_role(ctx, ifrole_map, trace) != ENF_ROLE_PUBLIC)
-		return account(&v, ENF_REASON_PASS_NOT_OWNED, XDP_PASS);
+	if (!dv && !pp->walk_outer_public && iface_role(ctx, ifrole_map, trace) != ENF_ROLE_PUBLIC) {
+		reason = ENF_REASON_PASS_NOT_OWNED;
+		goto pass;
+	}
 
 	classify_source(src16_map, src_map, &pp->src, &class_id, &src_flags);
 	v.class_id = class_id;
@@ -835,29 +863,38 @@ static __always_inline int enforce(struct xdp_md *ctx, const int trace, const in
 	 * a private source needs the role: a public one (the flood) is judged
 	 * the same on every interface. */
 	if ((src_flags & (ENF_SRC_PRIVATE | ENF_SRC_MEMBER)) &&
-	    (v.outer_public || iface_role(ctx, ifrole_map, trace) == ENF_ROLE_PUBLIC))
-		return account(&v, ENF_REASON_DROP_SPOOFED, XDP_DROP);
-	if (!dv)
-		return account(&v, ENF_REASON_PASS_NOT_OWNED, XDP_PASS);
+	    (pp->walk_outer_public || iface_role(ctx, ifrole_map, trace) == ENF_ROLE_PUBLIC)) {
+		reason = ENF_REASON_DROP_SPOOFED;
+		goto drop;
+	}
+	if (!dv) {
+		reason = ENF_REASON_PASS_NOT_OWNED;
+		goto pass;
+	}
 
 	if (dv->flags & ENF_DST_FRONTEND) {
 		v.frontend = 1;
 		/* A frontend address (node IP, LB) is ours only on its listed
 		 * ports; everything else there is the node's own traffic. */
-		if (pp->l4 == L4_OTHER)
-			return account(&v, ENF_REASON_PASS_NOT_OWNED, XDP_PASS);
+		if (pp->l4 == L4_OTHER) {
+			reason = ENF_REASON_PASS_NOT_OWNED;
+			goto pass;
+		}
 		if (pp->l4 == L4_LATER_FRAGMENT)
 			return fragment_verdict(&v);
-		if (pp->l4 != L4_PORTS)
-			return account(&v, pp->l4 == L4_CHAIN_TOO_LONG ? ENF_REASON_DROP_HDR_CHAIN
-								  : ENF_REASON_DROP_MALFORMED,
-				       XDP_DROP);
+		if (pp->l4 != L4_PORTS) {
+			reason = pp->l4 == L4_CHAIN_TOO_LONG ? ENF_REASON_DROP_HDR_CHAIN
+							     : ENF_REASON_DROP_MALFORMED;
+			goto drop;
+		}
 		pk.a = pp->dst;
 		pk.port = pp->dport;
 		pk.proto = pp->proto;
 		pv = bpf_map_lookup_elem(port_map, &pk);
-		if (!pv)
-			return account(&v, ENF_REASON_PASS_NOT_OWNED, XDP_PASS);
+		if (!pv) {
+			reason = ENF_REASON_PASS_NOT_OWNED;
+			goto pass;
+		}
 		v.service_id = pv->service_id;
 		network_id = pv->network_id;
 		dst_flags = pv->flags & ENF_PORT_ISOLATED ? ENF_DST_ISOLATED : 0;
@@ -869,70 +906,29 @@ static __always_inline int enforce(struct xdp_md *ctx, const int trace, const in
 	v.network_id = network_id;
 
 	/* Rule 3a: admitted to the network -> every port and protocol. */
-	if ((src_flags & ENF_SRC_PRIVATE) && !(dst_flags & ENF_DST_ISOLATED))
-		return account(&v, ENF_REASON_PASS_ADMITTED, XDP_PASS);
-	if (admitted(admit_map, class_id, network_id))
-		return account(&v, ENF_REASON_PASS_ADMITTED, XDP_PASS);
+	if ((src_flags & ENF_SRC_PRIVATE) && !(dst_flags & ENF_DST_ISOLATED)) {
+		reason = ENF_REASON_PASS_ADMITTED;
+		goto pass;
+	}
+	if (admitted(admit_map, class_id, network_id)) {
+		reason = ENF_REASON_PASS_ADMITTED;
+		goto pass;
+	}
 
-	/* Not admitted: only public ports, replies, their ICMP errors and
-	 * fragments; rule 4 for whatever cannot be read. */
-	switch (pp->l4) {
-	case L4_PORTS:
-		break;
-	case L4_OTHER:
-		if (is_echo_reply(pp)) {
-			fk.local = pp->dst;
-			fk.remote = pp->src;
-			fk.local_port = pp->icmp_id;
-			fk.proto = pp->proto;
-			if (flow_lookup(&v, &fk, 0))
-				return account(&v, ENF_REASON_PASS_REPLY, XDP_PASS);
-		} else if (is_icmp_error(pp)) {
-			return icmp_error_verdict(&v, ctx, port_map, src16_map, src_map, admit_map);
-		}
-		if (pp->encap)
-			return account(&v, ENF_REASON_DROP_TUNNEL, XDP_DROP);
-		return account(&v, ENF_REASON_DROP_NOT_ADMITTED, XDP_DROP);
-	case L4_LATER_FRAGMENT:
+	ret = not_admitted_verdict(&v, pp, pv, dst_flags, class_id, port_map, admit_map);
+	if (ret == DEFER_FRAGMENT)
 		return fragment_verdict(&v);
-	case L4_CHAIN_TOO_LONG:
-		return account(&v, ENF_REASON_DROP_HDR_CHAIN, XDP_DROP);
-	default:
-		return account(&v, ENF_REASON_DROP_MALFORMED, XDP_DROP);
-	}
-
-	/* Rule 3b: declared public ports face the internet (or the app's
-	 * trusted ranges). */
-	if (!pv && (dst_flags & ENF_DST_PORTS)) {
-		pk.a = pp->dst;
-		pk.port = pp->dport;
-		pk.proto = pp->proto;
-		pv = bpf_map_lookup_elem(port_map, &pk);
-	}
-	if (pv && (pv->flags & ENF_PORT_PUBLIC)) {
-		trust_group = pv->trust_group;
-		if (!trust_group)
-			return account(&v, ENF_REASON_PASS_PUBLIC_PORT, XDP_PASS);
-		if (admitted(admit_map, class_id, ENF_TARGET_TRUST | trust_group))
-			return account(&v, ENF_REASON_PASS_TRUSTED, XDP_PASS);
-	}
-
-	/* Rule 3c: the reply to a flow the instance opened. A bare SYN opens
-	 * a connection: it is never a reply (the reply to the instance's SYN
-	 * carries ACK), whatever flow its ports match. */
-	if (pp->proto == IPPROTO_TCP && (pp->tcp_flags & 0x12) == 0x02)
-		goto not_admitted;
-	fk.local = pp->dst;
-	fk.remote = pp->src;
-	fk.local_port = pp->dport;
-	fk.remote_port = pp->sport;
-	fk.proto = pp->proto;
-	if (flow_lookup(&v, &fk, pp->tcp_flags))
-		return account(&v, ENF_REASON_PASS_REPLY, XDP_PASS);
-not_admitted:
-	if (pv && (pv->flags & ENF_PORT_PUBLIC))
-		return account(&v, ENF_REASON_DROP_UNTRUSTED, XDP_DROP);
-	return account(&v, ENF_REASON_DROP_NOT_ADMITTED, XDP_DROP);
+	if (ret == DEFER_ICMP_ERROR)
+		return icmp_error_verdict(&v, ctx, port_map, src16_map, src_map, admit_map);
+	reason = VERDICT_REASON(ret);
+	if (VERDICT_XDP(ret) == XDP_PASS)
+		goto pass;
+	/* one account() per verdict for the exits above: the verifier checks
+	 * every inlined copy of it */
+drop:
+	return account(&v, reason, XDP_DROP);
+pass:
+	return account(&v, reason, XDP_PASS);
 }
 
 /* [0]: the DNS object's enf_xdp_dns, put there by the loader. A query

@@ -68,15 +68,12 @@ struct verdict_ctx {
 	__u32 ifindex;
 	__u32 row;		/* the receiving interface's row of enf_if_stats */
 	__u64 bytes;
-	struct enf_addr outer_src;	/* the outermost source, once a tunnel is walked */
 	/* bytes, not words: the full path's frame plus its deepest call must
-	 * stay within 512 bytes on 6.1, which rounds every frame up to 32 */
+	 * stay within 512 bytes on 6.1, which rounds every frame up to 32.
+	 * The tunnel walk's state is in the packet's slot (struct pkt). */
 	__u8 audit;
 	__u8 trace;
 	__u8 frontend;		/* destination is a frontend address */
-	__u8 encap;		/* enum enf_encap of the outermost tunnel walked */
-	__u8 depth;		/* inner packets walked */
-	__u8 outer_public;	/* a tunnel's outer source was not private */
 };
 
 static __always_inline void count_reason(struct verdict_ctx *v, __u32 reason)
@@ -157,8 +154,8 @@ static __noinline int monitor_write(struct verdict_ctx *v, struct enf_monitor *m
 	e->class_id = v->class_id;
 	e->bytes = v->bytes;
 	e->verdict = ev_verdict;
-	e->encap = v->encap;
-	e->depth = v->depth;
+	e->encap = p ? p->walk_encap : 0;
+	e->depth = p ? p->walk_depth : 0;
 	__builtin_memset(&e->src, 0, sizeof(e->src));
 	__builtin_memset(&e->dst, 0, sizeof(e->dst));
 	e->sport = 0;
@@ -170,8 +167,8 @@ static __noinline int monitor_write(struct verdict_ctx *v, struct enf_monitor *m
 	e->has_ports = 0;
 	__builtin_memset(e->pad, 0, sizeof(e->pad));
 	__builtin_memset(e->pad2, 0, sizeof(e->pad2));
-	if (v->depth)
-		e->outer_src = v->outer_src;
+	if (p && p->walk_depth)
+		e->outer_src = p->walk_outer_src;
 	else
 		__builtin_memset(&e->outer_src, 0, sizeof(e->outer_src));
 	/* a parse that failed before the IP header leaves it all cleared

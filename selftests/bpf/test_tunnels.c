@@ -12,6 +12,7 @@
  * 192.0.2.10 is a frontend address (node IP + NodePorts).
  */
 #include <linux/pkt_cls.h>
+#include <sched.h>
 #include <unistd.h>
 
 #include "capture.h"
@@ -570,6 +571,54 @@ out:
 	teardown();
 }
 
+/* A monitor event names the tunnel a packet came in (outermost kind, how
+ * deep, the outermost source); the next packet, not a tunnel, names none:
+ * the walk's state lives in the per-CPU packet slot and starts afresh. */
+static void test_monitor_event_names_the_tunnel(void)
+{
+	struct encap_spec vx = { .src = "203.0.113.7", .dst = "192.0.2.1", .kind = ENC_VXLAN };
+	struct encap_spec ipip = { .src = "203.0.113.8", .dst = "192.0.2.1", .kind = ENC_IPIP };
+	uint8_t a[PKT_MAX], b[PKT_MAX], c[PKT_MAX];
+	struct ring_buffer *rb = NULL;
+	struct mon_seen seen = {};
+	struct enf_addr outer;
+	cpu_set_t cpus, all;
+	size_t la, lb, lc;
+
+	/* one CPU: the event bucket is per CPU */
+	CPU_ZERO(&cpus);
+	CPU_SET(sched_getcpu() < 0 ? 0 : sched_getcpu(), &cpus);
+	if (sched_getaffinity(0, sizeof(all), &all) ||
+	    !CHECK(!sched_setaffinity(0, sizeof(cpus), &cpus), "cannot pin to a CPU"))
+		return;
+	if (!setup("mixed"))
+		goto out;
+	rb = ring_buffer__new(st.events_fd, mon_collect, &seen, NULL);
+	if (!CHECK(rb != NULL, "ring_buffer__new: %s", strerror(errno)))
+		goto out;
+	la = pkt_build(&to_admin, a);
+	lb = pkt_encap(&vx, a, la, b);
+	lc = pkt_encap(&ipip, b, lb, c);
+	mon_set(ENF_MON_DROPS, 10LL * 1000000000LL, 4);
+	EXPECT_BUF(c, lc, DROP, ENF_REASON_DROP_NOT_ADMITTED);
+	EXPECT_BUF(a, la, DROP, ENF_REASON_DROP_NOT_ADMITTED);
+	ring_buffer__consume(rb);
+	if (!CHECK_EQ(seen.n, 2))
+		goto out;
+	addr_parse("203.0.113.8", &outer);
+	CHECK_EQ(seen.ev[0].encap, ENF_ENCAP_IP);
+	CHECK_EQ(seen.ev[0].depth, 2);
+	CHECK(addr_equal(&seen.ev[0].outer_src, &outer), "event's outer source");
+	CHECK_EQ(seen.ev[1].encap, ENF_ENCAP_NONE);
+	CHECK_EQ(seen.ev[1].depth, 0);
+	CHECK_EQ(seen.ev[1].outer_src.family, 0);
+out:
+	mon_set(0, -1, 0);
+	ring_buffer__free(rb);
+	teardown();
+	sched_setaffinity(0, sizeof(all), &all);
+}
+
 /* ---- the tunnel corpus (selftests/corpus/tunnels, `trace --pcap` form) ---- */
 
 #define CORPUS_DIR "selftests/corpus/tunnels"
@@ -663,6 +712,7 @@ static const struct test_case tests[] = {
 	TEST(layer3_program_reads_from_the_ip_header),
 	TEST(layer3_egress_records_flows),
 	TEST(trace_reports_the_tunnel),
+	TEST(monitor_event_names_the_tunnel),
 	TEST(tunnel_corpus_verdicts),
 };
 

@@ -708,35 +708,6 @@ out:
 /* `enforcer monitor`'s kernel side: nothing while nobody reads; a drop
  * as a decoded event; a burst, then the rate, and what was left out
  * counted; passes only when asked; a dead reader's lease stops it all. */
-struct mon_seen {
-	struct enf_event ev[8];
-	int n;
-};
-
-static int mon_collect(void *ctx, void *data, size_t size)
-{
-	struct mon_seen *s = ctx;
-
-	if (size == sizeof(struct enf_event) && s->n < 8)
-		memcpy(&s->ev[s->n++], data, size);
-	return 0;
-}
-
-static void mon_set(uint32_t flags, int64_t lease_from_now_ns, uint32_t burst)
-{
-	struct enf_monitor m = {
-		.flags = flags,
-		.interval_ns = 3600ULL * 1000000000ULL,	/* one an hour: only the burst */
-		.burst_ns = burst * 3600ULL * 1000000000ULL,
-	};
-	struct timespec ts;
-	uint32_t zero = 0;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	m.lease_ns = (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec + lease_from_now_ns;
-	bpf_map_update_elem(st.monitor_fd, &zero, &m, BPF_ANY);
-}
-
 static void test_monitor_events_rate_and_lease(void)
 {
 	struct pkt_spec drop = { .src = "203.0.113.7", .dst = "10.0.2.10", .dport = 4000,

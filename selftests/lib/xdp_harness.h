@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -104,6 +105,37 @@ static inline int run_buf(const void *buf, size_t len)
 static inline int trace_frame(const uint8_t *b, size_t len, uint32_t role, struct enf_trace *out)
 {
 	return trace_run(&st, b, len, role, out) ? -1 : (int)out->verdict;
+}
+
+/* `enforcer monitor`'s kernel side: the events a test collects from the
+ * ring buffer, and the reader's request (enf_monitor) it plays. */
+struct mon_seen {
+	struct enf_event ev[8];
+	int n;
+};
+
+static inline int mon_collect(void *ctx, void *data, size_t size)
+{
+	struct mon_seen *s = ctx;
+
+	if (size == sizeof(struct enf_event) && s->n < 8)
+		memcpy(&s->ev[s->n++], data, size);
+	return 0;
+}
+
+static inline void mon_set(uint32_t flags, int64_t lease_from_now_ns, uint32_t burst)
+{
+	struct enf_monitor m = {
+		.flags = flags,
+		.interval_ns = 3600ULL * 1000000000ULL,	/* one an hour: only the burst */
+		.burst_ns = burst * 3600ULL * 1000000000ULL,
+	};
+	struct timespec ts;
+	uint32_t zero = 0;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	m.lease_ns = (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec + lease_from_now_ns;
+	bpf_map_update_elem(st.monitor_fd, &zero, &m, BPF_ANY);
 }
 
 #endif /* ENFORCER_SELFTEST_XDP_HARNESS_H */

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,6 +97,10 @@ void state_close(struct enf_state *st)
 	if (st->skel) {
 		/* fds below belong to the skeletons */
 		dns_bpf__destroy(st->dns_skel);
+		for (i = 0; i < (int)(sizeof(st->prog_skel) / sizeof(st->prog_skel[0])); i++) {
+			enforcer_bpf__destroy(st->prog_skel[i]);
+			st->prog_skel[i] = NULL;
+		}
 		enforcer_bpf__destroy(st->skel);
 		st->skel = NULL;
 		st->dns_skel = NULL;
@@ -196,28 +201,72 @@ int state_put_inner(struct enf_state *st, enum sel sel, uint32_t slot, int inner
 	return 0;
 }
 
-/* Both slots get empty inner maps and generation 0 ("no policy"), so the
- * data path never meets a hole. */
+/* One inner map put into its slot, from its own thread (init_slots). */
+struct slot_put {
+	struct enf_state *st;
+	enum sel sel;
+	uint32_t slot;
+	int fd;
+	int err;
+	pthread_t thread;
+	bool threaded;
+};
+
+static void *slot_put_run(void *arg)
+{
+	struct slot_put *p = arg;
+
+	p->err = state_put_inner(p->st, p->sel, p->slot, p->fd);
+	return NULL;
+}
+
+/*
+ * Both slots get empty inner maps and generation 0 ("no policy"), so the
+ * data path never meets a hole. The kernel follows each update of a
+ * map-of-maps with synchronize_rcu() (maybe_wait_bpf_programs): one after
+ * the other, the 2 x SEL_MAX of them took ~400 ms here; made at once, from
+ * a thread each, they share their grace periods.
+ */
 static int init_slots(struct enf_state *st)
 {
+	struct slot_put puts[2 * SEL_MAX] = {};
 	struct enf_active act = {};
 	struct enf_policy pol = {};
 	uint32_t slot, zero = 0;
-	int i, fd, err;
+	int i, err = 0;
 
-	for (slot = 0; slot < 2; slot++) {
-		for (i = 0; i < SEL_MAX; i++) {
-			fd = state_create_inner(st, i, state_fixed_entries(i) ?: state_initial_entries(i));
-			if (fd < 0)
-				return fd;
-			err = state_put_inner(st, i, slot, fd);
-			close(fd);
-			if (err)
-				return err;
+	for (i = 0; i < 2 * SEL_MAX; i++) {
+		struct slot_put *p = &puts[i];
+
+		p->st = st;
+		p->sel = i % SEL_MAX;
+		p->slot = i / SEL_MAX;
+		p->fd = -1;
+		if (err)
+			continue;
+		p->fd = state_create_inner(st, p->sel, state_fixed_entries(p->sel) ?:
+					   state_initial_entries(p->sel));
+		if (p->fd < 0) {
+			err = p->fd;
+			continue;
 		}
+		p->threaded = !pthread_create(&p->thread, NULL, slot_put_run, p);
+		if (!p->threaded)
+			slot_put_run(p);
+	}
+	for (i = 0; i < 2 * SEL_MAX; i++) {
+		if (puts[i].threaded)
+			pthread_join(puts[i].thread, NULL);
+		if (puts[i].fd >= 0)
+			close(puts[i].fd);
+		if (!err)
+			err = puts[i].err;
+	}
+	if (err)
+		return err;
+	for (slot = 0; slot < 2; slot++)
 		if (bpf_map_update_elem(st->policy_fd, &slot, &pol, BPF_ANY))
 			return -errno;
-	}
 	if (bpf_map_update_elem(st->active_fd, &zero, &act, BPF_ANY))
 		return -errno;
 	return 0;
@@ -276,23 +325,117 @@ static int load_dns(struct enf_state *st)
 	return 0;
 }
 
-int state_load(struct enf_state *st)
-{
-	struct enforcer_bpf *skel;
-	int i, err;
+/*
+ * The programs are verified in parallel. Verifying the five XDP and TC
+ * programs is most of a first apply (85-90k instructions for each of the
+ * three XDP ones on 6.18), it is work per program, and the kernel
+ * takes no lock around it for a loader with CAP_BPF/CAP_SYS_ADMIN
+ * (bpf_verifier_lock is for unprivileged loads). So the object is opened
+ * once more per group below, each copy with only its group's programs to
+ * load and every map the first copy's (bpf_map__reuse_fd, as the DNS object
+ * shares maps): one truth, and the first copy loads no program, only makes
+ * the maps and the BTF. Groups pair a heavy program with a light one.
+ */
+#define PROG_GROUPS	3
+static const char *const prog_groups[PROG_GROUPS][2] = {
+	{ "enf_xdp_ingress", "enf_tc_egress" },
+	{ "enf_xdp_l3", "enf_egress_l3" },
+	{ "enf_xdp_trace", NULL },
+};
 
-	err = maps_init();
-	if (err)
-		return err;
-	skel = enforcer_bpf__open_and_load();
-	if (!skel) {
+struct prog_loader {
+	struct enforcer_bpf *skel;
+	pthread_t thread;
+	bool threaded;
+	int err;
+};
+
+static void *prog_loader_run(void *arg)
+{
+	struct prog_loader *l = arg;
+
+	l->err = enforcer_bpf__load(l->skel);
+	return NULL;
+}
+
+/* Open group g's copy of the object on the maps of `maps` and start
+ * loading it, in a thread when one can be made (else here, now). */
+static int prog_loader_start(struct prog_loader *l, const struct enforcer_bpf *maps, int g)
+{
+	struct bpf_program *prog;
+	struct bpf_map *map;
+	int err;
+
+	l->skel = enforcer_bpf__open();
+	if (!l->skel) {
 		err = -errno;
-		pr_err("cannot load BPF program: %s (is this root with CAP_BPF on kernel >= 6.1?)\n",
-		       strerror(-err));
+		pr_err("cannot open BPF object: %s\n", strerror(-err));
 		return err;
 	}
-	st->skel = skel;
-	st->prog_fd = bpf_program__fd(skel->progs.enf_xdp_ingress);
+	bpf_object__for_each_program(prog, l->skel->obj) {
+		const char *name = bpf_program__name(prog);
+		bool mine = !strcmp(name, prog_groups[g][0]) ||
+			    (prog_groups[g][1] && !strcmp(name, prog_groups[g][1]));
+
+		bpf_program__set_autoload(prog, mine);
+	}
+	bpf_object__for_each_map(map, l->skel->obj) {
+		const struct bpf_map *theirs = bpf_object__find_map_by_name(maps->obj,
+									    bpf_map__name(map));
+
+		if (!theirs || bpf_map__reuse_fd(map, bpf_map__fd(theirs))) {
+			pr_err("cannot share map %s between the program groups\n",
+			       bpf_map__name(map));
+			return -EINVAL;
+		}
+	}
+	l->threaded = !pthread_create(&l->thread, NULL, prog_loader_run, l);
+	if (!l->threaded)
+		prog_loader_run(l);
+	return 0;
+}
+
+static int prog_loader_wait(struct prog_loader *l, int g)
+{
+	if (l->threaded)
+		pthread_join(l->thread, NULL);
+	l->threaded = false;
+	if (l->err)
+		pr_err("cannot load BPF program %s: %s (is this root with CAP_BPF on kernel "
+		       ">= 6.1?)\n", prog_groups[g][0], strerror(-l->err));
+	return l->err;
+}
+
+/* A program of the groups' copies, by name. */
+static int group_prog_fd(const struct enf_state *st, const char *name)
+{
+	int g;
+
+	for (g = 0; g < PROG_GROUPS; g++) {
+		const struct bpf_program *p = st->prog_skel[g] ?
+			bpf_object__find_program_by_name(st->prog_skel[g]->obj, name) : NULL;
+
+		if (p && bpf_program__fd(p) >= 0)
+			return bpf_program__fd(p);
+	}
+	return -1;
+}
+
+/* The maps of the object, its BTF, and the DNS object; both slots empty. */
+static int load_maps(struct enf_state *st)
+{
+	struct enforcer_bpf *skel = st->skel;
+	struct bpf_program *prog;
+	int i, err;
+
+	bpf_object__for_each_program(prog, skel->obj)
+		bpf_program__set_autoload(prog, false);
+	err = enforcer_bpf__load(skel);
+	if (err) {
+		pr_err("cannot create the BPF maps: %s (is this root with CAP_BPF on kernel "
+		       ">= 6.1?)\n", strerror(-err));
+		return err;
+	}
 	st->active_fd = bpf_map__fd(skel->maps.enf_active);
 	st->policy_fd = bpf_map__fd(skel->maps.enf_policy);
 	st->stats_fd = bpf_map__fd(skel->maps.enf_stats);
@@ -301,10 +444,6 @@ int state_load(struct enf_state *st)
 	st->events_fd = bpf_map__fd(skel->maps.enf_events);
 	st->monitor_fd = bpf_map__fd(skel->maps.enf_monitor);
 	st->mon_cpu_fd = bpf_map__fd(skel->maps.enf_mon_cpu);
-	st->egress_fd = bpf_program__fd(skel->progs.enf_tc_egress);
-	st->l3_prog_fd = bpf_program__fd(skel->progs.enf_xdp_l3);
-	st->l3_egress_fd = bpf_program__fd(skel->progs.enf_egress_l3);
-	st->trace_fd = bpf_program__fd(skel->progs.enf_xdp_trace);
 	st->trace_map_fd = bpf_map__fd(skel->maps.enf_trace);
 	st->flows_fd = bpf_map__fd(skel->maps.enf_flows);
 	st->frags_fd = bpf_map__fd(skel->maps.enf_frags);
@@ -314,16 +453,57 @@ int state_load(struct enf_state *st)
 
 		st->sel_fd[i] = m ? bpf_map__fd(m) : -1;
 	}
-	err = load_dns(st);
+	return 0;
+}
+
+int state_load(struct enf_state *st)
+{
+	struct prog_loader loaders[PROG_GROUPS] = {};
+	int g, err, wait_err;
+
+	err = maps_init();
 	if (err)
 		return err;
-	st->btf = bpf_object__btf(skel->obj);
-	st->btf_fd = bpf_object__btf_fd(skel->obj);
-	resolve_btf_ids(st);
-	err = init_slots(st);
+	st->skel = enforcer_bpf__open();
+	if (!st->skel) {
+		err = -errno;
+		pr_err("cannot open BPF object: %s\n", strerror(-err));
+		return err;
+	}
+	err = load_maps(st);
+	for (g = 0; !err && g < PROG_GROUPS; g++)
+		err = prog_loader_start(&loaders[g], st->skel, g);
+	/* while the verifier works: the DNS object (small) and both slots,
+	 * whose map-of-maps updates each wait for an RCU grace period */
+	if (!err)
+		err = load_dns(st);
+	if (!err) {
+		st->btf = bpf_object__btf(st->skel->obj);
+		st->btf_fd = bpf_object__btf_fd(st->skel->obj);
+		resolve_btf_ids(st);
+		err = init_slots(st);
+		if (err)
+			pr_err("cannot initialise policy slots: %s\n", strerror(-err));
+	}
+	for (g = 0; g < PROG_GROUPS; g++) {
+		st->prog_skel[g] = loaders[g].skel;	/* state_close destroys it */
+		wait_err = loaders[g].skel ? prog_loader_wait(&loaders[g], g) : 0;
+		if (!err)
+			err = wait_err;
+	}
 	if (err)
-		pr_err("cannot initialise policy slots: %s\n", strerror(-err));
-	return err;
+		return err;
+	st->prog_fd = group_prog_fd(st, "enf_xdp_ingress");
+	st->egress_fd = group_prog_fd(st, "enf_tc_egress");
+	st->l3_prog_fd = group_prog_fd(st, "enf_xdp_l3");
+	st->l3_egress_fd = group_prog_fd(st, "enf_egress_l3");
+	st->trace_fd = group_prog_fd(st, "enf_xdp_trace");
+	if (st->prog_fd < 0 || st->egress_fd < 0 || st->l3_prog_fd < 0 || st->l3_egress_fd < 0 ||
+	    st->trace_fd < 0) {
+		pr_err("BPF object is missing a program (build mismatch)\n");
+		return -ENOENT;
+	}
+	return 0;
 }
 
 int state_pin_path(char *buf, size_t len, const char *dir, const char *name)

@@ -40,7 +40,8 @@ struct btf;
 struct enf_state {
 	char pin_dir[PATH_MAX - 128];	/* leaves room for "/links/<ifname>" */
 	bool pinned;			/* state lives in pin_dir */
-	struct enforcer_bpf *skel;	/* loaded by this process, else NULL */
+	struct enforcer_bpf *skel;	/* loaded by this process (its maps), else NULL */
+	struct enforcer_bpf *prog_skel[3];	/* copies that loaded its programs (state.c) */
 	struct dns_bpf *dns_skel;
 	int prog_fd;			/* XDP enforcer */
 	int l3_prog_fd;			/* the same for layer-3 links (no Ethernet header) */
@@ -140,6 +141,7 @@ uint32_t state_role_for(const struct enf_policy *pol, const char *ifname);
 
 /* Sum a per-CPU counter array entry. */
 int state_sum_percpu(int fd, uint32_t key, void *out, size_t value_size, size_t nfields);
+
 
 /* Entries of a hash map, walked (the flow and fragment fill); at most its
  * max_entries, whatever churns it meanwhile. */
