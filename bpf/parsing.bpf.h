@@ -126,7 +126,8 @@ struct pkt {
 	 * context on the stack, because the verifier tracks no map contents:
 	 * the verdict after the walk is then one state whatever depth the
 	 * walk returned from (as stack constants, each depth made it a state
-	 * of its own: enf_xdp_ingress took 151k verified instructions, now 98k). */
+	 * of its own: enf_xdp_ingress took 151k verified instructions, 98k after
+	 * this alone). */
 	struct enf_addr walk_outer_src;	/* the outermost source, once a tunnel is walked */
 	__u8 walk_encap;	/* enum enf_encap of the outermost tunnel walked */
 	__u8 walk_depth;	/* inner packets walked */

@@ -343,6 +343,9 @@ static const char *const prog_groups[PROG_GROUPS][2] = {
 	{ "enf_xdp_trace", NULL },
 };
 
+_Static_assert(sizeof(((struct enf_state *)0)->prog_skel) / sizeof(struct enforcer_bpf *) ==
+	       PROG_GROUPS, "enf_state.prog_skel: one per program group");
+
 struct prog_loader {
 	struct enforcer_bpf *skel;
 	pthread_t thread;
