@@ -219,6 +219,9 @@ error: failed to initialize XDP socket#0 (program not loaded)" \
 	else
 		say "$p" "harness broken (kxdpgun exit $st, ${q:-no} queries sent: $(tail_out 2))"
 	fi
+	# kxdpgun leaves its XDP program attached to pa when it exits: the
+	# xdp-filter probe after it then met EBUSY, reported as a refusal
+	nl_in a ip link set dev pa xdp off 2>/dev/null
 }
 
 probe_trafgen()

@@ -140,7 +140,8 @@ verdict manifest_unknown_key_suggests_the_closest
 
 ROOT_CASES=(trace_v6_source_as_bracketed_endpoint trace_pass_exits_0 trace_drop_exits_3
 	    trace_pcap_rows_show_endpoints_and_protocol trace_pcap_exit_by_verdict
-	    nonroot_status_says_permission_denied detach_is_quiet detach_verbose_has_no_kernel_error)
+	    nonroot_status_says_permission_denied detach_is_quiet detach_verbose_has_no_kernel_error
+	    bad_manifest_first_apply_leaves_nothing)
 
 if [ "$(id -u)" -ne 0 ]; then
 	for c in "${ROOT_CASES[@]}"; do skip "$c" "needs root"; done
@@ -296,6 +297,18 @@ else
 	grep -q 'Kernel error message' <<<"$err" && because "the kernel refused something: $(oneline "$err")"
 fi
 verdict detach_verbose_has_no_kernel_error
+
+# A first apply loads the programs while the manifest compiles: a manifest
+# that does not compile must leave no pin dir, and say only what is wrong
+# with it (nothing of the load it did not need).
+fresh="$NL_PIN/fresh"
+run nl_in node "$enf" --pin-dir "$fresh" apply -f "$tmp/typo.yml"
+want_rc 2
+grep -qF "$tmp/typo.yml:9:26: apps.backend.services.web: unknown key 'instnaces'" <<<"$err" ||
+	because "no manifest error: $(oneline "$err")"
+[ "$(grep -c . <<<"$err")" = 1 ] || because "more than the manifest's error: $(oneline "$err")"
+[ -e "$fresh" ] && because "$fresh exists: $(ls -A "$fresh" | tr '\n' ' ')"
+verdict bad_manifest_first_apply_leaves_nothing
 
 summary
 [ "$failed" = 0 ]

@@ -1411,13 +1411,42 @@ static void test_more_than_32_zone_templates_are_rejected(void)
 	CHECK_STR_CONTAINS(load_bad(y), "t.yml:2:3: zones: 33 templates (at most 32)");
 }
 
-static void test_deep_nesting_is_rejected_before_loading(void)
+/* `depth` flow lists, one inside the other, then `tail` and their ends. */
+static size_t nest(char *y, size_t depth, const char *tail)
 {
-	char y[300];
+	size_t o = 0, i;
 
+	for (i = 0; i < depth; i++)
+		y[o++] = '[';
+	o += (size_t)sprintf(y + o, "%s", tail);
+	for (i = 0; i < depth; i++)
+		y[o++] = ']';
+	y[o] = '\0';
+	return o;
+}
+
+static void test_deep_nesting_is_rejected(void)
+{
+	char y[512];
+
+	nest(y, 65, "");
+	CHECK_STR_CONTAINS(load_bad(y), "t.yml:1:65: yaml: nesting deeper than 64 levels");
+	/* the first too deep one in the text is named, not a later one */
+	nest(y, 70, "");
+	CHECK_STR_CONTAINS(load_bad(y), "t.yml:1:65: yaml: nesting deeper than 64 levels");
+	nest(y, 64, "");
+	CHECK(!strstr(load_bad(y), "nesting"), "64 levels rejected: %s", errs);
+	/* the depth is the nesting as written: an alias of a deep list, used
+	 * deep, is not deeper */
+	strcpy(y, "a: &x ");
+	nest(y + 6, 40, "");
+	strcat(y, "\nb: ");
+	nest(y + strlen(y), 40, "*x");
+	CHECK(!strstr(load_bad(y), "nesting"), "alias counted as nested: %s", errs);
+	/* a syntax error with no document loaded is the error reported */
 	memset(y, '[', 200);
 	y[200] = '\0';
-	CHECK_STR_CONTAINS(load_bad(y), "t.yml:1:65: yaml: nesting deeper than 64 levels");
+	CHECK_STR_CONTAINS(load_bad(y), "t.yml:2:1: yaml: did not find expected node content");
 }
 
 static void test_every_error_is_reported_in_file_order(void)
@@ -2174,7 +2203,7 @@ static const struct test_case tests[] = {
 	TEST(alias_expansion_beyond_the_node_budget_is_rejected),
 	TEST(more_services_than_the_data_plane_holds_are_rejected),
 	TEST(more_than_32_zone_templates_are_rejected),
-	TEST(deep_nesting_is_rejected_before_loading),
+	TEST(deep_nesting_is_rejected),
 	TEST(every_error_is_reported_in_file_order),
 	TEST(errors_stop_after_one_hundred),
 	TEST(no_model_is_returned_on_error),

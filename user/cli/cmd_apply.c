@@ -324,6 +324,7 @@ int cmd_apply(const struct cli_cmd *cmd, int argc, char **argv)
 	struct apply_result r = {};
 	struct file_opts o = {};
 	struct enf_state st, *in_force = NULL;
+	struct state_preload preload;
 	struct policy_diff diff = {};
 	struct messages msgs;
 	struct pipeline p;
@@ -336,6 +337,8 @@ int cmd_apply(const struct cli_cmd *cmd, int argc, char **argv)
 	r.ret = messages_open(&msgs, o.json);
 	if (r.ret)
 		return r.ret;
+	/* on a node with nothing loaded, the programs verify meanwhile */
+	state_preload_start(&preload, o.dry_run ? NULL : cli.pin_dir);
 	r.ret = load_and_compile(o.path, &p, msgs.f);
 	if (r.ret)
 		goto out;
@@ -347,7 +350,7 @@ int cmd_apply(const struct cli_cmd *cmd, int argc, char **argv)
 	if (o.dry_run) {
 		err = open_in_force(&st, &in_force);
 	} else {
-		err = state_open(&st, cli.pin_dir, true, true);
+		err = state_open_preloaded(&st, cli.pin_dir, &preload);
 		in_force = &st;
 	}
 	if (!err && o.dry_run) {
@@ -381,6 +384,7 @@ int cmd_apply(const struct cli_cmd *cmd, int argc, char **argv)
 		       (unsigned long long)r.generation, cli.pin_dir);
 	}
 out:
+	state_preload_discard(&preload);
 	if (o.json)
 		apply_json(&o, &p, &msgs, &r);
 	messages_close(&msgs);

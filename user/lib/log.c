@@ -7,12 +7,15 @@
 #include "log.h"
 
 int log_verbosity;
+_Thread_local bool log_muted;
 static int libbpf_expected;	/* nesting depth of log_libbpf_expect(true) */
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
 {
 	/* an expected refusal the caller handles: what the kernel said is
 	 * detail for -v, not an error for the operator */
+	if (log_muted)
+		return 0;
 	if (level == LIBBPF_WARN && libbpf_expected)
 		level = LIBBPF_INFO;
 	if (level == LIBBPF_DEBUG && log_verbosity < 2)

@@ -20,11 +20,27 @@ void log_setup_libbpf(void);
  */
 void log_libbpf_expect(bool expected);
 
-#define pr_err(fmt, ...)	fprintf(stderr, "enforcer: " fmt, ##__VA_ARGS__)
-#define pr_warn(fmt, ...)	fprintf(stderr, "enforcer: warning: " fmt, ##__VA_ARGS__)
+/*
+ * Set in a thread whose work is tried ahead and done again when it fails
+ * (state_preload_start(): a first apply's programs load while the manifest
+ * compiles): its messages, libbpf's included, are not printed; the second
+ * try says what is wrong.
+ */
+extern _Thread_local bool log_muted;
+
+#define pr_err(fmt, ...)						\
+	do {								\
+		if (!log_muted)						\
+			fprintf(stderr, "enforcer: " fmt, ##__VA_ARGS__); \
+	} while (0)
+#define pr_warn(fmt, ...)						\
+	do {								\
+		if (!log_muted)						\
+			fprintf(stderr, "enforcer: warning: " fmt, ##__VA_ARGS__); \
+	} while (0)
 #define pr_debug(fmt, ...)						\
 	do {								\
-		if (log_verbosity > 0)					\
+		if (log_verbosity > 0 && !log_muted)			\
 			fprintf(stderr, "enforcer: " fmt, ##__VA_ARGS__); \
 	} while (0)
 

@@ -65,4 +65,13 @@ const struct sel_shape *sel_shape(enum sel sel);
  * map is small and nothing else writes it. */
 void maps_empty(int fd, size_t key_size);
 
+typedef int (*entry_fn)(void *arg, const void *key, const void *val);
+
+/*
+ * Every entry of a map, handed to fn(arg, key, value) a batch at a time
+ * where the map type has batch lookups, else key by key; per-CPU values
+ * one per possible CPU, 8-byte aligned. 0, fn's non-zero value, or -errno.
+ */
+int map_walk(int fd, entry_fn fn, void *arg);
+
 #endif /* ENFORCER_MAPS_H */

@@ -201,32 +201,75 @@ int state_put_inner(struct enf_state *st, enum sel sel, uint32_t slot, int inner
 	return 0;
 }
 
-/* One inner map put into its slot, from its own thread (init_slots). */
+void state_run_at_once(void *(*fn)(void *), void *jobs, size_t size, size_t n)
+{
+	pthread_t *threads = calloc(n ? n : 1, sizeof(*threads));
+	bool *threaded = calloc(n ? n : 1, sizeof(*threaded));
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		void *job = (char *)jobs + i * size;
+
+		if (threads && threaded)
+			threaded[i] = !pthread_create(&threads[i], NULL, fn, job);
+		if (!threaded || !threaded[i])
+			fn(job);
+	}
+	for (i = 0; threaded && i < n; i++)
+		if (threaded[i])
+			pthread_join(threads[i], NULL);
+	free(threads);
+	free(threaded);
+}
+
+/* One inner map put into its slot (fd -1: none). */
 struct slot_put {
 	struct enf_state *st;
 	enum sel sel;
 	uint32_t slot;
 	int fd;
 	int err;
-	pthread_t thread;
-	bool threaded;
 };
 
 static void *slot_put_run(void *arg)
 {
 	struct slot_put *p = arg;
 
-	p->err = state_put_inner(p->st, p->sel, p->slot, p->fd);
+	if (p->fd >= 0)
+		p->err = state_put_inner(p->st, p->sel, p->slot, p->fd);
 	return NULL;
 }
 
 /*
- * Both slots get empty inner maps and generation 0 ("no policy"), so the
- * data path never meets a hole. The kernel follows each update of a
+ * Every put of `puts`, at once. The kernel follows each update of a
  * map-of-maps with synchronize_rcu() (maybe_wait_bpf_programs): one after
- * the other, the 2 x SEL_MAX of them took ~400 ms here; made at once, from
- * a thread each, they share their grace periods.
+ * the other, the 2 x SEL_MAX of an empty state's took ~400 ms here; made
+ * at once, from a thread each, they share their grace periods. 0 or the
+ * first error.
  */
+static int put_at_once(struct slot_put *puts, int n)
+{
+	int i, err = 0;
+
+	state_run_at_once(slot_put_run, puts, sizeof(*puts), (size_t)n);
+	for (i = 0; i < n && !err; i++)
+		err = puts[i].err;
+	return err;
+}
+
+int state_put_inners(struct enf_state *st, uint32_t slot, const int *fds, const int *put)
+{
+	struct slot_put puts[SEL_MAX] = {};
+	int i;
+
+	for (i = 0; i < SEL_MAX; i++)
+		puts[i] = (struct slot_put){ .st = st, .sel = i, .slot = slot,
+					     .fd = put[i] ? fds[i] : -1 };
+	return put_at_once(puts, SEL_MAX);
+}
+
+/* Both slots get empty inner maps and generation 0 ("no policy"), so the
+ * data path never meets a hole. */
 static int init_slots(struct enf_state *st)
 {
 	struct slot_put puts[2 * SEL_MAX] = {};
@@ -241,27 +284,16 @@ static int init_slots(struct enf_state *st)
 		p->st = st;
 		p->sel = i % SEL_MAX;
 		p->slot = i / SEL_MAX;
-		p->fd = -1;
-		if (err)
-			continue;
-		p->fd = state_create_inner(st, p->sel, state_fixed_entries(p->sel) ?:
-					   state_initial_entries(p->sel));
-		if (p->fd < 0) {
+		p->fd = err ? -1 : state_create_inner(st, p->sel, state_fixed_entries(p->sel) ?:
+						      state_initial_entries(p->sel));
+		if (p->fd < 0 && !err)
 			err = p->fd;
-			continue;
-		}
-		p->threaded = !pthread_create(&p->thread, NULL, slot_put_run, p);
-		if (!p->threaded)
-			slot_put_run(p);
 	}
-	for (i = 0; i < 2 * SEL_MAX; i++) {
-		if (puts[i].threaded)
-			pthread_join(puts[i].thread, NULL);
+	if (!err)
+		err = put_at_once(puts, 2 * SEL_MAX);
+	for (i = 0; i < 2 * SEL_MAX; i++)
 		if (puts[i].fd >= 0)
 			close(puts[i].fd);
-		if (!err)
-			err = puts[i].err;
-	}
 	if (err)
 		return err;
 	for (slot = 0; slot < 2; slot++)
@@ -715,7 +747,66 @@ static int prepare_pin_dir(const char *dir, bool create)
 	return 0;
 }
 
-int state_open(struct enf_state *st, const char *pin_dir, bool create, bool lock)
+static void *preload_run(void *arg)
+{
+	struct state_preload *pl = arg;
+
+	log_muted = true;
+	pl->err = state_load(&pl->st);
+	return NULL;
+}
+
+void state_preload_start(struct state_preload *pl, const char *pin_dir)
+{
+	char path[PATH_MAX];
+	struct stat sb;
+
+	memset(pl, 0, sizeof(*pl));
+	state_init(&pl->st);
+	pl->err = -ENOENT;
+	/* Not for another user than root: the load would only fail, and
+	 * libbpf's one-time warnings (RLIMIT_MEMLOCK) would go unprinted.
+	 * maps_init() here, not in both threads at once: it fills a table. */
+	if (!pin_dir || geteuid() || maps_init() ||
+	    state_pin_path(path, sizeof(path), pin_dir, "enf_active") || !stat(path, &sb) ||
+	    errno != ENOENT)
+		return;		/* loaded already (a re-apply), or nothing to do */
+	pl->running = !pthread_create(&pl->thread, NULL, preload_run, pl);
+}
+
+static void preload_wait(struct state_preload *pl)
+{
+	if (pl->running)
+		pthread_join(pl->thread, NULL);
+	pl->running = false;
+}
+
+void state_preload_discard(struct state_preload *pl)
+{
+	preload_wait(pl);
+	state_close(&pl->st);
+}
+
+/* The preloaded state into `st` (which keeps its pin dir and lock), or
+ * the preload's error. */
+static int preload_take(struct state_preload *pl, struct enf_state *st)
+{
+	preload_wait(pl);
+	if (pl->err) {
+		state_close(&pl->st);
+		return pl->err;
+	}
+	memcpy(pl->st.pin_dir, st->pin_dir, sizeof(st->pin_dir));
+	pl->st.pinned = st->pinned;
+	pl->st.lock_fd = st->lock_fd;
+	*st = pl->st;
+	state_init(&pl->st);	/* taken: nothing left to free */
+	pl->err = -ENOENT;
+	return 0;
+}
+
+static int open_state(struct enf_state *st, const char *pin_dir, bool create, bool lock,
+		      struct state_preload *pl)
 {
 	char path[PATH_MAX];
 	int err;
@@ -751,10 +842,22 @@ int state_open(struct enf_state *st, const char *pin_dir, bool create, bool lock
 	if (err != -ENOENT || !create)
 		return err;
 
-	err = state_load(st);
+	err = pl ? preload_take(pl, st) : -ENOENT;
+	if (err)
+		err = state_load(st);
 	if (!err)
 		err = pin_all(st);
 	return err;
+}
+
+int state_open(struct enf_state *st, const char *pin_dir, bool create, bool lock)
+{
+	return open_state(st, pin_dir, create, lock, NULL);
+}
+
+int state_open_preloaded(struct enf_state *st, const char *pin_dir, struct state_preload *pl)
+{
+	return open_state(st, pin_dir, true, true, pl);
 }
 
 int state_lock(struct enf_state *st)

@@ -26,6 +26,7 @@
 #define ENFORCER_STATE_H
 
 #include <limits.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -97,6 +98,28 @@ int state_load(struct enf_state *st);
 int state_open(struct enf_state *st, const char *pin_dir, bool create, bool lock);
 
 void state_close(struct enf_state *st);
+
+/*
+ * A first apply's programs, verified while its manifest compiles (the
+ * verifier's work is most of a first apply). state_preload_start() begins
+ * loading a fresh, unpinned state in a thread when nothing is pinned in
+ * pin_dir yet, and does nothing else (pin_dir NULL: nothing at all).
+ * state_open_preloaded() is state_open(create and lock) that takes that
+ * state instead of loading again; when the preload failed, it loads as
+ * state_open() does, which says what is wrong (the preload's messages are
+ * not printed). state_preload_discard() after either: waits for the thread
+ * and frees whatever was not taken.
+ */
+struct state_preload {
+	pthread_t thread;
+	bool running;
+	int err;
+	struct enf_state st;
+};
+
+void state_preload_start(struct state_preload *pl, const char *pin_dir);
+int state_open_preloaded(struct enf_state *st, const char *pin_dir, struct state_preload *pl);
+void state_preload_discard(struct state_preload *pl);
 
 /* state_init + state_open of what is pinned, for commands that only read or
  * run it: says so when nothing is loaded (`who` names the command). On

@@ -20,6 +20,16 @@ int state_create_inner(struct enf_state *st, enum sel sel, size_t entries);
 /* Installs inner map `inner_fd` in `slot` of the outer map of `sel`. */
 int state_put_inner(struct enf_state *st, enum sel sel, uint32_t slot, int inner_fd);
 
+/* fn(job) for each of the n jobs (`size` bytes apart in `jobs`), each in a
+ * thread of its own (in this one when none can be made); returns when all
+ * are done. For kernel calls that wait (grace periods) or that are work
+ * on different maps, which the kernel does in parallel. */
+void state_run_at_once(void *(*fn)(void *), void *jobs, size_t size, size_t n);
+
+/* fds[sel] into `slot` for every sel with put[sel] set, all at once (their
+ * grace periods overlap); 0 or the first error. */
+int state_put_inners(struct enf_state *st, uint32_t slot, const int *fds, const int *put);
+
 /* "<dir>/<name>", or -ENAMETOOLONG. */
 int state_pin_path(char *buf, size_t len, const char *dir, const char *name);
 

@@ -81,12 +81,6 @@ void put_flags(struct view_row *r, int col, uint32_t flags, const char *const *n
 
 uint64_t now_ns(clockid_t clk);
 
-typedef int (*entry_fn)(void *arg, const void *key, const void *val);
-
-/* Every entry of a map, handed to fn(arg, key, value); 0, fn's non-zero
- * value, or -errno. */
-int map_walk(int fd, entry_fn fn, void *arg);
-
 /* The inner map of `sel` in the slot the views read; -errno. */
 int slot_fd(struct views *v, enum sel sel);
 
