@@ -300,9 +300,10 @@ verdict detach_verbose_has_no_kernel_error
 
 # A first apply loads the programs while the manifest compiles: a manifest
 # that does not compile must leave no pin dir, and say only what is wrong
-# with it (nothing of the load it did not need).
+# with it, nothing of the load it did not need (libbpf's messages at -vv
+# included).
 fresh="$NL_PIN/fresh"
-run nl_in node "$enf" --pin-dir "$fresh" apply -f "$tmp/typo.yml"
+run nl_in node "$enf" -vv --pin-dir "$fresh" apply -f "$tmp/typo.yml"
 want_rc 2
 grep -qF "$tmp/typo.yml:9:26: apps.backend.services.web: unknown key 'instnaces'" <<<"$err" ||
 	because "no manifest error: $(oneline "$err")"

@@ -1443,6 +1443,13 @@ static void test_deep_nesting_is_rejected(void)
 	strcat(y, "\nb: ");
 	nest(y + strlen(y), 40, "*x");
 	CHECK(!strstr(load_bad(y), "nesting"), "alias counted as nested: %s", errs);
+	/* the depth is reported before what follows the document, as it
+	 * comes first in the text: a second document, a stray '}' */
+	strcat(y + nest(y, 65, ""), "\n---\nb: 1\n");
+	CHECK_STR_CONTAINS(load_bad(y), "t.yml:1:65: yaml: nesting deeper than 64 levels");
+	CHECK(!strstr(errs, "second document"), "second document reported too: %s", errs);
+	strcat(y + nest(y, 65, ""), "\n}\n");
+	CHECK_STR_CONTAINS(load_bad(y), "t.yml:1:65: yaml: nesting deeper than 64 levels");
 	/* a syntax error with no document loaded is the error reported */
 	memset(y, '[', 200);
 	y[200] = '\0';

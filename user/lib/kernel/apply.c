@@ -347,8 +347,12 @@ static int image_svcstats(struct image *im, struct enf_state *st, const struct e
 	/* without the old generation's names or counters, nothing is carried:
 	 * the counters start from zero, as for new services */
 	if (!old.v || meta_fd < 0 || stat_fd < 0 || map_walk(meta_fd, old_svc_fn, &old) < 0 ||
-	    counters_read(stat_fd, pol.services, &counters))
+	    counters_read(stat_fd, pol.services, &counters)) {
+		if (pol.services)
+			pr_debug("cannot read generation %llu's per-service counters: the new "
+				 "generation's start from zero\n", (unsigned long long)pol.generation);
 		old.n = 0;
+	}
 	if (old.n)
 		qsort(old.v, old.n, sizeof(*old.v), cmp_old_svc);
 	for (id = 1; old.n && id < nmeta; id++) {

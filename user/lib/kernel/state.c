@@ -201,25 +201,44 @@ int state_put_inner(struct enf_state *st, enum sel sel, uint32_t slot, int inner
 	return 0;
 }
 
+/* A job of state_run_at_once(), run with its caller's log_muted. */
+struct at_once {
+	void *(*fn)(void *);
+	void *job;
+	bool muted;
+	pthread_t thread;
+	bool threaded;
+};
+
+static void *at_once_run(void *arg)
+{
+	struct at_once *a = arg;
+
+	log_muted = a->muted;
+	return a->fn(a->job);
+}
+
 void state_run_at_once(void *(*fn)(void *), void *jobs, size_t size, size_t n)
 {
-	pthread_t *threads = calloc(n ? n : 1, sizeof(*threads));
-	bool *threaded = calloc(n ? n : 1, sizeof(*threaded));
+	struct at_once *runs = calloc(n ? n : 1, sizeof(*runs));
 	size_t i;
 
 	for (i = 0; i < n; i++) {
 		void *job = (char *)jobs + i * size;
 
-		if (threads && threaded)
-			threaded[i] = !pthread_create(&threads[i], NULL, fn, job);
-		if (!threaded || !threaded[i])
+		if (!runs) {
+			fn(job);
+			continue;
+		}
+		runs[i] = (struct at_once){ .fn = fn, .job = job, .muted = log_muted };
+		runs[i].threaded = !pthread_create(&runs[i].thread, NULL, at_once_run, &runs[i]);
+		if (!runs[i].threaded)
 			fn(job);
 	}
-	for (i = 0; threaded && i < n; i++)
-		if (threaded[i])
-			pthread_join(threads[i], NULL);
-	free(threads);
-	free(threaded);
+	for (i = 0; runs && i < n; i++)
+		if (runs[i].threaded)
+			pthread_join(runs[i].thread, NULL);
+	free(runs);
 }
 
 /* One inner map put into its slot (fd -1: none). */
@@ -382,6 +401,7 @@ struct prog_loader {
 	struct enforcer_bpf *skel;
 	pthread_t thread;
 	bool threaded;
+	bool muted;	/* the starting thread's log_muted (a preload's) */
 	int err;
 };
 
@@ -389,6 +409,7 @@ static void *prog_loader_run(void *arg)
 {
 	struct prog_loader *l = arg;
 
+	log_muted = l->muted;
 	l->err = enforcer_bpf__load(l->skel);
 	return NULL;
 }
@@ -424,6 +445,7 @@ static int prog_loader_start(struct prog_loader *l, const struct enforcer_bpf *m
 			return -EINVAL;
 		}
 	}
+	l->muted = log_muted;
 	l->threaded = !pthread_create(&l->thread, NULL, prog_loader_run, l);
 	if (!l->threaded)
 		prog_loader_run(l);
@@ -760,18 +782,23 @@ void state_preload_start(struct state_preload *pl, const char *pin_dir)
 {
 	char path[PATH_MAX];
 	struct stat sb;
+	int err;
 
 	memset(pl, 0, sizeof(*pl));
 	state_init(&pl->st);
 	pl->err = -ENOENT;
-	/* Not for another user than root: the load would only fail, and
-	 * libbpf's one-time warnings (RLIMIT_MEMLOCK) would go unprinted.
-	 * maps_init() here, not in both threads at once: it fills a table. */
-	if (!pin_dir || geteuid() || maps_init() ||
+	/* Not for another user than root: the load would only fail.
+	 * maps_init() here, not in both threads at once: it fills a table;
+	 * quietly: when it fails, the load in the open says so. */
+	if (!pin_dir || geteuid() ||
 	    state_pin_path(path, sizeof(path), pin_dir, "enf_active") || !stat(path, &sb) ||
 	    errno != ENOENT)
 		return;		/* loaded already (a re-apply), or nothing to do */
-	pl->running = !pthread_create(&pl->thread, NULL, preload_run, pl);
+	log_muted = true;
+	err = maps_init();
+	log_muted = false;
+	if (!err)
+		pl->running = !pthread_create(&pl->thread, NULL, preload_run, pl);
 }
 
 static void preload_wait(struct state_preload *pl)

@@ -780,15 +780,17 @@ static bool load_doc(struct ctx *c, const char *buf, size_t len, yaml_document_t
 		err_empty(c);
 		goto out_doc;
 	}
+	/* the depth first: the text before anything after the document */
+	if (!check_depth(c, doc))
+		goto out_doc;
 	/* the stream must end here: a second document is an error */
 	if (!yaml_parser_parse(&parser, &next)) {
 		yaml_error(c, &parser);
 		goto out_doc;
 	}
-	if (next.type != YAML_STREAM_END_EVENT)
+	ok = next.type == YAML_STREAM_END_EVENT;
+	if (!ok)
 		err_second_doc(c, next.start_mark);
-	else
-		ok = check_depth(c, doc);
 	yaml_event_delete(&next);
 	if (ok)
 		goto out;
