@@ -499,8 +499,9 @@ static __always_inline int follow_packet(struct xdp_md *ctx, struct verdict_ctx 
  * common packets decided without the full parser. It takes an untagged,
  * unfragmented IPv4 packet without options, or an IPv6 packet without
  * extension headers, carrying TCP or UDP (not to a tunnel port), from a
- * source whose /16 answers directly (enf_src16): neither a member nor, if
- * public, of any class. For those, rules 1-5 reduce to:
+ * source that is neither a member nor, if public, of any class (by the /16
+ * array, or the trie where its /16 holds longer prefixes). For those, rules
+ * 1-5 reduce to:
  *   public source:  not a service address -> pass (not owned); a frontend
  *                   address is ours only on its listed ports; a public
  *                   port (untrusted) -> pass; a bare SYN, or a packet whose
@@ -525,7 +526,7 @@ __attribute__((noinline)) int enf_fast_path(struct xdp_md *ctx)
 	struct verdict_ctx v = { .bytes = data_end - data, .ifindex = ctx->ingress_ifindex };
 	struct ethhdr *eth = data;
 	struct enf_addr src = {}, dst = {};
-	void *dst_map, *src16_map, *ifrole_map, *port_map;
+	void *dst_map, *src16_map, *src_map, *ifrole_map, *port_map;
 	__u32 zero = 0, slot, idx, cls, fl, reason, i;
 	struct enf_port_val *pv = NULL;
 	struct enf_monitor *m;
@@ -534,7 +535,6 @@ __attribute__((noinline)) int enf_fast_path(struct xdp_md *ctx)
 	struct enf_active *act;
 	__u8 proto, *l4, tcp_flags = 0;
 	__be16 sport, dport;
-	__u32 *d;
 
 	if ((void *)(eth + 1) > data_end)
 		return ENF_JUDGE;
@@ -594,14 +594,12 @@ __attribute__((noinline)) int enf_fast_path(struct xdp_md *ctx)
 	v.pol = pol;
 
 	src16_map = bpf_map_lookup_elem(&enf_src16_sel, &slot);
-	if (!src16_map)
+	src_map = bpf_map_lookup_elem(&enf_src_sel, &slot);
+	if (!src16_map || !src_map)
 		return ENF_JUDGE;
-	idx = (src.family == ENF_AF_INET6 ? 65536 : 0) | (__u32)src.addr[0] << 8 | src.addr[1];
-	d = bpf_map_lookup_elem(src16_map, &idx);
-	if (!d || *d == ENF_SRC16_LPM)
-		return ENF_JUDGE;
-	cls = *d & ENF_SRC16_CLASS_MASK;
-	fl = *d >> 24 & ENF_SRC16_FLAGS_MAX;
+	/* the /16 array, or the trie where the /16 holds longer prefixes:
+	 * the full path's classification, done once */
+	classify_source(src16_map, src_map, &src, &cls, &fl);
 	if ((fl & ENF_SRC_MEMBER) || (cls && !(fl & ENF_SRC_PRIVATE)))
 		return ENF_JUDGE;
 	dst_map = bpf_map_lookup_elem(&enf_dst_sel, &slot);

@@ -141,7 +141,7 @@ verdict manifest_unknown_key_suggests_the_closest
 ROOT_CASES=(trace_v6_source_as_bracketed_endpoint trace_pass_exits_0 trace_drop_exits_3
 	    trace_pcap_rows_show_endpoints_and_protocol trace_pcap_exit_by_verdict
 	    nonroot_status_says_permission_denied detach_is_quiet detach_verbose_has_no_kernel_error
-	    bad_manifest_first_apply_leaves_nothing)
+	    bad_manifest_first_apply_leaves_nothing apply_blames_a_pin_dir_it_cannot_create)
 
 if [ "$(id -u)" -ne 0 ]; then
 	for c in "${ROOT_CASES[@]}"; do skip "$c" "needs root"; done
@@ -310,6 +310,19 @@ grep -qF "$tmp/typo.yml:9:26: apps.backend.services.web: unknown key 'instnaces'
 [ "$(grep -c . <<<"$err")" = 1 ] || because "more than the manifest's error: $(oneline "$err")"
 [ -e "$fresh" ] && because "$fresh exists: $(ls -A "$fresh" | tr '\n' ' ')"
 verdict bad_manifest_first_apply_leaves_nothing
+
+# A pin dir whose parent is missing: the error is about the pin dir, not
+# the manifest (whose path used to stand before "No such file or directory").
+run nl_in node "$enf" --pin-dir "$NL_PIN/no/such" apply -f "$NL_TMP/m.yml"
+want_rc 1
+grep -qF "cannot create pin directory $NL_PIN/no/such: No such file or directory" <<<"$err" ||
+	because "no pin dir error: $(oneline "$err")"
+grep -qF "the state in $NL_PIN/no/such cannot be opened or loaded" <<<"$err" ||
+	because "the closing error does not name the state: $(oneline "$err")"
+grep -qF "policy in force is unchanged" <<<"$err" &&
+	because "speaks of a policy in force there is none of: $(oneline "$err")"
+[ -e "$NL_PIN/no" ] && because "$NL_PIN/no was created"
+verdict apply_blames_a_pin_dir_it_cannot_create
 
 summary
 [ "$failed" = 0 ]

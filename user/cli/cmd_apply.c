@@ -328,7 +328,8 @@ int cmd_apply(const struct cli_cmd *cmd, int argc, char **argv)
 	struct policy_diff diff = {};
 	struct messages msgs;
 	struct pipeline p;
-	char error[PATH_MAX + 256];
+	char error[2 * PATH_MAX + 256];
+	bool opened;
 	int err;
 
 	r.ret = parse_file_opts(cmd, argc, argv, &o, true);
@@ -353,6 +354,8 @@ int cmd_apply(const struct cli_cmd *cmd, int argc, char **argv)
 		err = state_open_preloaded(&st, cli.pin_dir, &preload);
 		in_force = &st;
 	}
+	/* the state cannot be opened: said above, and nothing was touched */
+	opened = !err;
 	if (!err && o.dry_run) {
 		err = policy_diff(in_force, &p.c, &diff);
 		if (!err)
@@ -370,6 +373,10 @@ int cmd_apply(const struct cli_cmd *cmd, int argc, char **argv)
 		if (o.dry_run)
 			snprintf(error, sizeof(error), "cannot compare %s with the policy in force in "
 				 "%s: %s", p.path, cli.pin_dir, strerror(-err));
+		else if (!opened)
+			snprintf(error, sizeof(error), "cannot apply %s: the state in %s cannot be "
+				 "opened or loaded (%s); nothing was changed", p.path, cli.pin_dir,
+				 strerror(-err));
 		else
 			snprintf(error, sizeof(error), "cannot apply %s: %s (the policy in force is "
 				 "unchanged)", p.path, strerror(-err));
