@@ -519,7 +519,7 @@ static __always_inline int follow_packet(struct xdp_md *ctx, struct verdict_ctx 
  * model, reasons included. A global function: checked once by the
  * verifier, and its stack is not added to the full path's.
  */
-__attribute__((noinline)) int enf_fast_path(struct xdp_md *ctx)
+__attribute__((noinline)) int enf_fast_path(struct xdp_md *ctx, __u32 *src_known)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
@@ -598,8 +598,11 @@ __attribute__((noinline)) int enf_fast_path(struct xdp_md *ctx)
 	if (!src16_map || !src_map)
 		return ENF_JUDGE;
 	/* the /16 array, or the trie where the /16 holds longer prefixes:
-	 * the full path's classification, done once */
+	 * the full path's classification; handed to it with the packet, so
+	 * that a member's source (east-west traffic) walks the trie once */
 	classify_source(src16_map, src_map, &src, &cls, &fl);
+	if (src_known && cls <= ENF_SRC16_CLASS_MASK && fl <= ENF_SRC16_FLAGS_MAX)
+		*src_known = ENF_SRC16_DIRECT | fl << 24 | cls;
 	if ((fl & ENF_SRC_MEMBER) || (cls && !(fl & ENF_SRC_PRIVATE)))
 		return ENF_JUDGE;
 	dst_map = bpf_map_lookup_elem(&enf_dst_sel, &slot);
@@ -765,7 +768,8 @@ not_admitted:
 	return VERDICT(ENF_REASON_DROP_NOT_ADMITTED, XDP_DROP);
 }
 
-static __always_inline int enforce(struct xdp_md *ctx, const int trace, const int l3)
+static __always_inline int enforce(struct xdp_md *ctx, const int trace, const int l3,
+				   __u32 src_known)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
@@ -852,7 +856,14 @@ static __always_inline int enforce(struct xdp_md *ctx, const int trace, const in
 		goto pass;
 	}
 
-	classify_source(src16_map, src_map, &pp->src, &class_id, &src_flags);
+	if (src_known && !pp->walk_depth) {
+		/* the fast path classified this source (the frame's own, no
+		 * tunnel walked) a moment ago: ENF_SRC16_DIRECT's encoding */
+		class_id = src_known & ENF_SRC16_CLASS_MASK;
+		src_flags = src_known >> 24 & ENF_SRC16_FLAGS_MAX;
+	} else {
+		classify_source(src16_map, src_map, &pp->src, &class_id, &src_flags);
+	}
 	v.class_id = class_id;
 	v.src_flags = src_flags;
 
@@ -968,19 +979,21 @@ static __always_inline int udp_to_dns_port(struct xdp_md *ctx)
 }
 
 /* The full verdict path of an Ethernet link, as a function of its own: the
- * verifier checks it once, and its stack does not add to the flood path's. */
-__attribute__((noinline)) int enf_judge_eth(struct xdp_md *ctx)
+ * verifier checks it once, and its stack does not add to the flood path's.
+ * src_known: the frame's source as the fast path classified it (0: not). */
+__attribute__((noinline)) int enf_judge_eth(struct xdp_md *ctx, __u32 src_known)
 {
-	return enforce(ctx, 0, 0);
+	return enforce(ctx, 0, 0, src_known);
 }
 
 SEC("xdp")
 int enf_xdp_ingress(struct xdp_md *ctx)
 {
-	int ret = enf_fast_path(ctx);
+	__u32 src_known = 0;
+	int ret = enf_fast_path(ctx, &src_known);
 
 	if (ret == ENF_JUDGE)
-		ret = enf_judge_eth(ctx);
+		ret = enf_judge_eth(ctx, src_known);
 
 	if (ret == XDP_PASS && udp_to_dns_port(ctx))
 		bpf_tail_call(ctx, &enf_xdp_dns_jmp, 0);
@@ -992,7 +1005,7 @@ int enf_xdp_ingress(struct xdp_md *ctx)
 SEC("xdp")
 int enf_xdp_l3(struct xdp_md *ctx)
 {
-	return enforce(ctx, 0, 1);
+	return enforce(ctx, 0, 1, 0);
 }
 
 /* Never attached: `enforcer trace` runs it with BPF_PROG_TEST_RUN (on
@@ -1000,7 +1013,7 @@ int enf_xdp_l3(struct xdp_md *ctx)
 SEC("xdp")
 int enf_xdp_trace(struct xdp_md *ctx)
 {
-	return enforce(ctx, 1, 0);
+	return enforce(ctx, 1, 0, 0);
 }
 
 /* TC egress: note the flows instances open towards destinations that would

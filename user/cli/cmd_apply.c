@@ -354,7 +354,7 @@ int cmd_apply(const struct cli_cmd *cmd, int argc, char **argv)
 		err = state_open_preloaded(&st, cli.pin_dir, &preload);
 		in_force = &st;
 	}
-	/* the state cannot be opened: said above, and nothing was touched */
+	/* the state cannot be opened or loaded: said above; no policy applied */
 	opened = !err;
 	if (!err && o.dry_run) {
 		err = policy_diff(in_force, &p.c, &diff);
@@ -375,7 +375,7 @@ int cmd_apply(const struct cli_cmd *cmd, int argc, char **argv)
 				 "%s: %s", p.path, cli.pin_dir, strerror(-err));
 		else if (!opened)
 			snprintf(error, sizeof(error), "cannot apply %s: the state in %s cannot be "
-				 "opened or loaded (%s); nothing was changed", p.path, cli.pin_dir,
+				 "opened or loaded (%s); no policy was applied", p.path, cli.pin_dir,
 				 strerror(-err));
 		else
 			snprintf(error, sizeof(error), "cannot apply %s: %s (the policy in force is "
